@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.protocol;
+
+/**
+ * The request paths carried in {@code Request.path}. Paths under {@code /v1/push/} travel from the
+ * server to the device; the device's answer to a push is its acknowledgement.
+ */
+public final class ApiPaths {
+    /** HTTP path of the WebSocket upgrade. */
+    public static final String WEBSOCKET = "/v1/websocket";
+    /** HTTP path of the plain health check. */
+    public static final String HEALTH = "/health";
+
+    public static final String REGISTER = "/v1/accounts/register";
+    public static final String USERNAME_LOOKUP = "/v1/usernames/lookup";
+    public static final String KEYS_UPLOAD = "/v1/keys/upload";
+    public static final String KEYS_COUNT = "/v1/keys/count";
+    public static final String KEYS_BUNDLE = "/v1/keys/bundle";
+    public static final String MESSAGES_SEND = "/v1/messages/send";
+
+    public static final String PUSH_MESSAGE = "/v1/push/message";
+    public static final String PUSH_QUEUE_EMPTY = "/v1/push/queue-empty";
+
+    private ApiPaths() {}
+}

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.server;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.svyaz.protocol.descriptor.Endpoint;
+import org.svyaz.server.account.RegistrationPolicy;
+import org.svyaz.server.message.MessageLimits;
+import org.svyaz.server.transport.TransportLimits;
+
+/**
+ * Everything a server needs to start, validated here once.
+ *
+ * @param advertised endpoints written into the invite link; empty means "derive from listen"
+ * @param admin where Prometheus metrics are served (loopback only); empty disables it
+ * @param sendBurst messages an account may send at once before the rate limit applies
+ * @param sendsPerSecond sustained messages per second per account
+ * @param mailboxExpiry undelivered messages older than this are deleted
+ */
+public record ServerConfig(
+        Path dataDir,
+        InetSocketAddress listen,
+        List<Endpoint> advertised,
+        Optional<InetSocketAddress> admin,
+        RegistrationPolicy registration,
+        TransportLimits transport,
+        MessageLimits messages,
+        int sendBurst,
+        double sendsPerSecond,
+        Duration mailboxExpiry,
+        Duration shutdownGrace,
+        Clock clock) {
+
+    public static final int DEFAULT_PORT = 8443;
+    public static final int DEFAULT_ADMIN_PORT = 9464;
+
+    public ServerConfig {
+        if (dataDir == null || listen == null || registration == null || clock == null) {
+            throw new IllegalArgumentException("dataDir, listen, registration and clock are required");
+        }
+        advertised = List.copyOf(advertised);
+        admin.ifPresent(address -> {
+            if (!address.getAddress().isLoopbackAddress()) {
+                throw new IllegalArgumentException("the admin (metrics) address must be a loopback address");
+            }
+        });
+        if (sendBurst < 1 || sendsPerSecond <= 0) {
+            throw new IllegalArgumentException("the send rate limit must allow at least one message");
+        }
+        if (transport.maxFrameBytes() < messages.maxMessageBytes() + 4096) {
+            throw new IllegalArgumentException("frames must be able to carry a message of the largest size");
+        }
+    }
+
+    /** Sensible defaults for a data directory and a listening address. */
+    public static ServerConfig defaults(Path dataDir, InetSocketAddress listen) {
+        return new ServerConfig(dataDir, listen, List.of(),
+                Optional.of(new InetSocketAddress("127.0.0.1", DEFAULT_ADMIN_PORT)),
+                RegistrationPolicy.OPEN,
+                new TransportLimits(1024 * 1024, Duration.ofMinutes(2)),
+                new MessageLimits(256 * 1024, 10_000),
+                200, 50.0, Duration.ofDays(30), Duration.ofSeconds(10), Clock.systemUTC());
+    }
+
+    public ServerConfig withRegistration(RegistrationPolicy policy) {
+        return new ServerConfig(dataDir, listen, advertised, admin, policy, transport, messages, sendBurst,
+                sendsPerSecond, mailboxExpiry, shutdownGrace, clock);
+    }
+
+    public ServerConfig withAdmin(Optional<InetSocketAddress> address) {
+        return new ServerConfig(dataDir, listen, advertised, address, registration, transport, messages, sendBurst,
+                sendsPerSecond, mailboxExpiry, shutdownGrace, clock);
+    }
+
+    public ServerConfig withAdvertised(List<Endpoint> endpoints) {
+        return new ServerConfig(dataDir, listen, endpoints, admin, registration, transport, messages, sendBurst,
+                sendsPerSecond, mailboxExpiry, shutdownGrace, clock);
+    }
+
+    public ServerConfig withSendLimit(int burst, double perSecond) {
+        return new ServerConfig(dataDir, listen, advertised, admin, registration, transport, messages, burst,
+                perSecond, mailboxExpiry, shutdownGrace, clock);
+    }
+
+    public ServerConfig withLimits(TransportLimits transportLimits, MessageLimits messageLimits) {
+        return new ServerConfig(dataDir, listen, advertised, admin, registration, transportLimits, messageLimits,
+                sendBurst, sendsPerSecond, mailboxExpiry, shutdownGrace, clock);
+    }
+
+    public ServerConfig withClock(Clock newClock) {
+        return new ServerConfig(dataDir, listen, advertised, admin, registration, transport, messages, sendBurst,
+                sendsPerSecond, mailboxExpiry, shutdownGrace, newClock);
+    }
+}

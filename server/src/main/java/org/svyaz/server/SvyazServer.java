@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.server;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.svyaz.protocol.ApiPaths;
+import org.svyaz.protocol.DeviceCredentials;
+import org.svyaz.protocol.InviteLink;
+import org.svyaz.protocol.descriptor.Endpoint;
+import org.svyaz.protocol.wire.KeyCountRequest;
+import org.svyaz.protocol.wire.KeyUpload;
+import org.svyaz.protocol.wire.KeyUploadResponse;
+import org.svyaz.protocol.wire.PreKeyBundleRequest;
+import org.svyaz.protocol.wire.RegisterRequest;
+import org.svyaz.protocol.wire.SendRequest;
+import org.svyaz.protocol.wire.UsernameLookupRequest;
+import org.svyaz.server.account.AccountService;
+import org.svyaz.server.api.Caller;
+import org.svyaz.server.api.Dispatcher;
+import org.svyaz.server.api.RequestHandler;
+import org.svyaz.server.identity.DescriptorPublisher;
+import org.svyaz.server.identity.ServerIdentity;
+import org.svyaz.server.keys.KeyService;
+import org.svyaz.server.limits.RateLimiter;
+import org.svyaz.server.message.ConnectedDevices;
+import org.svyaz.server.message.DeviceAddress;
+import org.svyaz.server.message.DeviceDelivery;
+import org.svyaz.server.message.MessageService;
+import org.svyaz.server.metrics.AdminServer;
+import org.svyaz.server.store.StoreException;
+import org.svyaz.server.store.sqlite.EmbeddedStorage;
+import org.svyaz.server.transport.FrameHandler;
+import org.svyaz.server.transport.TransportServer;
+import org.svyaz.server.transport.WebSocketSession;
+
+/**
+ * A running Svyaz server: storage, services, the TLS/WebSocket transport and the admin port.
+ * {@link #close()} shuts down gracefully: stop accepting, answer in-flight requests, close
+ * connections, flush the store.
+ */
+public final class SvyazServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SvyazServer.class);
+
+    private final ServerConfig config;
+    private final EmbeddedStorage storage;
+    private final ExecutorService workers;
+    private final ScheduledExecutorService housekeeping;
+    private final ConnectedDevices connected;
+    private final TransportServer transport;
+    private final Optional<AdminServer> admin;
+    private final InviteLink inviteLink;
+    private final AccountService accountService;
+    private volatile boolean closed;
+
+    private SvyazServer(ServerConfig config, EmbeddedStorage storage, ExecutorService workers,
+                        ScheduledExecutorService housekeeping, ConnectedDevices connected, TransportServer transport,
+                        Optional<AdminServer> admin, InviteLink inviteLink, AccountService accountService) {
+        this.config = config;
+        this.storage = storage;
+        this.workers = workers;
+        this.housekeeping = housekeeping;
+        this.connected = connected;
+        this.transport = transport;
+        this.admin = admin;
+        this.inviteLink = inviteLink;
+        this.accountService = accountService;
+    }
+
+    public static SvyazServer start(ServerConfig config) throws IOException, StoreException, InterruptedException {
+        Files.createDirectories(config.dataDir());
+        ServerIdentity identity = ServerIdentity.loadOrCreate(config.dataDir());
+        EmbeddedStorage storage = EmbeddedStorage.open(config.dataDir());
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("svyaz-worker-", 0).factory());
+        ConnectedDevices connected = new ConnectedDevices();
+
+        KeyService keyService = new KeyService(storage.accounts(), storage.keys());
+        AccountService accountService = new AccountService(storage.accounts(), keyService, config.registration(),
+                config.clock());
+        MessageService messageService = new MessageService(storage.accounts(), storage.mailbox(), connected,
+                new RateLimiter(config.sendBurst(), config.sendsPerSecond(), config.clock()), config.messages(),
+                config.clock(), metrics.counter("svyaz.messages.stored"));
+        Dispatcher dispatcher = routes(new Dispatcher(metrics), accountService, keyService, messageService);
+        metrics.gauge("svyaz.connections.devices", connected, ConnectedDevices::size);
+        Counter delivered = metrics.counter("svyaz.messages.delivered");
+
+        FrameHandler.SessionListener sessions = new FrameHandler.SessionListener() {
+            @Override
+            public void opened(Caller caller, WebSocketSession session) {
+                DeviceDelivery delivery = new DeviceDelivery(new DeviceAddress(caller.accountId(), caller.deviceId()),
+                        session, storage.mailbox(), workers, delivered);
+                session.attach(delivery);
+                DeviceDelivery previous = connected.register(delivery);
+                if (previous != null) {
+                    previous.channel().close(4001, "replaced by a newer connection of this device");
+                }
+                delivery.wake();
+            }
+
+            @Override
+            public void closed(Caller caller, WebSocketSession session) {
+                session.attached().ifPresent(connected::unregister);
+            }
+        };
+
+        TransportServer transport = null;
+        Optional<AdminServer> admin = Optional.empty();
+        try {
+            transport = TransportServer.start(config.listen(), identity.tlsKey(), identity.tlsCertificate(),
+                    header -> authenticate(accountService, header), dispatcher, workers, sessions, config.transport());
+            if (config.admin().isPresent()) {
+                admin = Optional.of(AdminServer.start(config.admin().get(), metrics));
+            }
+            List<Endpoint> endpoints = config.advertised().isEmpty()
+                    ? deriveEndpoints(config.listen().getAddress(), transport.address().getPort())
+                    : config.advertised();
+            InviteLink link = DescriptorPublisher.publish(identity, endpoints, config.dataDir(), config.clock());
+            ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().name("svyaz-housekeeping").daemon(true).factory());
+            housekeeping.scheduleWithFixedDelay(() -> expireMailboxes(storage, config), 1, 60, TimeUnit.MINUTES);
+            return new SvyazServer(config, storage, workers, housekeeping, connected, transport, admin, link,
+                    accountService);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            admin.ifPresent(AdminServer::close);
+            if (transport != null) {
+                transport.close();
+            }
+            workers.shutdownNow();
+            storage.close();
+            throw e;
+        }
+    }
+
+    private static Dispatcher routes(Dispatcher dispatcher, AccountService accounts, KeyService keys,
+                                     MessageService messages) {
+        return dispatcher
+                .anonymous(ApiPaths.REGISTER,
+                        (caller, body) -> accounts.register(RequestHandler.parse(RegisterRequest.parser(), body)))
+                .authenticated(ApiPaths.USERNAME_LOOKUP,
+                        (caller, body) -> accounts.lookup(RequestHandler.parse(UsernameLookupRequest.parser(), body)))
+                .authenticated(ApiPaths.KEYS_UPLOAD, (caller, body) -> {
+                    keys.upload(caller, RequestHandler.parse(KeyUpload.parser(), body));
+                    return KeyUploadResponse.getDefaultInstance();
+                })
+                .authenticated(ApiPaths.KEYS_COUNT, (caller, body) -> {
+                    RequestHandler.parse(KeyCountRequest.parser(), body);
+                    return keys.count(caller);
+                })
+                .authenticated(ApiPaths.KEYS_BUNDLE,
+                        (caller, body) -> keys.bundle(RequestHandler.parse(PreKeyBundleRequest.parser(), body)))
+                .authenticated(ApiPaths.MESSAGES_SEND,
+                        (caller, body) -> messages.send(caller, RequestHandler.parse(SendRequest.parser(), body)));
+    }
+
+    private static Optional<Caller> authenticate(AccountService accounts, String header) throws StoreException {
+        Optional<DeviceCredentials> credentials = DeviceCredentials.parse(header);
+        if (credentials.isEmpty()) {
+            return Optional.empty();
+        }
+        DeviceCredentials c = credentials.get();
+        return accounts.authenticate(c.accountId(), c.deviceId(), c.password());
+    }
+
+    private static void expireMailboxes(EmbeddedStorage storage, ServerConfig config) {
+        try {
+            storage.mailbox().deleteOlderThan(config.clock().millis() - config.mailboxExpiry().toMillis());
+        } catch (StoreException e) {
+            log.warn("expiring old mailbox entries failed; will retry", e);
+        }
+    }
+
+    /** A wildcard listen address advertises every usable interface address, loopback last. */
+    static List<Endpoint> deriveEndpoints(InetAddress listen, int port) throws SocketException {
+        List<InetAddress> addresses = new ArrayList<>();
+        if (listen.isAnyLocalAddress()) {
+            for (NetworkInterface network : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!network.isUp()) {
+                    continue;
+                }
+                for (InetAddress address : Collections.list(network.getInetAddresses())) {
+                    boolean ipv6Wildcard = listen instanceof Inet6Address;
+                    if (!address.isLinkLocalAddress() && (ipv6Wildcard || !(address instanceof Inet6Address))) {
+                        addresses.add(address);
+                    }
+                }
+            }
+            addresses.sort((a, b) -> Boolean.compare(a.isLoopbackAddress(), b.isLoopbackAddress()));
+        } else {
+            addresses.add(listen);
+        }
+        List<Endpoint> endpoints = new ArrayList<>();
+        for (InetAddress address : addresses) {
+            endpoints.add(Endpoint.newBuilder().setHost(address.getHostAddress().replaceAll("%.*$", "")).setPort(port).build());
+        }
+        return endpoints;
+    }
+
+    public InviteLink inviteLink() {
+        return inviteLink;
+    }
+
+    public InetSocketAddress address() {
+        return transport.address();
+    }
+
+    public Optional<InetSocketAddress> adminAddress() {
+        return admin.map(AdminServer::address);
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** Makes a one-time invite link valid for {@code validity}. */
+    public InviteLink createInvite(Duration validity) throws StoreException {
+        String code = accountService.createInviteCode(validity);
+        return new InviteLink(inviteLink.signed(), inviteLink.descriptor(), Optional.of(code));
+    }
+
+    /** Graceful shutdown; safe to call twice. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        transport.stopAccepting();
+        try {
+            if (!transport.awaitRequests(config.shutdownGrace())) {
+                log.warn("shutting down with requests still in flight after {}", config.shutdownGrace());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (DeviceDelivery delivery : connected.all()) {
+            delivery.channel().close(1001, "server shutting down");
+        }
+        transport.close();
+        admin.ifPresent(AdminServer::close);
+        housekeeping.shutdownNow();
+        workers.shutdown();
+        try {
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        storage.close();
+    }
+}

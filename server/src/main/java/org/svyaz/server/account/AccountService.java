@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.server.account;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.signal.libsignal.protocol.IdentityKey;
+import org.signal.libsignal.protocol.InvalidKeyException;
+import org.signal.libsignal.usernames.BaseUsernameException;
+import org.signal.libsignal.usernames.Username;
+import org.svyaz.protocol.Uuids;
+import org.svyaz.protocol.wire.ErrorCode;
+import org.svyaz.protocol.wire.RegisterRequest;
+import org.svyaz.protocol.wire.RegisterResponse;
+import org.svyaz.protocol.wire.UsernameCandidate;
+import org.svyaz.protocol.wire.UsernameLookupRequest;
+import org.svyaz.protocol.wire.UsernameLookupResponse;
+import org.svyaz.server.api.ApiException;
+import org.svyaz.server.api.Caller;
+import org.svyaz.server.keys.KeyService;
+import org.svyaz.server.store.Account;
+import org.svyaz.server.store.AccountStore;
+import org.svyaz.server.store.CreateAccountResult;
+import org.svyaz.server.store.Device;
+import org.svyaz.server.store.StoreException;
+
+/** Registration, authentication, username lookup and invite codes. */
+public final class AccountService {
+    public static final int PRIMARY_DEVICE_ID = 1;
+    private static final int MAX_USERNAME_CANDIDATES = 20;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final AccountStore accounts;
+    private final KeyService keys;
+    private final RegistrationPolicy policy;
+    private final Clock clock;
+
+    public AccountService(AccountStore accounts, KeyService keys, RegistrationPolicy policy, Clock clock) {
+        this.accounts = accounts;
+        this.keys = keys;
+        this.policy = policy;
+        this.clock = clock;
+    }
+
+    public RegisterResponse register(RegisterRequest request) throws ApiException {
+        if (request.getPassword().size() != Credentials.PASSWORD_BYTES) {
+            throw ApiException.malformed("The device password must be " + Credentials.PASSWORD_BYTES + " bytes.");
+        }
+        if (request.getRegistrationId() < 1 || request.getRegistrationId() > 16380) {
+            throw ApiException.malformed("The registration id is out of range.");
+        }
+        IdentityKey identityKey;
+        try {
+            identityKey = new IdentityKey(request.getIdentityKey().toByteArray());
+        } catch (InvalidKeyException e) {
+            throw ApiException.malformed("The identity key is not a valid public key.");
+        }
+        List<byte[]> usernameHashes = verifiedUsernameHashes(request.getUsernamesList());
+        keys.validateInitialKeys(identityKey, request.getKeys());
+        byte[] inviteCodeHash = null;
+        if (policy == RegistrationPolicy.INVITE) {
+            if (request.getInviteCode().isEmpty()) {
+                throw new ApiException(ErrorCode.INVALID_INVITE,
+                        "This server registers only with an invite code; ask its operator for an invite link.");
+            }
+            inviteCodeHash = hashInviteCode(request.getInviteCode());
+        }
+
+        long now = clock.millis();
+        UUID accountId = UUID.randomUUID();
+        byte[] salt = Credentials.newSalt();
+        Device device = new Device(PRIMARY_DEVICE_ID, request.getRegistrationId(), salt,
+                Credentials.hash(salt, request.getPassword().toByteArray()), now);
+        CreateAccountResult result;
+        try {
+            result = accounts.create(new Account(accountId, identityKey.serialize(), now), device, usernameHashes,
+                    inviteCodeHash, now);
+        } catch (StoreException e) {
+            throw ApiException.unavailable();
+        }
+        return switch (result) {
+            case CreateAccountResult.UsernamesTaken taken -> throw new ApiException(ErrorCode.CONFLICT,
+                    "That username is taken; choose another.");
+            case CreateAccountResult.InviteRejected rejected -> throw new ApiException(ErrorCode.INVALID_INVITE,
+                    "The invite code is unknown, already used or expired.");
+            case CreateAccountResult.Created created -> {
+                keys.store(accountId, PRIMARY_DEVICE_ID, request.getKeys());
+                yield RegisterResponse.newBuilder()
+                        .setAccountId(Uuids.toByteString(accountId))
+                        .setDeviceId(PRIMARY_DEVICE_ID)
+                        .setUsernameIndex(created.usernameIndex())
+                        .build();
+            }
+        };
+    }
+
+    private static List<byte[]> verifiedUsernameHashes(List<UsernameCandidate> candidates) throws ApiException {
+        if (candidates.isEmpty() || candidates.size() > MAX_USERNAME_CANDIDATES) {
+            throw ApiException.malformed("Offer between 1 and " + MAX_USERNAME_CANDIDATES + " usernames.");
+        }
+        List<byte[]> hashes = new ArrayList<>(candidates.size());
+        for (UsernameCandidate candidate : candidates) {
+            byte[] hash = candidate.getHash().toByteArray();
+            try {
+                // The proof shows the hash comes from a well-formed username without revealing it.
+                Username.verifyProof(candidate.getProof().toByteArray(), hash);
+            } catch (BaseUsernameException | RuntimeException e) {
+                throw ApiException.malformed("A username proof does not verify.");
+            }
+            hashes.add(hash);
+        }
+        return hashes;
+    }
+
+    /** The authenticated device for these credentials, or empty when they are wrong. */
+    public Optional<Caller> authenticate(UUID accountId, int deviceId, byte[] password) throws StoreException {
+        Optional<Device> device = accounts.findDevice(accountId, deviceId);
+        if (device.isEmpty()) {
+            // Spend the same hashing work so timing does not tell unknown accounts from wrong passwords.
+            Credentials.matches(new byte[16], new byte[32], password);
+            return Optional.empty();
+        }
+        return Credentials.matches(device.get().credentialSalt(), device.get().credentialHash(), password)
+                ? Optional.of(new Caller(accountId, deviceId))
+                : Optional.empty();
+    }
+
+    public UsernameLookupResponse lookup(UsernameLookupRequest request) throws ApiException {
+        if (request.getHash().size() != 32) {
+            throw ApiException.malformed("A username hash is 32 bytes.");
+        }
+        try {
+            UUID accountId = accounts.findByUsernameHash(request.getHash().toByteArray())
+                    .orElseThrow(() -> new ApiException(ErrorCode.NOT_FOUND, "No account has that username."));
+            return UsernameLookupResponse.newBuilder().setAccountId(Uuids.toByteString(accountId)).build();
+        } catch (StoreException e) {
+            throw ApiException.unavailable();
+        }
+    }
+
+    /** Makes a one-time invite code valid for {@code validity}; only its hash is stored. */
+    public String createInviteCode(Duration validity) throws StoreException {
+        byte[] random = new byte[16];
+        RANDOM.nextBytes(random);
+        String code = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        accounts.addInviteCode(hashInviteCode(code), clock.millis() + validity.toMillis());
+        return code;
+    }
+
+    private static byte[] hashInviteCode(String code) {
+        return Credentials.sha256(code.getBytes(StandardCharsets.UTF_8));
+    }
+
+}

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.server.identity;
+
+import com.google.protobuf.ByteString;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import org.svyaz.protocol.InviteLink;
+import org.svyaz.protocol.descriptor.Endpoint;
+import org.svyaz.protocol.descriptor.ServerDescriptor;
+
+/** Signs the server descriptor for the current endpoints and writes the invite link to {@code DATA/invite.txt}. */
+public final class DescriptorPublisher {
+    public static final String INVITE_FILE = "invite.txt";
+
+    private DescriptorPublisher() {}
+
+    public static InviteLink publish(ServerIdentity identity, List<Endpoint> endpoints, Path dataDir, Clock clock)
+            throws IOException {
+        ServerDescriptor descriptor = ServerDescriptor.newBuilder()
+                .setVersion(1)
+                .setIdentityKey(ByteString.copyFrom(identity.identityKeyPair().getPublic().getEncoded()))
+                .addTlsKeyPins(ByteString.copyFrom(identity.tlsKeyPin()))
+                .addAllEndpoints(endpoints)
+                .setIssuedAt(clock.millis())
+                .build();
+        InviteLink link = InviteLink.sign(descriptor, identity.identityKeyPair().getPrivate(), Optional.empty());
+        Path file = dataDir.resolve(INVITE_FILE);
+        Path temporary = dataDir.resolve(INVITE_FILE + ".tmp");
+        Files.writeString(temporary, link + "\n");
+        Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return link;
+    }
+}

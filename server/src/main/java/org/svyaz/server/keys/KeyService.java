@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.server.keys;
+
+import com.google.protobuf.ByteString;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.signal.libsignal.protocol.IdentityKey;
+import org.signal.libsignal.protocol.InvalidKeyException;
+import org.signal.libsignal.protocol.ecc.ECPublicKey;
+import org.signal.libsignal.protocol.kem.KEMPublicKey;
+import org.svyaz.protocol.Uuids;
+import org.svyaz.protocol.wire.DeviceBundle;
+import org.svyaz.protocol.wire.ErrorCode;
+import org.svyaz.protocol.wire.KeyCountResponse;
+import org.svyaz.protocol.wire.KeyUpload;
+import org.svyaz.protocol.wire.PreKey;
+import org.svyaz.protocol.wire.PreKeyBundleRequest;
+import org.svyaz.protocol.wire.PreKeyBundleResponse;
+import org.svyaz.protocol.wire.SignedPreKey;
+import org.svyaz.server.api.ApiException;
+import org.svyaz.server.api.Caller;
+import org.svyaz.server.store.Account;
+import org.svyaz.server.store.AccountStore;
+import org.svyaz.server.store.Device;
+import org.svyaz.server.store.KeyCounts;
+import org.svyaz.server.store.KeyStore;
+import org.svyaz.server.store.PublicPreKey;
+import org.svyaz.server.store.StoreException;
+
+/**
+ * Prekeys: devices upload public keys, others fetch one bundle per device to start a PQXDH session.
+ * Signatures are checked on upload so a bundle handed out is always one the account signed.
+ */
+public final class KeyService {
+    public static final int MAX_KEYS_PER_UPLOAD = 200;
+
+    private final AccountStore accounts;
+    private final KeyStore keys;
+
+    public KeyService(AccountStore accounts, KeyStore keys) {
+        this.accounts = accounts;
+        this.keys = keys;
+    }
+
+    /** Registration must bring a signed prekey and a Kyber last-resort key, or nobody could start a session. */
+    public void validateInitialKeys(IdentityKey identityKey, KeyUpload upload) throws ApiException {
+        if (!upload.hasSignedPreKey() || !upload.hasKyberLastResort()) {
+            throw ApiException.malformed("Registration needs a signed prekey and a Kyber last-resort prekey.");
+        }
+        validate(identityKey, upload);
+    }
+
+    private static void validate(IdentityKey identityKey, KeyUpload upload) throws ApiException {
+        if (upload.getPreKeysCount() > MAX_KEYS_PER_UPLOAD || upload.getKyberPreKeysCount() > MAX_KEYS_PER_UPLOAD) {
+            throw new ApiException(ErrorCode.TOO_LARGE, "Upload at most " + MAX_KEYS_PER_UPLOAD + " keys of a kind at once.");
+        }
+        if (upload.hasSignedPreKey()) {
+            checkSigned(identityKey, upload.getSignedPreKey(), false);
+        }
+        if (upload.hasKyberLastResort()) {
+            checkSigned(identityKey, upload.getKyberLastResort(), true);
+        }
+        for (SignedPreKey kyber : upload.getKyberPreKeysList()) {
+            checkSigned(identityKey, kyber, true);
+        }
+        for (PreKey preKey : upload.getPreKeysList()) {
+            try {
+                new ECPublicKey(preKey.getPublicKey().toByteArray());
+            } catch (InvalidKeyException | RuntimeException e) {
+                throw ApiException.malformed("A one-time prekey is not a valid public key.");
+            }
+        }
+    }
+
+    private static void checkSigned(IdentityKey identityKey, SignedPreKey key, boolean kyber) throws ApiException {
+        byte[] publicKey = key.getPublicKey().toByteArray();
+        try {
+            if (kyber) {
+                new KEMPublicKey(publicKey);
+            } else {
+                new ECPublicKey(publicKey);
+            }
+        } catch (InvalidKeyException | RuntimeException e) {
+            throw ApiException.malformed("A signed prekey is not a valid public key.");
+        }
+        if (!identityKey.getPublicKey().verifySignature(publicKey, key.getSignature().toByteArray())) {
+            throw ApiException.malformed("A prekey signature does not verify against the account's identity key.");
+        }
+    }
+
+    /** Stores already-validated keys. */
+    public void store(UUID accountId, int deviceId, KeyUpload upload) throws ApiException {
+        try {
+            if (upload.hasSignedPreKey()) {
+                keys.setSignedPreKey(accountId, deviceId, toStored(upload.getSignedPreKey()));
+            }
+            if (upload.hasKyberLastResort()) {
+                keys.setKyberLastResort(accountId, deviceId, toStored(upload.getKyberLastResort()));
+            }
+            if (upload.getPreKeysCount() > 0) {
+                keys.addPreKeys(accountId, deviceId, upload.getPreKeysList().stream()
+                        .map(k -> new PublicPreKey(k.getId(), k.getPublicKey().toByteArray(), new byte[0]))
+                        .toList());
+            }
+            if (upload.getKyberPreKeysCount() > 0) {
+                keys.addKyberPreKeys(accountId, deviceId, upload.getKyberPreKeysList().stream()
+                        .map(KeyService::toStored).toList());
+            }
+        } catch (StoreException e) {
+            throw ApiException.unavailable();
+        }
+    }
+
+    public void upload(Caller caller, KeyUpload upload) throws ApiException {
+        validate(identityKeyOf(caller.accountId()), upload);
+        store(caller.accountId(), caller.deviceId(), upload);
+    }
+
+    public KeyCountResponse count(Caller caller) throws ApiException {
+        try {
+            KeyCounts counts = keys.count(caller.accountId(), caller.deviceId());
+            return KeyCountResponse.newBuilder()
+                    .setPreKeys(counts.preKeys())
+                    .setKyberPreKeys(counts.kyberPreKeys())
+                    .build();
+        } catch (StoreException e) {
+            throw ApiException.unavailable();
+        }
+    }
+
+    /** One bundle per device of the account; each one-time key in it is handed out only this once. */
+    public PreKeyBundleResponse bundle(PreKeyBundleRequest request) throws ApiException {
+        UUID accountId = accountIdOf(request.getAccountId());
+        try {
+            Optional<Account> account = accounts.findAccount(accountId);
+            if (account.isEmpty()) {
+                throw new ApiException(ErrorCode.NOT_FOUND, "No such account.");
+            }
+            List<DeviceBundle> bundles = new ArrayList<>();
+            for (Device device : accounts.findDevices(accountId)) {
+                Optional<PublicPreKey> signed = keys.signedPreKey(accountId, device.id());
+                Optional<PublicPreKey> kyber = keys.takeKyberPreKey(accountId, device.id());
+                if (signed.isEmpty() || kyber.isEmpty()) {
+                    continue; // A device without keys cannot receive; senders learn of it as a missing device.
+                }
+                DeviceBundle.Builder bundle = DeviceBundle.newBuilder()
+                        .setDeviceId(device.id())
+                        .setRegistrationId(device.registrationId())
+                        .setSignedPreKey(toWire(signed.get()))
+                        .setKyberPreKey(toWire(kyber.get()));
+                keys.takePreKey(accountId, device.id()).ifPresent(k -> bundle.setPreKey(PreKey.newBuilder()
+                        .setId(k.id()).setPublicKey(ByteString.copyFrom(k.publicKey()))));
+                bundles.add(bundle.build());
+            }
+            return PreKeyBundleResponse.newBuilder()
+                    .setIdentityKey(ByteString.copyFrom(account.get().identityKey()))
+                    .addAllDevices(bundles)
+                    .build();
+        } catch (StoreException e) {
+            throw ApiException.unavailable();
+        }
+    }
+
+    private IdentityKey identityKeyOf(UUID accountId) throws ApiException {
+        try {
+            Account account = accounts.findAccount(accountId)
+                    .orElseThrow(() -> new ApiException(ErrorCode.UNAUTHORIZED, "This account no longer exists."));
+            return new IdentityKey(account.identityKey());
+        } catch (StoreException e) {
+            throw ApiException.unavailable();
+        } catch (InvalidKeyException e) {
+            throw new IllegalStateException("a stored identity key was validated on registration", e);
+        }
+    }
+
+    public static UUID accountIdOf(ByteString bytes) throws ApiException {
+        if (bytes.size() != 16) {
+            throw ApiException.malformed("An account id is 16 bytes.");
+        }
+        return Uuids.fromByteString(bytes);
+    }
+
+    private static PublicPreKey toStored(SignedPreKey key) {
+        return new PublicPreKey(key.getId(), key.getPublicKey().toByteArray(), key.getSignature().toByteArray());
+    }
+
+    private static SignedPreKey toWire(PublicPreKey key) {
+        return SignedPreKey.newBuilder()
+                .setId(key.id())
+                .setPublicKey(ByteString.copyFrom(key.publicKey()))
+                .setSignature(ByteString.copyFrom(key.signature()))
+                .build();
+    }
+}

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.server.message;
+
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import com.google.protobuf.ByteString;
+import io.micrometer.core.instrument.Counter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.svyaz.protocol.ApiPaths;
+import org.svyaz.protocol.wire.ErrorCode;
+import org.svyaz.protocol.wire.QueueEmpty;
+import org.svyaz.server.store.MailboxEntry;
+import org.svyaz.server.store.MailboxStore;
+import org.svyaz.server.store.StoreException;
+
+/**
+ * Pushes one connected device's mailbox to it, in order, and deletes each entry once the device
+ * acknowledges it. After the first full drain it sends one QueueEmpty marker so the device knows it
+ * has caught up; afterwards new messages are pushed as they arrive ({@link #wake}).
+ *
+ * <p>An entry pushed but not acknowledged stays in the mailbox and is pushed again on the next
+ * connection: delivery is at-least-once and the device drops duplicates by guid.
+ */
+public final class DeviceDelivery {
+    private static final Logger log = LoggerFactory.getLogger(DeviceDelivery.class);
+    private static final int BATCH = 100;
+    /** Unacknowledged pushes per connection; bounds memory and lets acks pace the drain. */
+    private static final int WINDOW = 64;
+
+    private final DeviceAddress address;
+    private final PushChannel channel;
+    private final MailboxStore mailbox;
+    private final Executor executor;
+    private final Counter delivered;
+    private final Semaphore window = new Semaphore(WINDOW);
+    private final AtomicBoolean wakeRequested = new AtomicBoolean();
+    private final AtomicBoolean running = new AtomicBoolean();
+    private long lastPushedSequence;
+    private boolean queueEmptySent;
+
+    public DeviceDelivery(DeviceAddress address, PushChannel channel, MailboxStore mailbox, Executor executor,
+                          Counter delivered) {
+        this.address = address;
+        this.channel = channel;
+        this.mailbox = mailbox;
+        this.executor = executor;
+        this.delivered = delivered;
+    }
+
+    public DeviceAddress address() {
+        return address;
+    }
+
+    public PushChannel channel() {
+        return channel;
+    }
+
+    /** Something may have arrived in the mailbox: push it. Safe to call from any thread, any number of times. */
+    public void wake() {
+        wakeRequested.set(true);
+        if (running.compareAndSet(false, true)) {
+            executor.execute(this::run);
+        }
+    }
+
+    private void run() {
+        try {
+            while (wakeRequested.getAndSet(false) && channel.isOpen()) {
+                drain();
+            }
+        } catch (StoreException e) {
+            log.warn("reading a mailbox failed; the device gets its messages on reconnect", e);
+            channel.close(1011, "server storage unavailable");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            running.set(false);
+        }
+        // A wake that raced with the end of the loop must not be lost.
+        if (wakeRequested.get() && channel.isOpen() && running.compareAndSet(false, true)) {
+            executor.execute(this::run);
+        }
+    }
+
+    private void drain() throws StoreException, InterruptedException {
+        while (channel.isOpen()) {
+            List<MailboxEntry> batch = mailbox.fetch(address.accountId(), address.deviceId(), lastPushedSequence, BATCH);
+            if (batch.isEmpty()) {
+                if (!queueEmptySent) {
+                    queueEmptySent = true;
+                    channel.push(ApiPaths.PUSH_QUEUE_EMPTY, QueueEmpty.getDefaultInstance().toByteString());
+                }
+                return;
+            }
+            for (MailboxEntry entry : batch) {
+                window.acquire();
+                lastPushedSequence = entry.sequence();
+                channel.push(ApiPaths.PUSH_MESSAGE, ByteString.copyFrom(entry.envelope()))
+                        .whenComplete((response, failure) -> {
+                            window.release();
+                            if (failure == null && response.getError() == ErrorCode.OK) {
+                                executor.execute(() -> acknowledge(entry));
+                            }
+                        });
+            }
+        }
+    }
+
+    private void acknowledge(MailboxEntry entry) {
+        try {
+            if (mailbox.delete(address.accountId(), address.deviceId(), entry.guid())) {
+                delivered.increment();
+            }
+        } catch (StoreException e) {
+            // The entry stays and is pushed again later; the device drops the duplicate.
+            log.warn("deleting an acknowledged message failed", e);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.server.store;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Accounts, their devices, username hashes and operator invite codes.
+ *
+ * <p>Data layout: an account row (id, identity key, created), device rows keyed by (account, device
+ * id) with the credential hash, a username table mapping a 32-byte username hash to its account, and
+ * invite codes stored as SHA-256 hashes with an expiry. Plaintext usernames and invite codes are
+ * never stored.
+ */
+public interface AccountStore {
+    /**
+     * Atomically creates an account with device 1, claiming the first free hash of
+     * {@code usernameHashes} and, when {@code inviteCodeHash} is not null, consuming that invite code.
+     * Either all of it happens or nothing does.
+     */
+    CreateAccountResult create(Account account, Device firstDevice, List<byte[]> usernameHashes,
+                               byte[] inviteCodeHash, long nowMillis) throws StoreException;
+
+    Optional<Account> findAccount(UUID accountId) throws StoreException;
+
+    Optional<UUID> findByUsernameHash(byte[] usernameHash) throws StoreException;
+
+    Optional<Device> findDevice(UUID accountId, int deviceId) throws StoreException;
+
+    /** All devices of the account, ordered by device id; empty when the account does not exist. */
+    List<Device> findDevices(UUID accountId) throws StoreException;
+
+    /** Stores a one-time invite code hash valid until {@code expiresAtMillis}. */
+    void addInviteCode(byte[] inviteCodeHash, long expiresAtMillis) throws StoreException;
+}

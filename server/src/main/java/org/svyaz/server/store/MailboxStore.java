@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.server.store;
+
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Per-device mailboxes of undelivered envelopes.
+ *
+ * <p>Data layout: one table of (sequence, account, device, guid, envelope bytes, stored-at), the
+ * sequence global and increasing, so a device's messages come back in the order they were stored.
+ * An entry lives until the device acknowledges it or it expires.
+ */
+public interface MailboxStore {
+    /** Stores all entries atomically; when this returns they survive a crash. */
+    void insert(List<MailboxEntry> entries) throws StoreException;
+
+    /** Up to {@code limit} entries of the device with a sequence above {@code afterSequence}, in order. */
+    List<MailboxEntry> fetch(UUID accountId, int deviceId, long afterSequence, int limit) throws StoreException;
+
+    /** Deletes the entry; returns false when it was not there (already acknowledged). */
+    boolean delete(UUID accountId, int deviceId, byte[] guid) throws StoreException;
+
+    int count(UUID accountId, int deviceId) throws StoreException;
+
+    /** Deletes entries stored before {@code cutoffMillis}; returns how many. */
+    int deleteOlderThan(long cutoffMillis) throws StoreException;
+}

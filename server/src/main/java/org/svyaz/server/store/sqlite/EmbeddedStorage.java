@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.server.store.sqlite;
+
+import java.nio.file.Path;
+import org.svyaz.server.store.AccountStore;
+import org.svyaz.server.store.KeyStore;
+import org.svyaz.server.store.MailboxStore;
+import org.svyaz.server.store.StoreException;
+
+/** The default storage: every store on one SQLite file, {@code DATA/svyaz.db}. */
+public record EmbeddedStorage(SqliteDatabase database, AccountStore accounts, KeyStore keys, MailboxStore mailbox)
+        implements AutoCloseable {
+    public static final String DATABASE_FILE = "svyaz.db";
+
+    public static EmbeddedStorage open(Path dataDir) throws StoreException {
+        SqliteDatabase database = SqliteDatabase.open(dataDir.resolve(DATABASE_FILE));
+        return new EmbeddedStorage(database, new SqliteAccountStore(database), new SqliteKeyStore(database),
+                new SqliteMailboxStore(database));
+    }
+
+    @Override
+    public void close() {
+        database.close();
+    }
+}

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.server.store.sqlite;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.svyaz.server.store.StoreException;
+
+/**
+ * The embedded database: one SQLite file in WAL mode, one writer thread with group commit, and a
+ * small pool of read connections.
+ *
+ * <p>Why a single writer: SQLite allows one writer at a time anyway; queueing writes to one thread
+ * lets it commit many callers' work in one transaction and pay for one fsync, which is what makes
+ * durable sends cheap. Each task runs inside its own savepoint, so one failing task rolls back only
+ * its own work.
+ */
+public final class SqliteDatabase implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SqliteDatabase.class);
+    private static final int MAX_BATCH = 256;
+    private static final int READERS = 4;
+
+    /** A unit of work on a connection. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private record WriteTask<T>(Work<T> work, CompletableFuture<T> result) {}
+
+    private final String url;
+    private final Connection writer;
+    private final BlockingQueue<WriteTask<?>> writes = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
+    private final Thread writerThread;
+    private volatile boolean closed;
+
+    private SqliteDatabase(Path file) throws SQLException {
+        this.url = "jdbc:sqlite:" + file.toAbsolutePath();
+        this.writer = open();
+        try (Statement statement = writer.createStatement()) {
+            statement.execute("PRAGMA journal_mode=WAL");
+        }
+        SqliteSchema.migrate(writer);
+        for (int i = 0; i < READERS; i++) {
+            readers.add(open());
+        }
+        writerThread = Thread.ofPlatform().name("sqlite-writer").daemon(true).unstarted(this::writeLoop);
+    }
+
+    /** Opens (creating when absent) the database file and brings its schema up to date. */
+    public static SqliteDatabase open(Path file) throws StoreException {
+        try {
+            SqliteDatabase database = new SqliteDatabase(file);
+            database.writerThread.start();
+            return database;
+        } catch (SQLException e) {
+            throw new StoreException("cannot open the database " + file.getFileName(), e);
+        }
+    }
+
+    private Connection open() throws SQLException {
+        Connection connection = DriverManager.getConnection(url);
+        try (Statement statement = connection.createStatement()) {
+            // FULL: a commit is on disk when it returns, so an answered send survives power loss too.
+            statement.execute("PRAGMA synchronous=FULL");
+            statement.execute("PRAGMA foreign_keys=ON");
+            statement.execute("PRAGMA busy_timeout=10000");
+        }
+        return connection;
+    }
+
+    /** Runs {@code work} in the next group commit and returns once it is durable. */
+    public <T> T write(Work<T> work) throws StoreException {
+        if (closed) {
+            throw new StoreException("the database is closed", null);
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        writes.add(new WriteTask<>(work, result));
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while waiting for a write", e);
+        } catch (ExecutionException e) {
+            throw new StoreException("write failed: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** Runs {@code work} on a read connection; it sees everything committed before it started. */
+    public <T> T read(Work<T> work) throws StoreException {
+        Connection connection;
+        try {
+            connection = readers.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while waiting for a read connection", e);
+        }
+        try {
+            return work.run(connection);
+        } catch (SQLException e) {
+            throw new StoreException("read failed: " + e.getMessage(), e);
+        } finally {
+            readers.add(connection);
+        }
+    }
+
+    private void writeLoop() {
+        List<WriteTask<?>> batch = new ArrayList<>(MAX_BATCH);
+        while (!closed || !writes.isEmpty()) {
+            try {
+                WriteTask<?> first = writes.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                writes.drainTo(batch, MAX_BATCH - 1);
+                commitBatch(batch);
+            } catch (InterruptedException e) {
+                // Only close() interrupts; the loop condition decides whether work remains.
+                Thread.currentThread().interrupt();
+                Thread.interrupted();
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void commitBatch(List<WriteTask<?>> batch) {
+        List<Object> results = new ArrayList<>(batch.size());
+        List<Throwable> failures = new ArrayList<>(batch.size());
+        try {
+            writer.setAutoCommit(false);
+            for (WriteTask<?> task : batch) {
+                var savepoint = writer.setSavepoint();
+                try {
+                    results.add(task.work().run(writer));
+                    failures.add(null);
+                    writer.releaseSavepoint(savepoint);
+                } catch (SQLException | RuntimeException e) {
+                    writer.rollback(savepoint);
+                    results.add(null);
+                    failures.add(e);
+                }
+            }
+            writer.commit();
+        } catch (SQLException e) {
+            log.error("group commit of {} writes failed", batch.size(), e);
+            try {
+                writer.rollback();
+            } catch (SQLException rollbackFailure) {
+                e.addSuppressed(rollbackFailure);
+            }
+            for (WriteTask<?> task : batch) {
+                task.result().completeExceptionally(e);
+            }
+            return;
+        } finally {
+            try {
+                writer.setAutoCommit(true);
+            } catch (SQLException ignored) {
+                // The next batch will fail loudly if the connection is really broken.
+            }
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            complete(batch.get(i), results.get(i), failures.get(i));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void complete(WriteTask<T> task, Object result, Throwable failure) {
+        if (failure != null) {
+            task.result().completeExceptionally(failure);
+        } else {
+            task.result().complete((T) result);
+        }
+    }
+
+    /** Finishes queued writes, checkpoints the WAL into the main file and closes every connection. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            writerThread.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try (Statement statement = writer.createStatement()) {
+            statement.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+        } catch (SQLException e) {
+            log.warn("WAL checkpoint at close failed; the WAL is replayed on next open", e);
+        }
+        closeQuietly(writer);
+        Connection reader;
+        while ((reader = readers.poll()) != null) {
+            closeQuietly(reader);
+        }
+    }
+
+    private static void closeQuietly(Connection connection) {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            log.warn("closing a database connection failed", e);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.server.transport;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.svyaz.protocol.ApiPaths;
+import org.svyaz.server.api.Dispatcher;
+
+/** The pipeline reads like the protocol: TLS, HTTP, the authenticated upgrade, WebSocket, frames. */
+public final class ServerChannelInitializer extends ChannelInitializer<SocketChannel> {
+    private static final int MAX_HTTP_REQUEST_BYTES = 16 * 1024;
+
+    private final SslContext sslContext;
+    private final Authenticator authenticator;
+    private final Dispatcher dispatcher;
+    private final Executor executor;
+    private final InFlightRequests inFlight;
+    private final FrameHandler.SessionListener sessions;
+    private final TransportLimits limits;
+
+    ServerChannelInitializer(SslContext sslContext, Authenticator authenticator, Dispatcher dispatcher,
+                             Executor executor, InFlightRequests inFlight, FrameHandler.SessionListener sessions,
+                             TransportLimits limits) {
+        this.sslContext = sslContext;
+        this.authenticator = authenticator;
+        this.dispatcher = dispatcher;
+        this.executor = executor;
+        this.inFlight = inFlight;
+        this.sessions = sessions;
+        this.limits = limits;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel channel) {
+        WebSocketServerProtocolConfig webSocket = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(ApiPaths.WEBSOCKET)
+                .handshakeTimeoutMillis(10_000)
+                .decoderConfig(WebSocketDecoderConfig.newBuilder()
+                        .maxFramePayloadLength(limits.maxFrameBytes())
+                        .allowExtensions(false)
+                        .build())
+                .build();
+        ChannelPipeline pipeline = channel.pipeline();
+        pipeline.addLast("tls", sslContext.newHandler(channel.alloc()));
+        pipeline.addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toSeconds(), TimeUnit.SECONDS));
+        pipeline.addLast("idle-close", new IdleCloseHandler());
+        pipeline.addLast("http", new HttpServerCodec());
+        pipeline.addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_REQUEST_BYTES));
+        pipeline.addLast("upgrade", new UpgradeHandler(authenticator, executor));
+        pipeline.addLast("websocket", new WebSocketServerProtocolHandler(webSocket));
+        pipeline.addLast("ws-aggregator", new WebSocketFrameAggregator(limits.maxFrameBytes()));
+        pipeline.addLast("frames", new FrameHandler(dispatcher, executor, inFlight, sessions));
+    }
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.server.transport;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.AttributeKey;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.svyaz.protocol.ApiPaths;
+import org.svyaz.server.api.Caller;
+import org.svyaz.server.store.StoreException;
+
+/**
+ * Plain HTTP on the TLS port: the health check, and the gate to the WebSocket. A connection that
+ * presents credentials is authenticated before the upgrade; one that presents none becomes an
+ * anonymous connection that may call only anonymous paths (registration).
+ */
+final class UpgradeHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(UpgradeHandler.class);
+    static final AttributeKey<Optional<Caller>> CALLER = AttributeKey.valueOf("svyaz.caller");
+
+    private final Authenticator authenticator;
+    private final Executor executor;
+
+    UpgradeHandler(Authenticator authenticator, Executor executor) {
+        this.authenticator = authenticator;
+        this.executor = executor;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest request)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        String path = new QueryStringDecoder(request.uri()).path();
+        if (path.equals(ApiPaths.HEALTH)) {
+            respond(ctx, request, HttpResponseStatus.OK, "ok\n");
+            request.release();
+            return;
+        }
+        if (!path.equals(ApiPaths.WEBSOCKET)) {
+            respond(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n");
+            request.release();
+            return;
+        }
+        String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (authorization == null) {
+            ctx.channel().attr(CALLER).set(Optional.empty());
+            ctx.fireChannelRead(request);
+            return;
+        }
+        // The credential check reads the store: keep it off the event loop.
+        ctx.channel().config().setAutoRead(false);
+        executor.execute(() -> {
+            Optional<Caller> caller;
+            boolean storeFailed = false;
+            try {
+                caller = authenticator.authenticate(authorization);
+            } catch (StoreException e) {
+                log.warn("authentication could not read the store", e);
+                caller = Optional.empty();
+                storeFailed = true;
+            }
+            Optional<Caller> result = caller;
+            boolean unavailable = storeFailed;
+            ctx.executor().execute(() -> {
+                ctx.channel().config().setAutoRead(true);
+                if (result.isPresent()) {
+                    ctx.channel().attr(CALLER).set(result);
+                    ctx.fireChannelRead(request);
+                } else {
+                    respondAndClose(ctx, unavailable ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.UNAUTHORIZED,
+                            unavailable ? "storage unavailable\n" : "wrong credentials\n");
+                    request.release();
+                }
+            });
+        });
+    }
+
+    private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String body) {
+        FullHttpResponse response = response(status, body);
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        if (keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            ctx.writeAndFlush(response);
+        } else {
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private static void respondAndClose(ChannelHandlerContext ctx, HttpResponseStatus status, String body) {
+        FullHttpResponse response = response(status, body);
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private static FullHttpResponse response(HttpResponseStatus status, String body) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        HttpUtil.setContentLength(response, response.content().readableBytes());
+        return response;
+    }
+}
