@@ -1,0 +1,710 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.client;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.signal.libsignal.protocol.DuplicateMessageException;
+import org.signal.libsignal.protocol.IdentityKey;
+import org.signal.libsignal.protocol.IdentityKeyPair;
+import org.signal.libsignal.protocol.InvalidKeyException;
+import org.signal.libsignal.protocol.SessionBuilder;
+import org.signal.libsignal.protocol.SessionCipher;
+import org.signal.libsignal.protocol.SignalProtocolAddress;
+import org.signal.libsignal.protocol.UntrustedIdentityException;
+import org.signal.libsignal.protocol.ecc.ECPublicKey;
+import org.signal.libsignal.protocol.fingerprint.NumericFingerprintGenerator;
+import org.signal.libsignal.protocol.kem.KEMPublicKey;
+import org.signal.libsignal.protocol.message.CiphertextMessage;
+import org.signal.libsignal.protocol.message.PreKeySignalMessage;
+import org.signal.libsignal.protocol.message.SignalMessage;
+import org.signal.libsignal.protocol.state.PreKeyBundle;
+import org.signal.libsignal.protocol.util.KeyHelper;
+import org.signal.libsignal.usernames.BaseUsernameException;
+import org.signal.libsignal.usernames.Username;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.svyaz.client.api.ClientException;
+import org.svyaz.client.api.IdentityInfo;
+import org.svyaz.client.api.LocalFailureException;
+import org.svyaz.client.api.NetworkException;
+import org.svyaz.client.api.RateLimitedException;
+import org.svyaz.client.api.ReceivedMessage;
+import org.svyaz.client.api.ServerRejectedException;
+import org.svyaz.client.api.UnknownUserException;
+import org.svyaz.client.api.UntrustedIdentityError;
+import org.svyaz.client.api.UserInputException;
+import org.svyaz.client.api.UsernameTakenException;
+import org.svyaz.client.net.ConnectionException;
+import org.svyaz.client.net.ServerConnection;
+import org.svyaz.client.store.AccountDatabase;
+import org.svyaz.client.store.IdentityRecord;
+import org.svyaz.client.store.LocalMessages;
+import org.svyaz.client.store.LocalStoreException;
+import org.svyaz.client.store.SqliteSignalStore;
+import org.svyaz.client.store.TrustLevel;
+import org.svyaz.protocol.ApiPaths;
+import org.svyaz.protocol.DeviceCredentials;
+import org.svyaz.protocol.InvalidInviteLinkException;
+import org.svyaz.protocol.InviteLink;
+import org.svyaz.protocol.Uuids;
+import org.svyaz.protocol.content.Content;
+import org.svyaz.protocol.content.DataMessage;
+import org.svyaz.protocol.wire.DeviceBundle;
+import org.svyaz.protocol.wire.Envelope;
+import org.svyaz.protocol.wire.EnvelopeType;
+import org.svyaz.protocol.wire.ErrorCode;
+import org.svyaz.protocol.wire.KeyCountRequest;
+import org.svyaz.protocol.wire.KeyCountResponse;
+import org.svyaz.protocol.wire.OutgoingMessage;
+import org.svyaz.protocol.wire.PreKeyBundleRequest;
+import org.svyaz.protocol.wire.PreKeyBundleResponse;
+import org.svyaz.protocol.wire.RegisterRequest;
+import org.svyaz.protocol.wire.RegisterResponse;
+import org.svyaz.protocol.wire.Request;
+import org.svyaz.protocol.wire.Response;
+import org.svyaz.protocol.wire.SendRequest;
+import org.svyaz.protocol.wire.StaleDevices;
+import org.svyaz.protocol.wire.UsernameCandidate;
+import org.svyaz.protocol.wire.UsernameLookupRequest;
+import org.svyaz.protocol.wire.UsernameLookupResponse;
+
+/**
+ * One registered account on this device: register, send, receive, identities. The facade the CLI
+ * (and any other front end) uses.
+ *
+ * <p>Received messages are first stored in the local database together with their envelope id, in
+ * the same transaction as the decryption's session update, and only then acknowledged to the
+ * server. A message is shown from the local inbox and marked shown afterwards, so a crash at any
+ * point neither loses a message nor (beyond the instant between showing and marking) repeats one.
+ */
+public final class SvyazClient implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SvyazClient.class);
+    public static final String ACCOUNT_FILE = "account.db";
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
+    private static final int SEND_ATTEMPTS = 4;
+    private static final int PADDING_BLOCK = 160;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private static final String SERVER_LINK = "server_link";
+    private static final String ACCOUNT_ID = "account_id";
+    private static final String DEVICE_ID = "device_id";
+    private static final String PASSWORD = "password";
+    private static final String USERNAME = "username";
+
+    private final AccountDatabase db;
+    private final SqliteSignalStore store;
+    private final LocalMessages messages;
+    private final PreKeyGenerator preKeys;
+    private final Clock clock;
+    private final InviteLink server;
+    private final UUID accountId;
+    private final int deviceId;
+    private final byte[] password;
+    private final String username;
+    private final LinkedBlockingQueue<Boolean> arrivals = new LinkedBlockingQueue<>();
+    private volatile CompletableFuture<Void> queueEmpty = new CompletableFuture<>();
+    private ServerConnection connection;
+
+    private SvyazClient(AccountDatabase db, Clock clock) throws ClientException {
+        this.db = db;
+        this.clock = clock;
+        this.store = new SqliteSignalStore(db, clock);
+        this.messages = new LocalMessages(db);
+        this.preKeys = new PreKeyGenerator(db, store, clock);
+        byte[] link = db.setting(SERVER_LINK);
+        if (link == null || db.setting(ACCOUNT_ID) == null) {
+            throw new UserInputException("This account was never registered completely; register it again.");
+        }
+        try {
+            this.server = InviteLink.parse(new String(link, StandardCharsets.UTF_8));
+        } catch (InvalidInviteLinkException e) {
+            throw new LocalFailureException("The stored server link is damaged: " + e.getMessage(), e);
+        }
+        this.accountId = UUID.fromString(text(ACCOUNT_ID));
+        this.deviceId = Integer.parseInt(text(DEVICE_ID));
+        this.password = db.setting(PASSWORD);
+        this.username = text(USERNAME);
+    }
+
+    private String text(String setting) {
+        return new String(db.setting(setting), StandardCharsets.UTF_8);
+    }
+
+    private void setText(String setting, String value) {
+        db.setSetting(setting, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    // ---------------------------------------------------------------- registration
+
+    /**
+     * Registers a new account on the server of {@code link} and stores it under
+     * {@code accountsRoot/<username>}. {@code requestedUsername} is either {@code nickname.NN} or a
+     * bare nickname, for which free digits are picked.
+     */
+    public static SvyazClient register(Path accountsRoot, InviteLink link, String requestedUsername, Clock clock)
+            throws ClientException {
+        List<Username> candidates = usernameCandidates(requestedUsername);
+        Path staging;
+        try {
+            Files.createDirectories(accountsRoot);
+            staging = Files.createTempDirectory(accountsRoot, ".registering-");
+        } catch (IOException e) {
+            throw new LocalFailureException("Cannot create the account directory under " + accountsRoot + ": "
+                    + e.getMessage(), e);
+        }
+        try {
+            AccountDatabase db = openDatabase(staging.resolve(ACCOUNT_FILE));
+            RegisterResponse registered;
+            Username chosen;
+            try {
+                IdentityKeyPair identity = IdentityKeyPair.generate();
+                int registrationId = KeyHelper.generateRegistrationId(false);
+                byte[] password = new byte[32];
+                RANDOM.nextBytes(password);
+                db.setSetting(SqliteSignalStore.IDENTITY_KEY_PAIR, identity.serialize());
+                db.setSetting(SqliteSignalStore.REGISTRATION_ID,
+                        Integer.toString(registrationId).getBytes(StandardCharsets.UTF_8));
+                SqliteSignalStore store = new SqliteSignalStore(db, clock);
+                RegisterRequest.Builder request = RegisterRequest.newBuilder()
+                        .setPassword(ByteString.copyFrom(password))
+                        .setRegistrationId(registrationId)
+                        .setIdentityKey(ByteString.copyFrom(identity.getPublicKey().serialize()))
+                        .setKeys(new PreKeyGenerator(db, store, clock).initialKeys());
+                link.inviteCode().ifPresent(request::setInviteCode);
+                for (Username candidate : candidates) {
+                    request.addUsernames(UsernameCandidate.newBuilder()
+                            .setHash(ByteString.copyFrom(candidate.getHash()))
+                            .setProof(ByteString.copyFrom(candidate.generateProof())));
+                }
+                Response response;
+                try (ServerConnection anonymous = ServerConnection.connect(link, Optional.empty(),
+                        push -> Response.newBuilder().setError(ErrorCode.UNAUTHORIZED).build(), CONNECT_TIMEOUT)) {
+                    response = anonymous.call(ApiPaths.REGISTER, request.build(), REQUEST_TIMEOUT);
+                } catch (ConnectionException e) {
+                    throw new NetworkException(e.getMessage(), e);
+                }
+                if (response.getError() == ErrorCode.CONFLICT) {
+                    throw new UsernameTakenException(candidates.size() == 1
+                            ? "The username " + candidates.getFirst().getUsername() + " is taken; choose another."
+                            : "No free digits were found for that nickname; choose another nickname.");
+                }
+                registered = parse(checkOk(response), RegisterResponse.parser());
+                chosen = candidates.get(registered.getUsernameIndex());
+                db.setSetting(SERVER_LINK, link.withoutCode().toString().getBytes(StandardCharsets.UTF_8));
+                db.setSetting(ACCOUNT_ID, Uuids.fromByteString(registered.getAccountId()).toString()
+                        .getBytes(StandardCharsets.UTF_8));
+                db.setSetting(DEVICE_ID, Integer.toString(registered.getDeviceId()).getBytes(StandardCharsets.UTF_8));
+                db.setSetting(PASSWORD, password);
+                db.setSetting(USERNAME, chosen.getUsername().getBytes(StandardCharsets.UTF_8));
+            } catch (BaseUsernameException e) {
+                throw new UserInputException("Cannot make a username proof: " + e.getMessage(), e);
+            } catch (LocalStoreException e) {
+                throw new LocalFailureException(e.getMessage(), e);
+            } finally {
+                db.close();
+            }
+            Path finalDir = accountsRoot.resolve(chosen.getUsername());
+            try {
+                Files.move(staging, finalDir, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                throw new LocalFailureException("Registered as " + chosen.getUsername() + " but cannot move the "
+                        + "account into " + finalDir + ": " + e.getMessage(), e);
+            }
+            staging = null;
+            return open(finalDir, clock);
+        } finally {
+            if (staging != null) {
+                deleteRecursively(staging);
+            }
+        }
+    }
+
+    /** {@code nick.42} as given, or for a bare {@code nick} a list of candidates with random digits. */
+    static List<Username> usernameCandidates(String requested) throws UserInputException {
+        if (requested == null || requested.isBlank()) {
+            throw new UserInputException("A username is required, for example alice.42 or just alice.");
+        }
+        try {
+            if (requested.contains(".")) {
+                return List.of(new Username(requested));
+            }
+            return Username.candidatesFrom(requested, 3, 32).stream().limit(20).toList();
+        } catch (BaseUsernameException e) {
+            throw new UserInputException("'" + requested + "' is not a valid username: a nickname of 3-32 letters, "
+                    + "digits or underscores (not starting with a digit), then a dot and at least two digits "
+                    + "other than 00, like alice.42.", e);
+        }
+    }
+
+    /** Opens an account registered earlier. */
+    public static SvyazClient open(Path accountDir, Clock clock) throws ClientException {
+        if (!Files.isRegularFile(accountDir.resolve(ACCOUNT_FILE))) {
+            throw new UserInputException("No account is registered in " + accountDir + ".");
+        }
+        AccountDatabase db = openDatabase(accountDir.resolve(ACCOUNT_FILE));
+        try {
+            return new SvyazClient(db, clock);
+        } catch (ClientException | RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    private static AccountDatabase openDatabase(Path file) throws LocalFailureException {
+        try {
+            return AccountDatabase.open(file);
+        } catch (SQLException e) {
+            throw new LocalFailureException("Cannot open the local database " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public String username() {
+        return username;
+    }
+
+    public UUID accountId() {
+        return accountId;
+    }
+
+    // ---------------------------------------------------------------- connection
+
+    private synchronized ServerConnection connection() throws NetworkException {
+        if (connection == null || !connection.isOpen()) {
+            if (connection != null) {
+                connection.close();
+            }
+            queueEmpty = new CompletableFuture<>();
+            try {
+                connection = ServerConnection.connect(server,
+                        Optional.of(new DeviceCredentials(accountId, deviceId, password)), this::onPush, CONNECT_TIMEOUT);
+            } catch (ConnectionException e) {
+                throw new NetworkException(e.unauthorized()
+                        ? "The server does not recognise this account (it may have been reset). Register again."
+                        : e.getMessage(), e);
+            }
+        }
+        return connection;
+    }
+
+    private Response call(String path, Message body) throws ClientException {
+        try {
+            return connection().call(path, body, REQUEST_TIMEOUT);
+        } catch (ConnectionException e) {
+            throw new NetworkException(e.getMessage(), e);
+        }
+    }
+
+    private static Response checkOk(Response response) throws ClientException {
+        return switch (response.getError()) {
+            case OK -> response;
+            case RATE_LIMITED -> throw new RateLimitedException(response.getMessage());
+            case NOT_FOUND -> throw new UnknownUserException(response.getMessage());
+            case INVALID_INVITE -> throw new UserInputException(response.getMessage());
+            default -> throw new ServerRejectedException(response.getError(), "The server refused: "
+                    + response.getMessage() + " (" + response.getError() + ")");
+        };
+    }
+
+    private static <T> T parse(Response response, com.google.protobuf.Parser<T> parser) throws ClientException {
+        try {
+            return parser.parseFrom(response.getBody());
+        } catch (InvalidProtocolBufferException e) {
+            throw new ServerRejectedException(ErrorCode.MALFORMED, "The server sent an unreadable answer.");
+        }
+    }
+
+    // ---------------------------------------------------------------- contacts
+
+    /** The account behind a username, from the contacts or the server. */
+    public UUID resolve(String recipient) throws ClientException {
+        Username parsed;
+        try {
+            parsed = new Username(recipient);
+        } catch (BaseUsernameException e) {
+            throw new UserInputException("'" + recipient + "' is not a username (like alice.42).", e);
+        }
+        Optional<UUID> known = messages.contactAccount(parsed.getUsername());
+        if (known.isPresent()) {
+            return known.get();
+        }
+        Response response = call(ApiPaths.USERNAME_LOOKUP,
+                UsernameLookupRequest.newBuilder().setHash(ByteString.copyFrom(parsed.getHash())).build());
+        if (response.getError() == ErrorCode.NOT_FOUND) {
+            throw new UnknownUserException("No account is registered as " + parsed.getUsername() + " on this server.");
+        }
+        UUID id = Uuids.fromByteString(parse(checkOk(response), UsernameLookupResponse.parser()).getAccountId());
+        messages.putContact(id, parsed.getUsername());
+        return id;
+    }
+
+    // ---------------------------------------------------------------- sending
+
+    /** Sends a text to one user; returns once the server has stored it for every device of the recipient. */
+    public long send(String recipient, String text) throws ClientException {
+        try {
+            UUID destination = resolve(recipient);
+            Optional<IdentityRecord> identity = store.identity(destination.toString());
+            if (identity.isPresent() && identity.get().trust() == TrustLevel.UNTRUSTED) {
+                throw new UntrustedIdentityError(recipient);
+            }
+            long timestamp = clock.millis();
+            Content content = Content.newBuilder()
+                    .setDataMessage(DataMessage.newBuilder().setBody(text).setTimestamp(timestamp))
+                    .setSenderUsername(username)
+                    .build();
+            sendContent(recipient, destination, pad(content), timestamp);
+            return timestamp;
+        } catch (LocalStoreException e) {
+            throw new LocalFailureException(e.getMessage(), e);
+        }
+    }
+
+    /** Rounds the plaintext up to a multiple of 160 bytes so its length says little about the text. */
+    private static byte[] pad(Content content) {
+        int size = content.getSerializedSize();
+        int target = ((size + 3) / PADDING_BLOCK + 1) * PADDING_BLOCK;
+        byte[] padding = new byte[Math.max(0, target - size - 3)];
+        RANDOM.nextBytes(padding);
+        return content.toBuilder().setPadding(ByteString.copyFrom(padding)).build().toByteArray();
+    }
+
+    private void sendContent(String recipient, UUID destination, byte[] plaintext, long timestamp)
+            throws ClientException {
+        String name = destination.toString();
+        for (int attempt = 0; attempt < SEND_ATTEMPTS; attempt++) {
+            if (store.sessionDevices(name).isEmpty()) {
+                startSessions(recipient, destination, Set.of());
+            }
+            SendRequest.Builder request = SendRequest.newBuilder()
+                    .setDestination(Uuids.toByteString(destination))
+                    .setTimestamp(timestamp);
+            for (int device : store.sessionDevices(name)) {
+                SessionCipher cipher = new SessionCipher(store, new SignalProtocolAddress(name, device));
+                CiphertextMessage ciphertext;
+                try {
+                    ciphertext = cipher.encrypt(plaintext);
+                } catch (UntrustedIdentityException e) {
+                    throw new UntrustedIdentityError(recipient);
+                } catch (org.signal.libsignal.protocol.NoSessionException e) {
+                    throw new LocalFailureException("The session with a device of " + recipient + " vanished.", e);
+                }
+                request.addMessages(OutgoingMessage.newBuilder()
+                        .setDeviceId(device)
+                        .setRegistrationId(cipher.getRemoteRegistrationId())
+                        .setType(ciphertext.getType() == CiphertextMessage.PREKEY_TYPE
+                                ? EnvelopeType.PREKEY_MESSAGE : EnvelopeType.CIPHERTEXT)
+                        .setContent(ByteString.copyFrom(ciphertext.serialize())));
+            }
+            Response response = call(ApiPaths.MESSAGES_SEND, request.build());
+            if (response.getError() != ErrorCode.STALE_DEVICES) {
+                if (response.getError() == ErrorCode.NOT_FOUND) {
+                    throw new UnknownUserException("The account of " + recipient + " no longer exists.");
+                }
+                checkOk(response);
+                return;
+            }
+            StaleDevices stale = parse(response, StaleDevices.parser());
+            for (int device : stale.getExtraList()) {
+                store.deleteSession(new SignalProtocolAddress(name, device));
+            }
+            for (int device : stale.getStaleList()) {
+                store.deleteSession(new SignalProtocolAddress(name, device));
+            }
+            Set<Integer> needed = new TreeSet<>(stale.getMissingList());
+            needed.addAll(stale.getStaleList());
+            if (!needed.isEmpty()) {
+                startSessions(recipient, destination, needed);
+            }
+        }
+        throw new ServerRejectedException(ErrorCode.STALE_DEVICES,
+                "The devices of " + recipient + " kept changing while sending; try again.");
+    }
+
+    /** Fetches bundles and builds sessions with the account's devices ({@code only} empty: all of them). */
+    private void startSessions(String recipient, UUID destination, Set<Integer> only) throws ClientException {
+        Response response = call(ApiPaths.KEYS_BUNDLE,
+                PreKeyBundleRequest.newBuilder().setAccountId(Uuids.toByteString(destination)).build());
+        if (response.getError() == ErrorCode.NOT_FOUND) {
+            throw new UnknownUserException("The account of " + recipient + " no longer exists.");
+        }
+        PreKeyBundleResponse bundles = parse(checkOk(response), PreKeyBundleResponse.parser());
+        if (bundles.getDevicesCount() == 0) {
+            throw new ServerRejectedException(ErrorCode.NOT_FOUND, recipient + " has no device that can receive.");
+        }
+        try {
+            IdentityKey identityKey = new IdentityKey(bundles.getIdentityKey().toByteArray());
+            for (DeviceBundle device : bundles.getDevicesList()) {
+                if (!only.isEmpty() && !only.contains(device.getDeviceId())) {
+                    continue;
+                }
+                PreKeyBundle bundle = new PreKeyBundle(device.getRegistrationId(), device.getDeviceId(),
+                        device.hasPreKey() ? device.getPreKey().getId() : PreKeyBundle.NULL_PRE_KEY_ID,
+                        device.hasPreKey() ? new ECPublicKey(device.getPreKey().getPublicKey().toByteArray()) : null,
+                        device.getSignedPreKey().getId(),
+                        new ECPublicKey(device.getSignedPreKey().getPublicKey().toByteArray()),
+                        device.getSignedPreKey().getSignature().toByteArray(),
+                        identityKey,
+                        device.getKyberPreKey().getId(),
+                        new KEMPublicKey(device.getKyberPreKey().getPublicKey().toByteArray()),
+                        device.getKyberPreKey().getSignature().toByteArray());
+                SignalProtocolAddress address = new SignalProtocolAddress(destination.toString(), device.getDeviceId());
+                try {
+                    new SessionBuilder(store, address).process(bundle);
+                } catch (UntrustedIdentityException e) {
+                    // Remember the new key as untrusted so the user can inspect and accept it.
+                    store.saveIdentity(address, identityKey);
+                    throw new UntrustedIdentityError(recipient);
+                }
+            }
+        } catch (InvalidKeyException e) {
+            throw new ServerRejectedException(ErrorCode.MALFORMED,
+                    "The server handed out keys for " + recipient + " that do not verify.");
+        }
+    }
+
+    // ---------------------------------------------------------------- receiving
+
+    private Response onPush(Request push) {
+        Response ok = Response.newBuilder().setError(ErrorCode.OK).build();
+        switch (push.getPath()) {
+            case ApiPaths.PUSH_QUEUE_EMPTY -> {
+                queueEmpty.complete(null);
+                arrivals.offer(Boolean.TRUE);
+                return ok;
+            }
+            case ApiPaths.PUSH_MESSAGE -> {
+                try {
+                    Envelope envelope = Envelope.parseFrom(push.getBody());
+                    store(envelope);
+                    arrivals.offer(Boolean.TRUE);
+                    return ok;
+                } catch (InvalidProtocolBufferException e) {
+                    log.warn("the server pushed an unreadable envelope; dropping it");
+                    return ok;
+                } catch (LocalStoreException e) {
+                    // Not acknowledged: the server keeps the message until we can store it.
+                    log.error("cannot store a received message; it stays on the server", e);
+                    return Response.newBuilder().setError(ErrorCode.UNAVAILABLE).build();
+                }
+            }
+            default -> {
+                return Response.newBuilder().setError(ErrorCode.NOT_FOUND).build();
+            }
+        }
+    }
+
+    /** Decrypts and stores one envelope, exactly once per envelope id. */
+    private void store(Envelope envelope) {
+        byte[] guid = envelope.getGuid().toByteArray();
+        db.inTransaction(() -> {
+            if (messages.isReceived(guid)) {
+                return null;
+            }
+            UUID source = Uuids.fromByteString(envelope.getSourceAccount());
+            SignalProtocolAddress address = new SignalProtocolAddress(source.toString(), envelope.getSourceDevice());
+            SessionCipher cipher = new SessionCipher(store, address);
+            String body = null;
+            String error = null;
+            String claimed = null;
+            try {
+                byte[] plaintext = envelope.getType() == EnvelopeType.PREKEY_MESSAGE
+                        ? cipher.decrypt(new PreKeySignalMessage(envelope.getContent().toByteArray()))
+                        : cipher.decrypt(new SignalMessage(envelope.getContent().toByteArray()));
+                Content content = Content.parseFrom(plaintext);
+                body = content.getDataMessage().getBody();
+                claimed = content.getSenderUsername().isEmpty() ? null : content.getSenderUsername();
+            } catch (DuplicateMessageException e) {
+                messages.markReceived(guid, clock.millis());
+                return null;
+            } catch (Exception e) {
+                if (e instanceof LocalStoreException storeFailure) {
+                    throw storeFailure;
+                }
+                error = "A message could not be decrypted (" + e.getClass().getSimpleName() + ").";
+            }
+            boolean untrusted = store.identity(source.toString())
+                    .map(r -> r.trust() == TrustLevel.UNTRUSTED).orElse(false);
+            messages.insert(source, claimed, envelope.getSourceDevice(), envelope.getTimestamp(),
+                    envelope.getServerTimestamp(), body, error, untrusted);
+            messages.markReceived(guid, clock.millis());
+            return null;
+        });
+    }
+
+    /**
+     * Connects, fetches what waits on the server and hands every new message to {@code sink}, until
+     * no message has arrived for {@code idle} or {@code maxMessages} were shown.
+     *
+     * @return how many messages were shown
+     */
+    public int receive(Duration idle, int maxMessages, Consumer<ReceivedMessage> sink) throws ClientException {
+        try {
+            int shown = showPending(sink, maxMessages);
+            connection();
+            long deadline = System.nanoTime() + idle.toNanos();
+            while (shown < maxMessages) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                Boolean arrived = arrivals.poll(left, TimeUnit.NANOSECONDS);
+                if (arrived == null) {
+                    if (!connection.isOpen()) {
+                        throw new NetworkException("The connection to the server closed while receiving.");
+                    }
+                    break;
+                }
+                arrivals.clear();
+                int before = shown;
+                shown += showPending(sink, maxMessages - shown);
+                if (shown > before) {
+                    deadline = System.nanoTime() + idle.toNanos();
+                }
+            }
+            if (queueEmpty.isDone()) {
+                refillPreKeys();
+            }
+            return shown;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NetworkException("Interrupted while receiving.", e);
+        } catch (LocalStoreException e) {
+            throw new LocalFailureException(e.getMessage(), e);
+        }
+    }
+
+    private int showPending(Consumer<ReceivedMessage> sink, int limit) throws ClientException {
+        int shown = 0;
+        for (LocalMessages.Pending pending : messages.unshown()) {
+            if (shown >= limit) {
+                break;
+            }
+            ReceivedMessage message = pending.message();
+            Optional<String> username = confirmedUsername(message.sourceAccount(), pending.claimedUsername());
+            sink.accept(new ReceivedMessage(message.localId(), message.sourceAccount(), username,
+                    message.sourceDevice(), message.timestamp(), message.serverTimestamp(), message.body(),
+                    message.error(), message.untrusted()));
+            messages.markShown(message.localId());
+            shown++;
+        }
+        return shown;
+    }
+
+    /** A sender's claimed username counts only if the server maps it to the sender's account. */
+    private Optional<String> confirmedUsername(UUID account, Optional<String> claimed) throws ClientException {
+        Optional<String> known = messages.contactUsername(account);
+        if (known.isPresent() || claimed.isEmpty()) {
+            return known;
+        }
+        try {
+            UUID resolved = resolve(claimed.get());
+            return resolved.equals(account) ? Optional.of(claimed.get()) : Optional.empty();
+        } catch (UnknownUserException | UserInputException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void refillPreKeys() throws ClientException {
+        KeyCountResponse counts = parse(checkOk(call(ApiPaths.KEYS_COUNT, KeyCountRequest.getDefaultInstance())),
+                KeyCountResponse.parser());
+        if (counts.getPreKeys() < PreKeyGenerator.REFILL_BELOW || counts.getKyberPreKeys() < PreKeyGenerator.REFILL_BELOW) {
+            checkOk(call(ApiPaths.KEYS_UPLOAD, preKeys.oneTimeKeys()));
+        }
+    }
+
+    // ---------------------------------------------------------------- identities
+
+    /** Known identities, optionally only the one of {@code username}. */
+    public List<IdentityInfo> identities(Optional<String> onlyUsername) throws ClientException {
+        List<IdentityInfo> result = new ArrayList<>();
+        Optional<UUID> only = onlyUsername.isPresent() ? Optional.of(resolve(onlyUsername.get())) : Optional.empty();
+        for (IdentityRecord record : store.identities()) {
+            UUID account = UUID.fromString(record.address());
+            if (only.isPresent() && !only.get().equals(account)) {
+                continue;
+            }
+            String name = messages.contactUsername(account).orElse(account.toString());
+            result.add(new IdentityInfo(name, account, safetyNumber(account, record.identityKey()),
+                    record.trust().name(), record.addedAtMillis()));
+        }
+        result.sort(Comparator.comparing(IdentityInfo::username));
+        return result;
+    }
+
+    private String safetyNumber(UUID remote, IdentityKey remoteKey) {
+        return new NumericFingerprintGenerator(5200)
+                .createFor(2, Uuids.toBytes(accountId), store.getIdentityKeyPair().getPublicKey(),
+                        Uuids.toBytes(remote), remoteKey)
+                .getDisplayableFingerprint().getDisplayText();
+    }
+
+    /** Marks the contact's current key verified, if {@code safetyNumber} (spaces ignored) matches it. */
+    public void trustVerified(String contact, String safetyNumber) throws ClientException {
+        UUID account = resolve(contact);
+        IdentityRecord record = store.identity(account.toString())
+                .orElseThrow(() -> new UserInputException("No identity is known for " + contact
+                        + " yet; exchange a message first."));
+        String expected = safetyNumber(account, record.identityKey());
+        if (!expected.equals(safetyNumber.replaceAll("\\s", ""))) {
+            throw new UserInputException("That safety number does not match the one for " + contact
+                    + ". Compare again; if they really differ, someone may be intercepting.");
+        }
+        store.putIdentity(account.toString(), record.identityKey(), TrustLevel.TRUSTED_VERIFIED);
+    }
+
+    /** Accepts the contact's current key without verifying it (after a change: allow sending again). */
+    public void trustAccept(String contact) throws ClientException {
+        UUID account = resolve(contact);
+        IdentityRecord record = store.identity(account.toString())
+                .orElseThrow(() -> new UserInputException("No identity is known for " + contact + " yet."));
+        if (record.trust() == TrustLevel.UNTRUSTED) {
+            store.putIdentity(account.toString(), record.identityKey(), TrustLevel.TRUSTED_UNVERIFIED);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (connection != null) {
+            connection.close();
+            connection = null;
+        }
+        db.close();
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // Best effort: a leftover staging directory is harmless and ignored by listings.
+                }
+            });
+        } catch (IOException ignored) {
+            // Same as above.
+        }
+    }
+
+}

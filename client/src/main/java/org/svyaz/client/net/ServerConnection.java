@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.client.net;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLException;
+import org.svyaz.protocol.ApiPaths;
+import org.svyaz.protocol.DeviceCredentials;
+import org.svyaz.protocol.InviteLink;
+import org.svyaz.protocol.descriptor.Endpoint;
+import org.svyaz.protocol.wire.Frame;
+import org.svyaz.protocol.wire.Request;
+import org.svyaz.protocol.wire.Response;
+
+/**
+ * One WebSocket to the server over TLS pinned to the invite link's key. Carries the device's
+ * requests (matched to responses by id) and the server's pushes (answered by a {@link PushHandler}).
+ * Endpoints from the descriptor are tried in order until one completes the handshake.
+ */
+public final class ServerConnection implements AutoCloseable {
+    private static final int MAX_FRAME_BYTES = 2 * 1024 * 1024;
+
+    private final EventLoopGroup group;
+    private final Channel channel;
+    private final ConcurrentHashMap<Long, CompletableFuture<Response>> pending;
+    private final AtomicLong nextId = new AtomicLong(1);
+    private final ExecutorService pushExecutor;
+    private final CompletableFuture<Void> closedFuture;
+
+    private ServerConnection(EventLoopGroup group, Channel channel,
+                             ConcurrentHashMap<Long, CompletableFuture<Response>> pending,
+                             ExecutorService pushExecutor, CompletableFuture<Void> closedFuture) {
+        this.group = group;
+        this.channel = channel;
+        this.pending = pending;
+        this.pushExecutor = pushExecutor;
+        this.closedFuture = closedFuture;
+    }
+
+    /**
+     * Connects to the server of {@code link}; with credentials the connection is authenticated,
+     * without it may only register.
+     */
+    public static ServerConnection connect(InviteLink link, Optional<DeviceCredentials> credentials,
+                                           PushHandler pushHandler, Duration timeout) throws ConnectionException {
+        SslContext ssl;
+        try {
+            ssl = SslContextBuilder.forClient()
+                    .sslProvider(SslProvider.JDK)
+                    .protocols("TLSv1.3")
+                    .trustManager(new PinnedTrustManager(link.descriptor().getTlsKeyPinsList().stream()
+                            .map(ByteString::toByteArray).toList()))
+                    // The pin is the identity check; the name in the certificate is irrelevant.
+                    .endpointIdentificationAlgorithm(null)
+                    .build();
+        } catch (SSLException e) {
+            throw new ConnectionException("TLS is not available in this Java runtime", e);
+        }
+        List<Exception> failures = new ArrayList<>();
+        for (Endpoint endpoint : link.descriptor().getEndpointsList()) {
+            try {
+                return connect(endpoint, ssl, credentials, pushHandler, timeout);
+            } catch (ConnectionException e) {
+                if (e.unauthorized()) {
+                    throw e;
+                }
+                failures.add(e);
+            }
+        }
+        ConnectionException failure = new ConnectionException("Cannot reach the server at any of its "
+                + link.descriptor().getEndpointsCount() + " addresses"
+                + (failures.isEmpty() ? "." : ": " + failures.getLast().getMessage()), failures.isEmpty() ? null : failures.getLast());
+        failures.forEach(failure::addSuppressed);
+        throw failure;
+    }
+
+    private static ServerConnection connect(Endpoint endpoint, SslContext ssl, Optional<DeviceCredentials> credentials,
+                                            PushHandler pushHandler, Duration timeout) throws ConnectionException {
+        String host = endpoint.getHost();
+        String uriHost = host.contains(":") ? "[" + host + "]" : host;
+        URI uri = URI.create("wss://" + uriHost + ":" + endpoint.getPort() + ApiPaths.WEBSOCKET);
+        HttpHeaders headers = new DefaultHttpHeaders();
+        credentials.ifPresent(c -> headers.set(HttpHeaderNames.AUTHORIZATION, c.toAuthorizationHeader()));
+        WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
+                .webSocketUri(uri)
+                .version(WebSocketVersion.V13)
+                .customHeaders(headers)
+                .maxFramePayloadLength(MAX_FRAME_BYTES)
+                .handshakeTimeoutMillis(timeout.toMillis())
+                .build();
+
+        ConcurrentHashMap<Long, CompletableFuture<Response>> pending = new ConcurrentHashMap<>();
+        CompletableFuture<Void> handshake = new CompletableFuture<>();
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        // One thread keeps pushes in server order, which keeps messages in order for the user.
+        ExecutorService pushExecutor = Executors.newSingleThreadExecutor(
+                Thread.ofPlatform().name("svyaz-push").daemon(true).factory());
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            Bootstrap bootstrap = new Bootstrap()
+                    .group(group)
+                    .channel(NioSocketChannel.class)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeout.toMillis())
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(ssl.newHandler(ch.alloc(), host, endpoint.getPort()));
+                            ch.pipeline().addLast(new HttpClientCodec());
+                            ch.pipeline().addLast(new HttpObjectAggregator(64 * 1024));
+                            ch.pipeline().addLast(new WebSocketClientProtocolHandler(config));
+                            ch.pipeline().addLast(new WebSocketFrameAggregator(MAX_FRAME_BYTES));
+                            ch.pipeline().addLast(new ClientFrameHandler(pending, pushHandler, pushExecutor,
+                                    handshake, closed));
+                        }
+                    });
+            Channel channel = bootstrap.connect(host, endpoint.getPort()).sync().channel();
+            handshake.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return new ServerConnection(group, channel, pending, pushExecutor, closed);
+        } catch (ExecutionException e) {
+            shutdown(group, pushExecutor);
+            Throwable cause = e.getCause();
+            boolean unauthorized = cause instanceof WebSocketClientHandshakeException handshakeFailure
+                    && handshakeFailure.response() != null && handshakeFailure.response().status().code() == 401;
+            throw new ConnectionException(unauthorized
+                    ? "The server does not accept this device's credentials."
+                    : "The connection to " + describe(endpoint) + " failed: " + describeCause(cause), cause, unauthorized);
+        } catch (TimeoutException e) {
+            shutdown(group, pushExecutor);
+            throw new ConnectionException("The server at " + describe(endpoint) + " did not answer in time.", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            shutdown(group, pushExecutor);
+            throw new ConnectionException("Interrupted while connecting.", e);
+        } catch (RuntimeException e) {
+            shutdown(group, pushExecutor);
+            throw new ConnectionException("Cannot connect to " + describe(endpoint) + ": " + describeCause(e), e);
+        } catch (Exception e) {
+            // Netty's sync() rethrows connect failures (refused, unreachable) undeclared.
+            shutdown(group, pushExecutor);
+            throw new ConnectionException("Cannot connect to " + describe(endpoint) + ": " + describeCause(e), e);
+        }
+    }
+
+    private static String describe(Endpoint endpoint) {
+        return endpoint.getHost() + ":" + endpoint.getPort();
+    }
+
+    private static String describeCause(Throwable cause) {
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    }
+
+    private static void shutdown(EventLoopGroup group, ExecutorService pushExecutor) {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        pushExecutor.shutdownNow();
+    }
+
+    /** Sends a request; the future completes with the server's response or fails when the connection drops. */
+    public CompletableFuture<Response> request(String path, Message body) {
+        long id = nextId.getAndIncrement();
+        CompletableFuture<Response> response = new CompletableFuture<>();
+        pending.put(id, response);
+        Frame frame = Frame.newBuilder()
+                .setRequest(Request.newBuilder().setId(id).setPath(path).setBody(body.toByteString()))
+                .build();
+        channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(frame.toByteArray())))
+                .addListener(write -> {
+                    if (!write.isSuccess()) {
+                        CompletableFuture<Response> failed = pending.remove(id);
+                        if (failed != null) {
+                            failed.completeExceptionally(write.cause());
+                        }
+                    }
+                });
+        if (!channel.isActive()) {
+            CompletableFuture<Response> failed = pending.remove(id);
+            if (failed != null) {
+                failed.completeExceptionally(new IOException("connection closed"));
+            }
+        }
+        return response;
+    }
+
+    /** Sends a request and waits for the response. */
+    public Response call(String path, Message body, Duration timeout) throws ConnectionException {
+        try {
+            return request(path, body).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new ConnectionException("The connection to the server broke: " + describeCause(e.getCause()), e.getCause());
+        } catch (TimeoutException e) {
+            throw new ConnectionException("The server did not answer within " + timeout.toSeconds() + " s.", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectionException("Interrupted while waiting for the server.", e);
+        }
+    }
+
+    public boolean isOpen() {
+        return channel.isActive();
+    }
+
+    /** Completes when the connection closes, for whatever reason. */
+    public CompletableFuture<Void> closed() {
+        return closedFuture;
+    }
+
+    @Override
+    public void close() {
+        channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        pushExecutor.shutdown();
+        try {
+            pushExecutor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+    }
+
+    /** Routes inbound frames: responses to their waiting requests, pushes to the push handler. */
+    private static final class ClientFrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
+        private final ConcurrentHashMap<Long, CompletableFuture<Response>> pending;
+        private final PushHandler pushHandler;
+        private final ExecutorService pushExecutor;
+        private final CompletableFuture<Void> handshake;
+        private final CompletableFuture<Void> closed;
+
+        ClientFrameHandler(ConcurrentHashMap<Long, CompletableFuture<Response>> pending, PushHandler pushHandler,
+                           ExecutorService pushExecutor, CompletableFuture<Void> handshake,
+                           CompletableFuture<Void> closed) {
+            this.pending = pending;
+            this.pushHandler = pushHandler;
+            this.pushExecutor = pushExecutor;
+            this.handshake = handshake;
+            this.closed = closed;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+            if (event == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+                handshake.complete(null);
+            }
+            super.userEventTriggered(ctx, event);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+            if (!(frame instanceof BinaryWebSocketFrame)) {
+                return;
+            }
+            Frame parsed;
+            try {
+                parsed = Frame.parseFrom(ByteBufUtil.getBytes(frame.content()));
+            } catch (InvalidProtocolBufferException e) {
+                ctx.close();
+                return;
+            }
+            if (parsed.hasResponse()) {
+                CompletableFuture<Response> waiting = pending.remove(parsed.getResponse().getId());
+                if (waiting != null) {
+                    waiting.complete(parsed.getResponse());
+                }
+            } else if (parsed.hasRequest()) {
+                Request push = parsed.getRequest();
+                Channel channel = ctx.channel();
+                pushExecutor.execute(() -> {
+                    Response answer = pushHandler.onPush(push);
+                    if (answer != null && channel.isActive()) {
+                        Frame reply = Frame.newBuilder().setResponse(answer.toBuilder().setId(push.getId())).build();
+                        channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(reply.toByteArray())));
+                    }
+                });
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            handshake.completeExceptionally(cause);
+            ctx.close();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            IOException closedError = new IOException("connection closed");
+            handshake.completeExceptionally(closedError);
+            pending.keySet().forEach(id -> {
+                CompletableFuture<Response> waiting = pending.remove(id);
+                if (waiting != null) {
+                    waiting.completeExceptionally(closedError);
+                }
+            });
+            closed.complete(null);
+            super.channelInactive(ctx);
+        }
+    }
+}

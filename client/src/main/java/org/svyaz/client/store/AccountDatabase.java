@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.client.store;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One account's local database ({@code account.db}): its keys and settings, the libsignal protocol
+ * state, contacts, received-envelope ids for deduplication and the local inbox.
+ *
+ * <p>One connection, guarded by a lock: libsignal calls the stores synchronously during encrypt and
+ * decrypt, and {@link #inTransaction} lets a decrypt and the recording of its result commit together.
+ * When modifying a CREATE statement here, add a migration step instead.
+ */
+public final class AccountDatabase implements AutoCloseable {
+    static final int VERSION = 1;
+
+    /** Work inside a transaction. */
+    @FunctionalInterface
+    public interface Work<T, E extends Exception> {
+        T run() throws E, SQLException;
+    }
+
+    private final Connection connection;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private AccountDatabase(Connection connection) {
+        this.connection = connection;
+    }
+
+    public static AccountDatabase open(Path file) throws SQLException {
+        Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("PRAGMA journal_mode=WAL");
+            statement.execute("PRAGMA synchronous=FULL");
+            statement.execute("PRAGMA busy_timeout=10000");
+        }
+        migrate(connection);
+        return new AccountDatabase(connection);
+    }
+
+    private static void migrate(Connection connection) throws SQLException {
+        int version;
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("PRAGMA user_version")) {
+            version = rows.next() ? rows.getInt(1) : 0;
+        }
+        if (version > VERSION) {
+            throw new SQLException("this account was written by a newer Svyaz (schema " + version + ")");
+        }
+        connection.setAutoCommit(false);
+        try (Statement s = connection.createStatement()) {
+            if (version < 1) {
+                s.execute("CREATE TABLE settings (name TEXT PRIMARY KEY, value BLOB NOT NULL) STRICT");
+                s.execute("""
+                        CREATE TABLE identities (
+                          address TEXT PRIMARY KEY,
+                          identity_key BLOB NOT NULL,
+                          trust INTEGER NOT NULL,
+                          added_at INTEGER NOT NULL
+                        ) STRICT""");
+                s.execute("""
+                        CREATE TABLE sessions (
+                          address TEXT NOT NULL,
+                          device_id INTEGER NOT NULL,
+                          record BLOB NOT NULL,
+                          PRIMARY KEY (address, device_id)
+                        ) STRICT""");
+                s.execute("CREATE TABLE pre_keys (id INTEGER PRIMARY KEY, record BLOB NOT NULL) STRICT");
+                s.execute("CREATE TABLE signed_pre_keys (id INTEGER PRIMARY KEY, record BLOB NOT NULL) STRICT");
+                s.execute("""
+                        CREATE TABLE kyber_pre_keys (
+                          id INTEGER PRIMARY KEY,
+                          record BLOB NOT NULL,
+                          last_resort INTEGER NOT NULL
+                        ) STRICT""");
+                s.execute("""
+                        CREATE TABLE kyber_base_keys_seen (
+                          kyber_id INTEGER NOT NULL,
+                          signed_id INTEGER NOT NULL,
+                          base_key BLOB NOT NULL,
+                          PRIMARY KEY (kyber_id, signed_id, base_key)
+                        ) STRICT""");
+                s.execute("""
+                        CREATE TABLE sender_keys (
+                          address TEXT NOT NULL,
+                          device_id INTEGER NOT NULL,
+                          distribution_id TEXT NOT NULL,
+                          record BLOB NOT NULL,
+                          PRIMARY KEY (address, device_id, distribution_id)
+                        ) STRICT""");
+                s.execute("""
+                        CREATE TABLE contacts (
+                          account_id TEXT PRIMARY KEY,
+                          username TEXT NOT NULL UNIQUE
+                        ) STRICT""");
+                s.execute("CREATE TABLE received_envelopes (guid BLOB PRIMARY KEY, received_at INTEGER NOT NULL) STRICT");
+                s.execute("""
+                        CREATE TABLE inbox (
+                          id INTEGER PRIMARY KEY AUTOINCREMENT,
+                          source_account TEXT NOT NULL,
+                          source_username TEXT,
+                          source_device INTEGER NOT NULL,
+                          timestamp INTEGER NOT NULL,
+                          server_timestamp INTEGER NOT NULL,
+                          body TEXT,
+                          error TEXT,
+                          untrusted INTEGER NOT NULL,
+                          shown INTEGER NOT NULL DEFAULT 0
+                        ) STRICT""");
+            }
+            s.execute("PRAGMA user_version = " + VERSION);
+            connection.commit();
+        } catch (SQLException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(true);
+        }
+    }
+
+    /** Runs {@code work} holding the database lock; statements inside see and make one consistent state. */
+    public <T, E extends Exception> T locked(Work<T, E> work) throws E {
+        lock.lock();
+        try {
+            return work.run();
+        } catch (SQLException e) {
+            throw new LocalStoreException("local database failure: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Runs {@code work} in one transaction: everything it writes commits together or not at all. */
+    public <T, E extends Exception> T inTransaction(Work<T, E> work) throws E {
+        return locked(() -> {
+            boolean outer = connection.getAutoCommit();
+            if (!outer) {
+                return work.run(); // already inside a transaction
+            }
+            connection.setAutoCommit(false);
+            try {
+                T result = work.run();
+                connection.commit();
+                return result;
+            } catch (Exception | Error e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        });
+    }
+
+    /** The connection, for the store classes of this package; callers hold the lock. */
+    Connection connection() {
+        return connection;
+    }
+
+    public byte[] setting(String name) {
+        return locked(() -> {
+            try (PreparedStatement q = connection.prepareStatement("SELECT value FROM settings WHERE name = ?")) {
+                q.setString(1, name);
+                try (ResultSet rows = q.executeQuery()) {
+                    return rows.next() ? rows.getBytes(1) : null;
+                }
+            }
+        });
+    }
+
+    public void setSetting(String name, byte[] value) {
+        locked(() -> {
+            try (PreparedStatement u = connection.prepareStatement(
+                    "INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)")) {
+                u.setString(1, name);
+                u.setBytes(2, value);
+                return u.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        locked(() -> {
+            connection.close();
+            return null;
+        });
+    }
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.client.store;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.svyaz.client.api.ReceivedMessage;
+
+/**
+ * The local inbox, the received-envelope ids that make delivery exactly-once for the user, and the
+ * contacts (account id to confirmed username).
+ */
+public final class LocalMessages {
+    private final AccountDatabase db;
+
+    public LocalMessages(AccountDatabase db) {
+        this.db = db;
+    }
+
+    public boolean isReceived(byte[] guid) {
+        return db.locked(() -> {
+            try (PreparedStatement q = db.connection().prepareStatement("SELECT 1 FROM received_envelopes WHERE guid = ?")) {
+                q.setBytes(1, guid);
+                try (ResultSet rows = q.executeQuery()) {
+                    return rows.next();
+                }
+            }
+        });
+    }
+
+    public void markReceived(byte[] guid, long nowMillis) {
+        db.locked(() -> {
+            try (PreparedStatement u = db.connection().prepareStatement(
+                    "INSERT OR IGNORE INTO received_envelopes (guid, received_at) VALUES (?, ?)")) {
+                u.setBytes(1, guid);
+                u.setLong(2, nowMillis);
+                return u.executeUpdate();
+            }
+        });
+    }
+
+    public void insert(UUID sourceAccount, String claimedUsername, int sourceDevice, long timestamp,
+                       long serverTimestamp, String body, String error, boolean untrusted) {
+        db.locked(() -> {
+            try (PreparedStatement u = db.connection().prepareStatement("""
+                    INSERT INTO inbox (source_account, source_username, source_device, timestamp, server_timestamp,
+                                       body, error, untrusted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                u.setString(1, sourceAccount.toString());
+                u.setString(2, claimedUsername);
+                u.setInt(3, sourceDevice);
+                u.setLong(4, timestamp);
+                u.setLong(5, serverTimestamp);
+                u.setString(6, body);
+                u.setString(7, error);
+                u.setInt(8, untrusted ? 1 : 0);
+                return u.executeUpdate();
+            }
+        });
+    }
+
+    /** A message not yet shown, with the sender's claimed (unconfirmed) username. */
+    public record Pending(ReceivedMessage message, Optional<String> claimedUsername) {}
+
+    /** Messages stored but not yet shown to the user, oldest first. */
+    public List<Pending> unshown() {
+        return db.locked(() -> {
+            List<Pending> pending = new ArrayList<>();
+            try (PreparedStatement q = db.connection().prepareStatement("""
+                    SELECT id, source_account, source_username, source_device, timestamp, server_timestamp, body, error,
+                           untrusted FROM inbox WHERE shown = 0 ORDER BY id""");
+                 ResultSet rows = q.executeQuery()) {
+                while (rows.next()) {
+                    ReceivedMessage message = new ReceivedMessage(rows.getLong(1), UUID.fromString(rows.getString(2)),
+                            Optional.empty(), rows.getInt(4), rows.getLong(5), rows.getLong(6),
+                            Optional.ofNullable(rows.getString(7)), Optional.ofNullable(rows.getString(8)),
+                            rows.getInt(9) == 1);
+                    pending.add(new Pending(message, Optional.ofNullable(rows.getString(3))));
+                }
+            }
+            return pending;
+        });
+    }
+
+    public void markShown(long localId) {
+        db.locked(() -> {
+            try (PreparedStatement u = db.connection().prepareStatement("UPDATE inbox SET shown = 1 WHERE id = ?")) {
+                u.setLong(1, localId);
+                return u.executeUpdate();
+            }
+        });
+    }
+
+    public Optional<String> contactUsername(UUID accountId) {
+        return db.locked(() -> {
+            try (PreparedStatement q = db.connection().prepareStatement("SELECT username FROM contacts WHERE account_id = ?")) {
+                q.setString(1, accountId.toString());
+                try (ResultSet rows = q.executeQuery()) {
+                    return rows.next() ? Optional.of(rows.getString(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    public Optional<UUID> contactAccount(String username) {
+        return db.locked(() -> {
+            try (PreparedStatement q = db.connection().prepareStatement("SELECT account_id FROM contacts WHERE username = ?")) {
+                q.setString(1, username);
+                try (ResultSet rows = q.executeQuery()) {
+                    return rows.next() ? Optional.of(UUID.fromString(rows.getString(1))) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** Records a confirmed username; a username that moved to another account replaces the old mapping. */
+    public void putContact(UUID accountId, String username) {
+        db.locked(() -> {
+            try (PreparedStatement d = db.connection().prepareStatement("DELETE FROM contacts WHERE username = ?")) {
+                d.setString(1, username);
+                d.executeUpdate();
+            }
+            try (PreparedStatement u = db.connection().prepareStatement(
+                    "INSERT OR REPLACE INTO contacts (account_id, username) VALUES (?, ?)")) {
+                u.setString(1, accountId.toString());
+                u.setString(2, username);
+                return u.executeUpdate();
+            }
+        });
+    }
+}
