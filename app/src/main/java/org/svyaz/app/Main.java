@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.app;
+
+import picocli.CommandLine;
+
+/** The {@code svyaz} launcher. */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs one command line and returns its exit code (see {@link ExitCodes}). */
+    public static int run(String... args) {
+        CommandLine commandLine = new CommandLine(new SvyazCommand());
+        commandLine.setParameterExceptionHandler((exception, arguments) -> {
+            CommandLine failed = exception.getCommandLine();
+            failed.getErr().println(exception.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(exception, failed.getErr());
+            failed.getErr().println("See '" + failed.getCommandSpec().qualifiedName() + " --help'.");
+            return ExitCodes.USER_ERROR;
+        });
+        commandLine.setExecutionExceptionHandler((exception, failed, parseResult) -> {
+            int code = ExitCodes.of(exception);
+            failed.getErr().println(ExitCodes.describe(exception));
+            return code;
+        });
+        return commandLine.execute(args);
+    }
+}

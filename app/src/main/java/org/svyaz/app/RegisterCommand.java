@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.app;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import org.svyaz.client.SvyazClient;
+import org.svyaz.protocol.InviteLink;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "register", mixinStandardHelpOptions = true,
+        description = {"Create an account on the server of an invite link.",
+                "A NAME like alice.42 is taken as is; a bare nickname like alice gets free digits picked, "
+                        + "and the chosen username is printed."})
+final class RegisterCommand implements Callable<Integer> {
+    @ParentCommand
+    SvyazCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--server", required = true, paramLabel = "INVITE_LINK",
+            description = "The server's invite link (svyaz://server/...), as its operator shared it.")
+    String server;
+
+    @Option(names = "--username", required = true, paramLabel = "NAME",
+            description = "nickname.NN (for example alice.42), or a bare nickname.")
+    String username;
+
+    @Override
+    public Integer call() throws Exception {
+        InviteLink link = InviteLink.parse(server);
+        if (username.contains(".") && Files.exists(root.dataDir().resolve(username).resolve(SvyazClient.ACCOUNT_FILE))) {
+            throw new CommandLineException("An account " + username + " already exists in " + root.dataDir() + ".");
+        }
+        try (SvyazClient client = SvyazClient.register(root.dataDir(), link, username, Clock.systemUTC())) {
+            if (root.output == SvyazCommand.OutputFormat.JSON) {
+                ObjectNode result = Output.object();
+                result.put("username", client.username());
+                result.put("uuid", client.accountId().toString());
+                Output.json(spec.commandLine().getOut(), result);
+            } else {
+                spec.commandLine().getOut().println("Registered as " + client.username());
+            }
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.app;
+
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.svyaz.protocol.InviteLink;
+import org.svyaz.protocol.descriptor.Endpoint;
+import org.svyaz.server.ServerConfig;
+import org.svyaz.server.SvyazServer;
+import org.svyaz.server.account.AccountService;
+import org.svyaz.server.account.RegistrationPolicy;
+import org.svyaz.server.identity.DescriptorPublisher;
+import org.svyaz.server.store.sqlite.EmbeddedStorage;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = {"Run a Svyaz server on the embedded store (SQLite in the data directory).",
+                "The first start creates the data directory, the server keys and a TLS certificate, and writes "
+                        + "the invite link to DATA/invite.txt. SIGTERM (Ctrl-C) shuts down gracefully."},
+        subcommands = ServerCommand.InviteCommand.class)
+final class ServerCommand implements Callable<Integer> {
+    static final Path DEFAULT_DATA = Path.of("svyaz-data");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Server data directory (default: ./svyaz-data).")
+    Path data = DEFAULT_DATA;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:8443",
+            description = "Address to accept clients on (default ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = "--registration", paramLabel = "open|invite", defaultValue = "open",
+            description = "Who may register: open (anyone with the link) or invite (one-time codes from "
+                    + "'svyaz server invite'). Default ${DEFAULT-VALUE}.")
+    String registration;
+
+    @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9464",
+            description = "Loopback address for Prometheus metrics at /metrics (default ${DEFAULT-VALUE}); "
+                    + "'off' disables it.")
+    String admin;
+
+    @Option(names = "--advertise", paramLabel = "HOST:PORT",
+            description = "Address clients should use, written into the invite link; repeatable. "
+                    + "Default: the listen address (every interface address when listening on 0.0.0.0).")
+    List<String> advertise = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfig config = ServerConfig.defaults(data, parseAddress(listen, "--listen"))
+                .withRegistration(parsePolicy(registration))
+                .withAdmin(admin.equalsIgnoreCase("off") ? Optional.empty() : Optional.of(parseAddress(admin, "--admin")))
+                .withAdvertised(advertised());
+        PrintWriter err = spec.commandLine().getErr();
+        SvyazServer server;
+        try {
+            server = SvyazServer.start(config);
+        } catch (java.net.BindException e) {
+            throw new CommandLineException("Cannot listen on " + listen + " (or the admin address " + admin
+                    + "): " + e.getMessage() + ". Choose another with --listen / --admin.");
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "svyaz-shutdown"));
+        err.println("Svyaz server listening on " + server.address() + " (data in " + data.toAbsolutePath() + ")");
+        server.adminAddress().ifPresent(a -> err.println("Metrics on http://" + a.getHostString() + ":" + a.getPort()
+                + "/metrics"));
+        err.println("Registration: " + config.registration().name().toLowerCase()
+                + (config.registration() == RegistrationPolicy.INVITE ? " (make codes with 'svyaz server invite')" : ""));
+        err.println("Invite link (also in " + data.resolve(DescriptorPublisher.INVITE_FILE) + "):");
+        err.flush();
+        spec.commandLine().getOut().println(server.inviteLink());
+        spec.commandLine().getOut().flush();
+        stopped.await();
+        return ExitCodes.OK;
+    }
+
+    private List<Endpoint> advertised() throws CommandLineException {
+        List<Endpoint> endpoints = new ArrayList<>();
+        for (String value : advertise) {
+            InetSocketAddress address = parseAddress(value, "--advertise");
+            endpoints.add(Endpoint.newBuilder().setHost(address.getHostString()).setPort(address.getPort()).build());
+        }
+        return endpoints;
+    }
+
+    static InetSocketAddress parseAddress(String value, String option) throws CommandLineException {
+        int colon = value.lastIndexOf(':');
+        if (colon <= 0 || colon == value.length() - 1) {
+            throw new CommandLineException(option + " takes HOST:PORT, for example 0.0.0.0:8443; got '" + value + "'.");
+        }
+        String host = value.substring(0, colon).replace("[", "").replace("]", "");
+        try {
+            int port = Integer.parseInt(value.substring(colon + 1));
+            if (port < 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            InetSocketAddress address = new InetSocketAddress(host, port);
+            if (address.isUnresolved()) {
+                throw new CommandLineException(option + ": cannot resolve '" + host + "'.");
+            }
+            return address;
+        } catch (NumberFormatException e) {
+            throw new CommandLineException(option + ": '" + value.substring(colon + 1) + "' is not a port number.");
+        }
+    }
+
+    private static RegistrationPolicy parsePolicy(String value) throws CommandLineException {
+        return switch (value.toLowerCase()) {
+            case "open" -> RegistrationPolicy.OPEN;
+            case "invite" -> RegistrationPolicy.INVITE;
+            default -> throw new CommandLineException("--registration is 'open' or 'invite', not '" + value + "'.");
+        };
+    }
+
+    @Command(name = "invite", mixinStandardHelpOptions = true,
+            description = {"Make a one-time invite link for a server with --registration invite.",
+                    "Works while the server runs. Share the printed link with one person."})
+    static final class InviteCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--data", paramLabel = "DIR", description = "Server data directory (default: ./svyaz-data).")
+        Path data = DEFAULT_DATA;
+
+        @Option(names = "--valid-days", paramLabel = "DAYS", defaultValue = "7",
+                description = "How long the code stays valid (default ${DEFAULT-VALUE}).")
+        int validDays;
+
+        @Override
+        public Integer call() throws Exception {
+            Path inviteFile = data.resolve(DescriptorPublisher.INVITE_FILE);
+            if (!Files.isRegularFile(inviteFile)) {
+                throw new CommandLineException("No server in " + data.toAbsolutePath()
+                        + ": start one there with 'svyaz server --data " + data + "' first.");
+            }
+            if (validDays < 1) {
+                throw new CommandLineException("--valid-days must be at least 1.");
+            }
+            InviteLink base = InviteLink.parse(Files.readString(inviteFile));
+            try (EmbeddedStorage storage = EmbeddedStorage.open(data)) {
+                AccountService accounts = new AccountService(storage.accounts(), null, RegistrationPolicy.INVITE,
+                        java.time.Clock.systemUTC());
+                String code = accounts.createInviteCode(Duration.ofDays(validDays));
+                spec.commandLine().getOut().println(new InviteLink(base.signed(), base.descriptor(), Optional.of(code)));
+            }
+            return ExitCodes.OK;
+        }
+    }
+}
