@@ -14,6 +14,8 @@ public final class Main {
     /** Runs one command line and returns its exit code (see {@link ExitCodes}). */
     public static int run(String... args) {
         CommandLine commandLine = new CommandLine(new SvyazCommand());
+        // 'server --registration invite' must not be read as the 'server invite' subcommand.
+        commandLine.setAllowSubcommandsAsOptionParameters(true);
         commandLine.setParameterExceptionHandler((exception, arguments) -> {
             CommandLine failed = exception.getCommandLine();
             failed.getErr().println(exception.getMessage());

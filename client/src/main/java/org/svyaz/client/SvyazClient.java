@@ -365,6 +365,10 @@ public final class SvyazClient implements AutoCloseable {
     public long send(String recipient, String text) throws ClientException {
         try {
             UUID destination = resolve(recipient);
+            if (destination.equals(accountId)) {
+                // Encrypting to our own device would reuse one session for both directions.
+                throw new UserInputException("Sending to yourself (Note to Self) is not supported yet.");
+            }
             Optional<IdentityRecord> identity = store.identity(destination.toString());
             if (identity.isPresent() && identity.get().trust() == TrustLevel.UNTRUSTED) {
                 throw new UntrustedIdentityError(recipient);

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI contract, driven as separate processes against {@code svyaz server} running as a process. */
+class CliIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void twoUsersTalkThroughTheCliAndScriptsCanReadTheJson() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            String link = server.inviteLink();
+            String alice = temp.resolve("alice").toString();
+            String bob = temp.resolve("bob").toString();
+
+            Cli.Result registered = Cli.run("-d", alice, "register", "--server", link, "--username", "alice");
+            assertThat(registered.exitCode()).as(registered.err()).isZero();
+            String aliceName = registered.out().strip().replace("Registered as ", "");
+            assertThat(aliceName).matches("alice\\.\\d{2,}");
+            assertThat(Cli.run("-d", bob, "register", "--server", link, "--username", "bob.42").exitCode()).isZero();
+
+            Cli.Result sent = Cli.run("-d", alice, "send", "-m", "hello from the shell", "bob.42");
+            assertThat(sent.exitCode()).as(sent.err()).isZero();
+            assertThat(sent.out().strip()).matches("\\d+");
+
+            Cli.Result received = Cli.run("-d", bob, "-o", "json", "receive", "-t", "3");
+            assertThat(received.exitCode()).as(received.err()).isZero();
+            List<JsonNode> lines = jsonLines(received.out());
+            assertThat(lines).hasSize(1);
+            JsonNode envelope = lines.getFirst().get("envelope");
+            assertThat(envelope.get("source").asText()).isEqualTo(aliceName);
+            assertThat(envelope.get("sourceName").asText()).isEqualTo(aliceName);
+            assertThat(envelope.get("timestamp").asLong()).isEqualTo(Long.parseLong(sent.out().strip()));
+            assertThat(envelope.get("dataMessage").get("message").asText()).isEqualTo("hello from the shell");
+            assertThat(lines.getFirst().get("account").asText()).isEqualTo("bob.42");
+
+            // Nothing is shown twice.
+            assertThat(Cli.run("-d", bob, "-o", "json", "receive", "-t", "1").out()).isBlank();
+
+            assertThat(Cli.run("-d", bob, "send", "-m", "reply", aliceName).exitCode()).isZero();
+            Cli.Result plain = Cli.run("-d", alice, "receive", "-t", "3");
+            assertThat(plain.out()).contains("Envelope from: bob.42").contains("Body: reply");
+
+            // Safety numbers: both sides see the same number, and trust -v accepts only that one.
+            String bobsView = safetyNumber(Cli.run("-d", bob, "-o", "json", "listIdentities", aliceName));
+            String alicesView = safetyNumber(Cli.run("-d", alice, "-o", "json", "listIdentities", "bob.42"));
+            assertThat(bobsView).hasSize(60).isEqualTo(alicesView);
+            Cli.Result wrong = Cli.run("-d", alice, "trust", "-v", "1".repeat(60), "bob.42");
+            assertThat(wrong.exitCode()).isEqualTo(1);
+            assertThat(wrong.err()).contains("does not match");
+            assertThat(Cli.run("-d", alice, "trust", "-v", alicesView, "bob.42").exitCode()).isZero();
+            assertThat(jsonLines(Cli.run("-d", alice, "-o", "json", "listIdentities").out()).getFirst()
+                    .get("trustLevel").asText()).isEqualTo("TRUSTED_VERIFIED");
+        }
+    }
+
+    @Test
+    void errorsHaveSignalCliExitCodesAndSentences() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            String alice = temp.resolve("alice").toString();
+            assertThat(Cli.run("-d", alice, "register", "--server", server.inviteLink(), "--username", "alice.10")
+                    .exitCode()).isZero();
+
+            Cli.Result unknown = Cli.run("-d", alice, "send", "-m", "hi", "nobody.99");
+            assertThat(unknown.exitCode()).isEqualTo(1);
+            assertThat(unknown.err()).contains("No account is registered as nobody.99");
+
+            Cli.Result badLink = Cli.run("-d", temp.resolve("x").toString(), "register", "--server", "https://example.org",
+                    "--username", "x.10");
+            assertThat(badLink.exitCode()).isEqualTo(1);
+            assertThat(badLink.err()).contains("svyaz://");
+
+            Cli.Result taken = Cli.run("-d", temp.resolve("y").toString(), "register", "--server", server.inviteLink(),
+                    "--username", "alice.10");
+            assertThat(taken.exitCode()).isEqualTo(1);
+            assertThat(taken.err()).contains("taken");
+
+            Cli.Result noAccount = Cli.run("-d", temp.resolve("empty").toString(), "receive");
+            assertThat(noAccount.exitCode()).isEqualTo(1);
+            assertThat(noAccount.err()).contains("register");
+
+            Cli.Result usage = Cli.run("send", "--no-such-option");
+            assertThat(usage.exitCode()).isEqualTo(1);
+
+            Cli.Result self = Cli.run("-d", alice, "send", "-m", "hi", "alice.10");
+            assertThat(self.exitCode()).isEqualTo(1);
+            assertThat(self.err()).contains("Note to Self");
+
+            server.kill();
+            Cli.Result down = Cli.run("-d", alice, "send", "-m", "hi", "bob.11");
+            assertThat(down.exitCode()).isEqualTo(3);
+            assertThat(down.err()).containsIgnoringCase("connect");
+        }
+    }
+
+    @Test
+    void inviteOnlyServerAcceptsOneRegistrationPerCode() throws Exception {
+        Path data = temp.resolve("server");
+        try (ServerProcess server = new ServerProcess(data, temp.resolve("logs"), "--registration", "invite").start()) {
+            Cli.Result refused = Cli.run("-d", temp.resolve("a").toString(), "register", "--server", server.inviteLink(),
+                    "--username", "anna.11");
+            assertThat(refused.exitCode()).isEqualTo(1);
+            assertThat(refused.err()).contains("invite");
+
+            Cli.Result invite = Cli.run("server", "invite", "--data", data.toString());
+            assertThat(invite.exitCode()).as(invite.err()).isZero();
+            String link = invite.out().strip();
+            assertThat(link).contains("?invite=");
+            assertThat(Cli.run("-d", temp.resolve("a").toString(), "register", "--server", link, "--username", "anna.11")
+                    .exitCode()).isZero();
+            Cli.Result reused = Cli.run("-d", temp.resolve("b").toString(), "register", "--server", link,
+                    "--username", "boris.12");
+            assertThat(reused.exitCode()).isEqualTo(1);
+            assertThat(reused.err()).contains("already used");
+        }
+    }
+
+    private static List<JsonNode> jsonLines(String out) throws Exception {
+        List<JsonNode> nodes = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            if (!line.isBlank()) {
+                nodes.add(JSON.readTree(line));
+            }
+        }
+        return nodes;
+    }
+
+    private static String safetyNumber(Cli.Result result) throws Exception {
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        return jsonLines(result.out()).getFirst().get("safetyNumber").asText();
+    }
+}
