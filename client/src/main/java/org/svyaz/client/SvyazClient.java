@@ -82,6 +82,7 @@ import org.svyaz.protocol.wire.PreKeyBundleResponse;
 import org.svyaz.protocol.wire.RegisterRequest;
 import org.svyaz.protocol.wire.RegisterResponse;
 import org.svyaz.protocol.wire.Request;
+import org.svyaz.protocol.wire.ResetIdentityRequest;
 import org.svyaz.protocol.wire.Response;
 import org.svyaz.protocol.wire.SendRequest;
 import org.svyaz.protocol.wire.StaleDevices;
@@ -639,6 +640,38 @@ public final class SvyazClient implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- identities
+
+    /**
+     * Gives this account a new identity key (and new prekeys), as after a reinstall or a suspected
+     * key leak. Every contact sees a changed safety number and must accept it before sending here.
+     * Local state changes only if the server accepted the new key.
+     */
+    public void resetIdentity() throws ClientException {
+        try {
+            db.inTransaction(() -> {
+                int oldRegistrationId = store.getLocalRegistrationId();
+                int registrationId;
+                do {
+                    // A new registration id tells senders' servers-side device checks that sessions are stale.
+                    registrationId = KeyHelper.generateRegistrationId(false);
+                } while (registrationId == oldRegistrationId);
+                IdentityKeyPair identity = IdentityKeyPair.generate();
+                db.setSetting(SqliteSignalStore.IDENTITY_KEY_PAIR, identity.serialize());
+                db.setSetting(SqliteSignalStore.REGISTRATION_ID,
+                        Integer.toString(registrationId).getBytes(StandardCharsets.UTF_8));
+                store.forgetKeysAndSessions();
+                ResetIdentityRequest request = ResetIdentityRequest.newBuilder()
+                        .setRegistrationId(registrationId)
+                        .setIdentityKey(ByteString.copyFrom(identity.getPublicKey().serialize()))
+                        .setKeys(preKeys.initialKeys())
+                        .build();
+                checkOk(call(ApiPaths.RESET_IDENTITY, request));
+                return null;
+            });
+        } catch (LocalStoreException e) {
+            throw new LocalFailureException(e.getMessage(), e);
+        }
+    }
 
     /** Known identities, optionally only the one of {@code username}. */
     public List<IdentityInfo> identities(Optional<String> onlyUsername) throws ClientException {

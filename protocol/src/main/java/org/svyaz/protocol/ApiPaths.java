@@ -12,6 +12,7 @@ public final class ApiPaths {
     public static final String HEALTH = "/health";
 
     public static final String REGISTER = "/v1/accounts/register";
+    public static final String RESET_IDENTITY = "/v1/accounts/reset-identity";
     public static final String USERNAME_LOOKUP = "/v1/usernames/lookup";
     public static final String KEYS_UPLOAD = "/v1/keys/upload";
     public static final String KEYS_COUNT = "/v1/keys/count";

@@ -32,6 +32,7 @@ import org.svyaz.protocol.wire.KeyUpload;
 import org.svyaz.protocol.wire.KeyUploadResponse;
 import org.svyaz.protocol.wire.PreKeyBundleRequest;
 import org.svyaz.protocol.wire.RegisterRequest;
+import org.svyaz.protocol.wire.ResetIdentityRequest;
 import org.svyaz.protocol.wire.SendRequest;
 import org.svyaz.protocol.wire.UsernameLookupRequest;
 import org.svyaz.server.account.AccountService;
@@ -156,6 +157,8 @@ public final class SvyazServer implements AutoCloseable {
         return dispatcher
                 .anonymous(ApiPaths.REGISTER,
                         (caller, body) -> accounts.register(RequestHandler.parse(RegisterRequest.parser(), body)))
+                .authenticated(ApiPaths.RESET_IDENTITY,
+                        (caller, body) -> accounts.resetIdentity(caller, RequestHandler.parse(ResetIdentityRequest.parser(), body)))
                 .authenticated(ApiPaths.USERNAME_LOOKUP,
                         (caller, body) -> accounts.lookup(RequestHandler.parse(UsernameLookupRequest.parser(), body)))
                 .authenticated(ApiPaths.KEYS_UPLOAD, (caller, body) -> {

@@ -476,6 +476,19 @@ public final class SqliteSignalStore implements SignalProtocolStore {
         });
     }
 
+    /** After an identity reset: every prekey and session belonged to the old identity. */
+    public void forgetKeysAndSessions() {
+        sql(() -> {
+            try (var s = c().createStatement()) {
+                for (String table : new String[] {"pre_keys", "signed_pre_keys", "kyber_pre_keys",
+                        "kyber_base_keys_seen", "sessions"}) {
+                    s.executeUpdate("DELETE FROM " + table);
+                }
+            }
+            return null;
+        });
+    }
+
     /** Counts kept one-time keys, to know when to generate more. */
     public int countOneTimePreKeys() {
         return sql(() -> {

@@ -18,6 +18,8 @@ import org.svyaz.protocol.Uuids;
 import org.svyaz.protocol.wire.ErrorCode;
 import org.svyaz.protocol.wire.RegisterRequest;
 import org.svyaz.protocol.wire.RegisterResponse;
+import org.svyaz.protocol.wire.ResetIdentityRequest;
+import org.svyaz.protocol.wire.ResetIdentityResponse;
 import org.svyaz.protocol.wire.UsernameCandidate;
 import org.svyaz.protocol.wire.UsernameLookupRequest;
 import org.svyaz.protocol.wire.UsernameLookupResponse;
@@ -98,6 +100,33 @@ public final class AccountService {
                         .build();
             }
         };
+    }
+
+    /** Gives the caller's account a new identity key; only the primary device may. */
+    public ResetIdentityResponse resetIdentity(Caller caller, ResetIdentityRequest request) throws ApiException {
+        if (caller.deviceId() != PRIMARY_DEVICE_ID) {
+            throw new ApiException(ErrorCode.FORBIDDEN, "Only the primary device can reset the account's identity.");
+        }
+        if (request.getRegistrationId() < 1 || request.getRegistrationId() > 16380) {
+            throw ApiException.malformed("The registration id is out of range.");
+        }
+        IdentityKey identityKey;
+        try {
+            identityKey = new IdentityKey(request.getIdentityKey().toByteArray());
+        } catch (InvalidKeyException e) {
+            throw ApiException.malformed("The identity key is not a valid public key.");
+        }
+        keys.validateInitialKeys(identityKey, request.getKeys());
+        try {
+            if (!accounts.replaceIdentity(caller.accountId(), identityKey.serialize(), PRIMARY_DEVICE_ID,
+                    request.getRegistrationId())) {
+                throw new ApiException(ErrorCode.UNAUTHORIZED, "This account no longer exists.");
+            }
+        } catch (StoreException e) {
+            throw ApiException.unavailable();
+        }
+        keys.replaceAll(caller.accountId(), PRIMARY_DEVICE_ID, request.getKeys());
+        return ResetIdentityResponse.getDefaultInstance();
     }
 
     private static List<byte[]> verifiedUsernameHashes(List<UsernameCandidate> candidates) throws ApiException {

@@ -113,6 +113,16 @@ public final class KeyService {
         }
     }
 
+    /** Drops every key of the account and stores {@code upload} (validated) for {@code deviceId}. */
+    public void replaceAll(UUID accountId, int deviceId, KeyUpload upload) throws ApiException {
+        try {
+            keys.deleteAll(accountId);
+        } catch (StoreException e) {
+            throw ApiException.unavailable();
+        }
+        store(accountId, deviceId, upload);
+    }
+
     public void upload(Caller caller, KeyUpload upload) throws ApiException {
         validate(identityKeyOf(caller.accountId()), upload);
         store(caller.accountId(), caller.deviceId(), upload);

@@ -31,6 +31,13 @@ public interface AccountStore {
     /** All devices of the account, ordered by device id; empty when the account does not exist. */
     List<Device> findDevices(UUID accountId) throws StoreException;
 
+    /**
+     * Replaces the account's identity key, sets the registration id of {@code keptDeviceId} and
+     * removes every other device, atomically. Returns false when the account does not exist.
+     */
+    boolean replaceIdentity(UUID accountId, byte[] identityKey, int keptDeviceId, int registrationId)
+            throws StoreException;
+
     /** Stores a one-time invite code hash valid until {@code expiresAtMillis}. */
     void addInviteCode(byte[] inviteCodeHash, long expiresAtMillis) throws StoreException;
 }

@@ -31,5 +31,8 @@ public interface KeyStore {
     /** Removes and returns a one-time Kyber prekey, or returns the last-resort key when the pool is empty. */
     Optional<PublicPreKey> takeKyberPreKey(UUID accountId, int deviceId) throws StoreException;
 
+    /** Removes every key of every device of the account (after an identity reset). */
+    void deleteAll(UUID accountId) throws StoreException;
+
     KeyCounts count(UUID accountId, int deviceId) throws StoreException;
 }

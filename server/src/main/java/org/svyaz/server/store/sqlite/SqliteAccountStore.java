@@ -144,6 +144,35 @@ public final class SqliteAccountStore implements AccountStore {
     }
 
     @Override
+    public boolean replaceIdentity(UUID accountId, byte[] identityKey, int keptDeviceId, int registrationId)
+            throws StoreException {
+        return database.write(connection -> {
+            byte[] id = Uuids.toBytes(accountId);
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE accounts SET identity_key = ? WHERE id = ?")) {
+                update.setBytes(1, identityKey);
+                update.setBytes(2, id);
+                if (update.executeUpdate() == 0) {
+                    return false;
+                }
+            }
+            try (PreparedStatement delete = connection.prepareStatement(
+                    "DELETE FROM devices WHERE account_id = ? AND device_id <> ?")) {
+                delete.setBytes(1, id);
+                delete.setInt(2, keptDeviceId);
+                delete.executeUpdate();
+            }
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE devices SET registration_id = ? WHERE account_id = ? AND device_id = ?")) {
+                update.setInt(1, registrationId);
+                update.setBytes(2, id);
+                update.setInt(3, keptDeviceId);
+                return update.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
     public void addInviteCode(byte[] inviteCodeHash, long expiresAtMillis) throws StoreException {
         database.write(connection -> {
             try (PreparedStatement insert = connection.prepareStatement(

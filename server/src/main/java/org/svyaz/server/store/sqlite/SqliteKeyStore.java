@@ -132,6 +132,16 @@ public final class SqliteKeyStore implements KeyStore {
     }
 
     @Override
+    public void deleteAll(UUID accountId) throws StoreException {
+        database.write(connection -> {
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM device_keys WHERE account_id = ?")) {
+                delete.setBytes(1, Uuids.toBytes(accountId));
+                return delete.executeUpdate();
+            }
+        });
+    }
+
+    @Override
     public KeyCounts count(UUID accountId, int deviceId) throws StoreException {
         return database.read(connection -> {
             try (PreparedStatement query = connection.prepareStatement("""
