@@ -57,12 +57,24 @@ final class ServerCommand implements Callable<Integer> {
                     + "Default: the listen address (every interface address when listening on 0.0.0.0).")
     List<String> advertise = new ArrayList<>();
 
+    @Option(names = "--send-burst", paramLabel = "N", defaultValue = "200",
+            description = "Messages an account may send at once before the rate limit applies (default ${DEFAULT-VALUE}).")
+    int sendBurst;
+
+    @Option(names = "--sends-per-second", paramLabel = "RATE", defaultValue = "50",
+            description = "Sustained messages per second per account (default ${DEFAULT-VALUE}).")
+    double sendsPerSecond;
+
     @Override
     public Integer call() throws Exception {
+        if (sendBurst < 1 || sendsPerSecond <= 0) {
+            throw new CommandLineException("--send-burst must be at least 1 and --sends-per-second above 0.");
+        }
         ServerConfig config = ServerConfig.defaults(data, parseAddress(listen, "--listen"))
                 .withRegistration(parsePolicy(registration))
                 .withAdmin(admin.equalsIgnoreCase("off") ? Optional.empty() : Optional.of(parseAddress(admin, "--admin")))
-                .withAdvertised(advertised());
+                .withAdvertised(advertised())
+                .withSendLimit(sendBurst, sendsPerSecond);
         PrintWriter err = spec.commandLine().getErr();
         SvyazServer server;
         try {

@@ -127,6 +127,34 @@ class CliIT {
         }
     }
 
+    @Test
+    void untrustedIdentityExitsWithFourAndRateLimitWithFive() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs"),
+                "--send-burst", "3", "--sends-per-second", "0.01").start()) {
+            String alice = temp.resolve("alice").toString();
+            String bob = temp.resolve("bob").toString();
+            assertThat(Cli.run("-d", alice, "register", "--server", server.inviteLink(), "--username", "alice.61")
+                    .exitCode()).isZero();
+            assertThat(Cli.run("-d", bob, "register", "--server", server.inviteLink(), "--username", "bob.62")
+                    .exitCode()).isZero();
+            assertThat(Cli.run("-d", alice, "send", "-m", "one", "bob.62").exitCode()).isZero();
+
+            Cli.Result unconfirmed = Cli.run("-d", bob, "resetIdentity");
+            assertThat(unconfirmed.exitCode()).isEqualTo(1);
+            assertThat(Cli.run("-d", bob, "resetIdentity", "--yes").exitCode()).isZero();
+
+            Cli.Result refused = Cli.run("-d", alice, "send", "-m", "two", "bob.62");
+            assertThat(refused.exitCode()).as(refused.err()).isEqualTo(4);
+            assertThat(refused.err()).contains("safety number with bob.62 has changed");
+            assertThat(Cli.run("-d", alice, "trust", "-a", "bob.62").exitCode()).isZero();
+            assertThat(Cli.run("-d", alice, "send", "-m", "three", "bob.62").exitCode()).isZero();
+
+            Cli.Result limited = Cli.run("-d", alice, "send", "-m", "four", "bob.62");
+            assertThat(limited.exitCode()).as(limited.err()).isEqualTo(5);
+            assertThat(limited.err()).contains("Too many messages");
+        }
+    }
+
     private static List<JsonNode> jsonLines(String out) throws Exception {
         List<JsonNode> nodes = new ArrayList<>();
         for (String line : out.split("\n")) {
