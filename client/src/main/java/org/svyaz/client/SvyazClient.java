@@ -104,6 +104,7 @@ public final class SvyazClient implements AutoCloseable {
     public static final String ACCOUNT_FILE = "account.db";
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
+    private static final Duration REFILL_TIMEOUT = Duration.ofSeconds(5);
     private static final int SEND_ATTEMPTS = 4;
     private static final int PADDING_BLOCK = 160;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -628,15 +629,33 @@ public final class SvyazClient implements AutoCloseable {
             return resolved.equals(account) ? Optional.of(claimed.get()) : Optional.empty();
         } catch (UnknownUserException | UserInputException e) {
             return Optional.empty();
+        } catch (NetworkException e) {
+            // Show the message now under the account id rather than hold it back.
+            log.warn("could not confirm a sender's username: {}", e.getMessage());
+            return Optional.empty();
         }
     }
 
+    /**
+     * Uploads new one-time keys when the server runs low. Best effort: the messages are already
+     * received, so a failure here is reported in the log and retried on the next receive.
+     */
     private void refillPreKeys() throws ClientException {
-        KeyCountResponse counts = parse(checkOk(call(ApiPaths.KEYS_COUNT, KeyCountRequest.getDefaultInstance())),
-                KeyCountResponse.parser());
-        if (counts.getPreKeys() < PreKeyGenerator.REFILL_BELOW || counts.getKyberPreKeys() < PreKeyGenerator.REFILL_BELOW) {
-            checkOk(call(ApiPaths.KEYS_UPLOAD, preKeys.oneTimeKeys()));
+        try {
+            KeyCountResponse counts = parse(checkOk(connection().call(ApiPaths.KEYS_COUNT,
+                    KeyCountRequest.getDefaultInstance(), REFILL_TIMEOUT)), KeyCountResponse.parser());
+            if (counts.getPreKeys() < PreKeyGenerator.REFILL_BELOW
+                    || counts.getKyberPreKeys() < PreKeyGenerator.REFILL_BELOW) {
+                checkOk(connection().call(ApiPaths.KEYS_UPLOAD, preKeys.oneTimeKeys(), REFILL_TIMEOUT));
+            }
+        } catch (ConnectionException | NetworkException e) {
+            log.warn("could not refill one-time prekeys; will retry on the next receive: {}", e.getMessage());
         }
+    }
+
+    /** How many one-time EC and Kyber prekeys the server still holds for this device. */
+    public KeyCountResponse serverKeyCounts() throws ClientException {
+        return parse(checkOk(call(ApiPaths.KEYS_COUNT, KeyCountRequest.getDefaultInstance())), KeyCountResponse.parser());
     }
 
     // ---------------------------------------------------------------- identities
