@@ -56,7 +56,7 @@ public record InviteLink(SignedServerDescriptor signed, ServerDescriptor descrip
             throw new InvalidInviteLinkException("The invite link is too long to be a Svyaz link.");
         }
         if (!link.startsWith(PREFIX)) {
-            throw new InvalidInviteLinkException("An invite link starts with " + PREFIX);
+            throw new InvalidInviteLinkException("An invite link starts with \"" + PREFIX + "\".");
         }
         String rest = link.substring(PREFIX.length());
         Optional<String> code = Optional.empty();

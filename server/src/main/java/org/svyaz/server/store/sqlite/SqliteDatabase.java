@@ -103,7 +103,13 @@ public final class SqliteDatabase implements AutoCloseable {
     public <T> T read(Work<T> work) throws StoreException {
         Connection connection;
         try {
-            connection = readers.take();
+            // Poll, not take: close() empties the pool for good, and a reader must then fail, not wait forever.
+            do {
+                if (closed) {
+                    throw new StoreException("the database is closed", null);
+                }
+                connection = readers.poll(100, TimeUnit.MILLISECONDS);
+            } while (connection == null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreException("interrupted while waiting for a read connection", e);
@@ -114,6 +120,13 @@ public final class SqliteDatabase implements AutoCloseable {
             throw new StoreException("read failed: " + e.getMessage(), e);
         } finally {
             readers.add(connection);
+            if (closed) {
+                // close() already drained the pool; close what came back after it instead of leaking it.
+                Connection late;
+                while ((late = readers.poll()) != null) {
+                    closeQuietly(late);
+                }
+            }
         }
     }
 

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.server.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The interface-level suite every {@link AccountStore} implementation must pass (SQLite today, a
+ * server database later). It talks to the store only through the interface, so a subclass supplies
+ * nothing but a way to open, reopen and close its store.
+ */
+// A hang guard, not a timing assertion: a store that deadlocks must fail the build instead of stalling it.
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+public abstract class AccountStoreContract {
+    private static final long NOW = 1_700_000_000_000L;
+
+    protected AccountStore store;
+
+    /** Returns a store holding no data; called before every test. */
+    protected abstract AccountStore newStore() throws Exception;
+
+    /** Closes the store last returned and opens the same data again, as a restarted server would. */
+    protected abstract AccountStore reopen() throws Exception;
+
+    /** Closes the store last returned; calls on it must then fail with {@link StoreException}. */
+    protected abstract void closeStore() throws Exception;
+
+    @BeforeEach
+    void openStore() throws Exception {
+        store = newStore();
+    }
+
+    // ---- create: usernames ----
+
+    @Test
+    void createStoresTheAccountAndItsFirstDevice() throws Exception {
+        UUID id = UUID.randomUUID();
+        Device device = new Device(1, 4242, bytes(16, 7), bytes(32, 8), NOW + 5);
+
+        CreateAccountResult result = store.create(new Account(id, bytes(33, 9), NOW), device,
+                List.of(hash(1)), null, NOW);
+
+        assertThat(result).isEqualTo(new CreateAccountResult.Created(0));
+        Account account = store.findAccount(id).orElseThrow();
+        assertThat(account.id()).isEqualTo(id);
+        assertThat(account.identityKey()).isEqualTo(bytes(33, 9));
+        assertThat(account.createdAtMillis()).isEqualTo(NOW);
+        assertDevice(store.findDevice(id, 1).orElseThrow(), device);
+        assertThat(store.findDevices(id)).singleElement().satisfies(d -> assertDevice(d, device));
+        assertThat(store.findByUsernameHash(hash(1))).contains(id);
+    }
+
+    @Test
+    void createClaimsTheFirstFreeHashAndOnlyThatOne() throws Exception {
+        UUID holder = createWith(List.of(hash(1))).id();
+        UUID other = createWith(List.of(hash(3))).id();
+
+        // 1 and 3 are held; 2 is the first free one even though 4 is free too.
+        UUID id = UUID.randomUUID();
+        CreateAccountResult result = store.create(account(id), device(), List.of(hash(1), hash(2), hash(3), hash(4)),
+                null, NOW);
+
+        assertThat(result).isEqualTo(new CreateAccountResult.Created(1));
+        assertThat(store.findByUsernameHash(hash(2))).contains(id);
+        assertThat(store.findByUsernameHash(hash(4))).as("a later free hash is not claimed").isEmpty();
+        assertThat(store.findByUsernameHash(hash(1))).contains(holder);
+        assertThat(store.findByUsernameHash(hash(3))).contains(other);
+    }
+
+    @Test
+    void createTakesTheFirstHashWhenAllAreFree() throws Exception {
+        UUID id = UUID.randomUUID();
+
+        CreateAccountResult result = store.create(account(id), device(), List.of(hash(5), hash(6)), null, NOW);
+
+        assertThat(result).isEqualTo(new CreateAccountResult.Created(0));
+        assertThat(store.findByUsernameHash(hash(5))).contains(id);
+        assertThat(store.findByUsernameHash(hash(6))).isEmpty();
+    }
+
+    @Test
+    void createWithEveryHashTakenWritesNothing() throws Exception {
+        UUID first = createWith(List.of(hash(1))).id();
+        UUID second = createWith(List.of(hash(2))).id();
+        UUID id = UUID.randomUUID();
+
+        CreateAccountResult result = store.create(account(id), device(), List.of(hash(1), hash(2)), null, NOW);
+
+        assertThat(result).isEqualTo(new CreateAccountResult.UsernamesTaken());
+        assertThat(store.findAccount(id)).isEmpty();
+        assertThat(store.findDevices(id)).isEmpty();
+        assertThat(store.findByUsernameHash(hash(1))).contains(first);
+        assertThat(store.findByUsernameHash(hash(2))).contains(second);
+    }
+
+    @Test
+    void usernamesTakenDoesNotUseUpTheInviteCode() throws Exception {
+        createWith(List.of(hash(1)));
+        store.addInviteCode(hash(100), NOW + 60_000);
+
+        CreateAccountResult taken = store.create(account(UUID.randomUUID()), device(), List.of(hash(1)), hash(100), NOW);
+        CreateAccountResult retry = store.create(account(UUID.randomUUID()), device(), List.of(hash(2)), hash(100), NOW);
+
+        assertThat(taken).isEqualTo(new CreateAccountResult.UsernamesTaken());
+        assertThat(retry).as("the code must still be unused").isEqualTo(new CreateAccountResult.Created(0));
+    }
+
+    @Test
+    void racingCreatesEachClaimADifferentHash() throws Exception {
+        int threads = 16;
+        List<byte[]> hashes = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            hashes.add(hash(i));
+        }
+
+        List<CreateAccountResult> results = Concurrently.run(threads,
+                () -> store.create(account(UUID.randomUUID()), device(), hashes, null, NOW));
+
+        // Every hash offered once per thread: each thread must end up with its own index.
+        List<Integer> indexes = results.stream()
+                .map(r -> ((CreateAccountResult.Created) r).usernameIndex())
+                .toList();
+        assertThat(indexes).containsExactlyInAnyOrderElementsOf(
+                IntStream.range(0, threads).boxed().toList());
+    }
+
+    // ---- create: invite codes ----
+
+    @Test
+    void inviteCodeIsConsumedExactlyOnce() throws Exception {
+        store.addInviteCode(hash(100), NOW + 60_000);
+        UUID firstId = UUID.randomUUID();
+        UUID secondId = UUID.randomUUID();
+
+        CreateAccountResult first = store.create(account(firstId), device(), List.of(hash(1)), hash(100), NOW);
+        CreateAccountResult second = store.create(account(secondId), device(), List.of(hash(2)), hash(100), NOW);
+
+        assertThat(first).isEqualTo(new CreateAccountResult.Created(0));
+        assertThat(second).isEqualTo(new CreateAccountResult.InviteRejected());
+        assertThat(store.findAccount(firstId)).isPresent();
+        assertRejectedCreateWroteNothing(secondId, hash(2));
+    }
+
+    @Test
+    void expiredInviteCodeIsRejectedAndWritesNothing() throws Exception {
+        store.addInviteCode(hash(100), NOW - 1);
+        UUID id = UUID.randomUUID();
+
+        CreateAccountResult result = store.create(account(id), device(), List.of(hash(1)), hash(100), NOW);
+
+        assertThat(result).isEqualTo(new CreateAccountResult.InviteRejected());
+        assertRejectedCreateWroteNothing(id, hash(1));
+    }
+
+    @Test
+    void unknownInviteCodeIsRejectedAndWritesNothing() throws Exception {
+        store.addInviteCode(hash(100), NOW + 60_000);
+        UUID id = UUID.randomUUID();
+
+        CreateAccountResult result = store.create(account(id), device(), List.of(hash(1)), hash(101), NOW);
+
+        assertThat(result).isEqualTo(new CreateAccountResult.InviteRejected());
+        assertRejectedCreateWroteNothing(id, hash(1));
+        // The rejected attempt must not have touched the code that does exist.
+        assertThat(store.create(account(UUID.randomUUID()), device(), List.of(hash(2)), hash(100), NOW))
+                .isEqualTo(new CreateAccountResult.Created(0));
+    }
+
+    @Test
+    void inviteCodeIsValidUntilItExpires() throws Exception {
+        store.addInviteCode(hash(100), NOW + 1);
+
+        CreateAccountResult result = store.create(account(UUID.randomUUID()), device(), List.of(hash(1)), hash(100),
+                NOW);
+
+        assertThat(result).isEqualTo(new CreateAccountResult.Created(0));
+    }
+
+    @Test
+    void racingCreatesWithOneInviteCodeLetExactlyOneThrough() throws Exception {
+        store.addInviteCode(hash(100), NOW + 60_000);
+        AtomicInteger next = new AtomicInteger();
+
+        List<CreateAccountResult> results = Concurrently.run(8, () -> {
+            byte[] username = hash(next.getAndIncrement());
+            return store.create(account(UUID.randomUUID()), device(), List.of(username), hash(100), NOW);
+        });
+
+        assertThat(results).filteredOn(r -> r instanceof CreateAccountResult.Created).hasSize(1);
+        assertThat(results).filteredOn(r -> r instanceof CreateAccountResult.InviteRejected).hasSize(7);
+    }
+
+    // ---- lookups ----
+
+    @Test
+    void lookupsOfUnknownIdsAreEmpty() throws Exception {
+        UUID known = createWith(List.of(hash(1))).id();
+
+        assertThat(store.findAccount(UUID.randomUUID())).isEmpty();
+        assertThat(store.findByUsernameHash(hash(2))).isEmpty();
+        assertThat(store.findDevice(UUID.randomUUID(), 1)).isEmpty();
+        assertThat(store.findDevice(known, 2)).isEmpty();
+        assertThat(store.findDevices(UUID.randomUUID())).isEmpty();
+    }
+
+    @Test
+    void devicesBelongToTheirOwnAccount() throws Exception {
+        UUID a = UUID.randomUUID();
+        UUID b = UUID.randomUUID();
+        Device deviceA = new Device(1, 11, bytes(16, 1), bytes(32, 2), NOW);
+        Device deviceB = new Device(1, 22, bytes(16, 3), bytes(32, 4), NOW);
+        store.create(account(a), deviceA, List.of(hash(1)), null, NOW);
+        store.create(account(b), deviceB, List.of(hash(2)), null, NOW);
+
+        // findDevices is documented as ordered by device id; create is the only way to add a device
+        // through this interface, so each account has exactly one and the order cannot be observed here.
+        assertThat(store.findDevices(a)).singleElement().satisfies(d -> assertDevice(d, deviceA));
+        assertThat(store.findDevices(b)).singleElement().satisfies(d -> assertDevice(d, deviceB));
+        assertDevice(store.findDevice(b, 1).orElseThrow(), deviceB);
+    }
+
+    // ---- durability and failure ----
+
+    @Test
+    void dataSurvivesCloseAndReopen() throws Exception {
+        UUID id = UUID.randomUUID();
+        Device device = new Device(1, 77, bytes(16, 5), bytes(32, 6), NOW);
+        store.create(new Account(id, bytes(33, 1), NOW), device, List.of(hash(1)), null, NOW);
+        store.addInviteCode(hash(100), NOW + 60_000);
+
+        store = reopen();
+
+        assertThat(store.findAccount(id)).hasValueSatisfying(a -> assertThat(a.identityKey()).isEqualTo(bytes(33, 1)));
+        assertDevice(store.findDevice(id, 1).orElseThrow(), device);
+        assertThat(store.findByUsernameHash(hash(1))).contains(id);
+        assertThat(store.create(account(UUID.randomUUID()), device(), List.of(hash(2)), hash(100), NOW))
+                .as("the invite code added before the restart")
+                .isEqualTo(new CreateAccountResult.Created(0));
+    }
+
+    @Test
+    void aClosedStoreFailsWithStoreException() throws Exception {
+        UUID id = createWith(List.of(hash(1))).id();
+
+        closeStore();
+
+        assertThatThrownBy(() -> store.findAccount(id)).isInstanceOf(StoreException.class);
+        assertThatThrownBy(() -> store.findDevices(id)).isInstanceOf(StoreException.class);
+        assertThatThrownBy(() -> store.addInviteCode(hash(100), NOW)).isInstanceOf(StoreException.class);
+        assertThatThrownBy(() -> store.create(account(UUID.randomUUID()), device(), List.of(hash(2)), null, NOW))
+                .isInstanceOf(StoreException.class);
+    }
+
+    // ---- helpers ----
+
+    private void assertRejectedCreateWroteNothing(UUID id, byte[] usernameHash) throws StoreException {
+        assertThat(store.findAccount(id)).isEmpty();
+        assertThat(store.findDevices(id)).isEmpty();
+        assertThat(store.findByUsernameHash(usernameHash)).isEmpty();
+    }
+
+    private Account createWith(List<byte[]> usernameHashes) throws StoreException {
+        Account account = account(UUID.randomUUID());
+        CreateAccountResult result = store.create(account, device(), usernameHashes, null, NOW);
+        assertThat(result).isInstanceOf(CreateAccountResult.Created.class);
+        return account;
+    }
+
+    private static void assertDevice(Device actual, Device expected) {
+        assertThat(actual.id()).isEqualTo(expected.id());
+        assertThat(actual.registrationId()).isEqualTo(expected.registrationId());
+        assertThat(actual.credentialSalt()).isEqualTo(expected.credentialSalt());
+        assertThat(actual.credentialHash()).isEqualTo(expected.credentialHash());
+        assertThat(actual.createdAtMillis()).isEqualTo(expected.createdAtMillis());
+    }
+
+    private static Account account(UUID id) {
+        return new Account(id, bytes(33, 1), NOW);
+    }
+
+    private static Device device() {
+        return new Device(1, 1234, bytes(16, 2), bytes(32, 3), NOW);
+    }
+
+    /** A 32-byte username or invite hash, a fresh array every call so stores must compare contents. */
+    protected static byte[] hash(int n) {
+        return ByteBuffer.allocate(32).putInt(0x5a5a5a5a).putInt(n).array();
+    }
+
+    private static byte[] bytes(int length, int fill) {
+        byte[] bytes = new byte[length];
+        Arrays.fill(bytes, (byte) fill);
+        return bytes;
+    }
+}
