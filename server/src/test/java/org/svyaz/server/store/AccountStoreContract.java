@@ -271,6 +271,32 @@ public abstract class AccountStoreContract {
         assertThat(store.findByUsernameHash(usernameHash)).isEmpty();
     }
 
+    // ---- identity reset ----
+
+    @Test
+    void replaceIdentitySwapsTheKeyAndRegistrationIdButKeepsUsernameAndCredentials() throws Exception {
+        Account account = createWith(List.of(hash(41)));
+
+        assertThat(store.replaceIdentity(account.id(), bytes(33, 77), 1, 999)).isTrue();
+
+        assertThat(store.findAccount(account.id()).orElseThrow().identityKey()).isEqualTo(bytes(33, 77));
+        Device device = store.findDevice(account.id(), 1).orElseThrow();
+        assertThat(device.registrationId()).isEqualTo(999);
+        assertThat(device.credentialHash()).as("the device keeps its password").isEqualTo(device().credentialHash());
+        assertThat(store.findByUsernameHash(hash(41))).contains(account.id());
+        store = reopen();
+        assertThat(store.findAccount(account.id()).orElseThrow().identityKey()).isEqualTo(bytes(33, 77));
+    }
+
+    @Test
+    void replaceIdentityOfAnUnknownAccountChangesNothing() throws Exception {
+        Account account = createWith(List.of(hash(42)));
+
+        assertThat(store.replaceIdentity(UUID.randomUUID(), bytes(33, 77), 1, 999)).isFalse();
+
+        assertThat(store.findAccount(account.id()).orElseThrow().identityKey()).isEqualTo(account.identityKey());
+    }
+
     private Account createWith(List<byte[]> usernameHashes) throws StoreException {
         Account account = account(UUID.randomUUID());
         CreateAccountResult result = store.create(account, device(), usernameHashes, null, NOW);

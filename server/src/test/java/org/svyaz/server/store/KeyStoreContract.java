@@ -46,6 +46,27 @@ public abstract class KeyStoreContract {
     // ---- signed prekey and last resort ----
 
     @Test
+    void deleteAllRemovesEveryKeyOfEveryDeviceOfTheAccountOnly() throws Exception {
+        UUID other = UUID.randomUUID();
+        for (int device : new int[] {DEVICE, DEVICE + 1}) {
+            store.setSignedPreKey(account, device, key(1, 10, 11));
+            store.setKyberLastResort(account, device, key(2, 12, 13));
+            store.addPreKeys(account, device, List.of(key(3, 14, 0)));
+            store.addKyberPreKeys(account, device, List.of(key(4, 15, 16)));
+        }
+        store.addPreKeys(other, DEVICE, List.of(key(5, 17, 0)));
+
+        store.deleteAll(account);
+
+        for (int device : new int[] {DEVICE, DEVICE + 1}) {
+            assertThat(store.signedPreKey(account, device)).isEmpty();
+            assertThat(store.takeKyberPreKey(account, device)).isEmpty();
+            assertThat(store.takePreKey(account, device)).isEmpty();
+        }
+        assertThat(store.count(other, DEVICE).preKeys()).as("another account's keys stay").isEqualTo(1);
+    }
+
+    @Test
     void signedPreKeyIsStoredAndReplaced() throws Exception {
         assertThat(store.signedPreKey(account, DEVICE)).isEmpty();
 

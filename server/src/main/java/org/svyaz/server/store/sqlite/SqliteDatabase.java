@@ -90,7 +90,16 @@ public final class SqliteDatabase implements AutoCloseable {
         CompletableFuture<T> result = new CompletableFuture<>();
         writes.add(new WriteTask<>(work, result));
         try {
-            return result.get();
+            while (true) {
+                try {
+                    return result.get(1, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException stillQueued) {
+                    // A task queued just as close() stopped the writer would otherwise wait forever.
+                    if (closed && !writerThread.isAlive() && !result.isDone()) {
+                        throw new StoreException("the database is closed", null);
+                    }
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreException("interrupted while waiting for a write", e);
