@@ -139,6 +139,8 @@ public final class SvyazServer implements AutoCloseable {
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("svyaz-housekeeping").daemon(true).factory());
             housekeeping.scheduleWithFixedDelay(() -> expireMailboxes(storage, config), 1, 60, TimeUnit.MINUTES);
+            log.info("server started: registration {}, {} advertised endpoint(s), metrics {}",
+                    config.registration().name().toLowerCase(), endpoints.size(), admin.isPresent() ? "on" : "off");
             return new SvyazServer(config, storage, workers, housekeeping, connected, transport, admin, link,
                     accountService);
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -268,5 +270,6 @@ public final class SvyazServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         storage.close();
+        log.info("server stopped");
     }
 }

@@ -84,6 +84,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
                     ctx.channel().attr(CALLER).set(result);
                     ctx.fireChannelRead(request);
                 } else {
+                    log.debug("refused a WebSocket upgrade: {}", unavailable ? "store unavailable" : "wrong credentials");
                     respondAndClose(ctx, unavailable ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.UNAUTHORIZED,
                             unavailable ? "storage unavailable\n" : "wrong credentials\n");
                     request.release();
