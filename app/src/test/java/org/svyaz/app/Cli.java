@@ -44,7 +44,17 @@ final class Cli {
 
     /** Runs a command to completion (at most two minutes) and returns its exit code and output. */
     static Result run(String... args) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command(args)).start();
+        return runWithEnvironment(java.util.Map.of(), args);
+    }
+
+    /** Like {@link #run} with extra environment variables (and without SVYAZ_HOME/XDG_DATA_HOME unless given). */
+    static Result runWithEnvironment(java.util.Map<String, String> environment, String... args)
+            throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command(args));
+        builder.environment().remove("SVYAZ_HOME");
+        builder.environment().remove("XDG_DATA_HOME");
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         process.getOutputStream().close();
         // Read both streams on their own threads so a full pipe cannot block the process.
         var out = new StreamCollector(process.getInputStream());

@@ -155,6 +155,31 @@ class CliIT {
         }
     }
 
+    @Test
+    void dataDirectoryComesFromTheEnvironmentAndHoldsSeveralAccounts() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            java.util.Map<String, String> home = java.util.Map.of("SVYAZ_HOME", temp.resolve("home").toString());
+            java.util.Map<String, String> xdg = java.util.Map.of("XDG_DATA_HOME", temp.resolve("xdg").toString());
+            assertThat(Cli.runWithEnvironment(home, "register", "--server", server.inviteLink(), "--username", "vera.21")
+                    .exitCode()).isZero();
+            assertThat(Cli.runWithEnvironment(home, "register", "--server", server.inviteLink(), "--username", "gleb.22")
+                    .exitCode()).isZero();
+            assertThat(Cli.runWithEnvironment(xdg, "register", "--server", server.inviteLink(), "--username", "lev.23")
+                    .exitCode()).isZero();
+            assertThat(temp.resolve("xdg").resolve("svyaz").resolve("lev.23").resolve("account.db")).exists();
+            assertThat(Cli.runWithEnvironment(home, "listAccounts").out().lines().toList())
+                    .containsExactly("gleb.22", "vera.21");
+
+            Cli.Result ambiguous = Cli.runWithEnvironment(home, "send", "-m", "hi", "lev.23");
+            assertThat(ambiguous.exitCode()).isEqualTo(1);
+            assertThat(ambiguous.err()).contains("-a USERNAME");
+            assertThat(Cli.runWithEnvironment(home, "-a", "vera.21", "send", "-m", "from vera", "lev.23").exitCode())
+                    .isZero();
+            assertThat(Cli.runWithEnvironment(xdg, "receive", "-t", "2").out()).contains("Envelope from: vera.21",
+                    "Body: from vera");
+        }
+    }
+
     private static List<JsonNode> jsonLines(String out) throws Exception {
         List<JsonNode> nodes = new ArrayList<>();
         for (String line : out.split("\n")) {
