@@ -65,8 +65,20 @@ final class ServerCommand implements Callable<Integer> {
             description = "Sustained messages per second per account (default ${DEFAULT-VALUE}).")
     double sendsPerSecond;
 
+    @Option(names = "--mailbox-max", paramLabel = "N", defaultValue = "10000",
+            description = "Undelivered messages a device may hold; sends beyond it are refused until it reconnects "
+                    + "(default ${DEFAULT-VALUE}).")
+    int mailboxMax;
+
+    @Option(names = "--mailbox-expiry-days", paramLabel = "DAYS", defaultValue = "30",
+            description = "Undelivered messages older than this are deleted (default ${DEFAULT-VALUE}).")
+    int mailboxExpiryDays;
+
     @Override
     public Integer call() throws Exception {
+        if (mailboxMax < 1 || mailboxExpiryDays < 1) {
+            throw new CommandLineException("--mailbox-max and --mailbox-expiry-days must be at least 1.");
+        }
         if (sendBurst < 1 || sendsPerSecond <= 0) {
             throw new CommandLineException("--send-burst must be at least 1 and --sends-per-second above 0.");
         }
@@ -74,7 +86,8 @@ final class ServerCommand implements Callable<Integer> {
                 .withRegistration(parsePolicy(registration))
                 .withAdmin(admin.equalsIgnoreCase("off") ? Optional.empty() : Optional.of(parseAddress(admin, "--admin")))
                 .withAdvertised(advertised())
-                .withSendLimit(sendBurst, sendsPerSecond);
+                .withSendLimit(sendBurst, sendsPerSecond)
+                .withMailbox(mailboxMax, Duration.ofDays(mailboxExpiryDays));
         PrintWriter err = spec.commandLine().getErr();
         SvyazServer server;
         try {

@@ -91,6 +91,15 @@ public record ServerConfig(
                 sendBurst, sendsPerSecond, mailboxExpiry, shutdownGrace, clock);
     }
 
+    public ServerConfig withMailbox(int maxEntriesPerDevice, Duration expiry) {
+        if (expiry.isNegative() || expiry.isZero()) {
+            throw new IllegalArgumentException("the mailbox expiry must be positive");
+        }
+        return new ServerConfig(dataDir, listen, advertised, admin, registration, transport,
+                new MessageLimits(messages.maxMessageBytes(), maxEntriesPerDevice), sendBurst, sendsPerSecond, expiry,
+                shutdownGrace, clock);
+    }
+
     public ServerConfig withClock(Clock newClock) {
         return new ServerConfig(dataDir, listen, advertised, admin, registration, transport, messages, sendBurst,
                 sendsPerSecond, mailboxExpiry, shutdownGrace, newClock);
