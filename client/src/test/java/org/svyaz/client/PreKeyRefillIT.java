@@ -3,23 +3,16 @@ package org.svyaz.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.svyaz.client.net.ServerConnection;
 import org.svyaz.protocol.ApiPaths;
-import org.svyaz.protocol.DeviceCredentials;
 import org.svyaz.protocol.Uuids;
 import org.svyaz.protocol.wire.ErrorCode;
 import org.svyaz.protocol.wire.PreKeyBundleRequest;
@@ -42,7 +35,7 @@ class PreKeyRefillIT {
 
             Set<Integer> handedOut = new HashSet<>();
             try (ServerConnection raw = ServerConnection.connect(server.inviteLink(),
-                    Optional.of(credentialsOf(temp.resolve("alice").resolve(alice.username()))),
+                    Optional.of(TestAccounts.credentials(temp.resolve("alice").resolve(alice.username()))),
                     push -> Response.getDefaultInstance(), Duration.ofSeconds(10))) {
                 for (int i = 0; i < 35; i++) {
                     Response response = raw.call(ApiPaths.KEYS_BUNDLE, PreKeyBundleRequest.newBuilder()
@@ -64,27 +57,6 @@ class PreKeyRefillIT {
             alice.send("bob.92", "still reachable");
             assertThat(MessagingIT.receiveAll(bob, 1)).extracting(m -> m.body().orElseThrow())
                     .containsExactly("still reachable");
-        }
-    }
-
-    /** Reads a registered account's device credentials from its local database. */
-    static DeviceCredentials credentialsOf(Path accountDir) throws Exception {
-        try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + accountDir.resolve(SvyazClient.ACCOUNT_FILE));
-             PreparedStatement query = db.prepareStatement("SELECT name, value FROM settings")) {
-            UUID account = null;
-            int device = 0;
-            byte[] password = null;
-            try (ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    switch (rows.getString(1)) {
-                        case "account_id" -> account = UUID.fromString(new String(rows.getBytes(2), StandardCharsets.UTF_8));
-                        case "device_id" -> device = Integer.parseInt(new String(rows.getBytes(2), StandardCharsets.UTF_8));
-                        case "password" -> password = rows.getBytes(2);
-                        default -> { }
-                    }
-                }
-            }
-            return new DeviceCredentials(account, device, password);
         }
     }
 }

@@ -54,15 +54,8 @@ public final class AccountService {
         if (request.getPassword().size() != Credentials.PASSWORD_BYTES) {
             throw ApiException.malformed("The device password must be " + Credentials.PASSWORD_BYTES + " bytes.");
         }
-        if (request.getRegistrationId() < 1 || request.getRegistrationId() > 16380) {
-            throw ApiException.malformed("The registration id is out of range.");
-        }
-        IdentityKey identityKey;
-        try {
-            identityKey = new IdentityKey(request.getIdentityKey().toByteArray());
-        } catch (InvalidKeyException e) {
-            throw ApiException.malformed("The identity key is not a valid public key.");
-        }
+        requireRegistrationId(request.getRegistrationId());
+        IdentityKey identityKey = identityKey(request.getIdentityKey().toByteArray());
         List<byte[]> usernameHashes = verifiedUsernameHashes(request.getUsernamesList());
         keys.validateInitialKeys(identityKey, request.getKeys());
         byte[] inviteCodeHash = null;
@@ -107,15 +100,8 @@ public final class AccountService {
         if (caller.deviceId() != PRIMARY_DEVICE_ID) {
             throw new ApiException(ErrorCode.FORBIDDEN, "Only the primary device can reset the account's identity.");
         }
-        if (request.getRegistrationId() < 1 || request.getRegistrationId() > 16380) {
-            throw ApiException.malformed("The registration id is out of range.");
-        }
-        IdentityKey identityKey;
-        try {
-            identityKey = new IdentityKey(request.getIdentityKey().toByteArray());
-        } catch (InvalidKeyException e) {
-            throw ApiException.malformed("The identity key is not a valid public key.");
-        }
+        requireRegistrationId(request.getRegistrationId());
+        IdentityKey identityKey = identityKey(request.getIdentityKey().toByteArray());
         keys.validateInitialKeys(identityKey, request.getKeys());
         try {
             if (!accounts.replaceIdentity(caller.accountId(), identityKey.serialize(), PRIMARY_DEVICE_ID,
@@ -127,6 +113,21 @@ public final class AccountService {
         }
         keys.replaceAll(caller.accountId(), PRIMARY_DEVICE_ID, request.getKeys());
         return ResetIdentityResponse.getDefaultInstance();
+    }
+
+    /** libsignal registration ids are 14-bit and never 0. */
+    private static void requireRegistrationId(int registrationId) throws ApiException {
+        if (registrationId < 1 || registrationId > 16380) {
+            throw ApiException.malformed("The registration id is out of range.");
+        }
+    }
+
+    private static IdentityKey identityKey(byte[] serialized) throws ApiException {
+        try {
+            return new IdentityKey(serialized);
+        } catch (InvalidKeyException e) {
+            throw ApiException.malformed("The identity key is not a valid public key.");
+        }
     }
 
     private static List<byte[]> verifiedUsernameHashes(List<UsernameCandidate> candidates) throws ApiException {
