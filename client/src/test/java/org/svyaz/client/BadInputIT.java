@@ -68,6 +68,7 @@ import org.svyaz.protocol.wire.PreKeyBundleRequest;
 import org.svyaz.protocol.wire.PreKeyBundleResponse;
 import org.svyaz.protocol.wire.Response;
 import org.svyaz.protocol.wire.SendRequest;
+import org.svyaz.protocol.wire.StaleDevices;
 import org.svyaz.protocol.wire.UsernameLookupRequest;
 import org.svyaz.server.SvyazServer;
 
@@ -264,6 +265,44 @@ class BadInputIT {
             assertThat(socket.call(ApiPaths.KEYS_COUNT, ByteString.EMPTY).getError()).isEqualTo(ErrorCode.OK);
         }
         assertStillServing();
+    }
+
+    @Test
+    void sendsWithAWrongDeviceListAreRejectedNamingTheRightDevices() throws Exception {
+        int bobsRegistrationId = registrationIdOf(bob);
+        try (RawSocket socket = RawSocket.connect(server, mallory)) {
+            SendRequest wrongDevice = SendRequest.newBuilder()
+                    .setDestination(Uuids.toByteString(bob.accountId()))
+                    .setTimestamp(1)
+                    .addMessages(OutgoingMessage.newBuilder().setDeviceId(2).setRegistrationId(bobsRegistrationId)
+                            .setType(EnvelopeType.CIPHERTEXT).setContent(ByteString.copyFrom(new byte[10])))
+                    .build();
+            Response missingAndExtra = socket.call(ApiPaths.MESSAGES_SEND, wrongDevice.toByteString());
+            assertThat(missingAndExtra.getError()).isEqualTo(ErrorCode.STALE_DEVICES);
+            StaleDevices devices = StaleDevices.parseFrom(missingAndExtra.getBody());
+            assertThat(devices.getMissingList()).containsExactly(1);
+            assertThat(devices.getExtraList()).containsExactly(2);
+            assertThat(devices.getStaleList()).isEmpty();
+
+            Response stale = socket.call(ApiPaths.MESSAGES_SEND, sendTo(bob.accountId(), 10).toByteString());
+            assertThat(stale.getError()).isEqualTo(ErrorCode.STALE_DEVICES);
+            StaleDevices staleDevices = StaleDevices.parseFrom(stale.getBody());
+            assertThat(staleDevices.getStaleList()).containsExactly(1);
+            assertThat(staleDevices.getMissingList()).isEmpty();
+            assertThat(staleDevices.getExtraList()).isEmpty();
+        }
+        // Nothing of the rejected sends was stored: the next thing Bob sees is Alice's probe.
+        String probe = "after stale sends " + (++probes);
+        alice.send(bob.username(), probe);
+        assertThat(receiveUntil(bob, body(probe))).extracting(m -> m.body().orElse("?")).containsExactly(probe);
+    }
+
+    private static int registrationIdOf(SvyazClient client) throws Exception {
+        Path dir = accounts().resolve(client.username());
+        try (org.svyaz.client.store.AccountDatabase db = org.svyaz.client.store.AccountDatabase.open(
+                dir.resolve(SvyazClient.ACCOUNT_FILE))) {
+            return Integer.parseInt(new String(db.setting("registration_id"), java.nio.charset.StandardCharsets.UTF_8));
+        }
     }
 
     private static SendRequest sendTo(UUID destination, int contentBytes) {

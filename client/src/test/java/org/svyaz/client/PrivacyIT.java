@@ -60,6 +60,14 @@ class PrivacyIT {
             assertThat(receiveUntil(alice, body(TO_ALICE))).extracting(m -> m.body().orElseThrow())
                     .containsExactly(TO_ALICE);
             assertNothingLeaks(data, secrets, aliceId, "while running, after the conversation");
+            // Device passwords are kept only as salted hashes.
+            for (String account : List.of(alice.username(), bob.username())) {
+                byte[] password = TestAccounts.credentials(accounts.resolve(account)).password();
+                for (Path file : readAll(data).keySet()) {
+                    assertThat(indexOf(Files.readAllBytes(file), password)).as("password of %s in %s", account, file)
+                            .isNegative();
+                }
+            }
         } finally {
             server.close();
         }
