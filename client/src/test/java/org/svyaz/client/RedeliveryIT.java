@@ -39,10 +39,12 @@ class RedeliveryIT {
                      .withAdvertised(List.of(Endpoint.newBuilder().setHost("127.0.0.1").setPort(proxy.port()).build())))) {
             proxy.forwardTo(server.address());
             Path bobDir;
-            try (SvyazClient alice = SvyazClient.register(temp.resolve("alice"), server.inviteLink(), "alice.71", Clock.systemUTC());
-                 SvyazClient bob = SvyazClient.register(temp.resolve("bob"), server.inviteLink(), "bob.72", Clock.systemUTC())) {
-                bobDir = temp.resolve("bob").resolve(bob.username());
-                bob.resolve("alice.71"); // a known contact: showing the message needs no lookup
+            try (SvyazClient alice = SvyazClient.register(temp.resolve("alice"), server.inviteLink(), "alice.71", Clock.systemUTC())) {
+                try (SvyazClient bob = SvyazClient.register(temp.resolve("bob"), server.inviteLink(), "bob.72", Clock.systemUTC())) {
+                    bobDir = temp.resolve("bob").resolve(bob.username());
+                    bob.resolve("alice.71"); // a known contact: showing her message needs no lookup
+                }
+                // Bob is offline (his client is closed) while Alice sends, so the message waits on the server.
                 alice.send("bob.72", "exactly once, please");
             }
 
