@@ -34,7 +34,12 @@ final class SendCommand implements Callable<Integer> {
         try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
             long timestamp = 0;
             for (String recipient : recipients) {
-                timestamp = client.send(recipient, message);
+                SvyazClient.SendResult result = client.send(recipient, message);
+                timestamp = result.timestamp();
+                if (!result.sealed()) {
+                    spec.commandLine().getErr().println("Note: sent to " + recipient + " without sealed sender (the "
+                            + "server saw who sent it), because " + recipient + " has not written to you yet.");
+                }
             }
             if (root.output == SvyazCommand.OutputFormat.JSON) {
                 ObjectNode result = Output.object();

@@ -24,6 +24,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.signal.libsignal.metadata.InvalidMetadataMessageException;
+import org.signal.libsignal.metadata.ProtocolDuplicateMessageException;
+import org.signal.libsignal.metadata.SealedSessionCipher;
+import org.signal.libsignal.metadata.certificate.CertificateValidator;
+import org.signal.libsignal.metadata.certificate.InvalidCertificateException;
+import org.signal.libsignal.metadata.certificate.SenderCertificate;
 import org.signal.libsignal.protocol.DuplicateMessageException;
 import org.signal.libsignal.protocol.IdentityKey;
 import org.signal.libsignal.protocol.IdentityKeyPair;
@@ -41,6 +47,8 @@ import org.signal.libsignal.protocol.message.SignalMessage;
 import org.signal.libsignal.protocol.state.PreKeyBundle;
 import org.signal.libsignal.protocol.util.KeyHelper;
 import org.signal.libsignal.usernames.BaseUsernameException;
+import org.signal.libsignal.zkgroup.InvalidInputException;
+import org.signal.libsignal.zkgroup.profiles.ProfileKey;
 import org.signal.libsignal.usernames.Username;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,7 +92,11 @@ import org.svyaz.protocol.wire.RegisterResponse;
 import org.svyaz.protocol.wire.Request;
 import org.svyaz.protocol.wire.ResetIdentityRequest;
 import org.svyaz.protocol.wire.Response;
+import org.svyaz.protocol.wire.SealedSendRequest;
+import org.svyaz.protocol.wire.SealedSenderAccess;
 import org.svyaz.protocol.wire.SendRequest;
+import org.svyaz.protocol.wire.SenderCertificateRequest;
+import org.svyaz.protocol.wire.SenderCertificateResponse;
 import org.svyaz.protocol.wire.StaleDevices;
 import org.svyaz.protocol.wire.UsernameCandidate;
 import org.svyaz.protocol.wire.UsernameLookupRequest;
@@ -114,6 +126,12 @@ public final class SvyazClient implements AutoCloseable {
     private static final String DEVICE_ID = "device_id";
     private static final String PASSWORD = "password";
     private static final String USERNAME = "username";
+    private static final String PROFILE_KEY = "profile_key";
+    private static final String SENDER_CERTIFICATE = "sender_certificate";
+    /** Refresh the sender certificate when it has less than this left. */
+    private static final Duration CERTIFICATE_MARGIN = Duration.ofHours(1);
+    /** Shown as the sender of a sealed message whose sender could not be established. */
+    public static final UUID UNKNOWN_SENDER = new UUID(0, 0);
 
     private final AccountDatabase db;
     private final SqliteSignalStore store;
@@ -128,6 +146,7 @@ public final class SvyazClient implements AutoCloseable {
     private final LinkedBlockingQueue<Boolean> arrivals = new LinkedBlockingQueue<>();
     private volatile CompletableFuture<Void> queueEmpty = new CompletableFuture<>();
     private ServerConnection connection;
+    private ServerConnection anonymousConnection;
 
     private SvyazClient(AccountDatabase db, Clock clock) throws ClientException {
         this.db = db;
@@ -185,6 +204,9 @@ public final class SvyazClient implements AutoCloseable {
                 int registrationId = KeyHelper.generateRegistrationId(false);
                 byte[] password = new byte[32];
                 RANDOM.nextBytes(password);
+                byte[] profileKey = new byte[32];
+                RANDOM.nextBytes(profileKey);
+                db.setSetting(PROFILE_KEY, profileKey);
                 db.setSetting(SqliteSignalStore.IDENTITY_KEY_PAIR, identity.serialize());
                 db.setSetting(SqliteSignalStore.REGISTRATION_ID,
                         Integer.toString(registrationId).getBytes(StandardCharsets.UTF_8));
@@ -195,6 +217,8 @@ public final class SvyazClient implements AutoCloseable {
                         .setIdentityKey(ByteString.copyFrom(identity.getPublicKey().serialize()))
                         .setKeys(new PreKeyGenerator(db, store, clock).initialKeys());
                 link.inviteCode().ifPresent(request::setInviteCode);
+                request.setSealedSenderAccess(SealedSenderAccess.newBuilder()
+                        .setAccessKey(ByteString.copyFrom(accessKey(profileKey))));
                 for (Username candidate : candidates) {
                     request.addUsernames(UsernameCandidate.newBuilder()
                             .setHash(ByteString.copyFrom(candidate.getHash()))
@@ -240,6 +264,15 @@ public final class SvyazClient implements AutoCloseable {
             if (staging != null) {
                 deleteRecursively(staging);
             }
+        }
+    }
+
+    /** The sealed-sender access key derived from a profile key, as every contact can derive it. */
+    static byte[] accessKey(byte[] profileKey) {
+        try {
+            return new ProfileKey(profileKey).deriveAccessKey();
+        } catch (InvalidInputException e) {
+            throw new IllegalArgumentException("a profile key is 32 bytes", e);
         }
     }
 
@@ -318,6 +351,26 @@ public final class SvyazClient implements AutoCloseable {
         }
     }
 
+    /** Requests that must not reveal who we are (sealed sends) use a connection without credentials. */
+    private Response callAnonymously(String path, Message body) throws ClientException {
+        try {
+            ServerConnection anonymous;
+            synchronized (this) {
+                if (anonymousConnection == null || !anonymousConnection.isOpen()) {
+                    if (anonymousConnection != null) {
+                        anonymousConnection.close();
+                    }
+                    anonymousConnection = ServerConnection.connect(server, Optional.empty(),
+                            push -> Response.newBuilder().setError(ErrorCode.NOT_FOUND).build(), CONNECT_TIMEOUT);
+                }
+                anonymous = anonymousConnection;
+            }
+            return anonymous.call(path, body, REQUEST_TIMEOUT);
+        } catch (ConnectionException e) {
+            throw new NetworkException(e.getMessage(), e);
+        }
+    }
+
     private static Response checkOk(Response response) throws ClientException {
         return switch (response.getError()) {
             case OK -> response;
@@ -363,8 +416,15 @@ public final class SvyazClient implements AutoCloseable {
 
     // ---------------------------------------------------------------- sending
 
-    /** Sends a text to one user; returns once the server has stored it for every device of the recipient. */
-    public long send(String recipient, String text) throws ClientException {
+    /** What a send did. {@code sealed} is false when the server could see who sent it. */
+    public record SendResult(long timestamp, boolean sealed) {}
+
+    /**
+     * Sends a text to one user; returns once the server has stored it for every device of the
+     * recipient. Sealed sender is used whenever the recipient's profile key is known (they wrote to
+     * us before); otherwise the send is identified, which {@link SendResult#sealed()} reports.
+     */
+    public SendResult send(String recipient, String text) throws ClientException {
         try {
             UUID destination = resolve(recipient);
             if (destination.equals(accountId)) {
@@ -379,9 +439,16 @@ public final class SvyazClient implements AutoCloseable {
             Content content = Content.newBuilder()
                     .setDataMessage(DataMessage.newBuilder().setBody(text).setTimestamp(timestamp))
                     .setSenderUsername(username)
+                    .setProfileKey(ByteString.copyFrom(db.setting(PROFILE_KEY)))
                     .build();
-            sendContent(recipient, destination, pad(content), timestamp);
-            return timestamp;
+            byte[] plaintext = pad(content);
+            Optional<byte[]> profileKey = messages.profileKey(destination);
+            if (profileKey.isPresent() && sendContent(recipient, destination, plaintext, timestamp,
+                    Optional.of(accessKey(profileKey.get())))) {
+                return new SendResult(timestamp, true);
+            }
+            sendContent(recipient, destination, plaintext, timestamp, Optional.empty());
+            return new SendResult(timestamp, false);
         } catch (LocalStoreException e) {
             throw new LocalFailureException(e.getMessage(), e);
         }
@@ -396,40 +463,45 @@ public final class SvyazClient implements AutoCloseable {
         return content.toBuilder().setPadding(ByteString.copyFrom(padding)).build().toByteArray();
     }
 
-    private void sendContent(String recipient, UUID destination, byte[] plaintext, long timestamp)
-            throws ClientException {
+    /**
+     * Encrypts for every device of the destination and sends, rebuilding sessions when the server
+     * says the device list changed. With an access key the send is sealed and goes over an
+     * unauthenticated connection; returns false when the server refused that key.
+     */
+    private boolean sendContent(String recipient, UUID destination, byte[] plaintext, long timestamp,
+                                Optional<byte[]> accessKey) throws ClientException {
         String name = destination.toString();
         for (int attempt = 0; attempt < SEND_ATTEMPTS; attempt++) {
             if (store.sessionDevices(name).isEmpty()) {
                 startSessions(recipient, destination, Set.of());
             }
-            SendRequest.Builder request = SendRequest.newBuilder()
-                    .setDestination(Uuids.toByteString(destination))
-                    .setTimestamp(timestamp);
-            for (int device : store.sessionDevices(name)) {
-                SessionCipher cipher = new SessionCipher(store, new SignalProtocolAddress(name, device));
-                CiphertextMessage ciphertext;
-                try {
-                    ciphertext = cipher.encrypt(plaintext);
-                } catch (UntrustedIdentityException e) {
-                    throw new UntrustedIdentityError(recipient);
-                } catch (org.signal.libsignal.protocol.NoSessionException e) {
-                    throw new LocalFailureException("The session with a device of " + recipient + " vanished.", e);
+            List<OutgoingMessage> outgoing = accessKey.isPresent()
+                    ? encryptSealed(recipient, name, plaintext)
+                    : encrypt(recipient, name, plaintext);
+            Response response;
+            if (accessKey.isPresent()) {
+                response = callAnonymously(ApiPaths.MESSAGES_SEND_SEALED, SealedSendRequest.newBuilder()
+                        .setDestination(Uuids.toByteString(destination))
+                        .setAccessKey(ByteString.copyFrom(accessKey.get()))
+                        .setTimestamp(timestamp)
+                        .addAllMessages(outgoing)
+                        .build());
+                if (response.getError() == ErrorCode.UNAUTHORIZED) {
+                    return false;
                 }
-                request.addMessages(OutgoingMessage.newBuilder()
-                        .setDeviceId(device)
-                        .setRegistrationId(cipher.getRemoteRegistrationId())
-                        .setType(ciphertext.getType() == CiphertextMessage.PREKEY_TYPE
-                                ? EnvelopeType.PREKEY_MESSAGE : EnvelopeType.CIPHERTEXT)
-                        .setContent(ByteString.copyFrom(ciphertext.serialize())));
+            } else {
+                response = call(ApiPaths.MESSAGES_SEND, SendRequest.newBuilder()
+                        .setDestination(Uuids.toByteString(destination))
+                        .setTimestamp(timestamp)
+                        .addAllMessages(outgoing)
+                        .build());
             }
-            Response response = call(ApiPaths.MESSAGES_SEND, request.build());
             if (response.getError() != ErrorCode.STALE_DEVICES) {
                 if (response.getError() == ErrorCode.NOT_FOUND) {
                     throw new UnknownUserException("The account of " + recipient + " no longer exists.");
                 }
                 checkOk(response);
-                return;
+                return true;
             }
             StaleDevices stale = parse(response, StaleDevices.parser());
             for (int device : stale.getExtraList()) {
@@ -446,6 +518,77 @@ public final class SvyazClient implements AutoCloseable {
         }
         throw new ServerRejectedException(ErrorCode.STALE_DEVICES,
                 "The devices of " + recipient + " kept changing while sending; try again.");
+    }
+
+    private List<OutgoingMessage> encrypt(String recipient, String name, byte[] plaintext) throws ClientException {
+        List<OutgoingMessage> outgoing = new ArrayList<>();
+        for (int device : store.sessionDevices(name)) {
+            SessionCipher cipher = new SessionCipher(store, new SignalProtocolAddress(name, device));
+            CiphertextMessage ciphertext;
+            try {
+                ciphertext = cipher.encrypt(plaintext);
+            } catch (UntrustedIdentityException e) {
+                throw new UntrustedIdentityError(recipient);
+            } catch (org.signal.libsignal.protocol.NoSessionException e) {
+                throw new LocalFailureException("The session with a device of " + recipient + " vanished.", e);
+            }
+            outgoing.add(OutgoingMessage.newBuilder()
+                    .setDeviceId(device)
+                    .setRegistrationId(cipher.getRemoteRegistrationId())
+                    .setType(ciphertext.getType() == CiphertextMessage.PREKEY_TYPE
+                            ? EnvelopeType.PREKEY_MESSAGE : EnvelopeType.CIPHERTEXT)
+                    .setContent(ByteString.copyFrom(ciphertext.serialize()))
+                    .build());
+        }
+        return outgoing;
+    }
+
+    private List<OutgoingMessage> encryptSealed(String recipient, String name, byte[] plaintext) throws ClientException {
+        SenderCertificate certificate = senderCertificate();
+        SealedSessionCipher cipher = new SealedSessionCipher(store, accountId, null, deviceId);
+        List<OutgoingMessage> outgoing = new ArrayList<>();
+        for (int device : store.sessionDevices(name)) {
+            SignalProtocolAddress address = new SignalProtocolAddress(name, device);
+            byte[] ciphertext;
+            try {
+                ciphertext = cipher.encrypt(address, certificate, plaintext);
+            } catch (UntrustedIdentityException e) {
+                throw new UntrustedIdentityError(recipient);
+            } catch (InvalidKeyException e) {
+                throw new LocalFailureException("The session with a device of " + recipient + " is damaged.", e);
+            }
+            outgoing.add(OutgoingMessage.newBuilder()
+                    .setDeviceId(device)
+                    .setRegistrationId(cipher.getRemoteRegistrationId(address))
+                    .setType(EnvelopeType.UNIDENTIFIED_SENDER)
+                    .setContent(ByteString.copyFrom(ciphertext))
+                    .build());
+        }
+        return outgoing;
+    }
+
+    /** A sender certificate with at least an hour left, fetched from the server when needed. */
+    private SenderCertificate senderCertificate() throws ClientException {
+        byte[] cached = db.setting(SENDER_CERTIFICATE);
+        if (cached != null) {
+            try {
+                SenderCertificate certificate = new SenderCertificate(cached);
+                if (certificate.getExpiration() - clock.millis() > CERTIFICATE_MARGIN.toMillis()) {
+                    return certificate;
+                }
+            } catch (InvalidCertificateException e) {
+                log.warn("the cached sender certificate is unreadable; fetching a new one");
+            }
+        }
+        SenderCertificateResponse response = parse(checkOk(call(ApiPaths.SENDER_CERTIFICATE,
+                SenderCertificateRequest.getDefaultInstance())), SenderCertificateResponse.parser());
+        try {
+            SenderCertificate certificate = new SenderCertificate(response.getCertificate().toByteArray());
+            db.setSetting(SENDER_CERTIFICATE, certificate.getSerialized());
+            return certificate;
+        } catch (InvalidCertificateException e) {
+            throw new ServerRejectedException(ErrorCode.MALFORMED, "The server issued an unreadable sender certificate.");
+        }
     }
 
     /** Fetches bundles and builds sessions with the account's devices ({@code only} empty: all of them). */
@@ -521,6 +664,28 @@ public final class SvyazClient implements AutoCloseable {
         }
     }
 
+    /** Who sent a decrypted message, and what. */
+    private record Decrypted(UUID source, int sourceDevice, byte[] plaintext) {}
+
+    /** A message that could not be decrypted; the sender is known only for identified envelopes. */
+    private static final class UndecryptableException extends Exception {
+        final UUID source;
+        final int sourceDevice;
+
+        UndecryptableException(UUID source, int sourceDevice, String message) {
+            super(message, null, false, false);
+            this.source = source;
+            this.sourceDevice = sourceDevice;
+        }
+    }
+
+    /** A replay of a message already decrypted. */
+    private static final class DuplicateException extends Exception {
+        DuplicateException() {
+            super(null, null, false, false);
+        }
+    }
+
     /** Decrypts and stores one envelope, exactly once per envelope id. */
     private void store(Envelope envelope) {
         byte[] guid = envelope.getGuid().toByteArray();
@@ -528,35 +693,92 @@ public final class SvyazClient implements AutoCloseable {
             if (messages.isReceived(guid)) {
                 return null;
             }
-            UUID source = Uuids.fromByteString(envelope.getSourceAccount());
-            SignalProtocolAddress address = new SignalProtocolAddress(source.toString(), envelope.getSourceDevice());
-            SessionCipher cipher = new SessionCipher(store, address);
-            String body = null;
-            String error = null;
-            String claimed = null;
             try {
-                byte[] plaintext = envelope.getType() == EnvelopeType.PREKEY_MESSAGE
-                        ? cipher.decrypt(new PreKeySignalMessage(envelope.getContent().toByteArray()))
-                        : cipher.decrypt(new SignalMessage(envelope.getContent().toByteArray()));
-                Content content = Content.parseFrom(plaintext);
-                body = content.getDataMessage().getBody();
-                claimed = content.getSenderUsername().isEmpty() ? null : content.getSenderUsername();
-            } catch (DuplicateMessageException e) {
-                messages.markReceived(guid, clock.millis());
-                return null;
-            } catch (Exception e) {
-                if (e instanceof LocalStoreException storeFailure) {
-                    throw storeFailure;
+                Decrypted decrypted = decrypt(envelope);
+                Content content = Content.parseFrom(decrypted.plaintext());
+                if (content.getProfileKey().size() == 32) {
+                    messages.putProfileKey(decrypted.source(), content.getProfileKey().toByteArray());
                 }
-                error = "A message could not be decrypted (" + e.getClass().getSimpleName() + ").";
+                boolean untrusted = store.identity(decrypted.source().toString())
+                        .map(r -> r.trust() == TrustLevel.UNTRUSTED).orElse(false);
+                messages.insert(decrypted.source(), content.getSenderUsername().isEmpty() ? null : content.getSenderUsername(),
+                        decrypted.sourceDevice(), envelope.getTimestamp(), envelope.getServerTimestamp(),
+                        content.getDataMessage().getBody(), null, untrusted);
+            } catch (DuplicateException e) {
+                // Already decrypted once; only the envelope id is new.
+            } catch (UndecryptableException e) {
+                messages.insert(e.source, null, e.sourceDevice, envelope.getTimestamp(), envelope.getServerTimestamp(),
+                        null, e.getMessage(), false);
+            } catch (InvalidProtocolBufferException e) {
+                messages.insert(UNKNOWN_SENDER, null, 0, envelope.getTimestamp(), envelope.getServerTimestamp(),
+                        null, "A message arrived in a format this version cannot read.", false);
             }
-            boolean untrusted = store.identity(source.toString())
-                    .map(r -> r.trust() == TrustLevel.UNTRUSTED).orElse(false);
-            messages.insert(source, claimed, envelope.getSourceDevice(), envelope.getTimestamp(),
-                    envelope.getServerTimestamp(), body, error, untrusted);
             messages.markReceived(guid, clock.millis());
             return null;
         });
+    }
+
+    private Decrypted decrypt(Envelope envelope) throws DuplicateException, UndecryptableException {
+        if (envelope.getType() == EnvelopeType.UNIDENTIFIED_SENDER) {
+            return decryptSealed(envelope);
+        }
+        UUID source = Uuids.fromByteString(envelope.getSourceAccount());
+        SessionCipher cipher = new SessionCipher(store, new SignalProtocolAddress(source.toString(),
+                envelope.getSourceDevice()));
+        try {
+            byte[] plaintext = envelope.getType() == EnvelopeType.PREKEY_MESSAGE
+                    ? cipher.decrypt(new PreKeySignalMessage(envelope.getContent().toByteArray()))
+                    : cipher.decrypt(new SignalMessage(envelope.getContent().toByteArray()));
+            return new Decrypted(source, envelope.getSourceDevice(), plaintext);
+        } catch (DuplicateMessageException e) {
+            throw new DuplicateException();
+        } catch (LocalStoreException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new UndecryptableException(source, envelope.getSourceDevice(),
+                    "A message could not be decrypted (" + e.getClass().getSimpleName() + ").");
+        }
+    }
+
+    /**
+     * Sealed: the envelope names no sender; the sender certificate inside is checked against the
+     * trust root from the invite link at the time the server received the message.
+     */
+    private Decrypted decryptSealed(Envelope envelope) throws DuplicateException, UndecryptableException {
+        if (server.descriptor().getSealedSenderTrustRoot().isEmpty()) {
+            throw new UndecryptableException(UNKNOWN_SENDER, 0,
+                    "A sealed message arrived, but this server's invite link names no sealed-sender trust root.");
+        }
+        try {
+            CertificateValidator validator = new CertificateValidator(
+                    new ECPublicKey(server.descriptor().getSealedSenderTrustRoot().toByteArray()));
+            SealedSessionCipher.DecryptionResult result = new SealedSessionCipher(store, accountId, null, deviceId)
+                    .decrypt(validator, envelope.getContent().toByteArray(), envelope.getServerTimestamp());
+            return new Decrypted(UUID.fromString(result.getSenderUuid()), result.getDeviceId(), result.getPaddedMessage());
+        } catch (ProtocolDuplicateMessageException e) {
+            throw new DuplicateException();
+        } catch (InvalidMetadataMessageException e) {
+            // Forged, expired or otherwise invalid sender certificate: the sender is not established.
+            throw new UndecryptableException(UNKNOWN_SENDER, 0,
+                    "A sealed message was discarded: its sender certificate is invalid or expired.");
+        } catch (org.signal.libsignal.metadata.ProtocolException e) {
+            UUID sender = parseUuidOrUnknown(e.getSender());
+            throw new UndecryptableException(sender, e.getSenderDevice(),
+                    "A sealed message could not be decrypted (" + e.getClass().getSimpleName() + ").");
+        } catch (LocalStoreException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new UndecryptableException(UNKNOWN_SENDER, 0,
+                    "A sealed message could not be decrypted (" + e.getClass().getSimpleName() + ").");
+        }
+    }
+
+    private static UUID parseUuidOrUnknown(String text) {
+        try {
+            return text == null ? UNKNOWN_SENDER : UUID.fromString(text);
+        } catch (IllegalArgumentException e) {
+            return UNKNOWN_SENDER;
+        }
     }
 
     /**
@@ -745,6 +967,10 @@ public final class SvyazClient implements AutoCloseable {
         if (connection != null) {
             connection.close();
             connection = null;
+        }
+        if (anonymousConnection != null) {
+            anonymousConnection.close();
+            anonymousConnection = null;
         }
         db.close();
     }

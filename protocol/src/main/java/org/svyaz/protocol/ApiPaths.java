@@ -18,6 +18,9 @@ public final class ApiPaths {
     public static final String KEYS_COUNT = "/v1/keys/count";
     public static final String KEYS_BUNDLE = "/v1/keys/bundle";
     public static final String MESSAGES_SEND = "/v1/messages/send";
+    public static final String MESSAGES_SEND_SEALED = "/v1/messages/send-sealed";
+    public static final String SENDER_CERTIFICATE = "/v1/certificate/sender";
+    public static final String SEALED_SENDER_ACCESS = "/v1/accounts/sealed-sender-access";
 
     public static final String PUSH_MESSAGE = "/v1/push/message";
     public static final String PUSH_QUEUE_EMPTY = "/v1/push/queue-empty";

@@ -33,14 +33,18 @@ import org.svyaz.protocol.wire.KeyUploadResponse;
 import org.svyaz.protocol.wire.PreKeyBundleRequest;
 import org.svyaz.protocol.wire.RegisterRequest;
 import org.svyaz.protocol.wire.ResetIdentityRequest;
+import org.svyaz.protocol.wire.SealedSendRequest;
 import org.svyaz.protocol.wire.SendRequest;
+import org.svyaz.protocol.wire.SenderCertificateRequest;
 import org.svyaz.protocol.wire.UsernameLookupRequest;
 import org.svyaz.server.account.AccountService;
 import org.svyaz.server.api.Caller;
 import org.svyaz.server.api.Dispatcher;
 import org.svyaz.server.api.RequestHandler;
 import org.svyaz.server.identity.DescriptorPublisher;
+import org.svyaz.server.identity.SenderCertificateIssuer;
 import org.svyaz.server.identity.ServerIdentity;
+import org.svyaz.server.sealed.SealedSenderService;
 import org.svyaz.server.keys.KeyService;
 import org.svyaz.server.limits.RateLimiter;
 import org.svyaz.server.message.ConnectedDevices;
@@ -90,6 +94,7 @@ public final class SvyazServer implements AutoCloseable {
     public static SvyazServer start(ServerConfig config) throws IOException, StoreException, InterruptedException {
         Files.createDirectories(config.dataDir());
         ServerIdentity identity = ServerIdentity.loadOrCreate(config.dataDir());
+        SenderCertificateIssuer certificates = SenderCertificateIssuer.loadOrCreate(config.dataDir(), config.clock());
         EmbeddedStorage storage = EmbeddedStorage.open(config.dataDir());
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("svyaz-worker-", 0).factory());
@@ -99,9 +104,11 @@ public final class SvyazServer implements AutoCloseable {
         AccountService accountService = new AccountService(storage.accounts(), keyService, config.registration(),
                 config.clock());
         MessageService messageService = new MessageService(storage.accounts(), storage.mailbox(), connected,
+                new RateLimiter(config.sendBurst(), config.sendsPerSecond(), config.clock()),
                 new RateLimiter(config.sendBurst(), config.sendsPerSecond(), config.clock()), config.messages(),
                 config.clock(), metrics.counter("svyaz.messages.stored"));
-        Dispatcher dispatcher = routes(new Dispatcher(metrics), accountService, keyService, messageService);
+        SealedSenderService sealedSender = new SealedSenderService(storage.accounts(), certificates);
+        Dispatcher dispatcher = routes(new Dispatcher(metrics), accountService, keyService, messageService, sealedSender);
         metrics.gauge("svyaz.connections.devices", connected, ConnectedDevices::size);
         Counter delivered = metrics.counter("svyaz.messages.delivered");
 
@@ -135,7 +142,8 @@ public final class SvyazServer implements AutoCloseable {
             List<Endpoint> endpoints = config.advertised().isEmpty()
                     ? deriveEndpoints(config.listen().getAddress(), transport.address().getPort())
                     : config.advertised();
-            InviteLink link = DescriptorPublisher.publish(identity, endpoints, config.dataDir(), config.clock());
+            InviteLink link = DescriptorPublisher.publish(identity, certificates.trustRoot().serialize(), endpoints,
+                    config.dataDir(), config.clock());
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("svyaz-housekeeping").daemon(true).factory());
             housekeeping.scheduleWithFixedDelay(() -> expireMailboxes(storage, config), 1, 60, TimeUnit.MINUTES);
@@ -155,7 +163,7 @@ public final class SvyazServer implements AutoCloseable {
     }
 
     private static Dispatcher routes(Dispatcher dispatcher, AccountService accounts, KeyService keys,
-                                     MessageService messages) {
+                                     MessageService messages, SealedSenderService sealedSender) {
         return dispatcher
                 .anonymous(ApiPaths.REGISTER,
                         (caller, body) -> accounts.register(RequestHandler.parse(RegisterRequest.parser(), body)))
@@ -174,7 +182,15 @@ public final class SvyazServer implements AutoCloseable {
                 .authenticated(ApiPaths.KEYS_BUNDLE,
                         (caller, body) -> keys.bundle(RequestHandler.parse(PreKeyBundleRequest.parser(), body)))
                 .authenticated(ApiPaths.MESSAGES_SEND,
-                        (caller, body) -> messages.send(caller, RequestHandler.parse(SendRequest.parser(), body)));
+                        (caller, body) -> messages.send(caller, RequestHandler.parse(SendRequest.parser(), body)))
+                .anonymous(ApiPaths.MESSAGES_SEND_SEALED,
+                        (caller, body) -> messages.sendSealed(RequestHandler.parse(SealedSendRequest.parser(), body)))
+                .authenticated(ApiPaths.SENDER_CERTIFICATE, (caller, body) -> {
+                    RequestHandler.parse(SenderCertificateRequest.parser(), body);
+                    return sealedSender.certificate(caller);
+                })
+                .authenticated(ApiPaths.SEALED_SENDER_ACCESS, (caller, body) -> sealedSender.setAccess(caller,
+                        RequestHandler.parse(org.svyaz.protocol.wire.SealedSenderAccess.parser(), body)));
     }
 
     private static Optional<Caller> authenticate(AccountService accounts, String header) throws StoreException {

@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * When modifying a CREATE statement here, add a migration step instead.
  */
 public final class AccountDatabase implements AutoCloseable {
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     /** Work inside a transaction. */
     @FunctionalInterface
@@ -113,6 +113,13 @@ public final class AccountDatabase implements AutoCloseable {
                           error TEXT,
                           untrusted INTEGER NOT NULL,
                           shown INTEGER NOT NULL DEFAULT 0
+                        ) STRICT""");
+            }
+            if (version < 2) {
+                s.execute("""
+                        CREATE TABLE profile_keys (
+                          account_id TEXT PRIMARY KEY,
+                          profile_key BLOB NOT NULL
                         ) STRICT""");
             }
             s.execute("PRAGMA user_version = " + VERSION);

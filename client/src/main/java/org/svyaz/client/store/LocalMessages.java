@@ -115,6 +115,30 @@ public final class LocalMessages {
         });
     }
 
+    /** The profile key a contact sent us, which lets us send to them with sealed sender. */
+    public Optional<byte[]> profileKey(UUID accountId) {
+        return db.locked(() -> {
+            try (PreparedStatement q = db.connection().prepareStatement(
+                    "SELECT profile_key FROM profile_keys WHERE account_id = ?")) {
+                q.setString(1, accountId.toString());
+                try (ResultSet rows = q.executeQuery()) {
+                    return rows.next() ? Optional.of(rows.getBytes(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    public void putProfileKey(UUID accountId, byte[] profileKey) {
+        db.locked(() -> {
+            try (PreparedStatement u = db.connection().prepareStatement(
+                    "INSERT OR REPLACE INTO profile_keys (account_id, profile_key) VALUES (?, ?)")) {
+                u.setString(1, accountId.toString());
+                u.setBytes(2, profileKey);
+                return u.executeUpdate();
+            }
+        });
+    }
+
     /** Records a confirmed username; a username that moved to another account replaces the old mapping. */
     public void putContact(UUID accountId, String username) {
         db.locked(() -> {

@@ -30,6 +30,8 @@ import org.svyaz.server.store.Account;
 import org.svyaz.server.store.AccountStore;
 import org.svyaz.server.store.CreateAccountResult;
 import org.svyaz.server.store.Device;
+import org.svyaz.server.store.SealedSenderAccess;
+import org.svyaz.server.sealed.SealedSenderService;
 import org.svyaz.server.store.StoreException;
 
 /** Registration, authentication, username lookup and invite codes. */
@@ -58,6 +60,9 @@ public final class AccountService {
         IdentityKey identityKey = identityKey(request.getIdentityKey().toByteArray());
         List<byte[]> usernameHashes = verifiedUsernameHashes(request.getUsernamesList());
         keys.validateInitialKeys(identityKey, request.getKeys());
+        SealedSenderAccess access = request.hasSealedSenderAccess()
+                ? SealedSenderService.validated(request.getSealedSenderAccess())
+                : new SealedSenderAccess(new byte[0], false);
         byte[] inviteCodeHash = null;
         if (policy == RegistrationPolicy.INVITE) {
             if (request.getInviteCode().isEmpty()) {
@@ -86,6 +91,7 @@ public final class AccountService {
                     "The invite code is unknown, already used or expired.");
             case CreateAccountResult.Created created -> {
                 keys.store(accountId, PRIMARY_DEVICE_ID, request.getKeys());
+                setAccess(accountId, access);
                 yield RegisterResponse.newBuilder()
                         .setAccountId(Uuids.toByteString(accountId))
                         .setDeviceId(PRIMARY_DEVICE_ID)
@@ -93,6 +99,14 @@ public final class AccountService {
                         .build();
             }
         };
+    }
+
+    private void setAccess(UUID accountId, SealedSenderAccess access) throws ApiException {
+        try {
+            accounts.setSealedSenderAccess(accountId, access);
+        } catch (StoreException e) {
+            throw ApiException.unavailable();
+        }
     }
 
     /** Gives the caller's account a new identity key; only the primary device may. */

@@ -18,14 +18,15 @@ public final class DescriptorPublisher {
 
     private DescriptorPublisher() {}
 
-    public static InviteLink publish(ServerIdentity identity, List<Endpoint> endpoints, Path dataDir, Clock clock)
-            throws IOException {
+    public static InviteLink publish(ServerIdentity identity, byte[] sealedSenderTrustRoot, List<Endpoint> endpoints,
+                                     Path dataDir, Clock clock) throws IOException {
         ServerDescriptor descriptor = ServerDescriptor.newBuilder()
                 .setVersion(1)
                 .setIdentityKey(ByteString.copyFrom(identity.identityKeyPair().getPublic().getEncoded()))
                 .addTlsKeyPins(ByteString.copyFrom(identity.tlsKeyPin()))
                 .addAllEndpoints(endpoints)
                 .setIssuedAt(clock.millis())
+                .setSealedSenderTrustRoot(ByteString.copyFrom(sealedSenderTrustRoot))
                 .build();
         InviteLink link = InviteLink.sign(descriptor, identity.identityKeyPair().getPrivate(), Optional.empty());
         Path file = dataDir.resolve(INVITE_FILE);

@@ -8,7 +8,8 @@ import java.util.UUID;
 /**
  * Accounts, their devices, username hashes and operator invite codes.
  *
- * <p>Data layout: an account row (id, identity key, created), device rows keyed by (account, device
+ * <p>Data layout: an account row (id, identity key, created, sealed-sender access key and flag), device
+ * rows keyed by (account, device
  * id) with the credential hash, a username table mapping a 32-byte username hash to its account, and
  * invite codes stored as SHA-256 hashes with an expiry. Plaintext usernames and invite codes are
  * never stored.
@@ -37,6 +38,12 @@ public interface AccountStore {
      */
     boolean replaceIdentity(UUID accountId, byte[] identityKey, int keptDeviceId, int registrationId)
             throws StoreException;
+
+    /** Sets who may send sealed messages to the account; false when the account does not exist. */
+    boolean setSealedSenderAccess(UUID accountId, SealedSenderAccess access) throws StoreException;
+
+    /** The account's sealed-sender access; empty when the account does not exist. */
+    Optional<SealedSenderAccess> findSealedSenderAccess(UUID accountId) throws StoreException;
 
     /** Stores a one-time invite code hash valid until {@code expiresAtMillis}. */
     void addInviteCode(byte[] inviteCodeHash, long expiresAtMillis) throws StoreException;

@@ -14,6 +14,7 @@ import org.svyaz.server.store.Account;
 import org.svyaz.server.store.AccountStore;
 import org.svyaz.server.store.CreateAccountResult;
 import org.svyaz.server.store.Device;
+import org.svyaz.server.store.SealedSenderAccess;
 import org.svyaz.server.store.StoreException;
 
 /** {@link AccountStore} on the embedded SQLite database. */
@@ -168,6 +169,36 @@ public final class SqliteAccountStore implements AccountStore {
                 update.setBytes(2, id);
                 update.setInt(3, keptDeviceId);
                 return update.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public boolean setSealedSenderAccess(UUID accountId, SealedSenderAccess access) throws StoreException {
+        return database.write(connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE accounts SET access_key = ?, unrestricted_access = ? WHERE id = ?")) {
+                update.setBytes(1, access.accessKey());
+                update.setInt(2, access.unrestricted() ? 1 : 0);
+                update.setBytes(3, Uuids.toBytes(accountId));
+                return update.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public Optional<SealedSenderAccess> findSealedSenderAccess(UUID accountId) throws StoreException {
+        return database.read(connection -> {
+            try (PreparedStatement query = connection.prepareStatement(
+                    "SELECT access_key, unrestricted_access FROM accounts WHERE id = ?")) {
+                query.setBytes(1, Uuids.toBytes(accountId));
+                try (ResultSet rows = query.executeQuery()) {
+                    if (!rows.next()) {
+                        return Optional.empty();
+                    }
+                    byte[] key = rows.getBytes(1);
+                    return Optional.of(new SealedSenderAccess(key == null ? new byte[0] : key, rows.getInt(2) == 1));
+                }
             }
         });
     }

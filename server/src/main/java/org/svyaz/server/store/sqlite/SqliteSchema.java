@@ -11,7 +11,7 @@ import java.sql.Statement;
  * When changing a CREATE statement here, add a migration step instead of editing an old one.
  */
 final class SqliteSchema {
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     private SqliteSchema() {}
 
@@ -74,6 +74,10 @@ final class SqliteSchema {
                         ) STRICT""");
                 statement.execute("CREATE INDEX mailbox_by_device ON mailbox (account_id, device_id, seq)");
                 statement.execute("CREATE INDEX mailbox_by_age ON mailbox (stored_at)");
+            }
+            if (version < 2) {
+                statement.execute("ALTER TABLE accounts ADD COLUMN access_key BLOB");
+                statement.execute("ALTER TABLE accounts ADD COLUMN unrestricted_access INTEGER NOT NULL DEFAULT 0");
             }
             statement.execute("PRAGMA user_version = " + VERSION);
             connection.commit();
