@@ -901,6 +901,8 @@ public final class SvyazClient implements AutoCloseable {
                 db.setSetting(SqliteSignalStore.REGISTRATION_ID,
                         Integer.toString(registrationId).getBytes(StandardCharsets.UTF_8));
                 store.forgetKeysAndSessions();
+                // The cached sender certificate vouches for the old key; recipients would reject it.
+                db.deleteSetting(SENDER_CERTIFICATE);
                 ResetIdentityRequest request = ResetIdentityRequest.newBuilder()
                         .setRegistrationId(registrationId)
                         .setIdentityKey(ByteString.copyFrom(identity.getPublicKey().serialize()))

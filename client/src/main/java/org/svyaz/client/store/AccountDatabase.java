@@ -192,6 +192,15 @@ public final class AccountDatabase implements AutoCloseable {
         });
     }
 
+    public void deleteSetting(String name) {
+        locked(() -> {
+            try (PreparedStatement u = connection.prepareStatement("DELETE FROM settings WHERE name = ?")) {
+                u.setString(1, name);
+                return u.executeUpdate();
+            }
+        });
+    }
+
     @Override
     public void close() {
         locked(() -> {
