@@ -442,9 +442,10 @@ public final class SvyazClient implements AutoCloseable {
                     .setProfileKey(ByteString.copyFrom(db.setting(PROFILE_KEY)))
                     .build();
             byte[] plaintext = pad(content);
-            Optional<byte[]> profileKey = messages.profileKey(destination);
-            if (profileKey.isPresent() && sendContent(recipient, destination, plaintext, timestamp,
-                    Optional.of(accessKey(profileKey.get())))) {
+            // With the contact's profile key we can prove access; without it, sealed works only if the
+            // contact accepts sealed messages from anyone, which the server tells us by accepting.
+            byte[] access = messages.profileKey(destination).map(SvyazClient::accessKey).orElse(new byte[0]);
+            if (sendContent(recipient, destination, plaintext, timestamp, Optional.of(access))) {
                 return new SendResult(timestamp, true);
             }
             sendContent(recipient, destination, plaintext, timestamp, Optional.empty());
@@ -878,6 +879,17 @@ public final class SvyazClient implements AutoCloseable {
     /** How many one-time EC and Kyber prekeys the server still holds for this device. */
     public KeyCountResponse serverKeyCounts() throws ClientException {
         return parse(checkOk(call(ApiPaths.KEYS_COUNT, KeyCountRequest.getDefaultInstance())), KeyCountResponse.parser());
+    }
+
+    /**
+     * Whether anyone (not only contacts holding our profile key) may send us sealed messages. Off by
+     * default: strangers then have to identify themselves to the server to reach us.
+     */
+    public void setUnrestrictedSealedSender(boolean unrestricted) throws ClientException {
+        checkOk(call(ApiPaths.SEALED_SENDER_ACCESS, SealedSenderAccess.newBuilder()
+                .setAccessKey(ByteString.copyFrom(accessKey(db.setting(PROFILE_KEY))))
+                .setUnrestricted(unrestricted)
+                .build()));
     }
 
     // ---------------------------------------------------------------- identities

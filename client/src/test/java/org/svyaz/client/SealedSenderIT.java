@@ -115,6 +115,26 @@ class SealedSenderIT {
     }
 
     @Test
+    void aUserWhoAcceptsSealedMessagesFromAnyoneGetsThemFromStrangersToo() throws Exception {
+        try (SvyazServer server = TestServer.start(temp.resolve("server"));
+             SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.47", Clock.systemUTC());
+             SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.48", Clock.systemUTC())) {
+            bob.setUnrestrictedSealedSender(true);
+            assertThat(alice.send("bob.48", "sealed without a profile key").sealed()).isTrue();
+            assertThat(receiveUntil(bob, body("sealed without a profile key"))).last()
+                    .satisfies(m -> assertThat(m.source()).isEqualTo("alice.47"));
+
+            bob.setUnrestrictedSealedSender(false);
+            try (SvyazClient carol = SvyazClient.register(temp.resolve("c"), server.inviteLink(), "carol.49",
+                    Clock.systemUTC())) {
+                assertThat(carol.send("bob.48", "identified again").sealed()).isFalse();
+            }
+            assertThat(receiveUntil(bob, body("identified again"))).last()
+                    .satisfies(m -> assertThat(m.source()).isEqualTo("carol.49"));
+        }
+    }
+
+    @Test
     void wrongOrMissingAccessKeyIsRefusedAndNothingIsStored() throws Exception {
         try (SvyazServer server = TestServer.start(temp.resolve("server"));
              SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.43", Clock.systemUTC());
