@@ -57,7 +57,7 @@ final class ReceiveCommand implements Callable<Integer> {
         envelope.put("source", message.source());
         envelope.putNull("sourceNumber");
         envelope.put("sourceUuid", message.sourceAccount().toString());
-        envelope.put("sourceName", message.source());
+        envelope.put("sourceName", message.sourceName().orElse(message.source()));
         envelope.put("sourceDevice", message.sourceDevice());
         envelope.put("timestamp", message.timestamp());
         envelope.put("serverReceivedTimestamp", message.serverTimestamp());
@@ -76,7 +76,9 @@ final class ReceiveCommand implements Callable<Integer> {
     }
 
     private static void printPlain(PrintWriter out, String account, ReceivedMessage message) {
-        out.println("Envelope from: " + message.source() + " (device: " + message.sourceDevice() + ") to " + account);
+        String from = message.sourceName().map(name -> "\u201c" + name + "\u201d " + message.source())
+                .orElse(message.source());
+        out.println("Envelope from: " + from + " (device: " + message.sourceDevice() + ") to " + account);
         out.println("Timestamp: " + message.timestamp() + " (" + Instant.ofEpochMilli(message.timestamp()) + ")");
         out.println("Server timestamp: " + message.serverTimestamp() + " ("
                 + Instant.ofEpochMilli(message.serverTimestamp()) + ")");

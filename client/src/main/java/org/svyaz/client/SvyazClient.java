@@ -82,6 +82,8 @@ import org.svyaz.protocol.wire.DeviceBundle;
 import org.svyaz.protocol.wire.Envelope;
 import org.svyaz.protocol.wire.EnvelopeType;
 import org.svyaz.protocol.wire.ErrorCode;
+import org.svyaz.protocol.wire.GetProfileRequest;
+import org.svyaz.protocol.wire.GetProfileResponse;
 import org.svyaz.protocol.wire.KeyCountRequest;
 import org.svyaz.protocol.wire.KeyCountResponse;
 import org.svyaz.protocol.wire.OutgoingMessage;
@@ -97,6 +99,7 @@ import org.svyaz.protocol.wire.SealedSenderAccess;
 import org.svyaz.protocol.wire.SendRequest;
 import org.svyaz.protocol.wire.SenderCertificateRequest;
 import org.svyaz.protocol.wire.SenderCertificateResponse;
+import org.svyaz.protocol.wire.SetProfileRequest;
 import org.svyaz.protocol.wire.StaleDevices;
 import org.svyaz.protocol.wire.UsernameCandidate;
 import org.svyaz.protocol.wire.UsernameLookupRequest;
@@ -130,6 +133,7 @@ public final class SvyazClient implements AutoCloseable {
     private static final String SENDER_CERTIFICATE = "sender_certificate";
     /** Refresh the sender certificate when it has less than this left. */
     private static final Duration CERTIFICATE_MARGIN = Duration.ofHours(1);
+    private static final Duration PROFILE_CACHE = Duration.ofMinutes(5);
     /** Shown as the sender of a sealed message whose sender could not be established. */
     public static final UUID UNKNOWN_SENDER = new UUID(0, 0);
 
@@ -833,12 +837,53 @@ public final class SvyazClient implements AutoCloseable {
             ReceivedMessage message = pending.message();
             Optional<String> username = confirmedUsername(message.sourceAccount(), pending.claimedUsername());
             sink.accept(new ReceivedMessage(message.localId(), message.sourceAccount(), username,
-                    message.sourceDevice(), message.timestamp(), message.serverTimestamp(), message.body(),
+                    profileName(message.sourceAccount()), message.sourceDevice(), message.timestamp(), message.serverTimestamp(), message.body(),
                     message.error(), message.untrusted()));
             messages.markShown(message.localId());
             shown++;
         }
         return shown;
+    }
+
+    /**
+     * A contact's profile name, decrypted with the profile key they sent us; cached for a few minutes
+     * so a renamed contact shows the new name soon without a fetch per message.
+     */
+    private Optional<String> profileName(UUID account) {
+        Optional<byte[]> profileKey = messages.profileKey(account);
+        if (profileKey.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<LocalMessages.CachedName> cached = messages.profileName(account);
+        if (cached.isPresent() && clock.millis() - cached.get().fetchedAtMillis() < PROFILE_CACHE.toMillis()) {
+            return cached.get().name();
+        }
+        try {
+            Response response = call(ApiPaths.PROFILE_GET,
+                    GetProfileRequest.newBuilder().setAccountId(Uuids.toByteString(account)).build());
+            GetProfileResponse profile = parse(checkOk(response), GetProfileResponse.parser());
+            Optional<String> name = ProfileCipher.decryptName(profileKey.get(), profile.getNameCiphertext().toByteArray());
+            messages.putProfileName(account, name, clock.millis());
+            return name;
+        } catch (ClientException e) {
+            log.warn("could not fetch a contact's profile: {}", e.getMessage());
+            return cached.flatMap(LocalMessages.CachedName::name);
+        }
+    }
+
+    /** Sets this account's profile name, encrypted so that only contacts can read it. */
+    public void setProfileName(String name) throws ClientException {
+        if (name.isBlank()) {
+            throw new UserInputException("A profile name cannot be empty.");
+        }
+        byte[] encrypted;
+        try {
+            encrypted = ProfileCipher.encryptName(db.setting(PROFILE_KEY), name.strip());
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException("That name is too long (at most 257 bytes of UTF-8).", e);
+        }
+        checkOk(call(ApiPaths.PROFILE_SET,
+                SetProfileRequest.newBuilder().setNameCiphertext(ByteString.copyFrom(encrypted)).build()));
     }
 
     /** A sender's claimed username counts only if the server maps it to the sender's account. */

@@ -27,6 +27,7 @@ import org.svyaz.protocol.ApiPaths;
 import org.svyaz.protocol.DeviceCredentials;
 import org.svyaz.protocol.InviteLink;
 import org.svyaz.protocol.descriptor.Endpoint;
+import org.svyaz.protocol.wire.GetProfileRequest;
 import org.svyaz.protocol.wire.KeyCountRequest;
 import org.svyaz.protocol.wire.KeyUpload;
 import org.svyaz.protocol.wire.KeyUploadResponse;
@@ -35,9 +36,11 @@ import org.svyaz.protocol.wire.RegisterRequest;
 import org.svyaz.protocol.wire.ResetIdentityRequest;
 import org.svyaz.protocol.wire.SealedSendRequest;
 import org.svyaz.protocol.wire.SendRequest;
+import org.svyaz.protocol.wire.SetProfileRequest;
 import org.svyaz.protocol.wire.SenderCertificateRequest;
 import org.svyaz.protocol.wire.UsernameLookupRequest;
 import org.svyaz.server.account.AccountService;
+import org.svyaz.server.account.ProfileService;
 import org.svyaz.server.api.Caller;
 import org.svyaz.server.api.Dispatcher;
 import org.svyaz.server.api.RequestHandler;
@@ -108,7 +111,9 @@ public final class SvyazServer implements AutoCloseable {
                 new RateLimiter(config.sendBurst(), config.sendsPerSecond(), config.clock()), config.messages(),
                 config.clock(), metrics.counter("svyaz.messages.stored"));
         SealedSenderService sealedSender = new SealedSenderService(storage.accounts(), certificates);
-        Dispatcher dispatcher = routes(new Dispatcher(metrics), accountService, keyService, messageService, sealedSender);
+        ProfileService profiles = new ProfileService(storage.accounts());
+        Dispatcher dispatcher = routes(new Dispatcher(metrics), accountService, keyService, messageService, sealedSender,
+                profiles);
         metrics.gauge("svyaz.connections.devices", connected, ConnectedDevices::size);
         Counter delivered = metrics.counter("svyaz.messages.delivered");
 
@@ -163,12 +168,17 @@ public final class SvyazServer implements AutoCloseable {
     }
 
     private static Dispatcher routes(Dispatcher dispatcher, AccountService accounts, KeyService keys,
-                                     MessageService messages, SealedSenderService sealedSender) {
+                                     MessageService messages, SealedSenderService sealedSender,
+                                     ProfileService profiles) {
         return dispatcher
                 .anonymous(ApiPaths.REGISTER,
                         (caller, body) -> accounts.register(RequestHandler.parse(RegisterRequest.parser(), body)))
                 .authenticated(ApiPaths.RESET_IDENTITY,
                         (caller, body) -> accounts.resetIdentity(caller, RequestHandler.parse(ResetIdentityRequest.parser(), body)))
+                .authenticated(ApiPaths.PROFILE_SET,
+                        (caller, body) -> profiles.set(caller, RequestHandler.parse(SetProfileRequest.parser(), body)))
+                .authenticated(ApiPaths.PROFILE_GET,
+                        (caller, body) -> profiles.get(RequestHandler.parse(GetProfileRequest.parser(), body)))
                 .authenticated(ApiPaths.USERNAME_LOOKUP,
                         (caller, body) -> accounts.lookup(RequestHandler.parse(UsernameLookupRequest.parser(), body)))
                 .authenticated(ApiPaths.KEYS_UPLOAD, (caller, body) -> {

@@ -8,10 +8,12 @@ import java.util.UUID;
  * A message as the user sees it.
  *
  * @param sourceUsername the sender's username, when confirmed against the server's lookup
+ * @param sourceName the sender's profile name, decrypted with the profile key they sent us
  * @param body the text; empty when the message could not be decrypted ({@code error} says why)
  * @param untrusted the sender's identity key changed and the user has not accepted it yet
  */
-public record ReceivedMessage(long localId, UUID sourceAccount, Optional<String> sourceUsername, int sourceDevice,
+public record ReceivedMessage(long localId, UUID sourceAccount, Optional<String> sourceUsername,
+                              Optional<String> sourceName, int sourceDevice,
                               long timestamp, long serverTimestamp, Optional<String> body, Optional<String> error,
                               boolean untrusted) {
     /** What to show as the sender: the username, or the account id when none is confirmed. */

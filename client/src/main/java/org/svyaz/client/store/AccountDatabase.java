@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * When modifying a CREATE statement here, add a migration step instead.
  */
 public final class AccountDatabase implements AutoCloseable {
-    static final int VERSION = 2;
+    static final int VERSION = 3;
 
     /** Work inside a transaction. */
     @FunctionalInterface
@@ -120,6 +120,14 @@ public final class AccountDatabase implements AutoCloseable {
                         CREATE TABLE profile_keys (
                           account_id TEXT PRIMARY KEY,
                           profile_key BLOB NOT NULL
+                        ) STRICT""");
+            }
+            if (version < 3) {
+                s.execute("""
+                        CREATE TABLE profile_names (
+                          account_id TEXT PRIMARY KEY,
+                          name TEXT,
+                          fetched_at INTEGER NOT NULL
                         ) STRICT""");
             }
             s.execute("PRAGMA user_version = " + VERSION);

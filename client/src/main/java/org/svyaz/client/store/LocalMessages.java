@@ -74,7 +74,7 @@ public final class LocalMessages {
                  ResultSet rows = q.executeQuery()) {
                 while (rows.next()) {
                     ReceivedMessage message = new ReceivedMessage(rows.getLong(1), UUID.fromString(rows.getString(2)),
-                            Optional.empty(), rows.getInt(4), rows.getLong(5), rows.getLong(6),
+                            Optional.empty(), Optional.empty(), rows.getInt(4), rows.getLong(5), rows.getLong(6),
                             Optional.ofNullable(rows.getString(7)), Optional.ofNullable(rows.getString(8)),
                             rows.getInt(9) == 1);
                     pending.add(new Pending(message, Optional.ofNullable(rows.getString(3))));
@@ -128,7 +128,47 @@ public final class LocalMessages {
         });
     }
 
+    /** A cached profile name and when it was fetched; the name is empty when the contact has none. */
+    public record CachedName(Optional<String> name, long fetchedAtMillis) {}
+
+    public Optional<CachedName> profileName(UUID accountId) {
+        return db.locked(() -> {
+            try (PreparedStatement q = db.connection().prepareStatement(
+                    "SELECT name, fetched_at FROM profile_names WHERE account_id = ?")) {
+                q.setString(1, accountId.toString());
+                try (ResultSet rows = q.executeQuery()) {
+                    return rows.next()
+                            ? Optional.of(new CachedName(Optional.ofNullable(rows.getString(1)), rows.getLong(2)))
+                            : Optional.empty();
+                }
+            }
+        });
+    }
+
+    public void putProfileName(UUID accountId, Optional<String> name, long nowMillis) {
+        db.locked(() -> {
+            try (PreparedStatement u = db.connection().prepareStatement(
+                    "INSERT OR REPLACE INTO profile_names (account_id, name, fetched_at) VALUES (?, ?, ?)")) {
+                u.setString(1, accountId.toString());
+                u.setString(2, name.orElse(null));
+                u.setLong(3, nowMillis);
+                return u.executeUpdate();
+            }
+        });
+    }
+
+    /** Stores a contact's profile key; a changed key invalidates the cached profile name. */
     public void putProfileKey(UUID accountId, byte[] profileKey) {
+        Optional<byte[]> previous = profileKey(accountId);
+        if (previous.isPresent() && !java.util.Arrays.equals(previous.get(), profileKey)) {
+            db.locked(() -> {
+                try (PreparedStatement d = db.connection().prepareStatement(
+                        "DELETE FROM profile_names WHERE account_id = ?")) {
+                    d.setString(1, accountId.toString());
+                    return d.executeUpdate();
+                }
+            });
+        }
         db.locked(() -> {
             try (PreparedStatement u = db.connection().prepareStatement(
                     "INSERT OR REPLACE INTO profile_keys (account_id, profile_key) VALUES (?, ?)")) {

@@ -8,7 +8,8 @@ import java.util.UUID;
 /**
  * Accounts, their devices, username hashes and operator invite codes.
  *
- * <p>Data layout: an account row (id, identity key, created, sealed-sender access key and flag), device
+ * <p>Data layout: an account row (id, identity key, created, sealed-sender access key and flag,
+ * profile ciphertext), device
  * rows keyed by (account, device
  * id) with the credential hash, a username table mapping a 32-byte username hash to its account, and
  * invite codes stored as SHA-256 hashes with an expiry. Plaintext usernames and invite codes are
@@ -44,6 +45,12 @@ public interface AccountStore {
 
     /** The account's sealed-sender access; empty when the account does not exist. */
     Optional<SealedSenderAccess> findSealedSenderAccess(UUID accountId) throws StoreException;
+
+    /** Stores the account's encrypted profile; false when the account does not exist. */
+    boolean setProfile(UUID accountId, byte[] profileCiphertext) throws StoreException;
+
+    /** The encrypted profile; empty when the account does not exist or has none. */
+    Optional<byte[]> findProfile(UUID accountId) throws StoreException;
 
     /** Stores a one-time invite code hash valid until {@code expiresAtMillis}. */
     void addInviteCode(byte[] inviteCodeHash, long expiresAtMillis) throws StoreException;

@@ -204,6 +204,29 @@ public final class SqliteAccountStore implements AccountStore {
     }
 
     @Override
+    public boolean setProfile(UUID accountId, byte[] profileCiphertext) throws StoreException {
+        return database.write(connection -> {
+            try (PreparedStatement update = connection.prepareStatement("UPDATE accounts SET profile = ? WHERE id = ?")) {
+                update.setBytes(1, profileCiphertext);
+                update.setBytes(2, Uuids.toBytes(accountId));
+                return update.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public Optional<byte[]> findProfile(UUID accountId) throws StoreException {
+        return database.read(connection -> {
+            try (PreparedStatement query = connection.prepareStatement("SELECT profile FROM accounts WHERE id = ?")) {
+                query.setBytes(1, Uuids.toBytes(accountId));
+                try (ResultSet rows = query.executeQuery()) {
+                    return rows.next() ? Optional.ofNullable(rows.getBytes(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
     public void addInviteCode(byte[] inviteCodeHash, long expiresAtMillis) throws StoreException {
         database.write(connection -> {
             try (PreparedStatement insert = connection.prepareStatement(

@@ -11,7 +11,7 @@ import java.sql.Statement;
  * When changing a CREATE statement here, add a migration step instead of editing an old one.
  */
 final class SqliteSchema {
-    static final int VERSION = 2;
+    static final int VERSION = 3;
 
     private SqliteSchema() {}
 
@@ -78,6 +78,9 @@ final class SqliteSchema {
             if (version < 2) {
                 statement.execute("ALTER TABLE accounts ADD COLUMN access_key BLOB");
                 statement.execute("ALTER TABLE accounts ADD COLUMN unrestricted_access INTEGER NOT NULL DEFAULT 0");
+            }
+            if (version < 3) {
+                statement.execute("ALTER TABLE accounts ADD COLUMN profile BLOB");
             }
             statement.execute("PRAGMA user_version = " + VERSION);
             connection.commit();
