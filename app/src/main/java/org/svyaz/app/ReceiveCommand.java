@@ -62,11 +62,15 @@ final class ReceiveCommand implements Callable<Integer> {
         envelope.put("timestamp", message.timestamp());
         envelope.put("serverReceivedTimestamp", message.serverTimestamp());
         envelope.put("untrustedIdentity", message.untrusted());
-        if (message.body().isPresent()) {
+        if (message.body().isPresent() || message.timerUpdate()) {
             ObjectNode data = envelope.putObject("dataMessage");
             data.put("timestamp", message.timestamp());
-            data.put("message", message.body().get());
-            data.put("expiresInSeconds", 0);
+            if (message.body().isPresent()) {
+                data.put("message", message.body().get());
+            } else {
+                data.putNull("message");
+            }
+            data.put("expiresInSeconds", message.expiresInSeconds());
             data.put("viewOnce", false);
         }
         message.error().ifPresent(error -> root.putObject("error").put("message", error)
@@ -87,6 +91,13 @@ final class ReceiveCommand implements Callable<Integer> {
                     + "verify it with listIdentities before relying on this message.");
         }
         message.body().ifPresent(body -> out.println("Body: " + body));
+        if (message.timerUpdate()) {
+            out.println(message.expiresInSeconds() == 0
+                    ? "Disappearing messages were turned off."
+                    : "Disappearing messages were set to " + message.expiresInSeconds() + " s.");
+        } else if (message.expiresInSeconds() > 0) {
+            out.println("Expires in: " + message.expiresInSeconds() + " seconds");
+        }
         message.error().ifPresent(error -> out.println("Error: " + error));
         out.println();
         out.flush();

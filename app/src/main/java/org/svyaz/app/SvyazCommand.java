@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 @Command(name = "svyaz", mixinStandardHelpOptions = true, version = "svyaz 0.1.0",
         description = "Svyaz: a private messenger that a censor can neither read nor easily switch off.",
         subcommands = {ServerCommand.class, RegisterCommand.class, SendCommand.class, ReceiveCommand.class,
-                ListIdentitiesCommand.class, TrustCommand.class, ResetIdentityCommand.class, UpdateAccountCommand.class, UpdateProfileCommand.class, ListAccountsCommand.class},
+                ListIdentitiesCommand.class, TrustCommand.class, ResetIdentityCommand.class, UpdateAccountCommand.class, UpdateProfileCommand.class, UpdateContactCommand.class,
+                ListAccountsCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 user error, 2 unexpected, 3 server or network, 4 untrusted identity, "
                 + "5 rate limited."})
 final class SvyazCommand {

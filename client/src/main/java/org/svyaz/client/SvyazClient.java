@@ -304,7 +304,9 @@ public final class SvyazClient implements AutoCloseable {
         }
         AccountDatabase db = openDatabase(accountDir.resolve(ACCOUNT_FILE));
         try {
-            return new SvyazClient(db, clock);
+            SvyazClient client = new SvyazClient(db, clock);
+            client.deleteExpiredMessages();
+            return client;
         } catch (ClientException | RuntimeException e) {
             db.close();
             throw e;
@@ -435,13 +437,55 @@ public final class SvyazClient implements AutoCloseable {
                 // Encrypting to our own device would reuse one session for both directions.
                 throw new UserInputException("Sending to yourself (Note to Self) is not supported yet.");
             }
+            long timestamp = clock.millis();
+            return sendData(recipient, destination, DataMessage.newBuilder()
+                    .setBody(text)
+                    .setTimestamp(timestamp)
+                    .setExpireTimer(messages.expireSeconds(destination))
+                    .build());
+        } catch (LocalStoreException e) {
+            throw new LocalFailureException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Sets the disappearing-message timer of the conversation with {@code recipient} (0 turns it
+     * off) and tells them, so their client applies the same timer.
+     */
+    public SendResult setExpirationTimer(String recipient, int seconds) throws ClientException {
+        if (seconds < 0) {
+            throw new UserInputException("The expiration must be 0 (off) or a number of seconds.");
+        }
+        try {
+            UUID destination = resolve(recipient);
+            if (destination.equals(accountId)) {
+                throw new UserInputException("Sending to yourself (Note to Self) is not supported yet.");
+            }
+            messages.setExpireSeconds(destination, seconds);
+            return sendData(recipient, destination, DataMessage.newBuilder()
+                    .setTimestamp(clock.millis())
+                    .setExpireTimer(seconds)
+                    .setExpirationTimerUpdate(true)
+                    .build());
+        } catch (LocalStoreException e) {
+            throw new LocalFailureException(e.getMessage(), e);
+        }
+    }
+
+    /** The disappearing-message timer of the conversation with {@code contact}, in seconds (0: off). */
+    public int expirationTimer(String contact) throws ClientException {
+        return messages.expireSeconds(resolve(contact));
+    }
+
+    private SendResult sendData(String recipient, UUID destination, DataMessage data) throws ClientException {
+        try {
             Optional<IdentityRecord> identity = store.identity(destination.toString());
             if (identity.isPresent() && identity.get().trust() == TrustLevel.UNTRUSTED) {
                 throw new UntrustedIdentityError(recipient);
             }
-            long timestamp = clock.millis();
+            long timestamp = data.getTimestamp();
             Content content = Content.newBuilder()
-                    .setDataMessage(DataMessage.newBuilder().setBody(text).setTimestamp(timestamp))
+                    .setDataMessage(data)
                     .setSenderUsername(username)
                     .setProfileKey(ByteString.copyFrom(db.setting(PROFILE_KEY)))
                     .build();
@@ -706,9 +750,13 @@ public final class SvyazClient implements AutoCloseable {
                 }
                 boolean untrusted = store.identity(decrypted.source().toString())
                         .map(r -> r.trust() == TrustLevel.UNTRUSTED).orElse(false);
+                DataMessage data = content.getDataMessage();
+                // The newest message's timer is the conversation's timer, whoever set it.
+                messages.setExpireSeconds(decrypted.source(), data.getExpireTimer());
                 messages.insert(decrypted.source(), content.getSenderUsername().isEmpty() ? null : content.getSenderUsername(),
                         decrypted.sourceDevice(), envelope.getTimestamp(), envelope.getServerTimestamp(),
-                        content.getDataMessage().getBody(), null, untrusted);
+                        data.getExpirationTimerUpdate() ? null : data.getBody(), null, untrusted,
+                        data.getExpireTimer(), data.getExpirationTimerUpdate());
             } catch (DuplicateException e) {
                 // Already decrypted once; only the envelope id is new.
             } catch (UndecryptableException e) {
@@ -794,6 +842,7 @@ public final class SvyazClient implements AutoCloseable {
      */
     public int receive(Duration idle, int maxMessages, Consumer<ReceivedMessage> sink) throws ClientException {
         try {
+            deleteExpiredMessages();
             int shown = showPending(sink, maxMessages);
             connection();
             long deadline = System.nanoTime() + idle.toNanos();
@@ -819,6 +868,7 @@ public final class SvyazClient implements AutoCloseable {
             if (queueEmpty.isDone()) {
                 refillPreKeys();
             }
+            deleteExpiredMessages();
             return shown;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -826,6 +876,18 @@ public final class SvyazClient implements AutoCloseable {
         } catch (LocalStoreException e) {
             throw new LocalFailureException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * Deletes disappearing messages whose time is up. Rows are overwritten (secure_delete) and the
+     * WAL is emptied, so the text is gone from the files, not only hidden.
+     */
+    public int deleteExpiredMessages() {
+        int deleted = messages.deleteExpired(clock.millis());
+        if (deleted > 0) {
+            db.checkpoint();
+        }
+        return deleted;
     }
 
     private int showPending(Consumer<ReceivedMessage> sink, int limit) throws ClientException {
@@ -838,8 +900,8 @@ public final class SvyazClient implements AutoCloseable {
             Optional<String> username = confirmedUsername(message.sourceAccount(), pending.claimedUsername());
             sink.accept(new ReceivedMessage(message.localId(), message.sourceAccount(), username,
                     profileName(message.sourceAccount()), message.sourceDevice(), message.timestamp(), message.serverTimestamp(), message.body(),
-                    message.error(), message.untrusted()));
-            messages.markShown(message.localId());
+                    message.error(), message.untrusted(), message.expiresInSeconds(), message.timerUpdate()));
+            messages.markShown(message.localId(), clock.millis());
             shown++;
         }
         return shown;

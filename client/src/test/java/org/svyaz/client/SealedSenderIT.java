@@ -9,12 +9,8 @@ import com.google.protobuf.ByteString;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.signal.libsignal.metadata.SealedSessionCipher;
@@ -40,30 +36,6 @@ import org.svyaz.server.SvyazServer;
 class SealedSenderIT {
     @TempDir
     Path temp;
-
-    /** A clock tests move forward by hand. */
-    static final class MovableClock extends Clock {
-        private final AtomicLong offsetMillis = new AtomicLong();
-
-        void advance(Duration by) {
-            offsetMillis.addAndGet(by.toMillis());
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.now().plusMillis(offsetMillis.get());
-        }
-    }
 
     @Test
     void contactsTalkSealedAndTheServerCannotTellWhoSent() throws Exception {

@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * When modifying a CREATE statement here, add a migration step instead.
  */
 public final class AccountDatabase implements AutoCloseable {
-    static final int VERSION = 3;
+    static final int VERSION = 4;
 
     /** Work inside a transaction. */
     @FunctionalInterface
@@ -40,6 +40,8 @@ public final class AccountDatabase implements AutoCloseable {
             statement.execute("PRAGMA journal_mode=WAL");
             statement.execute("PRAGMA synchronous=FULL");
             statement.execute("PRAGMA busy_timeout=10000");
+            // Deleted rows (expired messages) are overwritten with zeros, not just unlinked.
+            statement.execute("PRAGMA secure_delete=ON");
         }
         migrate(connection);
         return new AccountDatabase(connection);
@@ -130,6 +132,13 @@ public final class AccountDatabase implements AutoCloseable {
                           fetched_at INTEGER NOT NULL
                         ) STRICT""");
             }
+            if (version < 4) {
+                s.execute("CREATE TABLE conversations (account_id TEXT PRIMARY KEY, expire_seconds INTEGER NOT NULL) STRICT");
+                s.execute("ALTER TABLE inbox ADD COLUMN expire_seconds INTEGER NOT NULL DEFAULT 0");
+                s.execute("ALTER TABLE inbox ADD COLUMN expires_at INTEGER");
+                s.execute("ALTER TABLE inbox ADD COLUMN timer_update INTEGER NOT NULL DEFAULT 0");
+                s.execute("CREATE INDEX inbox_by_expiry ON inbox (expires_at) WHERE expires_at IS NOT NULL");
+            }
             s.execute("PRAGMA user_version = " + VERSION);
             connection.commit();
         } catch (SQLException e) {
@@ -197,6 +206,16 @@ public final class AccountDatabase implements AutoCloseable {
                 u.setBytes(2, value);
                 return u.executeUpdate();
             }
+        });
+    }
+
+    /** Moves the WAL into the database file and empties it, so deleted content leaves no copy there. */
+    public void checkpoint() {
+        locked(() -> {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            }
+            return null;
         });
     }
 

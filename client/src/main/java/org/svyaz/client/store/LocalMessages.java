@@ -44,10 +44,17 @@ public final class LocalMessages {
 
     public void insert(UUID sourceAccount, String claimedUsername, int sourceDevice, long timestamp,
                        long serverTimestamp, String body, String error, boolean untrusted) {
+        insert(sourceAccount, claimedUsername, sourceDevice, timestamp, serverTimestamp, body, error, untrusted, 0, false);
+    }
+
+    public void insert(UUID sourceAccount, String claimedUsername, int sourceDevice, long timestamp,
+                       long serverTimestamp, String body, String error, boolean untrusted, int expireSeconds,
+                       boolean timerUpdate) {
         db.locked(() -> {
             try (PreparedStatement u = db.connection().prepareStatement("""
                     INSERT INTO inbox (source_account, source_username, source_device, timestamp, server_timestamp,
-                                       body, error, untrusted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                                       body, error, untrusted, expire_seconds, timer_update)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
                 u.setString(1, sourceAccount.toString());
                 u.setString(2, claimedUsername);
                 u.setInt(3, sourceDevice);
@@ -56,6 +63,8 @@ public final class LocalMessages {
                 u.setString(6, body);
                 u.setString(7, error);
                 u.setInt(8, untrusted ? 1 : 0);
+                u.setInt(9, expireSeconds);
+                u.setInt(10, timerUpdate ? 1 : 0);
                 return u.executeUpdate();
             }
         });
@@ -70,13 +79,13 @@ public final class LocalMessages {
             List<Pending> pending = new ArrayList<>();
             try (PreparedStatement q = db.connection().prepareStatement("""
                     SELECT id, source_account, source_username, source_device, timestamp, server_timestamp, body, error,
-                           untrusted FROM inbox WHERE shown = 0 ORDER BY id""");
+                           untrusted, expire_seconds, timer_update FROM inbox WHERE shown = 0 ORDER BY id""");
                  ResultSet rows = q.executeQuery()) {
                 while (rows.next()) {
                     ReceivedMessage message = new ReceivedMessage(rows.getLong(1), UUID.fromString(rows.getString(2)),
                             Optional.empty(), Optional.empty(), rows.getInt(4), rows.getLong(5), rows.getLong(6),
                             Optional.ofNullable(rows.getString(7)), Optional.ofNullable(rows.getString(8)),
-                            rows.getInt(9) == 1);
+                            rows.getInt(9) == 1, rows.getInt(10), rows.getInt(11) == 1);
                     pending.add(new Pending(message, Optional.ofNullable(rows.getString(3))));
                 }
             }
@@ -84,10 +93,50 @@ public final class LocalMessages {
         });
     }
 
-    public void markShown(long localId) {
+    /** Marks a message shown; a disappearing message's timer starts now, as when it is read. */
+    public void markShown(long localId, long nowMillis) {
         db.locked(() -> {
-            try (PreparedStatement u = db.connection().prepareStatement("UPDATE inbox SET shown = 1 WHERE id = ?")) {
-                u.setLong(1, localId);
+            try (PreparedStatement u = db.connection().prepareStatement("""
+                    UPDATE inbox SET shown = 1,
+                      expires_at = CASE WHEN expire_seconds > 0 THEN ? + expire_seconds * 1000 ELSE NULL END
+                    WHERE id = ?""")) {
+                u.setLong(1, nowMillis);
+                u.setLong(2, localId);
+                return u.executeUpdate();
+            }
+        });
+    }
+
+    /** Deletes messages whose disappearing timer ran out; returns how many. */
+    public int deleteExpired(long nowMillis) {
+        return db.locked(() -> {
+            try (PreparedStatement d = db.connection().prepareStatement(
+                    "DELETE FROM inbox WHERE expires_at IS NOT NULL AND expires_at <= ?")) {
+                d.setLong(1, nowMillis);
+                return d.executeUpdate();
+            }
+        });
+    }
+
+    /** The conversation's disappearing-message timer in seconds; 0 when off. */
+    public int expireSeconds(UUID accountId) {
+        return db.locked(() -> {
+            try (PreparedStatement q = db.connection().prepareStatement(
+                    "SELECT expire_seconds FROM conversations WHERE account_id = ?")) {
+                q.setString(1, accountId.toString());
+                try (ResultSet rows = q.executeQuery()) {
+                    return rows.next() ? rows.getInt(1) : 0;
+                }
+            }
+        });
+    }
+
+    public void setExpireSeconds(UUID accountId, int seconds) {
+        db.locked(() -> {
+            try (PreparedStatement u = db.connection().prepareStatement(
+                    "INSERT OR REPLACE INTO conversations (account_id, expire_seconds) VALUES (?, ?)")) {
+                u.setString(1, accountId.toString());
+                u.setInt(2, seconds);
                 return u.executeUpdate();
             }
         });
