@@ -180,6 +180,40 @@ class CliIT {
         }
     }
 
+    @Test
+    void profileNamesDisappearingTimersAndSealedSenderThroughTheCli() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            String alice = temp.resolve("alice").toString();
+            String bob = temp.resolve("bob").toString();
+            assertThat(Cli.run("-d", alice, "register", "--server", server.inviteLink(), "--username", "alice.71")
+                    .exitCode()).isZero();
+            assertThat(Cli.run("-d", bob, "register", "--server", server.inviteLink(), "--username", "bob.72")
+                    .exitCode()).isZero();
+            assertThat(Cli.run("-d", alice, "updateProfile", "--name", "Alice Zelenaya").exitCode()).isZero();
+            assertThat(Cli.run("-d", alice, "updateContact", "--expiration", "3600", "bob.72").exitCode()).isZero();
+
+            Cli.Result first = Cli.run("-d", alice, "send", "-m", "first contact", "bob.72");
+            assertThat(first.exitCode()).isZero();
+            assertThat(first.err()).contains("without sealed sender");
+
+            List<JsonNode> atBob = jsonLines(Cli.run("-d", bob, "-o", "json", "receive", "-t", "3").out());
+            assertThat(atBob).hasSize(2);
+            assertThat(atBob.get(0).get("envelope").get("dataMessage").get("expiresInSeconds").asInt()).isEqualTo(3600);
+            assertThat(atBob.get(0).get("envelope").get("dataMessage").get("message").isNull()).isTrue();
+            JsonNode message = atBob.get(1).get("envelope");
+            assertThat(message.get("sourceName").asText()).isEqualTo("Alice Zelenaya");
+            assertThat(message.get("source").asText()).isEqualTo("alice.71");
+            assertThat(message.get("dataMessage").get("expiresInSeconds").asInt()).isEqualTo(3600);
+
+            Cli.Result reply = Cli.run("-d", bob, "send", "-m", "sealed reply", "alice.71");
+            assertThat(reply.exitCode()).isZero();
+            assertThat(reply.err()).as("a reply to a contact is sealed").doesNotContain("without sealed sender");
+            JsonNode atAlice = jsonLines(Cli.run("-d", alice, "-o", "json", "receive", "-t", "3").out()).getFirst();
+            assertThat(atAlice.get("envelope").get("source").asText()).isEqualTo("bob.72");
+            assertThat(atAlice.get("envelope").get("dataMessage").get("expiresInSeconds").asInt()).isEqualTo(3600);
+        }
+    }
+
     private static List<JsonNode> jsonLines(String out) throws Exception {
         List<JsonNode> nodes = new ArrayList<>();
         for (String line : out.split("\n")) {
