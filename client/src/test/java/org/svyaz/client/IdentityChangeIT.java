@@ -59,6 +59,9 @@ class IdentityChangeIT {
                     .hasMessageContaining("does not match");
             alice.trustAccept("bob.52");
             assertThat(alice.identities(Optional.of("bob.52")).getFirst().trust()).isEqualTo("TRUSTED_UNVERIFIED");
+            // Verifying the new number after comparing it marks the new key verified.
+            alice.trustVerified("bob.52", after.safetyNumber());
+            assertThat(alice.identities(Optional.of("bob.52")).getFirst().trust()).isEqualTo("TRUSTED_VERIFIED");
             alice.send("bob.52", "welcome back");
             List<ReceivedMessage> atBob = receiveAll(bob, 1);
             assertThat(atBob).extracting(m -> m.body().orElseThrow()).containsExactly("welcome back");

@@ -53,7 +53,7 @@ class OperationsIT {
         // Everything our code logs, at every level; libraries at the level the launcher ships with.
         svyaz.setLevel(Level.TRACE);
         List<String> secrets = new ArrayList<>(List.of("127.0.0.1", "localhost", "zvezda", "kometa",
-                "meet me at the old bridge at nine", "bring the documents"));
+                "meet me at the old bridge at nine", "bring the documents", "Zvezda Petrovna"));
         String metrics;
         try (SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server"))
                 .withAdmin(Optional.of(new InetSocketAddress("127.0.0.1", 0))))) {
@@ -61,9 +61,12 @@ class OperationsIT {
                  SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "kometa.82", Clock.systemUTC())) {
                 secrets.add(alice.accountId().toString());
                 secrets.add(bob.accountId().toString());
+                alice.setProfileName("Zvezda Petrovna");
                 alice.send("kometa.82", "meet me at the old bridge at nine");
                 assertThat(receiveAll(bob, 1)).hasSize(1);
-                bob.send("zvezda.81", "bring the documents");
+                // Bob now holds Alice's profile key, so his reply is sealed: the logs of a sealed
+                // conversation are checked too.
+                assertThat(bob.send("zvezda.81", "bring the documents").sealed()).isTrue();
                 assertThat(receiveAll(alice, 1)).hasSize(1);
                 // Failures log too: wrong credentials for a real account, and an unknown recipient.
                 assertThatThrownBy(() -> ServerConnection.connect(server.inviteLink(),
@@ -83,7 +86,8 @@ class OperationsIT {
         }
 
         assertThat(metrics).contains("svyaz_messages_stored_total 2.0", "svyaz_messages_delivered_total 2.0",
-                "svyaz_requests_total{outcome=\"OK\",path=\"/v1/messages/send\"}", "svyaz_connections_devices");
+                "svyaz_requests_total{outcome=\"OK\",path=\"/v1/messages/send\"}",
+                "svyaz_requests_total{outcome=\"OK\",path=\"/v1/messages/send-sealed\"}", "svyaz_connections_devices");
         assertThat(captured.list).as("the capture works: start, refusal and stop are logged")
                 .extracting(ILoggingEvent::getFormattedMessage)
                 .anyMatch(m -> m.startsWith("server started"))

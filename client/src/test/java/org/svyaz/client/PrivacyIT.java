@@ -32,6 +32,7 @@ class PrivacyIT {
     private static final String TO_BOB = "Meet me by the turquoise samovar at seven";
     private static final String TO_BOB_CYRILLIC = "Встречаемся у бирюзового самовара в семь";
     private static final String TO_ALICE = "Bring the periwinkle umbrella, it may rain";
+    private static final String PROFILE_NAME = "Varvara Krasa";
     private static final List<Charset> ENCODINGS =
             List.of(StandardCharsets.UTF_8, StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE);
 
@@ -42,13 +43,15 @@ class PrivacyIT {
     void serverDataHoldsNoMessageTextAndNoUsername() throws Exception {
         Path data = temp.resolve("server");
         Path accounts = temp.resolve("accounts");
-        List<String> secrets = List.of(ALICE, BOB, nickname(ALICE), nickname(BOB), TO_BOB, TO_BOB_CYRILLIC, TO_ALICE);
+        List<String> secrets = List.of(ALICE, BOB, nickname(ALICE), nickname(BOB), TO_BOB, TO_BOB_CYRILLIC, TO_ALICE,
+                PROFILE_NAME);
         byte[] aliceId;
 
         SvyazServer server = TestServer.start(data);
         try (SvyazClient alice = SvyazClient.register(accounts, server.inviteLink(), ALICE, Clock.systemUTC());
              SvyazClient bob = SvyazClient.register(accounts, server.inviteLink(), BOB, Clock.systemUTC())) {
             aliceId = Uuids.toBytes(alice.accountId());
+            alice.setProfileName(PROFILE_NAME);
             // Bob is offline: both messages wait in his mailbox on the server while it is scanned.
             alice.send(BOB, TO_BOB);
             alice.send(BOB, TO_BOB_CYRILLIC);
