@@ -15,7 +15,7 @@ import org.svyaz.protocol.InviteLink;
 import org.svyaz.protocol.descriptor.Endpoint;
 import org.svyaz.server.ServerConfig;
 import org.svyaz.server.SvyazServer;
-import org.svyaz.server.account.AccountService;
+import org.svyaz.server.account.InviteCodes;
 import org.svyaz.server.account.RegistrationPolicy;
 import org.svyaz.server.identity.DescriptorPublisher;
 import org.svyaz.server.store.sqlite.EmbeddedStorage;
@@ -178,9 +178,8 @@ final class ServerCommand implements Callable<Integer> {
             }
             InviteLink base = InviteLink.parse(Files.readString(inviteFile));
             try (EmbeddedStorage storage = EmbeddedStorage.open(data)) {
-                AccountService accounts = new AccountService(storage.accounts(), null, RegistrationPolicy.INVITE,
-                        java.time.Clock.systemUTC());
-                String code = accounts.createInviteCode(Duration.ofDays(validDays));
+                String code = new InviteCodes(storage.accounts(), java.time.Clock.systemUTC())
+                        .create(Duration.ofDays(validDays));
                 spec.commandLine().getOut().println(new InviteLink(base.signed(), base.descriptor(), Optional.of(code)));
             }
             return ExitCodes.OK;

@@ -40,6 +40,7 @@ import org.svyaz.protocol.wire.SetProfileRequest;
 import org.svyaz.protocol.wire.SenderCertificateRequest;
 import org.svyaz.protocol.wire.UsernameLookupRequest;
 import org.svyaz.server.account.AccountService;
+import org.svyaz.server.account.InviteCodes;
 import org.svyaz.server.account.ProfileService;
 import org.svyaz.server.api.Caller;
 import org.svyaz.server.api.Dispatcher;
@@ -264,7 +265,7 @@ public final class SvyazServer implements AutoCloseable {
 
     /** Makes a one-time invite link valid for {@code validity}. */
     public InviteLink createInvite(Duration validity) throws StoreException {
-        String code = accountService.createInviteCode(validity);
+        String code = new InviteCodes(storage.accounts(), config.clock()).create(validity);
         return new InviteLink(inviteLink.signed(), inviteLink.descriptor(), Optional.of(code));
     }
 

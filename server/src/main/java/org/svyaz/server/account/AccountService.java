@@ -1,12 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.server.account;
 
-import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -38,7 +34,6 @@ import org.svyaz.server.store.StoreException;
 public final class AccountService {
     public static final int PRIMARY_DEVICE_ID = 1;
     private static final int MAX_USERNAME_CANDIDATES = 20;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final AccountStore accounts;
     private final KeyService keys;
@@ -69,7 +64,7 @@ public final class AccountService {
                 throw new ApiException(ErrorCode.INVALID_INVITE,
                         "This server registers only with an invite code; ask its operator for an invite link.");
             }
-            inviteCodeHash = hashInviteCode(request.getInviteCode());
+            inviteCodeHash = InviteCodes.hash(request.getInviteCode());
         }
 
         long now = clock.millis();
@@ -188,17 +183,5 @@ public final class AccountService {
         }
     }
 
-    /** Makes a one-time invite code valid for {@code validity}; only its hash is stored. */
-    public String createInviteCode(Duration validity) throws StoreException {
-        byte[] random = new byte[16];
-        RANDOM.nextBytes(random);
-        String code = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        accounts.addInviteCode(hashInviteCode(code), clock.millis() + validity.toMillis());
-        return code;
-    }
-
-    private static byte[] hashInviteCode(String code) {
-        return Credentials.sha256(code.getBytes(StandardCharsets.UTF_8));
-    }
 
 }
