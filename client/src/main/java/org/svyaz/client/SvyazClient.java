@@ -75,6 +75,7 @@ import org.svyaz.protocol.ApiPaths;
 import org.svyaz.protocol.DeviceCredentials;
 import org.svyaz.protocol.InvalidInviteLinkException;
 import org.svyaz.protocol.InviteLink;
+import org.svyaz.protocol.RelayLink;
 import org.svyaz.protocol.Uuids;
 import org.svyaz.protocol.content.Content;
 import org.svyaz.protocol.content.DataMessage;
@@ -131,6 +132,7 @@ public final class SvyazClient implements AutoCloseable {
     private static final String USERNAME = "username";
     private static final String PROFILE_KEY = "profile_key";
     private static final String SENDER_CERTIFICATE = "sender_certificate";
+    private static final String RELAYS = "relays";
     /** Refresh the sender certificate when it has less than this left. */
     private static final Duration CERTIFICATE_MARGIN = Duration.ofHours(1);
     private static final Duration PROFILE_CACHE = Duration.ofMinutes(5);
@@ -338,7 +340,7 @@ public final class SvyazClient implements AutoCloseable {
             }
             queueEmpty = new CompletableFuture<>();
             try {
-                connection = ServerConnection.connect(server,
+                connection = ServerConnection.connect(server, relays(),
                         Optional.of(new DeviceCredentials(accountId, deviceId, password)), this::onPush, CONNECT_TIMEOUT);
             } catch (ConnectionException e) {
                 throw new NetworkException(e.unauthorized()
@@ -366,7 +368,7 @@ public final class SvyazClient implements AutoCloseable {
                     if (anonymousConnection != null) {
                         anonymousConnection.close();
                     }
-                    anonymousConnection = ServerConnection.connect(server, Optional.empty(),
+                    anonymousConnection = ServerConnection.connect(server, relays(), Optional.empty(),
                             push -> Response.newBuilder().setError(ErrorCode.NOT_FOUND).build(), CONNECT_TIMEOUT);
                 }
                 anonymous = anonymousConnection;
@@ -394,6 +396,39 @@ public final class SvyazClient implements AutoCloseable {
         } catch (InvalidProtocolBufferException e) {
             throw new ServerRejectedException(ErrorCode.MALFORMED, "The server sent an unreadable answer.");
         }
+    }
+
+    // ---------------------------------------------------------------- relays
+
+    /** Relays to fall back on when the server cannot be reached directly, in the order they were added. */
+    public List<RelayLink> relays() {
+        byte[] stored = db.setting(RELAYS);
+        if (stored == null) {
+            return List.of();
+        }
+        List<RelayLink> relays = new ArrayList<>();
+        for (String line : new String(stored, StandardCharsets.UTF_8).split("\n")) {
+            try {
+                if (!line.isBlank()) {
+                    relays.add(RelayLink.parse(line));
+                }
+            } catch (InvalidInviteLinkException e) {
+                log.warn("ignoring a stored relay link that no longer parses");
+            }
+        }
+        return relays;
+    }
+
+    /** Adds a relay someone shared; it must belong to this account's server. */
+    public void addRelay(RelayLink relay) throws ClientException {
+        if (!relay.descriptor().getServerIdentityKey().equals(server.descriptor().getIdentityKey())) {
+            throw new UserInputException("This relay forwards to another server, not to the one this account is on.");
+        }
+        List<String> links = new ArrayList<>(relays().stream().map(RelayLink::toString).toList());
+        if (!links.contains(relay.toString())) {
+            links.add(relay.toString());
+        }
+        db.setSetting(RELAYS, String.join("\n", links).getBytes(StandardCharsets.UTF_8));
     }
 
     // ---------------------------------------------------------------- contacts

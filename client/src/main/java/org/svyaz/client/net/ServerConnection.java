@@ -51,6 +51,8 @@ import javax.net.ssl.SSLException;
 import org.svyaz.protocol.ApiPaths;
 import org.svyaz.protocol.DeviceCredentials;
 import org.svyaz.protocol.InviteLink;
+import org.svyaz.protocol.RelayLink;
+import org.svyaz.protocol.relay.RelayDescriptor;
 import org.svyaz.protocol.descriptor.Endpoint;
 import org.svyaz.protocol.wire.Frame;
 import org.svyaz.protocol.wire.Request;
@@ -87,6 +89,15 @@ public final class ServerConnection implements AutoCloseable {
      */
     public static ServerConnection connect(InviteLink link, Optional<DeviceCredentials> credentials,
                                            PushHandler pushHandler, Duration timeout) throws ConnectionException {
+        return connect(link, List.of(), credentials, pushHandler, timeout);
+    }
+
+    /**
+     * Like {@link #connect(InviteLink, Optional, PushHandler, Duration)}, falling back to the given
+     * relays when no endpoint of the server can be reached directly.
+     */
+    public static ServerConnection connect(InviteLink link, List<RelayLink> relays, Optional<DeviceCredentials> credentials,
+                                           PushHandler pushHandler, Duration timeout) throws ConnectionException {
         SslContext ssl;
         try {
             ssl = SslContextBuilder.forClient()
@@ -103,7 +114,18 @@ public final class ServerConnection implements AutoCloseable {
         List<Exception> failures = new ArrayList<>();
         for (Endpoint endpoint : link.descriptor().getEndpointsList()) {
             try {
-                return connect(endpoint, ssl, credentials, pushHandler, timeout);
+                return connect(endpoint, Optional.empty(), ssl, credentials, pushHandler, timeout);
+            } catch (ConnectionException e) {
+                if (e.unauthorized()) {
+                    throw e;
+                }
+                failures.add(e);
+            }
+        }
+        Endpoint server = link.descriptor().getEndpoints(0);
+        for (RelayLink relay : relays) {
+            try {
+                return connect(server, Optional.of(relay), ssl, credentials, pushHandler, timeout);
             } catch (ConnectionException e) {
                 if (e.unauthorized()) {
                     throw e;
@@ -112,14 +134,17 @@ public final class ServerConnection implements AutoCloseable {
             }
         }
         ConnectionException failure = new ConnectionException("Cannot reach the server at any of its "
-                + link.descriptor().getEndpointsCount() + " addresses"
+                + link.descriptor().getEndpointsCount() + " addresses" + (relays.isEmpty() ? "" : " or "
+                + relays.size() + " relay(s)")
                 + (failures.isEmpty() ? "." : ": " + failures.getLast().getMessage()), failures.isEmpty() ? null : failures.getLast());
         failures.forEach(failure::addSuppressed);
         throw failure;
     }
 
-    private static ServerConnection connect(Endpoint endpoint, SslContext ssl, Optional<DeviceCredentials> credentials,
-                                            PushHandler pushHandler, Duration timeout) throws ConnectionException {
+    private static ServerConnection connect(Endpoint endpoint, Optional<RelayLink> relay, SslContext ssl,
+                                            Optional<DeviceCredentials> credentials, PushHandler pushHandler,
+                                            Duration timeout) throws ConnectionException {
+        Optional<SslContext> relayTls = relay.isEmpty() ? Optional.empty() : Optional.of(relayContext(relay.get()));
         String host = endpoint.getHost();
         String uriHost = host.contains(":") ? "[" + host + "]" : host;
         URI uri = URI.create("wss://" + uriHost + ":" + endpoint.getPort() + ApiPaths.WEBSOCKET);
@@ -149,6 +174,13 @@ public final class ServerConnection implements AutoCloseable {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            if (relay.isPresent()) {
+                                // Outer TLS to the relay under its own name; the token proves we hold its
+                                // secret; inside runs our own TLS to the server, which the relay cannot read.
+                                RelayDescriptor r = relay.get().descriptor();
+                                ch.pipeline().addLast("relay-tls", relayTls.get().newHandler(ch.alloc(), r.getSni(), r.getPort()));
+                                ch.pipeline().addLast("relay-token", new RelayTokenWriter(relay.get().token()));
+                            }
                             ch.pipeline().addLast(ssl.newHandler(ch.alloc(), host, endpoint.getPort()));
                             ch.pipeline().addLast(new HttpClientCodec());
                             ch.pipeline().addLast(new HttpObjectAggregator(64 * 1024));
@@ -158,7 +190,9 @@ public final class ServerConnection implements AutoCloseable {
                                     handshake, closed));
                         }
                     });
-            Channel channel = bootstrap.connect(host, endpoint.getPort()).sync().channel();
+            Channel channel = relay.isPresent()
+                    ? bootstrap.connect(relay.get().descriptor().getHost(), relay.get().descriptor().getPort()).sync().channel()
+                    : bootstrap.connect(host, endpoint.getPort()).sync().channel();
             handshake.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return new ServerConnection(group, channel, pending, pushExecutor, closed);
         } catch (ExecutionException e) {
@@ -166,9 +200,14 @@ public final class ServerConnection implements AutoCloseable {
             Throwable cause = e.getCause();
             boolean unauthorized = cause instanceof WebSocketClientHandshakeException handshakeFailure
                     && handshakeFailure.response() != null && handshakeFailure.response().status().code() == 401;
+            if (relay.isPresent() && hasCause(cause, io.netty.handler.ssl.NotSslRecordException.class)) {
+                throw new ConnectionException("The relay at " + describe(relay.get()) + " did not accept the secret "
+                        + "(it answered like a web site); the relay link may be outdated.", cause);
+            }
             throw new ConnectionException(unauthorized
                     ? "The server does not accept this device's credentials."
-                    : "The connection to " + describe(endpoint) + " failed: " + describeCause(cause), cause, unauthorized);
+                    : "The connection to " + describe(endpoint) + relay.map(r -> " through the relay at " + describe(r))
+                    .orElse("") + " failed: " + describeCause(cause), cause, unauthorized);
         } catch (TimeoutException e) {
             shutdown(group, pushExecutor);
             throw new ConnectionException("The server at " + describe(endpoint) + " did not answer in time.", e);
@@ -184,6 +223,31 @@ public final class ServerConnection implements AutoCloseable {
             shutdown(group, pushExecutor);
             throw new ConnectionException("Cannot connect to " + describe(endpoint) + ": " + describeCause(e), e);
         }
+    }
+
+    private static SslContext relayContext(RelayLink relay) throws ConnectionException {
+        try {
+            return SslContextBuilder.forClient()
+                    .sslProvider(SslProvider.JDK)
+                    .trustManager(new PinnedTrustManager(List.of(relay.descriptor().getTlsKeyPin().toByteArray())))
+                    .endpointIdentificationAlgorithm(null)
+                    .build();
+        } catch (SSLException e) {
+            throw new ConnectionException("TLS is not available in this Java runtime", e);
+        }
+    }
+
+    private static boolean hasCause(Throwable failure, Class<? extends Throwable> type) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String describe(RelayLink relay) {
+        return relay.descriptor().getHost() + ":" + relay.descriptor().getPort();
     }
 
     private static String describe(Endpoint endpoint) {

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.relay;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
+
+/** Answers HTTP like a small static web server. Requests are not logged. */
+final class DecoySiteHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final DecoySite site;
+
+    DecoySiteHandler(DecoySite site) {
+        this.site = site;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        DecoderResult result = request.decoderResult();
+        if (!result.isSuccess()) {
+            send(ctx, false, HttpResponseStatus.BAD_REQUEST, errorPage("400 Bad Request"), "text/html", false);
+            return;
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
+            send(ctx, keepAlive, HttpResponseStatus.METHOD_NOT_ALLOWED, errorPage("405 Not Allowed"), "text/html", false);
+            return;
+        }
+        boolean head = request.method().equals(HttpMethod.HEAD);
+        Optional<DecoySite.Page> page = site.page(request.uri());
+        if (page.isPresent()) {
+            send(ctx, keepAlive, HttpResponseStatus.OK, page.get().body(), page.get().contentType(), head);
+        } else {
+            send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, DecoySite.notFoundPage(), "text/html; charset=utf-8", head);
+        }
+    }
+
+    private static byte[] errorPage(String title) {
+        return ("<!DOCTYPE html>\n<html><head><title>" + title + "</title></head><body><h1>" + title
+                + "</h1></body></html>\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, byte[] body,
+                             String contentType, boolean head) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        response.headers().set(HttpHeaderNames.DATE,
+                DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)));
+        if (keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            ctx.writeAndFlush(response);
+        } else {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}
