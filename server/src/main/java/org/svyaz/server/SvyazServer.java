@@ -97,6 +97,7 @@ public final class SvyazServer implements AutoCloseable {
 
     public static SvyazServer start(ServerConfig config) throws IOException, StoreException, InterruptedException {
         Files.createDirectories(config.dataDir());
+        restrictToOwner(config.dataDir());
         ServerIdentity identity = ServerIdentity.loadOrCreate(config.dataDir());
         SenderCertificateIssuer certificates = SenderCertificateIssuer.loadOrCreate(config.dataDir(), config.clock());
         EmbeddedStorage storage = EmbeddedStorage.open(config.dataDir());
@@ -165,6 +166,15 @@ public final class SvyazServer implements AutoCloseable {
             workers.shutdownNow();
             storage.close();
             throw e;
+        }
+    }
+
+    /** The data directory holds keys and metadata: other local users have no business reading it. */
+    private static void restrictToOwner(Path dataDir) throws IOException {
+        try {
+            Files.setPosixFilePermissions(dataDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException e) {
+            log.warn("this file system has no POSIX permissions; restrict access to the data directory yourself");
         }
     }
 

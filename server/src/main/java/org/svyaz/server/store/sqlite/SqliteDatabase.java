@@ -78,6 +78,8 @@ public final class SqliteDatabase implements AutoCloseable {
             statement.execute("PRAGMA synchronous=FULL");
             statement.execute("PRAGMA foreign_keys=ON");
             statement.execute("PRAGMA busy_timeout=10000");
+            // Acknowledged and expired messages are overwritten, not only unlinked from the b-tree.
+            statement.execute("PRAGMA secure_delete=ON");
         }
         return connection;
     }
