@@ -48,7 +48,7 @@ final class ExitCodes {
             return exception.getMessage();
         }
         if (exception instanceof InvalidInviteLinkException) {
-            return "That invite link is not valid: " + exception.getMessage();
+            return "That link is not valid: " + exception.getMessage();
         }
         return "Unexpected error (" + exception.getClass().getSimpleName() + "): " + exception.getMessage();
     }

@@ -32,13 +32,21 @@ final class RegisterCommand implements Callable<Integer> {
             description = "nickname.NN (for example alice.42), or a bare nickname.")
     String username;
 
+    @Option(names = "--relay", paramLabel = "RELAY_LINK",
+            description = "A relay to use when the server is blocked (svyaz://relay/...); repeatable.")
+    java.util.List<String> relayLinks = new java.util.ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         InviteLink link = InviteLink.parse(server);
+        java.util.List<org.svyaz.protocol.RelayLink> relays = new java.util.ArrayList<>();
+        for (String relay : relayLinks) {
+            relays.add(org.svyaz.protocol.RelayLink.parse(relay));
+        }
         if (username.contains(".") && Files.exists(root.dataDir().resolve(username).resolve(SvyazClient.ACCOUNT_FILE))) {
             throw new CommandLineException("An account " + username + " already exists in " + root.dataDir() + ".");
         }
-        try (SvyazClient client = SvyazClient.register(root.dataDir(), link, username, Clock.systemUTC())) {
+        try (SvyazClient client = SvyazClient.register(root.dataDir(), link, relays, username, Clock.systemUTC())) {
             if (root.output == SvyazCommand.OutputFormat.JSON) {
                 ObjectNode result = Output.object();
                 result.put("username", client.username());

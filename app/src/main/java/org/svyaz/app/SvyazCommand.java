@@ -16,9 +16,10 @@ import picocli.CommandLine.Option;
 /** The root command: global options shared by every client subcommand. */
 @Command(name = "svyaz", mixinStandardHelpOptions = true, version = "svyaz 0.1.0",
         description = "Svyaz: a private messenger that a censor can neither read nor easily switch off.",
-        subcommands = {ServerCommand.class, RegisterCommand.class, SendCommand.class, ReceiveCommand.class,
-                ListIdentitiesCommand.class, TrustCommand.class, ResetIdentityCommand.class, UpdateAccountCommand.class, UpdateProfileCommand.class, UpdateContactCommand.class,
-                ListAccountsCommand.class},
+        subcommands = {ServerCommand.class, RelayCommand.class, RegisterCommand.class, SendCommand.class,
+                ReceiveCommand.class, ListIdentitiesCommand.class, TrustCommand.class, ResetIdentityCommand.class,
+                UpdateAccountCommand.class, UpdateProfileCommand.class, UpdateContactCommand.class,
+                AddRelayCommand.class, ListAccountsCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 user error, 2 unexpected, 3 server or network, 4 untrusted identity, "
                 + "5 rate limited."})
 final class SvyazCommand {

@@ -65,6 +65,10 @@ final class ServerProcess implements AutoCloseable {
         return Files.readString(dataDir.resolve("invite.txt")).strip();
     }
 
+    int port() {
+        return port;
+    }
+
     Process process() {
         return process;
     }

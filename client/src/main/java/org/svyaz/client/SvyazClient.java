@@ -192,6 +192,17 @@ public final class SvyazClient implements AutoCloseable {
      */
     public static SvyazClient register(Path accountsRoot, InviteLink link, String requestedUsername, Clock clock)
             throws ClientException {
+        return register(accountsRoot, link, List.of(), requestedUsername, clock);
+    }
+
+    /** Registers through {@code relays} when the server cannot be reached directly; they are kept for later. */
+    public static SvyazClient register(Path accountsRoot, InviteLink link, List<RelayLink> relays,
+                                       String requestedUsername, Clock clock) throws ClientException {
+        for (RelayLink relay : relays) {
+            if (!relay.descriptor().getServerIdentityKey().equals(link.descriptor().getIdentityKey())) {
+                throw new UserInputException("A relay link forwards to another server than the invite link names.");
+            }
+        }
         List<Username> candidates = usernameCandidates(requestedUsername);
         Path staging;
         try {
@@ -231,7 +242,7 @@ public final class SvyazClient implements AutoCloseable {
                             .setProof(ByteString.copyFrom(candidate.generateProof())));
                 }
                 Response response;
-                try (ServerConnection anonymous = ServerConnection.connect(link, Optional.empty(),
+                try (ServerConnection anonymous = ServerConnection.connect(link, relays, Optional.empty(),
                         push -> Response.newBuilder().setError(ErrorCode.UNAUTHORIZED).build(), CONNECT_TIMEOUT)) {
                     response = anonymous.call(ApiPaths.REGISTER, request.build(), REQUEST_TIMEOUT);
                 } catch (ConnectionException e) {
@@ -250,6 +261,10 @@ public final class SvyazClient implements AutoCloseable {
                 db.setSetting(DEVICE_ID, Integer.toString(registered.getDeviceId()).getBytes(StandardCharsets.UTF_8));
                 db.setSetting(PASSWORD, password);
                 db.setSetting(USERNAME, chosen.getUsername().getBytes(StandardCharsets.UTF_8));
+                if (!relays.isEmpty()) {
+                    db.setSetting(RELAYS, String.join("\n", relays.stream().map(RelayLink::toString).toList())
+                            .getBytes(StandardCharsets.UTF_8));
+                }
             } catch (BaseUsernameException e) {
                 throw new UserInputException("Cannot make a username proof: " + e.getMessage(), e);
             } catch (LocalStoreException e) {

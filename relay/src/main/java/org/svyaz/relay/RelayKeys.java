@@ -40,10 +40,13 @@ record RelayKeys(PrivateKey tlsKey, X509Certificate certificate, byte[] secret) 
     private static final String CERTIFICATE = "relay-tls.crt";
     private static final String SECRET = "relay.secret";
 
-    static RelayKeys loadOrCreate(Path dataDir, String sni) throws IOException {
+    static RelayKeys loadOrCreate(Path dataDir, String sni, java.util.Optional<Path> certificateFile,
+                                  java.util.Optional<Path> keyFile) throws IOException {
         Files.createDirectories(dataDir);
         try {
-            if (!Files.exists(dataDir.resolve(CERTIFICATE))) {
+            Path certificatePath = certificateFile.orElse(dataDir.resolve(CERTIFICATE));
+            Path keyPath = keyFile.orElse(dataDir.resolve(KEY));
+            if (certificateFile.isEmpty() && !Files.exists(certificatePath)) {
                 createCertificate(dataDir, sni);
             }
             if (!Files.exists(dataDir.resolve(SECRET))) {
@@ -51,12 +54,12 @@ record RelayKeys(PrivateKey tlsKey, X509Certificate certificate, byte[] secret) 
                 new SecureRandom().nextBytes(secret);
                 writePrivate(dataDir.resolve(SECRET), Base64.getEncoder().encodeToString(secret));
             }
-            PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(
-                    pem(Files.readString(dataDir.resolve(KEY)))));
             X509Certificate certificate;
-            try (InputStream in = Files.newInputStream(dataDir.resolve(CERTIFICATE))) {
+            try (InputStream in = Files.newInputStream(certificatePath)) {
                 certificate = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
             }
+            PrivateKey key = KeyFactory.getInstance(certificate.getPublicKey().getAlgorithm())
+                    .generatePrivate(new PKCS8EncodedKeySpec(pem(Files.readString(keyPath))));
             byte[] secret = Base64.getDecoder().decode(Files.readString(dataDir.resolve(SECRET)).strip());
             return new RelayKeys(key, certificate, secret);
         } catch (GeneralSecurityException | OperatorCreationException | IllegalArgumentException e) {

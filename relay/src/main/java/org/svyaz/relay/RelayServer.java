@@ -50,7 +50,7 @@ public final class RelayServer implements AutoCloseable {
     }
 
     public static RelayServer start(RelayConfig config) throws IOException, InterruptedException {
-        RelayKeys keys = RelayKeys.loadOrCreate(config.dataDir(), config.sni());
+        RelayKeys keys = RelayKeys.loadOrCreate(config.dataDir(), config.sni(), config.certificate(), config.key());
         SslContext tls = SslContextBuilder.forServer(keys.tlsKey(), keys.certificate())
                 .sslProvider(SslProvider.JDK)
                 .build();
