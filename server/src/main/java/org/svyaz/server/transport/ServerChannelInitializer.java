@@ -49,6 +49,8 @@ public final class ServerChannelInitializer extends ChannelInitializer<SocketCha
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()
                         .maxFramePayloadLength(limits.maxFrameBytes())
                         .allowExtensions(false)
+                        // UpgradeHandler closes violators itself, after the client could read why.
+                        .closeOnProtocolViolation(false)
                         .build())
                 .build();
         ChannelPipeline pipeline = channel.pipeline();

@@ -14,10 +14,13 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.util.AttributeKey;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.svyaz.protocol.ApiPaths;
@@ -32,6 +35,7 @@ import org.svyaz.server.store.StoreException;
 final class UpgradeHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(UpgradeHandler.class);
     static final AttributeKey<Optional<Caller>> CALLER = AttributeKey.valueOf("svyaz.caller");
+    private static final long LINGER_SECONDS = 2;
 
     private final Authenticator authenticator;
     private final Executor executor;
@@ -91,6 +95,26 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
                 }
             });
         });
+    }
+
+    /**
+     * A WebSocket protocol violation (an oversized frame, a bad opcode) arrives here from the frame
+     * decoder, which then discards the rest of the input. The close frame with its status is sent,
+     * and the connection is closed a moment later: closing at once, with the client's unread bytes
+     * still arriving, would make the kernel reset the connection and destroy the close frame before
+     * the client reads it.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof CorruptedWebSocketFrameException violation) {
+            ctx.channel().config().setAutoRead(true);
+            ctx.writeAndFlush(new CloseWebSocketFrame(violation.closeStatus()))
+                    .addListener(written -> ctx.executor().schedule(() -> {
+                        ctx.close();
+                    }, LINGER_SECONDS, TimeUnit.SECONDS));
+            return;
+        }
+        ctx.fireExceptionCaught(cause);
     }
 
     private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status, String body) {
