@@ -120,6 +120,7 @@ public final class SvyazClient implements AutoCloseable {
     public static final String ACCOUNT_FILE = "account.db";
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
+    /** For requests that only improve what is shown (prekey refill, profile names). */
     private static final Duration REFILL_TIMEOUT = Duration.ofSeconds(5);
     private static final int SEND_ATTEMPTS = 4;
     private static final int PADDING_BLOCK = 160;
@@ -366,9 +367,21 @@ public final class SvyazClient implements AutoCloseable {
         return connection;
     }
 
+    /**
+     * One request on the authenticated connection. If the connection turns out to be dead before the
+     * request left (a route that just died), it is sent once more on a fresh connection; a request
+     * that may have reached the server is never repeated, so nothing is sent twice.
+     */
     private Response call(String path, Message body) throws ClientException {
         try {
-            return connection().call(path, body, REQUEST_TIMEOUT);
+            try {
+                return connection().call(path, body, REQUEST_TIMEOUT);
+            } catch (ConnectionException e) {
+                if (!e.requestNotSent()) {
+                    throw e;
+                }
+                return connection().call(path, body, REQUEST_TIMEOUT);
+            }
         } catch (ConnectionException e) {
             throw new NetworkException(e.getMessage(), e);
         }
@@ -388,7 +401,20 @@ public final class SvyazClient implements AutoCloseable {
                 }
                 anonymous = anonymousConnection;
             }
-            return anonymous.call(path, body, REQUEST_TIMEOUT);
+            try {
+                return anonymous.call(path, body, REQUEST_TIMEOUT);
+            } catch (ConnectionException e) {
+                if (!e.requestNotSent()) {
+                    throw e;
+                }
+                synchronized (this) {
+                    anonymousConnection.close();
+                    anonymousConnection = ServerConnection.connect(server, relays(), Optional.empty(),
+                            push -> Response.newBuilder().setError(ErrorCode.NOT_FOUND).build(), CONNECT_TIMEOUT);
+                    anonymous = anonymousConnection;
+                }
+                return anonymous.call(path, body, REQUEST_TIMEOUT);
+            }
         } catch (ConnectionException e) {
             throw new NetworkException(e.getMessage(), e);
         }
@@ -971,13 +997,14 @@ public final class SvyazClient implements AutoCloseable {
             return cached.get().name();
         }
         try {
-            Response response = call(ApiPaths.PROFILE_GET,
-                    GetProfileRequest.newBuilder().setAccountId(Uuids.toByteString(account)).build());
+            // Short timeout: a name is nice to have, and must not hold back showing the message.
+            Response response = connection().call(ApiPaths.PROFILE_GET,
+                    GetProfileRequest.newBuilder().setAccountId(Uuids.toByteString(account)).build(), REFILL_TIMEOUT);
             GetProfileResponse profile = parse(checkOk(response), GetProfileResponse.parser());
             Optional<String> name = ProfileCipher.decryptName(profileKey.get(), profile.getNameCiphertext().toByteArray());
             messages.putProfileName(account, name, clock.millis());
             return name;
-        } catch (ClientException e) {
+        } catch (ClientException | ConnectionException e) {
             log.warn("could not fetch a contact's profile: {}", e.getMessage());
             return cached.flatMap(LocalMessages.CachedName::name);
         }

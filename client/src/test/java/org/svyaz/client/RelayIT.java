@@ -62,6 +62,8 @@ class RelayIT {
             directRoute.forwardTo(server.address());
             RelayLink relayLink = relay.link("127.0.0.1", relay.address().getPort(),
                     server.inviteLink().descriptor().getIdentityKey().toByteArray());
+            Path aliceDir;
+            Path bobDir;
             try (SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.11", Clock.systemUTC());
                  SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.12", Clock.systemUTC())) {
                 alice.addRelay(RelayLink.parse(relayLink.toString()));
@@ -69,8 +71,13 @@ class RelayIT {
                 assertThat(alice.relays()).containsExactly(relayLink);
                 bob.resolve("alice.11");
                 alice.resolve("bob.12");
+                aliceDir = temp.resolve("a").resolve(alice.username());
+                bobDir = temp.resolve("b").resolve(bob.username());
+            }
 
-                directRoute.close(); // the censor blocks the server's address
+            directRoute.close(); // the censor blocks the server's address
+            try (SvyazClient alice = SvyazClient.open(aliceDir, Clock.systemUTC());
+                 SvyazClient bob = SvyazClient.open(bobDir, Clock.systemUTC())) {
                 alice.send("bob.12", "through the relay");
                 assertThat(receiveUntil(bob, body("through the relay"))).last()
                         .satisfies(m -> assertThat(m.source()).isEqualTo("alice.11"));

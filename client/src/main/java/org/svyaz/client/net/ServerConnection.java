@@ -275,21 +275,20 @@ public final class ServerConnection implements AutoCloseable {
         Frame frame = Frame.newBuilder()
                 .setRequest(Request.newBuilder().setId(id).setPath(path).setBody(body.toByteString()))
                 .build();
+        if (!channel.isActive()) {
+            pending.remove(id);
+            response.completeExceptionally(new RequestNotSentException(null));
+            return response;
+        }
         channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(frame.toByteArray())))
                 .addListener(write -> {
                     if (!write.isSuccess()) {
                         CompletableFuture<Response> failed = pending.remove(id);
                         if (failed != null) {
-                            failed.completeExceptionally(write.cause());
+                            failed.completeExceptionally(new RequestNotSentException(write.cause()));
                         }
                     }
                 });
-        if (!channel.isActive()) {
-            CompletableFuture<Response> failed = pending.remove(id);
-            if (failed != null) {
-                failed.completeExceptionally(new IOException("connection closed"));
-            }
-        }
         return response;
     }
 
@@ -298,12 +297,20 @@ public final class ServerConnection implements AutoCloseable {
         try {
             return request(path, body).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw new ConnectionException("The connection to the server broke: " + describeCause(e.getCause()), e.getCause());
+            throw new ConnectionException("The connection to the server broke: " + describeCause(e.getCause()),
+                    e.getCause(), false, e.getCause() instanceof RequestNotSentException);
         } catch (TimeoutException e) {
             throw new ConnectionException("The server did not answer within " + timeout.toSeconds() + " s.", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ConnectionException("Interrupted while waiting for the server.", e);
+        }
+    }
+
+    /** The request was not written: the connection was closed before or while writing it. */
+    private static final class RequestNotSentException extends IOException {
+        RequestNotSentException(Throwable cause) {
+            super("the connection was closed before the request was sent", cause);
         }
     }
 
