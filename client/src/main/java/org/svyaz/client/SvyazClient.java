@@ -389,6 +389,10 @@ public final class SvyazClient implements AutoCloseable {
 
     /** Requests that must not reveal who we are (sealed sends) use a connection without credentials. */
     private Response callAnonymously(String path, Message body) throws ClientException {
+        return callAnonymously(path, body, REQUEST_TIMEOUT);
+    }
+
+    private Response callAnonymously(String path, Message body, Duration timeout) throws ClientException {
         try {
             ServerConnection anonymous;
             synchronized (this) {
@@ -402,7 +406,7 @@ public final class SvyazClient implements AutoCloseable {
                 anonymous = anonymousConnection;
             }
             try {
-                return anonymous.call(path, body, REQUEST_TIMEOUT);
+                return anonymous.call(path, body, timeout);
             } catch (ConnectionException e) {
                 if (!e.requestNotSent()) {
                     throw e;
@@ -413,7 +417,7 @@ public final class SvyazClient implements AutoCloseable {
                             push -> Response.newBuilder().setError(ErrorCode.NOT_FOUND).build(), CONNECT_TIMEOUT);
                     anonymous = anonymousConnection;
                 }
-                return anonymous.call(path, body, REQUEST_TIMEOUT);
+                return anonymous.call(path, body, timeout);
             }
         } catch (ConnectionException e) {
             throw new NetworkException(e.getMessage(), e);
@@ -997,14 +1001,18 @@ public final class SvyazClient implements AutoCloseable {
             return cached.get().name();
         }
         try {
+            // Anonymously, with the contact's access key: the server must not learn who reads whose
+            // profile, which would name the sender of every sealed message right after delivery.
             // Short timeout: a name is nice to have, and must not hold back showing the message.
-            Response response = connection().call(ApiPaths.PROFILE_GET,
-                    GetProfileRequest.newBuilder().setAccountId(Uuids.toByteString(account)).build(), REFILL_TIMEOUT);
+            Response response = callAnonymously(ApiPaths.PROFILE_GET, GetProfileRequest.newBuilder()
+                    .setAccountId(Uuids.toByteString(account))
+                    .setAccessKey(ByteString.copyFrom(accessKey(profileKey.get())))
+                    .build(), REFILL_TIMEOUT);
             GetProfileResponse profile = parse(checkOk(response), GetProfileResponse.parser());
             Optional<String> name = ProfileCipher.decryptName(profileKey.get(), profile.getNameCiphertext().toByteArray());
             messages.putProfileName(account, name, clock.millis());
             return name;
-        } catch (ClientException | ConnectionException e) {
+        } catch (ClientException e) {
             log.warn("could not fetch a contact's profile: {}", e.getMessage());
             return cached.flatMap(LocalMessages.CachedName::name);
         }

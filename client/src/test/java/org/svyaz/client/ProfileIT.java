@@ -55,6 +55,38 @@ class ProfileIT {
     }
 
     @Test
+    void anonymousProfileFetchesNeedTheAccessKey() throws Exception {
+        try (SvyazServer server = TestServer.start(temp.resolve("server"));
+             SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.63", Clock.systemUTC());
+             RawSocket anonymous = RawSocket.connect(server, java.util.Optional.empty())) {
+            alice.setProfileName(NAME);
+            byte[] profileKey;
+            try (var db = org.svyaz.client.store.AccountDatabase.open(
+                    temp.resolve("a").resolve(alice.username()).resolve(SvyazClient.ACCOUNT_FILE))) {
+                profileKey = db.setting("profile_key");
+            }
+            var withKey = org.svyaz.protocol.wire.GetProfileRequest.newBuilder()
+                    .setAccountId(org.svyaz.protocol.Uuids.toByteString(alice.accountId()))
+                    .setAccessKey(com.google.protobuf.ByteString.copyFrom(SvyazClient.accessKey(profileKey)))
+                    .build();
+            var answer = anonymous.call(org.svyaz.protocol.ApiPaths.PROFILE_GET, withKey.toByteString());
+            assertThat(answer.getError()).isEqualTo(org.svyaz.protocol.wire.ErrorCode.OK);
+            byte[] ciphertext = org.svyaz.protocol.wire.GetProfileResponse.parseFrom(answer.getBody())
+                    .getNameCiphertext().toByteArray();
+            assertThat(ProfileCipher.decryptName(profileKey, ciphertext)).contains(NAME);
+
+            var wrongKey = anonymous.call(org.svyaz.protocol.ApiPaths.PROFILE_GET, withKey.toBuilder()
+                    .setAccessKey(com.google.protobuf.ByteString.copyFrom(new byte[16])).build().toByteString());
+            var unknown = anonymous.call(org.svyaz.protocol.ApiPaths.PROFILE_GET, withKey.toBuilder()
+                    .setAccountId(org.svyaz.protocol.Uuids.toByteString(java.util.UUID.randomUUID())).build().toByteString());
+            assertThat(wrongKey.getError()).isEqualTo(org.svyaz.protocol.wire.ErrorCode.UNAUTHORIZED);
+            assertThat(unknown.getError()).isEqualTo(org.svyaz.protocol.wire.ErrorCode.UNAUTHORIZED);
+            assertThat(unknown.getMessage()).as("unknown accounts and wrong keys look alike")
+                    .isEqualTo(wrongKey.getMessage());
+        }
+    }
+
+    @Test
     void profileCipherRoundTripsAndRejectsAnotherKey() {
         byte[] key = new byte[32];
         byte[] other = new byte[32];

@@ -188,8 +188,8 @@ public final class SvyazServer implements AutoCloseable {
                         (caller, body) -> accounts.resetIdentity(caller, RequestHandler.parse(ResetIdentityRequest.parser(), body)))
                 .authenticated(ApiPaths.PROFILE_SET,
                         (caller, body) -> profiles.set(caller, RequestHandler.parse(SetProfileRequest.parser(), body)))
-                .authenticated(ApiPaths.PROFILE_GET,
-                        (caller, body) -> profiles.get(RequestHandler.parse(GetProfileRequest.parser(), body)))
+                .anonymous(ApiPaths.PROFILE_GET,
+                        (caller, body) -> profiles.get(caller, RequestHandler.parse(GetProfileRequest.parser(), body)))
                 .authenticated(ApiPaths.USERNAME_LOOKUP,
                         (caller, body) -> accounts.lookup(RequestHandler.parse(UsernameLookupRequest.parser(), body)))
                 .authenticated(ApiPaths.KEYS_UPLOAD, (caller, body) -> {

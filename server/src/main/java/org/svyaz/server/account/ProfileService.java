@@ -2,6 +2,7 @@
 package org.svyaz.server.account;
 
 import com.google.protobuf.ByteString;
+import java.util.Optional;
 import java.util.UUID;
 import org.svyaz.protocol.wire.ErrorCode;
 import org.svyaz.protocol.wire.GetProfileRequest;
@@ -11,7 +12,9 @@ import org.svyaz.protocol.wire.SetProfileResponse;
 import org.svyaz.server.api.ApiException;
 import org.svyaz.server.api.Caller;
 import org.svyaz.server.keys.KeyService;
+import org.svyaz.server.message.MessageService;
 import org.svyaz.server.store.AccountStore;
+import org.svyaz.server.store.SealedSenderAccess;
 import org.svyaz.server.store.StoreException;
 
 /** Encrypted profiles: stored and handed out as opaque ciphertext. */
@@ -39,10 +42,20 @@ public final class ProfileService {
         }
     }
 
-    public GetProfileResponse get(GetProfileRequest request) throws ApiException {
+    /**
+     * An authenticated device may fetch any profile (it is ciphertext without the profile key). An
+     * anonymous caller must present the account's access key, which only its contacts can derive;
+     * unknown accounts and wrong keys answer alike.
+     */
+    public GetProfileResponse get(Caller caller, GetProfileRequest request) throws ApiException {
         UUID accountId = KeyService.accountIdOf(request.getAccountId());
         try {
-            if (accounts.findAccount(accountId).isEmpty()) {
+            if (caller == null) {
+                Optional<SealedSenderAccess> access = accounts.findSealedSenderAccess(accountId);
+                if (access.isEmpty() || !MessageService.permits(access.get(), request.getAccessKey().toByteArray())) {
+                    throw new ApiException(ErrorCode.UNAUTHORIZED, "The access key does not let you read this profile.");
+                }
+            } else if (accounts.findAccount(accountId).isEmpty()) {
                 throw new ApiException(ErrorCode.NOT_FOUND, "No such account.");
             }
             return GetProfileResponse.newBuilder()

@@ -112,7 +112,8 @@ public final class MessageService {
         }
     }
 
-    private static boolean permits(SealedSenderAccess access, byte[] presented) {
+    /** Whether {@code presented} opens the account's sealed-sender access (constant-time comparison). */
+    public static boolean permits(SealedSenderAccess access, byte[] presented) {
         if (access.unrestricted()) {
             return true;
         }
