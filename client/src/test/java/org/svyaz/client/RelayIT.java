@@ -154,6 +154,49 @@ class RelayIT {
         }
     }
 
+    /**
+     * A blocked address that swallows packets (the TCP handshake completes, then silence, as when a
+     * censor drops the ClientHello) must not hold the client for a whole connect timeout: routes are
+     * raced, so the relay wins while the direct attempt is still waiting.
+     */
+    @Test
+    // A hang guard on its own thread, so a connect that never returns fails the test instead of the build.
+    @org.junit.jupiter.api.Timeout(value = 60, unit = java.util.concurrent.TimeUnit.SECONDS,
+            threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aRelayWinsTheRaceAgainstADirectRouteThatHangs() throws Exception {
+        try (SvyazServer server = TestServer.start(temp.resolve("server"));
+             RelayServer relay = RelayServer.start(new RelayConfig(temp.resolve("relay"),
+                     new InetSocketAddress("127.0.0.1", 0), server.address(), "kotiki-daily.example",
+                     Optional.empty(), 100, Duration.ofMinutes(2)));
+             java.net.ServerSocket blackhole = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.List<java.net.Socket> swallowed = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread.ofVirtual().start(() -> {
+                while (!blackhole.isClosed()) {
+                    try {
+                        swallowed.add(blackhole.accept()); // accept, then never answer
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+            RelayLink good = relay.link("127.0.0.1", relay.address().getPort(),
+                    server.inviteLink().descriptor().getIdentityKey().toByteArray());
+            var hanging = new org.svyaz.protocol.InviteLink(server.inviteLink().signed(),
+                    server.inviteLink().descriptor().toBuilder().clearEndpoints()
+                            .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(blackhole.getLocalPort())).build(),
+                    Optional.empty());
+            // A connect timeout far beyond the test's own limit: only racing can finish in time.
+            try (ServerConnection connection = ServerConnection.connect(hanging, List.of(good), Optional.empty(),
+                    push -> Response.getDefaultInstance(), Duration.ofMinutes(10))) {
+                assertThat(connection.isOpen()).isTrue();
+            }
+            assertThat(swallowed).as("the direct route was tried").isNotEmpty();
+            for (java.net.Socket socket : swallowed) {
+                socket.close();
+            }
+        }
+    }
+
     private static int closedPort() throws Exception {
         try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();

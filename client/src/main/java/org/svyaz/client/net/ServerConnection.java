@@ -65,6 +65,8 @@ import org.svyaz.protocol.wire.Response;
  */
 public final class ServerConnection implements AutoCloseable {
     private static final int MAX_FRAME_BYTES = 2 * 1024 * 1024;
+    /** Delay between starting one route and the next (happy-eyeballs style). */
+    static final Duration STAGGER = Duration.ofMillis(250);
 
     private final EventLoopGroup group;
     private final Channel channel;
@@ -111,34 +113,76 @@ public final class ServerConnection implements AutoCloseable {
         } catch (SSLException e) {
             throw new ConnectionException("TLS is not available in this Java runtime", e);
         }
-        List<Exception> failures = new ArrayList<>();
-        for (Endpoint endpoint : link.descriptor().getEndpointsList()) {
-            try {
-                return connect(endpoint, Optional.empty(), ssl, credentials, pushHandler, timeout);
-            } catch (ConnectionException e) {
-                if (e.unauthorized()) {
-                    throw e;
-                }
-                failures.add(e);
-            }
-        }
         Endpoint server = link.descriptor().getEndpoints(0);
-        for (RelayLink relay : relays) {
-            try {
-                return connect(server, Optional.of(relay), ssl, credentials, pushHandler, timeout);
-            } catch (ConnectionException e) {
-                if (e.unauthorized()) {
-                    throw e;
-                }
-                failures.add(e);
+        List<Optional<RelayLink>> routes = new ArrayList<>();
+        link.descriptor().getEndpointsList().forEach(endpoint -> routes.add(Optional.empty()));
+        relays.forEach(relay -> routes.add(Optional.of(relay)));
+        List<Endpoint> endpoints = new ArrayList<>(link.descriptor().getEndpointsList());
+        relays.forEach(relay -> endpoints.add(server));
+        return race(endpoints, routes, ssl, credentials, pushHandler, timeout,
+                "Cannot reach the server at any of its " + link.descriptor().getEndpointsCount() + " addresses"
+                        + (relays.isEmpty() ? "" : " or " + relays.size() + " relay(s)"));
+    }
+
+    /**
+     * Tries every route, each started {@link #STAGGER} after the previous one, and keeps the first
+     * that completes the WebSocket handshake; later winners are closed. A blocked address that
+     * swallows packets therefore costs a quarter of a second, not a whole connect timeout.
+     * A refusal of our credentials is final: no other route would change the answer.
+     */
+    private static ServerConnection race(List<Endpoint> endpoints, List<Optional<RelayLink>> relays, SslContext ssl,
+                                         Optional<DeviceCredentials> credentials, PushHandler pushHandler,
+                                         Duration timeout, String failureMessage) throws ConnectionException {
+        CompletableFuture<ServerConnection> winner = new CompletableFuture<>();
+        List<ConnectionException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicInteger remaining = new java.util.concurrent.atomic.AtomicInteger(endpoints.size());
+        // The scheduler only starts attempts; each runs on its own virtual thread, so a hanging route
+        // never delays the next one.
+        java.util.concurrent.ScheduledExecutorService starter = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("svyaz-route-starter").daemon(true).factory());
+        try {
+            for (int i = 0; i < endpoints.size(); i++) {
+                Endpoint endpoint = endpoints.get(i);
+                Optional<RelayLink> relay = relays.get(i);
+                Runnable attempt = () -> {
+                    try {
+                        if (winner.isDone()) {
+                            return;
+                        }
+                        ServerConnection connection = connect(endpoint, relay, ssl, credentials, pushHandler, timeout);
+                        if (!winner.complete(connection)) {
+                            connection.close();
+                        }
+                    } catch (ConnectionException e) {
+                        failures.add(e);
+                        if (e.unauthorized()) {
+                            winner.completeExceptionally(e);
+                        }
+                    } finally {
+                        if (remaining.decrementAndGet() == 0 && !winner.isDone()) {
+                            ConnectionException last = failures.isEmpty() ? null : failures.getLast();
+                            ConnectionException failure = new ConnectionException(failureMessage
+                                    + (last == null ? "." : ": " + last.getMessage()), last);
+                            failures.forEach(failure::addSuppressed);
+                            winner.completeExceptionally(failure);
+                        }
+                    }
+                };
+                starter.schedule(() -> Thread.ofVirtual().name("svyaz-route").start(attempt),
+                        i * STAGGER.toMillis(), TimeUnit.MILLISECONDS);
             }
+            return winner.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectionException("Interrupted while connecting.", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ConnectionException connectionFailure) {
+                throw connectionFailure;
+            }
+            throw new ConnectionException("Connecting failed unexpectedly: " + describeCause(e.getCause()), e.getCause());
+        } finally {
+            starter.shutdown();
         }
-        ConnectionException failure = new ConnectionException("Cannot reach the server at any of its "
-                + link.descriptor().getEndpointsCount() + " addresses" + (relays.isEmpty() ? "" : " or "
-                + relays.size() + " relay(s)")
-                + (failures.isEmpty() ? "." : ": " + failures.getLast().getMessage()), failures.isEmpty() ? null : failures.getLast());
-        failures.forEach(failure::addSuppressed);
-        throw failure;
     }
 
     private static ServerConnection connect(Endpoint endpoint, Optional<RelayLink> relay, SslContext ssl,
@@ -178,10 +222,15 @@ public final class ServerConnection implements AutoCloseable {
                                 // Outer TLS to the relay under its own name; the token proves we hold its
                                 // secret; inside runs our own TLS to the server, which the relay cannot read.
                                 RelayDescriptor r = relay.get().descriptor();
-                                ch.pipeline().addLast("relay-tls", relayTls.get().newHandler(ch.alloc(), r.getSni(), r.getPort()));
+                                io.netty.handler.ssl.SslHandler outer = relayTls.get().newHandler(ch.alloc(), r.getSni(), r.getPort());
+                                outer.setHandshakeTimeoutMillis(timeout.toMillis());
+                                ch.pipeline().addLast("relay-tls", outer);
                                 ch.pipeline().addLast("relay-token", new RelayTokenWriter(relay.get().token()));
                             }
-                            ch.pipeline().addLast(ssl.newHandler(ch.alloc(), host, endpoint.getPort()));
+                            // The caller's timeout bounds the whole attempt, the TLS handshake included.
+                            io.netty.handler.ssl.SslHandler tls = ssl.newHandler(ch.alloc(), host, endpoint.getPort());
+                            tls.setHandshakeTimeoutMillis(timeout.toMillis());
+                            ch.pipeline().addLast(tls);
                             ch.pipeline().addLast(new HttpClientCodec());
                             ch.pipeline().addLast(new HttpObjectAggregator(64 * 1024));
                             ch.pipeline().addLast(new WebSocketClientProtocolHandler(config));
