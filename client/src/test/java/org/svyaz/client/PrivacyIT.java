@@ -67,7 +67,7 @@ class PrivacyIT {
             for (String account : List.of(alice.username(), bob.username())) {
                 byte[] password = TestAccounts.credentials(accounts.resolve(account)).password();
                 for (Path file : readAll(data).keySet()) {
-                    assertThat(indexOf(Files.readAllBytes(file), password)).as("password of %s in %s", account, file)
+                    assertThat(Bytes.indexOf(Files.readAllBytes(file), password)).as("password of %s in %s", account, file)
                             .isNegative();
                 }
             }
@@ -96,12 +96,12 @@ class PrivacyIT {
         for (Map.Entry<Path, byte[]> file : files.entrySet()) {
             for (String secret : secrets) {
                 for (Charset encoding : ENCODINGS) {
-                    if (indexOf(file.getValue(), secret.getBytes(encoding)) >= 0) {
+                    if (Bytes.indexOf(file.getValue(), secret.getBytes(encoding)) >= 0) {
                         leaks.add(data.relativize(file.getKey()) + " contains \"" + secret + "\" in " + encoding);
                     }
                 }
             }
-            knownFound |= indexOf(file.getValue(), knownStored) >= 0;
+            knownFound |= Bytes.indexOf(file.getValue(), knownStored) >= 0;
         }
         assertThat(knownFound).as("the scan %s finds alice's account id in %s", when, files.keySet()).isTrue();
         assertThat(leaks).as(when).isEmpty();
@@ -121,16 +121,4 @@ class PrivacyIT {
         return files;
     }
 
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i <= haystack.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
-    }
 }

@@ -61,8 +61,8 @@ class SealedSenderIT {
             assertThat(waiting).hasSize(1);
             byte[] bobId = Uuids.toBytes(bob.accountId());
             for (byte[] row : waiting) {
-                assertThat(indexOf(row, bobId)).as("Bob's account id in Alice's mailbox row").isNegative();
-                assertThat(indexOf(row, bob.accountId().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                assertThat(Bytes.indexOf(row, bobId)).as("Bob's account id in Alice's mailbox row").isNegative();
+                assertThat(Bytes.indexOf(row, bob.accountId().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                         .isNegative();
             }
             org.svyaz.protocol.wire.Envelope envelope = org.svyaz.protocol.wire.Envelope.parseFrom(
@@ -253,16 +253,4 @@ class SealedSenderIT {
         return rows;
     }
 
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i <= haystack.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
-    }
 }
