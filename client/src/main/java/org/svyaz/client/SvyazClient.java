@@ -79,6 +79,9 @@ import org.svyaz.protocol.RelayLink;
 import org.svyaz.protocol.Uuids;
 import org.svyaz.protocol.content.Content;
 import org.svyaz.protocol.content.DataMessage;
+import org.svyaz.protocol.descriptor.SignedServerDescriptor;
+import org.svyaz.protocol.wire.DescriptorRequest;
+import org.svyaz.protocol.wire.DescriptorResponse;
 import org.svyaz.protocol.wire.DeviceBundle;
 import org.svyaz.protocol.wire.Envelope;
 import org.svyaz.protocol.wire.EnvelopeType;
@@ -145,7 +148,8 @@ public final class SvyazClient implements AutoCloseable {
     private final LocalMessages messages;
     private final PreKeyGenerator preKeys;
     private final Clock clock;
-    private final InviteLink server;
+    /** The server's descriptor as last verified; replaced when the server sends a newer one. */
+    private volatile InviteLink server;
     private final UUID accountId;
     private final int deviceId;
     private final byte[] password;
@@ -204,6 +208,12 @@ public final class SvyazClient implements AutoCloseable {
                 throw new UserInputException("A relay link forwards to another server than the invite link names.");
             }
         }
+        if (link.expired(clock.millis())) {
+            throw new UserInputException("This invite link has expired; ask the server's operator or a friend for a "
+                    + "current one.");
+        }
+        List<RelayLink> routes = new ArrayList<>(relays);
+        link.descriptor().getRelaysList().forEach(r -> routes.add(new RelayLink(r)));
         List<Username> candidates = usernameCandidates(requestedUsername);
         Path staging;
         try {
@@ -243,7 +253,7 @@ public final class SvyazClient implements AutoCloseable {
                             .setProof(ByteString.copyFrom(candidate.generateProof())));
                 }
                 Response response;
-                try (ServerConnection anonymous = ServerConnection.connect(link, relays, Optional.empty(),
+                try (ServerConnection anonymous = ServerConnection.connect(link, routes, Optional.empty(),
                         push -> Response.newBuilder().setError(ErrorCode.UNAUTHORIZED).build(), CONNECT_TIMEOUT)) {
                     response = anonymous.call(ApiPaths.REGISTER, request.build(), REQUEST_TIMEOUT);
                 } catch (ConnectionException e) {
@@ -363,6 +373,7 @@ public final class SvyazClient implements AutoCloseable {
                         ? "The server does not recognise this account (it may have been reset). Register again."
                         : e.getMessage(), e);
             }
+            refreshDescriptor(connection);
         }
         return connection;
     }
@@ -443,10 +454,52 @@ public final class SvyazClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Asks the server for its current descriptor and keeps it if it is newer and signed by the same
+     * identity key, so new addresses and relays reach every client while the old ones still work.
+     * Best effort: failures are logged and the known descriptor stays.
+     */
+    private void refreshDescriptor(ServerConnection via) {
+        try {
+            Response response = via.call(ApiPaths.DESCRIPTOR, DescriptorRequest.getDefaultInstance(), REFILL_TIMEOUT);
+            if (response.getError() != ErrorCode.OK) {
+                return;
+            }
+            SignedServerDescriptor signed = SignedServerDescriptor.parseFrom(
+                    DescriptorResponse.parseFrom(response.getBody()).getSignedDescriptor());
+            InviteLink next = server.refreshedBy(signed, clock.millis());
+            if (next.descriptor().getIssuedAt() > server.descriptor().getIssuedAt()) {
+                db.setSetting(SERVER_LINK, next.toString().getBytes(StandardCharsets.UTF_8));
+                server = next;
+            }
+        } catch (ConnectionException | InvalidProtocolBufferException | InvalidInviteLinkException e) {
+            log.warn("could not refresh the server descriptor: {}", e.getMessage());
+        }
+    }
+
+    /** The server as this client currently knows it (the stored, possibly refreshed, descriptor). */
+    public InviteLink server() {
+        return server;
+    }
+
     // ---------------------------------------------------------------- relays
 
-    /** Relays to fall back on when the server cannot be reached directly, in the order they were added. */
+    /**
+     * Relays to fall back on when the server cannot be reached directly: those the user added, in
+     * order, then those the server's descriptor names.
+     */
     public List<RelayLink> relays() {
+        List<RelayLink> relays = new ArrayList<>(userRelays());
+        for (var described : server.descriptor().getRelaysList()) {
+            RelayLink relay = new RelayLink(described);
+            if (!relays.contains(relay)) {
+                relays.add(relay);
+            }
+        }
+        return relays;
+    }
+
+    private List<RelayLink> userRelays() {
         byte[] stored = db.setting(RELAYS);
         if (stored == null) {
             return List.of();
@@ -469,7 +522,7 @@ public final class SvyazClient implements AutoCloseable {
         if (!relay.descriptor().getServerIdentityKey().equals(server.descriptor().getIdentityKey())) {
             throw new UserInputException("This relay forwards to another server, not to the one this account is on.");
         }
-        List<String> links = new ArrayList<>(relays().stream().map(RelayLink::toString).toList());
+        List<String> links = new ArrayList<>(userRelays().stream().map(RelayLink::toString).toList());
         if (!links.contains(relay.toString())) {
             links.add(relay.toString());
         }

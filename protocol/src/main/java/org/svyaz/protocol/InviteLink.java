@@ -90,6 +90,38 @@ public record InviteLink(SignedServerDescriptor signed, ServerDescriptor descrip
         return new InviteLink(signed, descriptor, code);
     }
 
+    /**
+     * A refreshed descriptor for the same server: it must be signed by the identity key of this
+     * link (not merely by any key it names itself) and be at least as new.
+     */
+    public InviteLink refreshedBy(SignedServerDescriptor update, long nowMillis) throws InvalidInviteLinkException {
+        ServerDescriptor next;
+        try {
+            next = ServerDescriptor.parseFrom(update.getDescriptorBytes());
+        } catch (InvalidProtocolBufferException e) {
+            throw new InvalidInviteLinkException("The server sent an unreadable descriptor.", e);
+        }
+        if (!next.getIdentityKey().equals(descriptor.getIdentityKey())) {
+            throw new InvalidInviteLinkException("The server sent a descriptor for another identity key.");
+        }
+        verify(update, next);
+        if (next.getIssuedAt() < descriptor.getIssuedAt()) {
+            throw new InvalidInviteLinkException("The server sent an older descriptor than the one already known.");
+        }
+        if (next.getExpiresAt() != 0 && next.getExpiresAt() <= nowMillis) {
+            throw new InvalidInviteLinkException("The server sent an expired descriptor.");
+        }
+        if (next.getEndpointsCount() == 0 || next.getTlsKeyPinsCount() == 0) {
+            throw new InvalidInviteLinkException("The server sent a descriptor without addresses or key pins.");
+        }
+        return new InviteLink(update, next, Optional.empty());
+    }
+
+    /** Whether the descriptor's expiry has passed at {@code nowMillis}. */
+    public boolean expired(long nowMillis) {
+        return descriptor.getExpiresAt() != 0 && descriptor.getExpiresAt() <= nowMillis;
+    }
+
     private static void verify(SignedServerDescriptor signed, ServerDescriptor descriptor) throws InvalidInviteLinkException {
         try {
             PublicKey key = KeyFactory.getInstance("Ed25519")

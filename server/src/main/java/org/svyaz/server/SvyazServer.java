@@ -42,10 +42,11 @@ import org.svyaz.protocol.wire.UsernameLookupRequest;
 import org.svyaz.server.account.AccountService;
 import org.svyaz.server.account.InviteCodes;
 import org.svyaz.server.account.ProfileService;
+import org.svyaz.server.api.ApiException;
 import org.svyaz.server.api.Caller;
 import org.svyaz.server.api.Dispatcher;
 import org.svyaz.server.api.RequestHandler;
-import org.svyaz.server.identity.DescriptorPublisher;
+import org.svyaz.server.identity.DescriptorKeeper;
 import org.svyaz.server.identity.SenderCertificateIssuer;
 import org.svyaz.server.identity.ServerIdentity;
 import org.svyaz.server.sealed.SealedSenderService;
@@ -77,13 +78,12 @@ public final class SvyazServer implements AutoCloseable {
     private final ConnectedDevices connected;
     private final TransportServer transport;
     private final Optional<AdminServer> admin;
-    private final InviteLink inviteLink;
-    private final AccountService accountService;
+    private final DescriptorKeeper descriptors;
     private volatile boolean closed;
 
     private SvyazServer(ServerConfig config, EmbeddedStorage storage, ExecutorService workers,
                         ScheduledExecutorService housekeeping, ConnectedDevices connected, TransportServer transport,
-                        Optional<AdminServer> admin, InviteLink inviteLink, AccountService accountService) {
+                        Optional<AdminServer> admin, DescriptorKeeper descriptors) {
         this.config = config;
         this.storage = storage;
         this.workers = workers;
@@ -91,8 +91,7 @@ public final class SvyazServer implements AutoCloseable {
         this.connected = connected;
         this.transport = transport;
         this.admin = admin;
-        this.inviteLink = inviteLink;
-        this.accountService = accountService;
+        this.descriptors = descriptors;
     }
 
     public static SvyazServer start(ServerConfig config) throws IOException, StoreException, InterruptedException {
@@ -114,8 +113,19 @@ public final class SvyazServer implements AutoCloseable {
                 config.clock(), metrics.counter("svyaz.messages.stored"));
         SealedSenderService sealedSender = new SealedSenderService(storage.accounts(), certificates);
         ProfileService profiles = new ProfileService(storage.accounts());
+        java.util.concurrent.atomic.AtomicReference<DescriptorKeeper> descriptorHolder =
+                new java.util.concurrent.atomic.AtomicReference<>();
         Dispatcher dispatcher = routes(new Dispatcher(metrics), accountService, keyService, messageService, sealedSender,
-                profiles);
+                profiles)
+                .anonymous(ApiPaths.DESCRIPTOR, (caller, body) -> {
+                    RequestHandler.parse(org.svyaz.protocol.wire.DescriptorRequest.parser(), body);
+                    if (descriptorHolder.get() == null) {
+                        throw ApiException.unavailable(); // the first moments of start-up
+                    }
+                    return org.svyaz.protocol.wire.DescriptorResponse.newBuilder()
+                            .setSignedDescriptor(descriptorHolder.get().current().signed().toByteString())
+                            .build();
+                });
         metrics.gauge("svyaz.connections.devices", connected, ConnectedDevices::size);
         Counter delivered = metrics.counter("svyaz.messages.delivered");
 
@@ -149,15 +159,16 @@ public final class SvyazServer implements AutoCloseable {
             List<Endpoint> endpoints = config.advertised().isEmpty()
                     ? deriveEndpoints(config.listen().getAddress(), transport.address().getPort())
                     : config.advertised();
-            InviteLink link = DescriptorPublisher.publish(identity, certificates.trustRoot().serialize(), endpoints,
+            DescriptorKeeper descriptors = new DescriptorKeeper(identity, certificates.trustRoot().serialize(), endpoints,
                     config.dataDir(), config.clock());
+            descriptorHolder.set(descriptors);
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("svyaz-housekeeping").daemon(true).factory());
             housekeeping.scheduleWithFixedDelay(() -> expireMailboxes(storage, config), 1, 60, TimeUnit.MINUTES);
+            housekeeping.scheduleWithFixedDelay(descriptors::refreshIfChanged, 1, 1, TimeUnit.MINUTES);
             log.info("server started: registration {}, {} advertised endpoint(s), metrics {}",
                     config.registration().name().toLowerCase(), endpoints.size(), admin.isPresent() ? "on" : "off");
-            return new SvyazServer(config, storage, workers, housekeeping, connected, transport, admin, link,
-                    accountService);
+            return new SvyazServer(config, storage, workers, housekeeping, connected, transport, admin, descriptors);
         } catch (IOException | InterruptedException | RuntimeException e) {
             admin.ifPresent(AdminServer::close);
             if (transport != null) {
@@ -257,8 +268,14 @@ public final class SvyazServer implements AutoCloseable {
         return endpoints;
     }
 
+    /** The invite link with the current signed descriptor. */
     public InviteLink inviteLink() {
-        return inviteLink;
+        return descriptors.current();
+    }
+
+    /** Re-signs the descriptor now (after the operator changed its settings); returns the new link. */
+    public InviteLink republishDescriptor() throws IOException {
+        return descriptors.republish();
     }
 
     public InetSocketAddress address() {
@@ -276,7 +293,8 @@ public final class SvyazServer implements AutoCloseable {
     /** Makes a one-time invite link valid for {@code validity}. */
     public InviteLink createInvite(Duration validity) throws StoreException {
         String code = new InviteCodes(storage.accounts(), config.clock()).create(validity);
-        return new InviteLink(inviteLink.signed(), inviteLink.descriptor(), Optional.of(code));
+        InviteLink link = descriptors.current();
+        return new InviteLink(link.signed(), link.descriptor(), Optional.of(code));
     }
 
     /** Graceful shutdown; safe to call twice. */

@@ -18,7 +18,16 @@ public final class DescriptorPublisher {
 
     private DescriptorPublisher() {}
 
+    /** How long a descriptor is valid; running servers re-sign long before (at every change and start). */
+    public static final java.time.Duration VALIDITY = java.time.Duration.ofDays(90);
+
     public static InviteLink publish(ServerIdentity identity, byte[] sealedSenderTrustRoot, List<Endpoint> endpoints,
+                                     Path dataDir, Clock clock) throws IOException {
+        return publish(identity, sealedSenderTrustRoot, endpoints, List.of(), List.of(), dataDir, clock);
+    }
+
+    public static InviteLink publish(ServerIdentity identity, byte[] sealedSenderTrustRoot, List<Endpoint> endpoints,
+                                     List<org.svyaz.protocol.relay.RelayDescriptor> relays, List<String> dohResolvers,
                                      Path dataDir, Clock clock) throws IOException {
         ServerDescriptor descriptor = ServerDescriptor.newBuilder()
                 .setVersion(1)
@@ -26,6 +35,9 @@ public final class DescriptorPublisher {
                 .addTlsKeyPins(ByteString.copyFrom(identity.tlsKeyPin()))
                 .addAllEndpoints(endpoints)
                 .setIssuedAt(clock.millis())
+                .setExpiresAt(clock.millis() + VALIDITY.toMillis())
+                .addAllRelays(relays)
+                .addAllDohResolvers(dohResolvers)
                 .setSealedSenderTrustRoot(ByteString.copyFrom(sealedSenderTrustRoot))
                 .build();
         InviteLink link = InviteLink.sign(descriptor, identity.identityKeyPair().getPrivate(), Optional.empty());

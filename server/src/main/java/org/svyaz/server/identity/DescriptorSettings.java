@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.server.identity;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What the operator adds to the server descriptor beyond the listening address:
+ * {@code DATA/descriptor.conf}, one entry per line ({@code endpoint HOST:PORT},
+ * {@code relay svyaz://relay/...}, {@code doh https://...}); {@code #} starts a comment.
+ * Edited with {@code svyaz server descriptor}; a running server picks changes up within a minute.
+ */
+public record DescriptorSettings(Set<String> endpoints, Set<String> relays, Set<String> dohResolvers) {
+    public static final String FILE = "descriptor.conf";
+
+    public DescriptorSettings {
+        endpoints = new LinkedHashSet<>(endpoints);
+        relays = new LinkedHashSet<>(relays);
+        dohResolvers = new LinkedHashSet<>(dohResolvers);
+    }
+
+    public static DescriptorSettings load(Path dataDir) throws IOException {
+        Set<String> endpoints = new LinkedHashSet<>();
+        Set<String> relays = new LinkedHashSet<>();
+        Set<String> doh = new LinkedHashSet<>();
+        Path file = dataDir.resolve(FILE);
+        if (Files.exists(file)) {
+            int number = 0;
+            for (String raw : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                number++;
+                String line = raw.strip();
+                if (line.isEmpty() || line.startsWith("#")) {
+                    continue;
+                }
+                String[] parts = line.split("\\s+", 2);
+                if (parts.length != 2) {
+                    throw new IOException(FILE + " line " + number + ": expected 'endpoint', 'relay' or 'doh' and a value");
+                }
+                switch (parts[0]) {
+                    case "endpoint" -> endpoints.add(parts[1]);
+                    case "relay" -> relays.add(parts[1]);
+                    case "doh" -> doh.add(parts[1]);
+                    default -> throw new IOException(FILE + " line " + number + ": unknown entry '" + parts[0] + "'");
+                }
+            }
+        }
+        return new DescriptorSettings(endpoints, relays, doh);
+    }
+
+    public void save(Path dataDir) throws IOException {
+        List<String> lines = new ArrayList<>();
+        lines.add("# Svyaz server descriptor additions; edit with 'svyaz server descriptor'.");
+        endpoints.forEach(e -> lines.add("endpoint " + e));
+        relays.forEach(r -> lines.add("relay " + r));
+        dohResolvers.forEach(d -> lines.add("doh " + d));
+        Path temporary = dataDir.resolve(FILE + ".tmp");
+        Files.write(temporary, lines, StandardCharsets.UTF_8);
+        Files.move(temporary, dataDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}
