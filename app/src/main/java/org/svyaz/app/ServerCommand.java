@@ -18,6 +18,7 @@ import org.svyaz.server.SvyazServer;
 import org.svyaz.server.account.InviteCodes;
 import org.svyaz.server.account.RegistrationPolicy;
 import org.svyaz.server.identity.DescriptorPublisher;
+import org.svyaz.server.identity.DescriptorSettings;
 import org.svyaz.server.store.sqlite.EmbeddedStorage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Spec;
         description = {"Run a Svyaz server on the embedded store (SQLite in the data directory).",
                 "The first start creates the data directory, the server keys and a TLS certificate, and writes "
                         + "the invite link to DATA/invite.txt. SIGTERM (Ctrl-C) shuts down gracefully."},
-        subcommands = ServerCommand.InviteCommand.class)
+        subcommands = {ServerCommand.InviteCommand.class, ServerCommand.DescriptorCommand.class})
 final class ServerCommand implements Callable<Integer> {
     static final Path DEFAULT_DATA = Path.of("svyaz-data");
 
@@ -182,6 +183,71 @@ final class ServerCommand implements Callable<Integer> {
                         .create(Duration.ofDays(validDays));
                 spec.commandLine().getOut().println(new InviteLink(base.signed(), base.descriptor(), Optional.of(code)));
             }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "descriptor", mixinStandardHelpOptions = true,
+            description = {"Add or remove addresses, relays and DNS-over-HTTPS resolvers in the server's signed descriptor.",
+                    "Clients learn the new descriptor the next time they connect; a running server re-signs within "
+                            + "a minute. Without options, lists the current additions."})
+    static final class DescriptorCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--data", paramLabel = "DIR", description = "Server data directory (default: ./svyaz-data).")
+        Path data = DEFAULT_DATA;
+
+        @Option(names = "--add-endpoint", paramLabel = "HOST:PORT", description = "An address clients may use; repeatable.")
+        List<String> addEndpoints = new ArrayList<>();
+
+        @Option(names = "--remove-endpoint", paramLabel = "HOST:PORT", description = "Stop advertising an address.")
+        List<String> removeEndpoints = new ArrayList<>();
+
+        @Option(names = "--add-relay", paramLabel = "RELAY_LINK", description = "A relay for this server; repeatable.")
+        List<String> addRelays = new ArrayList<>();
+
+        @Option(names = "--remove-relay", paramLabel = "RELAY_LINK", description = "Stop advertising a relay.")
+        List<String> removeRelays = new ArrayList<>();
+
+        @Option(names = "--add-doh", paramLabel = "URL", description = "A DNS-over-HTTPS resolver (https://...).")
+        List<String> addDoh = new ArrayList<>();
+
+        @Option(names = "--remove-doh", paramLabel = "URL", description = "Stop advertising a resolver.")
+        List<String> removeDoh = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            if (!Files.isRegularFile(data.resolve(DescriptorPublisher.INVITE_FILE))) {
+                throw new CommandLineException("No server in " + data.toAbsolutePath() + ": start one there first.");
+            }
+            InviteLink server = InviteLink.parse(Files.readString(data.resolve(DescriptorPublisher.INVITE_FILE)));
+            for (String endpoint : addEndpoints) {
+                parseAddress(endpoint, "--add-endpoint");
+            }
+            for (String relay : addRelays) {
+                org.svyaz.protocol.RelayLink link = org.svyaz.protocol.RelayLink.parse(relay);
+                if (!link.descriptor().getServerIdentityKey().equals(server.descriptor().getIdentityKey())) {
+                    throw new CommandLineException("That relay forwards to another server.");
+                }
+            }
+            for (String url : addDoh) {
+                if (!url.startsWith("https://")) {
+                    throw new CommandLineException("A DNS-over-HTTPS resolver is an https:// URL, not '" + url + "'.");
+                }
+            }
+            DescriptorSettings settings = DescriptorSettings.load(data);
+            settings.endpoints().addAll(addEndpoints);
+            removeEndpoints.forEach(settings.endpoints()::remove);
+            settings.relays().addAll(addRelays);
+            removeRelays.forEach(settings.relays()::remove);
+            settings.dohResolvers().addAll(addDoh);
+            removeDoh.forEach(settings.dohResolvers()::remove);
+            settings.save(data);
+            PrintWriter out = spec.commandLine().getOut();
+            settings.endpoints().forEach(e -> out.println("endpoint " + e));
+            settings.relays().forEach(r -> out.println("relay " + r));
+            settings.dohResolvers().forEach(d -> out.println("doh " + d));
             return ExitCodes.OK;
         }
     }

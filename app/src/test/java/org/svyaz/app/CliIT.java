@@ -214,6 +214,30 @@ class CliIT {
         }
     }
 
+    @Test
+    void operatorsEditTheDescriptorAdditions() throws Exception {
+        Path data = temp.resolve("server");
+        try (ServerProcess server = new ServerProcess(data, temp.resolve("logs")).start()) {
+            Cli.Result added = Cli.run("server", "descriptor", "--data", data.toString(),
+                    "--add-endpoint", "198.51.100.7:443", "--add-doh", "https://dns.example/dns-query");
+            assertThat(added.exitCode()).as(added.err()).isZero();
+            assertThat(added.out().lines().toList())
+                    .containsExactly("endpoint 198.51.100.7:443", "doh https://dns.example/dns-query");
+            assertThat(java.nio.file.Files.readString(data.resolve("descriptor.conf"))).contains("endpoint 198.51.100.7:443");
+
+            Cli.Result removed = Cli.run("server", "descriptor", "--data", data.toString(),
+                    "--remove-endpoint", "198.51.100.7:443");
+            assertThat(removed.out().lines().toList()).containsExactly("doh https://dns.example/dns-query");
+
+            Cli.Result badDoh = Cli.run("server", "descriptor", "--data", data.toString(), "--add-doh", "http://plain");
+            assertThat(badDoh.exitCode()).isEqualTo(1);
+            assertThat(badDoh.err()).contains("https://");
+            Cli.Result badRelay = Cli.run("server", "descriptor", "--data", data.toString(), "--add-relay", "nonsense");
+            assertThat(badRelay.exitCode()).isEqualTo(1);
+            assertThat(badRelay.err()).contains("relay link");
+        }
+    }
+
     private static List<JsonNode> jsonLines(String out) throws Exception {
         List<JsonNode> nodes = new ArrayList<>();
         for (String line : out.split("\n")) {
