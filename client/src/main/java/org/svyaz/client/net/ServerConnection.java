@@ -100,26 +100,16 @@ public final class ServerConnection implements AutoCloseable {
      */
     public static ServerConnection connect(InviteLink link, List<RelayLink> relays, Optional<DeviceCredentials> credentials,
                                            PushHandler pushHandler, Duration timeout) throws ConnectionException {
-        SslContext ssl;
-        try {
-            ssl = SslContextBuilder.forClient()
-                    .sslProvider(SslProvider.JDK)
-                    .protocols("TLSv1.3")
-                    .trustManager(new PinnedTrustManager(link.descriptor().getTlsKeyPinsList().stream()
-                            .map(ByteString::toByteArray).toList()))
-                    // The pin is the identity check; the name in the certificate is irrelevant.
-                    .endpointIdentificationAlgorithm(null)
-                    .build();
-        } catch (SSLException e) {
-            throw new ConnectionException("TLS is not available in this Java runtime", e);
-        }
+        SslContext ssl = serverContext(link);
         Endpoint server = link.descriptor().getEndpoints(0);
-        List<Optional<RelayLink>> routes = new ArrayList<>();
-        link.descriptor().getEndpointsList().forEach(endpoint -> routes.add(Optional.empty()));
-        relays.forEach(relay -> routes.add(Optional.of(relay)));
-        List<Endpoint> endpoints = new ArrayList<>(link.descriptor().getEndpointsList());
-        relays.forEach(relay -> endpoints.add(server));
-        return race(endpoints, routes, ssl, credentials, pushHandler, timeout,
+        List<Route> routes = new ArrayList<>();
+        link.descriptor().getEndpointsList().forEach(endpoint -> routes.add(new Route(endpoint, Optional.empty(), true)));
+        // A DPI that filters on the server's name in the ClientHello misses the same address without
+        // it; the key is pinned, so the name was never needed to recognise the server.
+        link.descriptor().getEndpointsList().stream().filter(endpoint -> isName(endpoint.getHost()))
+                .forEach(endpoint -> routes.add(new Route(endpoint, Optional.empty(), false)));
+        relays.forEach(relay -> routes.add(new Route(server, Optional.of(relay), false)));
+        return race(routes, ssl, credentials, pushHandler, timeout,
                 "Cannot reach the server at any of its " + link.descriptor().getEndpointsCount() + " addresses"
                         + (relays.isEmpty() ? "" : " or " + relays.size() + " relay(s)"));
     }
@@ -130,26 +120,32 @@ public final class ServerConnection implements AutoCloseable {
      * swallows packets therefore costs a quarter of a second, not a whole connect timeout.
      * A refusal of our credentials is final: no other route would change the answer.
      */
-    private static ServerConnection race(List<Endpoint> endpoints, List<Optional<RelayLink>> relays, SslContext ssl,
+    /** One way to the server: an address, optionally through a relay, with or without SNI. */
+    record Route(Endpoint endpoint, Optional<RelayLink> relay, boolean sni) {}
+
+    private static boolean isName(String host) {
+        return !io.netty.util.NetUtil.isValidIpV4Address(host) && !io.netty.util.NetUtil.isValidIpV6Address(host);
+    }
+
+    private static ServerConnection race(List<Route> routes, SslContext ssl,
                                          Optional<DeviceCredentials> credentials, PushHandler pushHandler,
                                          Duration timeout, String failureMessage) throws ConnectionException {
         CompletableFuture<ServerConnection> winner = new CompletableFuture<>();
         List<ConnectionException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-        java.util.concurrent.atomic.AtomicInteger remaining = new java.util.concurrent.atomic.AtomicInteger(endpoints.size());
+        java.util.concurrent.atomic.AtomicInteger remaining = new java.util.concurrent.atomic.AtomicInteger(routes.size());
         // The scheduler only starts attempts; each runs on its own virtual thread, so a hanging route
         // never delays the next one.
         java.util.concurrent.ScheduledExecutorService starter = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("svyaz-route-starter").daemon(true).factory());
         try {
-            for (int i = 0; i < endpoints.size(); i++) {
-                Endpoint endpoint = endpoints.get(i);
-                Optional<RelayLink> relay = relays.get(i);
+            for (int i = 0; i < routes.size(); i++) {
+                Route route = routes.get(i);
                 Runnable attempt = () -> {
                     try {
                         if (winner.isDone()) {
                             return;
                         }
-                        ServerConnection connection = connect(endpoint, relay, ssl, credentials, pushHandler, timeout);
+                        ServerConnection connection = connect(route, ssl, credentials, pushHandler, timeout);
                         if (!winner.complete(connection)) {
                             connection.close();
                         }
@@ -185,9 +181,10 @@ public final class ServerConnection implements AutoCloseable {
         }
     }
 
-    private static ServerConnection connect(Endpoint endpoint, Optional<RelayLink> relay, SslContext ssl,
-                                            Optional<DeviceCredentials> credentials, PushHandler pushHandler,
-                                            Duration timeout) throws ConnectionException {
+    private static ServerConnection connect(Route route, SslContext ssl, Optional<DeviceCredentials> credentials,
+                                            PushHandler pushHandler, Duration timeout) throws ConnectionException {
+        Endpoint endpoint = route.endpoint();
+        Optional<RelayLink> relay = route.relay();
         Optional<SslContext> relayTls = relay.isEmpty() ? Optional.empty() : Optional.of(relayContext(relay.get()));
         String host = endpoint.getHost();
         String uriHost = host.contains(":") ? "[" + host + "]" : host;
@@ -228,9 +225,7 @@ public final class ServerConnection implements AutoCloseable {
                                 ch.pipeline().addLast("relay-token", new RelayTokenWriter(relay.get().token()));
                             }
                             // The caller's timeout bounds the whole attempt, the TLS handshake included.
-                            io.netty.handler.ssl.SslHandler tls = ssl.newHandler(ch.alloc(), host, endpoint.getPort());
-                            tls.setHandshakeTimeoutMillis(timeout.toMillis());
-                            ch.pipeline().addLast(tls);
+                            ch.pipeline().addLast(serverTls(ssl, ch.alloc(), endpoint, route.sni(), timeout));
                             ch.pipeline().addLast(new HttpClientCodec());
                             ch.pipeline().addLast(new HttpObjectAggregator(64 * 1024));
                             ch.pipeline().addLast(new WebSocketClientProtocolHandler(config));
@@ -271,6 +266,36 @@ public final class ServerConnection implements AutoCloseable {
             // Netty's sync() rethrows connect failures (refused, unreachable) undeclared.
             shutdown(group, pushExecutor);
             throw new ConnectionException("Cannot connect to " + describe(endpoint) + ": " + describeCause(e), e);
+        }
+    }
+
+    /**
+     * The TLS handler towards the server. With {@code sni} false the ClientHello names no server, so
+     * a censor matching the server's name there sees nothing to match; the pinned key still proves
+     * who answered. The caller's timeout bounds the handshake.
+     */
+    static io.netty.handler.ssl.SslHandler serverTls(SslContext ssl, io.netty.buffer.ByteBufAllocator allocator,
+                                                     Endpoint endpoint, boolean sni, Duration timeout) {
+        io.netty.handler.ssl.SslHandler tls = sni
+                ? ssl.newHandler(allocator, endpoint.getHost(), endpoint.getPort())
+                : ssl.newHandler(allocator);
+        tls.setHandshakeTimeoutMillis(timeout.toMillis());
+        return tls;
+    }
+
+    /** The client TLS context that trusts exactly the descriptor's key pins. */
+    static SslContext serverContext(InviteLink link) throws ConnectionException {
+        try {
+            return SslContextBuilder.forClient()
+                    .sslProvider(SslProvider.JDK)
+                    .protocols("TLSv1.3")
+                    .trustManager(new PinnedTrustManager(link.descriptor().getTlsKeyPinsList().stream()
+                            .map(ByteString::toByteArray).toList()))
+                    // The pin is the identity check; the name in the certificate is irrelevant.
+                    .endpointIdentificationAlgorithm(null)
+                    .build();
+        } catch (SSLException e) {
+            throw new ConnectionException("TLS is not available in this Java runtime", e);
         }
     }
 
