@@ -238,6 +238,29 @@ class CliIT {
         }
     }
 
+    @Test
+    void probeReportsEachAddressForPeopleAndForScripts() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            Cli.Result json = Cli.run("-o", "json", "probe", server.inviteLink());
+            assertThat(json.exitCode()).as(json.err()).isZero();
+            JsonNode endpoint = JSON.readTree(json.out()).get("endpoints").get(0);
+            assertThat(endpoint.get("endpoint").asText()).isEqualTo("127.0.0.1:" + server.port());
+            assertThat(endpoint.get("verdict").asText()).isEqualTo("ok");
+            assertThat(endpoint.get("steps")).extracting(s -> s.get("step").asText())
+                    .contains("dns", "tcp_connect", "tls_handshake_no_sni", "websocket_upgrade");
+
+            Cli.Result table = Cli.run("probe", server.inviteLink());
+            assertThat(table.out()).contains("VERDICT").contains("127.0.0.1:" + server.port()).contains("ok");
+
+            server.kill();
+            Cli.Result down = Cli.run("-o", "json", "probe", server.inviteLink());
+            assertThat(down.exitCode()).isEqualTo(3);
+            JsonNode blocked = JSON.readTree(down.out()).get("endpoints").get(0);
+            assertThat(blocked.get("verdict").asText()).isEqualTo("tcp_ip");
+            assertThat(blocked.toString()).contains("connection_refused");
+        }
+    }
+
     private static List<JsonNode> jsonLines(String out) throws Exception {
         List<JsonNode> nodes = new ArrayList<>();
         for (String line : out.split("\n")) {
