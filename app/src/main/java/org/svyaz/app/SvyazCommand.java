@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
         subcommands = {ServerCommand.class, RelayCommand.class, RegisterCommand.class, SendCommand.class,
                 ReceiveCommand.class, ListIdentitiesCommand.class, TrustCommand.class, ResetIdentityCommand.class,
                 UpdateAccountCommand.class, UpdateProfileCommand.class, UpdateContactCommand.class,
-                AddRelayCommand.class, ProbeCommand.class, ListAccountsCommand.class},
+                AddRelayCommand.class, ProbeCommand.class, StatusCommand.class, ListAccountsCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 user error, 2 unexpected, 3 server or network, 4 untrusted identity, "
                 + "5 rate limited."})
 final class SvyazCommand {

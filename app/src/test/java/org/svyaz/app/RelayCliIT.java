@@ -50,6 +50,10 @@ class RelayCliIT {
                 assertThat(Cli.run("-d", bob, "register", "--server", realLink, "--relay", relayLink,
                         "--username", "bob.32").exitCode()).isZero();
 
+                Cli.Result status = Cli.run("-d", alice, "-o", "json", "status");
+                assertThat(status.exitCode()).as(status.err()).isZero();
+                assertThat(status.out()).contains("\"route\":\"relay 127.0.0.1:" + relayPort + "\"")
+                        .contains("127.0.0.1:" + blocked);
                 Cli.Result sent = Cli.run("-d", alice, "send", "-m", "via the relay", "bob.32");
                 assertThat(sent.exitCode()).as(sent.err()).isZero();
                 assertThat(Cli.run("-d", bob, "receive", "-t", "3").out()).contains("Body: via the relay");

@@ -477,6 +477,16 @@ public final class SvyazClient implements AutoCloseable {
         }
     }
 
+    /** How this client is connected right now. */
+    public record ConnectionStatus(String route, List<String> failedRoutes, int endpoints, int relays) {}
+
+    /** Connects if needed and tells which route carries the connection and why earlier ones failed. */
+    public ConnectionStatus status() throws ClientException {
+        ServerConnection current = connection();
+        return new ConnectionStatus(current.route(), current.failedRoutes(), server.descriptor().getEndpointsCount(),
+                relays().size());
+    }
+
     /** The server as this client currently knows it (the stored, possibly refreshed, descriptor). */
     public InviteLink server() {
         return server;

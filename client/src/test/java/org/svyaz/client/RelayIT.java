@@ -78,6 +78,9 @@ class RelayIT {
             directRoute.close(); // the censor blocks the server's address
             try (SvyazClient alice = SvyazClient.open(aliceDir, Clock.systemUTC());
                  SvyazClient bob = SvyazClient.open(bobDir, Clock.systemUTC())) {
+                SvyazClient.ConnectionStatus status = alice.status();
+                assertThat(status.route()).isEqualTo("relay 127.0.0.1:" + relay.address().getPort());
+                assertThat(status.failedRoutes()).singleElement().asString().contains("Connection refused");
                 alice.send("bob.12", "through the relay");
                 assertThat(receiveUntil(bob, body("through the relay"))).last()
                         .satisfies(m -> assertThat(m.source()).isEqualTo("alice.11"));

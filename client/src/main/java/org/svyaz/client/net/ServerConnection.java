@@ -74,6 +74,8 @@ public final class ServerConnection implements AutoCloseable {
     private final AtomicLong nextId = new AtomicLong(1);
     private final ExecutorService pushExecutor;
     private final CompletableFuture<Void> closedFuture;
+    private volatile String route;
+    private volatile List<String> failedRoutes;
 
     private ServerConnection(EventLoopGroup group, Channel channel,
                              ConcurrentHashMap<Long, CompletableFuture<Response>> pending,
@@ -83,6 +85,8 @@ public final class ServerConnection implements AutoCloseable {
         this.pending = pending;
         this.pushExecutor = pushExecutor;
         this.closedFuture = closedFuture;
+        this.route = "unknown";
+        this.failedRoutes = List.of();
     }
 
     /**
@@ -121,7 +125,23 @@ public final class ServerConnection implements AutoCloseable {
      * A refusal of our credentials is final: no other route would change the answer.
      */
     /** One way to the server: an address, optionally through a relay, with or without SNI. */
-    record Route(Endpoint endpoint, Optional<RelayLink> relay, boolean sni) {}
+    record Route(Endpoint endpoint, Optional<RelayLink> relay, boolean sni) {
+        String describe() {
+            return relay.map(r -> "relay " + r.descriptor().getHost() + ":" + r.descriptor().getPort())
+                    .orElse("direct " + endpoint.getHost() + ":" + endpoint.getPort()
+                            + (sni || !isName(endpoint.getHost()) ? "" : " without SNI"));
+        }
+    }
+
+    /** How this connection reaches the server, e.g. "direct 192.0.2.1:8443" or "relay 198.51.100.2:443". */
+    public String route() {
+        return route;
+    }
+
+    /** The routes that had failed by the time this one won, each with the reason. */
+    public List<String> failedRoutes() {
+        return failedRoutes;
+    }
 
     private static boolean isName(String host) {
         return !io.netty.util.NetUtil.isValidIpV4Address(host) && !io.netty.util.NetUtil.isValidIpV6Address(host);
@@ -146,6 +166,10 @@ public final class ServerConnection implements AutoCloseable {
                             return;
                         }
                         ServerConnection connection = connect(route, ssl, credentials, pushHandler, timeout);
+                        connection.route = route.describe();
+                        synchronized (failures) {
+                            connection.failedRoutes = failures.stream().map(Throwable::getMessage).toList();
+                        }
                         if (!winner.complete(connection)) {
                             connection.close();
                         }
