@@ -140,6 +140,8 @@ public final class SvyazClient implements AutoCloseable {
     /** Refresh the sender certificate when it has less than this left. */
     private static final Duration CERTIFICATE_MARGIN = Duration.ofHours(1);
     private static final Duration PROFILE_CACHE = Duration.ofMinutes(5);
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     /** Shown as the sender of a sealed message whose sender could not be established. */
     public static final UUID UNKNOWN_SENDER = new UUID(0, 0);
 
@@ -989,17 +991,31 @@ public final class SvyazClient implements AutoCloseable {
             int shown = showPending(sink, maxMessages);
             connection();
             long deadline = System.nanoTime() + idle.toNanos();
+            Duration backoff = FIRST_BACKOFF;
             while (shown < maxMessages) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
                 }
-                Boolean arrived = arrivals.poll(left, TimeUnit.NANOSECONDS);
+                Boolean arrived = arrivals.poll(Math.min(left, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
                 if (arrived == null) {
-                    if (!connection.isOpen()) {
-                        throw new NetworkException("The connection to the server closed while receiving.");
+                    if (!connectionOpen()) {
+                        // The route died (a censor reset it, the network changed): race the routes
+                        // again after a jittered, growing pause instead of giving up.
+                        long pause = Math.min(jittered(backoff).toNanos(), Math.max(0, deadline - System.nanoTime()));
+                        TimeUnit.NANOSECONDS.sleep(pause);
+                        try {
+                            connection();
+                            backoff = FIRST_BACKOFF;
+                        } catch (NetworkException e) {
+                            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF
+                                    : backoff.multipliedBy(2);
+                            if (System.nanoTime() >= deadline) {
+                                throw e;
+                            }
+                        }
                     }
-                    break;
+                    continue;
                 }
                 arrivals.clear();
                 int before = shown;
@@ -1019,6 +1035,16 @@ public final class SvyazClient implements AutoCloseable {
         } catch (LocalStoreException e) {
             throw new LocalFailureException(e.getMessage(), e);
         }
+    }
+
+    private synchronized boolean connectionOpen() {
+        return connection != null && connection.isOpen();
+    }
+
+    /** Between half and all of {@code backoff}, so many clients cut off at once do not return in step. */
+    private static Duration jittered(Duration backoff) {
+        long millis = backoff.toMillis();
+        return Duration.ofMillis(millis / 2 + RANDOM.nextLong(millis / 2 + 1));
     }
 
     /**

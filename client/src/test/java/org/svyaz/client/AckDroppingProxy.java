@@ -110,6 +110,12 @@ final class AckDroppingProxy implements AutoCloseable {
         }
     }
 
+    /** Cuts every open connection (as a censor's reset would) but keeps accepting new ones. */
+    void dropConnections() {
+        sockets.forEach(AckDroppingProxy::closeQuietly);
+        sockets.clear();
+    }
+
     @Override
     public void close() throws IOException {
         listener.close();
