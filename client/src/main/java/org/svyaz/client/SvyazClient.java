@@ -407,34 +407,29 @@ public final class SvyazClient implements AutoCloseable {
 
     private Response callAnonymously(String path, Message body, Duration timeout) throws ClientException {
         try {
-            ServerConnection anonymous;
-            synchronized (this) {
-                if (anonymousConnection == null || !anonymousConnection.isOpen()) {
-                    if (anonymousConnection != null) {
-                        anonymousConnection.close();
-                    }
-                    anonymousConnection = ServerConnection.connect(server, relays(), Optional.empty(),
-                            push -> Response.newBuilder().setError(ErrorCode.NOT_FOUND).build(), CONNECT_TIMEOUT);
-                }
-                anonymous = anonymousConnection;
-            }
             try {
-                return anonymous.call(path, body, timeout);
+                return anonymousConnection(false).call(path, body, timeout);
             } catch (ConnectionException e) {
                 if (!e.requestNotSent()) {
                     throw e;
                 }
-                synchronized (this) {
-                    anonymousConnection.close();
-                    anonymousConnection = ServerConnection.connect(server, relays(), Optional.empty(),
-                            push -> Response.newBuilder().setError(ErrorCode.NOT_FOUND).build(), CONNECT_TIMEOUT);
-                    anonymous = anonymousConnection;
-                }
-                return anonymous.call(path, body, timeout);
+                return anonymousConnection(true).call(path, body, timeout);
             }
         } catch (ConnectionException e) {
             throw new NetworkException(e.getMessage(), e);
         }
+    }
+
+    /** The connection without credentials, opened when missing, dead or {@code fresh} is asked for. */
+    private synchronized ServerConnection anonymousConnection(boolean fresh) throws ConnectionException {
+        if (fresh || anonymousConnection == null || !anonymousConnection.isOpen()) {
+            if (anonymousConnection != null) {
+                anonymousConnection.close();
+            }
+            anonymousConnection = ServerConnection.connect(server, relays(), Optional.empty(),
+                    push -> Response.newBuilder().setError(ErrorCode.NOT_FOUND).build(), CONNECT_TIMEOUT);
+        }
+        return anonymousConnection;
     }
 
     private static Response checkOk(Response response) throws ClientException {
@@ -897,7 +892,9 @@ public final class SvyazClient implements AutoCloseable {
                         .map(r -> r.trust() == TrustLevel.UNTRUSTED).orElse(false);
                 DataMessage data = content.getDataMessage();
                 // The newest message's timer is the conversation's timer, whoever set it.
-                messages.setExpireSeconds(decrypted.source(), data.getExpireTimer());
+                if (messages.expireSeconds(decrypted.source()) != data.getExpireTimer()) {
+                    messages.setExpireSeconds(decrypted.source(), data.getExpireTimer());
+                }
                 messages.insert(decrypted.source(), content.getSenderUsername().isEmpty() ? null : content.getSenderUsername(),
                         decrypted.sourceDevice(), envelope.getTimestamp(), envelope.getServerTimestamp(),
                         data.getExpirationTimerUpdate() ? null : data.getBody(), null, untrusted,

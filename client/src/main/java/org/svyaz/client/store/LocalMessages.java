@@ -209,7 +209,10 @@ public final class LocalMessages {
     /** Stores a contact's profile key; a changed key invalidates the cached profile name. */
     public void putProfileKey(UUID accountId, byte[] profileKey) {
         Optional<byte[]> previous = profileKey(accountId);
-        if (previous.isPresent() && !java.util.Arrays.equals(previous.get(), profileKey)) {
+        if (previous.isPresent() && java.util.Arrays.equals(previous.get(), profileKey)) {
+            return; // every message carries the key; most of the time it is the one we have
+        }
+        if (previous.isPresent()) {
             db.locked(() -> {
                 try (PreparedStatement d = db.connection().prepareStatement(
                         "DELETE FROM profile_names WHERE account_id = ?")) {

@@ -12,7 +12,6 @@ import org.svyaz.protocol.wire.SetProfileResponse;
 import org.svyaz.server.api.ApiException;
 import org.svyaz.server.api.Caller;
 import org.svyaz.server.keys.KeyService;
-import org.svyaz.server.message.MessageService;
 import org.svyaz.server.store.AccountStore;
 import org.svyaz.server.store.SealedSenderAccess;
 import org.svyaz.server.store.StoreException;
@@ -52,7 +51,7 @@ public final class ProfileService {
         try {
             if (caller == null) {
                 Optional<SealedSenderAccess> access = accounts.findSealedSenderAccess(accountId);
-                if (access.isEmpty() || !MessageService.permits(access.get(), request.getAccessKey().toByteArray())) {
+                if (access.isEmpty() || !access.get().permits(request.getAccessKey().toByteArray())) {
                     throw new ApiException(ErrorCode.UNAUTHORIZED, "The access key does not let you read this profile.");
                 }
             } else if (accounts.findAccount(accountId).isEmpty()) {

@@ -4,7 +4,6 @@ package org.svyaz.server.identity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
@@ -54,8 +53,10 @@ public final class SenderCertificateIssuer {
                 ECKeyPair root = ECKeyPair.generate();
                 ECKeyPair server = ECKeyPair.generate();
                 ServerCertificate certificate = new ServerCertificate(root.getPrivateKey(), KEY_ID, server.getPublicKey());
-                writePrivate(dataDir.resolve(TRUST_ROOT), root.getPrivateKey().serialize());
-                writePrivate(dataDir.resolve(SERVER_KEY), server.getPrivateKey().serialize());
+                PrivateKeyFiles.write(dataDir.resolve(TRUST_ROOT),
+                        Base64.getEncoder().encodeToString(root.getPrivateKey().serialize()));
+                PrivateKeyFiles.write(dataDir.resolve(SERVER_KEY),
+                        Base64.getEncoder().encodeToString(server.getPrivateKey().serialize()));
                 Files.write(dataDir.resolve(SERVER_CERTIFICATE),
                         Base64.getEncoder().encode(certificate.getSerialized()));
             }
@@ -83,15 +84,6 @@ public final class SenderCertificateIssuer {
         return new ECPublicKey(Base64.getDecoder().decode(Files.readAllBytes(publicCopy)));
     }
 
-    private static void writePrivate(Path file, byte[] key) throws IOException {
-        Files.deleteIfExists(file);
-        try {
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } catch (UnsupportedOperationException e) {
-            Files.createFile(file);
-        }
-        Files.write(file, Base64.getEncoder().encode(key));
-    }
 
     private static byte[] readPrivate(Path file) throws IOException {
         return Base64.getDecoder().decode(Files.readAllBytes(file));

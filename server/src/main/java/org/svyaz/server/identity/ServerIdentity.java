@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -85,7 +84,7 @@ public final class ServerIdentity {
 
     private static KeyPair createIdentity(Path dataDir) throws IOException, GeneralSecurityException {
         KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        writePrivate(dataDir.resolve(IDENTITY_PRIVATE), Pem.encode("PRIVATE KEY", pair.getPrivate().getEncoded()));
+        PrivateKeyFiles.write(dataDir.resolve(IDENTITY_PRIVATE), Pem.encode("PRIVATE KEY", pair.getPrivate().getEncoded()));
         Files.writeString(dataDir.resolve(IDENTITY_PUBLIC), Pem.encode("PUBLIC KEY", pair.getPublic().getEncoded()));
         return pair;
     }
@@ -102,19 +101,10 @@ public final class ServerIdentity {
                 pair.getPublic());
         ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate());
         X509Certificate certificate = new JcaX509CertificateConverter().getCertificate(builder.build(signer));
-        writePrivate(dataDir.resolve(TLS_KEY), Pem.encode("PRIVATE KEY", pair.getPrivate().getEncoded()));
+        PrivateKeyFiles.write(dataDir.resolve(TLS_KEY), Pem.encode("PRIVATE KEY", pair.getPrivate().getEncoded()));
         Files.writeString(dataDir.resolve(TLS_CERTIFICATE), Pem.encode("CERTIFICATE", certificate.getEncoded()));
     }
 
-    private static void writePrivate(Path file, String pem) throws IOException {
-        Files.deleteIfExists(file);
-        try {
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } catch (UnsupportedOperationException e) {
-            Files.createFile(file);
-        }
-        Files.writeString(file, pem);
-    }
 
     public KeyPair identityKeyPair() {
         return identity;

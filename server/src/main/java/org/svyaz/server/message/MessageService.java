@@ -3,7 +3,6 @@ package org.svyaz.server.message;
 
 import com.google.protobuf.ByteString;
 import io.micrometer.core.instrument.Counter;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -97,7 +96,7 @@ public final class MessageService {
         try {
             // Unknown account and wrong key answer alike, so the endpoint cannot probe for accounts.
             Optional<SealedSenderAccess> access = accounts.findSealedSenderAccess(destination);
-            if (access.isEmpty() || !permits(access.get(), request.getAccessKey().toByteArray())) {
+            if (access.isEmpty() || !access.get().permits(request.getAccessKey().toByteArray())) {
                 throw new ApiException(ErrorCode.UNAUTHORIZED,
                         "The access key does not let you send sealed messages to this recipient.");
             }
@@ -110,17 +109,6 @@ public final class MessageService {
         } catch (StoreException e) {
             throw ApiException.unavailable();
         }
-    }
-
-    /** Whether {@code presented} opens the account's sealed-sender access (constant-time comparison). */
-    public static boolean permits(SealedSenderAccess access, byte[] presented) {
-        if (access.unrestricted()) {
-            return true;
-        }
-        // Constant time: the comparison must not reveal how many leading bytes were right.
-        return access.accessKey().length == SealedSenderAccess.ACCESS_KEY_BYTES
-                && presented.length == SealedSenderAccess.ACCESS_KEY_BYTES
-                && MessageDigest.isEqual(access.accessKey(), presented);
     }
 
     private void store(UUID destination, List<Device> devices, Map<Integer, OutgoingMessage> byDevice, long timestamp,

@@ -9,4 +9,14 @@ package org.svyaz.server.store;
  */
 public record SealedSenderAccess(byte[] accessKey, boolean unrestricted) {
     public static final int ACCESS_KEY_BYTES = 16;
+
+    /** Whether {@code presented} opens this access; the key comparison takes constant time. */
+    public boolean permits(byte[] presented) {
+        if (unrestricted) {
+            return true;
+        }
+        // Constant time: the comparison must not reveal how many leading bytes were right.
+        return accessKey.length == ACCESS_KEY_BYTES && presented.length == ACCESS_KEY_BYTES
+                && java.security.MessageDigest.isEqual(accessKey, presented);
+    }
 }
