@@ -118,13 +118,26 @@ final class ServerCommand implements Callable<Integer> {
     private List<Endpoint> advertised() throws CommandLineException {
         List<Endpoint> endpoints = new ArrayList<>();
         for (String value : advertise) {
-            InetSocketAddress address = parseAddress(value, "--advertise");
+            InetSocketAddress address = parseEndpoint(value, "--advertise");
             endpoints.add(Endpoint.newBuilder().setHost(address.getHostString()).setPort(address.getPort()).build());
         }
         return endpoints;
     }
 
     static InetSocketAddress parseAddress(String value, String option) throws CommandLineException {
+        InetSocketAddress address = parseEndpoint(value, option);
+        InetSocketAddress resolved = new InetSocketAddress(address.getHostString(), address.getPort());
+        if (resolved.isUnresolved()) {
+            throw new CommandLineException(option + ": cannot resolve '" + address.getHostString() + "'.");
+        }
+        return resolved;
+    }
+
+    /**
+     * HOST:PORT as clients will dial it, not resolved here: the name of an advertised address only
+     * has to resolve where users are (and a censor may see to it that it does not; see DoH).
+     */
+    static InetSocketAddress parseEndpoint(String value, String option) throws CommandLineException {
         int colon = value.lastIndexOf(':');
         if (colon <= 0 || colon == value.length() - 1) {
             throw new CommandLineException(option + " takes HOST:PORT, for example 0.0.0.0:8443; got '" + value + "'.");
@@ -135,11 +148,7 @@ final class ServerCommand implements Callable<Integer> {
             if (port < 0 || port > 65535) {
                 throw new NumberFormatException();
             }
-            InetSocketAddress address = new InetSocketAddress(host, port);
-            if (address.isUnresolved()) {
-                throw new CommandLineException(option + ": cannot resolve '" + host + "'.");
-            }
-            return address;
+            return InetSocketAddress.createUnresolved(host, port);
         } catch (NumberFormatException e) {
             throw new CommandLineException(option + ": '" + value.substring(colon + 1) + "' is not a port number.");
         }
@@ -216,6 +225,14 @@ final class ServerCommand implements Callable<Integer> {
         @Option(names = "--remove-doh", paramLabel = "URL", description = "Stop advertising a resolver.")
         List<String> removeDoh = new ArrayList<>();
 
+        @Option(names = "--add-cover-name", paramLabel = "NAME",
+                description = "An innocuous name clients may show in their TLS ClientHello instead of the server's "
+                        + "(for a censor that filters the server's name there); repeatable.")
+        List<String> addCoverNames = new ArrayList<>();
+
+        @Option(names = "--remove-cover-name", paramLabel = "NAME", description = "Stop advertising a cover name.")
+        List<String> removeCoverNames = new ArrayList<>();
+
         @Override
         public Integer call() throws Exception {
             if (!Files.isRegularFile(data.resolve(DescriptorPublisher.INVITE_FILE))) {
@@ -223,7 +240,7 @@ final class ServerCommand implements Callable<Integer> {
             }
             InviteLink server = InviteLink.parse(Files.readString(data.resolve(DescriptorPublisher.INVITE_FILE)));
             for (String endpoint : addEndpoints) {
-                parseAddress(endpoint, "--add-endpoint");
+                parseEndpoint(endpoint, "--add-endpoint");
             }
             for (String relay : addRelays) {
                 org.svyaz.protocol.RelayLink link = org.svyaz.protocol.RelayLink.parse(relay);
@@ -232,8 +249,16 @@ final class ServerCommand implements Callable<Integer> {
                 }
             }
             for (String url : addDoh) {
-                if (!url.startsWith("https://")) {
-                    throw new CommandLineException("A DNS-over-HTTPS resolver is an https:// URL, not '" + url + "'.");
+                try {
+                    org.svyaz.client.net.DohResolver.parse(url);
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLineException("'" + url + "' is not a usable DNS-over-HTTPS resolver: "
+                            + e.getMessage() + " (https://HOST/PATH, optionally #spki-sha256=PIN).");
+                }
+            }
+            for (String name : addCoverNames) {
+                if (!name.matches("[A-Za-z0-9]([A-Za-z0-9-]{0,62}\\.)+[A-Za-z]{2,63}")) {
+                    throw new CommandLineException("A cover name is a DNS name such as www.example.com, not '" + name + "'.");
                 }
             }
             DescriptorSettings settings = DescriptorSettings.load(data);
@@ -243,11 +268,14 @@ final class ServerCommand implements Callable<Integer> {
             removeRelays.forEach(settings.relays()::remove);
             settings.dohResolvers().addAll(addDoh);
             removeDoh.forEach(settings.dohResolvers()::remove);
+            settings.coverNames().addAll(addCoverNames);
+            removeCoverNames.forEach(settings.coverNames()::remove);
             settings.save(data);
             PrintWriter out = spec.commandLine().getOut();
             settings.endpoints().forEach(e -> out.println("endpoint " + e));
             settings.relays().forEach(r -> out.println("relay " + r));
             settings.dohResolvers().forEach(d -> out.println("doh " + d));
+            settings.coverNames().forEach(c -> out.println("cover " + c));
             return ExitCodes.OK;
         }
     }

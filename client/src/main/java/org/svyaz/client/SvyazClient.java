@@ -64,6 +64,7 @@ import org.svyaz.client.api.UntrustedIdentityError;
 import org.svyaz.client.api.UserInputException;
 import org.svyaz.client.api.UsernameTakenException;
 import org.svyaz.client.net.ConnectionException;
+import org.svyaz.client.net.NetworkIdentity;
 import org.svyaz.client.net.ServerConnection;
 import org.svyaz.client.store.AccountDatabase;
 import org.svyaz.client.store.IdentityRecord;
@@ -130,6 +131,8 @@ public final class SvyazClient implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private static final String SERVER_LINK = "server_link";
+    /** Per network (see {@link NetworkIdentity}): the key of the route that won there last. */
+    private static final String ROUTE_PREFIX = "route.";
     private static final String ACCOUNT_ID = "account_id";
     private static final String DEVICE_ID = "device_id";
     private static final String PASSWORD = "password";
@@ -255,7 +258,7 @@ public final class SvyazClient implements AutoCloseable {
                             .setProof(ByteString.copyFrom(candidate.generateProof())));
                 }
                 Response response;
-                try (ServerConnection anonymous = ServerConnection.connect(link, routes, Optional.empty(),
+                try (ServerConnection anonymous = ServerConnection.connect(link, routes, Optional.empty(), Optional.empty(),
                         push -> Response.newBuilder().setError(ErrorCode.UNAUTHORIZED).build(), CONNECT_TIMEOUT)) {
                     response = anonymous.call(ApiPaths.REGISTER, request.build(), REQUEST_TIMEOUT);
                 } catch (ConnectionException e) {
@@ -368,8 +371,9 @@ public final class SvyazClient implements AutoCloseable {
             }
             queueEmpty = new CompletableFuture<>();
             try {
-                connection = ServerConnection.connect(server, relays(),
+                connection = ServerConnection.connect(server, relays(), preferredRoute(),
                         Optional.of(new DeviceCredentials(accountId, deviceId, password)), this::onPush, CONNECT_TIMEOUT);
+                rememberRoute(connection);
             } catch (ConnectionException e) {
                 throw new NetworkException(e.unauthorized()
                         ? "The server does not recognise this account (it may have been reset). Register again."
@@ -400,6 +404,20 @@ public final class SvyazClient implements AutoCloseable {
         }
     }
 
+    /** The route that last won on the network the device is on now; it is started first next time. */
+    private Optional<String> preferredRoute() {
+        byte[] remembered = db.setting(ROUTE_PREFIX + NetworkIdentity.current());
+        return remembered == null ? Optional.empty() : Optional.of(new String(remembered, StandardCharsets.UTF_8));
+    }
+
+    private void rememberRoute(ServerConnection winner) {
+        byte[] key = winner.routeKey().getBytes(StandardCharsets.UTF_8);
+        String name = ROUTE_PREFIX + NetworkIdentity.current();
+        if (!java.util.Arrays.equals(db.setting(name), key)) {
+            db.setSetting(name, key);
+        }
+    }
+
     /** Requests that must not reveal who we are (sealed sends) use a connection without credentials. */
     private Response callAnonymously(String path, Message body) throws ClientException {
         return callAnonymously(path, body, REQUEST_TIMEOUT);
@@ -426,8 +444,9 @@ public final class SvyazClient implements AutoCloseable {
             if (anonymousConnection != null) {
                 anonymousConnection.close();
             }
-            anonymousConnection = ServerConnection.connect(server, relays(), Optional.empty(),
+            anonymousConnection = ServerConnection.connect(server, relays(), preferredRoute(), Optional.empty(),
                     push -> Response.newBuilder().setError(ErrorCode.NOT_FOUND).build(), CONNECT_TIMEOUT);
+            rememberRoute(anonymousConnection);
         }
         return anonymousConnection;
     }

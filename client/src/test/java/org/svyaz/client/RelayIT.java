@@ -129,11 +129,11 @@ class RelayIT {
                             .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(closedPort())).build(),
                     Optional.empty());
 
-            assertThatThrownBy(() -> ServerConnection.connect(unreachable, List.of(wrongSecret), Optional.empty(),
+            assertThatThrownBy(() -> ServerConnection.connect(unreachable, List.of(wrongSecret), Optional.empty(), Optional.empty(),
                     push -> Response.getDefaultInstance(), Duration.ofSeconds(10)))
                     .isInstanceOf(ConnectionException.class)
                     .hasMessageContaining("did not accept the secret");
-            try (ServerConnection viaRelay = ServerConnection.connect(unreachable, List.of(good), Optional.empty(),
+            try (ServerConnection viaRelay = ServerConnection.connect(unreachable, List.of(good), Optional.empty(), Optional.empty(),
                     push -> Response.getDefaultInstance(), Duration.ofSeconds(10))) {
                 assertThat(viaRelay.isOpen()).isTrue();
             }
@@ -189,7 +189,7 @@ class RelayIT {
                             .addEndpoints(Endpoint.newBuilder().setHost("127.0.0.1").setPort(blackhole.getLocalPort())).build(),
                     Optional.empty());
             // A connect timeout far beyond the test's own limit: only racing can finish in time.
-            try (ServerConnection connection = ServerConnection.connect(hanging, List.of(good), Optional.empty(),
+            try (ServerConnection connection = ServerConnection.connect(hanging, List.of(good), Optional.empty(), Optional.empty(),
                     push -> Response.getDefaultInstance(), Duration.ofMinutes(10))) {
                 assertThat(connection.isOpen()).isTrue();
             }

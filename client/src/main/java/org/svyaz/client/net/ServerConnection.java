@@ -34,6 +34,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,6 +76,7 @@ public final class ServerConnection implements AutoCloseable {
     private final ExecutorService pushExecutor;
     private final CompletableFuture<Void> closedFuture;
     private volatile String route;
+    private volatile String routeKey;
     private volatile List<String> failedRoutes;
 
     private ServerConnection(EventLoopGroup group, Channel channel,
@@ -86,6 +88,7 @@ public final class ServerConnection implements AutoCloseable {
         this.pushExecutor = pushExecutor;
         this.closedFuture = closedFuture;
         this.route = "unknown";
+        this.routeKey = "";
         this.failedRoutes = List.of();
     }
 
@@ -95,47 +98,102 @@ public final class ServerConnection implements AutoCloseable {
      */
     public static ServerConnection connect(InviteLink link, Optional<DeviceCredentials> credentials,
                                            PushHandler pushHandler, Duration timeout) throws ConnectionException {
-        return connect(link, List.of(), credentials, pushHandler, timeout);
+        return connect(link, List.of(), Optional.empty(), credentials, pushHandler, timeout);
     }
 
     /**
-     * Like {@link #connect(InviteLink, Optional, PushHandler, Duration)}, falling back to the given
-     * relays when no endpoint of the server can be reached directly.
+     * Races every route to the server of {@code link} (see {@link #routes}), falling back to the
+     * given relays. The route whose {@link Route#key()} is {@code preferred} (the one that won last
+     * time on this network) starts first.
      */
-    public static ServerConnection connect(InviteLink link, List<RelayLink> relays, Optional<DeviceCredentials> credentials,
-                                           PushHandler pushHandler, Duration timeout) throws ConnectionException {
+    public static ServerConnection connect(InviteLink link, List<RelayLink> relays, Optional<String> preferred,
+                                           Optional<DeviceCredentials> credentials, PushHandler pushHandler,
+                                           Duration timeout) throws ConnectionException {
         SslContext ssl = serverContext(link);
-        Endpoint server = link.descriptor().getEndpoints(0);
-        List<Route> routes = new ArrayList<>();
-        link.descriptor().getEndpointsList().forEach(endpoint -> routes.add(new Route(endpoint, Optional.empty(), true)));
-        // A DPI that filters on the server's name in the ClientHello misses the same address without
-        // it; the key is pinned, so the name was never needed to recognise the server.
-        link.descriptor().getEndpointsList().stream().filter(endpoint -> isName(endpoint.getHost()))
-                .forEach(endpoint -> routes.add(new Route(endpoint, Optional.empty(), false)));
-        relays.forEach(relay -> routes.add(new Route(server, Optional.of(relay), false)));
-        return race(routes, ssl, credentials, pushHandler, timeout,
-                "Cannot reach the server at any of its " + link.descriptor().getEndpointsCount() + " addresses"
-                        + (relays.isEmpty() ? "" : " or " + relays.size() + " relay(s)"));
+        List<Route> routes = preferredFirst(routes(link, relays), preferred);
+        Dialer dialer = new Dialer(ssl, link, credentials, pushHandler, timeout);
+        return dialer.race(routes, "Cannot reach the server at any of its " + link.descriptor().getEndpointsCount()
+                + " addresses" + (relays.isEmpty() ? "" : " or " + relays.size() + " relay(s)"));
     }
 
     /**
-     * Tries every route, each started {@link #STAGGER} after the previous one, and keeps the first
-     * that completes the WebSocket handshake; later winners are closed. A blocked address that
-     * swallows packets therefore costs a quarter of a second, not a whole connect timeout.
-     * A refusal of our credentials is final: no other route would change the answer.
+     * The ways to the server, in the order they are started: each address as named (system DNS,
+     * the real SNI); each named address again without SNI and under the descriptor's cover name, for
+     * a DPI that filters the server's name in the ClientHello (the key is pinned, so the name was
+     * never needed to recognise the server); each name looked up with DNS over HTTPS, for a censor
+     * that lies about or blocks the name in DNS; then the relays.
      */
-    /** One way to the server: an address, optionally through a relay, with or without SNI. */
-    record Route(Endpoint endpoint, Optional<RelayLink> relay, boolean sni) {
-        String describe() {
+    static List<Route> routes(InviteLink link, List<RelayLink> relays) {
+        List<Endpoint> endpoints = link.descriptor().getEndpointsList();
+        List<Endpoint> named = endpoints.stream().filter(e -> isName(e.getHost())).toList();
+        List<Route> routes = new ArrayList<>();
+        endpoints.forEach(e -> routes.add(new Route(RouteKind.DIRECT, e, Optional.empty(),
+                isName(e.getHost()) ? Optional.of(e.getHost()) : Optional.empty(), Optional.empty())));
+        named.forEach(e -> routes.add(new Route(RouteKind.NO_SNI, e, Optional.empty(), Optional.empty(), Optional.empty())));
+        link.descriptor().getCoverNamesList().stream().findFirst().ifPresent(cover -> named.forEach(e ->
+                routes.add(new Route(RouteKind.COVER_SNI, e, Optional.empty(), Optional.of(cover), Optional.empty()))));
+        if (link.descriptor().getDohResolversCount() > 0) {
+            named.forEach(e -> routes.add(new Route(RouteKind.DOH, e, Optional.empty(), Optional.of(e.getHost()),
+                    Optional.empty())));
+        }
+        Endpoint server = endpoints.getFirst();
+        relays.forEach(r -> routes.add(new Route(RouteKind.RELAY, server, Optional.empty(), Optional.empty(), Optional.of(r))));
+        return routes;
+    }
+
+    /** The routes with those whose key is {@code preferred} moved to the front, the rest in order. */
+    static List<Route> preferredFirst(List<Route> routes, Optional<String> preferred) {
+        List<Route> ordered = new ArrayList<>(routes);
+        preferred.ifPresent(key -> ordered.sort((a, b) -> Boolean.compare(!a.key().equals(key), !b.key().equals(key))));
+        return ordered;
+    }
+
+    /** How a route finds the server's address and what its ClientHello shows. */
+    public enum RouteKind {
+        /** The address as the descriptor names it, resolved by the system; the real SNI. */
+        DIRECT,
+        /** The name resolved by the system, but no SNI in the ClientHello. */
+        NO_SNI,
+        /** The name resolved by the system, an innocuous SNI from the descriptor. */
+        COVER_SNI,
+        /** The name resolved with DNS over HTTPS. */
+        DOH,
+        /** Through a relay, which sees neither the server's name nor anything it could read. */
+        RELAY
+    }
+
+    /**
+     * One way to the server: an endpoint, dialled by its own host or at a given address (from DNS
+     * over HTTPS), with the given SNI or none, optionally through a relay.
+     */
+    record Route(RouteKind kind, Endpoint endpoint, Optional<InetAddress> address, Optional<String> sni,
+                 Optional<RelayLink> relay) {
+        /** Identifies the route across connections, to remember which one works on a network. */
+        String key() {
             return relay.map(r -> "relay " + r.descriptor().getHost() + ":" + r.descriptor().getPort())
-                    .orElse("direct " + endpoint.getHost() + ":" + endpoint.getPort()
-                            + (sni || !isName(endpoint.getHost()) ? "" : " without SNI"));
+                    .orElse(kind.name().toLowerCase(java.util.Locale.ROOT) + " " + ServerConnection.describe(endpoint));
+        }
+
+        String describe() {
+            if (relay.isPresent()) {
+                return key();
+            }
+            String target = address.map(a -> hostLiteral(a.getHostAddress()) + ":" + endpoint.getPort()
+                    + " (" + endpoint.getHost() + " from DNS over HTTPS)").orElse(ServerConnection.describe(endpoint));
+            String hello = !isName(endpoint.getHost()) && sni.isEmpty() ? ""
+                    : sni.map(name -> name.equals(endpoint.getHost()) ? "" : " with SNI " + name).orElse(" without SNI");
+            return "direct " + target + hello;
         }
     }
 
     /** How this connection reaches the server, e.g. "direct 192.0.2.1:8443" or "relay 198.51.100.2:443". */
     public String route() {
         return route;
+    }
+
+    /** Identifies the winning route, to prefer it next time on the same network. */
+    public String routeKey() {
+        return routeKey;
     }
 
     /** The routes that had failed by the time this one won, each with the reason. */
@@ -147,61 +205,98 @@ public final class ServerConnection implements AutoCloseable {
         return !io.netty.util.NetUtil.isValidIpV4Address(host) && !io.netty.util.NetUtil.isValidIpV6Address(host);
     }
 
-    private static ServerConnection race(List<Route> routes, SslContext ssl,
-                                         Optional<DeviceCredentials> credentials, PushHandler pushHandler,
-                                         Duration timeout, String failureMessage) throws ConnectionException {
-        CompletableFuture<ServerConnection> winner = new CompletableFuture<>();
-        List<ConnectionException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-        java.util.concurrent.atomic.AtomicInteger remaining = new java.util.concurrent.atomic.AtomicInteger(routes.size());
-        // The scheduler only starts attempts; each runs on its own virtual thread, so a hanging route
-        // never delays the next one.
-        java.util.concurrent.ScheduledExecutorService starter = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("svyaz-route-starter").daemon(true).factory());
-        try {
-            for (int i = 0; i < routes.size(); i++) {
-                Route route = routes.get(i);
-                Runnable attempt = () -> {
-                    try {
-                        if (winner.isDone()) {
-                            return;
-                        }
-                        ServerConnection connection = connect(route, ssl, credentials, pushHandler, timeout);
-                        connection.route = route.describe();
-                        synchronized (failures) {
-                            connection.failedRoutes = failures.stream().map(Throwable::getMessage).toList();
-                        }
-                        if (!winner.complete(connection)) {
-                            connection.close();
-                        }
-                    } catch (ConnectionException e) {
-                        failures.add(e);
-                        if (e.unauthorized()) {
-                            winner.completeExceptionally(e);
-                        }
-                    } finally {
-                        if (remaining.decrementAndGet() == 0 && !winner.isDone()) {
-                            ConnectionException last = failures.isEmpty() ? null : failures.getLast();
-                            ConnectionException failure = new ConnectionException(failureMessage
-                                    + (last == null ? "." : ": " + last.getMessage()), last);
-                            failures.forEach(failure::addSuppressed);
-                            winner.completeExceptionally(failure);
-                        }
-                    }
-                };
-                starter.schedule(() -> Thread.ofVirtual().name("svyaz-route").start(attempt),
-                        i * STAGGER.toMillis(), TimeUnit.MILLISECONDS);
+    private static String hostLiteral(String host) {
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
+
+    /** Everything one connection attempt needs besides its route. */
+    private record Dialer(SslContext ssl, InviteLink link, Optional<DeviceCredentials> credentials,
+                          PushHandler pushHandler, Duration timeout) {
+        /**
+         * Tries every route, each started {@link #STAGGER} after the previous one, and keeps the first
+         * that completes the WebSocket handshake; later winners are closed. A blocked address that
+         * swallows packets therefore costs a quarter of a second, not a whole connect timeout.
+         * A refusal of our credentials is final: no other route would change the answer.
+         */
+        ServerConnection race(List<Route> routes, String failureMessage) throws ConnectionException {
+            if (routes.isEmpty()) {
+                throw new ConnectionException(failureMessage + ".", null);
             }
-            return winner.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ConnectionException("Interrupted while connecting.", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof ConnectionException connectionFailure) {
-                throw connectionFailure;
+            CompletableFuture<ServerConnection> winner = new CompletableFuture<>();
+            List<ConnectionException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+            java.util.concurrent.atomic.AtomicInteger remaining = new java.util.concurrent.atomic.AtomicInteger(routes.size());
+            // The scheduler only starts attempts; each runs on its own virtual thread, so a hanging route
+            // never delays the next one.
+            java.util.concurrent.ScheduledExecutorService starter = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().name("svyaz-route-starter").daemon(true).factory());
+            try {
+                for (int i = 0; i < routes.size(); i++) {
+                    Route route = routes.get(i);
+                    Runnable attempt = () -> {
+                        try {
+                            if (winner.isDone()) {
+                                return;
+                            }
+                            ServerConnection connection = attempt(route);
+                            synchronized (failures) {
+                                List<String> failed = new ArrayList<>(failures.stream().map(Throwable::getMessage).toList());
+                                failed.addAll(connection.failedRoutes);
+                                connection.failedRoutes = List.copyOf(failed);
+                            }
+                            if (!winner.complete(connection)) {
+                                connection.close();
+                            }
+                        } catch (ConnectionException e) {
+                            failures.add(e);
+                            if (e.unauthorized()) {
+                                winner.completeExceptionally(e);
+                            }
+                        } finally {
+                            if (remaining.decrementAndGet() == 0 && !winner.isDone()) {
+                                ConnectionException last = failures.isEmpty() ? null : failures.getLast();
+                                ConnectionException failure = new ConnectionException(failureMessage
+                                        + (last == null ? "." : ": " + last.getMessage()), last);
+                                failures.forEach(failure::addSuppressed);
+                                winner.completeExceptionally(failure);
+                            }
+                        }
+                    };
+                    starter.schedule(() -> Thread.ofVirtual().name("svyaz-route").start(attempt),
+                            i * STAGGER.toMillis(), TimeUnit.MILLISECONDS);
+                }
+                return winner.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ConnectionException("Interrupted while connecting.", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof ConnectionException connectionFailure) {
+                    throw connectionFailure;
+                }
+                throw new ConnectionException("Connecting failed unexpectedly: " + describeCause(e.getCause()), e.getCause());
+            } finally {
+                starter.shutdown();
             }
-            throw new ConnectionException("Connecting failed unexpectedly: " + describeCause(e.getCause()), e.getCause());
-        } finally {
-            starter.shutdown();
+        }
+
+        /** One route; a DNS-over-HTTPS route first looks the name up, then races the addresses it got. */
+        private ServerConnection attempt(Route route) throws ConnectionException {
+            if (route.kind() == RouteKind.DOH && route.address().isEmpty()) {
+                List<InetAddress> addresses = DohLookup.resolve(link.descriptor().getDohResolversList(),
+                        route.endpoint().getHost(), timeout);
+                List<Route> byAddress = new ArrayList<>();
+                for (InetAddress address : addresses) {
+                    byAddress.add(new Route(RouteKind.DOH, route.endpoint(), Optional.of(address), route.sni(), Optional.empty()));
+                    byAddress.add(new Route(RouteKind.DOH, route.endpoint(), Optional.of(address), Optional.empty(), Optional.empty()));
+                }
+                ServerConnection connection = race(byAddress, "No address DNS over HTTPS gave for "
+                        + route.endpoint().getHost() + " reaches the server");
+                connection.routeKey = route.key();
+                return connection;
+            }
+            ServerConnection connection = connect(route, ssl, credentials, pushHandler, timeout);
+            connection.route = route.describe();
+            connection.routeKey = route.key();
+            return connection;
         }
     }
 
@@ -211,8 +306,7 @@ public final class ServerConnection implements AutoCloseable {
         Optional<RelayLink> relay = route.relay();
         Optional<SslContext> relayTls = relay.isEmpty() ? Optional.empty() : Optional.of(relayContext(relay.get()));
         String host = endpoint.getHost();
-        String uriHost = host.contains(":") ? "[" + host + "]" : host;
-        URI uri = URI.create("wss://" + uriHost + ":" + endpoint.getPort() + ApiPaths.WEBSOCKET);
+        URI uri = URI.create("wss://" + hostLiteral(host) + ":" + endpoint.getPort() + ApiPaths.WEBSOCKET);
         HttpHeaders headers = new DefaultHttpHeaders();
         credentials.ifPresent(c -> headers.set(HttpHeaderNames.AUTHORIZATION, c.toAuthorizationHeader()));
         WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
@@ -249,7 +343,7 @@ public final class ServerConnection implements AutoCloseable {
                                 ch.pipeline().addLast("relay-token", new RelayTokenWriter(relay.get().token()));
                             }
                             // The caller's timeout bounds the whole attempt, the TLS handshake included.
-                            ch.pipeline().addLast(serverTls(ssl, ch.alloc(), endpoint, route.sni(), timeout));
+                            ch.pipeline().addLast(serverTls(ssl, ch.alloc(), route.sni(), endpoint.getPort(), timeout));
                             ch.pipeline().addLast(new HttpClientCodec());
                             ch.pipeline().addLast(new HttpObjectAggregator(64 * 1024));
                             ch.pipeline().addLast(new WebSocketClientProtocolHandler(config));
@@ -260,6 +354,8 @@ public final class ServerConnection implements AutoCloseable {
                     });
             Channel channel = relay.isPresent()
                     ? bootstrap.connect(relay.get().descriptor().getHost(), relay.get().descriptor().getPort()).sync().channel()
+                    : route.address().isPresent()
+                    ? bootstrap.connect(new java.net.InetSocketAddress(route.address().get(), endpoint.getPort())).sync().channel()
                     : bootstrap.connect(host, endpoint.getPort()).sync().channel();
             handshake.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return new ServerConnection(group, channel, pending, pushExecutor, closed);
@@ -274,34 +370,34 @@ public final class ServerConnection implements AutoCloseable {
             }
             throw new ConnectionException(unauthorized
                     ? "The server does not accept this device's credentials."
-                    : "The connection to " + describe(endpoint) + relay.map(r -> " through the relay at " + describe(r))
+                    : "The connection to " + ServerConnection.describe(endpoint) + relay.map(r -> " through the relay at " + describe(r))
                     .orElse("") + " failed: " + describeCause(cause), cause, unauthorized);
         } catch (TimeoutException e) {
             shutdown(group, pushExecutor);
-            throw new ConnectionException("The server at " + describe(endpoint) + " did not answer in time.", e);
+            throw new ConnectionException("The server at " + ServerConnection.describe(endpoint) + " did not answer in time.", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             shutdown(group, pushExecutor);
             throw new ConnectionException("Interrupted while connecting.", e);
         } catch (RuntimeException e) {
             shutdown(group, pushExecutor);
-            throw new ConnectionException("Cannot connect to " + describe(endpoint) + ": " + describeCause(e), e);
+            throw new ConnectionException("Cannot connect to " + ServerConnection.describe(endpoint) + ": " + describeCause(e), e);
         } catch (Exception e) {
             // Netty's sync() rethrows connect failures (refused, unreachable) undeclared.
             shutdown(group, pushExecutor);
-            throw new ConnectionException("Cannot connect to " + describe(endpoint) + ": " + describeCause(e), e);
+            throw new ConnectionException("Cannot connect to " + ServerConnection.describe(endpoint) + ": " + describeCause(e), e);
         }
     }
 
     /**
-     * The TLS handler towards the server. With {@code sni} false the ClientHello names no server, so
-     * a censor matching the server's name there sees nothing to match; the pinned key still proves
+     * The TLS handler towards the server. Without {@code sni} the ClientHello names no server, so a
+     * censor matching the server's name there sees nothing to match; the pinned key still proves
      * who answered. The caller's timeout bounds the handshake.
      */
     static io.netty.handler.ssl.SslHandler serverTls(SslContext ssl, io.netty.buffer.ByteBufAllocator allocator,
-                                                     Endpoint endpoint, boolean sni, Duration timeout) {
-        io.netty.handler.ssl.SslHandler tls = sni
-                ? ssl.newHandler(allocator, endpoint.getHost(), endpoint.getPort())
+                                                     Optional<String> sni, int port, Duration timeout) {
+        io.netty.handler.ssl.SslHandler tls = sni.isPresent()
+                ? ssl.newHandler(allocator, sni.get(), port)
                 : ssl.newHandler(allocator);
         tls.setHandshakeTimeoutMillis(timeout.toMillis());
         return tls;

@@ -52,6 +52,7 @@ public final class DohTestServer implements AutoCloseable {
     /** Starts on {@code listen} with a key kept in {@code keyDir}; {@code answers} maps names to addresses. */
     public static DohTestServer start(InetSocketAddress listen, Path keyDir, Map<String, List<InetAddress>> answers)
             throws Exception {
+        java.nio.file.Files.createDirectories(keyDir);
         ServerIdentity identity = ServerIdentity.loadOrCreate(keyDir);
         KeyStore keys = KeyStore.getInstance("PKCS12");
         keys.load(null, null);

@@ -12,8 +12,8 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import org.svyaz.protocol.descriptor.Endpoint;
 
 /** The no-SNI route really leaves the server's name out of the ClientHello. */
 class ServerTlsTest {
@@ -22,14 +22,15 @@ class ServerTlsTest {
     @Test
     void clientHelloNamesTheServerOnlyWhenAsked() throws Exception {
         SslContext ssl = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).protocols("TLSv1.3").build();
-        Endpoint endpoint = Endpoint.newBuilder().setHost(NAME).setPort(443).build();
-
-        assertThat(clientHello(ServerConnection.serverTls(ssl, ByteBufAllocator.DEFAULT, endpoint, true,
+        assertThat(clientHello(ServerConnection.serverTls(ssl, ByteBufAllocator.DEFAULT, Optional.of(NAME), 443,
                 Duration.ofSeconds(10)))).contains(NAME);
-        String withoutSni = clientHello(ServerConnection.serverTls(ssl, ByteBufAllocator.DEFAULT, endpoint, false,
+        String withoutSni = clientHello(ServerConnection.serverTls(ssl, ByteBufAllocator.DEFAULT, Optional.empty(), 443,
                 Duration.ofSeconds(10)));
         assertThat(withoutSni).as("a ClientHello was produced").isNotEmpty();
         assertThat(withoutSni).doesNotContain(NAME).doesNotContain("svyaz");
+        String covered = clientHello(ServerConnection.serverTls(ssl, ByteBufAllocator.DEFAULT, Optional.of("www.example.com"),
+                443, Duration.ofSeconds(10)));
+        assertThat(covered).contains("www.example.com").doesNotContain(NAME).doesNotContain("svyaz");
     }
 
     private static String clientHello(io.netty.handler.ssl.SslHandler handler) {

@@ -71,7 +71,7 @@ public final class DescriptorKeeper {
             }
         }
         current = DescriptorPublisher.publish(identity, sealedSenderTrustRoot, new ArrayList<>(endpoints), relays,
-                new ArrayList<>(settings.dohResolvers()), dataDir, clock);
+                new ArrayList<>(settings.dohResolvers()), new ArrayList<>(settings.coverNames()), dataDir, clock);
         settingsSeen = modified();
         return current;
     }

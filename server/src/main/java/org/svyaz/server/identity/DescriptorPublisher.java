@@ -23,12 +23,12 @@ public final class DescriptorPublisher {
 
     public static InviteLink publish(ServerIdentity identity, byte[] sealedSenderTrustRoot, List<Endpoint> endpoints,
                                      Path dataDir, Clock clock) throws IOException {
-        return publish(identity, sealedSenderTrustRoot, endpoints, List.of(), List.of(), dataDir, clock);
+        return publish(identity, sealedSenderTrustRoot, endpoints, List.of(), List.of(), List.of(), dataDir, clock);
     }
 
     public static InviteLink publish(ServerIdentity identity, byte[] sealedSenderTrustRoot, List<Endpoint> endpoints,
                                      List<org.svyaz.protocol.relay.RelayDescriptor> relays, List<String> dohResolvers,
-                                     Path dataDir, Clock clock) throws IOException {
+                                     List<String> coverNames, Path dataDir, Clock clock) throws IOException {
         ServerDescriptor descriptor = ServerDescriptor.newBuilder()
                 .setVersion(1)
                 .setIdentityKey(ByteString.copyFrom(identity.identityKeyPair().getPublic().getEncoded()))
@@ -38,6 +38,7 @@ public final class DescriptorPublisher {
                 .setExpiresAt(clock.millis() + VALIDITY.toMillis())
                 .addAllRelays(relays)
                 .addAllDohResolvers(dohResolvers)
+                .addAllCoverNames(coverNames)
                 .setSealedSenderTrustRoot(ByteString.copyFrom(sealedSenderTrustRoot))
                 .build();
         InviteLink link = InviteLink.sign(descriptor, identity.identityKeyPair().getPrivate(), Optional.empty());

@@ -14,22 +14,25 @@ import java.util.Set;
 /**
  * What the operator adds to the server descriptor beyond the listening address:
  * {@code DATA/descriptor.conf}, one entry per line ({@code endpoint HOST:PORT},
- * {@code relay svyaz://relay/...}, {@code doh https://...}); {@code #} starts a comment.
+ * {@code relay svyaz://relay/...}, {@code doh https://...}, {@code cover NAME}); {@code #} starts a comment.
  * Edited with {@code svyaz server descriptor}; a running server picks changes up within a minute.
  */
-public record DescriptorSettings(Set<String> endpoints, Set<String> relays, Set<String> dohResolvers) {
+public record DescriptorSettings(Set<String> endpoints, Set<String> relays, Set<String> dohResolvers,
+                                 Set<String> coverNames) {
     public static final String FILE = "descriptor.conf";
 
     public DescriptorSettings {
         endpoints = new LinkedHashSet<>(endpoints);
         relays = new LinkedHashSet<>(relays);
         dohResolvers = new LinkedHashSet<>(dohResolvers);
+        coverNames = new LinkedHashSet<>(coverNames);
     }
 
     public static DescriptorSettings load(Path dataDir) throws IOException {
         Set<String> endpoints = new LinkedHashSet<>();
         Set<String> relays = new LinkedHashSet<>();
         Set<String> doh = new LinkedHashSet<>();
+        Set<String> cover = new LinkedHashSet<>();
         Path file = dataDir.resolve(FILE);
         if (Files.exists(file)) {
             int number = 0;
@@ -41,17 +44,18 @@ public record DescriptorSettings(Set<String> endpoints, Set<String> relays, Set<
                 }
                 String[] parts = line.split("\\s+", 2);
                 if (parts.length != 2) {
-                    throw new IOException(FILE + " line " + number + ": expected 'endpoint', 'relay' or 'doh' and a value");
+                    throw new IOException(FILE + " line " + number + ": expected 'endpoint', 'relay', 'doh' or 'cover' and a value");
                 }
                 switch (parts[0]) {
                     case "endpoint" -> endpoints.add(parts[1]);
                     case "relay" -> relays.add(parts[1]);
                     case "doh" -> doh.add(parts[1]);
+                    case "cover" -> cover.add(parts[1]);
                     default -> throw new IOException(FILE + " line " + number + ": unknown entry '" + parts[0] + "'");
                 }
             }
         }
-        return new DescriptorSettings(endpoints, relays, doh);
+        return new DescriptorSettings(endpoints, relays, doh, cover);
     }
 
     public void save(Path dataDir) throws IOException {
@@ -60,6 +64,7 @@ public record DescriptorSettings(Set<String> endpoints, Set<String> relays, Set<
         endpoints.forEach(e -> lines.add("endpoint " + e));
         relays.forEach(r -> lines.add("relay " + r));
         dohResolvers.forEach(d -> lines.add("doh " + d));
+        coverNames.forEach(c -> lines.add("cover " + c));
         Path temporary = dataDir.resolve(FILE + ".tmp");
         Files.write(temporary, lines, StandardCharsets.UTF_8);
         Files.move(temporary, dataDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
