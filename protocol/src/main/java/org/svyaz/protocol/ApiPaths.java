@@ -10,6 +10,13 @@ public final class ApiPaths {
     public static final String WEBSOCKET = "/v1/websocket";
     /** HTTP path of the plain health check. */
     public static final String HEALTH = "/health";
+    /**
+     * HTTP path of the probe's timed transfer: {@code GET /v1/probe/download?bytes=N} answers N bytes
+     * (0 to {@link #PROBE_DOWNLOAD_MAX_BYTES}), without credentials.
+     */
+    public static final String PROBE_DOWNLOAD = "/v1/probe/download";
+    /** The most bytes one probe download may ask for. */
+    public static final int PROBE_DOWNLOAD_MAX_BYTES = 256 * 1024;
 
     public static final String REGISTER = "/v1/accounts/register";
     public static final String RESET_IDENTITY = "/v1/accounts/reset-identity";

@@ -28,7 +28,8 @@ import org.svyaz.server.api.Caller;
 import org.svyaz.server.store.StoreException;
 
 /**
- * Plain HTTP on the TLS port: the health check, and the gate to the WebSocket. A connection that
+ * Plain HTTP on the TLS port: the health check, the probe's timed download, and the gate to the
+ * WebSocket. A connection that
  * presents credentials is authenticated before the upgrade; one that presents none becomes an
  * anonymous connection that may call only anonymous paths (registration).
  */
@@ -54,6 +55,14 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
         String path = new QueryStringDecoder(request.uri()).path();
         if (path.equals(ApiPaths.HEALTH)) {
             respond(ctx, request, HttpResponseStatus.OK, "ok\n");
+            request.release();
+            return;
+        }
+        if (path.equals(ApiPaths.PROBE_DOWNLOAD)) {
+            // One download per connection: whoever wants more bytes pays for another TLS handshake.
+            FullHttpResponse download = ProbeDownload.respond(request, ctx.alloc());
+            download.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(download).addListener(ChannelFutureListener.CLOSE);
             request.release();
             return;
         }
