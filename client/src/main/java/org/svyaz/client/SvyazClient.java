@@ -404,10 +404,26 @@ public final class SvyazClient implements AutoCloseable {
         }
     }
 
-    /** The route that last won on the network the device is on now; it is started first next time. */
-    private Optional<String> preferredRoute() {
+    /**
+     * The key ({@link ServerConnection.Route#key()}) of the route that last won, or that the probe
+     * recommended, on the network the device is on now; it is started first next time.
+     */
+    public Optional<String> preferredRoute() {
         byte[] remembered = db.setting(ROUTE_PREFIX + NetworkIdentity.current());
         return remembered == null ? Optional.empty() : Optional.of(new String(remembered, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Makes the route with this key the one started first on the current network, as if it had
+     * won last time; {@code svyaz probe} calls it with the first route it found working. A key
+     * that names none of this account's routes is refused, so a typo cannot shadow the real one.
+     */
+    public void preferRoute(String routeKey) throws UserInputException {
+        if (ServerConnection.routes(server, relays()).stream().noneMatch(r -> r.key().equals(routeKey))) {
+            throw new UserInputException("No route '" + routeKey + "' leads to this account's server.");
+        }
+        String name = ROUTE_PREFIX + NetworkIdentity.current();
+        db.setSetting(name, routeKey.getBytes(StandardCharsets.UTF_8));
     }
 
     private void rememberRoute(ServerConnection winner) {

@@ -2,11 +2,11 @@
 package org.svyaz.client;
 
 /** Byte searches for tests that scan files for data that must not be there. */
-final class Bytes {
+public final class Bytes {
     private Bytes() {}
 
     /** The first position of {@code needle} in {@code haystack}, or -1. */
-    static int indexOf(byte[] haystack, byte[] needle) {
+    public static int indexOf(byte[] haystack, byte[] needle) {
         outer:
         for (int i = 0; i <= haystack.length - needle.length; i++) {
             for (int j = 0; j < needle.length; j++) {

@@ -121,9 +121,10 @@ public final class ServerConnection implements AutoCloseable {
      * the real SNI); each named address again without SNI and under the descriptor's cover name, for
      * a DPI that filters the server's name in the ClientHello (the key is pinned, so the name was
      * never needed to recognise the server); each name looked up with DNS over HTTPS, for a censor
-     * that lies about or blocks the name in DNS; then the relays.
+     * that lies about or blocks the name in DNS; then the relays. Public so that the probe measures
+     * exactly these routes, in this order, under these keys.
      */
-    static List<Route> routes(InviteLink link, List<RelayLink> relays) {
+    public static List<Route> routes(InviteLink link, List<RelayLink> relays) {
         List<Endpoint> endpoints = link.descriptor().getEndpointsList();
         List<Endpoint> named = endpoints.stream().filter(e -> isName(e.getHost())).toList();
         List<Route> routes = new ArrayList<>();
@@ -166,15 +167,18 @@ public final class ServerConnection implements AutoCloseable {
      * One way to the server: an endpoint, dialled by its own host or at a given address (from DNS
      * over HTTPS), with the given SNI or none, optionally through a relay.
      */
-    record Route(RouteKind kind, Endpoint endpoint, Optional<InetAddress> address, Optional<String> sni,
-                 Optional<RelayLink> relay) {
-        /** Identifies the route across connections, to remember which one works on a network. */
-        String key() {
+    public record Route(RouteKind kind, Endpoint endpoint, Optional<InetAddress> address, Optional<String> sni,
+                        Optional<RelayLink> relay) {
+        /**
+         * Identifies the route across connections, to remember which one works on a network:
+         * {@code direct|no_sni|cover_sni|doh HOST:PORT} or {@code relay HOST:PORT}.
+         */
+        public String key() {
             return relay.map(r -> "relay " + r.descriptor().getHost() + ":" + r.descriptor().getPort())
                     .orElse(kind.name().toLowerCase(java.util.Locale.ROOT) + " " + ServerConnection.describe(endpoint));
         }
 
-        String describe() {
+        public String describe() {
             if (relay.isPresent()) {
                 return key();
             }
