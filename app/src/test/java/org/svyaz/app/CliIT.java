@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.svyaz.client.SvyazClient;
+import org.svyaz.client.net.CensoringProxy;
 
 /** The CLI contract, driven as separate processes against {@code svyaz server} running as a process. */
 class CliIT {
@@ -243,21 +247,73 @@ class CliIT {
         try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
             Cli.Result json = Cli.run("-o", "json", "probe", server.inviteLink());
             assertThat(json.exitCode()).as(json.err()).isZero();
-            JsonNode endpoint = JSON.readTree(json.out()).get("endpoints").get(0);
+            JsonNode result = JSON.readTree(json.out());
+            JsonNode endpoint = result.get("endpoints").get(0);
             assertThat(endpoint.get("endpoint").asText()).isEqualTo("127.0.0.1:" + server.port());
             assertThat(endpoint.get("verdict").asText()).isEqualTo("ok");
             assertThat(endpoint.get("steps")).extracting(s -> s.get("step").asText())
-                    .contains("dns", "tcp_connect", "tls_handshake_no_sni", "websocket_upgrade");
+                    .contains("dns", "tcp_connect", "tls_handshake_no_sni", "websocket_upgrade", "transfer");
+            JsonNode route = result.get("routes").get(0);
+            assertThat(route.get("route").asText()).isEqualTo("direct 127.0.0.1:" + server.port());
+            assertThat(route.get("kind").asText()).isEqualTo("direct");
+            assertThat(route.get("verdict").asText()).isEqualTo("ok");
+            assertThat(route.get("failure").isNull()).isTrue();
+            JsonNode transfer = route.get("steps").get(route.get("steps").size() - 1).get("transfer");
+            assertThat(transfer.get("complete").asBoolean()).isTrue();
+            assertThat(transfer.get("requestedBytes").asInt()).isEqualTo(64 * 1024);
+            assertThat(transfer.get("kbps").asLong()).isPositive();
+            assertThat(result.get("recommendedRoute").asText()).isEqualTo("direct 127.0.0.1:" + server.port());
+            assertThat(result.get("preferredRouteStored").asBoolean()).as("no account here").isFalse();
 
             Cli.Result table = Cli.run("probe", server.inviteLink());
-            assertThat(table.out()).contains("VERDICT").contains("127.0.0.1:" + server.port()).contains("ok");
+            assertThat(table.out()).contains("VERDICT").contains("127.0.0.1:" + server.port()).contains("ok")
+                    .contains("Recommended route: direct 127.0.0.1:" + server.port());
 
             server.kill();
             Cli.Result down = Cli.run("-o", "json", "probe", server.inviteLink());
             assertThat(down.exitCode()).isEqualTo(3);
-            JsonNode blocked = JSON.readTree(down.out()).get("endpoints").get(0);
-            assertThat(blocked.get("verdict").asText()).isEqualTo("tcp_ip");
-            assertThat(blocked.toString()).contains("connection_refused");
+            JsonNode blocked = JSON.readTree(down.out());
+            assertThat(blocked.get("endpoints").get(0).get("verdict").asText()).isEqualTo("tcp_ip");
+            assertThat(blocked.get("endpoints").get(0).toString()).contains("connection_refused");
+            assertThat(blocked.get("routes").get(0).get("failure").asText()).isEqualTo("connection_refused");
+            assertThat(blocked.get("recommendedRoute").isNull()).isTrue();
+            assertThat(Cli.run("probe", server.inviteLink()).out()).contains("No route works from here.");
+        }
+    }
+
+    /**
+     * The first address clients try lets connections open but freezes them after 32 KB (an
+     * iptables connbytes rule), so the client would happily start there; the probe finds it
+     * throttled, stores the second address as the route to start with, and the next connection uses it.
+     */
+    @Test
+    void probeStoresTheFirstWorkingRouteAndTheNextConnectionStartsWithIt() throws Exception {
+        int port = ServerProcess.freePort();
+        try (CensoringProxy frozen = new CensoringProxy(new InetSocketAddress("127.0.0.1", port),
+                new CensoringProxy.FreezeAfter(32 * 1024));
+             ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs"), port,
+                     "--advertise", "127.0.0.1:" + frozen.port(), "--advertise", "127.0.0.1:" + port).start()) {
+            Path alice = temp.resolve("alice");
+            Cli.Result registered = Cli.run("-d", alice.toString(), "register", "--server", server.inviteLink(),
+                    "--username", "alice.55");
+            assertThat(registered.exitCode()).as(registered.err()).isZero();
+
+            Cli.Result probe = Cli.run("-d", alice.toString(), "-o", "json", "probe");
+            assertThat(probe.exitCode()).as(probe.err()).isZero();
+            JsonNode result = JSON.readTree(probe.out());
+            JsonNode throttled = result.get("routes").get(0);
+            assertThat(throttled.get("route").asText()).isEqualTo("direct 127.0.0.1:" + frozen.port());
+            assertThat(throttled.get("verdict").asText()).isEqualTo("throttling");
+            assertThat(throttled.get("failedStep").asText()).isEqualTo("transfer");
+            assertThat(result.get("recommendedRoute").asText()).isEqualTo("direct 127.0.0.1:" + port);
+            assertThat(result.get("preferredRouteStored").asBoolean()).isTrue();
+
+            try (SvyazClient client = SvyazClient.open(alice.resolve("alice.55"), Clock.systemUTC())) {
+                assertThat(client.preferredRoute()).contains("direct 127.0.0.1:" + port);
+            }
+            Cli.Result status = Cli.run("-d", alice.toString(), "-o", "json", "status");
+            assertThat(status.exitCode()).as(status.err()).isZero();
+            assertThat(JSON.readTree(status.out()).get("route").asText()).isEqualTo("direct 127.0.0.1:" + port);
         }
     }
 

@@ -24,13 +24,18 @@ final class ServerProcess implements AutoCloseable {
     private int starts;
 
     ServerProcess(Path dataDir, Path logDir, String... extraArgs) throws IOException {
+        this(dataDir, logDir, freePort(), extraArgs);
+    }
+
+    /** On a port chosen beforehand, for arguments that must name it (such as {@code --advertise}). */
+    ServerProcess(Path dataDir, Path logDir, int port, String... extraArgs) {
         this.dataDir = dataDir;
         this.logDir = logDir;
         this.extraArgs = extraArgs;
-        this.port = freePort();
+        this.port = port;
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }

@@ -68,6 +68,13 @@ public final class ServerConnection implements AutoCloseable {
     private static final int MAX_FRAME_BYTES = 2 * 1024 * 1024;
     /** Delay between starting one route and the next (happy-eyeballs style). */
     static final Duration STAGGER = Duration.ofMillis(250);
+    /**
+     * How long the route that won last time on this network (or that the probe recommended) has to
+     * itself before the others start, unless it fails sooner. A quarter second is less than a cold
+     * start's first TLS handshake, so a route that opens but then stalls (throttled) would often win
+     * the race against the remembered one and undo the probe's advice.
+     */
+    static final Duration PREFERRED_HEAD_START = Duration.ofSeconds(2);
 
     private final EventLoopGroup group;
     private final Channel channel;
@@ -104,16 +111,18 @@ public final class ServerConnection implements AutoCloseable {
     /**
      * Races every route to the server of {@code link} (see {@link #routes}), falling back to the
      * given relays. The route whose {@link Route#key()} is {@code preferred} (the one that won last
-     * time on this network) starts first.
+     * time on this network) starts first, {@link #PREFERRED_HEAD_START} ahead of the others.
      */
     public static ServerConnection connect(InviteLink link, List<RelayLink> relays, Optional<String> preferred,
                                            Optional<DeviceCredentials> credentials, PushHandler pushHandler,
                                            Duration timeout) throws ConnectionException {
         SslContext ssl = serverContext(link);
         List<Route> routes = preferredFirst(routes(link, relays), preferred);
+        boolean remembered = preferred.isPresent() && !routes.isEmpty() && routes.getFirst().key().equals(preferred.get());
         Dialer dialer = new Dialer(ssl, link, credentials, pushHandler, timeout);
         return dialer.race(routes, "Cannot reach the server at any of its " + link.descriptor().getEndpointsCount()
-                + " addresses" + (relays.isEmpty() ? "" : " or " + relays.size() + " relay(s)"));
+                + " addresses" + (relays.isEmpty() ? "" : " or " + relays.size() + " relay(s)"),
+                remembered ? PREFERRED_HEAD_START : STAGGER);
     }
 
     /**
@@ -220,9 +229,10 @@ public final class ServerConnection implements AutoCloseable {
          * Tries every route, each started {@link #STAGGER} after the previous one, and keeps the first
          * that completes the WebSocket handshake; later winners are closed. A blocked address that
          * swallows packets therefore costs a quarter of a second, not a whole connect timeout.
+         * The first route has {@code headStart} to itself, cut short when it fails.
          * A refusal of our credentials is final: no other route would change the answer.
          */
-        ServerConnection race(List<Route> routes, String failureMessage) throws ConnectionException {
+        ServerConnection race(List<Route> routes, String failureMessage, Duration headStart) throws ConnectionException {
             if (routes.isEmpty()) {
                 throw new ConnectionException(failureMessage + ".", null);
             }
@@ -233,9 +243,13 @@ public final class ServerConnection implements AutoCloseable {
             // never delays the next one.
             java.util.concurrent.ScheduledExecutorService starter = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("svyaz-route-starter").daemon(true).factory());
+            // The others start when the first route's head start is over or it has failed, whichever is sooner.
+            CompletableFuture<Void> released = new CompletableFuture<>();
+            List<Runnable> starts = new ArrayList<>();
             try {
                 for (int i = 0; i < routes.size(); i++) {
                     Route route = routes.get(i);
+                    boolean first = i == 0;
                     Runnable attempt = () -> {
                         try {
                             if (winner.isDone()) {
@@ -256,6 +270,9 @@ public final class ServerConnection implements AutoCloseable {
                                 winner.completeExceptionally(e);
                             }
                         } finally {
+                            if (first) {
+                                released.complete(null);
+                            }
                             if (remaining.decrementAndGet() == 0 && !winner.isDone()) {
                                 ConnectionException last = failures.isEmpty() ? null : failures.getLast();
                                 ConnectionException failure = new ConnectionException(failureMessage
@@ -265,9 +282,18 @@ public final class ServerConnection implements AutoCloseable {
                             }
                         }
                     };
-                    starter.schedule(() -> Thread.ofVirtual().name("svyaz-route").start(attempt),
-                            i * STAGGER.toMillis(), TimeUnit.MILLISECONDS);
+                    starts.add(() -> Thread.ofVirtual().name("svyaz-route").start(attempt));
                 }
+                starter.execute(starts.getFirst());
+                starter.schedule(() -> released.complete(null), headStart.toMillis(), TimeUnit.MILLISECONDS);
+                released.thenRun(() -> {
+                    if (winner.isDone()) {
+                        return;
+                    }
+                    for (int i = 1; i < starts.size(); i++) {
+                        starter.schedule(starts.get(i), (i - 1) * STAGGER.toMillis(), TimeUnit.MILLISECONDS);
+                    }
+                });
                 return winner.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -293,7 +319,7 @@ public final class ServerConnection implements AutoCloseable {
                     byAddress.add(new Route(RouteKind.DOH, route.endpoint(), Optional.of(address), Optional.empty(), Optional.empty()));
                 }
                 ServerConnection connection = race(byAddress, "No address DNS over HTTPS gave for "
-                        + route.endpoint().getHost() + " reaches the server");
+                        + route.endpoint().getHost() + " reaches the server", STAGGER);
                 connection.routeKey = route.key();
                 return connection;
             }
