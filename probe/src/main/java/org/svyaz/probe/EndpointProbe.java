@@ -212,7 +212,8 @@ final class EndpointProbe {
         return endpoint.getHost() + ":" + endpoint.getPort();
     }
 
+    /** The client's own rule ({@code ServerConnection}), so that both agree on which endpoints have names. */
     static boolean isName(String host) {
-        return !host.matches("[0-9.]+") && !host.contains(":");
+        return !io.netty.util.NetUtil.isValidIpV4Address(host) && !io.netty.util.NetUtil.isValidIpV6Address(host);
     }
 }
