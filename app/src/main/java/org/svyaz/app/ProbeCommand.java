@@ -90,7 +90,7 @@ final class ProbeCommand implements Callable<Integer> {
             return new Stored(false, "");
         }
         if (account.isEmpty()) {
-            return new Stored(false, "not stored: no account on this server here");
+            return new Stored(false, "not stored: no account on this server");
         }
         try {
             account.get().preferRoute(report.recommendedRoute().get());

@@ -58,24 +58,33 @@ final class EndpointProbe {
         boolean named = isName(host);
         List<String> resolvers = link.descriptor().getDohResolversList();
 
-        CompletableFuture<DnsAnswer> systemLookup;
-        Optional<DnsAnswer> doh;
-        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-        try {
-            systemLookup = named ? CompletableFuture.supplyAsync(() -> dns.system(host), executor)
-                    : CompletableFuture.completedFuture(DnsLookup.literal(host));
-            doh = named && !resolvers.isEmpty() ? Optional.of(dns.doh(resolvers, host)) : Optional.empty();
-        } finally {
-            executor.shutdown();
-        }
-        DnsAnswer system = systemLookup.join(); // a bounded step
-
         List<SniMode> modes = modes(named);
-        Map<SniMode, Attempt> bySystem = system.ok() ? attemptAll(system.addresses(), endpoint, modes) : Map.of();
-        Map<SniMode, Attempt> byDoh = doh.filter(DnsAnswer::ok)
-                .map(answer -> new HashSet<>(answer.addresses()).equals(new HashSet<>(system.addresses()))
-                        ? bySystem : attemptAll(answer.addresses(), endpoint, modes))
-                .orElse(Map.of());
+        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        DnsAnswer system;
+        Optional<DnsAnswer> doh;
+        Map<SniMode, Attempt> bySystem;
+        Map<SniMode, Attempt> byDoh;
+        try {
+            // The system's addresses are measured as soon as it answers, without waiting for DNS over HTTPS.
+            CompletableFuture<DnsAnswer> systemLookup = named
+                    ? CompletableFuture.supplyAsync(() -> dns.system(host), executor)
+                    : CompletableFuture.completedFuture(DnsLookup.literal(host));
+            CompletableFuture<Map<SniMode, Attempt>> systemAttempts = systemLookup.thenApplyAsync(answer ->
+                    answer.ok() ? attemptAll(answer.addresses(), endpoint, modes) : Map.of(), executor);
+            doh = named && !resolvers.isEmpty() ? Optional.of(dns.doh(resolvers, host)) : Optional.empty();
+            system = systemLookup.join(); // a bounded step
+            // When both sources agree, the measurements are the same ones.
+            boolean agree = doh.filter(DnsAnswer::ok).isPresent()
+                    && new HashSet<>(doh.get().addresses()).equals(new HashSet<>(system.addresses()));
+            CompletableFuture<Map<SniMode, Attempt>> dohAttempts = agree ? systemAttempts
+                    : doh.filter(DnsAnswer::ok).map(answer -> CompletableFuture.supplyAsync(
+                            () -> attemptAll(answer.addresses(), endpoint, modes), executor))
+                    .orElse(CompletableFuture.completedFuture(Map.of()));
+            bySystem = systemAttempts.join(); // bounded steps only
+            byDoh = dohAttempts.join();
+        } finally {
+            executor.shutdownNow();
+        }
 
         Optional<StepResult> consistency = named ? consistency(system, doh, bySystem, byDoh) : Optional.empty();
         return new Result(endpoint, report(endpoint, named, system, doh, consistency, bySystem, byDoh), system, doh,
