@@ -87,8 +87,8 @@ final class EndpointProbe {
         }
 
         Optional<StepResult> consistency = named ? consistency(system, doh, bySystem, byDoh) : Optional.empty();
-        return new Result(endpoint, report(endpoint, named, system, doh, consistency, bySystem, byDoh), system, doh,
-                consistency, bySystem, byDoh);
+        return new Result(endpoint, report(endpoint, named, modes, system, doh, consistency, bySystem, byDoh), system,
+                doh, consistency, bySystem, byDoh);
     }
 
     /** The SNI modes worth measuring: a bare address is reached without SNI only, as the client does. */
@@ -103,20 +103,42 @@ final class EndpointProbe {
         return modes;
     }
 
+    /**
+     * Every mode at once, except the random name: it only tells SNI filtering from blocking, so it
+     * is tried when the real name failed after TCP worked. One handshake fewer matters when a shaper
+     * squeezes all flows to the server's address into a few kilobits per second.
+     */
     private Map<SniMode, Attempt> attemptAll(List<InetAddress> addresses, Endpoint endpoint, List<SniMode> modes) {
         Map<SniMode, CompletableFuture<Attempt>> running = new EnumMap<>(SniMode.class);
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         try {
             for (SniMode mode : modes) {
-                running.put(mode, CompletableFuture.supplyAsync(() -> attempts.direct(addresses, endpoint.getPort(),
-                        endpoint.getHost(), mode, sni(mode, endpoint), mode != SniMode.RANDOM), executor));
+                if (mode != SniMode.RANDOM) {
+                    running.put(mode, CompletableFuture.supplyAsync(() -> attempt(addresses, endpoint, mode), executor));
+                }
+            }
+            if (modes.contains(SniMode.RANDOM)) {
+                running.put(SniMode.RANDOM, running.get(SniMode.REAL).thenApplyAsync(real ->
+                        real.tlsPassed() || !real.step("tcp_connect").map(StepResult::ok).orElse(false) ? null
+                                : attempt(addresses, endpoint, SniMode.RANDOM), executor));
             }
             Map<SniMode, Attempt> done = new EnumMap<>(SniMode.class);
-            running.forEach((mode, attempt) -> done.put(mode, attempt.join())); // bounded steps only
+            running.forEach((mode, attempt) -> {
+                Attempt measured = attempt.join(); // bounded steps only
+                if (measured != null) {
+                    done.put(mode, measured);
+                }
+            });
             return done;
         } finally {
             executor.shutdownNow();
         }
+    }
+
+    private Attempt attempt(List<InetAddress> addresses, Endpoint endpoint, SniMode mode) {
+        // The random name is only a comparison: its handshake is enough.
+        return attempts.direct(addresses, endpoint.getPort(), endpoint.getHost(), mode, sni(mode, endpoint),
+                mode != SniMode.RANDOM);
     }
 
     private Optional<String> sni(SniMode mode, Endpoint endpoint) {
@@ -154,9 +176,9 @@ final class EndpointProbe {
      * addresses the client would end up using (the system's, or DNS over HTTPS's when the system's
      * failed or lied), with every SNI mode's handshake side by side.
      */
-    private static EndpointReport report(Endpoint endpoint, boolean named, DnsAnswer system, Optional<DnsAnswer> doh,
-                                         Optional<StepResult> consistency, Map<SniMode, Attempt> bySystem,
-                                         Map<SniMode, Attempt> byDoh) {
+    private static EndpointReport report(Endpoint endpoint, boolean named, List<SniMode> modes, DnsAnswer system,
+                                         Optional<DnsAnswer> doh, Optional<StepResult> consistency,
+                                         Map<SniMode, Attempt> bySystem, Map<SniMode, Attempt> byDoh) {
         List<StepResult> steps = new ArrayList<>();
         steps.add(system.step());
         doh.ifPresent(answer -> steps.add(answer.step()));
@@ -166,8 +188,10 @@ final class EndpointProbe {
 
         Optional<Attempt> primary = primary(used, named);
         primary.flatMap(a -> a.step("tcp_connect")).ifPresent(steps::add);
-        for (Map.Entry<SniMode, Attempt> mode : used.entrySet()) {
-            steps.add(mode.getValue().step(mode.getKey().step).orElse(StepResult.skipped(mode.getKey().step)));
+        for (SniMode mode : used.isEmpty() ? List.<SniMode>of() : modes) {
+            Attempt attempt = used.get(mode);
+            steps.add(attempt != null ? attempt.step(mode.step).orElse(StepResult.skipped(mode.step))
+                    : StepResult.skipped(mode.step, "not needed: the server's own name got through, or TCP did not"));
         }
         primary.flatMap(a -> a.step("websocket_upgrade")).ifPresent(steps::add);
         primary.flatMap(a -> a.step("transfer")).ifPresent(steps::add);

@@ -172,10 +172,12 @@ class ProbeIT {
              CensoringProxy frozen = new CensoringProxy(server.address(), new CensoringProxy.FreezeAfter(16 * 1024));
              CensoringProxy shaped = new CensoringProxy(server.address(), new CensoringProxy.Throttle(16_000 / 8))) {
             int port = server.address().getPort();
+            // The shaped address is named, with a cover name: several handshakes at once share the 16 kbit/s.
             InviteLink link = resign(server, "server", d -> d
                     .addEndpoints(endpoint("127.0.0.1", frozen.port()))
-                    .addEndpoints(endpoint("127.0.0.1", shaped.port()))
-                    .addEndpoints(endpoint("127.0.0.1", port)));
+                    .addEndpoints(endpoint("chat.svyaz.test", shaped.port()))
+                    .addEndpoints(endpoint("127.0.0.1", port))
+                    .addCoverNames("www.example.com"));
 
             ProbeReport report = new Probe().run(link);
 
@@ -183,7 +185,7 @@ class ProbeIT {
             EndpointReport freeze = byEndpoint.get("127.0.0.1:" + frozen.port());
             assertVerdict(freeze, "throttling", "transfer", "generic_timeout_error");
             assertThat(step(freeze.steps(), "websocket_upgrade").ok()).isTrue();
-            EndpointReport shaper = byEndpoint.get("127.0.0.1:" + shaped.port());
+            EndpointReport shaper = byEndpoint.get("chat.svyaz.test:" + shaped.port());
             assertThat(shaper.verdict()).as(shaper.toString()).isEqualTo("throttling");
             assertThat(step(shaper.steps(), "transfer").failure()).contains("transfer_too_slow");
             assertThat(step(shaper.steps(), "transfer").transfer()).hasValueSatisfying(t ->

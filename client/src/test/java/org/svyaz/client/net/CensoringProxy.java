@@ -28,7 +28,10 @@ public final class CensoringProxy implements AutoCloseable {
     /** Forwards the first {@code bytes} from the server, then nothing more, leaving the connection open. */
     public record FreezeAfter(int bytes) implements Censorship {}
 
-    /** Forwards the server's bytes at {@code bytesPerSecond}. */
+    /**
+     * Forwards the server's bytes at {@code bytesPerSecond} for all connections together, as a
+     * shaper on the censor's link does for every flow to the server's address.
+     */
     public record Throttle(int bytesPerSecond) implements Censorship {}
 
     /** Resets a connection whose first TLS record (the ClientHello) contains {@code name}. */
@@ -38,6 +41,8 @@ public final class CensoringProxy implements AutoCloseable {
     private final InetSocketAddress target;
     private final Censorship censorship;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    /** When the shared link is free again, for {@link Throttle}. */
+    private long linkFreeAtNanos;
 
     public CensoringProxy(InetSocketAddress target, Censorship censorship) throws IOException {
         this.target = target;
@@ -111,13 +116,13 @@ public final class CensoringProxy implements AutoCloseable {
                     return; // frozen: nothing more reaches the client, and nothing closes the connection
                 }
                 case Throttle(int rate) -> {
-                    // Tenths of a second: each slice carries a tenth of the rate.
+                    // Slices of a tenth of the rate, each sent when the shared link has had time for it.
                     byte[] slice = new byte[Math.max(1, rate / 10)];
                     int n;
                     while ((n = in.read(slice)) >= 0) {
+                        Thread.sleep(java.time.Duration.ofNanos(reserve(n, rate)));
                         out.write(slice, 0, n);
                         out.flush();
-                        Thread.sleep(Math.max(1, n * 1000L / rate));
                     }
                 }
                 case ResetSni ignored -> in.transferTo(out);
@@ -128,6 +133,14 @@ public final class CensoringProxy implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Books {@code bytes} on the shared link and returns how long to wait before sending them. */
+    private synchronized long reserve(int bytes, int rate) {
+        long now = System.nanoTime();
+        long start = Math.max(now, linkFreeAtNanos);
+        linkFreeAtNanos = start + bytes * 1_000_000_000L / rate;
+        return linkFreeAtNanos - now;
     }
 
     private static void shutdownOutput(Socket socket) {
