@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -163,6 +164,7 @@ public final class SvyazClient implements AutoCloseable {
     private volatile CompletableFuture<Void> queueEmpty = new CompletableFuture<>();
     private ServerConnection connection;
     private ServerConnection anonymousConnection;
+    private volatile CompletableFuture<Void> descriptorRefresh = CompletableFuture.completedFuture(null);
 
     private SvyazClient(AccountDatabase db, Clock clock) throws ClientException {
         this.db = db;
@@ -475,12 +477,27 @@ public final class SvyazClient implements AutoCloseable {
      * identity key, so new addresses and relays reach every client while the old ones still work.
      * Best effort: failures are logged and the known descriptor stays.
      */
+    /**
+     * Asks for the server's current descriptor without waiting for the answer: on a slow or frozen
+     * route the answer may never come, and the connection must be usable (and its stall noticed)
+     * meanwhile. {@link #server()} waits briefly for it.
+     */
     private void refreshDescriptor(ServerConnection via) {
+        descriptorRefresh = via.request(ApiPaths.DESCRIPTOR, DescriptorRequest.getDefaultInstance())
+                .orTimeout(REFILL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .handle((response, failure) -> {
+                    if (failure != null) {
+                        log.warn("could not refresh the server descriptor: {}", failure.getMessage() == null
+                                ? failure.getClass().getSimpleName() : failure.getMessage());
+                    } else if (response.getError() == ErrorCode.OK) {
+                        adoptDescriptor(response);
+                    }
+                    return null;
+                });
+    }
+
+    private synchronized void adoptDescriptor(Response response) {
         try {
-            Response response = via.call(ApiPaths.DESCRIPTOR, DescriptorRequest.getDefaultInstance(), REFILL_TIMEOUT);
-            if (response.getError() != ErrorCode.OK) {
-                return;
-            }
             SignedServerDescriptor signed = SignedServerDescriptor.parseFrom(
                     DescriptorResponse.parseFrom(response.getBody()).getSignedDescriptor());
             InviteLink next = server.refreshedBy(signed, clock.millis());
@@ -488,7 +505,7 @@ public final class SvyazClient implements AutoCloseable {
                 db.setSetting(SERVER_LINK, next.toString().getBytes(StandardCharsets.UTF_8));
                 server = next;
             }
-        } catch (ConnectionException | InvalidProtocolBufferException | InvalidInviteLinkException e) {
+        } catch (InvalidProtocolBufferException | InvalidInviteLinkException | LocalStoreException e) {
             log.warn("could not refresh the server descriptor: {}", e.getMessage());
         }
     }
@@ -503,8 +520,18 @@ public final class SvyazClient implements AutoCloseable {
                 relays().size());
     }
 
-    /** The server as this client currently knows it (the stored, possibly refreshed, descriptor). */
+    /**
+     * The server as this client currently knows it (the stored, possibly refreshed, descriptor);
+     * waits for a refresh under way, at most as long as the refresh itself may take.
+     */
     public InviteLink server() {
+        try {
+            descriptorRefresh.get(REFILL_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            // The refresh failed or is stuck: the stored descriptor is what we know.
+        }
         return server;
     }
 
@@ -581,8 +608,11 @@ public final class SvyazClient implements AutoCloseable {
 
     // ---------------------------------------------------------------- sending
 
-    /** What a send did. {@code sealed} is false when the server could see who sent it. */
-    public record SendResult(long timestamp, boolean sealed) {}
+    /**
+     * What a send did. {@code sealed} is false when the server could see who sent it; {@code route}
+     * is how the message reached the server (see {@link ConnectionStatus#route()}).
+     */
+    public record SendResult(long timestamp, boolean sealed, String route) {}
 
     /**
      * Sends a text to one user; returns once the server has stored it for every device of the
@@ -653,10 +683,10 @@ public final class SvyazClient implements AutoCloseable {
             // contact accepts sealed messages from anyone, which the server tells us by accepting.
             byte[] access = messages.profileKey(destination).map(SvyazClient::accessKey).orElse(new byte[0]);
             if (sendContent(recipient, destination, plaintext, timestamp, Optional.of(access))) {
-                return new SendResult(timestamp, true);
+                return new SendResult(timestamp, true, anonymousConnection.route());
             }
             sendContent(recipient, destination, plaintext, timestamp, Optional.empty());
-            return new SendResult(timestamp, false);
+            return new SendResult(timestamp, false, connection.route());
         } catch (LocalStoreException e) {
             throw new LocalFailureException(e.getMessage(), e);
         }
@@ -1018,6 +1048,7 @@ public final class SvyazClient implements AutoCloseable {
                     if (!connectionOpen()) {
                         // The route died (a censor reset it, the network changed): race the routes
                         // again after a jittered, growing pause instead of giving up.
+                        log.debug("the connection closed; reconnecting");
                         long pause = Math.min(jittered(backoff).toNanos(), Math.max(0, deadline - System.nanoTime()));
                         TimeUnit.NANOSECONDS.sleep(pause);
                         try {

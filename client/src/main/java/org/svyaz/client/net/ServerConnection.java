@@ -68,6 +68,11 @@ public final class ServerConnection implements AutoCloseable {
     private static final int MAX_FRAME_BYTES = 2 * 1024 * 1024;
     /** Delay between starting one route and the next (happy-eyeballs style). */
     static final Duration STAGGER = Duration.ofMillis(250);
+    /**
+     * Relays are the last resort (they cost their operator bandwidth and add a hop): one starts
+     * only after this long, or once every route started before it has failed.
+     */
+    static final Duration RELAY_GRACE = Duration.ofSeconds(1);
 
     private final EventLoopGroup group;
     private final Channel channel;
@@ -111,7 +116,7 @@ public final class ServerConnection implements AutoCloseable {
                                            Duration timeout) throws ConnectionException {
         SslContext ssl = serverContext(link);
         List<Route> routes = preferredFirst(routes(link, relays), preferred);
-        Dialer dialer = new Dialer(ssl, link, credentials, pushHandler, timeout);
+        Dialer dialer = new Dialer(ssl, link, credentials, pushHandler, timeout, lookUpEarly(link, timeout));
         return dialer.race(routes, "Cannot reach the server at any of its " + link.descriptor().getEndpointsCount()
                 + " addresses" + (relays.isEmpty() ? "" : " or " + relays.size() + " relay(s)"));
     }
@@ -209,13 +214,42 @@ public final class ServerConnection implements AutoCloseable {
         return host.contains(":") ? "[" + host + "]" : host;
     }
 
+    /**
+     * Starts the DNS-over-HTTPS lookups of the descriptor's names right away, alongside the system's
+     * lookups, so that the addresses are known by the time the DoH routes' turn comes.
+     */
+    private static java.util.Map<String, CompletableFuture<List<InetAddress>>> lookUpEarly(InviteLink link,
+                                                                                          Duration timeout) {
+        java.util.Map<String, CompletableFuture<List<InetAddress>>> lookups = new java.util.HashMap<>();
+        if (link.descriptor().getDohResolversCount() == 0) {
+            return lookups;
+        }
+        for (Endpoint endpoint : link.descriptor().getEndpointsList()) {
+            String host = endpoint.getHost();
+            if (isName(host) && !lookups.containsKey(host)) {
+                CompletableFuture<List<InetAddress>> lookup = new CompletableFuture<>();
+                Thread.ofVirtual().name("svyaz-doh").start(() -> {
+                    try {
+                        lookup.complete(DohLookup.resolve(link.descriptor().getDohResolversList(), host, timeout));
+                    } catch (ConnectionException e) {
+                        lookup.completeExceptionally(e);
+                    }
+                });
+                lookups.put(host, lookup);
+            }
+        }
+        return lookups;
+    }
+
     /** Everything one connection attempt needs besides its route. */
     private record Dialer(SslContext ssl, InviteLink link, Optional<DeviceCredentials> credentials,
-                          PushHandler pushHandler, Duration timeout) {
+                          PushHandler pushHandler, Duration timeout,
+                          java.util.Map<String, CompletableFuture<List<InetAddress>>> dohLookups) {
         /**
-         * Tries every route, each started {@link #STAGGER} after the previous one, and keeps the first
-         * that completes the WebSocket handshake; later winners are closed. A blocked address that
-         * swallows packets therefore costs a quarter of a second, not a whole connect timeout.
+         * Tries every route, starting the next one {@link #STAGGER} after the previous, or at once
+         * when an attempt fails (happy eyeballs), and keeps the first that completes the WebSocket
+         * handshake; later winners are closed. A blocked address that swallows packets therefore
+         * costs a quarter of a second, one that is refused or does not resolve costs nothing.
          * A refusal of our credentials is final: no other route would change the answer.
          */
         ServerConnection race(List<Route> routes, String failureMessage) throws ConnectionException {
@@ -224,46 +258,59 @@ public final class ServerConnection implements AutoCloseable {
             }
             CompletableFuture<ServerConnection> winner = new CompletableFuture<>();
             List<ConnectionException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-            java.util.concurrent.atomic.AtomicInteger remaining = new java.util.concurrent.atomic.AtomicInteger(routes.size());
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger finished = new java.util.concurrent.atomic.AtomicInteger();
+            long raceStart = System.nanoTime();
             // The scheduler only starts attempts; each runs on its own virtual thread, so a hanging route
             // never delays the next one.
             java.util.concurrent.ScheduledExecutorService starter = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("svyaz-route-starter").daemon(true).factory());
-            try {
-                for (int i = 0; i < routes.size(); i++) {
-                    Route route = routes.get(i);
-                    Runnable attempt = () -> {
-                        try {
-                            if (winner.isDone()) {
-                                return;
-                            }
-                            ServerConnection connection = attempt(route);
-                            synchronized (failures) {
-                                List<String> failed = new ArrayList<>(failures.stream().map(Throwable::getMessage).toList());
-                                failed.addAll(connection.failedRoutes);
-                                connection.failedRoutes = List.copyOf(failed);
-                            }
-                            if (!winner.complete(connection)) {
-                                connection.close();
-                            }
-                        } catch (ConnectionException e) {
-                            failures.add(e);
-                            if (e.unauthorized()) {
-                                winner.completeExceptionally(e);
-                            }
-                        } finally {
-                            if (remaining.decrementAndGet() == 0 && !winner.isDone()) {
-                                ConnectionException last = failures.isEmpty() ? null : failures.getLast();
-                                ConnectionException failure = new ConnectionException(failureMessage
-                                        + (last == null ? "." : ": " + last.getMessage()), last);
-                                failures.forEach(failure::addSuppressed);
-                                winner.completeExceptionally(failure);
-                            }
-                        }
-                    };
-                    starter.schedule(() -> Thread.ofVirtual().name("svyaz-route").start(attempt),
-                            i * STAGGER.toMillis(), TimeUnit.MILLISECONDS);
+            Runnable[] startNext = new Runnable[1];
+            startNext[0] = () -> {
+                Route route;
+                synchronized (next) {
+                    int index = next.get();
+                    if (index >= routes.size() || winner.isDone()) {
+                        return;
+                    }
+                    route = routes.get(index);
+                    boolean othersPending = finished.get() < index;
+                    if (route.kind() == RouteKind.RELAY && othersPending
+                            && System.nanoTime() - raceStart < RELAY_GRACE.toNanos()) {
+                        return; // the ticker comes back
+                    }
+                    next.incrementAndGet();
                 }
+                Thread.ofVirtual().name("svyaz-route").start(() -> {
+                    try {
+                        ServerConnection connection = attempt(route);
+                        synchronized (failures) {
+                            List<String> failed = new ArrayList<>(failures.stream().map(Throwable::getMessage).toList());
+                            failed.addAll(connection.failedRoutes);
+                            connection.failedRoutes = List.copyOf(failed);
+                        }
+                        if (!winner.complete(connection)) {
+                            connection.close();
+                        }
+                    } catch (ConnectionException e) {
+                        failures.add(e);
+                        if (e.unauthorized()) {
+                            winner.completeExceptionally(e);
+                        }
+                        startNext[0].run();
+                    } finally {
+                        if (finished.incrementAndGet() == routes.size() && !winner.isDone()) {
+                            ConnectionException last = failures.isEmpty() ? null : failures.getLast();
+                            ConnectionException failure = new ConnectionException(failureMessage
+                                    + (last == null ? "." : ": " + last.getMessage()), last);
+                            failures.forEach(failure::addSuppressed);
+                            winner.completeExceptionally(failure);
+                        }
+                    }
+                });
+            };
+            try {
+                starter.scheduleAtFixedRate(startNext[0], 0, STAGGER.toMillis(), TimeUnit.MILLISECONDS);
                 return winner.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -274,15 +321,14 @@ public final class ServerConnection implements AutoCloseable {
                 }
                 throw new ConnectionException("Connecting failed unexpectedly: " + describeCause(e.getCause()), e.getCause());
             } finally {
-                starter.shutdown();
+                starter.shutdownNow();
             }
         }
 
         /** One route; a DNS-over-HTTPS route first looks the name up, then races the addresses it got. */
         private ServerConnection attempt(Route route) throws ConnectionException {
             if (route.kind() == RouteKind.DOH && route.address().isEmpty()) {
-                List<InetAddress> addresses = DohLookup.resolve(link.descriptor().getDohResolversList(),
-                        route.endpoint().getHost(), timeout);
+                List<InetAddress> addresses = dohAddresses(route.endpoint().getHost());
                 List<Route> byAddress = new ArrayList<>();
                 for (InetAddress address : addresses) {
                     byAddress.add(new Route(RouteKind.DOH, route.endpoint(), Optional.of(address), route.sni(), Optional.empty()));
@@ -297,6 +343,24 @@ public final class ServerConnection implements AutoCloseable {
             connection.route = route.describe();
             connection.routeKey = route.key();
             return connection;
+        }
+
+        private List<InetAddress> dohAddresses(String host) throws ConnectionException {
+            CompletableFuture<List<InetAddress>> lookup = dohLookups.get(host);
+            if (lookup == null) {
+                return DohLookup.resolve(link.descriptor().getDohResolversList(), host, timeout);
+            }
+            try {
+                return lookup.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof ConnectionException failure) {
+                    throw new ConnectionException(failure.getMessage(), failure);
+                }
+                throw new ConnectionException("DNS over HTTPS failed: " + describeCause(e.getCause()), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ConnectionException("Interrupted while looking up " + host + ".", e);
+            }
         }
     }
 
@@ -333,6 +397,7 @@ public final class ServerConnection implements AutoCloseable {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(StallDetector.handlers(StallDetector.DEFAULT_QUIET));
                             if (relay.isPresent()) {
                                 // Outer TLS to the relay under its own name; the token proves we hold its
                                 // secret; inside runs our own TLS to the server, which the relay cannot read.
@@ -550,6 +615,10 @@ public final class ServerConnection implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
             if (event == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+                StallDetector stallDetector = ctx.pipeline().get(StallDetector.class);
+                if (stallDetector != null) {
+                    stallDetector.webSocketOpened();
+                }
                 handshake.complete(null);
             }
             super.userEventTriggered(ctx, event);
