@@ -134,6 +134,7 @@ public final class SvyazClient implements AutoCloseable {
     private static final String SERVER_LINK = "server_link";
     /** Per network (see {@link NetworkIdentity}): the key of the route that won there last. */
     private static final String ROUTE_PREFIX = "route.";
+    private static final String RELAYS_ONLY = "relays_only";
     private static final String ACCOUNT_ID = "account_id";
     private static final String DEVICE_ID = "device_id";
     private static final String PASSWORD = "password";
@@ -373,7 +374,7 @@ public final class SvyazClient implements AutoCloseable {
             }
             queueEmpty = new CompletableFuture<>();
             try {
-                connection = ServerConnection.connect(server, relays(), preferredRoute(),
+                connection = ServerConnection.connect(server, relays(), preferredRoute(), relaysOnly(),
                         Optional.of(new DeviceCredentials(accountId, deviceId, password)), this::onPush, CONNECT_TIMEOUT);
                 rememberRoute(connection);
             } catch (ConnectionException e) {
@@ -403,6 +404,30 @@ public final class SvyazClient implements AutoCloseable {
             }
         } catch (ConnectionException e) {
             throw new NetworkException(e.getMessage(), e);
+        }
+    }
+
+    /** Whether this account reaches the server only through relays (see {@link #setRelaysOnly}). */
+    public boolean relaysOnly() {
+        byte[] value = db.setting(RELAYS_ONLY);
+        return value != null && value.length == 1 && value[0] == 1;
+    }
+
+    /**
+     * Reach the server only through relays: no DNS lookup of its name, no packet to its addresses,
+     * so a censor watching this device sees only connections to ordinary-looking web sites.
+     */
+    public void setRelaysOnly(boolean relaysOnly) throws ClientException {
+        if (relaysOnly && relays().isEmpty()) {
+            throw new UserInputException("No relay is known for this server: add one with 'svyaz addRelay LINK' first.");
+        }
+        try {
+            db.setSetting(RELAYS_ONLY, new byte[] {(byte) (relaysOnly ? 1 : 0)});
+        } catch (LocalStoreException e) {
+            throw new LocalFailureException(e.getMessage(), e);
+        }
+        if (connection != null) {
+            connection.close();
         }
     }
 
@@ -446,7 +471,7 @@ public final class SvyazClient implements AutoCloseable {
             if (anonymousConnection != null) {
                 anonymousConnection.close();
             }
-            anonymousConnection = ServerConnection.connect(server, relays(), preferredRoute(), Optional.empty(),
+            anonymousConnection = ServerConnection.connect(server, relays(), preferredRoute(), relaysOnly(), Optional.empty(),
                     push -> Response.newBuilder().setError(ErrorCode.NOT_FOUND).build(), CONNECT_TIMEOUT);
             rememberRoute(anonymousConnection);
         }

@@ -29,6 +29,7 @@ final class AckDroppingProxy implements AutoCloseable {
     private final java.util.Set<Socket> frozen = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** With a positive value, each new connection freezes once this many bytes crossed it either way. */
     private volatile long freezeAfterBytes;
+    private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
     private volatile InetSocketAddress target;
 
     AckDroppingProxy() throws IOException {
@@ -38,6 +39,11 @@ final class AckDroppingProxy implements AutoCloseable {
 
     int port() {
         return listener.getLocalPort();
+    }
+
+    /** How many connections came in so far. */
+    int connectionsAccepted() {
+        return accepted.get();
     }
 
     void forwardTo(InetSocketAddress server) {
@@ -52,6 +58,7 @@ final class AckDroppingProxy implements AutoCloseable {
         while (!listener.isClosed()) {
             try {
                 Socket client = listener.accept();
+                accepted.incrementAndGet();
                 Socket server = new Socket(target.getAddress(), target.getPort());
                 sockets.add(client);
                 sockets.add(server);

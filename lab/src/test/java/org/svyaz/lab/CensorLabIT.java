@@ -147,11 +147,14 @@ class CensorLabIT {
     @Test
     void onTheRelayRouteTheCensorSeesNeitherTheServersNameNorItsAddress() throws Exception {
         censor.apply(Scenario.RELAY_ONLY);
+        CensorLab.check(lab.exec(Host.CLIENT, SEND_TIMEOUT,
+                LabServices.svyaz("-d", aliceDir.toString(), "updateAccount", "--relays-only", "true")));
         try {
             lab.moveClientToNewNetwork();
             Path capture = work.resolve("censor-link.pcap");
+            // Only this client address: late packets of earlier tests' flows are not this send's.
             Process tcpdump = lab.spawn(Host.CENSOR, "tcpdump", List.of("tcpdump", "-i", "c1", "-U", "-s", "0",
-                    "-w", capture.toString()));
+                    "-w", capture.toString(), "host", lab.clientIp()));
             awaitFile(capture);
             String body = "through the relay " + System.nanoTime();
             CensorLab.Result sent = lab.exec(Host.CLIENT, SEND_TIMEOUT,
@@ -165,10 +168,13 @@ class CensorLabIT {
             assertThat(pcap.packets()).as("the capture saw the client's traffic").isNotEmpty();
             assertThat(pcap.addresses()).as("addresses on the censor's link").contains(CensorLab.RELAY_IP)
                     .doesNotContain(CensorLab.SERVER_IP);
-            assertThat(pcap.containsBytes(CensorLab.SERVER_NAME)).as("the server's name in cleartext").isFalse();
+            // DNS writes names as labels ("\5svyaz\4test"), so look for the label itself too.
+            assertThat(pcap.containsBytes("svyaz")).as("the server's name in cleartext").isFalse();
             assertThat(pcap.containsBytes(LabServices.RELAY_SNI)).as("the relay's own name is what the censor sees")
                     .isTrue();
         } finally {
+            CensorLab.check(lab.exec(Host.CLIENT, SEND_TIMEOUT,
+                    LabServices.svyaz("-d", aliceDir.toString(), "updateAccount", "--relays-only", "false")));
             censor.reset();
         }
     }
@@ -201,7 +207,7 @@ class CensorLabIT {
             List<String> shown = new ArrayList<>();
             for (String line : received.out().lines().toList()) {
                 JsonNode message = JSON.readTree(line).path("envelope").path("dataMessage").path("message");
-                if (message.isTextual()) {
+                if (message.isTextual() && message.asText().startsWith("part ")) {
                     shown.add(message.asText());
                 }
             }

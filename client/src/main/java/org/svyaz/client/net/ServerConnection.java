@@ -114,7 +114,27 @@ public final class ServerConnection implements AutoCloseable {
     public static ServerConnection connect(InviteLink link, List<RelayLink> relays, Optional<String> preferred,
                                            Optional<DeviceCredentials> credentials, PushHandler pushHandler,
                                            Duration timeout) throws ConnectionException {
+        return connect(link, relays, preferred, false, credentials, pushHandler, timeout);
+    }
+
+    /**
+     * With {@code relaysOnly} the client never touches the server's own names or addresses, not
+     * even in DNS: for users in places where being seen trying to reach the server is itself a risk.
+     */
+    public static ServerConnection connect(InviteLink link, List<RelayLink> relays, Optional<String> preferred,
+                                           boolean relaysOnly, Optional<DeviceCredentials> credentials,
+                                           PushHandler pushHandler, Duration timeout) throws ConnectionException {
         SslContext ssl = serverContext(link);
+        if (relaysOnly) {
+            if (relays.isEmpty()) {
+                throw new ConnectionException("This account uses relays only, and it knows no relay: add one with "
+                        + "'svyaz addRelay LINK' or allow direct routes with 'svyaz updateAccount --relays-only false'.", null);
+            }
+            List<Route> routes = preferredFirst(routes(link, relays).stream()
+                    .filter(r -> r.kind() == RouteKind.RELAY).toList(), preferred);
+            Dialer dialer = new Dialer(ssl, link, credentials, pushHandler, timeout, java.util.Map.of());
+            return dialer.race(routes, "Cannot reach the server through any of its " + relays.size() + " relay(s)");
+        }
         List<Route> routes = preferredFirst(routes(link, relays), preferred);
         Dialer dialer = new Dialer(ssl, link, credentials, pushHandler, timeout, lookUpEarly(link, timeout));
         return dialer.race(routes, "Cannot reach the server at any of its " + link.descriptor().getEndpointsCount()
