@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
                         + "TLS, the server's TLS inside, upgrade and transfer. Each of the client's routes gets a verdict "
                         + "in OONI's terms (dns, tcp_ip, tls, http-failure, throttling, ok) with OONI's failure strings.",
                 "The first route that works is recommended; for an account (no LINK, or an account on the same "
-                        + "server) it becomes the route the client starts with on this network.",
+                        + "server) it becomes the route the client starts with on this network. An account in "
+                        + "relays-only mode probes its relays only.",
                 "Every step is bounded; the probe ends within 30 s. Exit code 0 when some route works, else 3."})
 final class ProbeCommand implements Callable<Integer> {
     @ParentCommand
@@ -77,15 +78,16 @@ final class ProbeCommand implements Callable<Integer> {
                 relays.add(relay);
             }
         }
-        ProbeReport report = new Probe().run(server, relays);
-        print(report, store(report, account));
+        boolean relaysOnly = account.map(SvyazClient::relaysOnly).orElse(false);
+        ProbeReport report = new Probe().run(server, relays, relaysOnly);
+        print(report, store(report, account), relaysOnly);
         return report.anyRouteWorks() ? ExitCodes.OK : ExitCodes.SERVER_OR_NETWORK;
     }
 
     /** Whether the recommendation became the account's preferred route, and if not, why. */
     private record Stored(boolean stored, String note) {}
 
-    private static Stored store(ProbeReport report, Optional<SvyazClient> account) {
+    private static Stored store(ProbeReport report, Optional<SvyazClient> account) throws ClientException {
         if (report.recommendedRoute().isEmpty()) {
             return new Stored(false, "");
         }
@@ -118,11 +120,16 @@ final class ProbeCommand implements Callable<Integer> {
         return Optional.empty();
     }
 
-    private void print(ProbeReport report, Stored stored) {
+    private void print(ProbeReport report, Stored stored, boolean relaysOnly) {
         PrintWriter out = spec.commandLine().getOut();
         if (root.output == SvyazCommand.OutputFormat.JSON) {
-            Output.json(out, json(report, stored));
+            ObjectNode result = json(report, stored);
+            result.put("relaysOnly", relaysOnly);
+            Output.json(out, result);
             return;
+        }
+        if (relaysOnly) {
+            out.println("This account uses relays only: the server's own names and addresses were not probed.");
         }
         out.printf("%-40s %-13s %s%n", "ROUTE", "VERDICT", "FIRST FAILURE / ADVICE");
         for (RouteReport route : report.routes()) {

@@ -65,6 +65,9 @@ final class RelayCommand implements Callable<Integer> {
             description = "Connections beyond this are refused (default ${DEFAULT-VALUE}).")
     int maxConnections;
 
+    @Option(names = "--no-qr", description = "Do not draw the relay link as a QR code on the terminal.")
+    boolean noQr;
+
     @Override
     public Integer call() throws Exception {
         InviteLink server = InviteLink.parse(upstream);
@@ -93,9 +96,15 @@ final class RelayCommand implements Callable<Integer> {
         err.println("Svyaz relay listening on " + relay.address() + ", carrying clients to the server");
         err.println("Relay link (share it with the server's users):");
         err.flush();
-        spec.commandLine().getOut().println(relay.link(advertised.getHostString(), advertised.getPort(),
-                server.descriptor().getIdentityKey().toByteArray()));
+        String link = relay.link(advertised.getHostString(), advertised.getPort(),
+                server.descriptor().getIdentityKey().toByteArray()).toString();
+        spec.commandLine().getOut().println(link);
         spec.commandLine().getOut().flush();
+        if (!noQr) {
+            err.println("The same link as a QR code (svyaz addRelay takes the text it holds):");
+            err.print(TerminalQr.render(link));
+            err.flush();
+        }
         stopped.await();
         return ExitCodes.OK;
     }

@@ -33,9 +33,11 @@ final class SendCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
             long timestamp = 0;
+            String route = "";
             for (String recipient : recipients) {
                 SvyazClient.SendResult result = client.send(recipient, message);
                 timestamp = result.timestamp();
+                route = result.route();
                 if (!result.sealed()) {
                     spec.commandLine().getErr().println("Note: sent to " + recipient + " without sealed sender (the "
                             + "server saw who sent it), because " + recipient + " has not written to you yet.");
@@ -44,6 +46,7 @@ final class SendCommand implements Callable<Integer> {
             if (root.output == SvyazCommand.OutputFormat.JSON) {
                 ObjectNode result = Output.object();
                 result.put("timestamp", timestamp);
+                result.put("route", route);
                 Output.json(spec.commandLine().getOut(), result);
             } else {
                 spec.commandLine().getOut().println(timestamp);

@@ -19,18 +19,34 @@ final class UpdateAccountCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--unrestricted-sealed-sender", paramLabel = "true|false", required = true, arity = "1",
+    @Option(names = "--unrestricted-sealed-sender", paramLabel = "true|false", arity = "1",
             description = "Accept sealed (sender-anonymous) messages from anyone, not only from contacts who hold "
                     + "your profile key.")
-    boolean unrestricted;
+    Boolean unrestricted;
+
+    @Option(names = "--relays-only", paramLabel = "true|false", arity = "1",
+            description = "Reach the server only through relays: no DNS lookup of its name and no packet to its "
+                    + "addresses, so an observer of this device sees only ordinary-looking web sites.")
+    Boolean relaysOnly;
 
     @Override
     public Integer call() throws Exception {
+        if (unrestricted == null && relaysOnly == null) {
+            throw new CommandLineException("Nothing to change: give --unrestricted-sealed-sender or --relays-only.");
+        }
         try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
-            client.setUnrestrictedSealedSender(unrestricted);
-            spec.commandLine().getErr().println(unrestricted
-                    ? "Anyone may now send you sealed messages."
-                    : "Only contacts holding your profile key may send you sealed messages.");
+            if (unrestricted != null) {
+                client.setUnrestrictedSealedSender(unrestricted);
+                spec.commandLine().getErr().println(unrestricted
+                        ? "Anyone may now send you sealed messages."
+                        : "Only contacts holding your profile key may send you sealed messages.");
+            }
+            if (relaysOnly != null) {
+                client.setRelaysOnly(relaysOnly);
+                spec.commandLine().getErr().println(relaysOnly
+                        ? "From now on the server is reached only through relays."
+                        : "Direct routes to the server are allowed again.");
+            }
         }
         return ExitCodes.OK;
     }

@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -133,6 +134,7 @@ public final class SvyazClient implements AutoCloseable {
     private static final String SERVER_LINK = "server_link";
     /** Per network (see {@link NetworkIdentity}): the key of the route that won there last. */
     private static final String ROUTE_PREFIX = "route.";
+    private static final String RELAYS_ONLY = "relays_only";
     private static final String ACCOUNT_ID = "account_id";
     private static final String DEVICE_ID = "device_id";
     private static final String PASSWORD = "password";
@@ -163,6 +165,7 @@ public final class SvyazClient implements AutoCloseable {
     private volatile CompletableFuture<Void> queueEmpty = new CompletableFuture<>();
     private ServerConnection connection;
     private ServerConnection anonymousConnection;
+    private volatile CompletableFuture<Void> descriptorRefresh = CompletableFuture.completedFuture(null);
 
     private SvyazClient(AccountDatabase db, Clock clock) throws ClientException {
         this.db = db;
@@ -371,7 +374,7 @@ public final class SvyazClient implements AutoCloseable {
             }
             queueEmpty = new CompletableFuture<>();
             try {
-                connection = ServerConnection.connect(server, relays(), preferredRoute(),
+                connection = ServerConnection.connect(server, relays(), preferredRoute(), relaysOnly(),
                         Optional.of(new DeviceCredentials(accountId, deviceId, password)), this::onPush, CONNECT_TIMEOUT);
                 rememberRoute(connection);
             } catch (ConnectionException e) {
@@ -404,6 +407,30 @@ public final class SvyazClient implements AutoCloseable {
         }
     }
 
+    /** Whether this account reaches the server only through relays (see {@link #setRelaysOnly}). */
+    public boolean relaysOnly() {
+        byte[] value = db.setting(RELAYS_ONLY);
+        return value != null && value.length == 1 && value[0] == 1;
+    }
+
+    /**
+     * Reach the server only through relays: no DNS lookup of its name, no packet to its addresses,
+     * so a censor watching this device sees only connections to ordinary-looking web sites.
+     */
+    public void setRelaysOnly(boolean relaysOnly) throws ClientException {
+        if (relaysOnly && relays().isEmpty()) {
+            throw new UserInputException("No relay is known for this server: add one with 'svyaz addRelay LINK' first.");
+        }
+        try {
+            db.setSetting(RELAYS_ONLY, new byte[] {(byte) (relaysOnly ? 1 : 0)});
+        } catch (LocalStoreException e) {
+            throw new LocalFailureException(e.getMessage(), e);
+        }
+        if (connection != null) {
+            connection.close();
+        }
+    }
+
     /**
      * The key ({@link ServerConnection.Route#key()}) of the route that last won, or that the probe
      * recommended, on the network the device is on now; it is started first next time.
@@ -418,12 +445,15 @@ public final class SvyazClient implements AutoCloseable {
      * won last time; {@code svyaz probe} calls it with the first route it found working. A key
      * that names none of this account's routes is refused, so a typo cannot shadow the real one.
      */
-    public void preferRoute(String routeKey) throws UserInputException {
+    public void preferRoute(String routeKey) throws ClientException {
         if (ServerConnection.routes(server, relays()).stream().noneMatch(r -> r.key().equals(routeKey))) {
             throw new UserInputException("No route '" + routeKey + "' leads to this account's server.");
         }
-        String name = ROUTE_PREFIX + NetworkIdentity.current();
-        db.setSetting(name, routeKey.getBytes(StandardCharsets.UTF_8));
+        try {
+            db.setSetting(ROUTE_PREFIX + NetworkIdentity.current(), routeKey.getBytes(StandardCharsets.UTF_8));
+        } catch (LocalStoreException e) {
+            throw new LocalFailureException(e.getMessage(), e);
+        }
     }
 
     private void rememberRoute(ServerConnection winner) {
@@ -460,7 +490,7 @@ public final class SvyazClient implements AutoCloseable {
             if (anonymousConnection != null) {
                 anonymousConnection.close();
             }
-            anonymousConnection = ServerConnection.connect(server, relays(), preferredRoute(), Optional.empty(),
+            anonymousConnection = ServerConnection.connect(server, relays(), preferredRoute(), relaysOnly(), Optional.empty(),
                     push -> Response.newBuilder().setError(ErrorCode.NOT_FOUND).build(), CONNECT_TIMEOUT);
             rememberRoute(anonymousConnection);
         }
@@ -491,12 +521,27 @@ public final class SvyazClient implements AutoCloseable {
      * identity key, so new addresses and relays reach every client while the old ones still work.
      * Best effort: failures are logged and the known descriptor stays.
      */
+    /**
+     * Asks for the server's current descriptor without waiting for the answer: on a slow or frozen
+     * route the answer may never come, and the connection must be usable (and its stall noticed)
+     * meanwhile. {@link #server()} waits briefly for it.
+     */
     private void refreshDescriptor(ServerConnection via) {
+        descriptorRefresh = via.request(ApiPaths.DESCRIPTOR, DescriptorRequest.getDefaultInstance())
+                .orTimeout(REFILL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .handle((response, failure) -> {
+                    if (failure != null) {
+                        log.warn("could not refresh the server descriptor: {}", failure.getMessage() == null
+                                ? failure.getClass().getSimpleName() : failure.getMessage());
+                    } else if (response.getError() == ErrorCode.OK) {
+                        adoptDescriptor(response);
+                    }
+                    return null;
+                });
+    }
+
+    private synchronized void adoptDescriptor(Response response) {
         try {
-            Response response = via.call(ApiPaths.DESCRIPTOR, DescriptorRequest.getDefaultInstance(), REFILL_TIMEOUT);
-            if (response.getError() != ErrorCode.OK) {
-                return;
-            }
             SignedServerDescriptor signed = SignedServerDescriptor.parseFrom(
                     DescriptorResponse.parseFrom(response.getBody()).getSignedDescriptor());
             InviteLink next = server.refreshedBy(signed, clock.millis());
@@ -504,7 +549,7 @@ public final class SvyazClient implements AutoCloseable {
                 db.setSetting(SERVER_LINK, next.toString().getBytes(StandardCharsets.UTF_8));
                 server = next;
             }
-        } catch (ConnectionException | InvalidProtocolBufferException | InvalidInviteLinkException e) {
+        } catch (InvalidProtocolBufferException | InvalidInviteLinkException | LocalStoreException e) {
             log.warn("could not refresh the server descriptor: {}", e.getMessage());
         }
     }
@@ -519,8 +564,18 @@ public final class SvyazClient implements AutoCloseable {
                 relays().size());
     }
 
-    /** The server as this client currently knows it (the stored, possibly refreshed, descriptor). */
+    /**
+     * The server as this client currently knows it (the stored, possibly refreshed, descriptor);
+     * waits for a refresh under way, at most as long as the refresh itself may take.
+     */
     public InviteLink server() {
+        try {
+            descriptorRefresh.get(REFILL_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            // The refresh failed or is stuck: the stored descriptor is what we know.
+        }
         return server;
     }
 
@@ -597,8 +652,11 @@ public final class SvyazClient implements AutoCloseable {
 
     // ---------------------------------------------------------------- sending
 
-    /** What a send did. {@code sealed} is false when the server could see who sent it. */
-    public record SendResult(long timestamp, boolean sealed) {}
+    /**
+     * What a send did. {@code sealed} is false when the server could see who sent it; {@code route}
+     * is how the message reached the server (see {@link ConnectionStatus#route()}).
+     */
+    public record SendResult(long timestamp, boolean sealed, String route) {}
 
     /**
      * Sends a text to one user; returns once the server has stored it for every device of the
@@ -669,10 +727,10 @@ public final class SvyazClient implements AutoCloseable {
             // contact accepts sealed messages from anyone, which the server tells us by accepting.
             byte[] access = messages.profileKey(destination).map(SvyazClient::accessKey).orElse(new byte[0]);
             if (sendContent(recipient, destination, plaintext, timestamp, Optional.of(access))) {
-                return new SendResult(timestamp, true);
+                return new SendResult(timestamp, true, anonymousConnection.route());
             }
             sendContent(recipient, destination, plaintext, timestamp, Optional.empty());
-            return new SendResult(timestamp, false);
+            return new SendResult(timestamp, false, connection.route());
         } catch (LocalStoreException e) {
             throw new LocalFailureException(e.getMessage(), e);
         }
@@ -1034,6 +1092,7 @@ public final class SvyazClient implements AutoCloseable {
                     if (!connectionOpen()) {
                         // The route died (a censor reset it, the network changed): race the routes
                         // again after a jittered, growing pause instead of giving up.
+                        log.debug("the connection closed; reconnecting");
                         long pause = Math.min(jittered(backoff).toNanos(), Math.max(0, deadline - System.nanoTime()));
                         TimeUnit.NANOSECONDS.sleep(pause);
                         try {

@@ -25,6 +25,11 @@ final class AckDroppingProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final AtomicBoolean dropNextConnectionAfterUpgrade = new AtomicBoolean();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    /** Sockets whose bytes are swallowed from now on, as a censor that freezes a flow does. */
+    private final java.util.Set<Socket> frozen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** With a positive value, each new connection freezes once this many bytes crossed it either way. */
+    private volatile long freezeAfterBytes;
+    private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
     private volatile InetSocketAddress target;
 
     AckDroppingProxy() throws IOException {
@@ -34,6 +39,11 @@ final class AckDroppingProxy implements AutoCloseable {
 
     int port() {
         return listener.getLocalPort();
+    }
+
+    /** How many connections came in so far. */
+    int connectionsAccepted() {
+        return accepted.get();
     }
 
     void forwardTo(InetSocketAddress server) {
@@ -48,21 +58,35 @@ final class AckDroppingProxy implements AutoCloseable {
         while (!listener.isClosed()) {
             try {
                 Socket client = listener.accept();
+                accepted.incrementAndGet();
                 Socket server = new Socket(target.getAddress(), target.getPort());
                 sockets.add(client);
                 sockets.add(server);
                 boolean drop = dropNextConnectionAfterUpgrade.getAndSet(false);
-                Thread.ofVirtual().start(() -> pumpClientToServer(client, server, drop));
-                Thread.ofVirtual().start(() -> pump(server, client));
+                java.util.concurrent.atomic.AtomicLong carried = new java.util.concurrent.atomic.AtomicLong();
+                long limit = freezeAfterBytes;
+                Thread.ofVirtual().start(() -> pumpClientToServer(client, server, drop, carried, limit));
+                Thread.ofVirtual().start(() -> pump(server, client, carried, limit));
             } catch (IOException e) {
                 return; // closed
             }
         }
     }
 
-    private static void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, java.util.concurrent.atomic.AtomicLong carried, long limit) {
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-            in.transferTo(out);
+            byte[] buffer = new byte[1024];
+            int read;
+            while ((read = in.read(buffer)) != -1) {
+                if (limit > 0 && carried.addAndGet(read) > limit) {
+                    frozen.add(to);
+                    frozen.add(from);
+                }
+                if (!frozen.contains(to)) {
+                    out.write(buffer, 0, read);
+                    out.flush();
+                }
+            }
         } catch (IOException ignored) {
             // One side closed; the other pump notices on its own.
         } finally {
@@ -71,7 +95,8 @@ final class AckDroppingProxy implements AutoCloseable {
     }
 
     /** Forwards whole TLS records, counting application-data ones, and drops once two have passed. */
-    private static void pumpClientToServer(Socket client, Socket server, boolean dropAfterUpgrade) {
+    private void pumpClientToServer(Socket client, Socket server, boolean dropAfterUpgrade,
+                                    java.util.concurrent.atomic.AtomicLong carried, long limit) {
         try (InputStream in = client.getInputStream(); OutputStream out = server.getOutputStream()) {
             int applicationRecords = 0;
             byte[] header = new byte[5];
@@ -85,7 +110,11 @@ final class AckDroppingProxy implements AutoCloseable {
                     return;
                 }
                 boolean application = (header[0] & 0xff) == TLS_APPLICATION_DATA;
-                if (dropAfterUpgrade && application && applicationRecords >= 2) {
+                if (limit > 0 && carried.addAndGet(5 + length) > limit) {
+                    frozen.add(client);
+                    frozen.add(server);
+                }
+                if (frozen.contains(client) || dropAfterUpgrade && application && applicationRecords >= 2) {
                     continue; // lost on the way
                 }
                 if (application) {
@@ -108,6 +137,19 @@ final class AckDroppingProxy implements AutoCloseable {
         } catch (IOException ignored) {
             // Already closed.
         }
+    }
+
+    /**
+     * Every open connection stops carrying bytes either way but stays open, as when a censor
+     * freezes flows after so many bytes; new connections work.
+     */
+    void freezeConnections() {
+        frozen.addAll(sockets);
+    }
+
+    /** From now on each new connection freezes once {@code bytes} crossed it, as a censor's connbytes rule does. */
+    void freezeEachConnectionAfter(long bytes) {
+        freezeAfterBytes = bytes;
     }
 
     /** Cuts every open connection (as a censor's reset would) but keeps accepting new ones. */

@@ -200,6 +200,37 @@ class RelayIT {
         }
     }
 
+    /** A user who must not be seen reaching the server uses relays only, even while direct routes work. */
+    @Test
+    void relaysOnlyKeepsTheClientOffTheServersOwnAddresses() throws Exception {
+        try (AckDroppingProxy directRoute = new AckDroppingProxy();
+             SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server"))
+                     .withAdvertised(List.of(Endpoint.newBuilder().setHost("127.0.0.1").setPort(directRoute.port()).build())));
+             RelayServer relay = RelayServer.start(new RelayConfig(temp.resolve("relay"),
+                     new InetSocketAddress("127.0.0.1", 0), server.address(), "kotiki-daily.example",
+                     Optional.empty(), 100, Duration.ofMinutes(2)))) {
+            directRoute.forwardTo(server.address());
+            RelayLink relayLink = relay.link("127.0.0.1", relay.address().getPort(),
+                    server.inviteLink().descriptor().getIdentityKey().toByteArray());
+            try (SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.21", Clock.systemUTC())) {
+                assertThat(alice.status().route()).startsWith("direct ");
+                assertThatThrownBy(() -> alice.setRelaysOnly(true)).isInstanceOf(UserInputException.class)
+                        .hasMessageContaining("addRelay");
+
+                alice.addRelay(relayLink);
+                alice.setRelaysOnly(true);
+                assertThat(alice.relaysOnly()).isTrue();
+                int directConnections = directRoute.connectionsAccepted();
+                assertThat(alice.status().route()).isEqualTo("relay 127.0.0.1:" + relay.address().getPort());
+                assertThat(alice.serverKeyCounts()).isNotNull();
+                assertThat(directRoute.connectionsAccepted()).as("no attempt on the direct route").isEqualTo(directConnections);
+
+                alice.setRelaysOnly(false);
+                assertThat(alice.relaysOnly()).isFalse();
+            }
+        }
+    }
+
     private static int closedPort() throws Exception {
         try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();

@@ -60,6 +60,15 @@ public final class Probe {
 
     /** Probes the server of {@code link} and {@code relays}, the client's relays (see {@code SvyazClient.relays()}). */
     public ProbeReport run(InviteLink link, List<RelayLink> relays) throws InterruptedException {
+        return run(link, relays, false);
+    }
+
+    /**
+     * With {@code relaysOnly} (an account that reaches the server only through relays) only the
+     * relays are probed: no DNS lookup of the server's name, no packet to its addresses, exactly
+     * like the client in that mode.
+     */
+    public ProbeReport run(InviteLink link, List<RelayLink> relays, boolean relaysOnly) throws InterruptedException {
         long start = System.nanoTime();
         StepRunner steps = new StepRunner(stepTimeout, Deadline.after(TOTAL.minus(STEPS_MARGIN)));
         ServerDialer dialer = new ServerDialer(link);
@@ -72,7 +81,7 @@ public final class Probe {
         // Not closed with try-with-resources: close() would wait for a step that ignores interrupts.
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         try {
-            for (Endpoint endpoint : link.descriptor().getEndpointsList()) {
+            for (Endpoint endpoint : relaysOnly ? List.<Endpoint>of() : link.descriptor().getEndpointsList()) {
                 endpoints.computeIfAbsent(endpoint, e -> CompletableFuture.supplyAsync(() -> endpointProbe.run(e), executor));
             }
             for (RelayLink relay : relays) {
@@ -86,7 +95,9 @@ public final class Probe {
             Map<RelayLink, Attempt> relaysMeasured = new LinkedHashMap<>();
             relayAttempts.forEach((relay, running) -> relaysMeasured.put(relay, await(running, collectBy, Attempt::timedOut)));
 
-            List<RouteReport> routes = RouteReports.of(ServerConnection.routes(link, relays), measured, relaysMeasured);
+            List<ServerConnection.Route> clientRoutes = ServerConnection.routes(link, relays).stream()
+                    .filter(route -> !relaysOnly || route.relay().isPresent()).toList();
+            List<RouteReport> routes = RouteReports.of(clientRoutes, measured, relaysMeasured);
             return new ProbeReport(measured.values().stream().map(EndpointProbe.Result::report).toList(), routes,
                     RouteReports.recommended(routes));
         } finally {

@@ -2,7 +2,6 @@
 package org.svyaz.client.net;
 
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -106,10 +105,23 @@ public final class DohResolver {
 
     private List<InetAddress> resolve(HttpClient http, String name, Duration timeout)
             throws IOException, InterruptedException {
+        // Both questions at once: a lookup costs one round trip, not two.
+        java.util.concurrent.CompletableFuture<Message> a = ask(http, name, Type.A, timeout);
+        java.util.concurrent.CompletableFuture<Message> aaaa = ask(http, name, Type.AAAA, timeout);
         List<InetAddress> addresses = new ArrayList<>();
         int nxdomain = 0;
-        for (int type : new int[] {Type.A, Type.AAAA}) {
-            Message answer = query(http, name, type, timeout);
+        for (java.util.concurrent.CompletableFuture<Message> question : List.of(a, aaaa)) {
+            Message answer;
+            try {
+                answer = question.get(timeout.toMillis() + 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof IOException io) {
+                    throw io;
+                }
+                throw new IOException(describe() + " failed: " + rootMessage(e.getCause()), e.getCause());
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new IOException(describe() + " did not answer within " + timeout.toMillis() + " ms", e);
+            }
             if (answer.getRcode() == Rcode.NXDOMAIN) {
                 nxdomain++;
                 continue;
@@ -118,18 +130,30 @@ public final class DohResolver {
                 throw new IOException(describe() + " answered " + Rcode.string(answer.getRcode()) + " for " + name);
             }
             for (Record record : answer.getSection(Section.ANSWER)) {
-                if (record instanceof ARecord a && type == Type.A) {
-                    addresses.add(a.getAddress());
-                } else if (record instanceof AAAARecord aaaa && type == Type.AAAA) {
-                    addresses.add(aaaa.getAddress());
+                if (record instanceof ARecord v4 && question == a) {
+                    addresses.add(v4.getAddress());
+                } else if (record instanceof AAAARecord v6 && question == aaaa) {
+                    addresses.add(v6.getAddress());
                 }
             }
         }
         if (addresses.isEmpty()) {
             throw new UnknownHostException(name + ": " + (nxdomain > 0 ? "NXDOMAIN" : "no address") + " from " + describe());
         }
-        addresses.sort((x, y) -> Boolean.compare(!(x instanceof Inet4Address), !(y instanceof Inet4Address)));
         return List.copyOf(addresses);
+    }
+
+    private java.util.concurrent.CompletableFuture<Message> ask(HttpClient http, String name, int type, Duration timeout) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return query(http, name, type, timeout);
+            } catch (IOException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.util.concurrent.CompletionException(new IOException("interrupted", e));
+            }
+        }, command -> Thread.ofVirtual().start(command));
     }
 
     private Message query(HttpClient http, String name, int type, Duration timeout)

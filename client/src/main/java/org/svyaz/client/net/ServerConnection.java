@@ -69,6 +69,11 @@ public final class ServerConnection implements AutoCloseable {
     /** Delay between starting one route and the next (happy-eyeballs style). */
     static final Duration STAGGER = Duration.ofMillis(250);
     /**
+     * Relays are the last resort (they cost their operator bandwidth and add a hop): one starts
+     * only after this long, or once every route started before it has failed.
+     */
+    static final Duration RELAY_GRACE = Duration.ofSeconds(1);
+    /**
      * How long the route that won last time on this network (or that the probe recommended) has to
      * itself before the others start, unless it fails sooner. A quarter second is less than a cold
      * start's first TLS handshake, so a route that opens but then stalls (throttled) would often win
@@ -111,18 +116,43 @@ public final class ServerConnection implements AutoCloseable {
     /**
      * Races every route to the server of {@code link} (see {@link #routes}), falling back to the
      * given relays. The route whose {@link Route#key()} is {@code preferred} (the one that won last
-     * time on this network) starts first, {@link #PREFERRED_HEAD_START} ahead of the others.
+     * time on this network) starts first.
      */
     public static ServerConnection connect(InviteLink link, List<RelayLink> relays, Optional<String> preferred,
                                            Optional<DeviceCredentials> credentials, PushHandler pushHandler,
                                            Duration timeout) throws ConnectionException {
+        return connect(link, relays, preferred, false, credentials, pushHandler, timeout);
+    }
+
+    /**
+     * With {@code relaysOnly} the client never touches the server's own names or addresses, not
+     * even in DNS: for users in places where being seen trying to reach the server is itself a risk.
+     */
+    public static ServerConnection connect(InviteLink link, List<RelayLink> relays, Optional<String> preferred,
+                                           boolean relaysOnly, Optional<DeviceCredentials> credentials,
+                                           PushHandler pushHandler, Duration timeout) throws ConnectionException {
         SslContext ssl = serverContext(link);
+        if (relaysOnly) {
+            if (relays.isEmpty()) {
+                throw new ConnectionException("This account uses relays only, and it knows no relay: add one with "
+                        + "'svyaz addRelay LINK' or allow direct routes with 'svyaz updateAccount --relays-only false'.", null);
+            }
+            List<Route> routes = preferredFirst(routes(link, relays).stream()
+                    .filter(r -> r.kind() == RouteKind.RELAY).toList(), preferred);
+            Dialer dialer = new Dialer(ssl, link, credentials, pushHandler, timeout, java.util.Map.of());
+            return dialer.race(routes, "Cannot reach the server through any of its " + relays.size() + " relay(s)",
+                    headStart(routes, preferred));
+        }
         List<Route> routes = preferredFirst(routes(link, relays), preferred);
-        boolean remembered = preferred.isPresent() && !routes.isEmpty() && routes.getFirst().key().equals(preferred.get());
-        Dialer dialer = new Dialer(ssl, link, credentials, pushHandler, timeout);
+        Dialer dialer = new Dialer(ssl, link, credentials, pushHandler, timeout, lookUpEarly(link, timeout));
         return dialer.race(routes, "Cannot reach the server at any of its " + link.descriptor().getEndpointsCount()
-                + " addresses" + (relays.isEmpty() ? "" : " or " + relays.size() + " relay(s)"),
-                remembered ? PREFERRED_HEAD_START : STAGGER);
+                + " addresses" + (relays.isEmpty() ? "" : " or " + relays.size() + " relay(s)"), headStart(routes, preferred));
+    }
+
+    /** {@link #PREFERRED_HEAD_START} when the first route is the remembered one, else the usual stagger. */
+    private static Duration headStart(List<Route> routes, Optional<String> preferred) {
+        boolean remembered = preferred.isPresent() && !routes.isEmpty() && routes.getFirst().key().equals(preferred.get());
+        return remembered ? PREFERRED_HEAD_START : STAGGER;
     }
 
     /**
@@ -222,13 +252,42 @@ public final class ServerConnection implements AutoCloseable {
         return host.contains(":") ? "[" + host + "]" : host;
     }
 
+    /**
+     * Starts the DNS-over-HTTPS lookups of the descriptor's names right away, alongside the system's
+     * lookups, so that the addresses are known by the time the DoH routes' turn comes.
+     */
+    private static java.util.Map<String, CompletableFuture<List<InetAddress>>> lookUpEarly(InviteLink link,
+                                                                                          Duration timeout) {
+        java.util.Map<String, CompletableFuture<List<InetAddress>>> lookups = new java.util.HashMap<>();
+        if (link.descriptor().getDohResolversCount() == 0) {
+            return lookups;
+        }
+        for (Endpoint endpoint : link.descriptor().getEndpointsList()) {
+            String host = endpoint.getHost();
+            if (isName(host) && !lookups.containsKey(host)) {
+                CompletableFuture<List<InetAddress>> lookup = new CompletableFuture<>();
+                Thread.ofVirtual().name("svyaz-doh").start(() -> {
+                    try {
+                        lookup.complete(DohLookup.resolve(link.descriptor().getDohResolversList(), host, timeout));
+                    } catch (ConnectionException e) {
+                        lookup.completeExceptionally(e);
+                    }
+                });
+                lookups.put(host, lookup);
+            }
+        }
+        return lookups;
+    }
+
     /** Everything one connection attempt needs besides its route. */
     private record Dialer(SslContext ssl, InviteLink link, Optional<DeviceCredentials> credentials,
-                          PushHandler pushHandler, Duration timeout) {
+                          PushHandler pushHandler, Duration timeout,
+                          java.util.Map<String, CompletableFuture<List<InetAddress>>> dohLookups) {
         /**
-         * Tries every route, each started {@link #STAGGER} after the previous one, and keeps the first
-         * that completes the WebSocket handshake; later winners are closed. A blocked address that
-         * swallows packets therefore costs a quarter of a second, not a whole connect timeout.
+         * Tries every route, starting the next one {@link #STAGGER} after the previous, or at once
+         * when an attempt fails (happy eyeballs), and keeps the first that completes the WebSocket
+         * handshake; later winners are closed. A blocked address that swallows packets therefore
+         * costs a quarter of a second, one that is refused or does not resolve costs nothing.
          * The first route has {@code headStart} to itself, cut short when it fails.
          * A refusal of our credentials is final: no other route would change the answer.
          */
@@ -238,62 +297,69 @@ public final class ServerConnection implements AutoCloseable {
             }
             CompletableFuture<ServerConnection> winner = new CompletableFuture<>();
             List<ConnectionException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-            java.util.concurrent.atomic.AtomicInteger remaining = new java.util.concurrent.atomic.AtomicInteger(routes.size());
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger finished = new java.util.concurrent.atomic.AtomicInteger();
+            long raceStart = System.nanoTime();
             // The scheduler only starts attempts; each runs on its own virtual thread, so a hanging route
             // never delays the next one.
             java.util.concurrent.ScheduledExecutorService starter = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("svyaz-route-starter").daemon(true).factory());
-            // The others start when the first route's head start is over or it has failed, whichever is sooner.
-            CompletableFuture<Void> released = new CompletableFuture<>();
-            List<Runnable> starts = new ArrayList<>();
-            try {
-                for (int i = 0; i < routes.size(); i++) {
-                    Route route = routes.get(i);
-                    boolean first = i == 0;
-                    Runnable attempt = () -> {
-                        try {
-                            if (winner.isDone()) {
-                                return;
-                            }
-                            ServerConnection connection = attempt(route);
-                            synchronized (failures) {
-                                List<String> failed = new ArrayList<>(failures.stream().map(Throwable::getMessage).toList());
-                                failed.addAll(connection.failedRoutes);
-                                connection.failedRoutes = List.copyOf(failed);
-                            }
-                            if (!winner.complete(connection)) {
-                                connection.close();
-                            }
-                        } catch (ConnectionException e) {
-                            failures.add(e);
-                            if (e.unauthorized()) {
-                                winner.completeExceptionally(e);
-                            }
-                        } finally {
-                            if (first) {
-                                released.complete(null);
-                            }
-                            if (remaining.decrementAndGet() == 0 && !winner.isDone()) {
-                                ConnectionException last = failures.isEmpty() ? null : failures.getLast();
-                                ConnectionException failure = new ConnectionException(failureMessage
-                                        + (last == null ? "." : ": " + last.getMessage()), last);
-                                failures.forEach(failure::addSuppressed);
-                                winner.completeExceptionally(failure);
-                            }
-                        }
-                    };
-                    starts.add(() -> Thread.ofVirtual().name("svyaz-route").start(attempt));
-                }
-                starter.execute(starts.getFirst());
-                starter.schedule(() -> released.complete(null), headStart.toMillis(), TimeUnit.MILLISECONDS);
-                released.thenRun(() -> {
-                    if (winner.isDone()) {
+            java.util.concurrent.atomic.AtomicBoolean firstFailed = new java.util.concurrent.atomic.AtomicBoolean();
+            Runnable[] startNext = new Runnable[1];
+            startNext[0] = () -> {
+                Route route;
+                boolean first;
+                synchronized (next) {
+                    int index = next.get();
+                    if (index >= routes.size() || winner.isDone()) {
                         return;
                     }
-                    for (int i = 1; i < starts.size(); i++) {
-                        starter.schedule(starts.get(i), (i - 1) * STAGGER.toMillis(), TimeUnit.MILLISECONDS);
+                    if (index > 0 && headStart.compareTo(STAGGER) > 0 && !firstFailed.get()
+                            && System.nanoTime() - raceStart < headStart.toNanos()) {
+                        return; // the first route's head start; the ticker comes back
+                    }
+                    first = index == 0;
+                    route = routes.get(index);
+                    boolean othersPending = finished.get() < index;
+                    if (route.kind() == RouteKind.RELAY && othersPending
+                            && System.nanoTime() - raceStart < RELAY_GRACE.toNanos()) {
+                        return; // the ticker comes back
+                    }
+                    next.incrementAndGet();
+                }
+                Thread.ofVirtual().name("svyaz-route").start(() -> {
+                    try {
+                        ServerConnection connection = attempt(route);
+                        synchronized (failures) {
+                            List<String> failed = new ArrayList<>(failures.stream().map(Throwable::getMessage).toList());
+                            failed.addAll(connection.failedRoutes);
+                            connection.failedRoutes = List.copyOf(failed);
+                        }
+                        if (!winner.complete(connection)) {
+                            connection.close();
+                        }
+                    } catch (ConnectionException e) {
+                        failures.add(e);
+                        if (e.unauthorized()) {
+                            winner.completeExceptionally(e);
+                        }
+                        if (first) {
+                            firstFailed.set(true);
+                        }
+                        startNext[0].run();
+                    } finally {
+                        if (finished.incrementAndGet() == routes.size() && !winner.isDone()) {
+                            ConnectionException last = failures.isEmpty() ? null : failures.getLast();
+                            ConnectionException failure = new ConnectionException(failureMessage
+                                    + (last == null ? "." : ": " + last.getMessage()), last);
+                            failures.forEach(failure::addSuppressed);
+                            winner.completeExceptionally(failure);
+                        }
                     }
                 });
+            };
+            try {
+                starter.scheduleAtFixedRate(startNext[0], 0, STAGGER.toMillis(), TimeUnit.MILLISECONDS);
                 return winner.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -304,15 +370,14 @@ public final class ServerConnection implements AutoCloseable {
                 }
                 throw new ConnectionException("Connecting failed unexpectedly: " + describeCause(e.getCause()), e.getCause());
             } finally {
-                starter.shutdown();
+                starter.shutdownNow();
             }
         }
 
         /** One route; a DNS-over-HTTPS route first looks the name up, then races the addresses it got. */
         private ServerConnection attempt(Route route) throws ConnectionException {
             if (route.kind() == RouteKind.DOH && route.address().isEmpty()) {
-                List<InetAddress> addresses = DohLookup.resolve(link.descriptor().getDohResolversList(),
-                        route.endpoint().getHost(), timeout);
+                List<InetAddress> addresses = dohAddresses(route.endpoint().getHost());
                 List<Route> byAddress = new ArrayList<>();
                 for (InetAddress address : addresses) {
                     byAddress.add(new Route(RouteKind.DOH, route.endpoint(), Optional.of(address), route.sni(), Optional.empty()));
@@ -327,6 +392,24 @@ public final class ServerConnection implements AutoCloseable {
             connection.route = route.describe();
             connection.routeKey = route.key();
             return connection;
+        }
+
+        private List<InetAddress> dohAddresses(String host) throws ConnectionException {
+            CompletableFuture<List<InetAddress>> lookup = dohLookups.get(host);
+            if (lookup == null) {
+                return DohLookup.resolve(link.descriptor().getDohResolversList(), host, timeout);
+            }
+            try {
+                return lookup.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof ConnectionException failure) {
+                    throw new ConnectionException(failure.getMessage(), failure);
+                }
+                throw new ConnectionException("DNS over HTTPS failed: " + describeCause(e.getCause()), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ConnectionException("Interrupted while looking up " + host + ".", e);
+            }
         }
     }
 
@@ -363,6 +446,7 @@ public final class ServerConnection implements AutoCloseable {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(StallDetector.handlers(StallDetector.DEFAULT_QUIET));
                             if (relay.isPresent()) {
                                 // Outer TLS to the relay under its own name; the token proves we hold its
                                 // secret; inside runs our own TLS to the server, which the relay cannot read.
@@ -580,6 +664,10 @@ public final class ServerConnection implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
             if (event == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+                StallDetector stallDetector = ctx.pipeline().get(StallDetector.class);
+                if (stallDetector != null) {
+                    stallDetector.webSocketOpened();
+                }
                 handshake.complete(null);
             }
             super.userEventTriggered(ctx, event);

@@ -27,15 +27,23 @@ import org.svyaz.server.store.StoreException;
 public final class DeviceDelivery {
     private static final Logger log = LoggerFactory.getLogger(DeviceDelivery.class);
     private static final int BATCH = 100;
-    /** Unacknowledged pushes per connection; bounds memory and lets acks pace the drain. */
+    /** Unacknowledged pushes per connection at most; bounds memory and lets acks pace the drain. */
     private static final int WINDOW = 64;
+    /**
+     * Unacknowledged pushes a new connection starts with; each acknowledgement widens the window by
+     * one up to {@link #WINDOW} (TCP's slow start). A censor that freezes flows after some kilobytes
+     * then still lets each flow carry at least one message and its acknowledgement, so a long
+     * drain makes progress over successive flows instead of resending the same messages forever.
+     */
+    private static final int INITIAL_WINDOW = 1;
 
     private final DeviceAddress address;
     private final PushChannel channel;
     private final MailboxStore mailbox;
     private final Executor executor;
     private final Counter delivered;
-    private final Semaphore window = new Semaphore(WINDOW);
+    private final Semaphore window = new Semaphore(INITIAL_WINDOW);
+    private final java.util.concurrent.atomic.AtomicInteger windowSize = new java.util.concurrent.atomic.AtomicInteger(INITIAL_WINDOW);
     private final AtomicBoolean wakeRequested = new AtomicBoolean();
     private final AtomicBoolean running = new AtomicBoolean();
     private long lastPushedSequence;
@@ -100,8 +108,10 @@ public final class DeviceDelivery {
                 lastPushedSequence = entry.sequence();
                 channel.push(ApiPaths.PUSH_MESSAGE, ByteString.copyFrom(entry.envelope()))
                         .whenComplete((response, failure) -> {
-                            window.release();
-                            if (failure == null && response.getError() == ErrorCode.OK) {
+                            boolean acknowledged = failure == null && response.getError() == ErrorCode.OK;
+                            window.release(acknowledged && windowSize.getAndUpdate(w -> Math.min(WINDOW, w + 1)) < WINDOW
+                                    ? 2 : 1);
+                            if (acknowledged) {
                                 executor.execute(() -> acknowledge(entry));
                             }
                         });

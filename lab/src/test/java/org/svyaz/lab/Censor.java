@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.lab;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.svyaz.lab.CensorLab.Host;
+
+/**
+ * The censor on the lab's router: a "national" DNS resolver (dnsmasq) for the client, and per
+ * {@link Scenario} iptables rules, tc shapers and a DPI program on NFQUEUE. {@link #apply} first
+ * undoes the previous scenario.
+ */
+final class Censor {
+    private static final int QUEUE = 7;
+    /** Where the lab's DPI program is built from (relative to the lab module). */
+    private static final Path DPI_SOURCE = Path.of("sni-filter", "sni_filter.c");
+
+    private final CensorLab lab;
+    private final Path dpiBinary;
+    private Process dns;
+    private String dnsAnswer = "";
+    private Process dpi;
+
+    private Censor(CensorLab lab, Path dpiBinary) {
+        this.lab = lab;
+        this.dpiBinary = dpiBinary;
+    }
+
+    static Censor start(CensorLab lab, Path buildDir) throws IOException, InterruptedException {
+        Path binary = buildDir.resolve("sni_filter");
+        CensorLab.check(CensorLab.run(Duration.ofSeconds(60), "gcc", "-O2", "-Wall", "-Wextra", "-o", binary.toString(),
+                DPI_SOURCE.toAbsolutePath().toString(), "-lnetfilter_queue"));
+        Censor censor = new Censor(lab, binary);
+        censor.nationalDns(CensorLab.SERVER_IP);
+        return censor;
+    }
+
+    void apply(Scenario scenario) throws IOException, InterruptedException {
+        reset();
+        switch (scenario) {
+            case NONE -> { }
+            case DNS_NXDOMAIN -> {
+                nationalDns("");
+                interceptDns();
+            }
+            case DNS_WRONG_ADDRESS -> {
+                // The censor's own address: nothing listens there, so connections are refused.
+                nationalDns(CensorLab.CENSOR_CLIENT_SIDE);
+                interceptDns();
+            }
+            case IP_DROPPED -> lab.censor("iptables", "-A", "FORWARD", "-i", "c1", "-d", CensorLab.SERVER_IP, "-j", "DROP");
+            case IP_RESET -> {
+                lab.censor("iptables", "-A", "FORWARD", "-i", "c1", "-d", CensorLab.SERVER_IP, "-p", "tcp",
+                        "-j", "REJECT", "--reject-with", "tcp-reset");
+                lab.censor("iptables", "-A", "FORWARD", "-i", "c1", "-d", CensorLab.SERVER_IP, "-j", "DROP");
+            }
+            case SNI_DROPPED -> dpi("DROP", false);
+            case SNI_RESET -> dpi("REJECT", false);
+            case SNI_OR_NONE_DROPPED -> dpi("DROP", true);
+            case THROTTLED -> throttle();
+            case FROZEN -> {
+                lab.censor("iptables", "-A", "FORWARD", "-i", "c1", "-d", CensorLab.SERVER_IP, "-p", "tcp",
+                        "-m", "connbytes", "--connbytes", "16384:", "--connbytes-dir", "both",
+                        "--connbytes-mode", "bytes", "-j", "DROP");
+                lab.censor("iptables", "-A", "FORWARD", "-o", "c1", "-s", CensorLab.SERVER_IP, "-p", "tcp",
+                        "-m", "connbytes", "--connbytes", "16384:", "--connbytes-dir", "both",
+                        "--connbytes-mode", "bytes", "-j", "DROP");
+            }
+            case ONLY_WEB_PORTS -> {
+                lab.censor("iptables", "-A", "FORWARD", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT");
+                lab.censor("iptables", "-A", "FORWARD", "-i", "c1", "-p", "tcp", "-m", "multiport", "--dports", "80,443",
+                        "-j", "ACCEPT");
+                lab.censor("iptables", "-A", "FORWARD", "-i", "c1", "-j", "DROP");
+            }
+            case RELAY_ONLY -> {
+                nationalDns("");
+                interceptDns();
+                lab.censor("iptables", "-A", "FORWARD", "-i", "c1", "-d", CensorLab.SERVER_IP, "-j", "DROP");
+                lab.censor("iptables", "-A", "FORWARD", "-i", "c1", "-d", CensorLab.DOH_IP, "-j", "DROP");
+            }
+        }
+    }
+
+    /** Back to an open network: no rules, no shapers, no DPI, an honest national DNS. */
+    void reset() throws IOException, InterruptedException {
+        for (String table : List.of("filter", "nat", "mangle")) {
+            lab.censor("iptables", "-t", table, "-F");
+        }
+        for (String link : List.of("c1", "s1")) {
+            // Fails when there is no shaper, which is fine.
+            lab.exec(Host.CENSOR, Duration.ofSeconds(10), List.of("tc", "qdisc", "del", "dev", link, "root"));
+        }
+        if (dpi != null) {
+            dpi.destroy();
+            dpi.waitFor(10, TimeUnit.SECONDS);
+            dpi = null;
+        }
+        nationalDns(CensorLab.SERVER_IP);
+    }
+
+    /**
+     * (Re)starts dnsmasq as the client's resolver; {@code answer} is the address it gives for the
+     * server's name, or empty for NXDOMAIN.
+     */
+    private void nationalDns(String answer) throws IOException, InterruptedException {
+        if (dns != null && dns.isAlive() && dnsAnswer.equals(answer)) {
+            return;
+        }
+        if (dns != null) {
+            dns.destroy();
+            dns.waitFor(10, TimeUnit.SECONDS);
+        }
+        dns = lab.spawn(Host.CENSOR, "dnsmasq", List.of("dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
+                "--no-resolv", "--no-hosts", "--bind-interfaces", "--listen-address=" + CensorLab.CENSOR_CLIENT_SIDE,
+                "--user=root", "--group=root", "--pid-file=", "--address=/" + CensorLab.SERVER_NAME + "/" + answer));
+        dnsAnswer = answer;
+        // Ready when it answers; bounded.
+        for (int i = 0; i < 50; i++) {
+            CensorLab.Result probe = lab.exec(Host.CLIENT, Duration.ofSeconds(5),
+                    List.of("getent", "hosts", "localhost.invalid-probe"));
+            if (probe.exitCode() == 2 || probe.exitCode() == 0) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the lab's national DNS did not start; see " + lab.logs());
+    }
+
+    /** Redirects the client's plain DNS to any resolver to the national one, as censors do. */
+    private void interceptDns() throws IOException, InterruptedException {
+        for (String protocol : List.of("udp", "tcp")) {
+            lab.censor("iptables", "-t", "nat", "-A", "PREROUTING", "-i", "c1", "-p", protocol, "--dport", "53",
+                    "-j", "DNAT", "--to-destination", CensorLab.CENSOR_CLIENT_SIDE + ":53");
+        }
+    }
+
+    /**
+     * Flows whose ClientHello names the server (and, with {@code noneToo}, names nothing) are
+     * blocked by {@code action} (DROP or REJECT with a TCP reset) for the rest of the connection.
+     * The DPI marks the hello; the rules act on the mark and keep it on the connection.
+     */
+    private void dpi(String action, boolean noneToo) throws IOException, InterruptedException {
+        lab.censor("iptables", "-A", "FORWARD", "-p", "tcp", "-m", "mark", "--mark", "0x1", "-j", "CONNMARK", "--save-mark");
+        lab.censor("iptables", "-A", "FORWARD", "-p", "tcp", "-j", "CONNMARK", "--restore-mark");
+        List<String> block = new ArrayList<>(List.of("iptables", "-A", "FORWARD", "-p", "tcp", "-m", "mark", "--mark", "0x1",
+                "-j", action));
+        if (action.equals("REJECT")) {
+            block.addAll(List.of("--reject-with", "tcp-reset"));
+        }
+        lab.censor(block.toArray(String[]::new));
+        lab.censor("iptables", "-A", "FORWARD", "-p", "tcp", "-m", "multiport", "--dports", "443,8443",
+                "-j", "NFQUEUE", "--queue-num", Integer.toString(QUEUE), "--queue-bypass");
+        List<String> command = new ArrayList<>(List.of(dpiBinary.toString(), "--queue", Integer.toString(QUEUE),
+                "--block", CensorLab.SERVER_NAME, "--action", action.equals("REJECT") ? "reset" : "drop"));
+        if (noneToo) {
+            command.add("--block-empty");
+        }
+        dpi = lab.spawnReadable(Host.CENSOR, "dpi", command);
+        BufferedReader out = new BufferedReader(new InputStreamReader(dpi.getInputStream(), StandardCharsets.US_ASCII));
+        String first = CompletableFuture.supplyAsync(() -> {
+            try {
+                return out.readLine();
+            } catch (IOException e) {
+                return null;
+            }
+        }).completeOnTimeout(null, 20, TimeUnit.SECONDS).join();
+        if (!"ready".equals(first)) {
+            throw new IllegalStateException("the lab's DPI did not start; see " + lab.logs().resolve("dpi.err"));
+        }
+    }
+
+    /**
+     * Holds the client's flows with the server to 16 kbit/s each way: HTB shapers on the links
+     * towards the client and towards the server, fed by iptables CLASSIFY so that the relay's own
+     * flows to the server (which do not cross the censor's border) are left alone.
+     */
+    private void throttle() throws IOException, InterruptedException {
+        for (String link : List.of("c1", "s1")) {
+            lab.censor("tc", "qdisc", "add", "dev", link, "root", "handle", "1:", "htb", "default", "10");
+            lab.censor("tc", "class", "add", "dev", link, "parent", "1:", "classid", "1:10", "htb", "rate", "1gbit");
+            lab.censor("tc", "class", "add", "dev", link, "parent", "1:", "classid", "1:20", "htb", "rate", "16kbit",
+                    "ceil", "16kbit", "burst", "2k", "cburst", "2k");
+        }
+        lab.censor("iptables", "-t", "mangle", "-A", "FORWARD", "-i", "c1", "-d", CensorLab.SERVER_IP,
+                "-j", "CLASSIFY", "--set-class", "1:20");
+        lab.censor("iptables", "-t", "mangle", "-A", "FORWARD", "-o", "c1", "-s", CensorLab.SERVER_IP,
+                "-j", "CLASSIFY", "--set-class", "1:20");
+    }
+}
