@@ -231,6 +231,27 @@ class ProbeIT {
         }
     }
 
+    /** In relays-only mode the server's own address is never contacted: only the relays are measured. */
+    @Test
+    void relaysOnlyProbesTheRelaysAndNothingElse() throws Exception {
+        try (SvyazServer server = start("server", "127.0.0.1", 0);
+             RelayServer relay = relay("relay", server.address());
+             BlackHole watchedAddress = new BlackHole()) {
+            InviteLink link = resign(server, "server", d -> d.addEndpoints(endpoint("127.0.0.1", watchedAddress.port()))
+                    .addEndpoints(endpoint("chat.svyaz.test", watchedAddress.port())));
+            RelayLink good = relay.link("127.0.0.1", relay.address().getPort(),
+                    link.descriptor().getIdentityKey().toByteArray());
+
+            ProbeReport report = new Probe(QUICK_STEPS).run(link, List.of(good), true);
+
+            assertThat(report.endpoints()).isEmpty();
+            assertThat(report.routes()).extracting(RouteReport::route)
+                    .containsExactly("relay 127.0.0.1:" + relay.address().getPort());
+            assertThat(report.recommendedRoute()).contains("relay 127.0.0.1:" + relay.address().getPort());
+            assertThat(watchedAddress.swallowed()).as("connections to the server's own address").isZero();
+        }
+    }
+
     /**
      * Everything that can hang hangs here: an address, a name, a DoH resolver and a relay that
      * accept TCP and then say nothing, and a relay whose server does the same. With the real step
