@@ -155,12 +155,13 @@ class CensorLabIT {
             // Only this client address: late packets of earlier tests' flows are not this send's.
             Process tcpdump = lab.spawn(Host.CENSOR, "tcpdump", List.of("tcpdump", "-i", "c1", "-U", "-s", "0",
                     "-w", capture.toString(), "host", lab.clientIp()));
-            awaitFile(capture);
+            awaitListening(lab.logs().resolve("tcpdump.err"));
             String body = "through the relay " + System.nanoTime();
             CensorLab.Result sent = lab.exec(Host.CLIENT, SEND_TIMEOUT,
                     LabServices.svyaz("-d", aliceDir.toString(), "-o", "json", "send", "-m", body, bob));
             assertThat(sent.exitCode()).as(sent.err()).isZero();
             assertThat(bobInbox.awaitArrival(body, Duration.ofSeconds(30))).isPresent();
+            Thread.sleep(500); // the last packets of the send reach the capture
             tcpdump.destroy();
             tcpdump.waitFor(10, TimeUnit.SECONDS);
 
@@ -217,11 +218,15 @@ class CensorLabIT {
         }
     }
 
-    private static void awaitFile(Path file) throws InterruptedException {
-        for (int i = 0; i < 100 && !Files.exists(file); i++) {
+    /** tcpdump says "listening on" once its filter is in place and it captures. */
+    private static void awaitListening(Path log) throws Exception {
+        for (int i = 0; i < 200; i++) {
+            if (Files.exists(log) && Files.readString(log).contains("listening on")) {
+                return;
+            }
             Thread.sleep(50);
         }
-        Thread.sleep(200); // tcpdump writes the file header before it starts capturing
+        throw new IllegalStateException("tcpdump did not start; see " + log);
     }
 
     /** Runs {@code svyaz -o json probe} as Alice and returns the verdict for the server's named address. */
