@@ -153,7 +153,7 @@ class CensorLabIT {
             lab.moveClientToNewNetwork();
             Path capture = work.resolve("censor-link.pcap");
             // Only this client address: late packets of earlier tests' flows are not this send's.
-            Process tcpdump = lab.spawn(Host.CENSOR, "tcpdump", List.of("tcpdump", "-i", "c1", "-U", "-s", "0",
+            Process tcpdump = lab.spawn(Host.CENSOR, "tcpdump", List.of("tcpdump", "-i", "c1", "--immediate-mode", "-U", "-s", "0",
                     "-w", capture.toString(), "host", lab.clientIp()));
             awaitListening(lab.logs().resolve("tcpdump.err"));
             String body = "through the relay " + System.nanoTime();
@@ -161,11 +161,16 @@ class CensorLabIT {
                     LabServices.svyaz("-d", aliceDir.toString(), "-o", "json", "send", "-m", body, bob));
             assertThat(sent.exitCode()).as(sent.err()).isZero();
             assertThat(bobInbox.awaitArrival(body, Duration.ofSeconds(30))).isPresent();
-            Thread.sleep(500); // the last packets of the send reach the capture
+            Thread.sleep(1000); // the last packets of the send reach the capture
             tcpdump.destroy();
             tcpdump.waitFor(10, TimeUnit.SECONDS);
 
             Pcap pcap = Pcap.read(capture);
+            String summary = Files.readString(lab.logs().resolve("tcpdump.err"));
+            java.util.regex.Matcher captured = java.util.regex.Pattern.compile("(\\d+) packets captured").matcher(summary);
+            java.util.regex.Matcher seen = java.util.regex.Pattern.compile("(\\d+) packets received by filter").matcher(summary);
+            assertThat(captured.find() && seen.find()).as("tcpdump's summary: %s", summary).isTrue();
+            assertThat(captured.group(1)).as("every packet the filter saw is in the capture").isEqualTo(seen.group(1));
             assertThat(pcap.packets()).as("the capture saw the client's traffic").isNotEmpty();
             assertThat(pcap.addresses()).as("addresses on the censor's link").contains(CensorLab.RELAY_IP)
                     .doesNotContain(CensorLab.SERVER_IP);
