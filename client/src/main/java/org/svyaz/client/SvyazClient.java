@@ -365,6 +365,11 @@ public final class SvyazClient implements AutoCloseable {
         return accountId;
     }
 
+    /** This device's credentials, for the server's plain-HTTP paths (attachments). */
+    DeviceCredentials credentials() {
+        return new DeviceCredentials(accountId, deviceId, password);
+    }
+
     // ---------------------------------------------------------------- connection
 
     private synchronized ServerConnection connection() throws NetworkException {

@@ -18,6 +18,12 @@ public final class ApiPaths {
     /** The most bytes one probe download may ask for. */
     public static final int PROBE_DOWNLOAD_MAX_BYTES = 256 * 1024;
 
+    /**
+     * HTTP path prefix of attachments: {@code /v1/blobs/ID}, where ID is 32 random bytes in unpadded
+     * base64url (PUT to upload, resumable; HEAD for progress; GET to download).
+     */
+    public static final String BLOBS = "/v1/blobs/";
+
     public static final String REGISTER = "/v1/accounts/register";
     public static final String RESET_IDENTITY = "/v1/accounts/reset-identity";
     public static final String PROFILE_SET = "/v1/profile/set";

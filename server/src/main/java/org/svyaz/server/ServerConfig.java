@@ -33,7 +33,9 @@ public record ServerConfig(
         double sendsPerSecond,
         Duration mailboxExpiry,
         Duration shutdownGrace,
-        Clock clock) {
+        Clock clock,
+        long maxBlobBytes,
+        Duration blobExpiry) {
 
     public static final int DEFAULT_PORT = 8443;
     public static final int DEFAULT_ADMIN_PORT = 9464;
@@ -63,32 +65,33 @@ public record ServerConfig(
                 RegistrationPolicy.OPEN,
                 new TransportLimits(1024 * 1024, Duration.ofMinutes(2)),
                 new MessageLimits(256 * 1024, 10_000),
-                200, 50.0, Duration.ofDays(30), Duration.ofSeconds(10), Clock.systemUTC());
+                200, 50.0, Duration.ofDays(30), Duration.ofSeconds(10), Clock.systemUTC(),
+                100L * 1024 * 1024, Duration.ofDays(30));
     }
 
     public ServerConfig withRegistration(RegistrationPolicy policy) {
         return new ServerConfig(dataDir, listen, advertised, admin, policy, transport, messages, sendBurst,
-                sendsPerSecond, mailboxExpiry, shutdownGrace, clock);
+                sendsPerSecond, mailboxExpiry, shutdownGrace, clock, maxBlobBytes, blobExpiry);
     }
 
     public ServerConfig withAdmin(Optional<InetSocketAddress> address) {
         return new ServerConfig(dataDir, listen, advertised, address, registration, transport, messages, sendBurst,
-                sendsPerSecond, mailboxExpiry, shutdownGrace, clock);
+                sendsPerSecond, mailboxExpiry, shutdownGrace, clock, maxBlobBytes, blobExpiry);
     }
 
     public ServerConfig withAdvertised(List<Endpoint> endpoints) {
         return new ServerConfig(dataDir, listen, endpoints, admin, registration, transport, messages, sendBurst,
-                sendsPerSecond, mailboxExpiry, shutdownGrace, clock);
+                sendsPerSecond, mailboxExpiry, shutdownGrace, clock, maxBlobBytes, blobExpiry);
     }
 
     public ServerConfig withSendLimit(int burst, double perSecond) {
         return new ServerConfig(dataDir, listen, advertised, admin, registration, transport, messages, burst,
-                perSecond, mailboxExpiry, shutdownGrace, clock);
+                perSecond, mailboxExpiry, shutdownGrace, clock, maxBlobBytes, blobExpiry);
     }
 
     public ServerConfig withLimits(TransportLimits transportLimits, MessageLimits messageLimits) {
         return new ServerConfig(dataDir, listen, advertised, admin, registration, transportLimits, messageLimits,
-                sendBurst, sendsPerSecond, mailboxExpiry, shutdownGrace, clock);
+                sendBurst, sendsPerSecond, mailboxExpiry, shutdownGrace, clock, maxBlobBytes, blobExpiry);
     }
 
     public ServerConfig withMailbox(int maxEntriesPerDevice, Duration expiry) {
@@ -97,11 +100,20 @@ public record ServerConfig(
         }
         return new ServerConfig(dataDir, listen, advertised, admin, registration, transport,
                 new MessageLimits(messages.maxMessageBytes(), maxEntriesPerDevice), sendBurst, sendsPerSecond, expiry,
-                shutdownGrace, clock);
+                shutdownGrace, clock, maxBlobBytes, blobExpiry);
+    }
+
+    /** Attachments: the largest accepted, and how long one is kept. */
+    public ServerConfig withBlobs(long maxBytes, Duration expiry) {
+        if (maxBytes < 1 || expiry.isNegative() || expiry.isZero()) {
+            throw new IllegalArgumentException("the attachment limit and expiry must be positive");
+        }
+        return new ServerConfig(dataDir, listen, advertised, admin, registration, transport, messages, sendBurst,
+                sendsPerSecond, mailboxExpiry, shutdownGrace, clock, maxBytes, expiry);
     }
 
     public ServerConfig withClock(Clock newClock) {
         return new ServerConfig(dataDir, listen, advertised, admin, registration, transport, messages, sendBurst,
-                sendsPerSecond, mailboxExpiry, shutdownGrace, newClock);
+                sendsPerSecond, mailboxExpiry, shutdownGrace, newClock, maxBlobBytes, blobExpiry);
     }
 }

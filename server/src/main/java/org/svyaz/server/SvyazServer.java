@@ -57,7 +57,9 @@ import org.svyaz.server.message.DeviceAddress;
 import org.svyaz.server.message.DeviceDelivery;
 import org.svyaz.server.message.MessageService;
 import org.svyaz.server.metrics.AdminServer;
+import org.svyaz.server.store.BlobStore;
 import org.svyaz.server.store.StoreException;
+import org.svyaz.server.store.files.DirectoryBlobStore;
 import org.svyaz.server.store.sqlite.EmbeddedStorage;
 import org.svyaz.server.transport.FrameHandler;
 import org.svyaz.server.transport.TransportServer;
@@ -69,6 +71,8 @@ import org.svyaz.server.transport.WebSocketSession;
  * connections, flush the store.
  */
 public final class SvyazServer implements AutoCloseable {
+    /** Attachments live under DATA/blobs. */
+    public static final String BLOB_DIRECTORY = "blobs";
     private static final Logger log = LoggerFactory.getLogger(SvyazServer.class);
 
     private final ServerConfig config;
@@ -100,6 +104,7 @@ public final class SvyazServer implements AutoCloseable {
         ServerIdentity identity = ServerIdentity.loadOrCreate(config.dataDir());
         SenderCertificateIssuer certificates = SenderCertificateIssuer.loadOrCreate(config.dataDir(), config.clock());
         EmbeddedStorage storage = EmbeddedStorage.open(config.dataDir());
+        BlobStore blobs = DirectoryBlobStore.open(config.dataDir().resolve(BLOB_DIRECTORY));
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("svyaz-worker-", 0).factory());
         ConnectedDevices connected = new ConnectedDevices();
@@ -152,7 +157,8 @@ public final class SvyazServer implements AutoCloseable {
         Optional<AdminServer> admin = Optional.empty();
         try {
             transport = TransportServer.start(config.listen(), identity.tlsKey(), identity.tlsCertificate(),
-                    header -> authenticate(accountService, header), dispatcher, workers, sessions, config.transport());
+                    header -> authenticate(accountService, header), dispatcher, workers, sessions, config.transport(),
+                    blobs, config.maxBlobBytes());
             if (config.admin().isPresent()) {
                 admin = Optional.of(AdminServer.start(config.admin().get(), metrics));
             }
@@ -165,6 +171,7 @@ public final class SvyazServer implements AutoCloseable {
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("svyaz-housekeeping").daemon(true).factory());
             housekeeping.scheduleWithFixedDelay(() -> expireMailboxes(storage, config), 1, 60, TimeUnit.MINUTES);
+            housekeeping.scheduleWithFixedDelay(() -> expireBlobs(blobs, config), 1, 60, TimeUnit.MINUTES);
             housekeeping.scheduleWithFixedDelay(descriptors::refreshIfChanged, 1, 1, TimeUnit.MINUTES);
             log.info("server started: registration {}, {} advertised endpoint(s), metrics {}",
                     config.registration().name().toLowerCase(), endpoints.size(), admin.isPresent() ? "on" : "off");
@@ -232,6 +239,16 @@ public final class SvyazServer implements AutoCloseable {
         }
         DeviceCredentials c = credentials.get();
         return accounts.authenticate(c.accountId(), c.deviceId(), c.password());
+    }
+
+    /** Attachments go after the configured time; uploads nobody resumed for a day go too. */
+    private static void expireBlobs(BlobStore blobs, ServerConfig config) {
+        try {
+            java.time.Instant now = config.clock().instant();
+            blobs.deleteExpired(now.minus(config.blobExpiry()), now.minus(java.time.Duration.ofDays(1)));
+        } catch (StoreException e) {
+            log.warn("expiring old attachments failed; will retry", e);
+        }
     }
 
     private static void expireMailboxes(EmbeddedStorage storage, ServerConfig config) {

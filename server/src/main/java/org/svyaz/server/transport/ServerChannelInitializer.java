@@ -17,7 +17,10 @@ import java.util.concurrent.TimeUnit;
 import org.svyaz.protocol.ApiPaths;
 import org.svyaz.server.api.Dispatcher;
 
-/** The pipeline reads like the protocol: TLS, HTTP, the authenticated upgrade, WebSocket, frames. */
+/**
+ * The pipeline reads like the protocol: TLS, HTTP, attachments (streamed), the authenticated
+ * upgrade, WebSocket, frames.
+ */
 public final class ServerChannelInitializer extends ChannelInitializer<SocketChannel> {
     private static final int MAX_HTTP_REQUEST_BYTES = 16 * 1024;
 
@@ -28,10 +31,11 @@ public final class ServerChannelInitializer extends ChannelInitializer<SocketCha
     private final InFlightRequests inFlight;
     private final FrameHandler.SessionListener sessions;
     private final TransportLimits limits;
+    private final BlobHandler.Blobs blobs;
 
     ServerChannelInitializer(SslContext sslContext, Authenticator authenticator, Dispatcher dispatcher,
                              Executor executor, InFlightRequests inFlight, FrameHandler.SessionListener sessions,
-                             TransportLimits limits) {
+                             TransportLimits limits, BlobHandler.Blobs blobs) {
         this.sslContext = sslContext;
         this.authenticator = authenticator;
         this.dispatcher = dispatcher;
@@ -39,6 +43,7 @@ public final class ServerChannelInitializer extends ChannelInitializer<SocketCha
         this.inFlight = inFlight;
         this.sessions = sessions;
         this.limits = limits;
+        this.blobs = blobs;
     }
 
     @Override
@@ -58,6 +63,9 @@ public final class ServerChannelInitializer extends ChannelInitializer<SocketCha
         pipeline.addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toSeconds(), TimeUnit.SECONDS));
         pipeline.addLast("idle-close", new IdleCloseHandler());
         pipeline.addLast("http", new HttpServerCodec());
+        // Attachments stream through here, before anything collects whole requests.
+        pipeline.addLast("chunked-writer", new io.netty.handler.stream.ChunkedWriteHandler());
+        pipeline.addLast("blobs", new BlobHandler(blobs, authenticator, executor));
         pipeline.addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_REQUEST_BYTES));
         pipeline.addLast("upgrade", new UpgradeHandler(authenticator, executor));
         pipeline.addLast("websocket", new WebSocketServerProtocolHandler(webSocket));

@@ -37,7 +37,8 @@ public final class TransportServer implements AutoCloseable {
 
     public static TransportServer start(InetSocketAddress listen, PrivateKey tlsKey, X509Certificate certificate,
                                         Authenticator authenticator, Dispatcher dispatcher, Executor executor,
-                                        FrameHandler.SessionListener sessions, TransportLimits limits)
+                                        FrameHandler.SessionListener sessions, TransportLimits limits,
+                                        org.svyaz.server.store.BlobStore blobStore, long maxBlobBytes)
             throws SSLException, InterruptedException {
         SslContext sslContext = SslContextBuilder.forServer(tlsKey, certificate)
                 .sslProvider(SslProvider.JDK)
@@ -53,7 +54,7 @@ public final class TransportServer implements AutoCloseable {
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ServerChannelInitializer(sslContext, authenticator, dispatcher, executor,
-                            inFlight, sessions, limits))
+                            inFlight, sessions, limits, new BlobHandler.Blobs(blobStore, maxBlobBytes)))
                     .bind(listen).sync().channel();
             return new TransportServer(boss, workers, channel, inFlight);
         } catch (InterruptedException | RuntimeException e) {
