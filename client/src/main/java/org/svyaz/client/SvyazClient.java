@@ -48,9 +48,9 @@ import org.signal.libsignal.protocol.message.SignalMessage;
 import org.signal.libsignal.protocol.state.PreKeyBundle;
 import org.signal.libsignal.protocol.util.KeyHelper;
 import org.signal.libsignal.usernames.BaseUsernameException;
+import org.signal.libsignal.usernames.Username;
 import org.signal.libsignal.zkgroup.InvalidInputException;
 import org.signal.libsignal.zkgroup.profiles.ProfileKey;
-import org.signal.libsignal.usernames.Username;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.svyaz.client.api.ClientException;
@@ -66,6 +66,7 @@ import org.svyaz.client.api.UserInputException;
 import org.svyaz.client.api.UsernameTakenException;
 import org.svyaz.client.net.ConnectionException;
 import org.svyaz.client.net.NetworkIdentity;
+import org.svyaz.client.net.Routes;
 import org.svyaz.client.net.ServerConnection;
 import org.svyaz.client.store.AccountDatabase;
 import org.svyaz.client.store.IdentityRecord;
@@ -437,7 +438,7 @@ public final class SvyazClient implements AutoCloseable {
     }
 
     /**
-     * The key ({@link ServerConnection.Route#key()}) of the route that last won, or that the probe
+     * The key ({@link Route#key()}) of the route that last won, or that the probe
      * recommended, on the network the device is on now; it is started first next time.
      */
     public Optional<String> preferredRoute() {
@@ -451,7 +452,7 @@ public final class SvyazClient implements AutoCloseable {
      * that names none of this account's routes is refused, so a typo cannot shadow the real one.
      */
     public void preferRoute(String routeKey) throws ClientException {
-        if (ServerConnection.routes(server, relays()).stream().noneMatch(r -> r.key().equals(routeKey))) {
+        if (Routes.of(server, relays()).stream().noneMatch(r -> r.key().equals(routeKey))) {
             throw new UserInputException("No route '" + routeKey + "' leads to this account's server.");
         }
         try {

@@ -11,7 +11,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.svyaz.client.net.ServerConnection;
+import org.svyaz.client.net.Route;
+import org.svyaz.client.net.Routes;
 import org.svyaz.protocol.InviteLink;
 import org.svyaz.protocol.RelayLink;
 import org.svyaz.protocol.descriptor.Endpoint;
@@ -95,7 +96,7 @@ public final class Probe {
             Map<RelayLink, Attempt> relaysMeasured = new LinkedHashMap<>();
             relayAttempts.forEach((relay, running) -> relaysMeasured.put(relay, await(running, collectBy, Attempt::timedOut)));
 
-            List<ServerConnection.Route> clientRoutes = ServerConnection.routes(link, relays).stream()
+            List<Route> clientRoutes = Routes.of(link, relays).stream()
                     .filter(route -> !relaysOnly || route.relay().isPresent()).toList();
             List<RouteReport> routes = RouteReports.of(clientRoutes, measured, relaysMeasured);
             return new ProbeReport(measured.values().stream().map(EndpointProbe.Result::report).toList(), routes,

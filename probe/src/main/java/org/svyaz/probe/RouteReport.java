@@ -7,7 +7,7 @@ import java.util.Optional;
 /**
  * What the probe found for one of the client's routes.
  *
- * @param route the route's key exactly as the client remembers it ({@code ServerConnection.Route#key()}):
+ * @param route the route's key exactly as the client remembers it ({@code Route#key()}):
  *              {@code direct|no_sni|cover_sni|doh HOST:PORT} or {@code relay HOST:PORT}
  * @param kind the first word of the key
  * @param verdict {@code dns}, {@code tcp_ip}, {@code tls}, {@code http-failure}, {@code throttling} or {@code ok},

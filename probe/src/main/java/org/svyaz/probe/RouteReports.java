@@ -5,13 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.svyaz.client.net.ServerConnection;
-import org.svyaz.client.net.ServerConnection.Route;
+import org.svyaz.client.net.Route;
 import org.svyaz.protocol.RelayLink;
 import org.svyaz.protocol.descriptor.Endpoint;
 
 /**
- * Puts the measurements together along the client's own routes ({@link ServerConnection#routes}),
+ * Puts the measurements together along the client's own routes ({@link org.svyaz.client.net.Routes#of}),
  * so that each verdict is about a way the client really connects, under the key it remembers.
  */
 final class RouteReports {

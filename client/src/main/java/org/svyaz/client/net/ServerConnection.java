@@ -137,13 +137,13 @@ public final class ServerConnection implements AutoCloseable {
                 throw new ConnectionException("This account uses relays only, and it knows no relay: add one with "
                         + "'svyaz addRelay LINK' or allow direct routes with 'svyaz updateAccount --relays-only false'.", null);
             }
-            List<Route> routes = preferredFirst(routes(link, relays).stream()
+            List<Route> routes = Routes.preferredFirst(Routes.of(link, relays).stream()
                     .filter(r -> r.kind() == RouteKind.RELAY).toList(), preferred);
             Dialer dialer = new Dialer(ssl, link, credentials, pushHandler, timeout, java.util.Map.of());
             return dialer.race(routes, "Cannot reach the server through any of its " + relays.size() + " relay(s)",
                     headStart(routes, preferred));
         }
-        List<Route> routes = preferredFirst(routes(link, relays), preferred);
+        List<Route> routes = Routes.preferredFirst(Routes.of(link, relays), preferred);
         Dialer dialer = new Dialer(ssl, link, credentials, pushHandler, timeout, lookUpEarly(link, timeout));
         return dialer.race(routes, "Cannot reach the server at any of its " + link.descriptor().getEndpointsCount()
                 + " addresses" + (relays.isEmpty() ? "" : " or " + relays.size() + " relay(s)"), headStart(routes, preferred));
@@ -153,80 +153,6 @@ public final class ServerConnection implements AutoCloseable {
     private static Duration headStart(List<Route> routes, Optional<String> preferred) {
         boolean remembered = preferred.isPresent() && !routes.isEmpty() && routes.getFirst().key().equals(preferred.get());
         return remembered ? PREFERRED_HEAD_START : STAGGER;
-    }
-
-    /**
-     * The ways to the server, in the order they are started: each address as named (system DNS,
-     * the real SNI); each named address again without SNI and under the descriptor's cover name, for
-     * a DPI that filters the server's name in the ClientHello (the key is pinned, so the name was
-     * never needed to recognise the server); each name looked up with DNS over HTTPS, for a censor
-     * that lies about or blocks the name in DNS; then the relays. Public so that the probe measures
-     * exactly these routes, in this order, under these keys.
-     */
-    public static List<Route> routes(InviteLink link, List<RelayLink> relays) {
-        List<Endpoint> endpoints = link.descriptor().getEndpointsList();
-        List<Endpoint> named = endpoints.stream().filter(e -> isName(e.getHost())).toList();
-        List<Route> routes = new ArrayList<>();
-        endpoints.forEach(e -> routes.add(new Route(RouteKind.DIRECT, e, Optional.empty(),
-                isName(e.getHost()) ? Optional.of(e.getHost()) : Optional.empty(), Optional.empty())));
-        named.forEach(e -> routes.add(new Route(RouteKind.NO_SNI, e, Optional.empty(), Optional.empty(), Optional.empty())));
-        link.descriptor().getCoverNamesList().stream().findFirst().ifPresent(cover -> named.forEach(e ->
-                routes.add(new Route(RouteKind.COVER_SNI, e, Optional.empty(), Optional.of(cover), Optional.empty()))));
-        if (link.descriptor().getDohResolversCount() > 0) {
-            named.forEach(e -> routes.add(new Route(RouteKind.DOH, e, Optional.empty(), Optional.of(e.getHost()),
-                    Optional.empty())));
-        }
-        Endpoint server = endpoints.getFirst();
-        relays.forEach(r -> routes.add(new Route(RouteKind.RELAY, server, Optional.empty(), Optional.empty(), Optional.of(r))));
-        return routes;
-    }
-
-    /** The routes with those whose key is {@code preferred} moved to the front, the rest in order. */
-    static List<Route> preferredFirst(List<Route> routes, Optional<String> preferred) {
-        List<Route> ordered = new ArrayList<>(routes);
-        preferred.ifPresent(key -> ordered.sort((a, b) -> Boolean.compare(!a.key().equals(key), !b.key().equals(key))));
-        return ordered;
-    }
-
-    /** How a route finds the server's address and what its ClientHello shows. */
-    public enum RouteKind {
-        /** The address as the descriptor names it, resolved by the system; the real SNI. */
-        DIRECT,
-        /** The name resolved by the system, but no SNI in the ClientHello. */
-        NO_SNI,
-        /** The name resolved by the system, an innocuous SNI from the descriptor. */
-        COVER_SNI,
-        /** The name resolved with DNS over HTTPS. */
-        DOH,
-        /** Through a relay, which sees neither the server's name nor anything it could read. */
-        RELAY
-    }
-
-    /**
-     * One way to the server: an endpoint, dialled by its own host or at a given address (from DNS
-     * over HTTPS), with the given SNI or none, optionally through a relay.
-     */
-    public record Route(RouteKind kind, Endpoint endpoint, Optional<InetAddress> address, Optional<String> sni,
-                        Optional<RelayLink> relay) {
-        /**
-         * Identifies the route across connections, to remember which one works on a network:
-         * {@code direct|no_sni|cover_sni|doh HOST:PORT} or {@code relay HOST:PORT}.
-         */
-        public String key() {
-            return relay.map(r -> "relay " + r.descriptor().getHost() + ":" + r.descriptor().getPort())
-                    .orElse(kind.name().toLowerCase(java.util.Locale.ROOT) + " " + ServerConnection.describe(endpoint));
-        }
-
-        public String describe() {
-            if (relay.isPresent()) {
-                return key();
-            }
-            String target = address.map(a -> hostLiteral(a.getHostAddress()) + ":" + endpoint.getPort()
-                    + " (" + endpoint.getHost() + " from DNS over HTTPS)").orElse(ServerConnection.describe(endpoint));
-            String hello = !isName(endpoint.getHost()) && sni.isEmpty() ? ""
-                    : sni.map(name -> name.equals(endpoint.getHost()) ? "" : " with SNI " + name).orElse(" without SNI");
-            return "direct " + target + hello;
-        }
     }
 
     /** How this connection reaches the server, e.g. "direct 192.0.2.1:8443" or "relay 198.51.100.2:443". */
@@ -244,14 +170,6 @@ public final class ServerConnection implements AutoCloseable {
         return failedRoutes;
     }
 
-    private static boolean isName(String host) {
-        return !io.netty.util.NetUtil.isValidIpV4Address(host) && !io.netty.util.NetUtil.isValidIpV6Address(host);
-    }
-
-    private static String hostLiteral(String host) {
-        return host.contains(":") ? "[" + host + "]" : host;
-    }
-
     /**
      * Starts the DNS-over-HTTPS lookups of the descriptor's names right away, alongside the system's
      * lookups, so that the addresses are known by the time the DoH routes' turn comes.
@@ -264,7 +182,7 @@ public final class ServerConnection implements AutoCloseable {
         }
         for (Endpoint endpoint : link.descriptor().getEndpointsList()) {
             String host = endpoint.getHost();
-            if (isName(host) && !lookups.containsKey(host)) {
+            if (Route.isName(host) && !lookups.containsKey(host)) {
                 CompletableFuture<List<InetAddress>> lookup = new CompletableFuture<>();
                 Thread.ofVirtual().name("svyaz-doh").start(() -> {
                     try {
@@ -419,7 +337,7 @@ public final class ServerConnection implements AutoCloseable {
         Optional<RelayLink> relay = route.relay();
         Optional<SslContext> relayTls = relay.isEmpty() ? Optional.empty() : Optional.of(relayContext(relay.get()));
         String host = endpoint.getHost();
-        URI uri = URI.create("wss://" + hostLiteral(host) + ":" + endpoint.getPort() + ApiPaths.WEBSOCKET);
+        URI uri = URI.create("wss://" + Route.hostLiteral(host) + ":" + endpoint.getPort() + ApiPaths.WEBSOCKET);
         HttpHeaders headers = new DefaultHttpHeaders();
         credentials.ifPresent(c -> headers.set(HttpHeaderNames.AUTHORIZATION, c.toAuthorizationHeader()));
         WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()

@@ -9,8 +9,8 @@ import java.security.KeyPairGenerator;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import org.svyaz.client.net.ServerConnection.Route;
-import org.svyaz.client.net.ServerConnection.RouteKind;
+import org.svyaz.client.net.Route;
+import org.svyaz.client.net.RouteKind;
 import org.svyaz.protocol.InviteLink;
 import org.svyaz.protocol.RelayLink;
 import org.svyaz.protocol.descriptor.Endpoint;
@@ -23,7 +23,7 @@ class RoutesTest {
 
     @Test
     void everyKindOfRouteIsTriedDirectFirstRelaysLast() throws Exception {
-        List<Route> routes = ServerConnection.routes(link(true), List.of(relay()));
+        List<Route> routes = Routes.of(link(true), List.of(relay()));
 
         assertThat(routes).extracting(Route::describe).containsExactly(
                 "direct chat.svyaz.test:8443",
@@ -39,22 +39,22 @@ class RoutesTest {
 
     @Test
     void withoutResolversOrCoverNamesThoseRoutesAreLeftOut() throws Exception {
-        assertThat(ServerConnection.routes(link(false), List.of())).extracting(Route::kind)
+        assertThat(Routes.of(link(false), List.of())).extracting(Route::kind)
                 .containsExactly(RouteKind.DIRECT, RouteKind.DIRECT, RouteKind.NO_SNI);
     }
 
     @Test
     void theRouteThatWonLastTimeOnThisNetworkStartsFirst() throws Exception {
-        List<Route> routes = ServerConnection.routes(link(true), List.of(relay()));
+        List<Route> routes = Routes.of(link(true), List.of(relay()));
         String relayKey = routes.getLast().key();
         String dohKey = routes.get(4).key();
 
-        assertThat(ServerConnection.preferredFirst(routes, Optional.of(relayKey)).getFirst().kind()).isEqualTo(RouteKind.RELAY);
-        List<Route> dohFirst = ServerConnection.preferredFirst(routes, Optional.of(dohKey));
+        assertThat(Routes.preferredFirst(routes, Optional.of(relayKey)).getFirst().kind()).isEqualTo(RouteKind.RELAY);
+        List<Route> dohFirst = Routes.preferredFirst(routes, Optional.of(dohKey));
         assertThat(dohFirst.getFirst().kind()).isEqualTo(RouteKind.DOH);
         assertThat(dohFirst.subList(1, dohFirst.size())).as("the others keep their order")
                 .containsExactlyElementsOf(routes.stream().filter(r -> r.kind() != RouteKind.DOH).toList());
-        assertThat(ServerConnection.preferredFirst(routes, Optional.of("relay 203.0.113.9:443")))
+        assertThat(Routes.preferredFirst(routes, Optional.of("relay 203.0.113.9:443")))
                 .as("a route that no longer exists changes nothing").containsExactlyElementsOf(routes);
         assertThat(routes.stream().map(Route::key).distinct().count()).as("keys tell routes apart")
                 .isEqualTo(routes.size());
