@@ -75,8 +75,20 @@ final class ServerCommand implements Callable<Integer> {
             description = "Undelivered messages older than this are deleted (default ${DEFAULT-VALUE}).")
     int mailboxExpiryDays;
 
+    @Option(names = "--max-attachment-mb", paramLabel = "MiB", defaultValue = "100",
+            description = "Largest attachment accepted, in MiB (default ${DEFAULT-VALUE}).")
+    long maxAttachmentMib;
+
+    @Option(names = "--attachment-expiry-days", paramLabel = "DAYS", defaultValue = "30",
+            description = "Attachments older than this are deleted (default ${DEFAULT-VALUE}).")
+    int attachmentExpiryDays;
+
     @Override
     public Integer call() throws Exception {
+        if (maxAttachmentMib < 1 || maxAttachmentMib > 1024 * 1024 || attachmentExpiryDays < 1) {
+            throw new CommandLineException("--max-attachment-mb must be between 1 and 1048576, "
+                    + "--attachment-expiry-days at least 1.");
+        }
         if (mailboxMax < 1 || mailboxExpiryDays < 1) {
             throw new CommandLineException("--mailbox-max and --mailbox-expiry-days must be at least 1.");
         }
@@ -88,7 +100,8 @@ final class ServerCommand implements Callable<Integer> {
                 .withAdmin(admin.equalsIgnoreCase("off") ? Optional.empty() : Optional.of(parseAddress(admin, "--admin")))
                 .withAdvertised(advertised())
                 .withSendLimit(sendBurst, sendsPerSecond)
-                .withMailbox(mailboxMax, Duration.ofDays(mailboxExpiryDays));
+                .withMailbox(mailboxMax, Duration.ofDays(mailboxExpiryDays))
+                .withBlobs(maxAttachmentMib * 1024 * 1024, Duration.ofDays(attachmentExpiryDays));
         PrintWriter err = spec.commandLine().getErr();
         SvyazServer server;
         try {

@@ -219,6 +219,32 @@ class CliIT {
     }
 
     @Test
+    void operatorsLimitAttachmentSize() throws Exception {
+        Cli.Result refused = Cli.run("server", "--data", temp.resolve("never").toString(), "--max-attachment-mb", "0");
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.err()).contains("--max-attachment-mb");
+
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs"),
+                "--max-attachment-mb", "1").start()) {
+            var link = org.svyaz.protocol.InviteLink.parse(server.inviteLink());
+            javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+            tls.init(null, new javax.net.ssl.TrustManager[] {new org.svyaz.client.net.PinnedTrustManager(
+                    link.descriptor().getTlsKeyPinsList().stream().map(com.google.protobuf.ByteString::toByteArray).toList())},
+                    null);
+            try (var http = java.net.http.HttpClient.newBuilder().sslContext(tls)
+                    .version(java.net.http.HttpClient.Version.HTTP_1_1).build()) {
+                var put = java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://127.0.0.1:" + server.port()
+                                + "/v1/blobs/" + "A".repeat(43)))
+                        .header("Upload-Length", Long.toString(2 * 1024 * 1024)).header("Upload-Offset", "0")
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[1024])).build();
+                var answer = http.send(put, java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(answer.statusCode()).isEqualTo(413);
+                assertThat(answer.body()).contains("1048576 bytes");
+            }
+        }
+    }
+
+    @Test
     void operatorsEditTheDescriptorAdditions() throws Exception {
         Path data = temp.resolve("server");
         try (ServerProcess server = new ServerProcess(data, temp.resolve("logs")).start()) {
