@@ -89,6 +89,7 @@ public final class ServerConnection implements AutoCloseable {
     private final CompletableFuture<Void> closedFuture;
     private volatile String route;
     private volatile String routeKey;
+    private volatile Route winningRoute;
     private volatile List<String> failedRoutes;
 
     private ServerConnection(EventLoopGroup group, Channel channel,
@@ -158,6 +159,11 @@ public final class ServerConnection implements AutoCloseable {
     /** How this connection reaches the server, e.g. "direct 192.0.2.1:8443" or "relay 198.51.100.2:443". */
     public String route() {
         return route;
+    }
+
+    /** The route this connection took, so that other transfers (attachments) can take it too. */
+    public Route winningRoute() {
+        return winningRoute;
     }
 
     /** Identifies the winning route, to prefer it next time on the same network. */
@@ -309,6 +315,7 @@ public final class ServerConnection implements AutoCloseable {
             ServerConnection connection = connect(route, ssl, credentials, pushHandler, timeout);
             connection.route = route.describe();
             connection.routeKey = route.key();
+            connection.winningRoute = route;
             return connection;
         }
 
@@ -335,7 +342,7 @@ public final class ServerConnection implements AutoCloseable {
                                             PushHandler pushHandler, Duration timeout) throws ConnectionException {
         Endpoint endpoint = route.endpoint();
         Optional<RelayLink> relay = route.relay();
-        Optional<SslContext> relayTls = relay.isEmpty() ? Optional.empty() : Optional.of(relayContext(relay.get()));
+        Optional<SslContext> relayTls = RouteTransport.relayContext(route);
         String host = endpoint.getHost();
         URI uri = URI.create("wss://" + Route.hostLiteral(host) + ":" + endpoint.getPort() + ApiPaths.WEBSOCKET);
         HttpHeaders headers = new DefaultHttpHeaders();
@@ -365,17 +372,7 @@ public final class ServerConnection implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast(StallDetector.handlers(StallDetector.DEFAULT_QUIET));
-                            if (relay.isPresent()) {
-                                // Outer TLS to the relay under its own name; the token proves we hold its
-                                // secret; inside runs our own TLS to the server, which the relay cannot read.
-                                RelayDescriptor r = relay.get().descriptor();
-                                io.netty.handler.ssl.SslHandler outer = relayTls.get().newHandler(ch.alloc(), r.getSni(), r.getPort());
-                                outer.setHandshakeTimeoutMillis(timeout.toMillis());
-                                ch.pipeline().addLast("relay-tls", outer);
-                                ch.pipeline().addLast("relay-token", new RelayTokenWriter(relay.get().token()));
-                            }
-                            // The caller's timeout bounds the whole attempt, the TLS handshake included.
-                            ch.pipeline().addLast(serverTls(ssl, ch.alloc(), route.sni(), endpoint.getPort(), timeout));
+                            RouteTransport.addTo(ch, route, ssl, relayTls, timeout);
                             ch.pipeline().addLast(new HttpClientCodec());
                             ch.pipeline().addLast(new HttpObjectAggregator(64 * 1024));
                             ch.pipeline().addLast(new WebSocketClientProtocolHandler(config));
@@ -384,11 +381,7 @@ public final class ServerConnection implements AutoCloseable {
                                     handshake, closed));
                         }
                     });
-            Channel channel = relay.isPresent()
-                    ? bootstrap.connect(relay.get().descriptor().getHost(), relay.get().descriptor().getPort()).sync().channel()
-                    : route.address().isPresent()
-                    ? bootstrap.connect(new java.net.InetSocketAddress(route.address().get(), endpoint.getPort())).sync().channel()
-                    : bootstrap.connect(host, endpoint.getPort()).sync().channel();
+            Channel channel = bootstrap.connect(RouteTransport.remoteAddress(route)).sync().channel();
             handshake.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return new ServerConnection(group, channel, pending, pushExecutor, closed);
         } catch (ExecutionException e) {
@@ -444,18 +437,6 @@ public final class ServerConnection implements AutoCloseable {
                     .trustManager(new PinnedTrustManager(link.descriptor().getTlsKeyPinsList().stream()
                             .map(ByteString::toByteArray).toList()))
                     // The pin is the identity check; the name in the certificate is irrelevant.
-                    .endpointIdentificationAlgorithm(null)
-                    .build();
-        } catch (SSLException e) {
-            throw new ConnectionException("TLS is not available in this Java runtime", e);
-        }
-    }
-
-    private static SslContext relayContext(RelayLink relay) throws ConnectionException {
-        try {
-            return SslContextBuilder.forClient()
-                    .sslProvider(SslProvider.JDK)
-                    .trustManager(new PinnedTrustManager(List.of(relay.descriptor().getTlsKeyPin().toByteArray())))
                     .endpointIdentificationAlgorithm(null)
                     .build();
         } catch (SSLException e) {
