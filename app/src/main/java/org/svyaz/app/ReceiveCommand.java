@@ -72,6 +72,21 @@ final class ReceiveCommand implements Callable<Integer> {
             }
             data.put("expiresInSeconds", message.expiresInSeconds());
             data.put("viewOnce", false);
+            if (!message.attachments().isEmpty()) {
+                var files = data.putArray("attachments");
+                for (var attachment : message.attachments()) {
+                    ObjectNode file = files.addObject();
+                    file.put("contentType", attachment.contentType());
+                    file.put("filename", attachment.fileName());
+                    file.put("size", attachment.size());
+                    if (attachment.path().isPresent()) {
+                        file.put("storedFilename", attachment.path().get().toString());
+                    } else {
+                        file.putNull("storedFilename");
+                    }
+                    attachment.error().ifPresent(error -> file.put("error", error));
+                }
+            }
         }
         message.error().ifPresent(error -> root.putObject("error").put("message", error)
                 .put("type", "DecryptionFailure"));
@@ -91,6 +106,11 @@ final class ReceiveCommand implements Callable<Integer> {
                     + "verify it with listIdentities before relying on this message.");
         }
         message.body().ifPresent(body -> out.println("Body: " + body));
+        for (var attachment : message.attachments()) {
+            out.println("Attachment: " + attachment.fileName() + " (" + attachment.contentType() + ", "
+                    + attachment.size() + " bytes) " + attachment.path().map(p -> "saved as " + p)
+                    .orElse(attachment.error().orElse("not saved")));
+        }
         if (message.timerUpdate()) {
             out.println(message.expiresInSeconds() == 0
                     ? "Disappearing messages were turned off."

@@ -26,6 +26,10 @@ final class SendCommand implements Callable<Integer> {
     @Option(names = {"-m", "--message"}, required = true, paramLabel = "TEXT", description = "The message text.")
     String message;
 
+    @Option(names = {"-a", "--attachment"}, paramLabel = "FILE",
+            description = "A file to send with the message (encrypted on this device first); repeatable.")
+    List<java.nio.file.Path> attachments = new java.util.ArrayList<>();
+
     @Parameters(arity = "1..*", paramLabel = "USERNAME", description = "Recipients, like alice.42.")
     List<String> recipients;
 
@@ -35,7 +39,7 @@ final class SendCommand implements Callable<Integer> {
             long timestamp = 0;
             String route = "";
             for (String recipient : recipients) {
-                SvyazClient.SendResult result = client.send(recipient, message);
+                SvyazClient.SendResult result = client.send(recipient, message, attachments);
                 timestamp = result.timestamp();
                 route = result.route();
                 if (!result.sealed()) {

@@ -219,6 +219,34 @@ class CliIT {
     }
 
     @Test
+    void filesTravelWithMessagesAndReceiveSaysWhereTheyWereSaved() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            String link = server.inviteLink();
+            String alice = temp.resolve("alice").toString();
+            String bob = temp.resolve("bob").toString();
+            assertThat(Cli.run("-d", alice, "register", "--server", link, "--username", "alice.30").exitCode()).isZero();
+            assertThat(Cli.run("-d", bob, "register", "--server", link, "--username", "bob.31").exitCode()).isZero();
+            byte[] scan = new byte[300_000];
+            new java.util.Random(3).nextBytes(scan);
+            Path file = java.nio.file.Files.write(temp.resolve("passport.pdf"), scan);
+
+            Cli.Result sent = Cli.run("-d", alice, "send", "-m", "the scan", "-a", file.toString(), "bob.31");
+            assertThat(sent.exitCode()).as(sent.err()).isZero();
+            Cli.Result received = Cli.run("-d", bob, "-o", "json", "receive", "-t", "3");
+            JsonNode attachment = new ObjectMapper().readTree(received.out().lines().findFirst().orElseThrow())
+                    .path("envelope").path("dataMessage").path("attachments").path(0);
+            assertThat(attachment.path("filename").asText()).isEqualTo("passport.pdf");
+            assertThat(attachment.path("contentType").asText()).isEqualTo("application/pdf");
+            assertThat(attachment.path("size").asLong()).isEqualTo(scan.length);
+            assertThat(java.nio.file.Files.readAllBytes(Path.of(attachment.path("storedFilename").asText()))).isEqualTo(scan);
+
+            Cli.Result missing = Cli.run("-d", alice, "send", "-m", "x", "-a", temp.resolve("nope.pdf").toString(), "bob.31");
+            assertThat(missing.exitCode()).isEqualTo(1);
+            assertThat(missing.err()).contains("nope.pdf");
+        }
+    }
+
+    @Test
     void operatorsLimitAttachmentSize() throws Exception {
         Cli.Result refused = Cli.run("server", "--data", temp.resolve("never").toString(), "--max-attachment-mb", "0");
         assertThat(refused.exitCode()).isEqualTo(1);

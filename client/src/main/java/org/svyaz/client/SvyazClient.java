@@ -66,6 +66,7 @@ import org.svyaz.client.api.UserInputException;
 import org.svyaz.client.api.UsernameTakenException;
 import org.svyaz.client.net.ConnectionException;
 import org.svyaz.client.net.NetworkIdentity;
+import org.svyaz.client.net.Route;
 import org.svyaz.client.net.Routes;
 import org.svyaz.client.net.ServerConnection;
 import org.svyaz.client.store.AccountDatabase;
@@ -80,6 +81,7 @@ import org.svyaz.protocol.InvalidInviteLinkException;
 import org.svyaz.protocol.InviteLink;
 import org.svyaz.protocol.RelayLink;
 import org.svyaz.protocol.Uuids;
+import org.svyaz.protocol.content.AttachmentPointer;
 import org.svyaz.protocol.content.Content;
 import org.svyaz.protocol.content.DataMessage;
 import org.svyaz.protocol.descriptor.SignedServerDescriptor;
@@ -136,6 +138,8 @@ public final class SvyazClient implements AutoCloseable {
     /** Per network (see {@link NetworkIdentity}): the key of the route that won there last. */
     private static final String ROUTE_PREFIX = "route.";
     private static final String RELAYS_ONLY = "relays_only";
+    /** Received files, decrypted, under the account's directory. */
+    static final String ATTACHMENT_DIRECTORY = "attachments";
     private static final String ACCOUNT_ID = "account_id";
     private static final String DEVICE_ID = "device_id";
     private static final String PASSWORD = "password";
@@ -670,20 +674,47 @@ public final class SvyazClient implements AutoCloseable {
      * us before); otherwise the send is identified, which {@link SendResult#sealed()} reports.
      */
     public SendResult send(String recipient, String text) throws ClientException {
+        return send(recipient, text, List.of());
+    }
+
+    /**
+     * Sends a text with files: each is encrypted here and uploaded before the message, which
+     * carries the keys; the server stores only ciphertext it cannot open.
+     */
+    public SendResult send(String recipient, String text, List<Path> files) throws ClientException {
         try {
             UUID destination = resolve(recipient);
             if (destination.equals(accountId)) {
                 // Encrypting to our own device would reuse one session for both directions.
                 throw new UserInputException("Sending to yourself (Note to Self) is not supported yet.");
             }
+            for (Path file : files) {
+                if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+                    throw new UserInputException("Cannot read the file " + file + ".");
+                }
+            }
             long timestamp = clock.millis();
-            return sendData(recipient, destination, DataMessage.newBuilder()
+            DataMessage.Builder data = DataMessage.newBuilder()
                     .setBody(text)
                     .setTimestamp(timestamp)
-                    .setExpireTimer(messages.expireSeconds(destination))
-                    .build());
+                    .setExpireTimer(messages.expireSeconds(destination));
+            for (Path file : files) {
+                data.addAttachments(uploadAttachment(file));
+            }
+            return sendData(recipient, destination, data.build());
         } catch (LocalStoreException e) {
             throw new LocalFailureException(e.getMessage(), e);
+        }
+    }
+
+    private AttachmentPointer uploadAttachment(Path file) throws ClientException {
+        Route route = connection().winningRoute();
+        try {
+            return Attachments.upload(server, route, credentials(), file, db.directory().resolve(ATTACHMENT_DIRECTORY));
+        } catch (ConnectionException e) {
+            throw new NetworkException("Uploading " + file.getFileName() + " failed: " + e.getMessage(), e);
+        } catch (java.io.IOException e) {
+            throw new LocalFailureException("Cannot encrypt " + file.getFileName() + ": " + e.getMessage(), e);
         }
     }
 
@@ -974,8 +1005,27 @@ public final class SvyazClient implements AutoCloseable {
         }
     }
 
-    /** Decrypts and stores one envelope, exactly once per envelope id. */
+    /**
+     * Decrypts and stores one envelope, exactly once per envelope id; then fetches the files it
+     * carries, outside the transaction (a download may take long), before the server is told.
+     */
     private void store(Envelope envelope) {
+        List<AttachmentPointer> pointers = new ArrayList<>();
+        long[] localId = {-1};
+        storeDecrypted(envelope, pointers, localId);
+        if (!pointers.isEmpty() && localId[0] >= 0) {
+            messages.setAttachments(localId[0], Attachments.download(server, attachmentRoute(), credentials(),
+                    db.directory().resolve(ATTACHMENT_DIRECTORY), envelope.getTimestamp(), pointers));
+        }
+    }
+
+    /** The route the connection that delivers messages took; attachments go the same way. */
+    private Optional<Route> attachmentRoute() {
+        ServerConnection current = connection;
+        return current == null ? Optional.empty() : Optional.ofNullable(current.winningRoute());
+    }
+
+    private void storeDecrypted(Envelope envelope, List<AttachmentPointer> pointers, long[] localId) {
         byte[] guid = envelope.getGuid().toByteArray();
         db.inTransaction(() -> {
             if (messages.isReceived(guid)) {
@@ -994,10 +1044,12 @@ public final class SvyazClient implements AutoCloseable {
                 if (messages.expireSeconds(decrypted.source()) != data.getExpireTimer()) {
                     messages.setExpireSeconds(decrypted.source(), data.getExpireTimer());
                 }
-                messages.insert(decrypted.source(), content.getSenderUsername().isEmpty() ? null : content.getSenderUsername(),
+                localId[0] = messages.insert(decrypted.source(),
+                        content.getSenderUsername().isEmpty() ? null : content.getSenderUsername(),
                         decrypted.sourceDevice(), envelope.getTimestamp(), envelope.getServerTimestamp(),
                         data.getExpirationTimerUpdate() ? null : data.getBody(), null, untrusted,
-                        data.getExpireTimer(), data.getExpirationTimerUpdate());
+                        data.getExpireTimer(), data.getExpirationTimerUpdate(), Attachments.pending(data.getAttachmentsList()));
+                pointers.addAll(data.getAttachmentsList());
             } catch (DuplicateException e) {
                 // Already decrypted once; only the envelope id is new.
             } catch (UndecryptableException e) {
@@ -1166,7 +1218,8 @@ public final class SvyazClient implements AutoCloseable {
             Optional<String> username = confirmedUsername(message.sourceAccount(), pending.claimedUsername());
             sink.accept(new ReceivedMessage(message.localId(), message.sourceAccount(), username,
                     profileName(message.sourceAccount()), message.sourceDevice(), message.timestamp(), message.serverTimestamp(), message.body(),
-                    message.error(), message.untrusted(), message.expiresInSeconds(), message.timerUpdate()));
+                    message.error(), message.untrusted(), message.expiresInSeconds(), message.timerUpdate(),
+                    message.attachments()));
             messages.markShown(message.localId(), clock.millis());
             shown++;
         }

@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * When modifying a CREATE statement here, add a migration step instead.
  */
 public final class AccountDatabase implements AutoCloseable {
-    static final int VERSION = 4;
+    static final int VERSION = 5;
 
     /** Work inside a transaction. */
     @FunctionalInterface
@@ -28,10 +28,17 @@ public final class AccountDatabase implements AutoCloseable {
     }
 
     private final Connection connection;
+    private final Path file;
     private final ReentrantLock lock = new ReentrantLock();
 
-    private AccountDatabase(Connection connection) {
+    private AccountDatabase(Connection connection, Path file) {
         this.connection = connection;
+        this.file = file;
+    }
+
+    /** The account's directory, where the database and received files live. */
+    public Path directory() {
+        return file.toAbsolutePath().getParent();
     }
 
     public static AccountDatabase open(Path file) throws SQLException {
@@ -44,7 +51,7 @@ public final class AccountDatabase implements AutoCloseable {
             statement.execute("PRAGMA secure_delete=ON");
         }
         migrate(connection);
-        return new AccountDatabase(connection);
+        return new AccountDatabase(connection, file);
     }
 
     private static void migrate(Connection connection) throws SQLException {
@@ -138,6 +145,10 @@ public final class AccountDatabase implements AutoCloseable {
                 s.execute("ALTER TABLE inbox ADD COLUMN expires_at INTEGER");
                 s.execute("ALTER TABLE inbox ADD COLUMN timer_update INTEGER NOT NULL DEFAULT 0");
                 s.execute("CREATE INDEX inbox_by_expiry ON inbox (expires_at) WHERE expires_at IS NOT NULL");
+            }
+            if (version < 5) {
+                // Serialized StoredAttachments (content.proto); empty for messages without files.
+                s.execute("ALTER TABLE inbox ADD COLUMN attachments BLOB");
             }
             s.execute("PRAGMA user_version = " + VERSION);
             connection.commit();

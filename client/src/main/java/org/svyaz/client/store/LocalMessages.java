@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.client.store;
 
+import org.svyaz.client.api.ReceivedAttachment;
+
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -50,11 +53,20 @@ public final class LocalMessages {
     public void insert(UUID sourceAccount, String claimedUsername, int sourceDevice, long timestamp,
                        long serverTimestamp, String body, String error, boolean untrusted, int expireSeconds,
                        boolean timerUpdate) {
-        db.locked(() -> {
+        insert(sourceAccount, claimedUsername, sourceDevice, timestamp, serverTimestamp, body, error, untrusted,
+                expireSeconds, timerUpdate, List.of());
+    }
+
+    /** Stores a received message; returns its local id. */
+    public long insert(UUID sourceAccount, String claimedUsername, int sourceDevice, long timestamp,
+                       long serverTimestamp, String body, String error, boolean untrusted, int expireSeconds,
+                       boolean timerUpdate, List<ReceivedAttachment> attachments) {
+        return db.locked(() -> {
             try (PreparedStatement u = db.connection().prepareStatement("""
                     INSERT INTO inbox (source_account, source_username, source_device, timestamp, server_timestamp,
-                                       body, error, untrusted, expire_seconds, timer_update)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                                       body, error, untrusted, expire_seconds, timer_update, attachments)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                u.setBytes(11, attachments.isEmpty() ? null : encode(attachments));
                 u.setString(1, sourceAccount.toString());
                 u.setString(2, claimedUsername);
                 u.setInt(3, sourceDevice);
@@ -65,9 +77,54 @@ public final class LocalMessages {
                 u.setInt(8, untrusted ? 1 : 0);
                 u.setInt(9, expireSeconds);
                 u.setInt(10, timerUpdate ? 1 : 0);
+                u.executeUpdate();
+            }
+            try (Statement q = db.connection().createStatement();
+                 ResultSet rows = q.executeQuery("SELECT last_insert_rowid()")) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        });
+    }
+
+    /** Replaces what is known of a message's attachments (once they are downloaded, or failed). */
+    public void setAttachments(long localId, List<ReceivedAttachment> attachments) {
+        db.locked(() -> {
+            try (PreparedStatement u = db.connection().prepareStatement("UPDATE inbox SET attachments = ? WHERE id = ?")) {
+                u.setBytes(1, encode(attachments));
+                u.setLong(2, localId);
                 return u.executeUpdate();
             }
         });
+    }
+
+    private static byte[] encode(List<ReceivedAttachment> attachments) {
+        org.svyaz.protocol.content.StoredAttachments.Builder stored = org.svyaz.protocol.content.StoredAttachments.newBuilder();
+        for (ReceivedAttachment a : attachments) {
+            stored.addItems(org.svyaz.protocol.content.StoredAttachment.newBuilder()
+                    .setPath(a.path().map(java.nio.file.Path::toString).orElse(""))
+                    .setFileName(a.fileName()).setSize(a.size()).setContentType(a.contentType())
+                    .setError(a.error().orElse("")));
+        }
+        return stored.build().toByteArray();
+    }
+
+    private static List<ReceivedAttachment> decode(byte[] bytes) {
+        if (bytes == null) {
+            return List.of();
+        }
+        try {
+            List<ReceivedAttachment> attachments = new ArrayList<>();
+            for (var item : org.svyaz.protocol.content.StoredAttachments.parseFrom(bytes).getItemsList()) {
+                attachments.add(new ReceivedAttachment(
+                        item.getPath().isEmpty() ? Optional.empty() : Optional.of(java.nio.file.Path.of(item.getPath())),
+                        item.getFileName(), item.getSize(), item.getContentType(),
+                        item.getError().isEmpty() ? Optional.empty() : Optional.of(item.getError())));
+            }
+            return attachments;
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new LocalStoreException("a stored message's attachment list is unreadable", e);
+        }
     }
 
     /** A message not yet shown, with the sender's claimed (unconfirmed) username. */
@@ -79,13 +136,13 @@ public final class LocalMessages {
             List<Pending> pending = new ArrayList<>();
             try (PreparedStatement q = db.connection().prepareStatement("""
                     SELECT id, source_account, source_username, source_device, timestamp, server_timestamp, body, error,
-                           untrusted, expire_seconds, timer_update FROM inbox WHERE shown = 0 ORDER BY id""");
+                           untrusted, expire_seconds, timer_update, attachments FROM inbox WHERE shown = 0 ORDER BY id""");
                  ResultSet rows = q.executeQuery()) {
                 while (rows.next()) {
                     ReceivedMessage message = new ReceivedMessage(rows.getLong(1), UUID.fromString(rows.getString(2)),
                             Optional.empty(), Optional.empty(), rows.getInt(4), rows.getLong(5), rows.getLong(6),
                             Optional.ofNullable(rows.getString(7)), Optional.ofNullable(rows.getString(8)),
-                            rows.getInt(9) == 1, rows.getInt(10), rows.getInt(11) == 1);
+                            rows.getInt(9) == 1, rows.getInt(10), rows.getInt(11) == 1, decode(rows.getBytes(12)));
                     pending.add(new Pending(message, Optional.ofNullable(rows.getString(3))));
                 }
             }

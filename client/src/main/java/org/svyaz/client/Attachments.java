@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.client;
+
+import com.google.protobuf.ByteString;
+import java.io.IOException;
+import java.net.URLConnection;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import org.svyaz.client.api.ReceivedAttachment;
+import org.svyaz.client.attachments.AttachmentCipher;
+import org.svyaz.client.attachments.AttachmentCipher.AttachmentCorruptException;
+import org.svyaz.client.net.BlobClient;
+import org.svyaz.client.net.ConnectionException;
+import org.svyaz.client.net.Route;
+import org.svyaz.protocol.DeviceCredentials;
+import org.svyaz.protocol.InviteLink;
+import org.svyaz.protocol.content.AttachmentPointer;
+
+/**
+ * Files sent with messages: encrypted on this device, uploaded as blobs along the connection's
+ * route, pointed to from inside the end-to-end encrypted message; on the other side downloaded,
+ * checked and decrypted into the account's {@code attachments} directory.
+ */
+final class Attachments {
+    /** A transfer that moves no byte for this long is moved to a new connection. */
+    private static final Duration QUIET = Duration.ofSeconds(10);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private Attachments() {}
+
+    /** Encrypts and uploads {@code file}; the pointer goes into the message. */
+    static AttachmentPointer upload(InviteLink server, Route route, DeviceCredentials credentials, Path file,
+                                    Path workDir) throws IOException, ConnectionException {
+        Files.createDirectories(workDir);
+        Path blob = Files.createTempFile(workDir, "upload-", ".blob");
+        try {
+            AttachmentCipher.Sealed sealed = AttachmentCipher.encrypt(file, blob);
+            String id = newId();
+            try (BlobClient client = new BlobClient(server, route, credentials, QUIET)) {
+                client.upload(id, blob, bytes -> { });
+            }
+            String name = file.getFileName().toString();
+            return AttachmentPointer.newBuilder()
+                    .setBlobId(id)
+                    .setKey(ByteString.copyFrom(sealed.key()))
+                    .setDigest(ByteString.copyFrom(sealed.digest()))
+                    .setSize(sealed.plaintextSize())
+                    .setFileName(name)
+                    .setContentType(contentType(file))
+                    .build();
+        } finally {
+            Files.deleteIfExists(blob);
+        }
+    }
+
+    /** How the files of a just-stored message look until they are fetched. */
+    static List<ReceivedAttachment> pending(List<AttachmentPointer> pointers) {
+        return pointers.stream().map(p -> new ReceivedAttachment(Optional.empty(), p.getFileName(), p.getSize(),
+                p.getContentType(), Optional.of("not downloaded (the download was interrupted)"))).toList();
+    }
+
+    /** Fetches, checks and decrypts each file; one that fails says why and leaves nothing behind. */
+    static List<ReceivedAttachment> download(InviteLink server, Optional<Route> route, DeviceCredentials credentials,
+                                             Path directory, long timestamp, List<AttachmentPointer> pointers) {
+        List<ReceivedAttachment> received = new ArrayList<>();
+        for (int i = 0; i < pointers.size(); i++) {
+            AttachmentPointer pointer = pointers.get(i);
+            Optional<String> error = Optional.empty();
+            Path target = directory.resolve(timestamp + "-" + i + "-" + safeName(pointer.getFileName()));
+            if (route.isEmpty()) {
+                error = Optional.of("not downloaded: no connection to the server");
+            } else {
+                error = fetch(server, route.get(), credentials, directory, pointer, target);
+            }
+            received.add(new ReceivedAttachment(error.isEmpty() ? Optional.of(target) : Optional.empty(),
+                    pointer.getFileName(), pointer.getSize(), pointer.getContentType(), error));
+        }
+        return received;
+    }
+
+    private static Optional<String> fetch(InviteLink server, Route route, DeviceCredentials credentials, Path directory,
+                                          AttachmentPointer pointer, Path target) {
+        Path blob = directory.resolve(".download-" + pointer.getBlobId());
+        try (BlobClient client = new BlobClient(server, route, credentials, QUIET)) {
+            Files.createDirectories(directory);
+            client.download(pointer.getBlobId(), blob, bytes -> { });
+            AttachmentCipher.decrypt(blob, pointer.getKey().toByteArray(), pointer.getDigest().toByteArray(), target);
+            return Optional.empty();
+        } catch (ConnectionException e) {
+            return Optional.of("not downloaded: " + e.getMessage());
+        } catch (AttachmentCorruptException e) {
+            return Optional.of("refused: " + e.getMessage());
+        } catch (IOException e) {
+            return Optional.of("not saved: " + e.getMessage());
+        } finally {
+            try {
+                Files.deleteIfExists(blob);
+            } catch (IOException ignored) {
+                // A leftover ciphertext is harmless; it is overwritten by the next try.
+            }
+        }
+    }
+
+    /** The sender's file name reduced to characters safe in any file system, never a path. */
+    static String safeName(String name) {
+        String safe = name.replaceAll("[^A-Za-z0-9._-]", "_").replaceAll("^\\.+", "");
+        if (safe.isEmpty()) {
+            safe = "file";
+        }
+        return safe.length() > 100 ? safe.substring(safe.length() - 100) : safe;
+    }
+
+    private static String contentType(Path file) {
+        String guessed = URLConnection.guessContentTypeFromName(file.getFileName().toString());
+        return guessed == null ? "application/octet-stream" : guessed;
+    }
+
+    private static String newId() {
+        byte[] id = new byte[32];
+        RANDOM.nextBytes(id);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(id);
+    }
+}

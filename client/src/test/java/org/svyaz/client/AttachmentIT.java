@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.svyaz.client.TestAccounts.body;
+import static org.svyaz.client.TestAccounts.receiveUntil;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.svyaz.client.api.ReceivedAttachment;
+import org.svyaz.client.api.ReceivedMessage;
+import org.svyaz.client.api.UserInputException;
+import org.svyaz.server.SvyazServer;
+
+/** A file sent with a message arrives whole, decrypted on the recipient's device; the server holds only ciphertext. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class AttachmentIT {
+    @TempDir
+    Path temp;
+
+    @Test
+    void aPhotoWithACaptionArrivesWholeAndTheServerCannotReadIt() throws Exception {
+        Path data = temp.resolve("server");
+        byte[] photo = new byte[5 * 1024 * 1024];
+        new SecureRandom().nextBytes(photo);
+        byte[] marker = "EXIF Moscow, Tverskaya 7".getBytes(StandardCharsets.UTF_8);
+        System.arraycopy(marker, 0, photo, 4096, marker.length);
+        Path file = Files.write(temp.resolve("дача 2026.jpg"), photo);
+
+        try (SvyazServer server = SvyazServer.start(TestServer.config(data));
+             SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.98", Clock.systemUTC());
+             SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.99", Clock.systemUTC())) {
+            alice.send("bob.99", "the dacha", List.of(file));
+
+            List<ReceivedMessage> received = receiveUntil(bob, body("the dacha"));
+            ReceivedMessage message = received.stream().filter(body("the dacha")).findFirst().orElseThrow();
+            assertThat(message.attachments()).hasSize(1);
+            ReceivedAttachment attachment = message.attachments().getFirst();
+            assertThat(attachment.error()).isEmpty();
+            assertThat(attachment.fileName()).isEqualTo("дача 2026.jpg");
+            assertThat(attachment.contentType()).isEqualTo("image/jpeg");
+            assertThat(attachment.size()).isEqualTo(photo.length);
+            Path saved = attachment.path().orElseThrow();
+            assertThat(saved.startsWith(temp.resolve("b").resolve("bob.99").toAbsolutePath())).as(saved.toString()).isTrue();
+            assertThat(saved.getFileName().toString()).doesNotContain("/").endsWith(".jpg");
+            assertThat(Files.mismatch(file, saved)).isEqualTo(-1);
+
+            try (Stream<Path> blobs = Files.list(data.resolve(SvyazServer.BLOB_DIRECTORY))) {
+                List<Path> stored = blobs.toList();
+                assertThat(stored).hasSize(1);
+                assertThat(Files.size(stored.getFirst())).isEqualTo(photo.length + 28);
+                assertThat(Bytes.indexOf(Files.readAllBytes(stored.getFirst()), marker)).as("plaintext on the server").isEqualTo(-1);
+            }
+
+            assertThatThrownBy(() -> alice.send("bob.99", "missing", List.of(temp.resolve("nope.jpg"))))
+                    .isInstanceOf(UserInputException.class).hasMessageContaining("nope.jpg");
+        }
+    }
+}
