@@ -39,6 +39,7 @@ final class ReceiveCommand implements Callable<Integer> {
         Duration idle = timeoutSeconds < 0 ? Duration.ofDays(3650) : Duration.ofMillis((long) (timeoutSeconds * 1000));
         int limit = maxMessages < 0 ? Integer.MAX_VALUE : maxMessages;
         try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
+            client.onTransferProgress(new TerminalProgress(spec.commandLine().getErr(), System.console() != null));
             PrintWriter out = spec.commandLine().getOut();
             client.receive(idle, limit, message -> {
                 if (root.output == SvyazCommand.OutputFormat.JSON) {

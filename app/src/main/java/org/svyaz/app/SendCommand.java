@@ -36,6 +36,7 @@ final class SendCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
+            client.onTransferProgress(new TerminalProgress(spec.commandLine().getErr(), System.console() != null));
             long timestamp = 0;
             String route = "";
             for (String recipient : recipients) {

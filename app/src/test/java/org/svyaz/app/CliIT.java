@@ -226,13 +226,15 @@ class CliIT {
             String bob = temp.resolve("bob").toString();
             assertThat(Cli.run("-d", alice, "register", "--server", link, "--username", "alice.30").exitCode()).isZero();
             assertThat(Cli.run("-d", bob, "register", "--server", link, "--username", "bob.31").exitCode()).isZero();
-            byte[] scan = new byte[300_000];
+            byte[] scan = new byte[3_000_000];
             new java.util.Random(3).nextBytes(scan);
             Path file = java.nio.file.Files.write(temp.resolve("passport.pdf"), scan);
 
             Cli.Result sent = Cli.run("-d", alice, "send", "-m", "the scan", "-a", file.toString(), "bob.31");
             assertThat(sent.exitCode()).as(sent.err()).isZero();
+            assertThat(sent.err()).contains("Uploading passport.pdf: 0%").contains("Uploading passport.pdf: 100% (3.0 of 3.0 MB)");
             Cli.Result received = Cli.run("-d", bob, "-o", "json", "receive", "-t", "3");
+            assertThat(received.err()).contains("Downloading passport.pdf: 100%");
             JsonNode attachment = new ObjectMapper().readTree(received.out().lines().findFirst().orElseThrow())
                     .path("envelope").path("dataMessage").path("attachments").path(0);
             assertThat(attachment.path("filename").asText()).isEqualTo("passport.pdf");

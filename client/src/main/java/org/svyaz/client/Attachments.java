@@ -13,6 +13,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import org.svyaz.client.api.ReceivedAttachment;
+import org.svyaz.client.api.TransferProgress;
 import org.svyaz.client.attachments.AttachmentCipher;
 import org.svyaz.client.attachments.AttachmentCipher.AttachmentCorruptException;
 import org.svyaz.client.net.BlobClient;
@@ -36,16 +37,17 @@ final class Attachments {
 
     /** Encrypts and uploads {@code file}; the pointer goes into the message. */
     static AttachmentPointer upload(InviteLink server, Route route, DeviceCredentials credentials, Path file,
-                                    Path workDir) throws IOException, ConnectionException {
+                                    Path workDir, TransferProgress progress) throws IOException, ConnectionException {
         Files.createDirectories(workDir);
         Path blob = Files.createTempFile(workDir, "upload-", ".blob");
         try {
             AttachmentCipher.Sealed sealed = AttachmentCipher.encrypt(file, blob);
             String id = newId();
-            try (BlobClient client = new BlobClient(server, route, credentials, QUIET)) {
-                client.upload(id, blob, bytes -> { });
-            }
             String name = file.getFileName().toString();
+            long total = sealed.blobSize();
+            try (BlobClient client = new BlobClient(server, route, credentials, QUIET)) {
+                client.upload(id, blob, bytes -> progress.update(name, true, bytes, total));
+            }
             return AttachmentPointer.newBuilder()
                     .setBlobId(id)
                     .setKey(ByteString.copyFrom(sealed.key()))
@@ -67,7 +69,8 @@ final class Attachments {
 
     /** Fetches, checks and decrypts each file; one that fails says why and leaves nothing behind. */
     static List<ReceivedAttachment> download(InviteLink server, Optional<Route> route, DeviceCredentials credentials,
-                                             Path directory, long timestamp, List<AttachmentPointer> pointers) {
+                                             Path directory, long timestamp, List<AttachmentPointer> pointers,
+                                             TransferProgress progress) {
         List<ReceivedAttachment> received = new ArrayList<>();
         for (int i = 0; i < pointers.size(); i++) {
             AttachmentPointer pointer = pointers.get(i);
@@ -76,7 +79,7 @@ final class Attachments {
             if (route.isEmpty()) {
                 error = Optional.of("not downloaded: no connection to the server");
             } else {
-                error = fetch(server, route.get(), credentials, directory, pointer, target);
+                error = fetch(server, route.get(), credentials, directory, pointer, target, progress);
             }
             received.add(new ReceivedAttachment(error.isEmpty() ? Optional.of(target) : Optional.empty(),
                     pointer.getFileName(), pointer.getSize(), pointer.getContentType(), error));
@@ -85,11 +88,13 @@ final class Attachments {
     }
 
     private static Optional<String> fetch(InviteLink server, Route route, DeviceCredentials credentials, Path directory,
-                                          AttachmentPointer pointer, Path target) {
+                                          AttachmentPointer pointer, Path target, TransferProgress progress) {
         Path blob = directory.resolve(".download-" + pointer.getBlobId());
         try (BlobClient client = new BlobClient(server, route, credentials, QUIET)) {
             Files.createDirectories(directory);
-            client.download(pointer.getBlobId(), blob, bytes -> { });
+            // The blob is the file plus nonce and tag.
+            long total = pointer.getSize() + 28;
+            client.download(pointer.getBlobId(), blob, bytes -> progress.update(pointer.getFileName(), false, bytes, total));
             AttachmentCipher.decrypt(blob, pointer.getKey().toByteArray(), pointer.getDigest().toByteArray(), target);
             return Optional.empty();
         } catch (ConnectionException e) {

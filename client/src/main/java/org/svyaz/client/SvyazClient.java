@@ -60,6 +60,7 @@ import org.svyaz.client.api.NetworkException;
 import org.svyaz.client.api.RateLimitedException;
 import org.svyaz.client.api.ReceivedMessage;
 import org.svyaz.client.api.ServerRejectedException;
+import org.svyaz.client.api.TransferProgress;
 import org.svyaz.client.api.UnknownUserException;
 import org.svyaz.client.api.UntrustedIdentityError;
 import org.svyaz.client.api.UserInputException;
@@ -171,6 +172,7 @@ public final class SvyazClient implements AutoCloseable {
     private ServerConnection connection;
     private ServerConnection anonymousConnection;
     private volatile CompletableFuture<Void> descriptorRefresh = CompletableFuture.completedFuture(null);
+    private volatile TransferProgress transferProgress = TransferProgress.NONE;
 
     private SvyazClient(AccountDatabase db, Clock clock) throws ClientException {
         this.db = db;
@@ -415,6 +417,11 @@ public final class SvyazClient implements AutoCloseable {
         } catch (ConnectionException e) {
             throw new NetworkException(e.getMessage(), e);
         }
+    }
+
+    /** Who hears how attachment uploads and downloads advance (the CLI draws progress from it). */
+    public void onTransferProgress(TransferProgress listener) {
+        transferProgress = listener == null ? TransferProgress.NONE : listener;
     }
 
     /** Whether this account reaches the server only through relays (see {@link #setRelaysOnly}). */
@@ -710,7 +717,8 @@ public final class SvyazClient implements AutoCloseable {
     private AttachmentPointer uploadAttachment(Path file) throws ClientException {
         Route route = connection().winningRoute();
         try {
-            return Attachments.upload(server, route, credentials(), file, db.directory().resolve(ATTACHMENT_DIRECTORY));
+            return Attachments.upload(server, route, credentials(), file, db.directory().resolve(ATTACHMENT_DIRECTORY),
+                    transferProgress);
         } catch (ConnectionException e) {
             throw new NetworkException("Uploading " + file.getFileName() + " failed: " + e.getMessage(), e);
         } catch (java.io.IOException e) {
@@ -1015,7 +1023,7 @@ public final class SvyazClient implements AutoCloseable {
         storeDecrypted(envelope, pointers, localId);
         if (!pointers.isEmpty() && localId[0] >= 0) {
             messages.setAttachments(localId[0], Attachments.download(server, attachmentRoute(), credentials(),
-                    db.directory().resolve(ATTACHMENT_DIRECTORY), envelope.getTimestamp(), pointers));
+                    db.directory().resolve(ATTACHMENT_DIRECTORY), envelope.getTimestamp(), pointers, transferProgress));
         }
     }
 

@@ -140,12 +140,12 @@ public final class ServerConnection implements AutoCloseable {
             }
             List<Route> routes = Routes.preferredFirst(Routes.of(link, relays).stream()
                     .filter(r -> r.kind() == RouteKind.RELAY).toList(), preferred);
-            Dialer dialer = new Dialer(ssl, link, credentials, pushHandler, timeout, java.util.Map.of());
+            Dialer dialer = new Dialer(ssl, link, credentials, pushHandler, timeout, java.util.Map.of(), new UpgradeTurn());
             return dialer.race(routes, "Cannot reach the server through any of its " + relays.size() + " relay(s)",
                     headStart(routes, preferred));
         }
         List<Route> routes = Routes.preferredFirst(Routes.of(link, relays), preferred);
-        Dialer dialer = new Dialer(ssl, link, credentials, pushHandler, timeout, lookUpEarly(link, timeout));
+        Dialer dialer = new Dialer(ssl, link, credentials, pushHandler, timeout, lookUpEarly(link, timeout), new UpgradeTurn());
         return dialer.race(routes, "Cannot reach the server at any of its " + link.descriptor().getEndpointsCount()
                 + " addresses" + (relays.isEmpty() ? "" : " or " + relays.size() + " relay(s)"), headStart(routes, preferred));
     }
@@ -206,7 +206,8 @@ public final class ServerConnection implements AutoCloseable {
     /** Everything one connection attempt needs besides its route. */
     private record Dialer(SslContext ssl, InviteLink link, Optional<DeviceCredentials> credentials,
                           PushHandler pushHandler, Duration timeout,
-                          java.util.Map<String, CompletableFuture<List<InetAddress>>> dohLookups) {
+                          java.util.Map<String, CompletableFuture<List<InetAddress>>> dohLookups,
+                          UpgradeTurn upgradeTurn) {
         /**
          * Tries every route, starting the next one {@link #STAGGER} after the previous, or at once
          * when an attempt fails (happy eyeballs), and keeps the first that completes the WebSocket
@@ -263,7 +264,9 @@ public final class ServerConnection implements AutoCloseable {
                             connection.close();
                         }
                     } catch (ConnectionException e) {
-                        failures.add(e);
+                        if (!UpgradeTurn.SUPERSEDED.equals(e.getMessage())) {
+                            failures.add(e);
+                        }
                         if (e.unauthorized()) {
                             winner.completeExceptionally(e);
                         }
@@ -312,7 +315,7 @@ public final class ServerConnection implements AutoCloseable {
                 connection.routeKey = route.key();
                 return connection;
             }
-            ServerConnection connection = connect(route, ssl, credentials, pushHandler, timeout);
+            ServerConnection connection = connect(route, ssl, credentials, pushHandler, timeout, upgradeTurn);
             connection.route = route.describe();
             connection.routeKey = route.key();
             connection.winningRoute = route;
@@ -339,7 +342,9 @@ public final class ServerConnection implements AutoCloseable {
     }
 
     private static ServerConnection connect(Route route, SslContext ssl, Optional<DeviceCredentials> credentials,
-                                            PushHandler pushHandler, Duration timeout) throws ConnectionException {
+                                            PushHandler pushHandler, Duration timeout, UpgradeTurn turn)
+            throws ConnectionException {
+        UpgradeTurn.Gate gate = new UpgradeTurn.Gate();
         Endpoint endpoint = route.endpoint();
         Optional<RelayLink> relay = route.relay();
         Optional<SslContext> relayTls = RouteTransport.relayContext(route);
@@ -373,6 +378,7 @@ public final class ServerConnection implements AutoCloseable {
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast(StallDetector.handlers(StallDetector.DEFAULT_QUIET));
                             RouteTransport.addTo(ch, route, ssl, relayTls, timeout);
+                            ch.pipeline().addLast("upgrade-gate", gate);
                             ch.pipeline().addLast(new HttpClientCodec());
                             ch.pipeline().addLast(new HttpObjectAggregator(64 * 1024));
                             ch.pipeline().addLast(new WebSocketClientProtocolHandler(config));
@@ -382,7 +388,21 @@ public final class ServerConnection implements AutoCloseable {
                         }
                     });
             Channel channel = bootstrap.connect(RouteTransport.remoteAddress(route)).sync().channel();
-            handshake.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            ((io.netty.handler.ssl.SslHandler) channel.pipeline().get("server-tls")).handshakeFuture()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (!turn.acquire(timeout)) {
+                shutdown(group, pushExecutor);
+                channel.close();
+                throw new ConnectionException(UpgradeTurn.SUPERSEDED, null);
+            }
+            boolean upgraded = false;
+            try {
+                gate.open();
+                handshake.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                upgraded = true;
+            } finally {
+                turn.release(upgraded);
+            }
             return new ServerConnection(group, channel, pending, pushExecutor, closed);
         } catch (ExecutionException e) {
             shutdown(group, pushExecutor);
