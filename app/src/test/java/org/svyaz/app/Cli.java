@@ -35,11 +35,18 @@ final class Cli {
 
     /** Starts a long-running command (the server); output goes to files in {@code logDir}. */
     static Process start(Path logDir, String name, String... args) throws IOException {
+        return start(logDir, name, java.util.Map.of(), args);
+    }
+
+    /** Like {@link #start(Path, String, String...)} with extra environment variables (e.g. JAVA_TOOL_OPTIONS). */
+    static Process start(Path logDir, String name, java.util.Map<String, String> environment, String... args)
+            throws IOException {
         Files.createDirectories(logDir);
-        return new ProcessBuilder(command(args))
+        ProcessBuilder builder = new ProcessBuilder(command(args))
                 .redirectOutput(logDir.resolve(name + ".out").toFile())
-                .redirectError(logDir.resolve(name + ".err").toFile())
-                .start();
+                .redirectError(logDir.resolve(name + ".err").toFile());
+        builder.environment().putAll(environment);
+        return builder.start();
     }
 
     /** Runs a command to completion (at most two minutes) and returns its exit code and output. */

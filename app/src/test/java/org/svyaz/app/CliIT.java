@@ -248,6 +248,91 @@ class CliIT {
         }
     }
 
+    /**
+     * The server streams attachments instead of holding them: with a 32 MiB heap it takes a 96 MiB
+     * upload and serves it back (a server that buffered the file would run out of memory).
+     */
+    @Test
+    void aServerWithASmallHeapStreamsALargeAttachment() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs"))
+                .withEnvironment(java.util.Map.of("JAVA_TOOL_OPTIONS", "-Xmx32m")).start()) {
+            String alice = temp.resolve("alice").toString();
+            assertThat(Cli.run("-d", alice, "register", "--server", server.inviteLink(), "--username", "alice.32").exitCode())
+                    .isZero();
+            String auth;
+            try (SvyazClient client = SvyazClient.open(temp.resolve("alice").resolve("alice.32"), Clock.systemUTC())) {
+                auth = credentialsOf(client);
+            }
+            var link = org.svyaz.protocol.InviteLink.parse(server.inviteLink());
+            javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+            tls.init(null, new javax.net.ssl.TrustManager[] {new org.svyaz.client.net.PinnedTrustManager(
+                    link.descriptor().getTlsKeyPinsList().stream().map(com.google.protobuf.ByteString::toByteArray).toList())},
+                    null);
+            long size = 96L * 1024 * 1024;
+            java.net.URI blob = java.net.URI.create("https://127.0.0.1:" + server.port() + "/v1/blobs/" + "B".repeat(42) + "A");
+            try (var http = java.net.http.HttpClient.newBuilder().sslContext(tls)
+                    .version(java.net.http.HttpClient.Version.HTTP_1_1).build()) {
+                var put = java.net.http.HttpRequest.newBuilder(blob)
+                        .header("Authorization", auth)
+                        .header("Upload-Length", Long.toString(size)).header("Upload-Offset", "0")
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.fromPublisher(
+                                java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> pattern(size)), size))
+                        .build();
+                assertThat(http.send(put, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(201);
+                var download = http.send(java.net.http.HttpRequest.newBuilder(blob).GET().build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+                assertThat(download.statusCode()).isEqualTo(200);
+                assertThat(sha256(download.body())).isEqualTo(sha256(pattern(size)));
+            }
+            assertThat(server.process().isAlive()).as("the server survived").isTrue();
+            assertThat(java.nio.file.Files.readString(temp.resolve("logs").resolve("server-1.err")))
+                    .as("the server really ran with the small heap").contains("Picked up JAVA_TOOL_OPTIONS: -Xmx32m")
+                    .doesNotContain("OutOfMemoryError");
+        }
+    }
+
+    private static String credentialsOf(SvyazClient client) throws Exception {
+        var method = SvyazClient.class.getDeclaredMethod("credentials");
+        method.setAccessible(true);
+        return ((org.svyaz.protocol.DeviceCredentials) method.invoke(client)).toAuthorizationHeader();
+    }
+
+    private static java.io.InputStream pattern(long size) {
+        return new java.io.InputStream() {
+            private long position;
+
+            @Override
+            public int read() {
+                return position < size ? (int) ((position++ * 31) & 0xff) : -1;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) {
+                if (position >= size) {
+                    return -1;
+                }
+                int count = (int) Math.min(length, size - position);
+                for (int i = 0; i < count; i++) {
+                    buffer[offset + i] = (byte) ((position + i) * 31);
+                }
+                position += count;
+                return count;
+            }
+        };
+    }
+
+    private static byte[] sha256(java.io.InputStream in) throws Exception {
+        var digest = java.security.MessageDigest.getInstance("SHA-256");
+        try (in) {
+            byte[] buffer = new byte[64 * 1024];
+            int read;
+            while ((read = in.read(buffer)) != -1) {
+                digest.update(buffer, 0, read);
+            }
+        }
+        return digest.digest();
+    }
+
     @Test
     void operatorsLimitAttachmentSize() throws Exception {
         Cli.Result refused = Cli.run("server", "--data", temp.resolve("never").toString(), "--max-attachment-mb", "0");

@@ -20,6 +20,7 @@ final class ServerProcess implements AutoCloseable {
     private final int port;
     private final Path logDir;
     private final String[] extraArgs;
+    private java.util.Map<String, String> environment = java.util.Map.of();
     private Process process;
     private int starts;
 
@@ -47,7 +48,7 @@ final class ServerProcess implements AutoCloseable {
         System.arraycopy(base, 0, args, 0, base.length);
         System.arraycopy(extraArgs, 0, args, base.length, extraArgs.length);
         Files.deleteIfExists(dataDir.resolve("invite.txt"));
-        process = Cli.start(logDir, "server-" + (++starts), args);
+        process = Cli.start(logDir, "server-" + (++starts), environment, args);
         await().atMost(Duration.ofSeconds(60)).until(() -> {
             if (!process.isAlive()) {
                 throw new IllegalStateException("the server exited with " + process.exitValue() + "; see " + logDir);
@@ -64,6 +65,12 @@ final class ServerProcess implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** Environment for the server process, e.g. JAVA_TOOL_OPTIONS with a small heap; before {@link #start()}. */
+    ServerProcess withEnvironment(java.util.Map<String, String> variables) {
+        this.environment = java.util.Map.copyOf(variables);
+        return this;
     }
 
     String inviteLink() throws IOException {
