@@ -199,7 +199,8 @@ final class EndpointProbe {
         boolean sniFiltered = named && Optional.ofNullable(used.get(SniMode.REAL))
                 .filter(real -> !real.tlsPassed() && real.step("tcp_connect").map(StepResult::ok).orElse(false))
                 .isPresent()
-                && (passed(used, SniMode.RANDOM) || passed(used, SniMode.NONE));
+                // Any other name (or none) getting through shows that the server's own name is what is filtered.
+                && (passed(used, SniMode.RANDOM) || passed(used, SniMode.NONE) || passed(used, SniMode.COVER));
         String verdict;
         Optional<String> failure;
         if (systemFailed) {
