@@ -136,27 +136,24 @@ final class CensorLab implements AutoCloseable {
 
     /** Starts a long-running process inside {@code host}; its output goes to files under the work directory. */
     Process spawn(Host host, String name, List<String> command) throws IOException {
-        Path logs = workDir.resolve("logs");
-        Files.createDirectories(logs);
-        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", namespace(host)));
-        full.addAll(command);
-        Process process = new ProcessBuilder(full)
-                .redirectOutput(logs.resolve(name + ".out").toFile())
-                .redirectError(logs.resolve(name + ".err").toFile())
-                .start();
-        synchronized (processes) {
-            processes.add(process);
-        }
-        return process;
+        return spawn(host, name, command, false);
     }
 
     /** Like {@link #spawn} but with standard output readable by the caller. */
     Process spawnReadable(Host host, String name, List<String> command) throws IOException {
+        return spawn(host, name, command, true);
+    }
+
+    private Process spawn(Host host, String name, List<String> command, boolean readable) throws IOException {
         Path logs = workDir.resolve("logs");
         Files.createDirectories(logs);
         List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", namespace(host)));
         full.addAll(command);
-        Process process = new ProcessBuilder(full).redirectError(logs.resolve(name + ".err").toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(full).redirectError(logs.resolve(name + ".err").toFile());
+        if (!readable) {
+            builder.redirectOutput(logs.resolve(name + ".out").toFile());
+        }
+        Process process = builder.start();
         synchronized (processes) {
             processes.add(process);
         }

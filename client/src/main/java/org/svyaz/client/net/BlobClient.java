@@ -185,7 +185,7 @@ public final class BlobClient implements AutoCloseable {
             }
             return answer.get();
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(describe(e.getCause()), e.getCause());
+            throw e.getCause() instanceof IOException io ? io : new IOException(Causes.rootMessage(e.getCause()), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
@@ -193,7 +193,7 @@ public final class BlobClient implements AutoCloseable {
             throw new IOException(e.getMessage(), e);
         } catch (RuntimeException e) {
             // Netty's sync() rethrows connect failures undeclared.
-            throw new IOException(describe(e), e);
+            throw new IOException(Causes.rootMessage(e), e);
         } finally {
             if (channel != null) {
                 channel.close();
@@ -202,14 +202,6 @@ public final class BlobClient implements AutoCloseable {
                 upload.close();
             }
         }
-    }
-
-    private static String describe(Throwable failure) {
-        Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     }
 
     private static long size(Path file) throws ConnectionException {
@@ -304,7 +296,7 @@ public final class BlobClient implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            answer.completeExceptionally(cause instanceof IOException ? cause : new IOException(describe(cause), cause));
+            answer.completeExceptionally(cause instanceof IOException ? cause : new IOException(Causes.rootMessage(cause), cause));
             ctx.close();
         }
 

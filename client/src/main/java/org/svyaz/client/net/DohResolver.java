@@ -118,7 +118,7 @@ public final class DohResolver {
                 if (e.getCause() instanceof IOException io) {
                     throw io;
                 }
-                throw new IOException(describe() + " failed: " + rootMessage(e.getCause()), e.getCause());
+                throw new IOException(describe() + " failed: " + Causes.rootMessage(e.getCause()), e.getCause());
             } catch (java.util.concurrent.TimeoutException e) {
                 throw new IOException(describe() + " did not answer within " + timeout.toMillis() + " ms", e);
             }
@@ -178,7 +178,7 @@ public final class DohResolver {
         } catch (HttpTimeoutException e) {
             throw new IOException(describe() + " did not answer within " + timeout.toMillis() + " ms", e);
         } catch (IOException e) {
-            throw new IOException(describe() + " cannot be reached: " + rootMessage(e), e);
+            throw new IOException(describe() + " cannot be reached: " + Causes.rootMessage(e), e);
         }
         if (response.statusCode() != 200) {
             throw new IOException(describe() + " answered HTTP " + response.statusCode());
@@ -216,11 +216,4 @@ public final class DohResolver {
         return builder.build();
     }
 
-    private static String rootMessage(Throwable failure) {
-        Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    }
 }

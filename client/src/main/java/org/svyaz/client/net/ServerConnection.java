@@ -295,7 +295,7 @@ public final class ServerConnection implements AutoCloseable {
                 if (e.getCause() instanceof ConnectionException connectionFailure) {
                     throw connectionFailure;
                 }
-                throw new ConnectionException("Connecting failed unexpectedly: " + describeCause(e.getCause()), e.getCause());
+                throw new ConnectionException("Connecting failed unexpectedly: " + Causes.rootMessage(e.getCause()), e.getCause());
             } finally {
                 starter.shutdownNow();
             }
@@ -333,7 +333,7 @@ public final class ServerConnection implements AutoCloseable {
                 if (e.getCause() instanceof ConnectionException failure) {
                     throw new ConnectionException(failure.getMessage(), failure);
                 }
-                throw new ConnectionException("DNS over HTTPS failed: " + describeCause(e.getCause()), e.getCause());
+                throw new ConnectionException("DNS over HTTPS failed: " + Causes.rootMessage(e.getCause()), e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ConnectionException("Interrupted while looking up " + host + ".", e);
@@ -416,7 +416,7 @@ public final class ServerConnection implements AutoCloseable {
             throw new ConnectionException(unauthorized
                     ? "The server does not accept this device's credentials."
                     : "The connection to " + ServerConnection.describe(endpoint) + relay.map(r -> " through the relay at " + describe(r))
-                    .orElse("") + " failed: " + describeCause(cause), cause, unauthorized);
+                    .orElse("") + " failed: " + Causes.rootMessage(cause), cause, unauthorized);
         } catch (TimeoutException e) {
             shutdown(group, pushExecutor);
             throw new ConnectionException("The server at " + ServerConnection.describe(endpoint) + " did not answer in time.", e);
@@ -426,11 +426,11 @@ public final class ServerConnection implements AutoCloseable {
             throw new ConnectionException("Interrupted while connecting.", e);
         } catch (RuntimeException e) {
             shutdown(group, pushExecutor);
-            throw new ConnectionException("Cannot connect to " + ServerConnection.describe(endpoint) + ": " + describeCause(e), e);
+            throw new ConnectionException("Cannot connect to " + ServerConnection.describe(endpoint) + ": " + Causes.rootMessage(e), e);
         } catch (Exception e) {
             // Netty's sync() rethrows connect failures (refused, unreachable) undeclared.
             shutdown(group, pushExecutor);
-            throw new ConnectionException("Cannot connect to " + ServerConnection.describe(endpoint) + ": " + describeCause(e), e);
+            throw new ConnectionException("Cannot connect to " + ServerConnection.describe(endpoint) + ": " + Causes.rootMessage(e), e);
         }
     }
 
@@ -481,14 +481,6 @@ public final class ServerConnection implements AutoCloseable {
         return endpoint.getHost() + ":" + endpoint.getPort();
     }
 
-    private static String describeCause(Throwable cause) {
-        Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    }
-
     private static void shutdown(EventLoopGroup group, ExecutorService pushExecutor) {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         pushExecutor.shutdownNow();
@@ -524,7 +516,7 @@ public final class ServerConnection implements AutoCloseable {
         try {
             return request(path, body).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw new ConnectionException("The connection to the server broke: " + describeCause(e.getCause()),
+            throw new ConnectionException("The connection to the server broke: " + Causes.rootMessage(e.getCause()),
                     e.getCause(), false, e.getCause() instanceof RequestNotSentException);
         } catch (TimeoutException e) {
             throw new ConnectionException("The server did not answer within " + timeout.toSeconds() + " s.", e);
