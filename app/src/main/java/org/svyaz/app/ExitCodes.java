@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
+import org.svyaz.bench.BenchException;
 import org.svyaz.client.api.ClientException;
+import org.svyaz.client.api.GroupAccessException;
 import org.svyaz.client.api.LocalFailureException;
 import org.svyaz.client.api.NetworkException;
 import org.svyaz.client.api.RateLimitedException;
@@ -28,6 +30,7 @@ final class ExitCodes {
             return switch (clientException) {
                 case UserInputException e -> USER_ERROR;
                 case UnknownUserException e -> USER_ERROR;
+                case GroupAccessException e -> USER_ERROR;
                 case UsernameTakenException e -> USER_ERROR;
                 case UntrustedIdentityError e -> UNTRUSTED_IDENTITY;
                 case RateLimitedException e -> RATE_LIMITED;
@@ -39,12 +42,16 @@ final class ExitCodes {
         if (exception instanceof InvalidInviteLinkException || exception instanceof CommandLineException) {
             return USER_ERROR;
         }
+        if (exception instanceof UnreachableServiceException || exception instanceof BenchException) {
+            return SERVER_OR_NETWORK;
+        }
         return UNEXPECTED;
     }
 
     /** A sentence for the person at the terminal. */
     static String describe(Exception exception) {
-        if (exception instanceof ClientException || exception instanceof CommandLineException) {
+        if (exception instanceof ClientException || exception instanceof CommandLineException
+                || exception instanceof UnreachableServiceException || exception instanceof BenchException) {
             return exception.getMessage();
         }
         if (exception instanceof InvalidInviteLinkException) {

@@ -15,6 +15,18 @@ final class Output {
         return JSON.createObjectNode();
     }
 
+    /** What a send printed: its timestamp (the message's name for replies, edits...), and with json its route. */
+    static void sent(SvyazCommand root, PrintWriter out, long timestamp, String route) {
+        if (root.output == SvyazCommand.OutputFormat.JSON) {
+            ObjectNode result = object();
+            result.put("timestamp", timestamp);
+            result.put("route", route);
+            json(out, result);
+        } else {
+            out.println(timestamp);
+        }
+    }
+
     static void json(PrintWriter out, Object node) {
         try {
             out.println(JSON.writeValueAsString(node));

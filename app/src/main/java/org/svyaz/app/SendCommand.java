@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.svyaz.client.SvyazClient;
+import org.svyaz.client.api.QuoteTarget;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -15,7 +16,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "send", mixinStandardHelpOptions = true,
         description = {"Send a message to one or more users.",
-                "Exits 0 only once the server has stored the message for every recipient; prints its timestamp."})
+                "Exits 0 only once the server has stored the message for every recipient; prints its timestamp.",
+                "With -g, the message goes to every member of a group in one request."})
 final class SendCommand implements Callable<Integer> {
     @ParentCommand
     SvyazCommand root;
@@ -30,17 +32,59 @@ final class SendCommand implements Callable<Integer> {
             description = "A file to send with the message (encrypted on this device first); repeatable.")
     List<java.nio.file.Path> attachments = new java.util.ArrayList<>();
 
-    @Parameters(arity = "1..*", paramLabel = "USERNAME", description = "Recipients, like alice.42.")
-    List<String> recipients;
+    @Option(names = {"-g", "--group-id", "--group"}, paramLabel = "GROUP_ID",
+            description = "Send to this group (its id as listGroups shows it) instead of to users.")
+    String groupId;
+
+    @Option(names = "--quote-timestamp", paramLabel = "TIMESTAMP",
+            description = "Reply to the message of this conversation sent at TIMESTAMP (it is quoted).")
+    Long quoteTimestamp;
+
+    @Option(names = "--quote-author", paramLabel = "USERNAME",
+            description = "The quoted message's author (default: found in the conversation by its timestamp).")
+    String quoteAuthor;
+
+    @Option(names = "--edit-timestamp", paramLabel = "TIMESTAMP",
+            description = "Replace the text of your message sent at TIMESTAMP with -m, for the recipient too.")
+    Long editTimestamp;
+
+    @Parameters(arity = "0..*", paramLabel = "USERNAME", description = "Recipients, like alice.42.")
+    List<String> recipients = new java.util.ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
         try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
             client.onTransferProgress(new TerminalProgress(spec.commandLine().getErr(), System.console() != null));
+            if ((groupId == null) == recipients.isEmpty()) {
+                throw new CommandLineException("Name either recipients (USERNAME...) or a group (-g GROUP_ID).");
+            }
+            if (quoteAuthor != null && quoteTimestamp == null) {
+                throw new CommandLineException("--quote-author goes with --quote-timestamp.");
+            }
+            if (editTimestamp != null && (!attachments.isEmpty() || quoteTimestamp != null)) {
+                throw new CommandLineException("An edit changes only the text: -a and --quote-timestamp do not go with "
+                        + "--edit-timestamp.");
+            }
+            Optional<QuoteTarget> quote = quoteTimestamp == null ? Optional.empty()
+                    : Optional.of(new QuoteTarget(quoteTimestamp, Optional.ofNullable(quoteAuthor)));
             long timestamp = 0;
             String route = "";
+            if (groupId != null && (quote.isPresent() || editTimestamp != null)) {
+                throw new CommandLineException("Quotes and edits work in one-to-one conversations only, not yet with -g.");
+            }
+            if (groupId != null) {
+                SvyazClient.SendResult result = client.sendToGroup(groupId, message, attachments);
+                timestamp = result.timestamp();
+                route = result.route();
+                if (!result.sealed()) {
+                    spec.commandLine().getErr().println("Note: the server saw who sent this group message, because "
+                            + "some members have not written to you yet.");
+                }
+            }
             for (String recipient : recipients) {
-                SvyazClient.SendResult result = client.send(recipient, message, attachments);
+                SvyazClient.SendResult result = editTimestamp != null
+                        ? client.editMessage(recipient, editTimestamp, message)
+                        : client.send(recipient, message, attachments, quote);
                 timestamp = result.timestamp();
                 route = result.route();
                 if (!result.sealed()) {
@@ -48,14 +92,7 @@ final class SendCommand implements Callable<Integer> {
                             + "server saw who sent it), because " + recipient + " has not written to you yet.");
                 }
             }
-            if (root.output == SvyazCommand.OutputFormat.JSON) {
-                ObjectNode result = Output.object();
-                result.put("timestamp", timestamp);
-                result.put("route", route);
-                Output.json(spec.commandLine().getOut(), result);
-            } else {
-                spec.commandLine().getOut().println(timestamp);
-            }
+            Output.sent(root, spec.commandLine().getOut(), timestamp, route);
         }
         return ExitCodes.OK;
     }

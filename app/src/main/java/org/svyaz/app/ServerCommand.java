@@ -19,14 +19,18 @@ import org.svyaz.server.account.InviteCodes;
 import org.svyaz.server.account.RegistrationPolicy;
 import org.svyaz.server.identity.DescriptorPublisher;
 import org.svyaz.server.identity.DescriptorSettings;
-import org.svyaz.server.store.sqlite.EmbeddedStorage;
+import org.svyaz.server.cluster.RedisUnavailableException;
+import org.svyaz.server.store.StoreException;
+import org.svyaz.server.StorageSettings;
+import org.svyaz.server.store.Storage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "server", mixinStandardHelpOptions = true,
-        description = {"Run a Svyaz server on the embedded store (SQLite in the data directory).",
+        description = {"Run a Svyaz server on the embedded store (SQLite in the data directory), or as one node of a "
+                + "cluster on PostgreSQL and Redis (--config, SVYAZ_* variables).",
                 "The first start creates the data directory, the server keys and a TLS certificate, and writes "
                         + "the invite link to DATA/invite.txt. SIGTERM (Ctrl-C) shuts down gracefully."},
         subcommands = {ServerCommand.InviteCommand.class, ServerCommand.DescriptorCommand.class})
@@ -83,44 +87,47 @@ final class ServerCommand implements Callable<Integer> {
             description = "Attachments older than this are deleted (default ${DEFAULT-VALUE}).")
     int attachmentExpiryDays;
 
+    @Option(names = "--config", paramLabel = "FILE",
+            description = {"YAML file with any of these options (long names without the dashes, e.g. send-burst: 100) "
+                    + "and the storage: 'storage: postgres' with a 'postgres:' section (url, user, password, pool-size) "
+                    + "and a 'redis:' section (url, cluster, prefix) for a cluster node. Flags given on the command "
+                    + "line win over the file.",
+                    "Environment variables win over the file for the storage: SVYAZ_STORAGE (embedded|postgres), "
+                            + "SVYAZ_POSTGRES_URL, SVYAZ_POSTGRES_USER, SVYAZ_POSTGRES_PASSWORD, SVYAZ_POSTGRES_POOL_SIZE, "
+                            + "SVYAZ_REDIS_URL (comma-separated for a Redis Cluster), SVYAZ_REDIS_CLUSTER (true|false), "
+                            + "SVYAZ_REDIS_PREFIX. See the README, 'Running a cluster'."})
+    Path configFile;
+
     @Override
     public Integer call() throws Exception {
-        if (maxAttachmentMib < 1 || maxAttachmentMib > 1024 * 1024 || attachmentExpiryDays < 1) {
-            throw new CommandLineException("--max-attachment-mb must be between 1 and 1048576, "
-                    + "--attachment-expiry-days at least 1.");
-        }
-        if (mailboxMax < 1 || mailboxExpiryDays < 1) {
-            throw new CommandLineException("--mailbox-max and --mailbox-expiry-days must be at least 1.");
-        }
-        if (sendBurst < 1 || sendsPerSecond <= 0) {
-            throw new CommandLineException("--send-burst must be at least 1 and --sends-per-second above 0.");
-        }
-        ServerConfig config = ServerConfig.defaults(data, parseAddress(listen, "--listen"))
-                .withRegistration(parsePolicy(registration))
-                .withAdmin(admin.equalsIgnoreCase("off") ? Optional.empty() : Optional.of(parseAddress(admin, "--admin")))
-                .withAdvertised(advertised())
-                .withSendLimit(sendBurst, sendsPerSecond)
-                .withMailbox(mailboxMax, Duration.ofDays(mailboxExpiryDays))
-                .withBlobs(maxAttachmentMib * 1024 * 1024, Duration.ofDays(attachmentExpiryDays));
+        ServerConfig config = config(ServerSettings.load(Optional.ofNullable(configFile), System.getenv()));
         PrintWriter err = spec.commandLine().getErr();
         SvyazServer server;
         try {
             server = SvyazServer.start(config);
         } catch (java.net.BindException e) {
-            throw new CommandLineException("Cannot listen on " + listen + " (or the admin address " + admin
-                    + "): " + e.getMessage() + ". Choose another with --listen / --admin.");
+            throw new CommandLineException("Cannot listen on " + config.listen() + " (or the admin address "
+                    + config.admin().map(Object::toString).orElse("off") + "): " + e.getMessage()
+                    + ". Choose another with --listen / --admin.");
+        } catch (StoreException e) {
+            throw new UnreachableServiceException("Cannot open the " + config.storage().describe() + " storage: "
+                    + sentence(e.getMessage()));
+        } catch (RedisUnavailableException e) {
+            throw new UnreachableServiceException(e.getMessage() + ".");
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             stopped.countDown();
         }, "svyaz-shutdown"));
-        err.println("Svyaz server listening on " + server.address() + " (data in " + data.toAbsolutePath() + ")");
+        Path dataDir = config.dataDir();
+        err.println("Svyaz server listening on " + server.address() + " (data in " + dataDir.toAbsolutePath()
+                + ", storage " + config.storage().describe() + (config.redis().isPresent() ? ", Redis" : "") + ")");
         server.adminAddress().ifPresent(a -> err.println("Metrics on http://" + a.getHostString() + ":" + a.getPort()
                 + "/metrics"));
         err.println("Registration: " + config.registration().name().toLowerCase()
                 + (config.registration() == RegistrationPolicy.INVITE ? " (make codes with 'svyaz server invite')" : ""));
-        err.println("Invite link (also in " + data.resolve(DescriptorPublisher.INVITE_FILE) + "):");
+        err.println("Invite link (also in " + dataDir.resolve(DescriptorPublisher.INVITE_FILE) + "):");
         err.flush();
         spec.commandLine().getOut().println(server.inviteLink());
         spec.commandLine().getOut().flush();
@@ -128,9 +135,58 @@ final class ServerCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private List<Endpoint> advertised() throws CommandLineException {
+    /** Defaults, then the file, then the environment (storage), then the flags given on the command line. */
+    ServerConfig config(ServerSettings settings) throws CommandLineException {
+        ServerFile file = settings.file();
+        Path dataDir = given("--data") || file.data() == null ? data : Path.of(file.data());
+        String listenAt = layered("--listen", listen, file.listen());
+        String adminAt = layered("--admin", admin, file.admin());
+        List<String> advertiseAt = given("--advertise") || file.advertise() == null ? advertise : file.advertise();
+        int burst = layered("--send-burst", sendBurst, file.sendBurst());
+        double perSecond = layered("--sends-per-second", sendsPerSecond, file.sendsPerSecond());
+        int mailboxLimit = layered("--mailbox-max", mailboxMax, file.mailboxMax());
+        int mailboxDays = layered("--mailbox-expiry-days", mailboxExpiryDays, file.mailboxExpiryDays());
+        long attachmentMib = layered("--max-attachment-mb", maxAttachmentMib, file.maxAttachmentMb());
+        int attachmentDays = layered("--attachment-expiry-days", attachmentExpiryDays, file.attachmentExpiryDays());
+        if (attachmentMib < 1 || attachmentMib > 1024 * 1024 || attachmentDays < 1) {
+            throw new CommandLineException("--max-attachment-mb must be between 1 and 1048576, "
+                    + "--attachment-expiry-days at least 1.");
+        }
+        if (mailboxLimit < 1 || mailboxDays < 1) {
+            throw new CommandLineException("--mailbox-max and --mailbox-expiry-days must be at least 1.");
+        }
+        if (burst < 1 || perSecond <= 0) {
+            throw new CommandLineException("--send-burst must be at least 1 and --sends-per-second above 0.");
+        }
+        return ServerConfig.defaults(dataDir, parseAddress(listenAt, "--listen"))
+                .withRegistration(parsePolicy(layered("--registration", registration, file.registration())))
+                .withAdmin(adminAt.equalsIgnoreCase("off") ? Optional.empty() : Optional.of(parseAddress(adminAt, "--admin")))
+                .withAdvertised(advertised(advertiseAt))
+                .withSendLimit(burst, perSecond)
+                .withMailbox(mailboxLimit, Duration.ofDays(mailboxDays))
+                .withBlobs(attachmentMib * 1024 * 1024, Duration.ofDays(attachmentDays))
+                .withStorage(settings.storage())
+                .withRedis(settings.redis());
+    }
+
+    /** A driver's message as the end of a sentence: one full stop, not two. */
+    static String sentence(String message) {
+        String text = message == null ? "no reason given" : message.strip();
+        return text.endsWith(".") ? text : text + ".";
+    }
+
+    /** Whether the flag was on the command line (then it wins over the file). */
+    private boolean given(String option) {
+        return spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    private <T> T layered(String option, T flag, T fromFile) {
+        return given(option) || fromFile == null ? flag : fromFile;
+    }
+
+    private static List<Endpoint> advertised(List<String> values) throws CommandLineException {
         List<Endpoint> endpoints = new ArrayList<>();
-        for (String value : advertise) {
+        for (String value : values) {
             InetSocketAddress address = parseEndpoint(value, "--advertise");
             endpoints.add(Endpoint.newBuilder().setHost(address.getHostString()).setPort(address.getPort()).build());
         }
@@ -185,12 +241,20 @@ final class ServerCommand implements Callable<Integer> {
         @Option(names = "--data", paramLabel = "DIR", description = "Server data directory (default: ./svyaz-data).")
         Path data = DEFAULT_DATA;
 
+        @Option(names = "--config", paramLabel = "FILE",
+                description = "The server's YAML file, for its data directory and storage (a cluster's PostgreSQL); "
+                        + "SVYAZ_STORAGE and SVYAZ_POSTGRES_* apply as for 'svyaz server'.")
+        Path configFile;
+
         @Option(names = "--valid-days", paramLabel = "DAYS", defaultValue = "7",
                 description = "How long the code stays valid (default ${DEFAULT-VALUE}).")
         int validDays;
 
         @Override
         public Integer call() throws Exception {
+            ServerSettings settings = ServerSettings.load(Optional.ofNullable(configFile), System.getenv());
+            boolean dataGiven = spec.commandLine().getParseResult().hasMatchedOption("--data");
+            Path data = dataGiven || settings.file().data() == null ? this.data : Path.of(settings.file().data());
             Path inviteFile = data.resolve(DescriptorPublisher.INVITE_FILE);
             if (!Files.isRegularFile(inviteFile)) {
                 throw new CommandLineException("No server in " + data.toAbsolutePath()
@@ -200,7 +264,15 @@ final class ServerCommand implements Callable<Integer> {
                 throw new CommandLineException("--valid-days must be at least 1.");
             }
             InviteLink base = InviteLink.parse(Files.readString(inviteFile));
-            try (EmbeddedStorage storage = EmbeddedStorage.open(data)) {
+            StorageSettings storageSettings = settings.storage();
+            Storage opened;
+            try {
+                opened = SvyazServer.openStorage(storageSettings, data);
+            } catch (StoreException e) {
+                throw new UnreachableServiceException("Cannot open the " + storageSettings.describe() + " storage: "
+                        + sentence(e.getMessage()));
+            }
+            try (Storage storage = opened) {
                 String code = new InviteCodes(storage.accounts(), java.time.Clock.systemUTC())
                         .create(Duration.ofDays(validDays));
                 spec.commandLine().getOut().println(new InviteLink(base.signed(), base.descriptor(), Optional.of(code)));
@@ -248,14 +320,18 @@ final class ServerCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            if (!Files.isRegularFile(data.resolve(DescriptorPublisher.INVITE_FILE))) {
-                throw new CommandLineException("No server in " + data.toAbsolutePath() + ": start one there first.");
+            boolean started = Files.isRegularFile(data.resolve(DescriptorPublisher.INVITE_FILE));
+            // Addresses may be written before the first start (the nodes of a cluster list each other
+            // from the beginning); a relay is checked against the server's key, which needs a server.
+            if (!started && !addRelays.isEmpty()) {
+                throw new CommandLineException("No server in " + data.toAbsolutePath() + ": start one there before "
+                        + "adding a relay.");
             }
-            InviteLink server = InviteLink.parse(Files.readString(data.resolve(DescriptorPublisher.INVITE_FILE)));
             for (String endpoint : addEndpoints) {
                 parseEndpoint(endpoint, "--add-endpoint");
             }
             for (String relay : addRelays) {
+                InviteLink server = InviteLink.parse(Files.readString(data.resolve(DescriptorPublisher.INVITE_FILE)));
                 org.svyaz.protocol.RelayLink link = org.svyaz.protocol.RelayLink.parse(relay);
                 if (!link.descriptor().getServerIdentityKey().equals(server.descriptor().getIdentityKey())) {
                     throw new CommandLineException("That relay forwards to another server.");
@@ -274,6 +350,7 @@ final class ServerCommand implements Callable<Integer> {
                     throw new CommandLineException("A cover name is a DNS name such as www.example.com, not '" + name + "'.");
                 }
             }
+            Files.createDirectories(data);
             DescriptorSettings settings = DescriptorSettings.load(data);
             settings.endpoints().addAll(addEndpoints);
             removeEndpoints.forEach(settings.endpoints()::remove);

@@ -212,10 +212,122 @@ class CliIT {
             Cli.Result reply = Cli.run("-d", bob, "send", "-m", "sealed reply", "alice.71");
             assertThat(reply.exitCode()).isZero();
             assertThat(reply.err()).as("a reply to a contact is sealed").doesNotContain("without sealed sender");
-            JsonNode atAlice = jsonLines(Cli.run("-d", alice, "-o", "json", "receive", "-t", "3").out()).getFirst();
+            // First Bob's device's delivery receipt for "first contact" (sent by his receive), then his reply.
+            List<JsonNode> atAliceLines = jsonLines(Cli.run("-d", alice, "-o", "json", "receive", "-t", "3").out());
+            assertThat(atAliceLines).hasSize(2);
+            JsonNode receipt = atAliceLines.get(0).get("envelope").get("receiptMessage");
+            assertThat(receipt.get("isDelivery").asBoolean()).isTrue();
+            assertThat(receipt.get("timestamps").get(0).asLong()).isEqualTo(Long.parseLong(first.out().strip()));
+            JsonNode atAlice = atAliceLines.get(1);
             assertThat(atAlice.get("envelope").get("source").asText()).isEqualTo("bob.72");
             assertThat(atAlice.get("envelope").get("dataMessage").get("expiresInSeconds").asInt()).isEqualTo(3600);
         }
+    }
+
+    @Test
+    void receiptsTypingReactionsQuotesEditsAndDeletesThroughTheCli() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            String alice = temp.resolve("alice").toString();
+            String bob = temp.resolve("bob").toString();
+            assertThat(Cli.run("-d", alice, "register", "--server", server.inviteLink(), "--username", "alice.81")
+                    .exitCode()).isZero();
+            assertThat(Cli.run("-d", bob, "register", "--server", server.inviteLink(), "--username", "bob.82")
+                    .exitCode()).isZero();
+            long hi = timestamp(Cli.run("-d", alice, "send", "-m", "hi bob", "bob.82"));
+            long more = timestamp(Cli.run("-d", alice, "send", "-m", "one more", "bob.82"));
+            assertThat(receive(bob)).hasSize(2);
+
+            // Bob's receive sent delivery receipts for both (in one envelope or two, as they arrived).
+            List<JsonNode> delivered = receive(alice).stream().map(line -> line.get("envelope").get("receiptMessage"))
+                    .toList();
+            assertThat(delivered).isNotEmpty().allSatisfy(receipt -> {
+                assertThat(receipt.get("isDelivery").asBoolean()).isTrue();
+                assertThat(receipt.get("isRead").asBoolean()).isFalse();
+            });
+            List<Long> deliveredTimestamps = new ArrayList<>();
+            delivered.forEach(receipt -> receipt.get("timestamps").forEach(t -> deliveredTimestamps.add(t.asLong())));
+            assertThat(deliveredTimestamps).containsExactly(hi, more);
+
+            timestamp(Cli.run("-d", bob, "sendReceipt", "-t", String.valueOf(hi), "alice.81"));
+            timestamp(Cli.run("-d", bob, "sendTyping", "alice.81"));
+            timestamp(Cli.run("-d", bob, "sendTyping", "--stop", "alice.81"));
+            // Emoji travel in the arguments: the locale must be UTF-8 for the JVM to read them.
+            timestamp(Cli.runWithEnvironment(UTF8, "-d", bob, "sendReaction", "-e", "👍", "-a", "alice.81",
+                    "-t", String.valueOf(hi), "alice.81"));
+            long reply = timestamp(Cli.run("-d", bob, "send", "-m", "hi alice", "--quote-timestamp", String.valueOf(hi),
+                    "alice.81"));
+            List<JsonNode> atAlice = receive(alice);
+            assertThat(atAlice).hasSize(5);
+            JsonNode read = atAlice.get(0).get("envelope").get("receiptMessage");
+            assertThat(read.get("isRead").asBoolean()).isTrue();
+            assertThat(read.get("timestamps")).extracting(JsonNode::asLong).containsExactly(hi);
+            assertThat(atAlice.get(1).get("envelope").get("typingMessage").get("action").asText()).isEqualTo("STARTED");
+            assertThat(atAlice.get(2).get("envelope").get("typingMessage").get("action").asText()).isEqualTo("STOPPED");
+            JsonNode reaction = atAlice.get(3).get("envelope").get("dataMessage").get("reaction");
+            assertThat(reaction.get("emoji").asText()).isEqualTo("👍");
+            assertThat(reaction.get("targetAuthor").asText()).isEqualTo("alice.81");
+            assertThat(reaction.get("targetSentTimestamp").asLong()).isEqualTo(hi);
+            assertThat(reaction.get("isRemove").asBoolean()).isFalse();
+            assertThat(atAlice.get(3).has("error")).isFalse();
+            JsonNode quoting = atAlice.get(4).get("envelope");
+            assertThat(quoting.get("timestamp").asLong()).isEqualTo(reply);
+            assertThat(quoting.get("dataMessage").get("message").asText()).isEqualTo("hi alice");
+            JsonNode quote = quoting.get("dataMessage").get("quote");
+            assertThat(quote.get("id").asLong()).isEqualTo(hi);
+            assertThat(quote.get("author").asText()).isEqualTo("alice.81");
+            assertThat(quote.get("text").asText()).isEqualTo("hi bob");
+
+            // Alice edits and deletes her messages; Bob's receive shows both as applied.
+            timestamp(Cli.run("-d", alice, "send", "--edit-timestamp", String.valueOf(more), "-m", "one more, edited",
+                    "bob.82"));
+            timestamp(Cli.run("-d", alice, "remoteDelete", "-t", String.valueOf(hi), "bob.82"));
+            List<JsonNode> atBob = receive(bob);
+            List<JsonNode> signals = atBob.stream().filter(line -> !line.get("envelope").has("receiptMessage")).toList();
+            assertThat(signals).hasSize(2);
+            JsonNode edit = signals.get(0).get("envelope").get("editMessage");
+            assertThat(edit.get("targetSentTimestamp").asLong()).isEqualTo(more);
+            assertThat(edit.get("dataMessage").get("message").asText()).isEqualTo("one more, edited");
+            assertThat(signals.get(1).get("envelope").get("dataMessage").get("remoteDelete").get("timestamp").asLong())
+                    .isEqualTo(hi);
+            assertThat(signals).allSatisfy(line -> assertThat(line.has("error")).isFalse());
+
+            // Bob cannot edit or delete Alice's message: it arrives, is reported, and changes nothing.
+            timestamp(Cli.run("-d", bob, "send", "--edit-timestamp", String.valueOf(more), "-m", "forged", "alice.81"));
+            JsonNode forged = receive(alice).stream().filter(line -> line.get("envelope").has("editMessage"))
+                    .findFirst().orElseThrow();
+            assertThat(forged.get("error").get("type").asText()).isEqualTo("NotApplied");
+            assertThat(forged.get("error").get("message").asText()).contains("author");
+
+            // Refused before anything is sent: exit code 1 and a sentence.
+            Cli.Result twoEmoji = Cli.runWithEnvironment(UTF8, "-d", bob, "sendReaction", "-e", "👍👍", "-a", "alice.81",
+                    "-t", String.valueOf(hi), "alice.81");
+            assertThat(twoEmoji.exitCode()).isEqualTo(1);
+            assertThat(twoEmoji.err()).contains("not one emoji");
+            Cli.Result empty = Cli.run("-d", bob, "sendReaction", "-e", "", "-a", "alice.81", "-t", String.valueOf(hi),
+                    "alice.81");
+            assertThat(empty.exitCode()).isEqualTo(1);
+            Cli.Result unknownReceipt = Cli.run("-d", bob, "sendReceipt", "-t", "12345", "alice.81");
+            assertThat(unknownReceipt.exitCode()).isEqualTo(1);
+            assertThat(unknownReceipt.err()).contains("12345");
+            Cli.Result noQuote = Cli.run("-d", bob, "send", "-m", "x", "--quote-timestamp", "12345", "alice.81");
+            assertThat(noQuote.exitCode()).isEqualTo(1);
+            assertThat(noQuote.err()).contains("--quote-author");
+            assertThat(receive(alice)).as("nothing was sent").isEmpty();
+        }
+    }
+
+    private static final java.util.Map<String, String> UTF8 = java.util.Map.of("LC_ALL", "C.UTF-8");
+
+    /** The timestamp a successful send-like command printed. */
+    private static long timestamp(Cli.Result result) {
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        return Long.parseLong(result.out().strip());
+    }
+
+    private static List<JsonNode> receive(String dataDir) throws Exception {
+        Cli.Result result = Cli.runWithEnvironment(UTF8, "-d", dataDir, "-o", "json", "receive", "-t", "3");
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        return jsonLines(result.out());
     }
 
     @Test

@@ -54,10 +54,13 @@ import org.signal.libsignal.zkgroup.profiles.ProfileKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.svyaz.client.api.ClientException;
+import org.svyaz.client.api.ConversationMessage;
 import org.svyaz.client.api.IdentityInfo;
 import org.svyaz.client.api.LocalFailureException;
 import org.svyaz.client.api.NetworkException;
+import org.svyaz.client.api.QuoteTarget;
 import org.svyaz.client.api.RateLimitedException;
+import org.svyaz.client.api.ReceiptType;
 import org.svyaz.client.api.ReceivedMessage;
 import org.svyaz.client.api.ServerRejectedException;
 import org.svyaz.client.api.TransferProgress;
@@ -71,8 +74,10 @@ import org.svyaz.client.net.Route;
 import org.svyaz.client.net.Routes;
 import org.svyaz.client.net.ServerConnection;
 import org.svyaz.client.store.AccountDatabase;
+import org.svyaz.client.store.GroupStore;
 import org.svyaz.client.store.IdentityRecord;
 import org.svyaz.client.store.LocalMessages;
+import org.svyaz.client.store.LocalSignals;
 import org.svyaz.client.store.LocalStoreException;
 import org.svyaz.client.store.SqliteSignalStore;
 import org.svyaz.client.store.TrustLevel;
@@ -159,8 +164,14 @@ public final class SvyazClient implements AutoCloseable {
     private final AccountDatabase db;
     private final SqliteSignalStore store;
     private final LocalMessages messages;
+    private final GroupMessaging groups;
+    private final LocalSignals signals;
+    private final IncomingSignals incoming;
+    private final OutgoingSignals outgoing;
     private final PreKeyGenerator preKeys;
     private final Clock clock;
+    /** Timestamps of messages this device sends: unique, as they name the messages. */
+    private final Clock messageClock;
     /** The server's descriptor as last verified; replaced when the server sends a newer one. */
     private volatile InviteLink server;
     private final UUID accountId;
@@ -177,6 +188,7 @@ public final class SvyazClient implements AutoCloseable {
     private SvyazClient(AccountDatabase db, Clock clock) throws ClientException {
         this.db = db;
         this.clock = clock;
+        this.messageClock = new UniqueMillisClock(clock);
         this.store = new SqliteSignalStore(db, clock);
         this.messages = new LocalMessages(db);
         this.preKeys = new PreKeyGenerator(db, store, clock);
@@ -193,6 +205,11 @@ public final class SvyazClient implements AutoCloseable {
         this.deviceId = Integer.parseInt(text(DEVICE_ID));
         this.password = db.setting(PASSWORD);
         this.username = text(USERNAME);
+        this.groups = new GroupMessaging(this, new GroupStore(db), store, messages, messageClock, accountId, deviceId);
+        this.signals = new LocalSignals(db);
+        this.incoming = new IncomingSignals(signals, accountId);
+        this.outgoing = new OutgoingSignals(signals, messages, messageClock, accountId, this::resolve, this::sendToContact,
+                db::checkpoint);
     }
 
     private String text(String setting) {
@@ -387,7 +404,7 @@ public final class SvyazClient implements AutoCloseable {
             queueEmpty = new CompletableFuture<>();
             try {
                 connection = ServerConnection.connect(server, relays(), preferredRoute(), relaysOnly(),
-                        Optional.of(new DeviceCredentials(accountId, deviceId, password)), this::onPush, CONNECT_TIMEOUT);
+                        Optional.of(new DeviceCredentials(accountId, deviceId, password)), pushes, CONNECT_TIMEOUT);
                 rememberRoute(connection);
             } catch (ConnectionException e) {
                 throw new NetworkException(e.unauthorized()
@@ -404,7 +421,7 @@ public final class SvyazClient implements AutoCloseable {
      * request left (a route that just died), it is sent once more on a fresh connection; a request
      * that may have reached the server is never repeated, so nothing is sent twice.
      */
-    private Response call(String path, Message body) throws ClientException {
+    Response call(String path, Message body) throws ClientException {
         try {
             try {
                 return connection().call(path, body, REQUEST_TIMEOUT);
@@ -482,7 +499,7 @@ public final class SvyazClient implements AutoCloseable {
     }
 
     /** Requests that must not reveal who we are (sealed sends) use a connection without credentials. */
-    private Response callAnonymously(String path, Message body) throws ClientException {
+    Response callAnonymously(String path, Message body) throws ClientException {
         return callAnonymously(path, body, REQUEST_TIMEOUT);
     }
 
@@ -514,7 +531,7 @@ public final class SvyazClient implements AutoCloseable {
         return anonymousConnection;
     }
 
-    private static Response checkOk(Response response) throws ClientException {
+    static Response checkOk(Response response) throws ClientException {
         return switch (response.getError()) {
             case OK -> response;
             case RATE_LIMITED -> throw new RateLimitedException(response.getMessage());
@@ -525,7 +542,7 @@ public final class SvyazClient implements AutoCloseable {
         };
     }
 
-    private static <T> T parse(Response response, com.google.protobuf.Parser<T> parser) throws ClientException {
+    static <T> T parse(Response response, com.google.protobuf.Parser<T> parser) throws ClientException {
         try {
             return parser.parseFrom(response.getBody());
         } catch (InvalidProtocolBufferException e) {
@@ -561,6 +578,13 @@ public final class SvyazClient implements AutoCloseable {
         try {
             SignedServerDescriptor signed = SignedServerDescriptor.parseFrom(
                     DescriptorResponse.parseFrom(response.getBody()).getSignedDescriptor());
+            long offeredIssuedAt = org.svyaz.protocol.descriptor.ServerDescriptor.parseFrom(signed.getDescriptorBytes())
+                    .getIssuedAt();
+            if (offeredIssuedAt < server.descriptor().getIssuedAt()) {
+                // The nodes of a cluster each sign at their own start, so one started earlier serves an
+                // older descriptor than another did: ours is newer, nothing to do.
+                return;
+            }
             InviteLink next = server.refreshedBy(signed, clock.millis());
             if (next.descriptor().getIssuedAt() > server.descriptor().getIssuedAt()) {
                 db.setSetting(SERVER_LINK, next.toString().getBytes(StandardCharsets.UTF_8));
@@ -689,28 +713,108 @@ public final class SvyazClient implements AutoCloseable {
      * carries the keys; the server stores only ciphertext it cannot open.
      */
     public SendResult send(String recipient, String text, List<Path> files) throws ClientException {
+        return send(recipient, text, files, Optional.empty());
+    }
+
+    /** Sends a text with files as a reply to an earlier message of the conversation ({@code quote}). */
+    public SendResult send(String recipient, String text, List<Path> files, Optional<QuoteTarget> quote)
+            throws ClientException {
         try {
             UUID destination = resolve(recipient);
             if (destination.equals(accountId)) {
                 // Encrypting to our own device would reuse one session for both directions.
                 throw new UserInputException("Sending to yourself (Note to Self) is not supported yet.");
             }
-            for (Path file : files) {
-                if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-                    throw new UserInputException("Cannot read the file " + file + ".");
-                }
-            }
-            long timestamp = clock.millis();
+            checkReadable(files);
+            long timestamp = messageClock.millis();
             DataMessage.Builder data = DataMessage.newBuilder()
                     .setBody(text)
                     .setTimestamp(timestamp)
                     .setExpireTimer(messages.expireSeconds(destination));
+            if (quote.isPresent()) {
+                data.setQuote(outgoing.quote(recipient, destination, quote.get()));
+            }
             for (Path file : files) {
                 data.addAttachments(uploadAttachment(file));
             }
-            return sendData(recipient, destination, data.build());
+            DataMessage message = data.build();
+            SendResult result = sendData(recipient, destination, message);
+            outgoing.recordSent(destination, message);
+            return result;
         } catch (LocalStoreException e) {
             throw new LocalFailureException(e.getMessage(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------- groups
+
+    /**
+     * Makes a group with this account as its admin and the given members, tells every member and
+     * returns the group's id (base64, as the commands take it).
+     */
+    public String createGroup(String title, List<String> memberUsernames) throws ClientException {
+        try {
+            return groups.create(title, memberUsernames, username).toString();
+        } catch (LocalStoreException e) {
+            throw new LocalFailureException(e.getMessage(), e);
+        }
+    }
+
+    /** Changes a group (admins only): its title, members and admins, named by username. */
+    public void updateGroup(String groupId, Optional<String> title, List<String> add, List<String> remove,
+                            List<String> admins, List<String> revokeAdmins) throws ClientException {
+        try {
+            groups.update(groupId(groupId), new GroupMessaging.Change(title, add, remove, admins, revokeAdmins));
+        } catch (LocalStoreException e) {
+            throw new LocalFailureException(e.getMessage(), e);
+        }
+    }
+
+    /** Leaves a group; the other members start new sender keys, so later messages are not readable here. */
+    public void quitGroup(String groupId) throws ClientException {
+        try {
+            groups.quit(groupId(groupId));
+        } catch (LocalStoreException e) {
+            throw new LocalFailureException(e.getMessage(), e);
+        }
+    }
+
+    /** The groups this account is or was in. */
+    public List<org.svyaz.client.api.GroupDetails> listGroups() {
+        return groups.list();
+    }
+
+    /**
+     * Sends a text (and files) to a group: encrypted once with this device's sender key, handed to
+     * the server in one request for every member device.
+     */
+    public SendResult sendToGroup(String groupId, String text, List<Path> files) throws ClientException {
+        try {
+            org.svyaz.client.groups.GroupId id = groupId(groupId);
+            checkReadable(files);
+            DataMessage.Builder data = DataMessage.newBuilder().setBody(text).setTimestamp(messageClock.millis());
+            for (Path file : files) {
+                data.addAttachments(uploadAttachment(file));
+            }
+            return groups.send(id, data);
+        } catch (LocalStoreException e) {
+            throw new LocalFailureException(e.getMessage(), e);
+        }
+    }
+
+    private static org.svyaz.client.groups.GroupId groupId(String text) throws UserInputException {
+        try {
+            return org.svyaz.client.groups.GroupId.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException(e.getMessage(), e);
+        }
+    }
+
+    private static void checkReadable(List<Path> files) throws UserInputException {
+        for (Path file : files) {
+            if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+                throw new UserInputException("Cannot read the file " + file + ".");
+            }
         }
     }
 
@@ -741,7 +845,7 @@ public final class SvyazClient implements AutoCloseable {
             }
             messages.setExpireSeconds(destination, seconds);
             return sendData(recipient, destination, DataMessage.newBuilder()
-                    .setTimestamp(clock.millis())
+                    .setTimestamp(messageClock.millis())
                     .setExpireTimer(seconds)
                     .setExpirationTimerUpdate(true)
                     .build());
@@ -755,15 +859,92 @@ public final class SvyazClient implements AutoCloseable {
         return messages.expireSeconds(resolve(contact));
     }
 
+    // ---------------------------------------------------------------- conversation signals
+
+    /** Replaces the text of a message sent earlier, on the recipient's device and here. */
+    public SendResult editMessage(String recipient, long targetTimestamp, String text) throws ClientException {
+        return OutgoingSignals.guarded(() -> outgoing.edit(recipient, targetTimestamp, text));
+    }
+
+    /**
+     * Reacts with one emoji to the message {@code targetAuthor} sent at {@code targetTimestamp} in
+     * the conversation with {@code recipient}; {@code remove} withdraws the reaction instead.
+     */
+    public SendResult sendReaction(String recipient, String emoji, String targetAuthor, long targetTimestamp,
+                                   boolean remove) throws ClientException {
+        return OutgoingSignals.guarded(() -> outgoing.react(recipient, emoji, targetAuthor, targetTimestamp, remove));
+    }
+
+    /** Deletes a message this account sent to {@code recipient}, for everyone. */
+    public SendResult remoteDelete(String recipient, long targetTimestamp) throws ClientException {
+        return OutgoingSignals.guarded(() -> outgoing.remoteDelete(recipient, targetTimestamp));
+    }
+
+    /**
+     * Tells {@code recipient} that messages they sent were read or viewed. Delivery receipts are
+     * sent automatically by {@link #receive}.
+     */
+    public SendResult sendReceipt(String recipient, ReceiptType type, List<Long> timestamps) throws ClientException {
+        return OutgoingSignals.guarded(() -> outgoing.receipt(recipient, type, timestamps));
+    }
+
+    /** Tells {@code recipient} that this user started (or, with {@code stop}, stopped) typing. */
+    public SendResult sendTyping(String recipient, boolean stop) throws ClientException {
+        return OutgoingSignals.guarded(() -> outgoing.typing(recipient, stop));
+    }
+
+    /**
+     * The conversation with {@code contact} as stored here: received and sent messages with their
+     * edits, deletes, reactions and receipts, oldest first.
+     */
+    public List<ConversationMessage> conversation(String contact) throws ClientException {
+        UUID account = resolve(contact);
+        return OutgoingSignals.guarded(() -> signals.conversation(account, accountId));
+    }
+
+    /** The username of an account: this one's, or a contact's confirmed one. */
+    public Optional<String> usernameOf(UUID account) {
+        return account.equals(accountId) ? Optional.of(username) : messages.contactUsername(account);
+    }
+
     private SendResult sendData(String recipient, UUID destination, DataMessage data) throws ClientException {
+        return sendToContact(recipient, destination, Content.newBuilder().setDataMessage(data), data.getTimestamp());
+    }
+
+    /** Content as this account sends it: who we say we are and the key that opens our profile. */
+    Content.Builder contentFromHere() {
+        return Content.newBuilder()
+                .setSenderUsername(username)
+                .setProfileKey(ByteString.copyFrom(db.setting(PROFILE_KEY)));
+    }
+
+    /** How the last send reached the server: the anonymous connection for sealed sends. */
+    String routeOfLastSend(boolean sealed) {
+        return sealed ? anonymousConnection.route() : connection.route();
+    }
+
+    /**
+     * Sends {@code content} to every device of one account, sealed when we can; once, because the
+     * caller (a group send) retries the whole of its work itself.
+     */
+    SendResult sendPairwise(String recipient, UUID destination, Content content, long timestamp) throws ClientException {
+        return sendToContactOnce(recipient, destination, content.toBuilder(), timestamp);
+    }
+
+    /** Sends content to a contact: sealed when possible, else identified (see {@link #send}); retried. */
+    private SendResult sendToContact(String recipient, UUID destination, Content.Builder built, long timestamp)
+            throws ClientException {
+        return SendRetry.untilSent(() -> sendToContactOnce(recipient, destination, built, timestamp));
+    }
+
+    private SendResult sendToContactOnce(String recipient, UUID destination, Content.Builder built, long timestamp)
+            throws ClientException {
         try {
             Optional<IdentityRecord> identity = store.identity(destination.toString());
             if (identity.isPresent() && identity.get().trust() == TrustLevel.UNTRUSTED) {
                 throw new UntrustedIdentityError(recipient);
             }
-            long timestamp = data.getTimestamp();
-            Content content = Content.newBuilder()
-                    .setDataMessage(data)
+            Content content = built
                     .setSenderUsername(username)
                     .setProfileKey(ByteString.copyFrom(db.setting(PROFILE_KEY)))
                     .build();
@@ -782,7 +963,7 @@ public final class SvyazClient implements AutoCloseable {
     }
 
     /** Rounds the plaintext up to a multiple of 160 bytes so its length says little about the text. */
-    private static byte[] pad(Content content) {
+    static byte[] pad(Content content) {
         int size = content.getSerializedSize();
         int target = ((size + 3) / PADDING_BLOCK + 1) * PADDING_BLOCK;
         byte[] padding = new byte[Math.max(0, target - size - 3)];
@@ -895,7 +1076,7 @@ public final class SvyazClient implements AutoCloseable {
     }
 
     /** A sender certificate with at least an hour left, fetched from the server when needed. */
-    private SenderCertificate senderCertificate() throws ClientException {
+    SenderCertificate senderCertificate() throws ClientException {
         byte[] cached = db.setting(SENDER_CERTIFICATE);
         if (cached != null) {
             try {
@@ -919,7 +1100,7 @@ public final class SvyazClient implements AutoCloseable {
     }
 
     /** Fetches bundles and builds sessions with the account's devices ({@code only} empty: all of them). */
-    private void startSessions(String recipient, UUID destination, Set<Integer> only) throws ClientException {
+    void startSessions(String recipient, UUID destination, Set<Integer> only) throws ClientException {
         Response response = call(ApiPaths.KEYS_BUNDLE,
                 PreKeyBundleRequest.newBuilder().setAccountId(Uuids.toByteString(destination)).build());
         if (response.getError() == ErrorCode.NOT_FOUND) {
@@ -962,7 +1143,20 @@ public final class SvyazClient implements AutoCloseable {
 
     // ---------------------------------------------------------------- receiving
 
-    private Response onPush(Request push) {
+    /** Pushes on the authenticated connection, with the route each came in on. */
+    private final org.svyaz.client.net.PushHandler pushes = new org.svyaz.client.net.PushHandler() {
+        @Override
+        public Response onPush(Request push) {
+            return SvyazClient.this.onPush(push, Optional.empty());
+        }
+
+        @Override
+        public Response onPush(Request push, Route route) {
+            return SvyazClient.this.onPush(push, Optional.of(route));
+        }
+    };
+
+    private Response onPush(Request push, Optional<Route> route) {
         Response ok = Response.newBuilder().setError(ErrorCode.OK).build();
         switch (push.getPath()) {
             case ApiPaths.PUSH_QUEUE_EMPTY -> {
@@ -973,7 +1167,7 @@ public final class SvyazClient implements AutoCloseable {
             case ApiPaths.PUSH_MESSAGE -> {
                 try {
                     Envelope envelope = Envelope.parseFrom(push.getBody());
-                    store(envelope);
+                    store(envelope, route);
                     arrivals.offer(Boolean.TRUE);
                     return ok;
                 } catch (InvalidProtocolBufferException e) {
@@ -1017,20 +1211,19 @@ public final class SvyazClient implements AutoCloseable {
      * Decrypts and stores one envelope, exactly once per envelope id; then fetches the files it
      * carries, outside the transaction (a download may take long), before the server is told.
      */
-    private void store(Envelope envelope) {
+    private void store(Envelope envelope, Optional<Route> route) {
         List<AttachmentPointer> pointers = new ArrayList<>();
         long[] localId = {-1};
         storeDecrypted(envelope, pointers, localId);
+        if (incoming.takeErased()) {
+            db.checkpoint(); // an edit or delete for everyone replaced text: no copy may stay in the WAL
+        }
         if (!pointers.isEmpty() && localId[0] >= 0) {
-            messages.setAttachments(localId[0], Attachments.download(server, attachmentRoute(), credentials(),
+            // Along the route the message came in on: the connection that carries it may not be
+            // handed to this client yet when the first pushes arrive.
+            messages.setAttachments(localId[0], Attachments.download(server, route, credentials(),
                     db.directory().resolve(ATTACHMENT_DIRECTORY), envelope.getTimestamp(), pointers, transferProgress));
         }
-    }
-
-    /** The route the connection that delivers messages took; attachments go the same way. */
-    private Optional<Route> attachmentRoute() {
-        ServerConnection current = connection;
-        return current == null ? Optional.empty() : Optional.ofNullable(current.winningRoute());
     }
 
     private void storeDecrypted(Envelope envelope, List<AttachmentPointer> pointers, long[] localId) {
@@ -1045,19 +1238,22 @@ public final class SvyazClient implements AutoCloseable {
                 if (content.getProfileKey().size() == 32) {
                     messages.putProfileKey(decrypted.source(), content.getProfileKey().toByteArray());
                 }
+                if (!content.getSenderKeyDistributionMessage().isEmpty()) {
+                    groups.processSenderKey(decrypted.source(), decrypted.sourceDevice(),
+                            content.getSenderKeyDistributionMessage().toByteArray());
+                }
                 boolean untrusted = store.identity(decrypted.source().toString())
                         .map(r -> r.trust() == TrustLevel.UNTRUSTED).orElse(false);
-                DataMessage data = content.getDataMessage();
-                // The newest message's timer is the conversation's timer, whoever set it.
-                if (messages.expireSeconds(decrypted.source()) != data.getExpireTimer()) {
-                    messages.setExpireSeconds(decrypted.source(), data.getExpireTimer());
+                if (IncomingSignals.isSignal(content)) {
+                    incoming.apply(decrypted.source(), content.getSenderUsername().isEmpty() ? null
+                            : content.getSenderUsername(), decrypted.sourceDevice(), envelope.getTimestamp(),
+                            envelope.getServerTimestamp(), untrusted, content);
+                    messages.markReceived(guid, clock.millis());
+                    return null;
                 }
-                localId[0] = messages.insert(decrypted.source(),
-                        content.getSenderUsername().isEmpty() ? null : content.getSenderUsername(),
-                        decrypted.sourceDevice(), envelope.getTimestamp(), envelope.getServerTimestamp(),
-                        data.getExpirationTimerUpdate() ? null : data.getBody(), null, untrusted,
-                        data.getExpireTimer(), data.getExpirationTimerUpdate(), Attachments.pending(data.getAttachmentsList()));
-                pointers.addAll(data.getAttachmentsList());
+                if (content.hasDataMessage()) {
+                    storeData(envelope, decrypted, content, untrusted, pointers, localId);
+                }
             } catch (DuplicateException e) {
                 // Already decrypted once; only the envelope id is new.
             } catch (UndecryptableException e) {
@@ -1070,6 +1266,44 @@ public final class SvyazClient implements AutoCloseable {
             messages.markReceived(guid, clock.millis());
             return null;
         });
+    }
+
+    /** Stores a decrypted data message; a group message only if the group's rules let it in. */
+    private void storeData(Envelope envelope, Decrypted decrypted, Content content, boolean untrusted,
+                           List<AttachmentPointer> pointers, long[] localId) {
+        DataMessage data = content.getDataMessage();
+        String claimedUsername = content.getSenderUsername().isEmpty() ? null : content.getSenderUsername();
+        // A sender that retries keeps the timestamp, inside the encryption and on the envelope alike:
+        // a second copy is dropped. Only when both agree, so a server that rewrites envelope
+        // timestamps cannot make one message hide another.
+        if (data.getTimestamp() == envelope.getTimestamp()
+                && messages.hasMessage(decrypted.source(), decrypted.sourceDevice(), envelope.getTimestamp())) {
+            return;
+        }
+        if (data.hasGroup()) {
+            GroupMessaging.Verdict verdict = groups.accept(decrypted.source(), data.getGroup());
+            if (verdict instanceof GroupMessaging.Verdict.Refused refused) {
+                log.warn("dropped a group message: {}", refused.reason());
+                return;
+            }
+            boolean update = ((GroupMessaging.Verdict.Accepted) verdict).update();
+            localId[0] = messages.insert(decrypted.source(), claimedUsername, decrypted.sourceDevice(),
+                    envelope.getTimestamp(), envelope.getServerTimestamp(), update ? null : data.getBody(), null,
+                    untrusted, 0, false, Attachments.pending(data.getAttachmentsList()),
+                    data.getGroup().getId().toByteArray(), update);
+            pointers.addAll(data.getAttachmentsList());
+            return;
+        }
+        // The newest message's timer is the conversation's timer, whoever set it.
+        if (messages.expireSeconds(decrypted.source()) != data.getExpireTimer()) {
+            messages.setExpireSeconds(decrypted.source(), data.getExpireTimer());
+        }
+        localId[0] = messages.insert(decrypted.source(), claimedUsername,
+                decrypted.sourceDevice(), envelope.getTimestamp(), envelope.getServerTimestamp(),
+                data.getExpirationTimerUpdate() ? null : data.getBody(), null, untrusted,
+                data.getExpireTimer(), data.getExpirationTimerUpdate(), Attachments.pending(data.getAttachmentsList()));
+        incoming.messageStored(localId[0], decrypted.source(), envelope.getTimestamp(), data, untrusted);
+        pointers.addAll(data.getAttachmentsList());
     }
 
     private Decrypted decrypt(Envelope envelope) throws DuplicateException, UndecryptableException {
@@ -1146,6 +1380,7 @@ public final class SvyazClient implements AutoCloseable {
             deleteExpiredMessages();
             int shown = showPending(sink, maxMessages);
             connection();
+            outgoing.sendOwed();
             long deadline = System.nanoTime() + idle.toNanos();
             Duration backoff = FIRST_BACKOFF;
             while (shown < maxMessages) {
@@ -1177,6 +1412,7 @@ public final class SvyazClient implements AutoCloseable {
                 arrivals.clear();
                 int before = shown;
                 shown += showPending(sink, maxMessages - shown);
+                outgoing.sendOwed(); // delivery receipts for what just arrived
                 if (shown > before) {
                     deadline = System.nanoTime() + idle.toNanos();
                 }
@@ -1205,11 +1441,11 @@ public final class SvyazClient implements AutoCloseable {
     }
 
     /**
-     * Deletes disappearing messages whose time is up. Rows are overwritten (secure_delete) and the
-     * WAL is emptied, so the text is gone from the files, not only hidden.
+     * Deletes disappearing messages, received and sent, whose time is up. Rows are overwritten
+     * (secure_delete) and the WAL is emptied, so the text is gone from the files, not only hidden.
      */
     public int deleteExpiredMessages() {
-        int deleted = messages.deleteExpired(clock.millis());
+        int deleted = messages.deleteExpired(clock.millis()) + signals.deleteExpired(clock.millis());
         if (deleted > 0) {
             db.checkpoint();
         }
@@ -1224,10 +1460,7 @@ public final class SvyazClient implements AutoCloseable {
             }
             ReceivedMessage message = pending.message();
             Optional<String> username = confirmedUsername(message.sourceAccount(), pending.claimedUsername());
-            sink.accept(new ReceivedMessage(message.localId(), message.sourceAccount(), username,
-                    profileName(message.sourceAccount()), message.sourceDevice(), message.timestamp(), message.serverTimestamp(), message.body(),
-                    message.error(), message.untrusted(), message.expiresInSeconds(), message.timerUpdate(),
-                    message.attachments()));
+            sink.accept(message.withSender(username, profileName(message.sourceAccount())));
             messages.markShown(message.localId(), clock.millis());
             shown++;
         }
@@ -1291,7 +1524,7 @@ public final class SvyazClient implements AutoCloseable {
             return resolved.equals(account) ? Optional.of(claimed.get()) : Optional.empty();
         } catch (UnknownUserException | UserInputException e) {
             return Optional.empty();
-        } catch (NetworkException e) {
+        } catch (NetworkException | ServerRejectedException e) {
             // Show the message now under the account id rather than hold it back.
             log.warn("could not confirm a sender's username: {}", e.getMessage());
             return Optional.empty();
@@ -1310,7 +1543,8 @@ public final class SvyazClient implements AutoCloseable {
                     || counts.getKyberPreKeys() < PreKeyGenerator.REFILL_BELOW) {
                 checkOk(connection().call(ApiPaths.KEYS_UPLOAD, preKeys.oneTimeKeys(), REFILL_TIMEOUT));
             }
-        } catch (ConnectionException | NetworkException e) {
+        } catch (ConnectionException | NetworkException | ServerRejectedException e) {
+            // The server's storage may be away for a moment (a node or its database restarting).
             log.warn("could not refill one-time prekeys; will retry on the next receive: {}", e.getMessage());
         }
     }

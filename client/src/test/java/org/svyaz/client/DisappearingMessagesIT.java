@@ -52,16 +52,20 @@ class DisappearingMessagesIT {
             assertThat(receiveUntil(alice, body(REPLY))).last()
                     .satisfies(m -> assertThat(m.expiresInSeconds()).isEqualTo(60));
             assertThat(filesContaining(bobDir, SECRET)).as("before the timer runs out").isNotEmpty();
+            assertThat(filesContaining(aliceDir, SECRET)).as("Alice keeps a copy of what she sent").isNotEmpty();
 
             bobClock.advance(Duration.ofSeconds(59));
             assertThat(bob.deleteExpiredMessages()).as("not yet").isZero();
             bobClock.advance(Duration.ofSeconds(2));
-            assertThat(bob.deleteExpiredMessages()).isEqualTo(2); // the timer notice and the secret
+            // The timer notice and the secret, and Bob's own copy of his reply (its timer ran from sending).
+            assertThat(bob.deleteExpiredMessages()).isEqualTo(3);
             assertThat(filesContaining(bobDir, SECRET)).as("gone from Bob's files, not only hidden").isEmpty();
 
             aliceClock.advance(Duration.ofSeconds(61));
-            assertThat(alice.deleteExpiredMessages()).isEqualTo(1);
+            assertThat(alice.deleteExpiredMessages()).isEqualTo(2); // the reply and her copy of the secret
             assertThat(filesContaining(aliceDir, REPLY)).as("gone from Alice's files").isEmpty();
+            assertThat(filesContaining(aliceDir, SECRET)).as("her sent copy too").isEmpty();
+            assertThat(filesContaining(bobDir, REPLY)).as("and Bob's sent copy").isEmpty();
 
             // Turning the timer off: later messages stay.
             alice.setExpirationTimer("bob.82", 0);

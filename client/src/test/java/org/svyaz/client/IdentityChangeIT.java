@@ -35,6 +35,9 @@ class IdentityChangeIT {
             alice.trustVerified("bob.52", before.safetyNumber());
             assertThat(alice.identities(Optional.of("bob.52")).getFirst().trust()).isEqualTo("TRUSTED_VERIFIED");
 
+            // Bob fetches what waits for him (Alice's delivery receipt for his ack) before the reset:
+            // anything sent to his old key and fetched after it can no longer be decrypted.
+            TestAccounts.receiveUntil(bob, m -> m.signal().isPresent());
             bob.resetIdentity();
 
             // Alice's old session is stale; the new bundle carries a key she has not accepted.

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.svyaz.client.api.ConversationMessage;
 import org.svyaz.client.api.ReceivedMessage;
 import org.svyaz.server.SvyazServer;
 
@@ -37,15 +38,27 @@ class MessagingIT {
                 List<ReceivedMessage> atAlice = receiveAll(alice, 1);
                 assertThat(atAlice).extracting(m -> m.body().orElseThrow()).containsExactly("hi alice");
                 assertThat(atAlice.getFirst().source()).isEqualTo("bob.22");
+                // Before it, Alice was shown the delivery receipts Bob's receive sent for her two.
+                assertThat(alice.conversation("bob.22")).filteredOn(ConversationMessage::outgoing)
+                        .hasSize(2).allSatisfy(m -> assertThat(m.deliveredAt()).isPresent());
             }
         }
     }
 
+    /**
+     * Receives until {@code expected} messages were shown (or 20 s pass) and returns them. Signals
+     * shown meanwhile (the delivery receipts for what this client sent, ...) are left out: tests
+     * of signals look at them with {@link TestAccounts#receiveUntil}.
+     */
     static List<ReceivedMessage> receiveAll(SvyazClient client, int expected) throws Exception {
         List<ReceivedMessage> received = new ArrayList<>();
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (received.size() < expected && System.nanoTime() < deadline) {
-            client.receive(Duration.ofSeconds(2), expected - received.size(), received::add);
+            client.receive(Duration.ofSeconds(2), expected - received.size(), m -> {
+                if (m.signal().isEmpty()) {
+                    received.add(m);
+                }
+            });
         }
         return received;
     }

@@ -68,6 +68,8 @@ class OperationsIT {
                 // conversation are checked too.
                 assertThat(bob.send("zvezda.81", "bring the documents").sealed()).isTrue();
                 assertThat(receiveAll(alice, 1)).hasSize(1);
+                // Bob's device gets the delivery receipt Alice's receive sent for his reply.
+                TestAccounts.receiveUntil(bob, m -> m.signal().isPresent());
                 // Failures log too: wrong credentials for a real account, and an unknown recipient.
                 assertThatThrownBy(() -> ServerConnection.connect(server.inviteLink(),
                         Optional.of(new DeviceCredentials(alice.accountId(), 1, new byte[32])),
@@ -85,7 +87,8 @@ class OperationsIT {
             svyaz.setLevel(previous);
         }
 
-        assertThat(metrics).contains("svyaz_messages_stored_total 2.0", "svyaz_messages_delivered_total 2.0",
+        // Two messages and the delivery receipt each receive sent back.
+        assertThat(metrics).contains("svyaz_messages_stored_total 4.0", "svyaz_messages_delivered_total 4.0",
                 "svyaz_requests_total{outcome=\"OK\",path=\"/v1/messages/send\"}",
                 "svyaz_requests_total{outcome=\"OK\",path=\"/v1/messages/send-sealed\"}", "svyaz_connections_devices");
         assertThat(captured.list).as("the capture works: start, refusal and stop are logged")

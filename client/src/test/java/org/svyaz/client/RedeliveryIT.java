@@ -43,7 +43,13 @@ class RedeliveryIT {
                 try (SvyazClient bob = SvyazClient.register(temp.resolve("bob"), server.inviteLink(), "bob.72", Clock.systemUTC())) {
                     bobDir = temp.resolve("bob").resolve(bob.username());
                     bob.resolve("alice.71"); // a known contact: showing her message needs no lookup
+                    // A first message, received normally: the delivery receipt Bob's receive sends for
+                    // it leaves him a sender certificate, so the receipt for the message under test
+                    // goes sealed, on its own connection, instead of waiting on the one losing acks.
+                    alice.send("bob.72", "warming up");
+                    TestAccounts.receiveUntil(bob, TestAccounts.body("warming up"));
                 }
+                TestAccounts.receiveUntil(alice, m -> m.signal().isPresent()); // that receipt
                 // Bob is offline (his client is closed) while Alice sends, so the message waits on the server.
                 alice.send("bob.72", "exactly once, please");
             }
@@ -54,12 +60,12 @@ class RedeliveryIT {
                 bob.receive(Duration.ofSeconds(2), 10, shown::add);
             } // Bob's process "dies" here: his ack never reached the server.
             assertThat(shown).extracting(m -> m.body().orElseThrow()).containsExactly("exactly once, please");
-            assertThat(delivered(server)).isZero();
+            assertThat(delivered(server)).as("only the warm-up and its receipt were acknowledged").isEqualTo(2);
 
             try (SvyazClient bob = SvyazClient.open(bobDir, Clock.systemUTC())) {
                 bob.receive(Duration.ofSeconds(2), 10, shown::add);
                 // The server pushed it again and this time got the ack; Bob did not see it twice.
-                await().atMost(Duration.ofSeconds(10)).until(() -> delivered(server) == 1);
+                await().atMost(Duration.ofSeconds(10)).until(() -> delivered(server) == 3);
             }
             assertThat(shown).hasSize(1);
         }

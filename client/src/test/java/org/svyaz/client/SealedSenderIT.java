@@ -56,23 +56,27 @@ class SealedSenderIT {
             // Bob now holds Alice's profile key: his reply is sealed.
             assertThat(bob.send("alice.41", "sealed reply").sealed()).isTrue();
 
-            // While the sealed message waits in Alice's mailbox, nothing stored with it names Bob.
+            // While the sealed messages wait in Alice's mailbox (the delivery receipt Bob's receive
+            // sent, then his reply), nothing stored with them names Bob.
             List<byte[]> waiting = mailboxRows(data, aliceId);
-            assertThat(waiting).hasSize(1);
+            assertThat(waiting).hasSize(2);
             byte[] bobId = Uuids.toBytes(bob.accountId());
             for (byte[] row : waiting) {
                 assertThat(Bytes.indexOf(row, bobId)).as("Bob's account id in Alice's mailbox row").isNegative();
                 assertThat(Bytes.indexOf(row, bob.accountId().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                         .isNegative();
             }
-            org.svyaz.protocol.wire.Envelope envelope = org.svyaz.protocol.wire.Envelope.parseFrom(
-                    mailboxEnvelopes(data, aliceId).getFirst());
-            assertThat(envelope.getType()).isEqualTo(EnvelopeType.UNIDENTIFIED_SENDER);
-            assertThat(envelope.getSourceAccount().isEmpty()).as("the envelope names no sender").isTrue();
-            assertThat(envelope.getSourceDevice()).isZero();
+            for (byte[] stored : mailboxEnvelopes(data, aliceId)) {
+                org.svyaz.protocol.wire.Envelope envelope = org.svyaz.protocol.wire.Envelope.parseFrom(stored);
+                assertThat(envelope.getType()).isEqualTo(EnvelopeType.UNIDENTIFIED_SENDER);
+                assertThat(envelope.getSourceAccount().isEmpty()).as("the envelope names no sender").isTrue();
+                assertThat(envelope.getSourceDevice()).isZero();
+            }
 
             try (SvyazClient alice = SvyazClient.open(aliceDir, Clock.systemUTC())) {
                 List<ReceivedMessage> atAlice = receiveUntil(alice, body("sealed reply"));
+                assertThat(atAlice).first().satisfies(m -> assertThat(m.signal())
+                        .containsInstanceOf(org.svyaz.client.api.ReceivedSignal.Receipt.class));
                 assertThat(atAlice).last().satisfies(m -> {
                     assertThat(m.source()).isEqualTo("bob.42");
                     assertThat(m.sourceAccount()).isEqualTo(bob.accountId());

@@ -35,6 +35,10 @@ public final class ApiPaths {
     public static final String KEYS_BUNDLE = "/v1/keys/bundle";
     public static final String MESSAGES_SEND = "/v1/messages/send";
     public static final String MESSAGES_SEND_SEALED = "/v1/messages/send-sealed";
+    /** One sealed-sender v2 payload for many recipients, on the authenticated connection. */
+    public static final String MESSAGES_SEND_MULTI = "/v1/messages/send-multi";
+    /** The same on an unauthenticated connection, proven by the recipients' combined access key. */
+    public static final String MESSAGES_SEND_MULTI_SEALED = "/v1/messages/send-multi-sealed";
     public static final String SENDER_CERTIFICATE = "/v1/certificate/sender";
     public static final String SEALED_SENDER_ACCESS = "/v1/accounts/sealed-sender-access";
 

@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.Optional;
 import org.svyaz.protocol.descriptor.Endpoint;
 import org.svyaz.server.account.RegistrationPolicy;
+import org.svyaz.server.cluster.RedisSettings;
 import org.svyaz.server.message.MessageLimits;
+import org.svyaz.server.message.MultiRecipientPayload;
 import org.svyaz.server.transport.TransportLimits;
 
 /**
@@ -20,6 +22,8 @@ import org.svyaz.server.transport.TransportLimits;
  * @param sendBurst messages an account may send at once before the rate limit applies
  * @param sendsPerSecond sustained messages per second per account
  * @param mailboxExpiry undelivered messages older than this are deleted
+ * @param storage where accounts, keys and mailboxes live: embedded (default) or a shared PostgreSQL
+ * @param redis presence, wake-ups and rate limits shared with the other nodes of a cluster; empty for one node
  */
 public record ServerConfig(
         Path dataDir,
@@ -35,14 +39,17 @@ public record ServerConfig(
         Duration shutdownGrace,
         Clock clock,
         long maxBlobBytes,
-        Duration blobExpiry) {
+        Duration blobExpiry,
+        StorageSettings storage,
+        Optional<RedisSettings> redis) {
 
     public static final int DEFAULT_PORT = 8443;
     public static final int DEFAULT_ADMIN_PORT = 9464;
 
     public ServerConfig {
-        if (dataDir == null || listen == null || registration == null || clock == null) {
-            throw new IllegalArgumentException("dataDir, listen, registration and clock are required");
+        if (dataDir == null || listen == null || registration == null || clock == null || storage == null
+                || redis == null) {
+            throw new IllegalArgumentException("dataDir, listen, registration, clock, storage and redis are required");
         }
         advertised = List.copyOf(advertised);
         admin.ifPresent(address -> {
@@ -53,9 +60,21 @@ public record ServerConfig(
         if (sendBurst < 1 || sendsPerSecond <= 0) {
             throw new IllegalArgumentException("the send rate limit must allow at least one message");
         }
-        if (transport.maxFrameBytes() < messages.maxMessageBytes() + 4096) {
-            throw new IllegalArgumentException("frames must be able to carry a message of the largest size");
+        if (transport.maxFrameBytes() < maxMultiRecipientFrameBytes(messages)) {
+            throw new IllegalArgumentException("frames must be able to carry a message of the largest size, "
+                    + "and a multi-recipient one of that size to the most recipients (one device each)");
         }
+    }
+
+    /**
+     * The frame a multi-recipient send of the largest message to the most single-device recipients
+     * needs: per recipient a service id, one device entry and key material; 4 KiB for the version,
+     * the count, e_pub and the request's own framing. It exceeds what a single send of the largest
+     * message needs, so checking it checks both.
+     */
+    public static long maxMultiRecipientFrameBytes(MessageLimits messages) {
+        return (long) messages.maxMessageBytes()
+                + (long) messages.maxMultiRecipients() * MultiRecipientPayload.BYTES_PER_SINGLE_DEVICE_RECIPIENT + 4096;
     }
 
     /** Sensible defaults for a data directory and a listening address. */
@@ -66,32 +85,32 @@ public record ServerConfig(
                 new TransportLimits(1024 * 1024, Duration.ofMinutes(2)),
                 new MessageLimits(256 * 1024, 10_000),
                 200, 50.0, Duration.ofDays(30), Duration.ofSeconds(10), Clock.systemUTC(),
-                100L * 1024 * 1024, Duration.ofDays(30));
+                100L * 1024 * 1024, Duration.ofDays(30), StorageSettings.EMBEDDED, Optional.empty());
     }
 
     public ServerConfig withRegistration(RegistrationPolicy policy) {
         return new ServerConfig(dataDir, listen, advertised, admin, policy, transport, messages, sendBurst,
-                sendsPerSecond, mailboxExpiry, shutdownGrace, clock, maxBlobBytes, blobExpiry);
+                sendsPerSecond, mailboxExpiry, shutdownGrace, clock, maxBlobBytes, blobExpiry, storage, redis);
     }
 
     public ServerConfig withAdmin(Optional<InetSocketAddress> address) {
         return new ServerConfig(dataDir, listen, advertised, address, registration, transport, messages, sendBurst,
-                sendsPerSecond, mailboxExpiry, shutdownGrace, clock, maxBlobBytes, blobExpiry);
+                sendsPerSecond, mailboxExpiry, shutdownGrace, clock, maxBlobBytes, blobExpiry, storage, redis);
     }
 
     public ServerConfig withAdvertised(List<Endpoint> endpoints) {
         return new ServerConfig(dataDir, listen, endpoints, admin, registration, transport, messages, sendBurst,
-                sendsPerSecond, mailboxExpiry, shutdownGrace, clock, maxBlobBytes, blobExpiry);
+                sendsPerSecond, mailboxExpiry, shutdownGrace, clock, maxBlobBytes, blobExpiry, storage, redis);
     }
 
     public ServerConfig withSendLimit(int burst, double perSecond) {
         return new ServerConfig(dataDir, listen, advertised, admin, registration, transport, messages, burst,
-                perSecond, mailboxExpiry, shutdownGrace, clock, maxBlobBytes, blobExpiry);
+                perSecond, mailboxExpiry, shutdownGrace, clock, maxBlobBytes, blobExpiry, storage, redis);
     }
 
     public ServerConfig withLimits(TransportLimits transportLimits, MessageLimits messageLimits) {
         return new ServerConfig(dataDir, listen, advertised, admin, registration, transportLimits, messageLimits,
-                sendBurst, sendsPerSecond, mailboxExpiry, shutdownGrace, clock, maxBlobBytes, blobExpiry);
+                sendBurst, sendsPerSecond, mailboxExpiry, shutdownGrace, clock, maxBlobBytes, blobExpiry, storage, redis);
     }
 
     public ServerConfig withMailbox(int maxEntriesPerDevice, Duration expiry) {
@@ -99,8 +118,9 @@ public record ServerConfig(
             throw new IllegalArgumentException("the mailbox expiry must be positive");
         }
         return new ServerConfig(dataDir, listen, advertised, admin, registration, transport,
-                new MessageLimits(messages.maxMessageBytes(), maxEntriesPerDevice), sendBurst, sendsPerSecond, expiry,
-                shutdownGrace, clock, maxBlobBytes, blobExpiry);
+                new MessageLimits(messages.maxMessageBytes(), maxEntriesPerDevice, messages.maxMultiRecipients(),
+                        messages.maxFanOutBytes()), sendBurst, sendsPerSecond, expiry,
+                shutdownGrace, clock, maxBlobBytes, blobExpiry, storage, redis);
     }
 
     /** Attachments: the largest accepted, and how long one is kept. */
@@ -109,11 +129,23 @@ public record ServerConfig(
             throw new IllegalArgumentException("the attachment limit and expiry must be positive");
         }
         return new ServerConfig(dataDir, listen, advertised, admin, registration, transport, messages, sendBurst,
-                sendsPerSecond, mailboxExpiry, shutdownGrace, clock, maxBytes, expiry);
+                sendsPerSecond, mailboxExpiry, shutdownGrace, clock, maxBytes, expiry, storage, redis);
+    }
+
+    /** Embedded SQLite, or the PostgreSQL database of a cluster. */
+    public ServerConfig withStorage(StorageSettings newStorage) {
+        return new ServerConfig(dataDir, listen, advertised, admin, registration, transport, messages, sendBurst,
+                sendsPerSecond, mailboxExpiry, shutdownGrace, clock, maxBlobBytes, blobExpiry, newStorage, redis);
+    }
+
+    /** Redis for a cluster node; empty for a single server. */
+    public ServerConfig withRedis(Optional<RedisSettings> newRedis) {
+        return new ServerConfig(dataDir, listen, advertised, admin, registration, transport, messages, sendBurst,
+                sendsPerSecond, mailboxExpiry, shutdownGrace, clock, maxBlobBytes, blobExpiry, storage, newRedis);
     }
 
     public ServerConfig withClock(Clock newClock) {
         return new ServerConfig(dataDir, listen, advertised, admin, registration, transport, messages, sendBurst,
-                sendsPerSecond, mailboxExpiry, shutdownGrace, newClock, maxBlobBytes, blobExpiry);
+                sendsPerSecond, mailboxExpiry, shutdownGrace, newClock, maxBlobBytes, blobExpiry, storage, redis);
     }
 }

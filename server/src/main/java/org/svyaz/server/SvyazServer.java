@@ -2,6 +2,7 @@
 package org.svyaz.server;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -31,6 +32,7 @@ import org.svyaz.protocol.wire.GetProfileRequest;
 import org.svyaz.protocol.wire.KeyCountRequest;
 import org.svyaz.protocol.wire.KeyUpload;
 import org.svyaz.protocol.wire.KeyUploadResponse;
+import org.svyaz.protocol.wire.MultiRecipientSendRequest;
 import org.svyaz.protocol.wire.PreKeyBundleRequest;
 import org.svyaz.protocol.wire.RegisterRequest;
 import org.svyaz.protocol.wire.ResetIdentityRequest;
@@ -47,19 +49,23 @@ import org.svyaz.server.api.Caller;
 import org.svyaz.server.api.Dispatcher;
 import org.svyaz.server.api.RequestHandler;
 import org.svyaz.server.identity.DescriptorKeeper;
+import org.svyaz.server.identity.KeyCreationLock;
 import org.svyaz.server.identity.SenderCertificateIssuer;
 import org.svyaz.server.identity.ServerIdentity;
 import org.svyaz.server.sealed.SealedSenderService;
 import org.svyaz.server.keys.KeyService;
-import org.svyaz.server.limits.RateLimiter;
+import org.svyaz.server.cluster.NodeLinks;
 import org.svyaz.server.message.ConnectedDevices;
 import org.svyaz.server.message.DeviceAddress;
 import org.svyaz.server.message.DeviceDelivery;
+import org.svyaz.server.message.MessageMetrics;
 import org.svyaz.server.message.MessageService;
 import org.svyaz.server.metrics.AdminServer;
 import org.svyaz.server.store.BlobStore;
+import org.svyaz.server.store.Storage;
 import org.svyaz.server.store.StoreException;
 import org.svyaz.server.store.files.DirectoryBlobStore;
+import org.svyaz.server.store.postgres.PostgresStorage;
 import org.svyaz.server.store.sqlite.EmbeddedStorage;
 import org.svyaz.server.transport.FrameHandler;
 import org.svyaz.server.transport.TransportServer;
@@ -76,18 +82,22 @@ public final class SvyazServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SvyazServer.class);
 
     private final ServerConfig config;
-    private final EmbeddedStorage storage;
+    private final Storage storage;
     private final ExecutorService workers;
     private final ScheduledExecutorService housekeeping;
     private final ConnectedDevices connected;
     private final TransportServer transport;
     private final Optional<AdminServer> admin;
     private final DescriptorKeeper descriptors;
+    private final MeterRegistry metrics;
+    private final MessageMetrics messageMetrics;
+    private final NodeLinks links;
     private volatile boolean closed;
 
-    private SvyazServer(ServerConfig config, EmbeddedStorage storage, ExecutorService workers,
+    private SvyazServer(ServerConfig config, Storage storage, ExecutorService workers,
                         ScheduledExecutorService housekeeping, ConnectedDevices connected, TransportServer transport,
-                        Optional<AdminServer> admin, DescriptorKeeper descriptors) {
+                        Optional<AdminServer> admin, DescriptorKeeper descriptors, MeterRegistry metrics,
+                        MessageMetrics messageMetrics, NodeLinks links) {
         this.config = config;
         this.storage = storage;
         this.workers = workers;
@@ -96,26 +106,76 @@ public final class SvyazServer implements AutoCloseable {
         this.transport = transport;
         this.admin = admin;
         this.descriptors = descriptors;
+        this.metrics = metrics;
+        this.messageMetrics = messageMetrics;
+        this.links = links;
     }
 
+    /**
+     * Starts on the configured storage: the embedded SQLite store in the data directory, or the
+     * cluster's PostgreSQL database (failing within its connect timeout when it does not answer).
+     */
     public static SvyazServer start(ServerConfig config) throws IOException, StoreException, InterruptedException {
+        return start(config, openStorage(config.storage(), config.dataDir()));
+    }
+
+    /** Opens {@code settings}' storage; the embedded one lives in {@code dataDir}. */
+    public static Storage openStorage(StorageSettings settings, Path dataDir) throws IOException, StoreException {
+        return switch (settings) {
+            case StorageSettings.Embedded embedded -> {
+                Files.createDirectories(dataDir);
+                restrictToOwner(dataDir); // before svyaz.db is made in it
+                yield EmbeddedStorage.open(dataDir);
+            }
+            case StorageSettings.Postgres postgres -> PostgresStorage.open(postgres.settings());
+        };
+    }
+
+    /**
+     * Starts on {@code storage} (for example a {@code PostgresStorage}); the data directory still holds
+     * the server's keys and the blobs. The server owns the storage from here on: it closes it when it
+     * stops, or at once when starting fails.
+     */
+    public static SvyazServer start(ServerConfig config, Storage storage)
+            throws IOException, StoreException, InterruptedException {
+        try {
+            return startOn(config, storage);
+        } catch (IOException | StoreException | InterruptedException | RuntimeException e) {
+            storage.close(); // a second close after startOn's own clean-up is harmless
+            throw e;
+        }
+    }
+
+    private static SvyazServer startOn(ServerConfig config, Storage storage)
+            throws IOException, StoreException, InterruptedException {
         Files.createDirectories(config.dataDir());
         restrictToOwner(config.dataDir());
-        ServerIdentity identity = ServerIdentity.loadOrCreate(config.dataDir());
-        SenderCertificateIssuer certificates = SenderCertificateIssuer.loadOrCreate(config.dataDir(), config.clock());
-        EmbeddedStorage storage = EmbeddedStorage.open(config.dataDir());
+        ServerIdentity identity;
+        SenderCertificateIssuer certificates;
+        // Nodes of a cluster share the data directory and must present one identity: one node makes the keys.
+        try (KeyCreationLock lock = KeyCreationLock.acquire(config.dataDir())) {
+            identity = ServerIdentity.loadOrCreate(config.dataDir());
+            certificates = SenderCertificateIssuer.loadOrCreate(config.dataDir(), config.clock());
+        }
         BlobStore blobs = DirectoryBlobStore.open(config.dataDir().resolve(BLOB_DIRECTORY));
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("svyaz-worker-", 0).factory());
         ConnectedDevices connected = new ConnectedDevices();
+        MessageMetrics messageMetrics = new MessageMetrics(metrics);
+        NodeLinks links;
+        try {
+            links = NodeLinks.open(config.redis(), connected, config.sendBurst(), config.sendsPerSecond(),
+                    config.clock());
+        } catch (IOException | RuntimeException e) {
+            workers.shutdownNow();
+            throw e;
+        }
 
         KeyService keyService = new KeyService(storage.accounts(), storage.keys());
         AccountService accountService = new AccountService(storage.accounts(), keyService, config.registration(),
                 config.clock());
         MessageService messageService = new MessageService(storage.accounts(), storage.mailbox(), connected,
-                new RateLimiter(config.sendBurst(), config.sendsPerSecond(), config.clock()),
-                new RateLimiter(config.sendBurst(), config.sendsPerSecond(), config.clock()), config.messages(),
-                config.clock(), metrics.counter("svyaz.messages.stored"));
+                links.sends(), links.sealedSends(), config.messages(), config.clock(), messageMetrics);
         SealedSenderService sealedSender = new SealedSenderService(storage.accounts(), certificates);
         ProfileService profiles = new ProfileService(storage.accounts());
         java.util.concurrent.atomic.AtomicReference<DescriptorKeeper> descriptorHolder =
@@ -173,14 +233,17 @@ public final class SvyazServer implements AutoCloseable {
             housekeeping.scheduleWithFixedDelay(() -> expireMailboxes(storage, config), 1, 60, TimeUnit.MINUTES);
             housekeeping.scheduleWithFixedDelay(() -> expireBlobs(blobs, config), 1, 60, TimeUnit.MINUTES);
             housekeeping.scheduleWithFixedDelay(descriptors::refreshIfChanged, 1, 1, TimeUnit.MINUTES);
-            log.info("server started: registration {}, {} advertised endpoint(s), metrics {}",
-                    config.registration().name().toLowerCase(), endpoints.size(), admin.isPresent() ? "on" : "off");
-            return new SvyazServer(config, storage, workers, housekeeping, connected, transport, admin, descriptors);
+            log.info("server started: registration {}, {} advertised endpoint(s), metrics {}, storage {}, redis {}",
+                    config.registration().name().toLowerCase(), endpoints.size(), admin.isPresent() ? "on" : "off",
+                    config.storage().describe(), config.redis().isPresent() ? "on" : "off");
+            return new SvyazServer(config, storage, workers, housekeeping, connected, transport, admin, descriptors,
+                    metrics, messageMetrics, links);
         } catch (IOException | InterruptedException | RuntimeException e) {
             admin.ifPresent(AdminServer::close);
             if (transport != null) {
                 transport.close();
             }
+            links.close();
             workers.shutdownNow();
             storage.close();
             throw e;
@@ -224,6 +287,10 @@ public final class SvyazServer implements AutoCloseable {
                         (caller, body) -> messages.send(caller, RequestHandler.parse(SendRequest.parser(), body)))
                 .anonymous(ApiPaths.MESSAGES_SEND_SEALED,
                         (caller, body) -> messages.sendSealed(RequestHandler.parse(SealedSendRequest.parser(), body)))
+                .authenticated(ApiPaths.MESSAGES_SEND_MULTI, (caller, body) -> messages.sendMultiRecipient(caller,
+                        RequestHandler.parse(MultiRecipientSendRequest.parser(), body)))
+                .anonymous(ApiPaths.MESSAGES_SEND_MULTI_SEALED, (caller, body) -> messages.sendMultiRecipientSealed(
+                        RequestHandler.parse(MultiRecipientSendRequest.parser(), body)))
                 .authenticated(ApiPaths.SENDER_CERTIFICATE, (caller, body) -> {
                     RequestHandler.parse(SenderCertificateRequest.parser(), body);
                     return sealedSender.certificate(caller);
@@ -251,7 +318,7 @@ public final class SvyazServer implements AutoCloseable {
         }
     }
 
-    private static void expireMailboxes(EmbeddedStorage storage, ServerConfig config) {
+    private static void expireMailboxes(Storage storage, ServerConfig config) {
         try {
             storage.mailbox().deleteOlderThan(config.clock().millis() - config.mailboxExpiry().toMillis());
         } catch (StoreException e) {
@@ -307,6 +374,16 @@ public final class SvyazServer implements AutoCloseable {
         return config;
     }
 
+    /** Every meter this server keeps (also served on the admin port when that is on). */
+    public MeterRegistry meterRegistry() {
+        return metrics;
+    }
+
+    /** The send and storage counters, readable without knowing meter names. */
+    public MessageMetrics messageMetrics() {
+        return messageMetrics;
+    }
+
     /** Makes a one-time invite link valid for {@code validity}. */
     public InviteLink createInvite(Duration validity) throws StoreException {
         String code = new InviteCodes(storage.accounts(), config.clock()).create(validity);
@@ -335,6 +412,7 @@ public final class SvyazServer implements AutoCloseable {
         transport.close();
         admin.ifPresent(AdminServer::close);
         housekeeping.shutdownNow();
+        links.close(); // after the connections: their devices leave Redis with it
         workers.shutdown();
         try {
             workers.awaitTermination(5, TimeUnit.SECONDS);

@@ -7,7 +7,8 @@ package org.svyaz.client.api;
  */
 public sealed abstract class ClientException extends Exception
         permits UserInputException, UnknownUserException, UsernameTakenException, UntrustedIdentityError,
-        RateLimitedException, ServerRejectedException, NetworkException, LocalFailureException {
+        RateLimitedException, ServerRejectedException, NetworkException, LocalFailureException,
+        GroupAccessException {
 
     protected ClientException(String message, Throwable cause) {
         super(message, cause);

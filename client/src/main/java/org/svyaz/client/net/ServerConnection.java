@@ -383,7 +383,7 @@ public final class ServerConnection implements AutoCloseable {
                             ch.pipeline().addLast(new HttpObjectAggregator(64 * 1024));
                             ch.pipeline().addLast(new WebSocketClientProtocolHandler(config));
                             ch.pipeline().addLast(new WebSocketFrameAggregator(MAX_FRAME_BYTES));
-                            ch.pipeline().addLast(new ClientFrameHandler(pending, pushHandler, pushExecutor,
+                            ch.pipeline().addLast(new ClientFrameHandler(pending, pushHandler, route, pushExecutor,
                                     handshake, closed));
                         }
                     });
@@ -558,15 +558,17 @@ public final class ServerConnection implements AutoCloseable {
     private static final class ClientFrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
         private final ConcurrentHashMap<Long, CompletableFuture<Response>> pending;
         private final PushHandler pushHandler;
+        private final Route route;
         private final ExecutorService pushExecutor;
         private final CompletableFuture<Void> handshake;
         private final CompletableFuture<Void> closed;
 
         ClientFrameHandler(ConcurrentHashMap<Long, CompletableFuture<Response>> pending, PushHandler pushHandler,
-                           ExecutorService pushExecutor, CompletableFuture<Void> handshake,
+                           Route route, ExecutorService pushExecutor, CompletableFuture<Void> handshake,
                            CompletableFuture<Void> closed) {
             this.pending = pending;
             this.pushHandler = pushHandler;
+            this.route = route;
             this.pushExecutor = pushExecutor;
             this.handshake = handshake;
             this.closed = closed;
@@ -605,7 +607,7 @@ public final class ServerConnection implements AutoCloseable {
                 Request push = parsed.getRequest();
                 Channel channel = ctx.channel();
                 pushExecutor.execute(() -> {
-                    Response answer = pushHandler.onPush(push);
+                    Response answer = pushHandler.onPush(push, route);
                     if (answer != null && channel.isActive()) {
                         Frame reply = Frame.newBuilder().setResponse(answer.toBuilder().setId(push.getId())).build();
                         channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(reply.toByteArray())));

@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * When modifying a CREATE statement here, add a migration step instead.
  */
 public final class AccountDatabase implements AutoCloseable {
-    static final int VERSION = 5;
+    static final int VERSION = 7;
 
     /** Work inside a transaction. */
     @FunctionalInterface
@@ -150,6 +150,30 @@ public final class AccountDatabase implements AutoCloseable {
                 // Serialized StoredAttachments (content.proto); empty for messages without files.
                 s.execute("ALTER TABLE inbox ADD COLUMN attachments BLOB");
             }
+            if (version < 6) {
+                migrateToSignals(s);
+            }
+            if (version < 7) {
+                // state: a serialized GroupState (content.proto); distribution_id: this device's
+                // sender key for the group.
+                s.execute("""
+                        CREATE TABLE groups (
+                          id BLOB PRIMARY KEY,
+                          state BLOB NOT NULL,
+                          distribution_id TEXT NOT NULL,
+                          member INTEGER NOT NULL
+                        ) STRICT""");
+                s.execute("""
+                        CREATE TABLE sender_key_holders (
+                          group_id BLOB NOT NULL,
+                          distribution_id TEXT NOT NULL,
+                          account_id TEXT NOT NULL,
+                          device_id INTEGER NOT NULL,
+                          PRIMARY KEY (group_id, distribution_id, account_id, device_id)
+                        ) STRICT""");
+                s.execute("ALTER TABLE inbox ADD COLUMN group_id BLOB");
+                s.execute("ALTER TABLE inbox ADD COLUMN group_update INTEGER NOT NULL DEFAULT 0");
+            }
             s.execute("PRAGMA user_version = " + VERSION);
             connection.commit();
         } catch (SQLException e) {
@@ -158,6 +182,66 @@ public final class AccountDatabase implements AutoCloseable {
         } finally {
             connection.setAutoCommit(true);
         }
+    }
+
+    /**
+     * Version 6: what this device sent, receipts, reactions, quotes, edits and deletes (see
+     * {@link LocalSignals}). A conversation is named by the other account's id; a group's id can
+     * later name one the same way.
+     */
+    private static void migrateToSignals(Statement s) throws SQLException {
+        // Messages with a body or files this device sent, so receipts, reactions, edits and deletes
+        // can find them. The sender's disappearing timer starts when it sends (expires_at).
+        s.execute("""
+                CREATE TABLE sent (
+                  id INTEGER PRIMARY KEY AUTOINCREMENT,
+                  conversation TEXT NOT NULL,
+                  timestamp INTEGER NOT NULL,
+                  body TEXT,
+                  expires_at INTEGER,
+                  edited_at INTEGER,
+                  remote_deleted INTEGER NOT NULL DEFAULT 0,
+                  UNIQUE (conversation, timestamp)
+                ) STRICT""");
+        s.execute("CREATE INDEX sent_by_expiry ON sent (expires_at) WHERE expires_at IS NOT NULL");
+        // Per sent message and recipient: when the recipient's device said it arrived, was read, viewed.
+        s.execute("""
+                CREATE TABLE receipts (
+                  sent_id INTEGER NOT NULL,
+                  account TEXT NOT NULL,
+                  delivered_at INTEGER,
+                  read_at INTEGER,
+                  viewed_at INTEGER,
+                  PRIMARY KEY (sent_id, account)
+                ) STRICT""");
+        // One reaction per reactor and message; a message is its author and sent timestamp.
+        s.execute("""
+                CREATE TABLE reactions (
+                  conversation TEXT NOT NULL,
+                  target_author TEXT NOT NULL,
+                  target_timestamp INTEGER NOT NULL,
+                  reactor TEXT NOT NULL,
+                  emoji TEXT NOT NULL,
+                  reacted_at INTEGER NOT NULL,
+                  PRIMARY KEY (conversation, target_author, target_timestamp, reactor)
+                ) STRICT""");
+        // Receipts this device owes (type: ReceiptMessage.Type number), sent by the next receive.
+        s.execute("""
+                CREATE TABLE owed_receipts (
+                  account TEXT NOT NULL,
+                  type INTEGER NOT NULL,
+                  timestamp INTEGER NOT NULL,
+                  PRIMARY KEY (account, type, timestamp)
+                ) STRICT""");
+        s.execute("ALTER TABLE inbox ADD COLUMN quote_id INTEGER");
+        s.execute("ALTER TABLE inbox ADD COLUMN quote_author TEXT");
+        s.execute("ALTER TABLE inbox ADD COLUMN quote_text TEXT");
+        s.execute("ALTER TABLE inbox ADD COLUMN edited_at INTEGER");
+        s.execute("ALTER TABLE inbox ADD COLUMN remote_deleted INTEGER NOT NULL DEFAULT 0");
+        // A serialized StoredSignal (content.proto) for rows that are a receipt, typing notice,
+        // reaction, edit or delete rather than a message; such a row is deleted once shown.
+        s.execute("ALTER TABLE inbox ADD COLUMN signal BLOB");
+        s.execute("CREATE INDEX inbox_by_message ON inbox (source_account, timestamp)");
     }
 
     /** Runs {@code work} holding the database lock; statements inside see and make one consistent state. */

@@ -10,7 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.svyaz.client.api.Quote;
 import org.svyaz.client.api.ReceivedMessage;
+import org.svyaz.protocol.content.StoredSignal;
 
 /**
  * The local inbox, the received-envelope ids that make delivery exactly-once for the user, and the
@@ -27,6 +29,25 @@ public final class LocalMessages {
         return db.locked(() -> {
             try (PreparedStatement q = db.connection().prepareStatement("SELECT 1 FROM received_envelopes WHERE guid = ?")) {
                 q.setBytes(1, guid);
+                try (ResultSet rows = q.executeQuery()) {
+                    return rows.next();
+                }
+            }
+        });
+    }
+
+    /**
+     * Whether a message from this sender's device with this timestamp is stored: a sender that
+     * retries a send keeps the timestamp, so a second copy is recognised even under a new envelope.
+     */
+    public boolean hasMessage(UUID sourceAccount, int sourceDevice, long timestamp) {
+        return db.locked(() -> {
+            try (PreparedStatement q = db.connection().prepareStatement("""
+                    SELECT 1 FROM inbox WHERE source_account = ? AND timestamp = ? AND source_device = ?
+                                        AND signal IS NULL AND error IS NULL""")) {
+                q.setString(1, sourceAccount.toString());
+                q.setLong(2, timestamp);
+                q.setInt(3, sourceDevice);
                 try (ResultSet rows = q.executeQuery()) {
                     return rows.next();
                 }
@@ -57,16 +78,29 @@ public final class LocalMessages {
                 expireSeconds, timerUpdate, List.of());
     }
 
-    /** Stores a received message; returns its local id. */
     public long insert(UUID sourceAccount, String claimedUsername, int sourceDevice, long timestamp,
                        long serverTimestamp, String body, String error, boolean untrusted, int expireSeconds,
                        boolean timerUpdate, List<ReceivedAttachment> attachments) {
+        return insert(sourceAccount, claimedUsername, sourceDevice, timestamp, serverTimestamp, body, error, untrusted,
+                expireSeconds, timerUpdate, attachments, null, false);
+    }
+
+    /**
+     * Stores a received message; returns its local id. {@code groupId} is null for a one-to-one
+     * message; {@code groupUpdate} marks a message that changed the group.
+     */
+    public long insert(UUID sourceAccount, String claimedUsername, int sourceDevice, long timestamp,
+                       long serverTimestamp, String body, String error, boolean untrusted, int expireSeconds,
+                       boolean timerUpdate, List<ReceivedAttachment> attachments, byte[] groupId, boolean groupUpdate) {
         return db.locked(() -> {
             try (PreparedStatement u = db.connection().prepareStatement("""
                     INSERT INTO inbox (source_account, source_username, source_device, timestamp, server_timestamp,
-                                       body, error, untrusted, expire_seconds, timer_update, attachments)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                                       body, error, untrusted, expire_seconds, timer_update, attachments, group_id,
+                                       group_update)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
                 u.setBytes(11, attachments.isEmpty() ? null : encode(attachments));
+                u.setBytes(12, groupId);
+                u.setInt(13, groupUpdate ? 1 : 0);
                 u.setString(1, sourceAccount.toString());
                 u.setString(2, claimedUsername);
                 u.setInt(3, sourceDevice);
@@ -135,14 +169,23 @@ public final class LocalMessages {
         return db.locked(() -> {
             List<Pending> pending = new ArrayList<>();
             try (PreparedStatement q = db.connection().prepareStatement("""
-                    SELECT id, source_account, source_username, source_device, timestamp, server_timestamp, body, error,
-                           untrusted, expire_seconds, timer_update, attachments FROM inbox WHERE shown = 0 ORDER BY id""");
+                    SELECT i.id, i.source_account, i.source_username, i.source_device, i.timestamp, i.server_timestamp,
+                           i.body, i.error, i.untrusted, i.expire_seconds, i.timer_update, i.attachments, i.quote_id,
+                           i.quote_author, i.quote_text, i.signal, i.group_id, i.group_update, g.state
+                    FROM inbox i LEFT JOIN groups g ON g.id = i.group_id WHERE i.shown = 0 ORDER BY i.id""");
                  ResultSet rows = q.executeQuery()) {
                 while (rows.next()) {
+                    rows.getLong(13);
+                    Optional<Quote> quote = rows.wasNull() ? Optional.empty() : Optional.of(new Quote(rows.getLong(13),
+                            UUID.fromString(rows.getString(14)), Optional.ofNullable(rows.getString(15)).orElse("")));
+                    Optional<StoredSignal> signal = decodeSignal(rows.getBytes(16));
                     ReceivedMessage message = new ReceivedMessage(rows.getLong(1), UUID.fromString(rows.getString(2)),
                             Optional.empty(), Optional.empty(), rows.getInt(4), rows.getLong(5), rows.getLong(6),
                             Optional.ofNullable(rows.getString(7)), Optional.ofNullable(rows.getString(8)),
-                            rows.getInt(9) == 1, rows.getInt(10), rows.getInt(11) == 1, decode(rows.getBytes(12)));
+                            rows.getInt(9) == 1, rows.getInt(10), rows.getInt(11) == 1, decode(rows.getBytes(12)),
+                            quote, signal.map(LocalSignals::toApi),
+                            signal.map(StoredSignal::getNotApplied).filter(text -> !text.isEmpty()),
+                            groupInfo(rows.getBytes(17), rows.getInt(18) == 1, rows.getBytes(19)));
                     pending.add(new Pending(message, Optional.ofNullable(rows.getString(3))));
                 }
             }
@@ -150,9 +193,45 @@ public final class LocalMessages {
         });
     }
 
-    /** Marks a message shown; a disappearing message's timer starts now, as when it is read. */
+    private static Optional<org.svyaz.client.api.GroupInfo> groupInfo(byte[] groupId, boolean update, byte[] state) {
+        if (groupId == null) {
+            return Optional.empty();
+        }
+        String id = java.util.Base64.getEncoder().encodeToString(groupId);
+        try {
+            org.svyaz.protocol.content.GroupState known = state == null
+                    ? org.svyaz.protocol.content.GroupState.getDefaultInstance()
+                    : org.svyaz.protocol.content.GroupState.parseFrom(state);
+            return Optional.of(new org.svyaz.client.api.GroupInfo(id, known.getTitle(), known.getRevision(), update));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new LocalStoreException("a stored group is unreadable", e);
+        }
+    }
+
+    private static Optional<StoredSignal> decodeSignal(byte[] bytes) {
+        if (bytes == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(StoredSignal.parseFrom(bytes));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new LocalStoreException("a stored signal is unreadable", e);
+        }
+    }
+
+    /**
+     * Marks a message shown; a disappearing message's timer starts now, as when it is read. A signal
+     * row (receipt, typing, ...) has done its work once shown and is deleted.
+     */
     public void markShown(long localId, long nowMillis) {
         db.locked(() -> {
+            try (PreparedStatement d = db.connection().prepareStatement(
+                    "DELETE FROM inbox WHERE id = ? AND signal IS NOT NULL")) {
+                d.setLong(1, localId);
+                if (d.executeUpdate() > 0) {
+                    return 1;
+                }
+            }
             try (PreparedStatement u = db.connection().prepareStatement("""
                     UPDATE inbox SET shown = 1,
                       expires_at = CASE WHEN expire_seconds > 0 THEN ? + expire_seconds * 1000 ELSE NULL END

@@ -43,10 +43,16 @@ public final class DescriptorPublisher {
                 .build();
         InviteLink link = InviteLink.sign(descriptor, identity.identityKeyPair().getPrivate(), Optional.empty());
         Path file = dataDir.resolve(INVITE_FILE);
-        Path temporary = dataDir.resolve(INVITE_FILE + ".tmp");
-        Files.writeString(temporary, link + "\n");
-        Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        // A temporary file of this writer's own: the nodes of a cluster share the data directory and
+        // may publish at the same moment; with one shared name a node could rename another's half-written file.
+        Path temporary = Files.createTempFile(dataDir, INVITE_FILE + ".", ".tmp");
+        try {
+            Files.writeString(temporary, link + "\n");
+            Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temporary); // gone after the move; left over only when writing failed
+        }
         return link;
     }
 }

@@ -2,7 +2,9 @@
 package org.svyaz.server.message;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import com.google.protobuf.ByteString;
@@ -36,6 +38,8 @@ public final class DeviceDelivery {
      * drain makes progress over successive flows instead of resending the same messages forever.
      */
     private static final int INITIAL_WINDOW = 1;
+    /** How soon a mailbox read that failed is tried again. */
+    static final java.time.Duration READ_RETRY = java.time.Duration.ofSeconds(1);
 
     private final DeviceAddress address;
     private final PushChannel channel;
@@ -80,8 +84,11 @@ public final class DeviceDelivery {
                 drain();
             }
         } catch (StoreException e) {
-            log.warn("reading a mailbox failed; the device gets its messages on reconnect", e);
-            channel.close(1011, "server storage unavailable");
+            // The storage is away for a moment (a database restarting, a pool exhausted under load).
+            // Closing the connection would make the device reconnect into the same trouble; look
+            // again in a second instead, from where the last push left off.
+            log.warn("reading a mailbox failed; trying again in {} s: {}", READ_RETRY.toSeconds(), e.getMessage());
+            CompletableFuture.delayedExecutor(READ_RETRY.toMillis(), TimeUnit.MILLISECONDS, executor).execute(this::wake);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {

@@ -2,7 +2,6 @@
 package org.svyaz.server.message;
 
 import com.google.protobuf.ByteString;
-import io.micrometer.core.instrument.Counter;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -14,14 +13,19 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import org.svyaz.protocol.Uuids;
+import org.svyaz.protocol.wire.AccountStaleDevices;
 import org.svyaz.protocol.wire.Envelope;
 import org.svyaz.protocol.wire.EnvelopeType;
 import org.svyaz.protocol.wire.ErrorCode;
+import org.svyaz.protocol.wire.MultiRecipientSendRequest;
+import org.svyaz.protocol.wire.MultiRecipientSendResponse;
+import org.svyaz.protocol.wire.MultiRecipientStaleDevices;
 import org.svyaz.protocol.wire.OutgoingMessage;
 import org.svyaz.protocol.wire.SealedSendRequest;
 import org.svyaz.protocol.wire.SendRequest;
 import org.svyaz.protocol.wire.SendResponse;
 import org.svyaz.protocol.wire.StaleDevices;
+import org.svyaz.protocol.wire.UnknownRecipients;
 import org.svyaz.server.api.ApiException;
 import org.svyaz.server.api.Caller;
 import org.svyaz.server.keys.KeyService;
@@ -47,11 +51,11 @@ public final class MessageService {
     private final RateLimiter sealedLimiter;
     private final MessageLimits limits;
     private final Clock clock;
-    private final Counter stored;
+    private final MessageMetrics metrics;
 
     public MessageService(AccountStore accounts, MailboxStore mailbox, ConnectedDevices connected,
                           RateLimiter sendLimiter, RateLimiter sealedLimiter, MessageLimits limits, Clock clock,
-                          Counter stored) {
+                          MessageMetrics metrics) {
         this.accounts = accounts;
         this.mailbox = mailbox;
         this.connected = connected;
@@ -59,7 +63,7 @@ public final class MessageService {
         this.sealedLimiter = sealedLimiter;
         this.limits = limits;
         this.clock = clock;
-        this.stored = stored;
+        this.metrics = metrics;
     }
 
     public SendResponse send(Caller caller, SendRequest request) throws ApiException {
@@ -78,6 +82,7 @@ public final class MessageService {
                 throw new ApiException(ErrorCode.NOT_FOUND, "The recipient does not exist.");
             }
             store(destination, devices, byDevice, request.getTimestamp(), Optional.of(caller));
+            metrics.singleSent(false);
             return SendResponse.getDefaultInstance();
         } catch (StoreException e) {
             throw ApiException.unavailable();
@@ -105,10 +110,208 @@ public final class MessageService {
                         + sealedLimiter.secondsUntilNextToken() + " s and try again.");
             }
             store(destination, accounts.findDevices(destination), byDevice, request.getTimestamp(), Optional.empty());
+            metrics.singleSent(true);
             return SendResponse.getDefaultInstance();
         } catch (StoreException e) {
             throw ApiException.unavailable();
         }
+    }
+
+    /**
+     * One sealed-sender v2 payload for many accounts, from an authenticated device. The sender is
+     * rate limited once for the whole request; the envelopes still name no sender (the content is
+     * sealed), so storage does not tie the group's members to the sender.
+     */
+    public MultiRecipientSendResponse sendMultiRecipient(Caller caller, MultiRecipientSendRequest request)
+            throws ApiException {
+        if (!sendLimiter.tryAcquire(caller.accountId())) {
+            throw new ApiException(ErrorCode.RATE_LIMITED, "Too many messages; wait "
+                    + sendLimiter.secondsUntilNextToken() + " s and try again.");
+        }
+        MultiRecipientPayload payload = parseMultiRecipient(request);
+        try {
+            Map<UUID, List<Device>> devicesByAccount = new HashMap<>();
+            List<UUID> unknown = new ArrayList<>();
+            for (MultiRecipientPayload.Recipient recipient : payload.recipients()) {
+                List<Device> devices = accounts.findDevices(recipient.accountId());
+                if (devices.isEmpty()) {
+                    unknown.add(recipient.accountId());
+                }
+                devicesByAccount.put(recipient.accountId(), devices);
+            }
+            if (!unknown.isEmpty()) {
+                // The caller is authenticated, and usernames resolve to ids for it anyway: naming the
+                // gone accounts lets it drop them from the group and send again.
+                UnknownRecipients.Builder body = UnknownRecipients.newBuilder();
+                unknown.forEach(id -> body.addAccountIds(Uuids.toByteString(id)));
+                throw new ApiException(ErrorCode.NOT_FOUND, "Some recipients do not exist.", body.build());
+            }
+            fanOut(payload, devicesByAccount, request.getTimestamp());
+            metrics.multiRecipientSent(false);
+            return MultiRecipientSendResponse.getDefaultInstance();
+        } catch (StoreException e) {
+            throw ApiException.unavailable();
+        }
+    }
+
+    /**
+     * One sealed-sender v2 payload for many accounts, on an unauthenticated connection. The proof is
+     * the combined access key: the XOR of every named account's access key as stored here (an
+     * account open to everyone that never set a key counts as 16 zero bytes; excluded recipients
+     * count too). Each receiving account's sealed rate limit applies as for a single sealed send.
+     */
+    public MultiRecipientSendResponse sendMultiRecipientSealed(MultiRecipientSendRequest request)
+            throws ApiException {
+        MultiRecipientPayload payload = parseMultiRecipient(request);
+        try {
+            // Unknown accounts and a wrong key answer alike, so the endpoint cannot probe for accounts;
+            // the device lists (which a STALE_DEVICES answer reveals) are only read after the key checks out.
+            if (!combinedAccessKeyPermits(payload, request.getCombinedAccessKey().toByteArray())) {
+                throw new ApiException(ErrorCode.UNAUTHORIZED,
+                        "The combined access key does not let you send sealed messages to these recipients.");
+            }
+            Map<UUID, List<Device>> devicesByAccount = new HashMap<>();
+            for (MultiRecipientPayload.Recipient recipient : payload.recipients()) {
+                devicesByAccount.put(recipient.accountId(), accounts.findDevices(recipient.accountId()));
+            }
+            for (MultiRecipientPayload.Recipient recipient : payload.recipients()) {
+                if (!recipient.excluded() && !sealedLimiter.tryAcquire(recipient.accountId())) {
+                    throw new ApiException(ErrorCode.RATE_LIMITED, "Too many sealed messages to a recipient; wait "
+                            + sealedLimiter.secondsUntilNextToken() + " s and try again.");
+                }
+            }
+            fanOut(payload, devicesByAccount, request.getTimestamp());
+            metrics.multiRecipientSent(true);
+            return MultiRecipientSendResponse.getDefaultInstance();
+        } catch (StoreException e) {
+            throw ApiException.unavailable();
+        }
+    }
+
+    /** Size checks first (cheap, and before anything is looked up), then the payload's structure. */
+    private MultiRecipientPayload parseMultiRecipient(MultiRecipientSendRequest request) throws ApiException {
+        MultiRecipientPayload payload = MultiRecipientPayload.parse(request.getPayload(), limits.maxMultiRecipients());
+        if (payload.sharedBytes().size() > limits.maxMessageBytes()) {
+            throw new ApiException(ErrorCode.TOO_LARGE, "A message may be at most " + limits.maxMessageBytes()
+                    + " bytes; send large content as an attachment.");
+        }
+        if ((long) payload.receivedMessageBytes() * payload.deviceCount() > limits.maxFanOutBytes()) {
+            throw new ApiException(ErrorCode.TOO_LARGE, "This message is too large for this many recipient devices; "
+                    + "send large content as an attachment.");
+        }
+        return payload;
+    }
+
+    /** Reads every recipient's access (no early exit), then compares the XOR in constant time. */
+    private boolean combinedAccessKeyPermits(MultiRecipientPayload payload, byte[] presented) throws StoreException {
+        byte[] combined = new byte[SealedSenderAccess.ACCESS_KEY_BYTES];
+        boolean everyAccountAdmits = true;
+        for (MultiRecipientPayload.Recipient recipient : payload.recipients()) {
+            Optional<SealedSenderAccess> access = accounts.findSealedSenderAccess(recipient.accountId());
+            if (access.isEmpty()) {
+                everyAccountAdmits = false;
+                continue;
+            }
+            byte[] key = access.get().accessKey();
+            if (key.length == SealedSenderAccess.ACCESS_KEY_BYTES) {
+                for (int i = 0; i < combined.length; i++) {
+                    combined[i] ^= key[i];
+                }
+            } else if (!access.get().unrestricted()) {
+                // Never set and not open to everyone: no key opens it (a zero contribution would).
+                everyAccountAdmits = false;
+            }
+        }
+        return presented.length == SealedSenderAccess.ACCESS_KEY_BYTES
+                && java.security.MessageDigest.isEqual(combined, presented) && everyAccountAdmits;
+    }
+
+    /**
+     * The checks shared by both multi-recipient paths, then one envelope per device stored in one
+     * transaction. Nothing is stored unless every check passes for every recipient.
+     */
+    private void fanOut(MultiRecipientPayload payload, Map<UUID, List<Device>> devicesByAccount, long timestamp)
+            throws ApiException, StoreException {
+        MultiRecipientStaleDevices.Builder stale = MultiRecipientStaleDevices.newBuilder();
+        for (MultiRecipientPayload.Recipient recipient : payload.recipients()) {
+            if (recipient.excluded()) {
+                continue; // named for the access key only; nothing goes to it
+            }
+            Optional<StaleDevices> mismatch = compareDevices(devicesByAccount.get(recipient.accountId()),
+                    recipient.devices());
+            mismatch.ifPresent(devices -> stale.addAccounts(AccountStaleDevices.newBuilder()
+                    .setAccountId(Uuids.toByteString(recipient.accountId()))
+                    .setDevices(devices)));
+        }
+        if (stale.getAccountsCount() > 0) {
+            throw new ApiException(ErrorCode.STALE_DEVICES,
+                    "Some recipients' devices have changed; update their device lists and send again.", stale.build());
+        }
+        for (MultiRecipientPayload.Recipient recipient : payload.recipients()) {
+            for (MultiRecipientPayload.Device device : recipient.devices()) {
+                if (mailbox.count(recipient.accountId(), device.id()) >= limits.maxMailboxEntries()) {
+                    throw new ApiException(ErrorCode.RATE_LIMITED,
+                            "A recipient's mailbox is full; try again after they have been online.");
+                }
+            }
+        }
+
+        long now = clock.millis();
+        List<MailboxEntry> entries = new ArrayList<>(payload.deviceCount());
+        List<DeviceAddress> woken = new ArrayList<>(payload.deviceCount());
+        for (MultiRecipientPayload.Recipient recipient : payload.recipients()) {
+            if (recipient.excluded()) {
+                continue;
+            }
+            ByteString content = payload.receivedMessage(recipient);
+            for (MultiRecipientPayload.Device device : recipient.devices()) {
+                byte[] guid = newGuid();
+                Envelope envelope = Envelope.newBuilder()
+                        .setGuid(ByteString.copyFrom(guid))
+                        .setType(EnvelopeType.UNIDENTIFIED_SENDER)
+                        .setTimestamp(timestamp)
+                        .setServerTimestamp(now)
+                        .setContent(content)
+                        .build();
+                entries.add(new MailboxEntry(0, recipient.accountId(), device.id(), guid, envelope.toByteArray(), now));
+                woken.add(new DeviceAddress(recipient.accountId(), device.id()));
+            }
+        }
+        mailbox.insert(entries);
+        metrics.stored(entries.size());
+        for (DeviceAddress device : woken) {
+            connected.wake(device.accountId(), device.deviceId());
+        }
+    }
+
+    /** Which of the account's devices the payload missed, named needlessly, or addressed with an old registration id. */
+    private static Optional<StaleDevices> compareDevices(List<Device> devices, List<MultiRecipientPayload.Device> sent) {
+        Map<Integer, Integer> sentRegistration = new HashMap<>();
+        for (MultiRecipientPayload.Device device : sent) {
+            sentRegistration.put(device.id(), device.registrationId());
+        }
+        Set<Integer> missing = new TreeSet<>();
+        Set<Integer> stale = new TreeSet<>();
+        Set<Integer> extra = new TreeSet<>(sentRegistration.keySet());
+        for (Device device : devices) {
+            extra.remove(device.id());
+            Integer registrationId = sentRegistration.get(device.id());
+            if (registrationId == null) {
+                missing.add(device.id());
+            } else if (registrationId != device.registrationId()) {
+                stale.add(device.id());
+            }
+        }
+        if (missing.isEmpty() && extra.isEmpty() && stale.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(StaleDevices.newBuilder().addAllMissing(missing).addAllExtra(extra).addAllStale(stale).build());
+    }
+
+    private static byte[] newGuid() {
+        byte[] guid = new byte[16];
+        RANDOM.nextBytes(guid);
+        return guid;
     }
 
     private void store(UUID destination, List<Device> devices, Map<Integer, OutgoingMessage> byDevice, long timestamp,
@@ -124,8 +327,7 @@ public final class MessageService {
         List<MailboxEntry> entries = new ArrayList<>(devices.size());
         for (Device device : devices) {
             OutgoingMessage message = byDevice.get(device.id());
-            byte[] guid = new byte[16];
-            RANDOM.nextBytes(guid);
+            byte[] guid = newGuid();
             Envelope.Builder envelope = Envelope.newBuilder()
                     .setGuid(ByteString.copyFrom(guid))
                     .setType(message.getType())
@@ -137,7 +339,7 @@ public final class MessageService {
             entries.add(new MailboxEntry(0, destination, device.id(), guid, envelope.build().toByteArray(), now));
         }
         mailbox.insert(entries);
-        stored.increment(entries.size());
+        metrics.stored(entries.size());
         for (Device device : devices) {
             connected.wake(destination, device.id());
         }

@@ -42,7 +42,7 @@ class RateLimiterTest {
 
     @Test
     void allowsTheBurstAndThenRefuses() {
-        RateLimiter limiter = new RateLimiter(3, 2.0, clock);
+        RateLimiter limiter = new LocalRateLimiter(3, 2.0, clock);
 
         assertThat(limiter.tryAcquire(account)).isTrue();
         assertThat(limiter.tryAcquire(account)).isTrue();
@@ -53,7 +53,7 @@ class RateLimiterTest {
 
     @Test
     void refillsAtTheConfiguredRate() {
-        RateLimiter limiter = new RateLimiter(3, 2.0, clock);
+        RateLimiter limiter = new LocalRateLimiter(3, 2.0, clock);
         drain(limiter, account, 3);
 
         // 2 per second: 400 ms give 0.8 of a token, not enough; 200 ms more make it 1.2.
@@ -73,7 +73,7 @@ class RateLimiterTest {
 
     @Test
     void refillStopsAtTheBurst() {
-        RateLimiter limiter = new RateLimiter(3, 2.0, clock);
+        RateLimiter limiter = new LocalRateLimiter(3, 2.0, clock);
         drain(limiter, account, 3);
 
         clock.advance(Duration.ofHours(1));
@@ -84,7 +84,7 @@ class RateLimiterTest {
 
     @Test
     void accountsHaveSeparateBuckets() {
-        RateLimiter limiter = new RateLimiter(2, 1.0, clock);
+        RateLimiter limiter = new LocalRateLimiter(2, 1.0, clock);
         UUID other = UUID.randomUUID();
         drain(limiter, account, 2);
         assertThat(limiter.tryAcquire(account)).isFalse();
@@ -97,7 +97,7 @@ class RateLimiterTest {
 
     @Test
     void aClockSteppingBackGrantsNothing() {
-        RateLimiter limiter = new RateLimiter(1, 1.0, clock);
+        RateLimiter limiter = new LocalRateLimiter(1, 1.0, clock);
         drain(limiter, account, 1);
 
         clock.advance(Duration.ofHours(-1));
@@ -107,15 +107,15 @@ class RateLimiterTest {
 
     @Test
     void secondsUntilNextTokenIsRoundedUpAndAtLeastOne() {
-        assertThat(new RateLimiter(1, 0.5, clock).secondsUntilNextToken()).isEqualTo(2);
-        assertThat(new RateLimiter(1, 0.3, clock).secondsUntilNextToken()).isEqualTo(4);
-        assertThat(new RateLimiter(1, 10, clock).secondsUntilNextToken()).isEqualTo(1);
+        assertThat(new LocalRateLimiter(1, 0.5, clock).secondsUntilNextToken()).isEqualTo(2);
+        assertThat(new LocalRateLimiter(1, 0.3, clock).secondsUntilNextToken()).isEqualTo(4);
+        assertThat(new LocalRateLimiter(1, 10, clock).secondsUntilNextToken()).isEqualTo(1);
     }
 
     @Test
     void rejectsAnUnusableConfiguration() {
-        assertThatThrownBy(() -> new RateLimiter(0, 1.0, clock)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new RateLimiter(1, 0, clock)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new LocalRateLimiter(0, 1.0, clock)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new LocalRateLimiter(1, 0, clock)).isInstanceOf(IllegalArgumentException.class);
     }
 
     private static void drain(RateLimiter limiter, UUID key, int tokens) {

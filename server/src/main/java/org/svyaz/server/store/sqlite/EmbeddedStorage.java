@@ -5,11 +5,12 @@ import java.nio.file.Path;
 import org.svyaz.server.store.AccountStore;
 import org.svyaz.server.store.KeyStore;
 import org.svyaz.server.store.MailboxStore;
+import org.svyaz.server.store.Storage;
 import org.svyaz.server.store.StoreException;
 
 /** The default storage: every store on one SQLite file, {@code DATA/svyaz.db}. */
 public record EmbeddedStorage(SqliteDatabase database, AccountStore accounts, KeyStore keys, MailboxStore mailbox)
-        implements AutoCloseable {
+        implements Storage {
     public static final String DATABASE_FILE = "svyaz.db";
 
     public static EmbeddedStorage open(Path dataDir) throws StoreException {

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.app;
+
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import org.svyaz.client.SvyazClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "sendReaction", mixinStandardHelpOptions = true,
+        description = {"React with one emoji to a message of the conversation with a contact.",
+                "A new reaction replaces your previous one on that message; -r withdraws it."})
+final class SendReactionCommand implements Callable<Integer> {
+    @ParentCommand
+    SvyazCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-e", "--emoji"}, required = true, paramLabel = "EMOJI", description = "Exactly one emoji, like 👍.")
+    String emoji;
+
+    @Option(names = {"-a", "--target-author"}, required = true, paramLabel = "USERNAME",
+            description = "Who wrote the message: the contact or you.")
+    String targetAuthor;
+
+    @Option(names = {"-t", "--target-timestamp"}, required = true, paramLabel = "TIMESTAMP",
+            description = "The message's sent timestamp.")
+    long targetTimestamp;
+
+    @Option(names = {"-r", "--remove"}, description = "Withdraw the reaction.")
+    boolean remove;
+
+    @Parameters(arity = "1", paramLabel = "USERNAME", description = "The contact, like alice.42.")
+    String recipient;
+
+    @Override
+    public Integer call() throws Exception {
+        try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
+            SvyazClient.SendResult result = client.sendReaction(recipient, emoji, targetAuthor, targetTimestamp, remove);
+            Output.sent(root, spec.commandLine().getOut(), result.timestamp(), result.route());
+        }
+        return ExitCodes.OK;
+    }
+}

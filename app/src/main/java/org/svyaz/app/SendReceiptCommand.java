@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.app;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.svyaz.client.SvyazClient;
+import org.svyaz.client.api.ReceiptType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "sendReceipt", mixinStandardHelpOptions = true,
+        description = {"Tell a contact that you read (or viewed) messages they sent.",
+                "Delivery receipts need no command: receive sends them for every message it stores."})
+final class SendReceiptCommand implements Callable<Integer> {
+    enum Type { READ, VIEWED;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase();
+        }
+    }
+
+    @ParentCommand
+    SvyazCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-t", "--target-timestamp"}, required = true, paramLabel = "TIMESTAMP",
+            description = "The sent timestamp of a message from the contact; repeatable.")
+    List<Long> timestamps;
+
+    @Option(names = "--type", paramLabel = "TYPE", defaultValue = "read", converter = TypeConverter.class,
+            description = "read (default) or viewed.")
+    Type type;
+
+    @Parameters(arity = "1", paramLabel = "USERNAME", description = "The contact who sent the messages, like alice.42.")
+    String recipient;
+
+    static final class TypeConverter implements picocli.CommandLine.ITypeConverter<Type> {
+        @Override
+        public Type convert(String value) {
+            return Type.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
+            SvyazClient.SendResult result = client.sendReceipt(recipient,
+                    type == Type.VIEWED ? ReceiptType.VIEWED : ReceiptType.READ, timestamps);
+            Output.sent(root, spec.commandLine().getOut(), result.timestamp(), result.route());
+        }
+        return ExitCodes.OK;
+    }
+}

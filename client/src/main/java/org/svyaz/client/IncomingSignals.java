@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.client;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.svyaz.client.api.Quote;
+import org.svyaz.client.api.ReceiptType;
+import org.svyaz.client.store.LocalSignals;
+import org.svyaz.protocol.content.Content;
+import org.svyaz.protocol.content.DataMessage;
+import org.svyaz.protocol.content.EditMessage;
+import org.svyaz.protocol.content.Reaction;
+import org.svyaz.protocol.content.ReceiptMessage;
+import org.svyaz.protocol.content.StoredSignal;
+
+/**
+ * Applies what a contact's client says about the conversation to the local store: receipts mark
+ * sent messages, reactions are set or withdrawn, edits replace a text, deletes erase one. Each such
+ * signal is also stored to be shown once by {@code receive}, with the reason when it changed nothing.
+ *
+ * <p>Runs inside the transaction that stores the decrypted envelope, so a signal is applied exactly
+ * once, together with the session update and the envelope id.
+ *
+ * <p>Rules, as in Signal: only a message's author may edit or delete it; a reaction or edit names
+ * a message of this conversation by author and sent timestamp, and one that names nothing here
+ * changes nothing. Signals from a contact whose new safety number is not yet trusted change
+ * nothing either: whoever holds that key must not rewrite what the trusted key said.
+ */
+final class IncomingSignals {
+    /** At most this many unknown timestamps are named in a receipt's not-applied sentence. */
+    private static final int NAMED_TIMESTAMPS = 5;
+
+    private final LocalSignals signals;
+    private final UUID self;
+    /** Set when text was erased or replaced; the caller then empties the WAL (see {@link #takeErased}). */
+    private volatile boolean erased;
+
+    IncomingSignals(LocalSignals signals, UUID self) {
+        this.signals = signals;
+        this.self = self;
+    }
+
+    /** A receipt, typing notice, edit, reaction or delete: handled by {@link #apply}, not stored as a message. */
+    static boolean isSignal(Content content) {
+        return content.hasReceiptMessage() || content.hasTypingMessage() || content.hasEditMessage()
+                || content.getDataMessage().hasReaction() || content.getDataMessage().hasDelete();
+    }
+
+    /** Applies a signal from {@code source} and stores it to be shown. */
+    void apply(UUID source, String claimedUsername, int sourceDevice, long timestamp, long serverTimestamp,
+               boolean untrusted, Content content) {
+        StoredSignal.Builder stored = StoredSignal.newBuilder();
+        Optional<String> notApplied;
+        if (content.hasReceiptMessage()) {
+            stored.setReceipt(content.getReceiptMessage());
+            notApplied = untrusted ? Optional.of(UNTRUSTED) : receipt(source, content.getReceiptMessage(), serverTimestamp);
+        } else if (content.hasTypingMessage()) {
+            stored.setTyping(content.getTypingMessage());
+            notApplied = Optional.empty();
+        } else if (content.hasEditMessage()) {
+            stored.setEdit(content.getEditMessage());
+            notApplied = untrusted ? Optional.of(UNTRUSTED) : edit(source, content.getEditMessage(), timestamp);
+        } else if (content.getDataMessage().hasReaction()) {
+            stored.setReaction(content.getDataMessage().getReaction());
+            notApplied = untrusted ? Optional.of(UNTRUSTED)
+                    : reaction(source, content.getDataMessage().getReaction(), serverTimestamp);
+        } else {
+            stored.setDelete(content.getDataMessage().getDelete());
+            notApplied = untrusted ? Optional.of(UNTRUSTED)
+                    : delete(source, content.getDataMessage().getDelete().getTargetSentTimestamp());
+        }
+        notApplied.ifPresent(stored::setNotApplied);
+        signals.insertSignal(source, claimedUsername, sourceDevice, timestamp, serverTimestamp, untrusted, stored.build());
+    }
+
+    private static final String UNTRUSTED =
+            "Not applied: the sender's safety number changed and is not trusted yet.";
+
+    /**
+     * After a message was stored: keeps its quote and owes the sender a delivery receipt. Only for
+     * a message with text or files from a trusted sender; timer notices, signals and messages that
+     * could not be decrypted get none, so receipts never answer receipts.
+     */
+    void messageStored(long localId, UUID source, long timestamp, DataMessage data, boolean untrusted) {
+        if (data.hasQuote()) {
+            signals.setQuote(localId, new Quote(data.getQuote().getId(),
+                    LocalSignals.accountOrUnknown(data.getQuote().getAuthor().toByteArray()), data.getQuote().getText()));
+        }
+        boolean content = !data.getBody().isEmpty() || data.getAttachmentsCount() > 0;
+        if (content && !data.getExpirationTimerUpdate() && !untrusted) {
+            signals.owe(source, ReceiptType.DELIVERY, timestamp);
+        }
+    }
+
+    /** Whether text was erased or replaced since the last call; the WAL should then be emptied. */
+    boolean takeErased() {
+        boolean was = erased;
+        erased = false;
+        return was;
+    }
+
+    private Optional<String> receipt(UUID source, ReceiptMessage receipt, long serverTimestamp) {
+        if (receipt.getType() == ReceiptMessage.Type.UNRECOGNIZED) {
+            return Optional.of("Not applied: a receipt of a kind this version does not know.");
+        }
+        List<Long> unknown = signals.applyReceipt(source, LocalSignals.receiptType(receipt.getType()),
+                receipt.getTimestampList(), serverTimestamp);
+        if (unknown.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("Not applied to " + unknown.size() + " timestamp(s) that name no message sent to this "
+                + "contact: " + String.join(", ", unknown.stream().limit(NAMED_TIMESTAMPS).map(String::valueOf).toList())
+                + (unknown.size() > NAMED_TIMESTAMPS ? ", ..." : "") + ".");
+    }
+
+    private Optional<String> reaction(UUID source, Reaction reaction, long serverTimestamp) {
+        if (!reaction.getRemove() && !Emoji.isSingle(reaction.getEmoji())) {
+            return Optional.of("Not applied: a reaction must be exactly one emoji.");
+        }
+        UUID author = LocalSignals.accountOrUnknown(reaction.getTargetAuthor().toByteArray());
+        long target = reaction.getTargetSentTimestamp();
+        Optional<LocalSignals.Target> found = signals.find(source, self, author, target);
+        if (found.isEmpty()) {
+            return Optional.of("Not applied: no message of this conversation was sent at " + target + " by that author.");
+        }
+        if (found.get().remoteDeleted()) {
+            return Optional.of("Not applied: the message was deleted for everyone.");
+        }
+        if (reaction.getRemove()) {
+            signals.unreact(source, author, target, source);
+        } else {
+            signals.react(source, author, target, source, reaction.getEmoji(), serverTimestamp);
+        }
+        return Optional.empty();
+    }
+
+    private Optional<String> edit(UUID source, EditMessage edit, long timestamp) {
+        long target = edit.getTargetSentTimestamp();
+        Optional<String> problem = authorsOwn(source, target);
+        if (problem.isPresent()) {
+            return problem;
+        }
+        if (edit.getDataMessage().getBody().isEmpty()) {
+            return Optional.of("Not applied: an edit without text.");
+        }
+        LocalSignals.Target found = signals.find(source, self, source, target).orElseThrow();
+        long editedAt = edit.getDataMessage().getTimestamp() != 0 ? edit.getDataMessage().getTimestamp() : timestamp;
+        signals.edit(found, edit.getDataMessage().getBody(), editedAt);
+        erased = true;
+        return Optional.empty();
+    }
+
+    private Optional<String> delete(UUID source, long target) {
+        Optional<String> problem = authorsOwn(source, target);
+        if (problem.isPresent()) {
+            return problem;
+        }
+        signals.erase(signals.find(source, self, source, target).orElseThrow(), source, source, target);
+        erased = true;
+        return Optional.empty();
+    }
+
+    /** Why {@code source} may not change the message it sent at {@code target}; empty when it may. */
+    private Optional<String> authorsOwn(UUID source, long target) {
+        Optional<LocalSignals.Target> own = signals.find(source, self, source, target);
+        if (own.isPresent()) {
+            return own.get().remoteDeleted()
+                    ? Optional.of("Not applied: the message was already deleted for everyone.")
+                    : Optional.empty();
+        }
+        if (signals.find(source, self, self, target).isPresent()) {
+            return Optional.of("Not applied: only a message's author may change it, and this one was written here.");
+        }
+        return Optional.of("Not applied: no message from this contact was sent at " + target + ".");
+    }
+}

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.client.api;
+
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Something a contact's client said about the conversation rather than a new message: a receipt,
+ * a typing notice, a reaction, an edit or a delete for everyone. Shown once by {@code receive}
+ * (see {@link ReceivedMessage#signal()}); its effect, if any, is applied to the local store when it
+ * arrives.
+ */
+public sealed interface ReceivedSignal {
+
+    /** The contact's device got ({@code DELIVERY}), read or viewed messages this account sent. */
+    record Receipt(ReceiptType type, List<Long> timestamps) implements ReceivedSignal {
+        public Receipt {
+            timestamps = List.copyOf(timestamps);
+        }
+    }
+
+    /** The contact started or stopped typing; {@code timestamp} is when, by their clock. */
+    record Typing(boolean started, long timestamp) implements ReceivedSignal {}
+
+    /** The contact reacted to (or, with {@code remove}, withdrew a reaction to) a message. */
+    record Reaction(String emoji, UUID targetAuthor, long targetSentTimestamp, boolean remove)
+            implements ReceivedSignal {}
+
+    /** The contact changed the text of a message they sent earlier. */
+    record Edit(long targetSentTimestamp, long editTimestamp, String body) implements ReceivedSignal {}
+
+    /** The contact deleted a message they sent earlier, for everyone. */
+    record RemoteDelete(long targetSentTimestamp) implements ReceivedSignal {}
+}

@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.client.store;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.svyaz.client.api.ConversationMessage;
+import org.svyaz.client.api.Quote;
+import org.svyaz.client.api.ReceiptType;
+import org.svyaz.client.api.ReceivedSignal;
+import org.svyaz.protocol.content.ReceiptMessage;
+import org.svyaz.protocol.content.StoredAttachments;
+import org.svyaz.protocol.content.StoredSignal;
+import org.svyaz.protocol.content.TypingMessage;
+
+/**
+ * What was said about messages after they were sent (schema v6, see {@link AccountDatabase}):
+ *
+ * <ul>
+ *   <li>{@code sent}: each message with a body or files this device sent, per conversation (the
+ *       recipient's account id) and sent timestamp, with its text, so that receipts, reactions,
+ *       edits and deletes can find it; rows of a disappearing conversation expire like received ones.
+ *   <li>{@code receipts}: per sent message and recipient, when it was delivered, read, viewed.
+ *   <li>{@code reactions}: per conversation and message (author, sent timestamp), each reactor's emoji.
+ *   <li>{@code owed_receipts}: delivery receipts this device still has to send.
+ *   <li>in {@code inbox}: the quote a received message carries, its latest edit, whether it was
+ *       deleted for everyone, and rows that are signals (receipt, typing, ...) to be shown once; such
+ *       a row holds a {@link StoredSignal} in {@code signal} and is deleted when shown.
+ * </ul>
+ *
+ * A message is named by its author and sent timestamp, within one conversation: a reaction from
+ * one contact can never touch a message of the conversation with another.
+ */
+public final class LocalSignals {
+    private final AccountDatabase db;
+
+    public LocalSignals(AccountDatabase db) {
+        this.db = db;
+    }
+
+    // ---------------------------------------------------------------- sent messages and receipts
+
+    /** Records a sent message; a timer of {@code expireSeconds} starts now, as the sender sends. */
+    public void recordSent(UUID conversation, long timestamp, String body, int expireSeconds, long nowMillis) {
+        db.locked(() -> {
+            try (PreparedStatement u = db.connection().prepareStatement("""
+                    INSERT OR REPLACE INTO sent (conversation, timestamp, body, expires_at) VALUES (?, ?, ?, ?)""")) {
+                u.setString(1, conversation.toString());
+                u.setLong(2, timestamp);
+                u.setString(3, body);
+                if (expireSeconds > 0) {
+                    u.setLong(4, nowMillis + expireSeconds * 1000L);
+                } else {
+                    u.setNull(4, java.sql.Types.INTEGER);
+                }
+                return u.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * Applies a receipt from {@code account} to the messages this device sent it; returns the
+     * timestamps that name no such message. A read or viewed message counts as delivered too.
+     */
+    public List<Long> applyReceipt(UUID account, ReceiptType type, List<Long> timestamps, long atMillis) {
+        return db.locked(() -> {
+            List<Long> unknown = new ArrayList<>();
+            for (long timestamp : timestamps) {
+                Optional<Long> sentId = sentId(account, timestamp);
+                if (sentId.isEmpty()) {
+                    unknown.add(timestamp);
+                    continue;
+                }
+                try (PreparedStatement u = db.connection().prepareStatement(
+                        "INSERT OR IGNORE INTO receipts (sent_id, account) VALUES (?, ?)")) {
+                    u.setLong(1, sentId.get());
+                    u.setString(2, account.toString());
+                    u.executeUpdate();
+                }
+                // The first receipt of each kind counts; later ones (a second device, a repeat) change nothing.
+                try (PreparedStatement u = db.connection().prepareStatement("""
+                        UPDATE receipts SET delivered_at = COALESCE(delivered_at, ?),
+                          read_at = CASE WHEN ? >= 1 THEN COALESCE(read_at, ?) ELSE read_at END,
+                          viewed_at = CASE WHEN ? >= 2 THEN COALESCE(viewed_at, ?) ELSE viewed_at END
+                        WHERE sent_id = ? AND account = ?""")) {
+                    u.setLong(1, atMillis);
+                    u.setInt(2, type.ordinal());
+                    u.setLong(3, atMillis);
+                    u.setInt(4, type.ordinal());
+                    u.setLong(5, atMillis);
+                    u.setLong(6, sentId.get());
+                    u.setString(7, account.toString());
+                    u.executeUpdate();
+                }
+            }
+            return unknown;
+        });
+    }
+
+    private Optional<Long> sentId(UUID conversation, long timestamp) {
+        return db.locked(() -> {
+            try (PreparedStatement q = db.connection().prepareStatement(
+                    "SELECT id FROM sent WHERE conversation = ? AND timestamp = ?")) {
+                q.setString(1, conversation.toString());
+                q.setLong(2, timestamp);
+                try (ResultSet rows = q.executeQuery()) {
+                    return rows.next() ? Optional.of(rows.getLong(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** Remembers that a receipt is owed to {@code account}; {@link #owed} hands it to the sender. */
+    public void owe(UUID account, ReceiptType type, long timestamp) {
+        db.locked(() -> {
+            try (PreparedStatement u = db.connection().prepareStatement(
+                    "INSERT OR IGNORE INTO owed_receipts (account, type, timestamp) VALUES (?, ?, ?)")) {
+                u.setString(1, account.toString());
+                u.setInt(2, type.ordinal());
+                u.setLong(3, timestamp);
+                return u.executeUpdate();
+            }
+        });
+    }
+
+    /** Receipts owed to one account, of one type: they travel in one message. */
+    public record Owed(UUID account, ReceiptType type, List<Long> timestamps) {}
+
+    public List<Owed> owed() {
+        return db.locked(() -> {
+            Map<String, Owed> grouped = new LinkedHashMap<>();
+            try (PreparedStatement q = db.connection().prepareStatement(
+                    "SELECT account, type, timestamp FROM owed_receipts ORDER BY account, type, timestamp");
+                 ResultSet rows = q.executeQuery()) {
+                while (rows.next()) {
+                    UUID account = UUID.fromString(rows.getString(1));
+                    ReceiptType type = ReceiptType.values()[rows.getInt(2)];
+                    grouped.computeIfAbsent(account + "/" + type, k -> new Owed(account, type, new ArrayList<>()))
+                            .timestamps().add(rows.getLong(3));
+                }
+            }
+            return List.copyOf(grouped.values());
+        });
+    }
+
+    /** The receipts were sent, or can never be: they are no longer owed. */
+    public void forget(Owed owed) {
+        db.inTransaction(() -> {
+            for (long timestamp : owed.timestamps()) {
+                try (PreparedStatement d = db.connection().prepareStatement(
+                        "DELETE FROM owed_receipts WHERE account = ? AND type = ? AND timestamp = ?")) {
+                    d.setString(1, owed.account().toString());
+                    d.setInt(2, owed.type().ordinal());
+                    d.setLong(3, timestamp);
+                    d.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- finding a message
+
+    /** Where a message is stored: a received one in {@code inbox}, one this device sent in {@code sent}. */
+    public sealed interface Target {
+        long rowId();
+
+        boolean remoteDeleted();
+
+        Optional<String> body();
+    }
+
+    public record Received(long rowId, boolean remoteDeleted, Optional<String> body) implements Target {}
+
+    public record Sent(long rowId, boolean remoteDeleted, Optional<String> body) implements Target {}
+
+    /**
+     * The message of the one-to-one conversation with {@code conversation} that {@code author}
+     * sent at {@code timestamp}: a sent one when the author is {@code self}, a received one when it
+     * is the contact, nothing for anyone else.
+     */
+    public Optional<Target> find(UUID conversation, UUID self, UUID author, long timestamp) {
+        if (author.equals(self)) {
+            return db.locked(() -> {
+                try (PreparedStatement q = db.connection().prepareStatement(
+                        "SELECT id, remote_deleted, body FROM sent WHERE conversation = ? AND timestamp = ?")) {
+                    q.setString(1, conversation.toString());
+                    q.setLong(2, timestamp);
+                    try (ResultSet rows = q.executeQuery()) {
+                        return rows.next()
+                                ? Optional.of(new Sent(rows.getLong(1), rows.getInt(2) == 1,
+                                        Optional.ofNullable(rows.getString(3))))
+                                : Optional.empty();
+                    }
+                }
+            });
+        }
+        if (!author.equals(conversation)) {
+            return Optional.empty();
+        }
+        return db.locked(() -> {
+            // Only real messages: not signal rows, not messages that failed to decrypt.
+            try (PreparedStatement q = db.connection().prepareStatement("""
+                    SELECT id, remote_deleted, body FROM inbox
+                    WHERE source_account = ? AND timestamp = ? AND signal IS NULL AND error IS NULL
+                    ORDER BY id LIMIT 1""")) {
+                q.setString(1, author.toString());
+                q.setLong(2, timestamp);
+                try (ResultSet rows = q.executeQuery()) {
+                    return rows.next()
+                            ? Optional.of(new Received(rows.getLong(1), rows.getInt(2) == 1,
+                                    Optional.ofNullable(rows.getString(3))))
+                            : Optional.empty();
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- edits, deletes, reactions, quotes
+
+    /** Replaces a message's text (the old text is overwritten: secure_delete). */
+    public void edit(Target target, String body, long editTimestamp) {
+        String table = target instanceof Sent ? "sent" : "inbox";
+        db.locked(() -> {
+            try (PreparedStatement u = db.connection().prepareStatement(
+                    "UPDATE " + table + " SET body = ?, edited_at = ? WHERE id = ?")) {
+                u.setString(1, body);
+                u.setLong(2, editTimestamp);
+                u.setLong(3, target.rowId());
+                return u.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * Deletes a message for everyone here: its text, its files (received ones), the reactions to it
+     * and the text other messages quote from it are erased; the row stays, marked, so the
+     * conversation shows that a message was deleted. The caller checkpoints the WAL afterwards.
+     */
+    public void erase(Target target, UUID conversation, UUID author, long timestamp) {
+        db.inTransaction(() -> {
+            if (target instanceof Received) {
+                deleteFiles(target.rowId());
+                try (PreparedStatement u = db.connection().prepareStatement("""
+                        UPDATE inbox SET body = NULL, attachments = NULL, quote_text = NULL, remote_deleted = 1
+                        WHERE id = ?""")) {
+                    u.setLong(1, target.rowId());
+                    u.executeUpdate();
+                }
+            } else {
+                try (PreparedStatement u = db.connection().prepareStatement(
+                        "UPDATE sent SET body = NULL, remote_deleted = 1 WHERE id = ?")) {
+                    u.setLong(1, target.rowId());
+                    u.executeUpdate();
+                }
+            }
+            try (PreparedStatement d = db.connection().prepareStatement(
+                    "DELETE FROM reactions WHERE conversation = ? AND target_author = ? AND target_timestamp = ?")) {
+                d.setString(1, conversation.toString());
+                d.setString(2, author.toString());
+                d.setLong(3, timestamp);
+                d.executeUpdate();
+            }
+            try (PreparedStatement u = db.connection().prepareStatement("""
+                    UPDATE inbox SET quote_text = '' WHERE source_account = ? AND quote_author = ? AND quote_id = ?""")) {
+                u.setString(1, conversation.toString());
+                u.setString(2, author.toString());
+                u.setLong(3, timestamp);
+                u.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private void deleteFiles(long inboxId) throws java.sql.SQLException {
+        byte[] stored;
+        try (PreparedStatement q = db.connection().prepareStatement("SELECT attachments FROM inbox WHERE id = ?")) {
+            q.setLong(1, inboxId);
+            try (ResultSet rows = q.executeQuery()) {
+                stored = rows.next() ? rows.getBytes(1) : null;
+            }
+        }
+        if (stored == null) {
+            return;
+        }
+        try {
+            for (var item : StoredAttachments.parseFrom(stored).getItemsList()) {
+                if (!item.getPath().isEmpty()) {
+                    Files.deleteIfExists(Path.of(item.getPath()));
+                }
+            }
+        } catch (InvalidProtocolBufferException e) {
+            throw new LocalStoreException("a stored message's attachment list is unreadable", e);
+        } catch (IOException e) {
+            throw new LocalStoreException("cannot delete a deleted message's file: " + e.getMessage(), e);
+        }
+    }
+
+    /** Sets the reactor's reaction to a message, replacing the reactor's earlier one. */
+    public void react(UUID conversation, UUID targetAuthor, long targetTimestamp, UUID reactor, String emoji,
+                      long atMillis) {
+        db.locked(() -> {
+            try (PreparedStatement u = db.connection().prepareStatement("""
+                    INSERT OR REPLACE INTO reactions (conversation, target_author, target_timestamp, reactor, emoji, reacted_at)
+                    VALUES (?, ?, ?, ?, ?, ?)""")) {
+                u.setString(1, conversation.toString());
+                u.setString(2, targetAuthor.toString());
+                u.setLong(3, targetTimestamp);
+                u.setString(4, reactor.toString());
+                u.setString(5, emoji);
+                u.setLong(6, atMillis);
+                return u.executeUpdate();
+            }
+        });
+    }
+
+    /** Withdraws the reactor's reaction to a message, if any. */
+    public void unreact(UUID conversation, UUID targetAuthor, long targetTimestamp, UUID reactor) {
+        db.locked(() -> {
+            try (PreparedStatement d = db.connection().prepareStatement("""
+                    DELETE FROM reactions WHERE conversation = ? AND target_author = ? AND target_timestamp = ? AND reactor = ?""")) {
+                d.setString(1, conversation.toString());
+                d.setString(2, targetAuthor.toString());
+                d.setLong(3, targetTimestamp);
+                d.setString(4, reactor.toString());
+                return d.executeUpdate();
+            }
+        });
+    }
+
+    /** Stores the quote a received message carries. */
+    public void setQuote(long inboxId, Quote quote) {
+        db.locked(() -> {
+            try (PreparedStatement u = db.connection().prepareStatement(
+                    "UPDATE inbox SET quote_id = ?, quote_author = ?, quote_text = ? WHERE id = ?")) {
+                u.setLong(1, quote.id());
+                u.setString(2, quote.author().toString());
+                u.setString(3, quote.text());
+                u.setLong(4, inboxId);
+                return u.executeUpdate();
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- signal rows in the inbox
+
+    /** Stores a received signal to be shown once (then deleted, see {@link LocalMessages#markShown}). */
+    public void insertSignal(UUID source, String claimedUsername, int sourceDevice, long timestamp,
+                             long serverTimestamp, boolean untrusted, StoredSignal signal) {
+        db.locked(() -> {
+            try (PreparedStatement u = db.connection().prepareStatement("""
+                    INSERT INTO inbox (source_account, source_username, source_device, timestamp, server_timestamp,
+                                       untrusted, signal)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)""")) {
+                u.setString(1, source.toString());
+                u.setString(2, claimedUsername);
+                u.setInt(3, sourceDevice);
+                u.setLong(4, timestamp);
+                u.setLong(5, serverTimestamp);
+                u.setInt(6, untrusted ? 1 : 0);
+                u.setBytes(7, signal.toByteArray());
+                return u.executeUpdate();
+            }
+        });
+    }
+
+    /** A stored signal as the API shows it. */
+    static ReceivedSignal toApi(StoredSignal signal) {
+        return switch (signal.getKindCase()) {
+            case RECEIPT -> new ReceivedSignal.Receipt(receiptType(signal.getReceipt().getType()),
+                    signal.getReceipt().getTimestampList());
+            case TYPING -> new ReceivedSignal.Typing(signal.getTyping().getAction() == TypingMessage.Action.STARTED,
+                    signal.getTyping().getTimestamp());
+            case REACTION -> new ReceivedSignal.Reaction(signal.getReaction().getEmoji(),
+                    accountOrUnknown(signal.getReaction().getTargetAuthor().toByteArray()),
+                    signal.getReaction().getTargetSentTimestamp(), signal.getReaction().getRemove());
+            case EDIT -> new ReceivedSignal.Edit(signal.getEdit().getTargetSentTimestamp(),
+                    signal.getEdit().getDataMessage().getTimestamp(), signal.getEdit().getDataMessage().getBody());
+            case DELETE -> new ReceivedSignal.RemoteDelete(signal.getDelete().getTargetSentTimestamp());
+            case KIND_NOT_SET -> throw new LocalStoreException("a stored signal has no kind", null);
+        };
+    }
+
+    public static ReceiptType receiptType(ReceiptMessage.Type type) {
+        return switch (type) {
+            case DELIVERY -> ReceiptType.DELIVERY;
+            case READ -> ReceiptType.READ;
+            case VIEWED -> ReceiptType.VIEWED;
+            case UNRECOGNIZED -> throw new IllegalArgumentException("unknown receipt type");
+        };
+    }
+
+    /** A 16-byte account id, or the all-zero id when it is malformed. */
+    public static UUID accountOrUnknown(byte[] bytes) {
+        if (bytes.length != 16) {
+            return new UUID(0, 0);
+        }
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+        return new UUID(buffer.getLong(), buffer.getLong());
+    }
+
+    // ---------------------------------------------------------------- expiry and the conversation view
+
+    /**
+     * Deletes sent messages whose disappearing timer ran out, with their receipts, and reactions to
+     * messages that are gone on either side; returns how many sent messages were deleted.
+     */
+    public int deleteExpired(long nowMillis) {
+        return db.inTransaction(() -> {
+            try (PreparedStatement d = db.connection().prepareStatement("""
+                    DELETE FROM receipts WHERE sent_id IN
+                      (SELECT id FROM sent WHERE expires_at IS NOT NULL AND expires_at <= ?)""")) {
+                d.setLong(1, nowMillis);
+                d.executeUpdate();
+            }
+            int deleted;
+            try (PreparedStatement d = db.connection().prepareStatement(
+                    "DELETE FROM sent WHERE expires_at IS NOT NULL AND expires_at <= ?")) {
+                d.setLong(1, nowMillis);
+                deleted = d.executeUpdate();
+            }
+            try (PreparedStatement d = db.connection().prepareStatement("""
+                    DELETE FROM reactions WHERE
+                      NOT EXISTS (SELECT 1 FROM sent s WHERE s.conversation = reactions.conversation
+                                  AND s.timestamp = reactions.target_timestamp)
+                      AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.source_account = reactions.target_author
+                                  AND i.timestamp = reactions.target_timestamp AND i.signal IS NULL)""")) {
+                d.executeUpdate();
+            }
+            return deleted;
+        });
+    }
+
+    /** Every message of the conversation with {@code contact}, received and sent, oldest first. */
+    public List<ConversationMessage> conversation(UUID contact, UUID self) {
+        return db.locked(() -> {
+            Map<String, Map<UUID, String>> reactions = new HashMap<>();
+            try (PreparedStatement q = db.connection().prepareStatement(
+                    "SELECT target_author, target_timestamp, reactor, emoji FROM reactions WHERE conversation = ?")) {
+                q.setString(1, contact.toString());
+                try (ResultSet rows = q.executeQuery()) {
+                    while (rows.next()) {
+                        reactions.computeIfAbsent(rows.getString(1) + "/" + rows.getLong(2), k -> new HashMap<>())
+                                .put(UUID.fromString(rows.getString(3)), rows.getString(4));
+                    }
+                }
+            }
+            List<ConversationMessage> result = new ArrayList<>();
+            try (PreparedStatement q = db.connection().prepareStatement("""
+                    SELECT timestamp, body, edited_at, remote_deleted, quote_id, quote_author, quote_text FROM inbox
+                    WHERE source_account = ? AND signal IS NULL AND error IS NULL ORDER BY id""")) {
+                q.setString(1, contact.toString());
+                try (ResultSet rows = q.executeQuery()) {
+                    while (rows.next()) {
+                        long timestamp = rows.getLong(1);
+                        rows.getLong(5);
+                        Optional<Quote> quote = rows.wasNull() ? Optional.empty()
+                                : Optional.of(new Quote(rows.getLong(5), UUID.fromString(rows.getString(6)),
+                                        Optional.ofNullable(rows.getString(7)).orElse("")));
+                        result.add(new ConversationMessage(contact, timestamp, false,
+                                Optional.ofNullable(rows.getString(2)), nullableLong(rows, 3), rows.getInt(4) == 1,
+                                quote, reactions.getOrDefault(contact + "/" + timestamp, Map.of()),
+                                Optional.empty(), Optional.empty(), Optional.empty()));
+                    }
+                }
+            }
+            try (PreparedStatement q = db.connection().prepareStatement("""
+                    SELECT s.timestamp, s.body, s.edited_at, s.remote_deleted, r.delivered_at, r.read_at, r.viewed_at
+                    FROM sent s LEFT JOIN receipts r ON r.sent_id = s.id AND r.account = s.conversation
+                    WHERE s.conversation = ? ORDER BY s.id""")) {
+                q.setString(1, contact.toString());
+                try (ResultSet rows = q.executeQuery()) {
+                    while (rows.next()) {
+                        long timestamp = rows.getLong(1);
+                        result.add(new ConversationMessage(self, timestamp, true, Optional.ofNullable(rows.getString(2)),
+                                nullableLong(rows, 3), rows.getInt(4) == 1, Optional.empty(),
+                                reactions.getOrDefault(self + "/" + timestamp, Map.of()),
+                                nullableLong(rows, 5), nullableLong(rows, 6), nullableLong(rows, 7)));
+                    }
+                }
+            }
+            result.sort(java.util.Comparator.comparingLong(ConversationMessage::timestamp));
+            return result;
+        });
+    }
+
+    private static Optional<Long> nullableLong(ResultSet rows, int column) throws java.sql.SQLException {
+        long value = rows.getLong(column);
+        return rows.wasNull() ? Optional.empty() : Optional.of(value);
+    }
+}

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.svyaz.client.TestAccounts.body;
+import static org.svyaz.client.TestAccounts.receiveUntil;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.signal.libsignal.internal.Native;
+import org.signal.libsignal.metadata.protocol.UnidentifiedSenderMessageContent;
+import org.signal.libsignal.protocol.DuplicateMessageException;
+import org.signal.libsignal.protocol.NoSessionException;
+import org.signal.libsignal.protocol.SignalProtocolAddress;
+import org.signal.libsignal.protocol.groups.GroupCipher;
+import org.svyaz.client.api.GroupAccessException;
+import org.svyaz.client.api.GroupDetails;
+import org.svyaz.client.api.ReceivedMessage;
+import org.svyaz.client.api.UserInputException;
+import org.svyaz.client.groups.GroupId;
+import org.svyaz.client.store.AccountDatabase;
+import org.svyaz.client.store.GroupStore;
+import org.svyaz.client.store.SqliteSignalStore;
+import org.svyaz.protocol.ApiPaths;
+import org.svyaz.protocol.Uuids;
+import org.svyaz.protocol.wire.Envelope;
+import org.svyaz.server.ServerConfig;
+import org.svyaz.server.SvyazServer;
+
+/**
+ * Groups end to end: a real server, real clients, sender keys and one multi-recipient request per
+ * group message.
+ */
+class GroupsIT {
+    private static final int MEMBERS = 50;
+
+    @TempDir
+    Path temp;
+
+    private SvyazServer startWithMetrics(Path data) throws Exception {
+        ServerConfig config = TestServer.config(data).withAdmin(Optional.of(new InetSocketAddress("127.0.0.1", 0)));
+        return SvyazServer.start(config);
+    }
+
+    @Test
+    void fiftyMembersEachGetAMessageOnceFromOneRequestAndARemovedMemberCannotReadTheNext() throws Exception {
+        Path data = temp.resolve("server");
+        List<SvyazClient> clients = new ArrayList<>();
+        try (SvyazServer server = startWithMetrics(data)) {
+            try {
+                for (int i = 0; i < MEMBERS; i++) {
+                    clients.add(SvyazClient.register(temp.resolve("accounts"), server.inviteLink(),
+                            "member." + (10 + i), Clock.systemUTC()));
+                }
+                SvyazClient admin = clients.getFirst();
+                List<SvyazClient> others = clients.subList(1, MEMBERS);
+                String groupId = admin.createGroup("fifty friends",
+                        others.stream().map(SvyazClient::username).toList());
+
+                for (SvyazClient member : others) {
+                    List<ReceivedMessage> got = receiveUntil(member, m -> m.group().isPresent());
+                    assertThat(got).last().satisfies(m -> {
+                        assertThat(m.group().get().id()).isEqualTo(groupId);
+                        assertThat(m.group().get().title()).isEqualTo("fifty friends");
+                        assertThat(m.group().get().update()).isTrue();
+                        assertThat(m.sourceAccount()).isEqualTo(admin.accountId());
+                    });
+                    GroupDetails known = member.listGroups().getFirst();
+                    assertThat(known.members()).hasSize(MEMBERS);
+                    assertThat(known.admin()).isFalse();
+                }
+
+                // Every member holds the admin's sender key now: one message is one request.
+                Metrics before = Metrics.scrape(server);
+                admin.sendToGroup(groupId, "hello all fifty", List.of());
+                Metrics after = Metrics.scrape(server);
+                assertThat(after.multiRecipientSends() - before.multiRecipientSends())
+                        .as("multi-recipient requests for one group message").isEqualTo(1);
+                assertThat(after.singleSends() - before.singleSends())
+                        .as("one-to-one sends for one group message").isZero();
+
+                for (SvyazClient member : others) {
+                    List<ReceivedMessage> got = receiveUntil(member, body("hello all fifty"));
+                    assertThat(got.stream().filter(body("hello all fifty"))).hasSize(1);
+                    assertThat(got).last().satisfies(m -> {
+                        assertThat(m.group().get().id()).isEqualTo(groupId);
+                        assertThat(m.group().get().update()).isFalse();
+                        assertThat(m.source()).isEqualTo(admin.username());
+                    });
+                }
+                for (SvyazClient member : others.subList(0, 3)) {
+                    List<ReceivedMessage> more = new ArrayList<>();
+                    member.receive(Duration.ofMillis(500), 10, more::add);
+                    assertThat(more).as("nothing shown twice").isEmpty();
+                }
+
+                // A member who is not an admin writes to the group too.
+                SvyazClient writer = others.get(1);
+                writer.sendToGroup(groupId, "a member writes", List.of());
+                assertThat(receiveUntil(admin, body("a member writes"))).last()
+                        .satisfies(m -> assertThat(m.group().get().id()).isEqualTo(groupId));
+                assertThat(receiveUntil(others.get(2), body("a member writes"))).last()
+                        .satisfies(m -> assertThat(m.source()).isEqualTo(writer.username()));
+
+                // Remove the last member; they learn it and the group is no longer theirs.
+                SvyazClient removed = others.getLast();
+                admin.updateGroup(groupId, Optional.empty(), List.of(), List.of(removed.username()), List.of(), List.of());
+                assertThat(receiveUntil(removed, m -> m.group().isPresent() && m.group().get().update())).isNotEmpty();
+                assertThat(removed.listGroups().getFirst().member()).isFalse();
+                assertThat(removed.listGroups().getFirst().members()).hasSize(MEMBERS - 1);
+                assertThatThrownBy(() -> removed.sendToGroup(groupId, "still here?", List.of()))
+                        .isInstanceOf(GroupAccessException.class);
+
+                // The next message: a remaining member keeps it waiting on the server, so we can
+                // look at it as a removed member who colludes with that member or the server would.
+                SvyazClient keeper = others.getFirst();
+                receiveUntil(keeper, m -> m.group().isPresent() && m.group().get().update());
+                Path keeperDir = temp.resolve("accounts").resolve(keeper.username());
+                Path removedDir = temp.resolve("accounts").resolve(removed.username());
+                UUID keeperId = keeper.accountId();
+                keeper.close();
+                admin.sendToGroup(groupId, "after the removal", List.of());
+
+                List<ReceivedMessage> atRemoved = new ArrayList<>();
+                removed.receive(Duration.ofSeconds(2), 10, atRemoved::add);
+                assertThat(atRemoved).as("the server did not send it to the removed member").isEmpty();
+                removed.close();
+
+                byte[] waiting = Envelope.parseFrom(Mailbox.envelopes(data, keeperId).getLast()).getContent().toByteArray();
+                try (SvyazClient keeperAgain = SvyazClient.open(keeperDir, Clock.systemUTC())) {
+                    assertThat(receiveUntil(keeperAgain, body("after the removal"))).last()
+                            .satisfies(m -> assertThat(m.group().get().id()).isEqualTo(groupId));
+                }
+                SignalProtocolAddress adminAddress = new SignalProtocolAddress(admin.accountId().toString(), 1);
+                byte[] senderKeyMessage;
+                try (AccountDatabase db = AccountDatabase.open(keeperDir.resolve(SvyazClient.ACCOUNT_FILE))) {
+                    // The outer layer is sealed to the keeper's identity key; a colluding keeper opens it.
+                    SqliteSignalStore keeperStore = new SqliteSignalStore(db, Clock.systemUTC());
+                    senderKeyMessage = new UnidentifiedSenderMessageContent(
+                            Native.SealedSessionCipher_DecryptToUsmc(waiting, keeperStore)).getContent();
+                    // The keeper holds the key (it already used it for this very message).
+                    assertThatThrownBy(() -> new GroupCipher(keeperStore, adminAddress).decrypt(senderKeyMessage))
+                            .isInstanceOf(DuplicateMessageException.class);
+                }
+                try (AccountDatabase db = AccountDatabase.open(removedDir.resolve(SvyazClient.ACCOUNT_FILE))) {
+                    SqliteSignalStore removedStore = new SqliteSignalStore(db, Clock.systemUTC());
+                    assertThatThrownBy(() -> new GroupCipher(removedStore, adminAddress).decrypt(senderKeyMessage))
+                            .as("the removed member holds no key for messages after the removal")
+                            .isInstanceOf(NoSessionException.class);
+                }
+            } finally {
+                for (SvyazClient client : clients) {
+                    client.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void badGroupInputGetsTypedErrorsAndNothingIsStoredThatShouldNotBe() throws Exception {
+        Path data = temp.resolve("server");
+        try (SvyazServer server = TestServer.start(data);
+             SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.10", Clock.systemUTC());
+             SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.10", Clock.systemUTC());
+             SvyazClient dora = SvyazClient.register(temp.resolve("d"), server.inviteLink(), "dora.10", Clock.systemUTC())) {
+            assertThatThrownBy(() -> alice.sendToGroup(GroupId.random().toString(), "x", List.of()))
+                    .isInstanceOf(GroupAccessException.class).hasMessageContaining("No group");
+            assertThatThrownBy(() -> alice.sendToGroup("garbage!", "x", List.of()))
+                    .isInstanceOf(UserInputException.class).hasMessageContaining("not a group id");
+            assertThatThrownBy(() -> alice.createGroup("ghosts", List.of("nobody.99")))
+                    .isInstanceOf(org.svyaz.client.api.UnknownUserException.class);
+            assertThatThrownBy(() -> alice.createGroup("  ", List.of("bob.10")))
+                    .isInstanceOf(UserInputException.class);
+            assertThat(alice.listGroups()).as("no group made by the failed attempts").isEmpty();
+
+            String groupId = alice.createGroup("three", List.of("bob.10", "dora.10"));
+            receiveUntil(bob, m -> m.group().isPresent());
+            receiveUntil(dora, m -> m.group().isPresent());
+
+            assertThatThrownBy(() -> bob.updateGroup(groupId, Optional.of("bob's now"), List.of(), List.of(),
+                    List.of(), List.of())).isInstanceOf(GroupAccessException.class).hasMessageContaining("admins");
+            assertThatThrownBy(() -> alice.quitGroup(groupId))
+                    .isInstanceOf(UserInputException.class).hasMessageContaining("only admin");
+
+            // A replayed sender-key message (the server, or someone who copied it, delivers it again
+            // under a new envelope id) is shown once.
+            Path doraDir = temp.resolve("d").resolve(dora.username());
+            UUID doraId = dora.accountId();
+            dora.close();
+            alice.sendToGroup(groupId, "only once", List.of());
+            Mailbox.duplicateLast(data, doraId);
+            try (SvyazClient doraAgain = SvyazClient.open(doraDir, Clock.systemUTC())) {
+                List<ReceivedMessage> got = new ArrayList<>();
+                doraAgain.receive(Duration.ofSeconds(2), 10, got::add);
+                assertThat(got).extracting(m -> m.body().orElse("<" + m.error().orElse("none") + ">"))
+                        .containsExactly("only once");
+                assertThat(Mailbox.envelopes(data, doraId)).as("both copies were acknowledged").isEmpty();
+
+                // Bob leaves; Alice and Dora apply it.
+                receiveUntil(bob, body("only once"));
+                bob.quitGroup(groupId);
+                assertThat(receiveUntil(alice, m -> m.group().isPresent() && m.group().get().update())).isNotEmpty();
+                assertThat(receiveUntil(doraAgain, m -> m.group().isPresent() && m.group().get().update())).isNotEmpty();
+                assertThat(alice.listGroups().getFirst().members()).extracting(GroupDetails.Member::username)
+                        .containsExactly("alice.10", "dora.10");
+                assertThatThrownBy(() -> bob.sendToGroup(groupId, "let me back", List.of()))
+                        .isInstanceOf(GroupAccessException.class);
+
+                // Bob's client is tampered with to believe he is still in: what he sends is
+                // dropped by the members, not shown.
+                forceMembership(temp.resolve("b").resolve(bob.username()), bob, groupId);
+                bob.sendToGroup(groupId, "sneaking in", List.of());
+                alice.sendToGroup(groupId, "members only", List.of());
+                List<ReceivedMessage> atDora = receiveUntil(doraAgain, body("members only"));
+                assertThat(atDora).extracting(m -> m.body().orElse("")).doesNotContain("sneaking in");
+                assertThat(atDora).allSatisfy(m -> assertThat(m.error()).isEmpty());
+            }
+        }
+    }
+
+    /** Marks the group as joined again in Bob's local store, as a modified client would. */
+    private static void forceMembership(Path bobDir, SvyazClient bob, String groupId) throws Exception {
+        try (AccountDatabase db = AccountDatabase.open(bobDir.resolve(SvyazClient.ACCOUNT_FILE))) {
+            GroupStore groups = new GroupStore(db);
+            GroupStore.StoredGroup stored = groups.group(GroupId.parse(groupId).bytes()).orElseThrow();
+            groups.put(new GroupStore.StoredGroup(stored.state().toBuilder()
+                    .addMembers(org.svyaz.protocol.content.GroupMember.newBuilder()
+                            .setAccountId(Uuids.toByteString(bob.accountId())).setUsername(bob.username()))
+                    .build(), stored.distributionId(), true));
+        }
+    }
+
+    /** The server's request counters, read from its Prometheus endpoint as an operator would. */
+    private record Metrics(double multiRecipientSends, double singleSends) {
+        static Metrics scrape(SvyazServer server) throws Exception {
+            InetSocketAddress admin = server.adminAddress().orElseThrow();
+            String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                    "http://127.0.0.1:" + admin.getPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            return new Metrics(
+                    requests(text, ApiPaths.MESSAGES_SEND_MULTI) + requests(text, ApiPaths.MESSAGES_SEND_MULTI_SEALED),
+                    requests(text, ApiPaths.MESSAGES_SEND) + requests(text, ApiPaths.MESSAGES_SEND_SEALED));
+        }
+
+        private static double requests(String metrics, String path) {
+            double sum = 0;
+            Matcher matcher = Pattern.compile("^svyaz_requests_total\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE)
+                    .matcher(metrics);
+            while (matcher.find()) {
+                if (matcher.group(1).contains("path=\"" + path + "\"")) {
+                    sum += Double.parseDouble(matcher.group(2));
+                }
+            }
+            return sum;
+        }
+    }
+
+    /** Reads and changes the server's mailbox table directly, as a test of what the server holds. */
+    private static final class Mailbox {
+        static List<byte[]> envelopes(Path data, UUID account) throws Exception {
+            List<byte[]> rows = new ArrayList<>();
+            try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("svyaz.db"));
+                 java.sql.PreparedStatement query = db.prepareStatement(
+                         "SELECT envelope FROM mailbox WHERE account_id = ? ORDER BY seq")) {
+                query.setBytes(1, Uuids.toBytes(account));
+                try (java.sql.ResultSet result = query.executeQuery()) {
+                    while (result.next()) {
+                        rows.add(result.getBytes(1));
+                    }
+                }
+            }
+            return rows;
+        }
+
+        /** Stores the account's last envelope again under a new envelope id: a replay. */
+        static void duplicateLast(Path data, UUID account) throws Exception {
+            try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("svyaz.db"));
+                 java.sql.PreparedStatement query = db.prepareStatement(
+                         "SELECT device_id, envelope, stored_at FROM mailbox WHERE account_id = ? ORDER BY seq DESC LIMIT 1")) {
+                query.setBytes(1, Uuids.toBytes(account));
+                try (java.sql.ResultSet last = query.executeQuery()) {
+                    assertThat(last.next()).as("a waiting message to replay").isTrue();
+                    byte[] guid = Uuids.toBytes(UUID.randomUUID());
+                    Envelope replay = Envelope.parseFrom(last.getBytes(2)).toBuilder()
+                            .setGuid(com.google.protobuf.ByteString.copyFrom(guid)).build();
+                    try (java.sql.PreparedStatement insert = db.prepareStatement(
+                            "INSERT INTO mailbox (account_id, device_id, guid, envelope, stored_at) VALUES (?, ?, ?, ?, ?)")) {
+                        insert.setBytes(1, Uuids.toBytes(account));
+                        insert.setInt(2, last.getInt(1));
+                        insert.setBytes(3, guid);
+                        insert.setBytes(4, replay.toByteArray());
+                        insert.setLong(5, last.getLong(3));
+                        insert.executeUpdate();
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.client.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** An account written by an older version (schema 5) opens, gains the v6 and v7 tables and keeps its messages. */
+class AccountDatabaseMigrationIT {
+    @TempDir
+    Path temp;
+
+    @Test
+    void aVersionFiveAccountGainsSignalsAndGroupsAndKeepsItsInbox() throws Exception {
+        Path file = temp.resolve("account.db");
+        UUID alice = UUID.randomUUID();
+        try (AccountDatabase db = AccountDatabase.open(file)) {
+            new LocalMessages(db).insert(alice, "alice.11", 1, 1000, 1001, "kept across the upgrade", null, false);
+            // Back to what version 5 wrote: no v6 or v7 tables, no v6 or v7 inbox columns.
+            db.locked(() -> {
+                try (Statement s = db.connection().createStatement()) {
+                    s.execute("DROP INDEX inbox_by_message");
+                    for (String table : new String[] {"sent", "receipts", "reactions", "owed_receipts", "groups",
+                            "sender_key_holders"}) {
+                        s.execute("DROP TABLE " + table);
+                    }
+                    for (String column : new String[] {"quote_id", "quote_author", "quote_text", "edited_at",
+                            "remote_deleted", "signal", "group_id", "group_update"}) {
+                        s.execute("ALTER TABLE inbox DROP COLUMN " + column);
+                    }
+                    s.execute("PRAGMA user_version = 5");
+                }
+                return null;
+            });
+        }
+        try (AccountDatabase db = AccountDatabase.open(file)) {
+            assertThat(version(db)).isEqualTo(AccountDatabase.VERSION).isEqualTo(7);
+            assertThat(new LocalMessages(db).unshown()).singleElement()
+                    .satisfies(p -> assertThat(p.message().body()).contains("kept across the upgrade"));
+            LocalSignals signals = new LocalSignals(db);
+            signals.recordSent(alice, 2000, "sent after the upgrade", 0, 2000);
+            assertThat(signals.conversation(alice, UUID.randomUUID())).hasSize(2);
+            assertThat(new GroupStore(db).all()).isEmpty();
+        }
+    }
+
+    private static int version(AccountDatabase db) {
+        return db.locked(() -> {
+            try (Statement s = db.connection().createStatement(); ResultSet rows = s.executeQuery("PRAGMA user_version")) {
+                rows.next();
+                return rows.getInt(1);
+            }
+        });
+    }
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.server.cluster;
+
+import java.time.Clock;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.svyaz.server.limits.LocalRateLimiter;
+import org.svyaz.server.limits.RateLimiter;
+import org.svyaz.server.limits.RedisRateLimiter;
+import org.svyaz.server.message.ConnectedDevices;
+
+/**
+ * What ties this node to the others: the send rate limiters and, in a cluster, presence and
+ * wake-ups. A single server limits on its own and has nobody to wake; a cluster node shares both
+ * through Redis ({@link RedisPresence}, {@link RedisRateLimiter}).
+ */
+public final class NodeLinks implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NodeLinks.class);
+
+    private final RateLimiter sends;
+    private final RateLimiter sealedSends;
+    private final Optional<RedisConnector> redis;
+    private final Optional<RedisPresence> presence;
+
+    private NodeLinks(RateLimiter sends, RateLimiter sealedSends, Optional<RedisConnector> redis,
+                      Optional<RedisPresence> presence) {
+        this.sends = sends;
+        this.sealedSends = sealedSends;
+        this.redis = redis;
+        this.presence = presence;
+    }
+
+    /**
+     * Links for one server, or for a cluster node when {@code settings} name a Redis; then the node's
+     * {@code devices} are announced there and woken from there.
+     */
+    public static NodeLinks open(Optional<RedisSettings> settings, ConnectedDevices devices, int burst,
+                                 double perSecond, Clock clock) throws RedisUnavailableException {
+        if (settings.isEmpty()) {
+            return new NodeLinks(new LocalRateLimiter(burst, perSecond, clock),
+                    new LocalRateLimiter(burst, perSecond, clock), Optional.empty(), Optional.empty());
+        }
+        RedisSettings redis = settings.get();
+        RedisConnector connector;
+        try {
+            connector = RedisConnector.connect(redis.uris(), redis.cluster());
+        } catch (RuntimeException e) {
+            throw new RedisUnavailableException("Redis does not answer at " + redis.uris().size()
+                    + " configured address(es) (" + e.getClass().getSimpleName() + ")", e);
+        }
+        try {
+            RedisPresence presence = new RedisPresence(connector, devices, redis.prefix());
+            devices.useRemote(presence);
+            RateLimiter sends = new RedisRateLimiter(connector, redis.prefix(), "send", burst, perSecond,
+                    new LocalRateLimiter(burst, perSecond, clock));
+            RateLimiter sealed = new RedisRateLimiter(connector, redis.prefix(), "sealed", burst, perSecond,
+                    new LocalRateLimiter(burst, perSecond, clock));
+            log.info("cluster node: presence and rate limits in Redis ({})", redis.cluster() ? "Redis Cluster" : "standalone");
+            return new NodeLinks(sends, sealed, Optional.of(connector), Optional.of(presence));
+        } catch (RuntimeException e) {
+            connector.close();
+            throw new RedisUnavailableException("Redis does not answer at " + redis.uris().size()
+                    + " configured address(es) (" + e.getClass().getSimpleName() + ")", e);
+        }
+    }
+
+    /** Identified sends, per account. */
+    public RateLimiter sends() {
+        return sends;
+    }
+
+    /** Sealed sends, per recipient. */
+    public RateLimiter sealedSends() {
+        return sealedSends;
+    }
+
+    /** Unregisters this node's devices from Redis, then disconnects; nothing to do for one server. */
+    @Override
+    public void close() {
+        presence.ifPresent(RedisPresence::close);
+        redis.ifPresent(RedisConnector::close);
+    }
+}

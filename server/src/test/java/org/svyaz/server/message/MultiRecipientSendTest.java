@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.server.message;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.PreparedStatement;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.svyaz.protocol.Uuids;
+import org.svyaz.protocol.wire.AccountStaleDevices;
+import org.svyaz.protocol.wire.Envelope;
+import org.svyaz.protocol.wire.EnvelopeType;
+import org.svyaz.protocol.wire.ErrorCode;
+import org.svyaz.protocol.wire.MultiRecipientSendRequest;
+import org.svyaz.protocol.wire.MultiRecipientStaleDevices;
+import org.svyaz.protocol.wire.StaleDevices;
+import org.svyaz.protocol.wire.UnknownRecipients;
+import org.svyaz.server.api.ApiException;
+import org.svyaz.server.api.Caller;
+import org.svyaz.server.limits.LocalRateLimiter;
+import org.svyaz.server.message.SealedGroup.Member;
+import org.svyaz.server.message.SealedGroup.MemberDevice;
+import org.svyaz.server.store.Account;
+import org.svyaz.server.store.CreateAccountResult;
+import org.svyaz.server.store.Device;
+import org.svyaz.server.store.MailboxEntry;
+import org.svyaz.server.store.SealedSenderAccess;
+import org.svyaz.server.store.sqlite.EmbeddedStorage;
+
+/**
+ * Multi-recipient sends through {@link MessageService} into the real embedded SQLite store, with
+ * payloads sealed by libsignal: what is stored must open on every recipient device, and a request
+ * that fails any check must store nothing for anyone.
+ */
+class MultiRecipientSendTest {
+    private static final long NOW = 1_700_000_000_000L;
+    private static final Clock CLOCK = Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final byte[] PLAINTEXT = "hello, group".getBytes(UTF_8);
+    private static final MessageLimits LIMITS = new MessageLimits(256 * 1024, 100);
+
+    private static SealedGroup group;
+    private static Caller sender;
+
+    @TempDir
+    Path dataDir;
+
+    private EmbeddedStorage storage;
+    private MessageMetrics metrics;
+    private MessageService service;
+    private Member alice;
+    private Member bob;
+    private Member carol;
+
+    @BeforeAll
+    static void makeGroup() {
+        group = new SealedGroup();
+        sender = new Caller(group.senderId(), 1);
+    }
+
+    @BeforeEach
+    void openStore() throws Exception {
+        storage = EmbeddedStorage.open(dataDir);
+        service = service(LIMITS, 1000);
+        alice = group.member(101);
+        bob = group.member(201, 202, 203);
+        carol = group.member(301);
+    }
+
+    @AfterEach
+    void closeStore() {
+        storage.close();
+    }
+
+    private MessageService service(MessageLimits limits, int burst) {
+        metrics = new MessageMetrics(new SimpleMeterRegistry());
+        return new MessageService(storage.accounts(), storage.mailbox(), new ConnectedDevices(),
+                new LocalRateLimiter(burst, 0.001, CLOCK), new LocalRateLimiter(burst, 0.001, CLOCK), limits, CLOCK, metrics);
+    }
+
+    // ---- authenticated ----
+
+    @Test
+    void oneRequestStoresOneEnvelopePerDeviceAndEveryDeviceOpensIt() throws Exception {
+        registerAll(alice, bob, carol);
+        byte[] payload = group.seal(List.of(alice, bob, carol), PLAINTEXT);
+
+        service.sendMultiRecipient(sender, request(payload, ByteString.EMPTY));
+
+        for (Member member : List.of(alice, bob, carol)) {
+            for (MemberDevice device : member.devices()) {
+                Envelope envelope = onlyEnvelope(member, device);
+                assertThat(envelope.getType()).isEqualTo(EnvelopeType.UNIDENTIFIED_SENDER);
+                assertThat(envelope.getTimestamp()).isEqualTo(SealedGroup.TIMESTAMP);
+                assertThat(envelope.getServerTimestamp()).isEqualTo(NOW);
+                assertThat(envelope.getGuid().size()).isEqualTo(16);
+                // Sealed content: storage must not tie the members to the sender.
+                assertThat(envelope.getSourceAccount().isEmpty()).isTrue();
+                assertThat(envelope.getSourceDevice()).isZero();
+                assertThat(group.open(member, device, envelope.getContent().toByteArray())).isEqualTo(PLAINTEXT);
+            }
+        }
+        assertThat(metrics.multiRecipientSends()).isEqualTo(1);
+        assertThat(metrics.multiRecipientSealedSends()).isZero();
+        assertThat(metrics.singleSends()).isZero();
+        assertThat(metrics.storedEnvelopes()).isEqualTo(5);
+    }
+
+    @Test
+    void anUnknownRecipientIsNamedAndNothingIsStored() throws Exception {
+        registerAll(alice, carol);
+        byte[] payload = group.seal(List.of(alice, bob, carol), PLAINTEXT);
+
+        ApiException error = failure(() -> service.sendMultiRecipient(sender, request(payload, ByteString.EMPTY)));
+
+        assertThat(error.code()).isEqualTo(ErrorCode.NOT_FOUND);
+        assertThat(UnknownRecipients.parseFrom(error.detail()).getAccountIdsList())
+                .containsExactly(Uuids.toByteString(bob.accountId()));
+        assertNothingStored(alice, carol);
+    }
+
+    @Test
+    void changedDevicesAreReportedPerAccountAndNothingIsStored() throws Exception {
+        register(alice, 999);                      // alice re-registered: device 1 has a new registration id
+        register(bob, 201);
+        addDevice(bob, 2, 202);
+        addDevice(bob, 4, 204);                    // bob linked device 4; device 3 is gone
+        register(carol, 301);                      // carol is up to date
+        byte[] payload = group.seal(List.of(alice, bob, carol), PLAINTEXT);
+
+        ApiException error = failure(() -> service.sendMultiRecipient(sender, request(payload, ByteString.EMPTY)));
+
+        assertThat(error.code()).isEqualTo(ErrorCode.STALE_DEVICES);
+        assertThat(MultiRecipientStaleDevices.parseFrom(error.detail()).getAccountsList()).containsExactly(
+                AccountStaleDevices.newBuilder().setAccountId(Uuids.toByteString(alice.accountId()))
+                        .setDevices(StaleDevices.newBuilder().addStale(1)).build(),
+                AccountStaleDevices.newBuilder().setAccountId(Uuids.toByteString(bob.accountId()))
+                        .setDevices(StaleDevices.newBuilder().addMissing(4).addExtra(3)).build());
+        assertNothingStored(alice, carol);
+        assertThat(storage.mailbox().count(bob.accountId(), 1)).isZero();
+        assertThat(metrics.multiRecipientSends()).isZero();
+    }
+
+    @Test
+    void theSendersRateLimitCountsTheRequestOnce() throws Exception {
+        service = service(LIMITS, 1);
+        registerAll(alice, bob, carol);
+
+        // One token buys a request to five devices of three accounts ...
+        service.sendMultiRecipient(sender, request(group.seal(List.of(alice, bob, carol), PLAINTEXT), ByteString.EMPTY));
+        // ... and the next request is over the limit.
+        byte[] second = group.seal(List.of(alice), PLAINTEXT);
+        assertThat(failure(() -> service.sendMultiRecipient(sender, request(second, ByteString.EMPTY))).code())
+                .isEqualTo(ErrorCode.RATE_LIMITED);
+        assertThat(storage.mailbox().count(alice.accountId(), 1)).isEqualTo(1);
+    }
+
+    // ---- sealed ----
+
+    @Test
+    void theCombinedAccessKeyOpensTheSealedPath() throws Exception {
+        registerAll(alice, bob, carol);
+        byte[] combined = xor(setAccessKey(alice), setAccessKey(bob), setAccessKey(carol));
+        byte[] payload = group.seal(List.of(alice, bob, carol), PLAINTEXT);
+
+        service.sendMultiRecipientSealed(request(payload, ByteString.copyFrom(combined)));
+
+        for (Member member : List.of(alice, bob, carol)) {
+            for (MemberDevice device : member.devices()) {
+                Envelope envelope = onlyEnvelope(member, device);
+                assertThat(envelope.getSourceAccount().isEmpty()).isTrue();
+                assertThat(group.open(member, device, envelope.getContent().toByteArray())).isEqualTo(PLAINTEXT);
+            }
+        }
+        assertThat(metrics.multiRecipientSealedSends()).isEqualTo(1);
+        assertThat(metrics.storedEnvelopes()).isEqualTo(5);
+    }
+
+    @Test
+    void aWrongCombinedKeyIsUnauthorizedAndStoresNothing() throws Exception {
+        registerAll(alice, bob, carol);
+        byte[] a = setAccessKey(alice);
+        byte[] b = setAccessKey(bob);
+        byte[] c = setAccessKey(carol);
+        byte[] payload = group.seal(List.of(alice, bob, carol), PLAINTEXT);
+        byte[] flipped = xor(a, b, c);
+        flipped[15] ^= 1;
+
+        for (byte[] key : List.of(xor(a, b), flipped, new byte[16], new byte[0], java.util.Arrays.copyOf(xor(a, b, c), 15))) {
+            ApiException error = failure(() -> service.sendMultiRecipientSealed(request(payload, ByteString.copyFrom(key))));
+            assertThat(error.code()).isEqualTo(ErrorCode.UNAUTHORIZED);
+            assertThat(error.detail().isEmpty()).isTrue();
+        }
+        assertNothingStored(alice, bob, carol);
+    }
+
+    @Test
+    void anUnknownRecipientOnTheSealedPathLooksLikeAWrongKey() throws Exception {
+        registerAll(alice, carol);
+        byte[] combined = xor(setAccessKey(alice), setAccessKey(carol));
+        byte[] payload = group.seal(List.of(alice, bob, carol), PLAINTEXT);
+
+        ApiException unknown = failure(() -> service.sendMultiRecipientSealed(request(payload, ByteString.copyFrom(combined))));
+        byte[] wrong = combined.clone();
+        wrong[0] ^= 1;
+        byte[] onlyKnown = group.seal(List.of(alice, carol), PLAINTEXT);
+        ApiException wrongKey = failure(() -> service.sendMultiRecipientSealed(request(onlyKnown, ByteString.copyFrom(wrong))));
+
+        assertThat(unknown.code()).isEqualTo(ErrorCode.UNAUTHORIZED);
+        assertThat(unknown.getMessage()).isEqualTo(wrongKey.getMessage());
+        assertThat(unknown.detail()).isEqualTo(wrongKey.detail());
+        assertNothingStored(alice, carol);
+    }
+
+    @Test
+    void anAccountWithoutAKeyIsClosedAndAnUnrestrictedOneWithoutAKeyCountsAsZero() throws Exception {
+        registerAll(alice, carol);
+        byte[] a = setAccessKey(alice);
+        byte[] payload = group.seal(List.of(alice, carol), PLAINTEXT);
+
+        // carol never set a key: zeros must not open her mailbox.
+        assertThat(failure(() -> service.sendMultiRecipientSealed(request(payload, ByteString.copyFrom(a)))).code())
+                .isEqualTo(ErrorCode.UNAUTHORIZED);
+        assertNothingStored(alice, carol);
+
+        // carol is open to everyone and has no key: she adds nothing to the XOR.
+        storage.accounts().setSealedSenderAccess(carol.accountId(), new SealedSenderAccess(new byte[0], true));
+        service.sendMultiRecipientSealed(request(payload, ByteString.copyFrom(a)));
+        assertThat(storage.mailbox().count(carol.accountId(), 1)).isEqualTo(1);
+    }
+
+    @Test
+    void changedDevicesOnTheSealedPathAreReportedOnlyWithTheRightKey() throws Exception {
+        register(alice, 999);
+        registerAll(carol);
+        byte[] combined = xor(setAccessKey(alice), setAccessKey(carol));
+        byte[] payload = group.seal(List.of(alice, carol), PLAINTEXT);
+
+        ApiException error = failure(() -> service.sendMultiRecipientSealed(request(payload, ByteString.copyFrom(combined))));
+
+        assertThat(error.code()).isEqualTo(ErrorCode.STALE_DEVICES);
+        assertThat(MultiRecipientStaleDevices.parseFrom(error.detail()).getAccountsList())
+                .singleElement().satisfies(account -> {
+                    assertThat(account.getAccountId()).isEqualTo(Uuids.toByteString(alice.accountId()));
+                    assertThat(account.getDevices().getStaleList()).containsExactly(1);
+                });
+        assertNothingStored(alice, carol);
+    }
+
+    @Test
+    void anExcludedRecipientCountsForTheKeyButReceivesNothing() throws Exception {
+        registerAll(alice, bob);
+        byte[] combined = xor(setAccessKey(alice), setAccessKey(bob));
+        MultiRecipientPayload sealed = MultiRecipientPayload.parse(
+                ByteString.copyFrom(group.seal(List.of(alice), PLAINTEXT)), 10);
+        MultiRecipientPayload.Recipient forAlice = sealed.recipients().get(0);
+        byte[] payload = SentMessageWriter.version(0x23).count(2)
+                .serviceId(0, alice.accountId()).device(1, 101, false).raw(forAlice.keyMaterial().toByteArray())
+                .serviceId(0, bob.accountId()).excluded()
+                .raw(sealed.sharedBytes().toByteArray()).bytes();
+
+        service.sendMultiRecipientSealed(request(payload, ByteString.copyFrom(combined)));
+
+        assertThat(group.open(alice, alice.device(1), onlyEnvelope(alice, alice.device(1)).getContent().toByteArray()))
+                .isEqualTo(PLAINTEXT);
+        assertNothingStored(bob);
+    }
+
+    @Test
+    void eachRecipientsSealedRateLimitApplies() throws Exception {
+        service = service(LIMITS, 1);
+        registerAll(alice, carol);
+        byte[] a = setAccessKey(alice);
+        byte[] c = setAccessKey(carol);
+
+        service.sendMultiRecipientSealed(request(group.seal(List.of(alice), PLAINTEXT), ByteString.copyFrom(a)));
+        byte[] toBoth = group.seal(List.of(carol, alice), PLAINTEXT);
+        assertThat(failure(() -> service.sendMultiRecipientSealed(request(toBoth, ByteString.copyFrom(xor(a, c))))).code())
+                .isEqualTo(ErrorCode.RATE_LIMITED);
+        assertThat(storage.mailbox().count(carol.accountId(), 1)).isZero();
+        assertThat(storage.mailbox().count(alice.accountId(), 1)).isEqualTo(1);
+    }
+
+    // ---- limits ----
+
+    @Test
+    void aSharedPartOverTheMessageLimitIsTooLarge() throws Exception {
+        service = service(new MessageLimits(1024, 100), 1000);
+        registerAll(alice, carol);
+        byte[] payload = group.seal(List.of(alice, carol), new byte[1200]);
+
+        assertThat(failure(() -> service.sendMultiRecipient(sender, request(payload, ByteString.EMPTY))).code())
+                .isEqualTo(ErrorCode.TOO_LARGE);
+        assertNothingStored(alice, carol);
+    }
+
+    @Test
+    void aMessageThatWouldExpandPastTheFanOutLimitIsTooLarge() throws Exception {
+        // 400 bytes of plaintext fit the message limit, but not five times over a 2 KiB fan-out limit.
+        service = service(new MessageLimits(1024, 100, 1000, 2048), 1000);
+        registerAll(alice, bob, carol);
+        byte[] payload = group.seal(List.of(alice, bob, carol), new byte[400]);
+
+        assertThat(failure(() -> service.sendMultiRecipient(sender, request(payload, ByteString.EMPTY))).code())
+                .isEqualTo(ErrorCode.TOO_LARGE);
+        assertNothingStored(alice, bob, carol);
+    }
+
+    @Test
+    void oneFullMailboxRefusesTheWholeRequest() throws Exception {
+        service = service(new MessageLimits(256 * 1024, 2), 1000);
+        registerAll(alice, bob, carol);
+        List<MailboxEntry> waiting = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            byte[] guid = new byte[16];
+            RANDOM.nextBytes(guid);
+            waiting.add(new MailboxEntry(0, bob.accountId(), 2, guid, new byte[] {1}, NOW));
+        }
+        storage.mailbox().insert(waiting);
+        byte[] payload = group.seal(List.of(alice, bob, carol), PLAINTEXT);
+
+        assertThat(failure(() -> service.sendMultiRecipient(sender, request(payload, ByteString.EMPTY))).code())
+                .isEqualTo(ErrorCode.RATE_LIMITED);
+        assertNothingStored(alice, carol);
+        assertThat(storage.mailbox().count(bob.accountId(), 1)).isZero();
+        assertThat(storage.mailbox().count(bob.accountId(), 2)).isEqualTo(2);
+        assertThat(storage.mailbox().count(bob.accountId(), 3)).isZero();
+    }
+
+    @Test
+    void aMalformedPayloadStoresNothing() throws Exception {
+        registerAll(alice);
+        byte[] payload = group.seal(List.of(alice), PLAINTEXT);
+
+        ApiException error = failure(() -> service.sendMultiRecipient(sender,
+                request(java.util.Arrays.copyOf(payload, 30), ByteString.EMPTY)));
+
+        assertThat(error.code()).isEqualTo(ErrorCode.MALFORMED);
+        assertNothingStored(alice);
+    }
+
+    @Test
+    void aThousandMembersGetTheirMessageFromOneRequest() throws Exception {
+        List<Member> members = new ArrayList<>();
+        for (int i = 0; i < MessageLimits.DEFAULT_MAX_MULTI_RECIPIENTS; i++) {
+            members.add(group.member(1 + i % 16000));
+        }
+        byte[] combined = new byte[16];
+        // Concurrent registrations share group commits; one at a time would wait for a thousand fsyncs.
+        try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<byte[]>> keys = new ArrayList<>();
+            for (Member member : members) {
+                keys.add(executor.submit(() -> {
+                    register(member, member.devices().get(0).registrationId());
+                    return setAccessKey(member);
+                }));
+            }
+            for (Future<byte[]> key : keys) {
+                combined = xor(combined, key.get());
+            }
+        }
+        byte[] payload = group.seal(members, PLAINTEXT);
+
+        service.sendMultiRecipientSealed(request(payload, ByteString.copyFrom(combined)));
+
+        assertThat(metrics.multiRecipientSends()).isEqualTo(1);
+        assertThat(metrics.storedEnvelopes()).isEqualTo(1000);
+        for (Member member : members) {
+            MemberDevice device = member.devices().get(0);
+            assertThat(group.open(member, device, onlyEnvelope(member, device).getContent().toByteArray()))
+                    .isEqualTo(PLAINTEXT);
+        }
+    }
+
+    // ---- helpers ----
+
+    private static MultiRecipientSendRequest request(byte[] payload, ByteString combinedAccessKey) {
+        return MultiRecipientSendRequest.newBuilder()
+                .setPayload(ByteString.copyFrom(payload))
+                .setTimestamp(SealedGroup.TIMESTAMP)
+                .setCombinedAccessKey(combinedAccessKey)
+                .build();
+    }
+
+    private void registerAll(Member... members) throws Exception {
+        for (Member member : members) {
+            register(member, member.devices().get(0).registrationId());
+            for (MemberDevice device : member.devices().subList(1, member.devices().size())) {
+                addDevice(member, device.deviceId(), device.registrationId());
+            }
+        }
+    }
+
+    /** The account with device 1 only, under {@code registrationId}. */
+    private void register(Member member, int registrationId) throws Exception {
+        byte[] usernameHash = new byte[32];
+        RANDOM.nextBytes(usernameHash);
+        CreateAccountResult result = storage.accounts().create(
+                new Account(member.accountId(), member.identity().getPublicKey().serialize(), NOW),
+                new Device(1, registrationId, new byte[16], new byte[32], NOW), List.of(usernameHash), null, NOW);
+        assertThat(result).isInstanceOf(CreateAccountResult.Created.class);
+    }
+
+    /** The store has no device linking yet; a linked device is a row like the first device's. */
+    private void addDevice(Member member, int deviceId, int registrationId) throws Exception {
+        storage.database().write(connection -> {
+            try (PreparedStatement insert = connection.prepareStatement("""
+                    INSERT INTO devices (account_id, device_id, registration_id, credential_salt, credential_hash, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?)""")) {
+                insert.setBytes(1, Uuids.toBytes(member.accountId()));
+                insert.setInt(2, deviceId);
+                insert.setInt(3, registrationId);
+                insert.setBytes(4, new byte[16]);
+                insert.setBytes(5, new byte[32]);
+                insert.setLong(6, NOW);
+                return insert.executeUpdate();
+            }
+        });
+    }
+
+    private byte[] setAccessKey(Member member) throws Exception {
+        byte[] key = new byte[SealedSenderAccess.ACCESS_KEY_BYTES];
+        RANDOM.nextBytes(key);
+        assertThat(storage.accounts().setSealedSenderAccess(member.accountId(), new SealedSenderAccess(key, false)))
+                .isTrue();
+        return key;
+    }
+
+    private static byte[] xor(byte[]... keys) {
+        byte[] combined = new byte[SealedSenderAccess.ACCESS_KEY_BYTES];
+        for (byte[] key : keys) {
+            for (int i = 0; i < combined.length; i++) {
+                combined[i] ^= key[i];
+            }
+        }
+        return combined;
+    }
+
+    private Envelope onlyEnvelope(Member member, MemberDevice device) throws Exception {
+        List<MailboxEntry> entries = storage.mailbox().fetch(member.accountId(), device.deviceId(), 0, 10);
+        assertThat(entries).hasSize(1);
+        return Envelope.parseFrom(entries.get(0).envelope());
+    }
+
+    private void assertNothingStored(Member... members) throws Exception {
+        for (Member member : members) {
+            for (MemberDevice device : member.devices()) {
+                assertThat(storage.mailbox().count(member.accountId(), device.deviceId()))
+                        .as("envelopes stored for a device").isZero();
+            }
+        }
+    }
+
+    private static ApiException failure(ThrowingCallable call) {
+        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(call);
+        assertThat(thrown).isInstanceOf(ApiException.class);
+        return (ApiException) thrown;
+    }
+}
