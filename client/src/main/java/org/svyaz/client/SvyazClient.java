@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -179,6 +180,8 @@ public final class SvyazClient implements AutoCloseable {
     private final byte[] password;
     private final String username;
     private final LinkedBlockingQueue<Boolean> arrivals = new LinkedBlockingQueue<>();
+    /** Stored messages whose files are still being fetched: not shown until they are in. */
+    private final Set<Long> downloading = ConcurrentHashMap.newKeySet();
     private volatile CompletableFuture<Void> queueEmpty = new CompletableFuture<>();
     private ServerConnection connection;
     private ServerConnection anonymousConnection;
@@ -1214,15 +1217,22 @@ public final class SvyazClient implements AutoCloseable {
     private void store(Envelope envelope, Optional<Route> route) {
         List<AttachmentPointer> pointers = new ArrayList<>();
         long[] localId = {-1};
-        storeDecrypted(envelope, pointers, localId);
-        if (incoming.takeErased()) {
-            db.checkpoint(); // an edit or delete for everyone replaced text: no copy may stay in the WAL
-        }
-        if (!pointers.isEmpty() && localId[0] >= 0) {
-            // Along the route the message came in on: the connection that carries it may not be
-            // handed to this client yet when the first pushes arrive.
-            messages.setAttachments(localId[0], Attachments.download(server, route, credentials(),
-                    db.directory().resolve(ATTACHMENT_DIRECTORY), envelope.getTimestamp(), pointers, transferProgress));
+        try {
+            storeDecrypted(envelope, pointers, localId);
+            if (incoming.takeErased()) {
+                db.checkpoint(); // an edit or delete for everyone replaced text: no copy may stay in the WAL
+            }
+            if (!pointers.isEmpty() && localId[0] >= 0) {
+                // Along the route the message came in on: the connection that carries it may not be
+                // handed to this client yet when the first pushes arrive.
+                messages.setAttachments(localId[0], Attachments.download(server, route, credentials(),
+                        db.directory().resolve(ATTACHMENT_DIRECTORY), envelope.getTimestamp(), pointers,
+                        transferProgress));
+            }
+        } finally {
+            if (localId[0] >= 0) {
+                downloading.remove(localId[0]);
+            }
         }
     }
 
@@ -1253,6 +1263,11 @@ public final class SvyazClient implements AutoCloseable {
                 }
                 if (content.hasDataMessage()) {
                     storeData(envelope, decrypted, content, untrusted, pointers, localId);
+                    if (!pointers.isEmpty() && localId[0] >= 0) {
+                        // Before the commit, so a receive loop woken by an earlier push cannot
+                        // show the message while its files are still on the way.
+                        downloading.add(localId[0]);
+                    }
                 }
             } catch (DuplicateException e) {
                 // Already decrypted once; only the envelope id is new.
@@ -1385,6 +1400,11 @@ public final class SvyazClient implements AutoCloseable {
             Duration backoff = FIRST_BACKOFF;
             while (shown < maxMessages) {
                 long left = deadline - System.nanoTime();
+                if (left <= 0 && !downloading.isEmpty()) {
+                    // A file still on its way is not idleness; a stalled transfer gives up on its own.
+                    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+                    continue;
+                }
                 if (left <= 0) {
                     break;
                 }
@@ -1454,7 +1474,8 @@ public final class SvyazClient implements AutoCloseable {
 
     private int showPending(Consumer<ReceivedMessage> sink, int limit) throws ClientException {
         int shown = 0;
-        for (LocalMessages.Pending pending : messages.unshown()) {
+        // A message whose files are still coming is shown after them, when its push is done.
+        for (LocalMessages.Pending pending : messages.unshown(downloading)) {
             if (shown >= limit) {
                 break;
             }

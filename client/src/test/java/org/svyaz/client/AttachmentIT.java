@@ -66,4 +66,35 @@ class AttachmentIT {
                     .isInstanceOf(UserInputException.class).hasMessageContaining("nope.jpg");
         }
     }
+
+    @Test
+    void aReceiveWhoseQuietTimeRunsOutDuringASlowDownloadWaitsForTheFile() throws Exception {
+        Path file = Files.write(temp.resolve("scan.pdf"), new byte[200_000]);
+        try (SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server")));
+             SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.96", Clock.systemUTC());
+             SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.97", Clock.systemUTC())) {
+            alice.send("bob.97", "first", List.of());
+            alice.send("bob.97", "the scan", List.of(file));
+            // A slow network: the download stalls for longer than receive's quiet time, once.
+            java.util.concurrent.atomic.AtomicBoolean stalled = new java.util.concurrent.atomic.AtomicBoolean();
+            bob.onTransferProgress((name, upload, done, total) -> {
+                if (!upload && stalled.compareAndSet(false, true)) {
+                    try {
+                        Thread.sleep(2_000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+
+            List<ReceivedMessage> shown = new java.util.ArrayList<>();
+            bob.receive(java.time.Duration.ofMillis(500), 10, shown::add);
+
+            assertThat(stalled).isTrue();
+            assertThat(shown).extracting(m -> m.body().orElse("")).containsExactly("first", "the scan");
+            ReceivedAttachment attachment = shown.get(1).attachments().getFirst();
+            assertThat(attachment.error()).as("shown before its file was in").isEmpty();
+            assertThat(Files.mismatch(file, attachment.path().orElseThrow())).isEqualTo(-1);
+        }
+    }
 }

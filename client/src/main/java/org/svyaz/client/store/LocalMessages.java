@@ -9,6 +9,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.svyaz.client.api.Quote;
 import org.svyaz.client.api.ReceivedMessage;
@@ -166,6 +167,15 @@ public final class LocalMessages {
 
     /** Messages stored but not yet shown to the user, oldest first. */
     public List<Pending> unshown() {
+        return unshown(Set.of());
+    }
+
+    /**
+     * As {@link #unshown()}, leaving out the ids in {@code stillArriving}. The set is read under the
+     * database lock, so a message whose files are written meanwhile is either left out or read
+     * with its files, never in between.
+     */
+    public List<Pending> unshown(Set<Long> stillArriving) {
         return db.locked(() -> {
             List<Pending> pending = new ArrayList<>();
             try (PreparedStatement q = db.connection().prepareStatement("""
@@ -175,6 +185,9 @@ public final class LocalMessages {
                     FROM inbox i LEFT JOIN groups g ON g.id = i.group_id WHERE i.shown = 0 ORDER BY i.id""");
                  ResultSet rows = q.executeQuery()) {
                 while (rows.next()) {
+                    if (stillArriving.contains(rows.getLong(1))) {
+                        continue;
+                    }
                     rows.getLong(13);
                     Optional<Quote> quote = rows.wasNull() ? Optional.empty() : Optional.of(new Quote(rows.getLong(13),
                             UUID.fromString(rows.getString(14)), Optional.ofNullable(rows.getString(15)).orElse("")));
