@@ -17,6 +17,7 @@ import org.svyaz.bench.relay.RelayOptions;
 import org.svyaz.bench.relay.RelayReport;
 import org.svyaz.bench.relay.ReportFormat;
 import org.svyaz.bench.relay.ServerUnderTest;
+import org.svyaz.bench.svyaz.SvyazSystem;
 import org.svyaz.bench.server.ServerProcess;
 import org.svyaz.protocol.InviteLink;
 import picocli.CommandLine.ArgGroup;
@@ -116,7 +117,7 @@ final class BenchRelayCommand implements Callable<Integer> {
         ServerUnderTest server = new ServerUnderTest(links, serverPids, serverPids.isEmpty()
                 ? nodes + " (no --server-pid: CPU and memory not measured)"
                 : nodes + ", process" + (serverPids.size() == 1 ? " " : "es ") + serverPids);
-        return new RelayBenchmark(server, options, line -> progress(err, line)).run();
+        return new RelayBenchmark(new SvyazSystem(server), options, line -> progress(err, line)).run();
     }
 
     private RelayReport runSpawned(RelayOptions options, PrintWriter err) throws BenchException, IOException {
@@ -126,7 +127,7 @@ final class BenchRelayCommand implements Callable<Integer> {
             progress(err, "spawned a server process (pid " + process.pid() + ", log " + process.log() + ")");
             ServerUnderTest server = new ServerUnderTest(process.link(), OptionalLong.of(process.pid()),
                     "spawned process, embedded store, loopback");
-            RelayReport report = new RelayBenchmark(server, options, line -> progress(err, line)).run();
+            RelayReport report = new RelayBenchmark(new SvyazSystem(server), options, line -> progress(err, line)).run();
             finished = true;
             return report;
         } finally {

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.bench.relay;
 
-import com.google.protobuf.ByteString;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -21,27 +21,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.svyaz.bench.BenchException;
-import org.svyaz.bench.accounts.AccountRegistrar;
-import org.svyaz.bench.accounts.BenchAccount;
 import org.svyaz.bench.server.ProcessSample;
-import org.svyaz.client.net.ConnectionException;
-import org.svyaz.client.net.ServerConnection;
-import org.svyaz.protocol.ApiPaths;
-import org.svyaz.protocol.Uuids;
-import org.svyaz.protocol.wire.EnvelopeType;
-import org.svyaz.protocol.wire.ErrorCode;
-import org.svyaz.protocol.wire.OutgoingMessage;
-import org.svyaz.protocol.wire.Response;
-import org.svyaz.protocol.wire.SendRequest;
 
 /**
- * Scenario (a), online relay: N registered users log in over real TLS WebSockets, each sends its
+ * Scenario (a), online relay, against any {@link MessagingSystem}: N users log in, each sends its
  * share of the messages to randomly chosen other users, keeping at most {@code window} sends
- * unanswered by the server, and every push is acknowledged as a client would. The payload is an
- * opaque blob (the server never decrypts), headed by {@link Payload} so the receivers can account
- * for every message and time it.
+ * unacknowledged by the server. The payload is an opaque blob (the server never decrypts), headed
+ * by {@link Payload} so the receivers can account for every message and time it; the same bytes go
+ * through every system.
  *
- * <p>Phases: register → log in (wait for every queue-empty marker) → send → wait for every answer
+ * <p>Phases: create users → log in (each until its delivery is live) → send → wait for every answer
  * → drain (until everything accepted has arrived, or the drain timeout) → listen until quiet (late
  * duplicates) → log out. Every wait is bounded.
  */
@@ -60,13 +49,13 @@ public final class RelayBenchmark {
     /** The quiet wait's own bound, for a server that keeps pushing. */
     private static final Duration QUIET_LIMIT = Duration.ofSeconds(10);
 
-    private final ServerUnderTest server;
+    private final MessagingSystem system;
     private final RelayOptions options;
     private final Consumer<String> progress;
 
     /** {@code progress} receives one line per phase (for stderr); it never names users or addresses. */
-    public RelayBenchmark(ServerUnderTest server, RelayOptions options, Consumer<String> progress) {
-        this.server = server;
+    public RelayBenchmark(MessagingSystem system, RelayOptions options, Consumer<String> progress) {
+        this.system = system;
         this.options = options;
         this.progress = progress;
     }
@@ -74,17 +63,16 @@ public final class RelayBenchmark {
     public RelayReport run() throws BenchException {
         List<String> notes = new ArrayList<>();
         long registrationStart = System.nanoTime();
-        List<BenchAccount> accounts = new AccountRegistrar(server.link()).register(options.users());
+        system.createUsers(options.users());
         double registrationSeconds = secondsSince(registrationStart);
-        progress.accept(String.format("registered %d users in %.1f s", accounts.size(), registrationSeconds));
+        progress.accept(String.format("created %d users in %.1f s", options.users(), registrationSeconds));
 
         Optional<ProcessSample> beforeConnections = serverSample();
         DeliveryLedger ledger = new DeliveryLedger(options.quotas());
-        Arrivals arrivals = new Arrivals(ledger, options.users());
+        Arrivals arrivals = new Arrivals(ledger);
         long connectStart = System.nanoTime();
-        List<ServerConnection> connections = logIn(accounts, arrivals);
+        List<UserSession> connections = logIn(arrivals);
         try {
-            awaitQueuesEmpty(arrivals);
             double connectSeconds = secondsSince(connectStart);
             progress.accept(String.format("logged in %d users in %.1f s", connections.size(), connectSeconds));
 
@@ -92,7 +80,7 @@ public final class RelayBenchmark {
             Optional<ProcessSample> loadToolBefore = ProcessSample.of(ProcessHandle.current().pid());
             Map<String, LongAdder> rejections = new ConcurrentHashMap<>();
             long start = System.nanoTime();
-            int gaveUp = sendAll(accounts, connections, ledger, rejections);
+            int gaveUp = sendAll(connections, ledger, rejections);
             double sendSeconds = secondsSince(start);
             if (gaveUp > 0) {
                 notes.add(gaveUp + " user(s) stopped sending: the server left " + options.window()
@@ -121,7 +109,7 @@ public final class RelayBenchmark {
             Double loadToolCpu = loadToolBefore.isPresent() && loadToolAfter.isPresent()
                     ? (loadToolAfter.get().cpuNanos() - loadToolBefore.get().cpuNanos()) / 1e9 : null;
             return new RelayReport("relay", options.users(), options.messages(), options.size(), options.window(),
-                    options.seed(), server.description(), registrationSeconds, connectSeconds, sendSeconds, runSeconds,
+                    options.seed(), system.description(), registrationSeconds, connectSeconds, sendSeconds, runSeconds,
                     runSeconds > 0 ? summary.delivered() / runSeconds : 0, summary, counts(rejections),
                     arrivals.latency(), usage, loadToolCpu, List.copyOf(notes));
         } finally {
@@ -129,53 +117,42 @@ public final class RelayBenchmark {
         }
     }
 
-    /** Logs every user in, {@link #PARALLEL_LOGINS} at a time; connection i belongs to user i. */
-    private List<ServerConnection> logIn(List<BenchAccount> accounts, Arrivals arrivals) throws BenchException {
+    /** Logs every user in, {@link #PARALLEL_LOGINS} at a time; session i belongs to user i. */
+    private List<UserSession> logIn(Arrivals arrivals) throws BenchException {
         ExecutorService pool = Executors.newFixedThreadPool(PARALLEL_LOGINS,
                 Thread.ofPlatform().name("bench-login-", 0).daemon(true).factory());
-        List<Future<ServerConnection>> pending = new ArrayList<>(accounts.size());
-        List<ServerConnection> connections = new ArrayList<>(accounts.size());
+        List<Future<UserSession>> pending = new ArrayList<>(options.users());
+        List<UserSession> sessions = new ArrayList<>(options.users());
         try {
-            for (BenchAccount account : accounts) {
-                pending.add(pool.submit(() -> ServerConnection.connect(server.linkFor(account.index()),
-                        Optional.of(account.credentials()), arrivals.handlerFor(account.index()), CONNECT_TIMEOUT)));
+            for (int user = 0; user < options.users(); user++) {
+                int index = user;
+                pending.add(pool.submit(() -> system.logIn(index, arrivals.inboxFor(index))));
             }
-            for (Future<ServerConnection> connection : pending) {
-                connections.add(connection.get(CONNECT_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS));
+            for (Future<UserSession> session : pending) {
+                sessions.add(session.get(CONNECT_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS));
             }
-            return connections;
+            return sessions;
         } catch (ExecutionException e) {
-            logOut(connections);
-            String reason = e.getCause() instanceof ConnectionException failure ? failure.getMessage()
-                    : String.valueOf(e.getCause());
-            throw new BenchException("A user could not log in: " + reason, e.getCause());
+            logOut(sessions);
+            if (e.getCause() instanceof BenchException failure) {
+                throw failure;
+            }
+            throw new BenchException("A user could not log in: " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
-            logOut(connections);
+            logOut(sessions);
             throw new BenchException("A user's login took longer than " + CONNECT_TIMEOUT.toSeconds() * 2 + " s.", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            logOut(connections);
+            logOut(sessions);
             throw new BenchException("Interrupted while logging users in.", e);
         } finally {
             pool.shutdownNow();
-            // Connections still being made when a login failed are closed as they come in.
-            pending.forEach(connection -> {
-                if (connection.state() == Future.State.SUCCESS && !connections.contains(connection.resultNow())) {
-                    connection.resultNow().close();
+            // Sessions still being made when a login failed are closed as they come in.
+            pending.forEach(session -> {
+                if (session.state() == Future.State.SUCCESS && !sessions.contains(session.resultNow())) {
+                    session.resultNow().close();
                 }
             });
-        }
-    }
-
-    private void awaitQueuesEmpty(Arrivals arrivals) throws BenchException {
-        try {
-            if (!arrivals.awaitQueuesEmpty(CONNECT_TIMEOUT)) {
-                throw new BenchException("Not every user's connection started receiving within "
-                        + CONNECT_TIMEOUT.toSeconds() + " s.", null);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("Interrupted while waiting for the users' connections.", e);
         }
     }
 
@@ -183,17 +160,17 @@ public final class RelayBenchmark {
      * One virtual thread per user sends its quota and then waits for its last answers. Returns how
      * many users gave up waiting for an answer.
      */
-    private int sendAll(List<BenchAccount> accounts, List<ServerConnection> connections, DeliveryLedger ledger,
-                        Map<String, LongAdder> rejections) throws BenchException {
+    private int sendAll(List<UserSession> sessions, DeliveryLedger ledger, Map<String, LongAdder> rejections)
+            throws BenchException {
         int[] quotas = options.quotas();
         byte[] filler = new byte[options.size()];
         new SplittableRandom(options.seed()).nextBytes(filler); // opaque, like ciphertext
         AtomicInteger gaveUp = new AtomicInteger();
-        List<Thread> senders = new ArrayList<>(accounts.size());
-        for (BenchAccount account : accounts) {
-            int user = account.index();
+        List<Thread> senders = new ArrayList<>(sessions.size());
+        for (int i = 0; i < sessions.size(); i++) {
+            int user = i;
             senders.add(Thread.ofVirtual().name("bench-sender-" + user).start(() -> {
-                if (!sendQuota(user, quotas[user], accounts, connections.get(user), ledger, rejections, filler)) {
+                if (!sendQuota(user, quotas[user], sessions.get(user), ledger, rejections, filler)) {
                     gaveUp.incrementAndGet();
                 }
             }));
@@ -212,8 +189,8 @@ public final class RelayBenchmark {
     }
 
     /** Sends one user's messages; false when it gave up waiting for the server. */
-    private boolean sendQuota(int user, int quota, List<BenchAccount> accounts, ServerConnection connection,
-                              DeliveryLedger ledger, Map<String, LongAdder> rejections, byte[] filler) {
+    private boolean sendQuota(int user, int quota, UserSession session, DeliveryLedger ledger,
+                              Map<String, LongAdder> rejections, byte[] filler) {
         SplittableRandom random = new SplittableRandom(options.seed() * 31 + user);
         Semaphore window = new Semaphore(options.window());
         try {
@@ -221,21 +198,19 @@ public final class RelayBenchmark {
                 if (!window.tryAcquire(ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                     return false;
                 }
-                int peer = random.nextInt(accounts.size() - 1);
-                BenchAccount recipient = accounts.get(peer >= user ? peer + 1 : peer); // anyone but the sender
+                int peer = random.nextInt(options.users() - 1);
+                int recipient = peer >= user ? peer + 1 : peer; // anyone but the sender
                 int seq = sequence;
-                byte[] blob = new Payload(user, recipient.index(), seq, System.nanoTime()).encode(options.size(), filler);
-                connection.request(ApiPaths.MESSAGES_SEND, sendRequest(recipient, blob))
-                        .whenComplete((response, failure) -> {
-                            if (failure == null && response.getError() == ErrorCode.OK) {
-                                ledger.accepted(user, seq);
-                            } else {
-                                ledger.rejected(user, seq);
-                                rejections.computeIfAbsent(failure == null ? response.getError().name() : "CONNECTION",
-                                        k -> new LongAdder()).increment();
-                            }
-                            window.release();
-                        });
+                byte[] blob = new Payload(user, recipient, seq, System.nanoTime()).encode(options.size(), filler);
+                session.send(recipient, blob).whenComplete((ignored, failure) -> {
+                    if (failure == null) {
+                        ledger.accepted(user, seq);
+                    } else {
+                        ledger.rejected(user, seq);
+                        rejections.computeIfAbsent(reason(failure), k -> new LongAdder()).increment();
+                    }
+                    window.release();
+                });
             }
             // The last sends' answers: the whole window back.
             return window.tryAcquire(options.window(), ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -245,17 +220,10 @@ public final class RelayBenchmark {
         }
     }
 
-    /** An identified send of one opaque message to the recipient's only device, as CIPHERTEXT. */
-    private static SendRequest sendRequest(BenchAccount recipient, byte[] blob) {
-        return SendRequest.newBuilder()
-                .setDestination(Uuids.toByteString(recipient.accountId()))
-                .setTimestamp(System.currentTimeMillis())
-                .addMessages(OutgoingMessage.newBuilder()
-                        .setDeviceId(recipient.credentials().deviceId())
-                        .setRegistrationId(recipient.registrationId())
-                        .setType(EnvelopeType.CIPHERTEXT)
-                        .setContent(ByteString.copyFrom(blob)))
-                .build();
+    private static String reason(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        return cause instanceof SendRefusedException refused ? refused.reason() : "CONNECTION";
     }
 
     /** Waits until everything accepted has arrived or the drain timeout passes; true when it all arrived. */
@@ -288,10 +256,10 @@ public final class RelayBenchmark {
         }
     }
 
-    private void logOut(List<ServerConnection> connections) {
-        List<Thread> closers = new ArrayList<>(connections.size());
-        for (ServerConnection connection : connections) {
-            closers.add(Thread.ofVirtual().name("bench-logout").start(connection::close));
+    private void logOut(List<UserSession> sessions) {
+        List<Thread> closers = new ArrayList<>(sessions.size());
+        for (UserSession session : sessions) {
+            closers.add(Thread.ofVirtual().name("bench-logout").start(session::close));
         }
         for (Thread closer : closers) {
             try {
@@ -305,13 +273,13 @@ public final class RelayBenchmark {
 
     /** All node processes added up; empty when any cannot be read. */
     private Optional<ProcessSample> serverSample() {
-        if (server.pids().isEmpty()) {
+        if (system.serverPids().isEmpty()) {
             return Optional.empty();
         }
         long cpu = 0;
         long rss = 0;
         long peak = 0;
-        for (long pid : server.pids()) {
+        for (long pid : system.serverPids()) {
             Optional<ProcessSample> sample = ProcessSample.of(pid);
             if (sample.isEmpty()) {
                 return Optional.empty();

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.svyaz.bench.svyaz.SvyazSystem;
 import org.svyaz.server.ServerConfig;
 import org.svyaz.server.SvyazServer;
 import org.svyaz.server.store.sqlite.EmbeddedStorage;
@@ -32,7 +33,7 @@ class RelayBenchmarkIT {
 
     private static RelayReport run(SvyazServer server, Duration drainTimeout) throws Exception {
         RelayOptions options = new RelayOptions(USERS, MESSAGES, 256, 4, drainTimeout, 42);
-        return new RelayBenchmark(ServerUnderTest.inProcess(server.inviteLink()), options, line -> {}).run();
+        return new RelayBenchmark(new SvyazSystem(ServerUnderTest.inProcess(server.inviteLink())), options, line -> {}).run();
     }
 
     @Test

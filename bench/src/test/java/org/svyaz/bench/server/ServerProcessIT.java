@@ -13,6 +13,7 @@ import org.svyaz.bench.relay.RelayBenchmark;
 import org.svyaz.bench.relay.RelayOptions;
 import org.svyaz.bench.relay.RelayReport;
 import org.svyaz.bench.relay.ServerUnderTest;
+import org.svyaz.bench.svyaz.SvyazSystem;
 
 /** {@code --spawn}: a server in its own process, measured from /proc, and gone afterwards. */
 class ServerProcessIT {
@@ -27,7 +28,7 @@ class ServerProcessIT {
             pid = process.pid();
             assertThat(ProcessHandle.of(pid)).hasValueSatisfying(handle -> assertThat(handle.isAlive()).isTrue());
             RelayOptions options = new RelayOptions(5, 100, 128, 2, Duration.ofSeconds(30), 7);
-            report = new RelayBenchmark(new ServerUnderTest(process.link(), OptionalLong.of(pid), "spawned"), options,
+            report = new RelayBenchmark(new SvyazSystem(new ServerUnderTest(process.link(), OptionalLong.of(pid), "spawned")), options,
                     line -> {}).run();
         }
 
