@@ -7,6 +7,6 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmarks: registered users over real TLS WebSockets against a real server, with every "
                 + "message accounted for. See BENCHMARKS.md."},
-        subcommands = {BenchRelayCommand.class})
+        subcommands = {BenchRelayCommand.class, BenchDrainCommand.class})
 final class BenchCommand {
 }

@@ -6,13 +6,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.Locale;
 
-/** A {@link RelayReport} as a table for people or as one JSON object for scripts. */
+/** A report as a table for people or as one JSON object for scripts. */
 public final class ReportFormat {
     private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
 
     private ReportFormat() {}
 
-    public static String json(RelayReport report) {
+    /** A {@link RelayReport} or {@link DrainReport} as one line of JSON. */
+    public static String json(Record report) {
         try {
             return JSON.writeValueAsString(report);
         } catch (JsonProcessingException e) {
@@ -57,6 +58,37 @@ public final class ReportFormat {
         if (report.loadToolCpuSeconds() != null) {
             row(out, "load tool CPU during run", f("%.2f s", report.loadToolCpuSeconds()));
         }
+        for (String note : report.notes()) {
+            row(out, "note", note);
+        }
+        return out.toString();
+    }
+
+    public static String table(DrainReport report) {
+        StringBuilder out = new StringBuilder();
+        DeliveryLedger.Summary ledger = report.ledger();
+        DrainOptions options = report.options();
+        row(out, "scenario", "store-and-forward drain (b)");
+        row(out, "server", report.server());
+        row(out, "recipients / senders / messages", options.recipients() + " / " + options.senders() + " / "
+                + options.messages());
+        row(out, "size / window / parallel logins", options.size() + " B / " + options.window() + " / "
+                + options.parallelLogins());
+        row(out, "registration", f("%.1f s", report.registrationSeconds()));
+        row(out, "store (recipients offline)", f("%.2f s, %.0f msgs/s", report.storeSeconds(),
+                report.storedPerSecond()));
+        row(out, "drained msgs/s", f("%.0f", report.drainedPerSecond()));
+        row(out, "drain (login start → last arrival)", f("%.2f s (every login returned after %.2f s)",
+                report.drainSeconds(), report.loginSeconds()));
+        row(out, "planned / accepted / rejected", ledger.planned() + " / " + ledger.accepted() + " / "
+                + ledger.rejected() + (report.rejections().isEmpty() ? "" : " " + report.rejections()));
+        row(out, "delivered (distinct)", Long.toString(ledger.delivered()));
+        row(out, "lost (accepted, never delivered)", Long.toString(ledger.lost()));
+        row(out, "duplicates", Long.toString(ledger.duplicates()));
+        row(out, "misrouted / foreign", ledger.misrouted() + " / " + ledger.foreign());
+        row(out, "server CPU during drain", report.serverCpuSeconds() == null ? "not measured"
+                : f("%.2f s, %.1f µs per delivered message", report.serverCpuSeconds(),
+                report.serverCpuMicrosPerMessage()));
         for (String note : report.notes()) {
             row(out, "note", note);
         }

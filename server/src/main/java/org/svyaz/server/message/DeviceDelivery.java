@@ -29,8 +29,15 @@ import org.svyaz.server.store.StoreException;
 public final class DeviceDelivery {
     private static final Logger log = LoggerFactory.getLogger(DeviceDelivery.class);
     private static final int BATCH = 100;
-    /** Unacknowledged pushes per connection at most; bounds memory and lets acks pace the drain. */
-    private static final int WINDOW = 64;
+    /** Acknowledged entries deleted in one transaction at most. */
+    private static final int DELETE_BATCH = 500;
+    /**
+     * Unacknowledged pushes per connection at most; bounds memory and lets acks pace the drain. At
+     * 64 a device draining its mailbox waited on round trips (about 1,100 msgs/s per device in the
+     * store-and-forward benchmark, the server mostly idle); at 512 the same run drained about 3.5×
+     * faster. 512 pushes of a few hundred bytes is still little memory for a connection that drains.
+     */
+    private static final int WINDOW = 512;
     /**
      * Unacknowledged pushes a new connection starts with; each acknowledgement widens the window by
      * one up to {@link #WINDOW} (TCP's slow start). A censor that freezes flows after some kilobytes
@@ -50,6 +57,10 @@ public final class DeviceDelivery {
     private final java.util.concurrent.atomic.AtomicInteger windowSize = new java.util.concurrent.atomic.AtomicInteger(INITIAL_WINDOW);
     private final AtomicBoolean wakeRequested = new AtomicBoolean();
     private final AtomicBoolean running = new AtomicBoolean();
+    /** Acknowledged entries waiting to be deleted together (one transaction for many). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<MailboxEntry> acknowledged =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicBoolean deleting = new AtomicBoolean();
     private long lastPushedSequence;
     private boolean queueEmptySent;
 
@@ -119,7 +130,7 @@ public final class DeviceDelivery {
                             window.release(acknowledged && windowSize.getAndUpdate(w -> Math.min(WINDOW, w + 1)) < WINDOW
                                     ? 2 : 1);
                             if (acknowledged) {
-                                executor.execute(() -> acknowledge(entry));
+                                acknowledge(entry);
                             }
                         });
             }
@@ -127,13 +138,36 @@ public final class DeviceDelivery {
     }
 
     private void acknowledge(MailboxEntry entry) {
+        acknowledged.add(entry);
+        if (deleting.compareAndSet(false, true)) {
+            executor.execute(this::deleteAcknowledged);
+        }
+    }
+
+    /**
+     * Deletes every acknowledgement that came in meanwhile in one call. While a delete runs, more
+     * acknowledgements pile up and go in the next, so a fast drain costs few transactions.
+     */
+    private void deleteAcknowledged() {
         try {
-            if (mailbox.delete(address.accountId(), address.deviceId(), entry.guid())) {
-                delivered.increment();
+            List<MailboxEntry> batch = new java.util.ArrayList<>();
+            for (MailboxEntry entry = acknowledged.poll(); entry != null && batch.size() < DELETE_BATCH;
+                 entry = batch.size() < DELETE_BATCH ? acknowledged.poll() : null) {
+                batch.add(entry);
+            }
+            if (!batch.isEmpty()) {
+                int deleted = mailbox.delete(address.accountId(), address.deviceId(),
+                        batch.stream().map(MailboxEntry::guid).toList());
+                delivered.increment(deleted);
             }
         } catch (StoreException e) {
-            // The entry stays and is pushed again later; the device drops the duplicate.
-            log.warn("deleting an acknowledged message failed", e);
+            // The entries stay and are pushed again on the next connection; the device drops the duplicates.
+            log.warn("deleting acknowledged messages failed: {}", e.getMessage());
+        } finally {
+            deleting.set(false);
+        }
+        if (!acknowledged.isEmpty() && deleting.compareAndSet(false, true)) {
+            executor.execute(this::deleteAcknowledged);
         }
     }
 }

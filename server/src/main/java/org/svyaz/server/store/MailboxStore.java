@@ -21,6 +21,21 @@ public interface MailboxStore {
     /** Deletes the entry; returns false when it was not there (already acknowledged). */
     boolean delete(UUID accountId, int deviceId, byte[] guid) throws StoreException;
 
+    /**
+     * Deletes the device's entries with these guids, acknowledged together; returns how many were
+     * there. A store that can should do it in one transaction: a device draining its mailbox
+     * acknowledges many messages a second.
+     */
+    default int delete(UUID accountId, int deviceId, List<byte[]> guids) throws StoreException {
+        int deleted = 0;
+        for (byte[] guid : guids) {
+            if (delete(accountId, deviceId, guid)) {
+                deleted++;
+            }
+        }
+        return deleted;
+    }
+
     int count(UUID accountId, int deviceId) throws StoreException;
 
     /** Deletes entries stored before {@code cutoffMillis}; returns how many. */

@@ -194,6 +194,20 @@ public abstract class MailboxStoreContract {
     }
 
     @Test
+    void deletingSeveralAtOnceRemovesOnlyThatDevicesEntriesAndCountsWhatWasThere() throws Exception {
+        store.insert(List.of(entry(alice, 1, 1, NOW), entry(alice, 1, 2, NOW), entry(alice, 1, 3, NOW),
+                entry(alice, 2, 4, NOW), entry(bob, 1, 5, NOW)));
+
+        // 4 and 5 belong to other mailboxes, 9 was never there: only 1 and 3 go.
+        assertThat(store.delete(alice, 1, List.of(guid(1), guid(3), guid(4), guid(5), guid(9)))).isEqualTo(2);
+        assertThat(store.delete(alice, 1, List.of(guid(1), guid(3)))).isZero();
+
+        assertThat(guids(store.fetch(alice, 1, 0, 100))).containsExactly(2);
+        assertThat(guids(store.fetch(alice, 2, 0, 100))).containsExactly(4);
+        assertThat(guids(store.fetch(bob, 1, 0, 100))).containsExactly(5);
+    }
+
+    @Test
     void sequencesKeepGrowingAfterTheNewestEntryIsDeleted() throws Exception {
         // A device that pushed up to the deleted entry's sequence must still see the next one.
         store.insert(List.of(entry(alice, 1, 1, NOW), entry(alice, 1, 2, NOW)));

@@ -74,6 +74,27 @@ public final class SqliteMailboxStore implements MailboxStore {
     }
 
     @Override
+    public int delete(UUID accountId, int deviceId, List<byte[]> guids) throws StoreException {
+        return database.write(connection -> {
+            try (PreparedStatement delete = connection.prepareStatement(
+                    "DELETE FROM mailbox WHERE account_id = ? AND device_id = ? AND guid = ?")) {
+                byte[] account = Uuids.toBytes(accountId);
+                for (byte[] guid : guids) {
+                    delete.setBytes(1, account);
+                    delete.setInt(2, deviceId);
+                    delete.setBytes(3, guid);
+                    delete.addBatch();
+                }
+                int deleted = 0;
+                for (int count : delete.executeBatch()) {
+                    deleted += Math.max(0, count);
+                }
+                return deleted;
+            }
+        });
+    }
+
+    @Override
     public int count(UUID accountId, int deviceId) throws StoreException {
         return database.read(connection -> {
             try (PreparedStatement query = connection.prepareStatement(

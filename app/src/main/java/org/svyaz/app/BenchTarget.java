@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.app;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.stream.Stream;
+import org.svyaz.bench.BenchException;
+import org.svyaz.bench.relay.MessagingSystem;
+import org.svyaz.bench.relay.ServerUnderTest;
+import org.svyaz.bench.server.ServerProcess;
+import org.svyaz.bench.svyaz.SvyazSystem;
+import org.svyaz.protocol.InviteLink;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Option;
+
+/** Which server a benchmark scenario runs against, shared by the {@code bench} subcommands. */
+final class BenchTarget {
+    private static final Duration SPAWN_TIMEOUT = Duration.ofSeconds(60);
+
+    /** One scenario run against a system; the system lives only as long as the call. */
+    @FunctionalInterface
+    interface Run<R> {
+        R against(MessagingSystem system) throws BenchException;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Target target;
+
+    static final class Target {
+        @Option(names = "--server", paramLabel = "LINK", required = true,
+                description = "Invite link of a running Svyaz server (open registration; raise its --send-burst and "
+                        + "--sends-per-second, or the rate limit shapes the numbers). Repeat it with each node's "
+                        + "link to spread the users over the nodes of a cluster.")
+        List<String> links;
+
+        @Option(names = "--spawn", required = true,
+                description = "Start a fresh Svyaz server process on a loopback port with an empty embedded store in "
+                        + "a temporary directory, and stop it afterwards.")
+        boolean spawn;
+    }
+
+    @Option(names = "--server-pid", paramLabel = "PID",
+            description = "The server's process id on this machine, to measure its CPU and memory; repeat it for "
+                    + "every node of a cluster (their use is added up).")
+    List<Long> serverPids = new ArrayList<>();
+
+    <R> R run(Run<R> work, PrintWriter err) throws Exception {
+        if (!serverPids.isEmpty() && target.spawn) {
+            throw new CommandLineException("--server-pid goes with --server; --spawn knows its own server.");
+        }
+        return target.spawn ? runSpawned(work, err) : runAgainstLinks(work);
+    }
+
+    private <R> R runAgainstLinks(Run<R> work) throws Exception {
+        List<InviteLink> links = new ArrayList<>();
+        for (String link : target.links) {
+            links.add(InviteLink.parse(link));
+        }
+        if (!serverPids.isEmpty() && serverPids.size() != links.size()) {
+            throw new CommandLineException("Give one --server-pid per --server, or none.");
+        }
+        String nodes = links.size() == 1 ? "given by link" : links.size() + " nodes given by links";
+        ServerUnderTest server = new ServerUnderTest(links, serverPids, serverPids.isEmpty()
+                ? nodes + " (no --server-pid: CPU and memory not measured)"
+                : nodes + ", process" + (serverPids.size() == 1 ? " " : "es ") + serverPids);
+        return work.against(new SvyazSystem(server));
+    }
+
+    private <R> R runSpawned(Run<R> work, PrintWriter err) throws BenchException, IOException {
+        Path directory = Files.createTempDirectory("svyaz-bench-");
+        boolean finished = false;
+        try (ServerProcess process = ServerProcess.spawn(directory.resolve("data"), SPAWN_TIMEOUT)) {
+            progress(err, "spawned a server process (pid " + process.pid() + ", log " + process.log() + ")");
+            ServerUnderTest server = new ServerUnderTest(process.link(), OptionalLong.of(process.pid()),
+                    "spawned process, embedded store, loopback");
+            R result = work.against(new SvyazSystem(server));
+            finished = true;
+            return result;
+        } finally {
+            if (finished) {
+                deleteTree(directory);
+            } else {
+                progress(err, "kept " + directory + " (server data and log) for a look");
+            }
+        }
+    }
+
+    static void progress(PrintWriter err, String line) {
+        err.println("bench: " + line);
+        err.flush();
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}
