@@ -70,7 +70,9 @@ final class BenchTarget {
         ServerUnderTest server = new ServerUnderTest(links, serverPids, serverPids.isEmpty()
                 ? nodes + " (no --server-pid: CPU and memory not measured)"
                 : nodes + ", process" + (serverPids.size() == 1 ? " " : "es ") + serverPids);
-        return work.against(new SvyazSystem(server));
+        try (SvyazSystem system = new SvyazSystem(server)) {
+            return work.against(system);
+        }
     }
 
     private <R> R runSpawned(Run<R> work, PrintWriter err) throws BenchException, IOException {
@@ -80,7 +82,10 @@ final class BenchTarget {
             progress(err, "spawned a server process (pid " + process.pid() + ", log " + process.log() + ")");
             ServerUnderTest server = new ServerUnderTest(process.link(), OptionalLong.of(process.pid()),
                     "spawned process, embedded store, loopback");
-            R result = work.against(new SvyazSystem(server));
+            R result;
+            try (SvyazSystem system = new SvyazSystem(server)) {
+                result = work.against(system);
+            }
             finished = true;
             return result;
         } finally {

@@ -9,7 +9,7 @@ import org.svyaz.bench.BenchException;
  * server, an MQTT broker). The scenario owns the counting and timing; a system only knows how to
  * make users, log one in, and carry opaque bytes from one user to another.
  */
-public interface MessagingSystem {
+public interface MessagingSystem extends AutoCloseable {
     /** How the server runs, for the report; never names users or addresses beyond loopback ports. */
     String description();
 
@@ -24,4 +24,8 @@ public interface MessagingSystem {
      * live; every message that reaches it is handed to {@code inbox}, on any thread.
      */
     UserSession logIn(int user, Inbox inbox) throws BenchException;
+
+    /** Releases what the system's sessions share (event loops); after every session is closed. */
+    @Override
+    default void close() {}
 }

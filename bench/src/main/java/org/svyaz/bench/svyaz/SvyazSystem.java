@@ -3,6 +3,9 @@ package org.svyaz.bench.svyaz;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -35,12 +38,14 @@ import org.svyaz.protocol.wire.SendRequest;
  * Svyaz under load: registered accounts, the real pinned-TLS WebSocket client, identified sends of
  * opaque CIPHERTEXT to the recipient's only device. The server answers a send once the message is
  * committed to its store; every push is acknowledged, so the server deletes it, as a client does.
+ * All users share two event loop threads, so the tool's own cost stays small next to the server's.
  */
 public final class SvyazSystem implements MessagingSystem {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
     private static final Response OK = Response.newBuilder().setError(ErrorCode.OK).build();
 
     private final ServerUnderTest server;
+    private final EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     private volatile List<BenchAccount> accounts = List.of();
 
     public SvyazSystem(ServerUnderTest server) {
@@ -69,8 +74,8 @@ public final class SvyazSystem implements MessagingSystem {
         PushHandler pushes = push -> onPush(push, inbox, live);
         ServerConnection connection;
         try {
-            connection = ServerConnection.connect(server.linkFor(user), Optional.of(account.credentials()), pushes,
-                    CONNECT_TIMEOUT);
+            connection = ServerConnection.connectShared(server.linkFor(user), Optional.of(account.credentials()),
+                    pushes, CONNECT_TIMEOUT, eventLoops);
         } catch (ConnectionException e) {
             throw new BenchException("A user could not log in: " + e.getMessage(), e);
         }
@@ -87,6 +92,11 @@ public final class SvyazSystem implements MessagingSystem {
             throw new BenchException("Interrupted while logging a user in.", e);
         }
         return new Session(connection);
+    }
+
+    @Override
+    public void close() {
+        eventLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
     private static Response onPush(Request push, Inbox inbox, CompletableFuture<Void> live) {

@@ -31,8 +31,9 @@ class DrainBenchmarkIT {
 
     private static DrainReport run(SvyazServer server, Duration drainTimeout) throws Exception {
         DrainOptions options = new DrainOptions(RECIPIENTS, SENDERS, MESSAGES, 256, 8, 4, drainTimeout, 7);
-        return new DrainBenchmark(new SvyazSystem(ServerUnderTest.inProcess(server.inviteLink())), options,
-                line -> {}).run();
+        try (SvyazSystem system = new SvyazSystem(ServerUnderTest.inProcess(server.inviteLink()))) {
+            return new DrainBenchmark(system, options, line -> {}).run();
+        }
     }
 
     @Test

@@ -33,7 +33,9 @@ class RelayBenchmarkIT {
 
     private static RelayReport run(SvyazServer server, Duration drainTimeout) throws Exception {
         RelayOptions options = new RelayOptions(USERS, MESSAGES, 256, 4, drainTimeout, 42);
-        return new RelayBenchmark(new SvyazSystem(ServerUnderTest.inProcess(server.inviteLink())), options, line -> {}).run();
+        try (SvyazSystem system = new SvyazSystem(ServerUnderTest.inProcess(server.inviteLink()))) {
+            return new RelayBenchmark(system, options, line -> {}).run();
+        }
     }
 
     @Test

@@ -28,8 +28,10 @@ class ServerProcessIT {
             pid = process.pid();
             assertThat(ProcessHandle.of(pid)).hasValueSatisfying(handle -> assertThat(handle.isAlive()).isTrue());
             RelayOptions options = new RelayOptions(5, 100, 128, 2, Duration.ofSeconds(30), 7);
-            report = new RelayBenchmark(new SvyazSystem(new ServerUnderTest(process.link(), OptionalLong.of(pid), "spawned")), options,
-                    line -> {}).run();
+            try (SvyazSystem system = new SvyazSystem(new ServerUnderTest(process.link(), OptionalLong.of(pid),
+                    "spawned"))) {
+                report = new RelayBenchmark(system, options, line -> {}).run();
+            }
         }
 
         assertThat(report.ledger()).isEqualTo(new DeliveryLedger.Summary(100, 100, 0, 0, 100, 0, 0, 0, 0, 0));

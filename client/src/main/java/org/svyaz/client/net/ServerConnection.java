@@ -81,24 +81,22 @@ public final class ServerConnection implements AutoCloseable {
      */
     static final Duration PREFERRED_HEAD_START = Duration.ofSeconds(2);
 
-    private final EventLoopGroup group;
+    private final Threads threads;
     private final Channel channel;
     private final ConcurrentHashMap<Long, CompletableFuture<Response>> pending;
     private final AtomicLong nextId = new AtomicLong(1);
-    private final ExecutorService pushExecutor;
     private final CompletableFuture<Void> closedFuture;
     private volatile String route;
     private volatile String routeKey;
     private volatile Route winningRoute;
     private volatile List<String> failedRoutes;
 
-    private ServerConnection(EventLoopGroup group, Channel channel,
+    private ServerConnection(Threads threads, Channel channel,
                              ConcurrentHashMap<Long, CompletableFuture<Response>> pending,
-                             ExecutorService pushExecutor, CompletableFuture<Void> closedFuture) {
-        this.group = group;
+                             CompletableFuture<Void> closedFuture) {
+        this.threads = threads;
         this.channel = channel;
         this.pending = pending;
-        this.pushExecutor = pushExecutor;
         this.closedFuture = closedFuture;
         this.route = "unknown";
         this.routeKey = "";
@@ -112,6 +110,23 @@ public final class ServerConnection implements AutoCloseable {
     public static ServerConnection connect(InviteLink link, Optional<DeviceCredentials> credentials,
                                            PushHandler pushHandler, Duration timeout) throws ConnectionException {
         return connect(link, List.of(), Optional.empty(), credentials, pushHandler, timeout);
+    }
+
+    /**
+     * For many connections in one process (the load tool): straight to the first address of
+     * {@code link}, with no route race and no DNS, on {@code group}, which the caller owns and shuts
+     * down. {@code pushHandler} runs on the event loop thread, so it must be quick and never block.
+     */
+    public static ServerConnection connectShared(InviteLink link, Optional<DeviceCredentials> credentials,
+                                                 PushHandler pushHandler, Duration timeout, EventLoopGroup group)
+            throws ConnectionException {
+        Route route = Routes.of(link, List.of()).getFirst();
+        ServerConnection connection = connect(route, serverContext(link), credentials, pushHandler, timeout,
+                new UpgradeTurn(), Threads.shared(group));
+        connection.route = route.describe();
+        connection.routeKey = route.key();
+        connection.winningRoute = route;
+        return connection;
     }
 
     /**
@@ -315,7 +330,8 @@ public final class ServerConnection implements AutoCloseable {
                 connection.routeKey = route.key();
                 return connection;
             }
-            ServerConnection connection = connect(route, ssl, credentials, pushHandler, timeout, upgradeTurn);
+            ServerConnection connection = connect(route, ssl, credentials, pushHandler, timeout, upgradeTurn,
+                    Threads.own());
             connection.route = route.describe();
             connection.routeKey = route.key();
             connection.winningRoute = route;
@@ -342,8 +358,8 @@ public final class ServerConnection implements AutoCloseable {
     }
 
     private static ServerConnection connect(Route route, SslContext ssl, Optional<DeviceCredentials> credentials,
-                                            PushHandler pushHandler, Duration timeout, UpgradeTurn turn)
-            throws ConnectionException {
+                                            PushHandler pushHandler, Duration timeout, UpgradeTurn turn,
+                                            Threads threads) throws ConnectionException {
         UpgradeTurn.Gate gate = new UpgradeTurn.Gate();
         Endpoint endpoint = route.endpoint();
         Optional<RelayLink> relay = route.relay();
@@ -363,13 +379,10 @@ public final class ServerConnection implements AutoCloseable {
         ConcurrentHashMap<Long, CompletableFuture<Response>> pending = new ConcurrentHashMap<>();
         CompletableFuture<Void> handshake = new CompletableFuture<>();
         CompletableFuture<Void> closed = new CompletableFuture<>();
-        // One thread keeps pushes in server order, which keeps messages in order for the user.
-        ExecutorService pushExecutor = Executors.newSingleThreadExecutor(
-                Thread.ofPlatform().name("svyaz-push").daemon(true).factory());
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        ExecutorService pushExecutor = threads.pushExecutor();
         try {
             Bootstrap bootstrap = new Bootstrap()
-                    .group(group)
+                    .group(threads.group())
                     .channel(NioSocketChannel.class)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeout.toMillis())
                     .option(ChannelOption.TCP_NODELAY, true)
@@ -391,7 +404,7 @@ public final class ServerConnection implements AutoCloseable {
             ((io.netty.handler.ssl.SslHandler) channel.pipeline().get("server-tls")).handshakeFuture()
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (!turn.acquire(timeout)) {
-                shutdown(group, pushExecutor);
+                threads.shutdown();
                 channel.close();
                 throw new ConnectionException(UpgradeTurn.SUPERSEDED, null);
             }
@@ -403,9 +416,9 @@ public final class ServerConnection implements AutoCloseable {
             } finally {
                 turn.release(upgraded);
             }
-            return new ServerConnection(group, channel, pending, pushExecutor, closed);
+            return new ServerConnection(threads, channel, pending, closed);
         } catch (ExecutionException e) {
-            shutdown(group, pushExecutor);
+            threads.shutdown();
             Throwable cause = e.getCause();
             boolean unauthorized = cause instanceof WebSocketClientHandshakeException handshakeFailure
                     && handshakeFailure.response() != null && handshakeFailure.response().status().code() == 401;
@@ -418,18 +431,18 @@ public final class ServerConnection implements AutoCloseable {
                     : "The connection to " + ServerConnection.describe(endpoint) + relay.map(r -> " through the relay at " + describe(r))
                     .orElse("") + " failed: " + Causes.rootMessage(cause), cause, unauthorized);
         } catch (TimeoutException e) {
-            shutdown(group, pushExecutor);
+            threads.shutdown();
             throw new ConnectionException("The server at " + ServerConnection.describe(endpoint) + " did not answer in time.", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            shutdown(group, pushExecutor);
+            threads.shutdown();
             throw new ConnectionException("Interrupted while connecting.", e);
         } catch (RuntimeException e) {
-            shutdown(group, pushExecutor);
+            threads.shutdown();
             throw new ConnectionException("Cannot connect to " + ServerConnection.describe(endpoint) + ": " + Causes.rootMessage(e), e);
         } catch (Exception e) {
             // Netty's sync() rethrows connect failures (refused, unreachable) undeclared.
-            shutdown(group, pushExecutor);
+            threads.shutdown();
             throw new ConnectionException("Cannot connect to " + ServerConnection.describe(endpoint) + ": " + Causes.rootMessage(e), e);
         }
     }
@@ -481,9 +494,42 @@ public final class ServerConnection implements AutoCloseable {
         return endpoint.getHost() + ":" + endpoint.getPort();
     }
 
-    private static void shutdown(EventLoopGroup group, ExecutorService pushExecutor) {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        pushExecutor.shutdownNow();
+    /**
+     * The threads a connection runs on. A client's own connection has its own event loop and one
+     * push thread, which keeps pushes in server order (and so messages in order for the user) while
+     * the handler stores them. Shared threads serve many connections in one process.
+     */
+    private record Threads(EventLoopGroup group, ExecutorService pushExecutor, boolean owned) {
+        static Threads own() {
+            return new Threads(new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()),
+                    Executors.newSingleThreadExecutor(Thread.ofPlatform().name("svyaz-push").daemon(true).factory()),
+                    true);
+        }
+
+        /** Pushes are handled on the connection's event loop thread: in order, and never blocking there. */
+        static Threads shared(EventLoopGroup group) {
+            return new Threads(group, io.netty.util.concurrent.ImmediateEventExecutor.INSTANCE, false);
+        }
+
+        void shutdown() {
+            if (owned) {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                pushExecutor.shutdownNow();
+            }
+        }
+
+        void shutdownAndWait() {
+            if (!owned) {
+                return;
+            }
+            pushExecutor.shutdown();
+            try {
+                pushExecutor.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+        }
     }
 
     /** Sends a request; the future completes with the server's response or fails when the connection drops. */
@@ -545,13 +591,7 @@ public final class ServerConnection implements AutoCloseable {
     @Override
     public void close() {
         channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
-        pushExecutor.shutdown();
-        try {
-            pushExecutor.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+        threads.shutdownAndWait();
     }
 
     /** Routes inbound frames: responses to their waiting requests, pushes to the push handler. */
