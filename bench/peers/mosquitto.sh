@@ -111,7 +111,9 @@ EOF
     fi
 
     rm -f "$dir/mosquitto.pid"
-    "$MOSQUITTO" -c "$dir/mosquitto.conf" -d || fail "mosquitto did not start; see $dir/mosquitto.log"
+    # Its own output (a warning when run as root, early errors) goes to a file: stdout carries only the pid.
+    "$MOSQUITTO" -c "$dir/mosquitto.conf" -d >>"$dir/mosquitto.out" 2>&1 \
+        || fail "mosquitto did not start: $(tail -n 5 "$dir/mosquitto.out")"
 
     waited=0
     until [ -s "$dir/mosquitto.pid" ] && port_open "$port"; do
@@ -123,13 +125,13 @@ EOF
             fail "mosquitto does not accept connections on 127.0.0.1:$port after $WAIT_SECONDS s"
         fi
         if [ -s "$dir/mosquitto.pid" ] && ! alive "$(cat "$dir/mosquitto.pid")"; then
-            tail -n 20 "$dir/mosquitto.log" >&2 2>/dev/null || true
+            tail -n 20 "$dir/mosquitto.out" "$dir/mosquitto.log" >&2 2>/dev/null || true
             fail "mosquitto exited right after starting"
         fi
         sleep 0.1
         waited=$((waited + 1))
     done
-    cat "$dir/mosquitto.pid"
+    echo "$(cat "$dir/mosquitto.pid")"
 }
 
 stop() {

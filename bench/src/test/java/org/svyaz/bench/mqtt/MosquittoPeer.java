@@ -32,9 +32,9 @@ final class MosquittoPeer implements AutoCloseable {
 
     static MosquittoPeer start(Path dir, int users) throws IOException, InterruptedException {
         int port = freeLoopbackPort();
-        String output = run("start", dir.toString(), Integer.toString(port), Integer.toString(users));
-        List<String> lines = output.lines().toList();
-        long pid = Long.parseLong(lines.get(lines.size() - 1).strip());
+        // stdout is the pid and nothing else.
+        long pid = Long.parseLong(run(dir, "start", dir.toString(), Integer.toString(port), Integer.toString(users))
+                .strip());
         return new MosquittoPeer(dir, port, pid);
     }
 
@@ -56,30 +56,35 @@ final class MosquittoPeer implements AutoCloseable {
 
     @Override
     public void close() throws IOException, InterruptedException {
-        run("stop", dir.toString());
+        run(dir, "stop", dir.toString());
     }
 
-    /** Runs the script; its stderr is merged in, so a failure's message says why. */
-    private static String run(String... arguments) throws IOException, InterruptedException {
+    /** Runs the script and returns its stdout; when it fails, the message carries its stderr. */
+    private static String run(Path dir, String... arguments) throws IOException, InterruptedException {
         if (!Files.isExecutable(SCRIPT)) {
             throw new IllegalStateException(SCRIPT + " is missing or not executable");
         }
         List<String> command = new java.util.ArrayList<>();
         command.add(SCRIPT.toString());
         command.addAll(List.of(arguments));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        process.getOutputStream().close();
+        Files.createDirectories(dir);
+        Path stdout = dir.resolve("script-" + arguments[0] + ".out");
+        Path stderr = dir.resolve("script-" + arguments[0] + ".err");
+        Process process = new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile())
+                .start();
         if (!process.waitFor(SCRIPT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new IllegalStateException("mosquitto.sh " + arguments[0] + " took longer than "
                     + SCRIPT_TIMEOUT_SECONDS + " s");
         }
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (process.exitValue() != 0) {
             throw new IllegalStateException("mosquitto.sh " + arguments[0] + " failed (exit " + process.exitValue()
-                    + "): " + output.strip());
+                    + "): " + Files.readString(stderr, StandardCharsets.UTF_8).strip());
         }
-        return output;
+        return Files.readString(stdout, StandardCharsets.UTF_8);
     }
 
     /** A port nothing listens on right now; the broker binds it a moment later. */
