@@ -125,6 +125,19 @@ class MqttSystemIT {
         }
     }
 
+    /** The driver trusts only the certificate it is given: another broker's certificate fails the handshake. */
+    @Test
+    void aBrokerWithAnotherCertificateIsNotTrusted(@TempDir Path otherBrokerDir) throws Exception {
+        broker = MosquittoPeer.start(brokerDir, 1);
+        try (MosquittoPeer other = MosquittoPeer.start(otherBrokerDir, 1);
+             MqttSystem system = new MqttSystem(broker.address(), other.certificate(), List.of(), "wrong certificate")) {
+            assertThatThrownBy(() -> system.createUsers(1))
+                    .isInstanceOf(BenchException.class)
+                    .hasMessageContaining("closed before the CONNACK")
+                    .hasMessageContaining("SSLHandshakeException");
+        }
+    }
+
     /**
      * Mosquitto with the users' MessagingSystem, except that right after user {@code victim} logged
      * in, a second connection takes its client id over. Counts the sends to the victim that the broker
