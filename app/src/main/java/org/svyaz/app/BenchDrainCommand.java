@@ -73,6 +73,11 @@ final class BenchDrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLineException(e.getMessage() + ".");
         }
+        if (target.target.mqtt != null) {
+            throw new CommandLineException("The MQTT driver logs in with clean sessions, so the broker keeps nothing "
+                    + "for users who are offline; the drain scenario needs persistent sessions, which it does not "
+                    + "have yet.");
+        }
         PrintWriter err = spec.commandLine().getErr();
         DrainReport report = target.run(system -> new DrainBenchmark(system, options,
                 line -> BenchTarget.progress(err, line)).run(), err);

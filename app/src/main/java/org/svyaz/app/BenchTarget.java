@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.svyaz.bench.BenchException;
+import org.svyaz.bench.mqtt.MqttSystem;
 import org.svyaz.bench.relay.MessagingSystem;
 import org.svyaz.bench.relay.ServerUnderTest;
 import org.svyaz.bench.server.ServerProcess;
@@ -44,7 +45,17 @@ final class BenchTarget {
                 description = "Start a fresh Svyaz server process on a loopback port with an empty embedded store in "
                         + "a temporary directory, and stop it afterwards.")
         boolean spawn;
+
+        @Option(names = "--mqtt", paramLabel = "HOST:PORT", required = true,
+                description = "Run against an MQTT broker on loopback instead (QoS 1, a topic per user, TLS), with "
+                        + "users u0..uN-1 and passwords bench-<index> as bench/peers/mosquitto.sh sets it up; needs "
+                        + "--ca.")
+        String mqtt;
     }
+
+    @Option(names = "--ca", paramLabel = "PEM",
+            description = "With --mqtt: the peer's self-signed certificate, the only one trusted.")
+    Path caCertificate;
 
     @Option(names = "--server-pid", paramLabel = "PID",
             description = "The server's process id on this machine, to measure its CPU and memory; repeat it for "
@@ -55,7 +66,45 @@ final class BenchTarget {
         if (!serverPids.isEmpty() && target.spawn) {
             throw new CommandLineException("--server-pid goes with --server; --spawn knows its own server.");
         }
+        if (target.mqtt != null) {
+            return runAgainstMqtt(work);
+        }
+        if (caCertificate != null) {
+            throw new CommandLineException("--ca goes with --mqtt; a Svyaz server's key is pinned in its link.");
+        }
         return target.spawn ? runSpawned(work, err) : runAgainstLinks(work);
+    }
+
+    private <R> R runAgainstMqtt(Run<R> work) throws Exception {
+        if (caCertificate == null) {
+            throw new CommandLineException("--mqtt needs --ca PEM, the broker's certificate.");
+        }
+        String description = "Mosquitto (MQTT 3.1.1, QoS 1, TLS), " + (serverPids.isEmpty()
+                ? "no --server-pid: CPU and memory not measured" : "process " + serverPids);
+        try (MqttSystem system = new MqttSystem(loopbackAddress(target.mqtt), caCertificate, serverPids,
+                description)) {
+            return work.against(system);
+        }
+    }
+
+    /** HOST:PORT, where HOST must be a loopback address: the peers run on this machine only. */
+    private static java.net.InetSocketAddress loopbackAddress(String hostAndPort) throws CommandLineException {
+        int colon = hostAndPort.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new CommandLineException("Expected HOST:PORT, e.g. 127.0.0.1:18883, not '" + hostAndPort + "'.");
+        }
+        try {
+            int port = Integer.parseInt(hostAndPort.substring(colon + 1));
+            java.net.InetAddress host = java.net.InetAddress.getByName(hostAndPort.substring(0, colon)
+                    .replace("[", "").replace("]", ""));
+            if (!host.isLoopbackAddress() || port < 1 || port > 65535) {
+                throw new CommandLineException("A peer must be on a loopback address and a port from 1 to 65535: '"
+                        + hostAndPort + "'.");
+            }
+            return new java.net.InetSocketAddress(host, port);
+        } catch (NumberFormatException | java.net.UnknownHostException e) {
+            throw new CommandLineException("Expected HOST:PORT with a loopback address, not '" + hostAndPort + "'.");
+        }
     }
 
     private <R> R runAgainstLinks(Run<R> work) throws Exception {

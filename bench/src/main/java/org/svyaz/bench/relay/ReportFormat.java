@@ -30,7 +30,7 @@ public final class ReportFormat {
         row(out, "users / messages / size / window", report.users() + " / " + report.messages() + " / "
                 + report.size() + " B / " + report.window());
         row(out, "registration", f("%.1f s", report.registrationSeconds()));
-        row(out, "login (TLS + WebSocket)", f("%.1f s", report.connectSeconds()));
+        row(out, "login (until delivery is live)", f("%.1f s", report.connectSeconds()));
         row(out, "delivered msgs/s", f("%.0f", report.deliveredPerSecond()));
         row(out, "run (first send to last arrival)", f("%.2f s (sends answered after %.2f s)",
                 report.runSeconds(), report.sendSeconds()));
