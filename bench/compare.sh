@@ -1,0 +1,96 @@
+#!/bin/sh
+# SPDX-License-Identifier: AGPL-3.0-only
+# Online relay (scenario a) against Svyaz and its peers in one go on this machine, RUNS times each,
+# interleaved (svyaz, peer, peer, ..., svyaz, ...) so a change in the machine's load hits all
+# systems alike. Prints every run's JSON to WORK and a table of medians with the ratio of Svyaz to
+# each peer. Everything on loopback; each peer is started fresh for each run and stopped after it.
+#   bench/compare.sh [USERS] [MESSAGES] [SIZE] [WINDOW] [RUNS]
+# SYSTEMS (default "svyaz mosquitto ejabberd prosody") picks the systems; KEEP=1 keeps WORK.
+set -eu
+cd "$(dirname "$0")/.."
+USERS=${1:-1000}; MESSAGES=${2:-200000}; SIZE=${3:-256}; WINDOW=${4:-16}; RUNS=${5:-3}
+SYSTEMS=${SYSTEMS:-svyaz mosquitto ejabberd prosody}
+WORK=$(mktemp -d /tmp/svyaz-compare.XXXXXX)
+PEER_DIR=""
+PEER=""
+cleanup() {
+    if [ -n "$PEER_DIR" ]; then bench/peers/"$PEER".sh stop "$PEER_DIR" >/dev/null 2>&1 || true; fi
+    if [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; else echo "kept $WORK" >&2; fi
+}
+trap cleanup EXIT INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+OPTIONS="--users $USERS --messages $MESSAGES --size $SIZE --window $WINDOW --json"
+
+run_one() {  # system, run number; writes WORK/system-run.json
+    system=$1; run=$2; out="$WORK/$system-$run.json"
+    echo "== $system, run $run (load average $(cut -d' ' -f1 /proc/loadavg))" >&2
+    case "$system" in
+        svyaz)
+            # shellcheck disable=SC2086
+            ./svyaz bench relay --spawn $OPTIONS --seed "$run" > "$out" ;;
+        mosquitto)
+            PEER=mosquitto; PEER_DIR="$WORK/mosquitto-$run"; port=$(free_port)
+            pid=$(bench/peers/mosquitto.sh start "$PEER_DIR" "$port" "$USERS")
+            # shellcheck disable=SC2086
+            ./svyaz bench relay --mqtt "127.0.0.1:$port" --ca "$PEER_DIR/broker-cert.pem" --server-pid "$pid" \
+                $OPTIONS --seed "$run" > "$out"
+            bench/peers/mosquitto.sh stop "$PEER_DIR" >/dev/null; PEER_DIR="" ;;
+        ejabberd|prosody)
+            PEER=$system; PEER_DIR="$WORK/$system-$run"; port=$(free_port)
+            pid=$(bench/peers/"$system".sh start "$PEER_DIR" "$port")
+            # shellcheck disable=SC2086
+            ./svyaz bench relay --xmpp "127.0.0.1:$port" --xmpp-domain "$(cat "$PEER_DIR/domain")" \
+                --ca "$PEER_DIR/cert.pem" --server-pid "$pid" $OPTIONS --seed "$run" > "$out"
+            bench/peers/"$system".sh stop "$PEER_DIR" >/dev/null; PEER_DIR="" ;;
+        *) echo "unknown system $system" >&2; exit 1 ;;
+    esac
+}
+
+run=1
+while [ "$run" -le "$RUNS" ]; do
+    for system in $SYSTEMS; do run_one "$system" "$run"; done
+    run=$((run + 1))
+done
+
+# Medians per system, then Svyaz's ratio to each peer (msgs/s: Svyaz ÷ peer; CPU: peer ÷ Svyaz,
+# so above 1 means Svyaz is better on both).
+python3 - "$WORK" $SYSTEMS <<'PY'
+import json, statistics, sys, glob, os
+work, systems = sys.argv[1], sys.argv[2:]
+rows = {}
+for system in systems:
+    reports = [json.load(open(f)) for f in sorted(glob.glob(os.path.join(work, system + "-*.json")))]
+    if not reports:
+        continue
+    med = lambda f: statistics.median(f(r) for r in reports)
+    usage = [r["serverUsage"] for r in reports if r.get("serverUsage")]
+    rows[system] = {
+        "runs": len(reports),
+        "msgs": med(lambda r: r["deliveredPerSecond"]),
+        "p50": med(lambda r: r["latency"]["p50"]),
+        "p99": med(lambda r: r["latency"]["p99"]),
+        "cpu": statistics.median(u["cpuMicrosPerDelivered"] for u in usage) if usage else None,
+        "rss": statistics.median(u["rssPerConnection"] for u in usage) / 1024 if usage else None,
+        "lost": sum(r["ledger"]["lost"] for r in reports),
+        "dup": sum(r["ledger"]["duplicates"] for r in reports),
+        "rejected": sum(r["ledger"]["rejected"] for r in reports),
+        "all": ", ".join("%.0f" % r["deliveredPerSecond"] for r in reports),
+    }
+print("| system | runs | msgs/s (median; each run) | p50 ms | p99 ms | server CPU µs/msg | RSS/conn KiB | lost | dup | rejected |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for system, r in rows.items():
+    cpu = "%.1f" % r["cpu"] if r["cpu"] is not None else "-"
+    rss = "%.1f" % r["rss"] if r["rss"] is not None else "-"
+    print("| %s | %d | %.0f (%s) | %.0f | %.0f | %s | %s | %d | %d | %d |" % (system, r["runs"], r["msgs"], r["all"],
+          r["p50"], r["p99"], cpu, rss, r["lost"], r["dup"], r["rejected"]))
+if "svyaz" in rows:
+    s = rows["svyaz"]
+    print()
+    for system, r in rows.items():
+        if system == "svyaz":
+            continue
+        cpu = "%.2f" % (r["cpu"] / s["cpu"]) if r["cpu"] and s["cpu"] else "-"
+        print("- Svyaz ÷ %s: msgs/s %.2f×, p99 latency %.2f× (below 1 is better), server CPU per message: %s× "
+              "(peer ÷ Svyaz, above 1 is better)" % (system, s["msgs"] / r["msgs"], s["p99"] / r["p99"], cpu))
+PY
