@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.server.store.sqlite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.svyaz.server.store.StoreException;
+
+/** The group commit: many callers' writes in one transaction, each able to fail alone. */
+class SqliteDatabaseTest {
+    @TempDir
+    Path directory;
+
+    @Test
+    void aFailingWriteInAGroupCommitRollsBackOnlyItsOwnWork() throws Exception {
+        try (SqliteDatabase database = SqliteDatabase.open(directory.resolve("test.db"))) {
+            database.write(connection -> execute(connection, "CREATE TABLE notes (n INTEGER PRIMARY KEY)"));
+            // Hold the writer so the next three writes queue up and are committed as one batch.
+            CountDownLatch writerBusy = new CountDownLatch(1);
+            CompletableFuture<Object> blocker = CompletableFuture.supplyAsync(() -> write(database, connection -> {
+                writerBusy.countDown();
+                sleep(300);
+                return execute(connection, "INSERT INTO notes VALUES (1)");
+            }));
+            assertThat(writerBusy.await(5, TimeUnit.SECONDS)).isTrue();
+            CompletableFuture<Object> second = CompletableFuture.supplyAsync(() -> write(database,
+                    connection -> execute(connection, "INSERT INTO notes VALUES (2)")));
+            CompletableFuture<Object> failing = CompletableFuture.supplyAsync(() -> write(database, connection -> {
+                execute(connection, "INSERT INTO notes VALUES (3)"); // undone with the task
+                return execute(connection, "INSERT INTO notes VALUES (1)"); // primary key taken
+            }));
+            CompletableFuture<Object> fourth = CompletableFuture.supplyAsync(() -> write(database,
+                    connection -> execute(connection, "INSERT INTO notes VALUES (4)")));
+
+            blocker.get(10, TimeUnit.SECONDS);
+            second.get(10, TimeUnit.SECONDS);
+            fourth.get(10, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> failing.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .hasRootCauseInstanceOf(SQLException.class);
+            String rows = database.read(connection -> {
+                StringBuilder numbers = new StringBuilder();
+                try (Statement statement = connection.createStatement();
+                     ResultSet result = statement.executeQuery("SELECT n FROM notes ORDER BY n")) {
+                    while (result.next()) {
+                        numbers.append(result.getInt(1)).append(' ');
+                    }
+                }
+                return numbers.toString().strip();
+            });
+            assertThat(rows).isEqualTo("1 2 4");
+        }
+    }
+
+    private static Object write(SqliteDatabase database, SqliteDatabase.Work<Object> work) {
+        try {
+            return database.write(work);
+        } catch (StoreException e) {
+            throw new java.util.concurrent.CompletionException(e);
+        }
+    }
+
+    private static Object execute(java.sql.Connection connection, String sql) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+        return null;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
