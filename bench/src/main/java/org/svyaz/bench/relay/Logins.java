@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.svyaz.bench.BenchException;
@@ -26,14 +27,22 @@ final class Logins {
      */
     static List<UserSession> logIn(MessagingSystem system, int first, int count, Arrivals arrivals, int parallel)
             throws BenchException {
-        ExecutorService pool = Executors.newFixedThreadPool(parallel,
-                Thread.ofPlatform().name("bench-login-", 0).daemon(true).factory());
+        // Virtual threads and a semaphore, so a storm of thousands of logins at once costs no thread each.
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+        Semaphore turns = new Semaphore(parallel);
         List<Future<UserSession>> pending = new ArrayList<>(count);
         List<UserSession> sessions = new ArrayList<>(count);
         try {
             for (int user = first; user < first + count; user++) {
                 int index = user;
-                pending.add(pool.submit(() -> system.logIn(index, arrivals.inboxFor(index))));
+                pending.add(pool.submit(() -> {
+                    turns.acquire();
+                    try {
+                        return system.logIn(index, arrivals.inboxFor(index));
+                    } finally {
+                        turns.release();
+                    }
+                }));
             }
             // Logins queue behind each other, so each waits for its turn plus its own timeout.
             long deadline = System.nanoTime() + LOGIN_TIMEOUT.toNanos() * (1 + count / parallel);
