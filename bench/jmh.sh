@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: AGPL-3.0-only
+# Runs the JMH micro-benchmarks of the server's hot paths (bench/src/main/java/org/svyaz/bench/jmh).
+#   bench/jmh.sh                      the whole suite with the defaults in the annotations
+#   bench/jmh.sh -h                   JMH's options
+#   bench/jmh.sh -l                   the benchmarks
+#   bench/jmh.sh 'Mailbox.*fetch' -f 1 -wi 2 -i 3 -w 1s -r 2s
+# Builds the bench module (and what it depends on) when a source or pom is newer than the last build.
+# MVN_ARGS passes options to that build, e.g. MVN_ARGS=-o to stay offline.
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/tools/jdk.sh"
+cd "$ROOT"
+CLASSPATH_FILE=bench/target/jmh-classpath.txt
+
+stale() {
+    [ ! -s "$CLASSPATH_FILE" ] && return 0
+    [ ! -f bench/target/classes/META-INF/BenchmarkList ] && return 0
+    # Anything the benchmarks run that changed since the classpath was written.
+    [ -n "$(find pom.xml protocol server client bench/pom.xml bench/src/main \
+        -path '*/target' -prune -o -type f -newer "$CLASSPATH_FILE" -print 2>/dev/null | head -n 1)" ]
+}
+
+if stale; then
+    echo "jmh.sh: building the bench module" >&2
+    # shellcheck disable=SC2086  # MVN_ARGS is a list of options
+    mvn -B -q ${MVN_ARGS:-} install -DskipTests -pl bench -am >&2
+    # shellcheck disable=SC2086
+    mvn -B -q ${MVN_ARGS:-} dependency:build-classpath -pl bench -Dmdep.outputFile="$ROOT/$CLASSPATH_FILE" >&2
+fi
+
+exec "$JAVA_HOME/bin/java" -cp "bench/target/classes:$(cat "$CLASSPATH_FILE")" org.openjdk.jmh.Main "$@"
