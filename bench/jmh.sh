@@ -11,7 +11,9 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/tools/jdk.sh"
 cd "$ROOT"
-CLASSPATH_FILE=bench/target/jmh-classpath.txt
+# Runtime scope: the test-only logback stays out, so the server logs nothing (SLF4J finds no provider
+# and says so once per fork), as a production server at INFO logs nothing on these paths.
+CLASSPATH_FILE=bench/target/jmh-runtime-classpath.txt
 
 stale() {
     [ ! -s "$CLASSPATH_FILE" ] && return 0
@@ -26,7 +28,17 @@ if stale; then
     # shellcheck disable=SC2086  # MVN_ARGS is a list of options
     mvn -B -q ${MVN_ARGS:-} install -DskipTests -pl bench -am >&2
     # shellcheck disable=SC2086
-    mvn -B -q ${MVN_ARGS:-} dependency:build-classpath -pl bench -Dmdep.outputFile="$ROOT/$CLASSPATH_FILE" >&2
+    mvn -B -q ${MVN_ARGS:-} dependency:build-classpath -pl bench -Dmdep.includeScope=runtime \
+        -Dmdep.outputFile="$ROOT/$CLASSPATH_FILE" >&2
 fi
 
-exec "$JAVA_HOME/bin/java" -cp "bench/target/classes:$(cat "$CLASSPATH_FILE")" org.openjdk.jmh.Main "$@"
+# The benchmark JVMs get the flags ./svyaz starts the server with: on JDK 24+ protobuf and Netty use
+# sun.misc.Unsafe only when allowed (Netty falls back to slower buffers otherwise), so a run without
+# the flag would not measure what the server does. Prepended, so -jvmArgs/-jvmArgsAppend stay free.
+UNSAFE_FLAG=""
+if [ "$(java_major "$JAVA_HOME")" -ge 24 ]; then UNSAFE_FLAG="--sun-misc-unsafe-memory-access=allow"; fi
+FORK_FLAGS="--enable-native-access=ALL-UNNAMED $UNSAFE_FLAG"
+
+# shellcheck disable=SC2086  # UNSAFE_FLAG is empty or one option
+exec "$JAVA_HOME/bin/java" $UNSAFE_FLAG -cp "bench/target/classes:$(cat "$CLASSPATH_FILE")" \
+    org.openjdk.jmh.Main -jvmArgsPrepend "$FORK_FLAGS" "$@"
