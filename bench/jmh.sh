@@ -28,17 +28,17 @@ if stale; then
     # shellcheck disable=SC2086  # MVN_ARGS is a list of options
     mvn -B -q ${MVN_ARGS:-} install -DskipTests -pl bench -am >&2
     # shellcheck disable=SC2086
-    mvn -B -q ${MVN_ARGS:-} dependency:build-classpath -pl bench -Dmdep.includeScope=runtime \
+    mvn -B -q ${MVN_ARGS:-} dependency:build-classpath -pl bench -DincludeScope=runtime \
         -Dmdep.outputFile="$ROOT/$CLASSPATH_FILE" >&2
 fi
 
-# The benchmark JVMs get the flags ./svyaz starts the server with: on JDK 24+ protobuf and Netty use
+# The JVMs get the flags ./svyaz starts the server with: on JDK 24+ protobuf and Netty use
 # sun.misc.Unsafe only when allowed (Netty falls back to slower buffers otherwise), so a run without
-# the flag would not measure what the server does. Prepended, so -jvmArgs/-jvmArgsAppend stay free.
+# the flag would not measure what the server does. JMH's forks inherit this JVM's flags unless
+# -jvmArgs is given.
 UNSAFE_FLAG=""
 if [ "$(java_major "$JAVA_HOME")" -ge 24 ]; then UNSAFE_FLAG="--sun-misc-unsafe-memory-access=allow"; fi
-FORK_FLAGS="--enable-native-access=ALL-UNNAMED $UNSAFE_FLAG"
 
 # shellcheck disable=SC2086  # UNSAFE_FLAG is empty or one option
-exec "$JAVA_HOME/bin/java" $UNSAFE_FLAG -cp "bench/target/classes:$(cat "$CLASSPATH_FILE")" \
-    org.openjdk.jmh.Main -jvmArgsPrepend "$FORK_FLAGS" "$@"
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED $UNSAFE_FLAG \
+    -cp "bench/target/classes:$(cat "$CLASSPATH_FILE")" org.openjdk.jmh.Main "$@"
