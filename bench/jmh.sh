@@ -26,9 +26,9 @@ stale() {
 if stale; then
     echo "jmh.sh: building the bench module" >&2
     # shellcheck disable=SC2086  # MVN_ARGS is a list of options
-    mvn -B -q ${MVN_ARGS:-} install -DskipTests -pl bench -am >&2
+    mvn -B -q -Dstyle.color=never ${MVN_ARGS:-} install -DskipTests -pl bench -am >&2
     # shellcheck disable=SC2086
-    mvn -B -q ${MVN_ARGS:-} dependency:build-classpath -pl bench -DincludeScope=runtime \
+    mvn -B -q -Dstyle.color=never ${MVN_ARGS:-} dependency:build-classpath -pl bench -DincludeScope=runtime \
         -Dmdep.outputFile="$ROOT/$CLASSPATH_FILE" >&2
 fi
 
