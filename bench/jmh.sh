@@ -30,6 +30,8 @@ if stale; then
     # shellcheck disable=SC2086
     mvn -B -q -Dstyle.color=never ${MVN_ARGS:-} dependency:build-classpath -pl bench -DincludeScope=runtime \
         -Dmdep.outputFile="$ROOT/$CLASSPATH_FILE" >&2
+    # The plugin leaves an unchanged file's time alone; without this every later run would rebuild.
+    touch "$CLASSPATH_FILE"
 fi
 
 # The JVMs get the flags ./svyaz starts the server with: on JDK 24+ protobuf and Netty use
