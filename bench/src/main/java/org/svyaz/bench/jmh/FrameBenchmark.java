@@ -90,6 +90,8 @@ public class FrameBenchmark {
     SendRequest lastParsed;
     /** The id WebSocketSession gives its next push: it counts from 1 per connection. */
     long nextPushId = 1;
+    /** The last push's answer: still open after an iteration means the acks missed and pushes piled up. */
+    private CompletableFuture<Response> lastAnswer;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -129,6 +131,13 @@ public class FrameBenchmark {
                 ApiPaths.WEBSOCKET, EmptyHttpHeaders.INSTANCE, null));
         if (session == null) {
             throw new IllegalStateException("FrameHandler did not open a session on HandshakeComplete");
+        }
+    }
+
+    @TearDown(Level.Iteration)
+    public void checkPushesAnswered() {
+        if (lastAnswer != null && !lastAnswer.isDone()) {
+            throw new IllegalStateException("the acknowledgements did not match the pushes; the numbers are void");
         }
     }
 
@@ -176,6 +185,7 @@ public class FrameBenchmark {
         sink.consume(drainOutbound(null));
         channel.writeInbound(Unpooled.wrappedBuffer(acknowledgement(nextPushId++)));
         sink.consume(answer.getNow(null));
+        lastAnswer = answer;
     }
 
     private SendResponse send(Caller caller, ByteString body) throws ApiException {

@@ -85,6 +85,7 @@ class JmhBenchmarksTest {
         for (int i = 0; i < 3; i++) {
             frames.pushEnvelopeAndAck(SINK);
         }
+        frames.checkPushesAnswered();
         // The benchmark's id count follows the session's, or every ack would miss and pushes pile up.
         var answer = frames.session.push(ApiPaths.PUSH_MESSAGE, frames.envelope);
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
