@@ -62,6 +62,8 @@ certfiles:
 default_db: mnesia
 auth_method: internal
 registration_timeout: infinity
+# Room for every bench user in the auth, roster and session caches (default 1000 entries).
+cache_size: 1000000
 max_fsm_queue: 100000
 listen:
   -

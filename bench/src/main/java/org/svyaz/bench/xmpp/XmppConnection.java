@@ -122,8 +122,13 @@ final class XmppConnection extends ChannelInboundHandlerAdapter implements XmppS
     }
 
     @Override
-    public void channelActive(ChannelHandlerContext ctx) {
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        // Set before the connect completes, so close() always has the channel to close.
         channel = ctx.channel();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
         openStream();
     }
 
