@@ -389,7 +389,8 @@ final class XmppConnection extends ChannelInboundHandlerAdapter implements XmppS
         message.child("body", CLIENT).ifPresent(body -> {
             byte[] blob;
             try {
-                blob = Base64.getMimeDecoder().decode(body.text());
+                // Strict: a body the server changed on the way is not quietly repaired.
+                blob = Base64.getDecoder().decode(body.text());
             } catch (IllegalArgumentException e) {
                 blob = new byte[0]; // counted as foreign by the scenario
             }
