@@ -1,0 +1,170 @@
+#!/bin/bash
+# SPDX-License-Identifier: AGPL-3.0-only
+# Runs a throwaway ejabberd (Debian package, 23.01) for the load tool's XMPP comparison.
+#   ejabberd.sh start DIR PORT   config, certificate, spool and logs in DIR; c2s on 127.0.0.1:PORT
+#                                only; prints the pid of the beam.smp process doing the work
+#   ejabberd.sh stop DIR         stops it (bounded), also when it is not running
+# The VM runs without Erlang distribution (no node name, no epmd, no ejabberdctl): nothing listens
+# but the one c2s port, nothing collides with a system ejabberd, and SIGTERM stops it cleanly.
+set -eu
+
+DOMAIN=bench.localhost
+EJABBERD_LIB=/usr/lib/x86_64-linux-gnu
+START_TIMEOUT=60
+STOP_TIMEOUT=20
+
+usage() {
+    echo "usage: $0 start DIR PORT | stop DIR" >&2
+    exit 2
+}
+
+# Whether something accepts TCP connections on 127.0.0.1:$1 (bash's /dev/tcp: no nc needed).
+port_open() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+start() {
+    dir=$1
+    port=$2
+    erl=$(command -v erl || true)
+    if [ -z "$erl" ] || ! ls -d "$EJABBERD_LIB"/ejabberd-* >/dev/null 2>&1; then
+        echo "ejabberd is not installed (apt-get install ejabberd)" >&2
+        exit 1
+    fi
+    case $port in
+        5222|5269|5280|5443) echo "refusing the standard XMPP port $port" >&2; exit 2 ;;
+    esac
+    if port_open "$port"; then
+        echo "127.0.0.1:$port is already in use" >&2
+        exit 1
+    fi
+    mkdir -p "$dir/spool" "$dir/logs"
+    dir=$(cd "$dir" && pwd)
+
+    # A self-signed certificate for the bench domain and the loopback address; the load tool trusts
+    # exactly this certificate (cert.pem). ejabberd wants certificate and key in one file.
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=$DOMAIN" \
+        -addext "subjectAltName=DNS:$DOMAIN,IP:127.0.0.1" \
+        -keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1
+    cat "$dir/cert.pem" "$dir/key.pem" >"$dir/server.pem"
+    chmod 600 "$dir/key.pem" "$dir/server.pem"
+
+    # Bench-only settings: open in-band registration without its per-address timeout, no shapers or
+    # stanza size limit, no s2s, no HTTP or admin listeners, no archive. Offline storage stays on
+    # (the default), stream management (XEP-0198) on.
+    cat >"$dir/ejabberd.yml" <<YAML
+hosts:
+  - $DOMAIN
+loglevel: warning
+log_rotate_count: 0
+certfiles:
+  - "$dir/server.pem"
+default_db: mnesia
+auth_method: internal
+registration_timeout: infinity
+# Room for every bench user in the auth, roster and session caches (default 1000 entries).
+cache_size: 1000000
+max_fsm_queue: 100000
+listen:
+  -
+    port: $port
+    ip: "127.0.0.1"
+    module: ejabberd_c2s
+    starttls_required: true
+    backlog: 1024
+    max_stanza_size: infinity
+    shaper: none
+    access: c2s
+acl:
+  loopback:
+    ip:
+      - 127.0.0.0/8
+access_rules:
+  c2s:
+    allow: all
+  register:
+    allow: all
+  local:
+    allow: all
+  s2s:
+    deny: all
+s2s_access: s2s
+shaper: {}
+shaper_rules:
+  c2s_shaper: none
+  max_user_sessions: infinity
+  max_user_offline_messages: infinity
+modules:
+  mod_disco: {}
+  mod_ping: {}
+  mod_roster: {}
+  mod_offline:
+    access_max_user_messages: max_user_offline_messages
+  mod_register:
+    access: register
+    ip_access: register
+  mod_stream_mgmt:
+    max_ack_queue: infinity
+    resend_on_timeout: false
+YAML
+
+    ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+    # erl execs erlexec, which execs beam.smp: the background job's pid is the server's.
+    (
+        cd "$dir"
+        ERL_LIBS=$EJABBERD_LIB \
+        EJABBERD_CONFIG_PATH="$dir/ejabberd.yml" \
+        EJABBERD_LOG_PATH="$dir/logs/ejabberd.log" \
+        ERL_CRASH_DUMP="$dir/logs/erl_crash.dump" \
+        ERL_MAX_PORTS=65536 \
+        HOME="$dir" \
+        exec "$erl" +K true +P 1048576 -noinput -noshell \
+            -mnesia dir "\"$dir/spool\"" -s ejabberd \
+            </dev/null >"$dir/logs/console.log" 2>&1
+    ) &
+    pid=$!
+    echo "$pid" >"$dir/ejabberd.pid"
+
+    waited=0
+    until port_open "$port"; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "ejabberd exited during start; see $dir/logs" >&2
+            tail -n 20 "$dir/logs/console.log" "$dir/logs/ejabberd.log" >&2 2>/dev/null || true
+            exit 1
+        fi
+        if [ "$waited" -ge $((START_TIMEOUT * 10)) ]; then
+            echo "ejabberd does not accept connections on 127.0.0.1:$port after $START_TIMEOUT s" >&2
+            stop "$dir"
+            exit 1
+        fi
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    echo "$pid"
+}
+
+stop() {
+    dir=$1
+    [ -f "$dir/ejabberd.pid" ] || return 0
+    pid=$(cat "$dir/ejabberd.pid")
+    if kill -0 "$pid" 2>/dev/null && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "beam.smp" ]; then
+        kill -TERM "$pid" 2>/dev/null || true # the VM runs init:stop() on SIGTERM
+        waited=0
+        while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt $((STOP_TIMEOUT * 10)) ]; do
+            sleep 0.1
+            waited=$((waited + 1))
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "ejabberd did not stop within $STOP_TIMEOUT s; killing it" >&2
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    fi
+    rm -f "$dir/ejabberd.pid"
+}
+
+[ $# -ge 1 ] || usage
+case $1 in
+    start) [ $# -eq 3 ] || usage; start "$2" "$3" ;;
+    stop) [ $# -eq 2 ] || usage; stop "$2" ;;
+    *) usage ;;
+esac
