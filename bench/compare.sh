@@ -34,14 +34,14 @@ run_one() {  # system, run number; writes WORK/system-run.json
             pid=$(bench/peers/mosquitto.sh start "$PEER_DIR" "$port" "$USERS")
             # shellcheck disable=SC2086
             ./svyaz bench relay --mqtt "127.0.0.1:$port" --ca "$PEER_DIR/broker-cert.pem" --server-pid "$pid" \
-                $OPTIONS --seed "$run" > "$out"
+                --peer-name mosquitto $OPTIONS --seed "$run" > "$out"
             bench/peers/mosquitto.sh stop "$PEER_DIR" >/dev/null; PEER_DIR="" ;;
         ejabberd|prosody)
             PEER=$system; PEER_DIR="$WORK/$system-$run"; port=$(free_port)
             pid=$(bench/peers/"$system".sh start "$PEER_DIR" "$port")
             # shellcheck disable=SC2086
-            ./svyaz bench relay --xmpp "127.0.0.1:$port" --xmpp-domain "$(cat "$PEER_DIR/domain")" \
-                --ca "$PEER_DIR/cert.pem" --server-pid "$pid" $OPTIONS --seed "$run" > "$out"
+            ./svyaz bench relay --xmpp "127.0.0.1:$port" --ca "$PEER_DIR/cert.pem" --server-pid "$pid" \
+                --peer-name "$system" $OPTIONS --seed "$run" > "$out"
             bench/peers/"$system".sh stop "$PEER_DIR" >/dev/null; PEER_DIR="" ;;
         *) echo "unknown system $system" >&2; exit 1 ;;
     esac

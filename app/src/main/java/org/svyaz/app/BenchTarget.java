@@ -13,6 +13,7 @@ import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.svyaz.bench.BenchException;
 import org.svyaz.bench.mqtt.MqttSystem;
+import org.svyaz.bench.xmpp.XmppSystem;
 import org.svyaz.bench.relay.MessagingSystem;
 import org.svyaz.bench.relay.ServerUnderTest;
 import org.svyaz.bench.server.ServerProcess;
@@ -51,11 +52,26 @@ final class BenchTarget {
                         + "users u0..uN-1 and passwords bench-<index> as bench/peers/mosquitto.sh sets it up; needs "
                         + "--ca.")
         String mqtt;
+
+        @Option(names = "--xmpp", paramLabel = "HOST:PORT", required = true,
+                description = "Run against an XMPP server on loopback instead (one-to-one <message/> stanzas, "
+                        + "STARTTLS, SASL PLAIN, stream management acks), with users u0..uN-1 and passwords "
+                        + "bench-<index> registered in-band, as bench/peers/ejabberd.sh and prosody.sh set it up; "
+                        + "needs --ca.")
+        String xmpp;
     }
 
     @Option(names = "--ca", paramLabel = "PEM",
-            description = "With --mqtt: the peer's self-signed certificate, the only one trusted.")
+            description = "With --mqtt or --xmpp: the peer's self-signed certificate, the only one trusted.")
     Path caCertificate;
+
+    @Option(names = "--xmpp-domain", paramLabel = "DOMAIN", defaultValue = "bench.localhost",
+            description = "With --xmpp: the server's domain (default ${DEFAULT-VALUE}, as the scripts set it up).")
+    String xmppDomain;
+
+    @Option(names = "--peer-name", paramLabel = "NAME",
+            description = "With --mqtt or --xmpp: what the peer is, for the report (e.g. ejabberd 23.01).")
+    String peerName;
 
     @Option(names = "--server-pid", paramLabel = "PID",
             description = "The server's process id on this machine, to measure its CPU and memory; repeat it for "
@@ -69,8 +85,12 @@ final class BenchTarget {
         if (target.mqtt != null) {
             return runAgainstMqtt(work);
         }
-        if (caCertificate != null) {
-            throw new CommandLineException("--ca goes with --mqtt; a Svyaz server's key is pinned in its link.");
+        if (target.xmpp != null) {
+            return runAgainstXmpp(work);
+        }
+        if (caCertificate != null || peerName != null) {
+            throw new CommandLineException("--ca and --peer-name go with --mqtt or --xmpp; a Svyaz server's key is "
+                    + "pinned in its link.");
         }
         return target.spawn ? runSpawned(work, err) : runAgainstLinks(work);
     }
@@ -79,12 +99,28 @@ final class BenchTarget {
         if (caCertificate == null) {
             throw new CommandLineException("--mqtt needs --ca PEM, the broker's certificate.");
         }
-        String description = "Mosquitto (MQTT 3.1.1, QoS 1, TLS), " + (serverPids.isEmpty()
-                ? "no --server-pid: CPU and memory not measured" : "process " + serverPids);
+        String description = (peerName == null ? "MQTT broker" : peerName) + " (MQTT 3.1.1, QoS 1, TLS), "
+                + measured();
         try (MqttSystem system = new MqttSystem(loopbackAddress(target.mqtt), caCertificate, serverPids,
                 description)) {
             return work.against(system);
         }
+    }
+
+    private <R> R runAgainstXmpp(Run<R> work) throws Exception {
+        if (caCertificate == null) {
+            throw new CommandLineException("--xmpp needs --ca PEM, the server's certificate.");
+        }
+        String description = (peerName == null ? "XMPP server" : peerName)
+                + " (XMPP <message/>, STARTTLS, stream management acks), " + measured();
+        try (XmppSystem system = new XmppSystem(loopbackAddress(target.xmpp), xmppDomain, caCertificate, serverPids,
+                description)) {
+            return work.against(system);
+        }
+    }
+
+    private String measured() {
+        return serverPids.isEmpty() ? "no --server-pid: CPU and memory not measured" : "process " + serverPids;
     }
 
     /** HOST:PORT, where HOST must be a loopback address: the peers run on this machine only. */
