@@ -18,10 +18,7 @@ usage() {
     exit 2
 }
 
-# Whether something accepts TCP connections on 127.0.0.1:$1 (bash's /dev/tcp: no nc needed).
-port_open() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
+. "$(dirname "$0")/lib.sh"
 
 start() {
     dir=$1
@@ -125,21 +122,7 @@ YAML
     pid=$!
     echo "$pid" >"$dir/ejabberd.pid"
 
-    waited=0
-    until port_open "$port"; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "ejabberd exited during start; see $dir/logs" >&2
-            tail -n 20 "$dir/logs/console.log" "$dir/logs/ejabberd.log" >&2 2>/dev/null || true
-            exit 1
-        fi
-        if [ "$waited" -ge $((START_TIMEOUT * 10)) ]; then
-            echo "ejabberd does not accept connections on 127.0.0.1:$port after $START_TIMEOUT s" >&2
-            stop "$dir"
-            exit 1
-        fi
-        sleep 0.1
-        waited=$((waited + 1))
-    done
+    await_port ejabberd "$pid" "$port" "$START_TIMEOUT" "$dir" "$dir/logs/console.log" "$dir/logs/ejabberd.log"
     echo "$pid"
 }
 
@@ -148,16 +131,7 @@ stop() {
     [ -f "$dir/ejabberd.pid" ] || return 0
     pid=$(cat "$dir/ejabberd.pid")
     if kill -0 "$pid" 2>/dev/null && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "beam.smp" ]; then
-        kill -TERM "$pid" 2>/dev/null || true # the VM runs init:stop() on SIGTERM
-        waited=0
-        while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt $((STOP_TIMEOUT * 10)) ]; do
-            sleep 0.1
-            waited=$((waited + 1))
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            echo "ejabberd did not stop within $STOP_TIMEOUT s; killing it" >&2
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
+        stop_pid ejabberd "$pid" "$STOP_TIMEOUT"
     fi
     rm -f "$dir/ejabberd.pid"
 }

@@ -17,10 +17,7 @@ usage() {
     exit 2
 }
 
-# Whether something accepts TCP connections on 127.0.0.1:$1 (bash's /dev/tcp: no nc needed).
-port_open() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
+. "$(dirname "$0")/lib.sh"
 
 start() {
     dir=$1
@@ -91,21 +88,7 @@ LUA
     pid=$!
     echo "$pid" >"$dir/prosody.job.pid"
 
-    waited=0
-    until port_open "$port"; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "prosody exited during start; see $dir" >&2
-            tail -n 20 "$dir/console.log" "$dir/prosody.log" >&2 2>/dev/null || true
-            exit 1
-        fi
-        if [ "$waited" -ge $((START_TIMEOUT * 10)) ]; then
-            echo "prosody does not accept connections on 127.0.0.1:$port after $START_TIMEOUT s" >&2
-            stop "$dir"
-            exit 1
-        fi
-        sleep 0.1
-        waited=$((waited + 1))
-    done
+    await_port prosody "$pid" "$port" "$START_TIMEOUT" "$dir" "$dir/console.log" "$dir/prosody.log"
     echo "$pid"
 }
 
@@ -114,16 +97,7 @@ stop() {
     [ -f "$dir/prosody.job.pid" ] || return 0
     pid=$(cat "$dir/prosody.job.pid")
     if kill -0 "$pid" 2>/dev/null && grep -q prosody "/proc/$pid/cmdline" 2>/dev/null; then
-        kill -TERM "$pid" 2>/dev/null || true # prosody shuts down cleanly on SIGTERM
-        waited=0
-        while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt $((STOP_TIMEOUT * 10)) ]; do
-            sleep 0.1
-            waited=$((waited + 1))
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            echo "prosody did not stop within $STOP_TIMEOUT s; killing it" >&2
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
+        stop_pid prosody "$pid" "$STOP_TIMEOUT"
     fi
     rm -f "$dir/prosody.job.pid"
 }

@@ -57,11 +57,8 @@ final class BenchDrainCommand implements Callable<Integer> {
                     + "(default ${DEFAULT-VALUE}).")
     int drainTimeoutSeconds;
 
-    @Option(names = "--seed", paramLabel = "N", description = "Seed for the random recipients (default: random).")
-    Long seed;
-
-    @Option(names = "--json", description = "Print the report as one JSON object instead of a table.")
-    boolean json;
+    @Mixin
+    BenchOutput output;
 
     @Override
     public Integer call() throws Exception {
@@ -69,7 +66,7 @@ final class BenchDrainCommand implements Callable<Integer> {
         try {
             options = new DrainOptions(users, senders, messages, size, window, parallelLogins,
                     Duration.ofSeconds(drainTimeoutSeconds),
-                    seed != null ? seed : new java.security.SecureRandom().nextLong());
+                    output.seed());
         } catch (IllegalArgumentException e) {
             throw new CommandLineException(e.getMessage() + ".");
         }
@@ -81,9 +78,7 @@ final class BenchDrainCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         DrainReport report = target.run(system -> new DrainBenchmark(system, options,
                 line -> BenchTarget.progress(err, line)).run(), err);
-        spec.commandLine().getOut().print(json ? ReportFormat.json(report) + System.lineSeparator()
-                : ReportFormat.table(report));
-        spec.commandLine().getOut().flush();
+        output.print(spec.commandLine().getOut(), report, ReportFormat.table(report));
         return ExitCodes.OK;
     }
 }

@@ -47,27 +47,22 @@ final class BenchRelayCommand implements Callable<Integer> {
                     + "(default ${DEFAULT-VALUE}).")
     int drainTimeoutSeconds;
 
-    @Option(names = "--seed", paramLabel = "N", description = "Seed for the random recipients (default: random).")
-    Long seed;
-
-    @Option(names = "--json", description = "Print the report as one JSON object instead of a table.")
-    boolean json;
+    @Mixin
+    BenchOutput output;
 
     @Override
     public Integer call() throws Exception {
         RelayOptions options;
         try {
             options = new RelayOptions(users, messages, size, window, Duration.ofSeconds(drainTimeoutSeconds),
-                    seed != null ? seed : new java.security.SecureRandom().nextLong());
+                    output.seed());
         } catch (IllegalArgumentException e) {
             throw new CommandLineException(e.getMessage() + ".");
         }
         PrintWriter err = spec.commandLine().getErr();
         RelayReport report = target.run(system -> new RelayBenchmark(system, options,
                 line -> BenchTarget.progress(err, line)).run(), err);
-        spec.commandLine().getOut().print(json ? ReportFormat.json(report) + System.lineSeparator()
-                : ReportFormat.table(report));
-        spec.commandLine().getOut().flush();
+        output.print(spec.commandLine().getOut(), report, ReportFormat.table(report));
         return ExitCodes.OK;
     }
 }

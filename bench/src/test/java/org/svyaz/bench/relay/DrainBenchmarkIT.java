@@ -3,14 +3,11 @@ package org.svyaz.bench.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.svyaz.bench.svyaz.SvyazSystem;
-import org.svyaz.server.ServerConfig;
 import org.svyaz.server.SvyazServer;
 import org.svyaz.server.store.sqlite.EmbeddedStorage;
 
@@ -23,11 +20,6 @@ class DrainBenchmarkIT {
     @TempDir
     Path data;
 
-    private static ServerConfig config(Path data) {
-        return ServerConfig.defaults(data, new InetSocketAddress("127.0.0.1", 0))
-                .withAdmin(Optional.empty())
-                .withSendLimit(1_000_000, 1_000_000);
-    }
 
     private static DrainReport run(SvyazServer server, Duration drainTimeout) throws Exception {
         DrainOptions options = new DrainOptions(RECIPIENTS, SENDERS, MESSAGES, 256, 8, 4, drainTimeout, 7);
@@ -38,7 +30,7 @@ class DrainBenchmarkIT {
 
     @Test
     void everythingStoredWhileTheRecipientsWereOfflineArrivesOnceWhenTheyLogIn() throws Exception {
-        try (SvyazServer server = SvyazServer.start(config(data))) {
+        try (SvyazServer server = SvyazServer.start(InProcessServers.config(data))) {
             DrainReport report = run(server, Duration.ofSeconds(30));
 
             assertThat(report.ledger()).isEqualTo(new DeliveryLedger.Summary(MESSAGES, MESSAGES, 0, 0, MESSAGES,
@@ -55,7 +47,7 @@ class DrainBenchmarkIT {
     @Test
     void storedMessagesTheServerNeverHandsBackAreCountedLost() throws Exception {
         FaultyStorage storage = new FaultyStorage(EmbeddedStorage.open(data), FaultyStorage.Fault.DROP, 11);
-        try (SvyazServer server = SvyazServer.start(config(data), storage)) {
+        try (SvyazServer server = SvyazServer.start(InProcessServers.config(data), storage)) {
             DrainReport report = run(server, Duration.ofSeconds(3));
 
             long dropped = storage.faults();

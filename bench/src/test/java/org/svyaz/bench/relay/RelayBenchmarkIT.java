@@ -3,14 +3,11 @@ package org.svyaz.bench.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.svyaz.bench.svyaz.SvyazSystem;
-import org.svyaz.server.ServerConfig;
 import org.svyaz.server.SvyazServer;
 import org.svyaz.server.store.sqlite.EmbeddedStorage;
 
@@ -25,11 +22,6 @@ class RelayBenchmarkIT {
     @TempDir
     Path data;
 
-    private static ServerConfig config(Path data) {
-        return ServerConfig.defaults(data, new InetSocketAddress("127.0.0.1", 0))
-                .withAdmin(Optional.empty())
-                .withSendLimit(1_000_000, 1_000_000);
-    }
 
     private static RelayReport run(SvyazServer server, Duration drainTimeout) throws Exception {
         RelayOptions options = new RelayOptions(USERS, MESSAGES, 256, 4, drainTimeout, 42);
@@ -40,7 +32,7 @@ class RelayBenchmarkIT {
 
     @Test
     void aHealthyServerDeliversExactlyWhatWasSentOnce() throws Exception {
-        try (SvyazServer server = SvyazServer.start(config(data))) {
+        try (SvyazServer server = SvyazServer.start(InProcessServers.config(data))) {
             RelayReport report = run(server, Duration.ofSeconds(30));
 
             assertThat(report.ledger()).isEqualTo(new DeliveryLedger.Summary(MESSAGES, MESSAGES, 0, 0, MESSAGES,
@@ -60,7 +52,7 @@ class RelayBenchmarkIT {
     @Test
     void messagesTheServerAcceptsButNeverDeliversAreCountedLost() throws Exception {
         FaultyStorage storage = new FaultyStorage(EmbeddedStorage.open(data), FaultyStorage.Fault.DROP, 7);
-        try (SvyazServer server = SvyazServer.start(config(data), storage)) {
+        try (SvyazServer server = SvyazServer.start(InProcessServers.config(data), storage)) {
             RelayReport report = run(server, Duration.ofSeconds(3));
 
             long dropped = storage.faults();
@@ -76,7 +68,7 @@ class RelayBenchmarkIT {
     @Test
     void messagesTheServerDeliversTwiceAreCountedAsDuplicates() throws Exception {
         FaultyStorage storage = new FaultyStorage(EmbeddedStorage.open(data), FaultyStorage.Fault.DUPLICATE, 9);
-        try (SvyazServer server = SvyazServer.start(config(data), storage)) {
+        try (SvyazServer server = SvyazServer.start(InProcessServers.config(data), storage)) {
             RelayReport report = run(server, Duration.ofSeconds(30));
 
             long doubled = storage.faults();
