@@ -44,6 +44,11 @@ public final class ServerProcess implements AutoCloseable {
             List<String> command = new ArrayList<>();
             command.add(javaCommand());
             command.add("--enable-native-access=ALL-UNNAMED");
+            if (Runtime.version().feature() >= 24) {
+                // As ./svyaz starts a server: without it, Netty on JDK 24+ runs without
+                // sun.misc.Unsafe, which is slower and not how a real server runs.
+                command.add("--sun-misc-unsafe-memory-access=allow");
+            }
             command.add("-cp");
             command.add(System.getProperty("java.class.path"));
             command.add(SpawnedServer.class.getName());
