@@ -6,15 +6,21 @@
 # each peer. Everything on loopback; each peer is started fresh for each run and stopped after it.
 #   bench/compare.sh [USERS] [MESSAGES] [SIZE] [WINDOW] [RUNS]
 # SYSTEMS (default "svyaz mosquitto ejabberd prosody") picks the systems; KEEP=1 keeps WORK.
+# WARMUP=N first relays N messages through each freshly started server, unmeasured, so a JVM's JIT
+# has compiled the hot paths (a long-running server's steady state); 0 (default) measures cold.
+# Svyaz runs as `./svyaz server` on the embedded store, as a user starts it.
 set -eu
 cd "$(dirname "$0")/.."
 USERS=${1:-1000}; MESSAGES=${2:-200000}; SIZE=${3:-256}; WINDOW=${4:-16}; RUNS=${5:-3}
+WARMUP=${WARMUP:-0}
 SYSTEMS=${SYSTEMS:-svyaz mosquitto ejabberd prosody}
 WORK=$(mktemp -d /tmp/svyaz-compare.XXXXXX)
 PEER_DIR=""
 PEER=""
+SVYAZ_PID=""
 cleanup() {
     if [ -n "$PEER_DIR" ]; then bench/peers/"$PEER".sh stop "$PEER_DIR" >/dev/null 2>&1 || true; fi
+    if [ -n "$SVYAZ_PID" ]; then kill "$SVYAZ_PID" 2>/dev/null || true; wait "$SVYAZ_PID" 2>/dev/null || true; fi
     if [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; else echo "kept $WORK" >&2; fi
 }
 trap cleanup EXIT INT TERM
@@ -22,16 +28,33 @@ trap cleanup EXIT INT TERM
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 OPTIONS="--users $USERS --messages $MESSAGES --size $SIZE --window $WINDOW --json"
 
+# warm_up TARGET-OPTIONS...: an unmeasured relay through the server just started, when WARMUP > 0.
+warm_up() {
+    [ "$WARMUP" -gt 0 ] || return 0
+    ./svyaz bench relay "$@" --users "$USERS" --messages "$WARMUP" --size "$SIZE" --window "$WINDOW" \
+        --seed 0 > /dev/null
+}
+
 run_one() {  # system, run number; writes WORK/system-run.json
     system=$1; run=$2; out="$WORK/$system-$run.json"
     echo "== $system, run $run (load average $(cut -d' ' -f1 /proc/loadavg))" >&2
     case "$system" in
         svyaz)
+            data="$WORK/svyaz-$run"; port=$(free_port)
+            ./svyaz server --data "$data" --listen "127.0.0.1:$port" --admin off --send-burst 100000000 \
+                --sends-per-second 100000000 --mailbox-max 10000000 > "$WORK/svyaz-$run.log" 2>&1 &
+            SVYAZ_PID=$!
+            for _ in $(seq 600); do [ -s "$data/invite.txt" ] && break; sleep 0.1; done
+            [ -s "$data/invite.txt" ] || { echo "the Svyaz server did not start; see $WORK" >&2; exit 3; }
+            warm_up --server "$(cat "$data/invite.txt")"
             # shellcheck disable=SC2086
-            ./svyaz bench relay --spawn $OPTIONS --seed "$run" > "$out" ;;
+            ./svyaz bench relay --server "$(cat "$data/invite.txt")" --server-pid "$SVYAZ_PID" $OPTIONS \
+                --seed "$run" > "$out"
+            kill "$SVYAZ_PID"; wait "$SVYAZ_PID" 2>/dev/null || true; SVYAZ_PID="" ;;
         mosquitto)
             PEER=mosquitto; PEER_DIR="$WORK/mosquitto-$run"; port=$(free_port)
             pid=$(bench/peers/mosquitto.sh start "$PEER_DIR" "$port" "$USERS")
+            warm_up --mqtt "127.0.0.1:$port" --ca "$PEER_DIR/broker-cert.pem"
             # shellcheck disable=SC2086
             ./svyaz bench relay --mqtt "127.0.0.1:$port" --ca "$PEER_DIR/broker-cert.pem" --server-pid "$pid" \
                 --peer-name mosquitto $OPTIONS --seed "$run" > "$out"
@@ -39,6 +62,7 @@ run_one() {  # system, run number; writes WORK/system-run.json
         ejabberd|prosody)
             PEER=$system; PEER_DIR="$WORK/$system-$run"; port=$(free_port)
             pid=$(bench/peers/"$system".sh start "$PEER_DIR" "$port")
+            warm_up --xmpp "127.0.0.1:$port" --ca "$PEER_DIR/cert.pem"
             # shellcheck disable=SC2086
             ./svyaz bench relay --xmpp "127.0.0.1:$port" --ca "$PEER_DIR/cert.pem" --server-pid "$pid" \
                 --peer-name "$system" $OPTIONS --seed "$run" > "$out"
