@@ -74,7 +74,7 @@ authentication = "internal_hashed"
 storage = "internal"
 certificates = "$dir"
 ssl = { certificate = "$dir/cert.pem", key = "$dir/key.pem" }
-modules_enabled = { "roster", "saslauth", "tls", "disco", "register", "smacks", "ping", "posix" }
+modules_enabled = { "roster", "saslauth", "tls", "disco", "register", "smacks", "ping", "posix", "offline" }
 modules_disabled = { "s2s" }
 VirtualHost "$DOMAIN"
 LUA

@@ -16,6 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.svyaz.bench.BenchException;
 import org.svyaz.bench.relay.DeliveryLedger;
+import org.svyaz.bench.relay.DrainBenchmark;
+import org.svyaz.bench.relay.DrainOptions;
+import org.svyaz.bench.relay.DrainReport;
 import org.svyaz.bench.relay.Inbox;
 import org.svyaz.bench.relay.MessagingSystem;
 import org.svyaz.bench.relay.RelayBenchmark;
@@ -77,6 +80,18 @@ abstract class XmppServerContract {
         assertThat(report.rejections()).isEmpty();
         assertThat(report.notes()).isEmpty();
         assertThat(report.serverUsage()).isNotNull(); // the server's pid is readable in /proc
+    }
+
+    @Test
+    void messagesStoredWhileTheRecipientsWereOfflineArriveOnceWhenTheyLogIn() throws Exception {
+        // Scenario (b): the server's offline storage keeps them; the first login gets them.
+        DrainOptions options = new DrainOptions(USERS, 2, MESSAGES, 256, 4, 4, Duration.ofSeconds(30), 7);
+        DrainReport report = new DrainBenchmark(system, options, line -> { }).run();
+
+        assertThat(report.ledger()).isEqualTo(new DeliveryLedger.Summary(MESSAGES, MESSAGES, 0, 0, MESSAGES,
+                0, 0, 0, 0, 0));
+        assertThat(report.notes()).as("nothing may arrive before the recipients log in").isEmpty();
+        assertThat(report.serverCpuSeconds()).isNotNull();
     }
 
     @Test
