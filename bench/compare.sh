@@ -8,7 +8,7 @@
 # SYSTEMS (default "svyaz mosquitto ejabberd prosody") picks the systems; KEEP=1 keeps WORK.
 # WARMUP=N first relays N messages through each freshly started server, unmeasured, so a JVM's JIT
 # has compiled the hot paths (a long-running server's steady state); 0 (default) measures cold.
-# Svyaz runs as `./svyaz server` on the embedded store, as a user starts it.
+# Svyaz runs as `./svyaz server` on the embedded store, as a user starts it (bench/peers/svyaz.sh).
 set -eu
 cd "$(dirname "$0")/.."
 USERS=${1:-1000}; MESSAGES=${2:-200000}; SIZE=${3:-256}; WINDOW=${4:-16}; RUNS=${5:-3}
@@ -17,10 +17,8 @@ SYSTEMS=${SYSTEMS:-svyaz mosquitto ejabberd prosody}
 WORK=$(mktemp -d /tmp/svyaz-compare.XXXXXX)
 PEER_DIR=""
 PEER=""
-SVYAZ_PID=""
 cleanup() {
     if [ -n "$PEER_DIR" ]; then bench/peers/"$PEER".sh stop "$PEER_DIR" >/dev/null 2>&1 || true; fi
-    if [ -n "$SVYAZ_PID" ]; then kill "$SVYAZ_PID" 2>/dev/null || true; wait "$SVYAZ_PID" 2>/dev/null || true; fi
     if [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; else echo "kept $WORK" >&2; fi
 }
 trap cleanup EXIT INT TERM
@@ -40,17 +38,13 @@ run_one() {  # system, run number; writes WORK/system-run.json
     echo "== $system, run $run (load average $(cut -d' ' -f1 /proc/loadavg))" >&2
     case "$system" in
         svyaz)
-            data="$WORK/svyaz-$run"; port=$(free_port)
-            ./svyaz server --data "$data" --listen "127.0.0.1:$port" --admin off --send-burst 100000000 \
-                --sends-per-second 100000000 --mailbox-max 10000000 > "$WORK/svyaz-$run.log" 2>&1 &
-            SVYAZ_PID=$!
-            for _ in $(seq 600); do [ -s "$data/invite.txt" ] && break; sleep 0.1; done
-            [ -s "$data/invite.txt" ] || { echo "the Svyaz server did not start; see $WORK" >&2; exit 3; }
-            warm_up --server "$(cat "$data/invite.txt")"
+            PEER=svyaz; PEER_DIR="$WORK/svyaz-$run"; port=$(free_port)
+            pid=$(bench/peers/svyaz.sh start "$PEER_DIR" "$port")
+            link=$(cat "$PEER_DIR/data/invite.txt")
+            warm_up --server "$link"
             # shellcheck disable=SC2086
-            ./svyaz bench relay --server "$(cat "$data/invite.txt")" --server-pid "$SVYAZ_PID" $OPTIONS \
-                --seed "$run" > "$out"
-            kill "$SVYAZ_PID"; wait "$SVYAZ_PID" 2>/dev/null || true; SVYAZ_PID="" ;;
+            ./svyaz bench relay --server "$link" --server-pid "$pid" $OPTIONS --seed "$run" > "$out"
+            bench/peers/svyaz.sh stop "$PEER_DIR" >/dev/null; PEER_DIR="" ;;
         mosquitto)
             PEER=mosquitto; PEER_DIR="$WORK/mosquitto-$run"; port=$(free_port)
             pid=$(bench/peers/mosquitto.sh start "$PEER_DIR" "$port" "$USERS")

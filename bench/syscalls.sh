@@ -10,11 +10,10 @@ set -eu
 cd "$(dirname "$0")/.."
 USERS=${1:-200}; MESSAGES=${2:-40000}; SIZE=${3:-256}; WINDOW=${4:-16}
 WORK=$(mktemp -d /tmp/svyaz-syscalls.XXXXXX)
-SERVER_PID=""; PERF_PID=""; PEER_DIR=""
+SERVER_PID=""; PERF_PID=""; PEER_DIR=""; PEER=""
 cleanup() {
     [ -z "$PERF_PID" ] || kill -INT "$PERF_PID" 2>/dev/null || true
-    [ -z "$SERVER_PID" ] || kill "$SERVER_PID" 2>/dev/null || true
-    [ -z "$PEER_DIR" ] || bench/peers/mosquitto.sh stop "$PEER_DIR" >/dev/null 2>&1 || true
+    [ -z "$PEER_DIR" ] || bench/peers/"$PEER".sh stop "$PEER_DIR" >/dev/null 2>&1 || true
     wait 2>/dev/null || true
     if [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; else echo "kept $WORK" >&2; fi
 }
@@ -39,28 +38,26 @@ per_message() {  # two "syscalls delivered" lines
     python3 -c 'import sys; a=list(map(int,sys.argv[1:3])); b=list(map(int,sys.argv[3:5])); print("%.1f" % ((a[0]-b[0])/(a[1]-b[1])))' $1 $2
 }
 
-svyaz_server() {
-    port=$(free_port)
-    ./svyaz server --data "$WORK/svyaz-$1" --listen "127.0.0.1:$port" --admin off --send-burst 100000000 \
-        --sends-per-second 100000000 --mailbox-max 10000000 > "$WORK/svyaz-$1.log" 2>&1 & SERVER_PID=$!
-    for _ in $(seq 600); do [ -s "$WORK/svyaz-$1/invite.txt" ] && break; sleep 0.1; done
-    [ -s "$WORK/svyaz-$1/invite.txt" ] || { echo "the server did not start; see $WORK" >&2; exit 3; }
+# count SYSTEM: both runs against a fresh server each, then the system calls per message.
+count() {
+    system=$1
+    echo "== $system" >&2
+    for size in big small; do
+        PEER=$system; PEER_DIR="$WORK/$system-$size"; port=$(free_port)
+        messages=$MESSAGES; [ "$size" = small ] && messages=$((MESSAGES / 10))
+        if [ "$system" = svyaz ]; then
+            SERVER_PID=$(bench/peers/svyaz.sh start "$PEER_DIR" "$port")
+            result=$(counted_run "$messages" --server "$(cat "$PEER_DIR/data/invite.txt")")
+        else
+            SERVER_PID=$(bench/peers/mosquitto.sh start "$PEER_DIR" "$port" "$USERS")
+            result=$(counted_run "$messages" --mqtt "127.0.0.1:$port" --ca "$PEER_DIR/broker-cert.pem" \
+                --peer-name mosquitto)
+        fi
+        bench/peers/"$system".sh stop "$PEER_DIR" >/dev/null; PEER_DIR=""; SERVER_PID=""
+        if [ "$size" = big ]; then big=$result; else small=$result; fi
+    done
+    echo "$system: $(per_message "$big" "$small") system calls per delivered message ($big / $small: syscalls delivered)"
 }
 
-echo "== svyaz" >&2
-svyaz_server big; big=$(counted_run "$MESSAGES" --server "$(cat "$WORK/svyaz-big/invite.txt")")
-kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
-svyaz_server small; small=$(counted_run $((MESSAGES / 10)) --server "$(cat "$WORK/svyaz-small/invite.txt")")
-kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
-echo "svyaz: $(per_message "$big" "$small") system calls per delivered message ($big / $small: syscalls delivered)"
-
-echo "== mosquitto" >&2
-for size in big small; do
-    PEER_DIR="$WORK/mosquitto-$size"; port=$(free_port)
-    SERVER_PID=$(bench/peers/mosquitto.sh start "$PEER_DIR" "$port" "$USERS")
-    messages=$MESSAGES; [ "$size" = small ] && messages=$((MESSAGES / 10))
-    result=$(counted_run "$messages" --mqtt "127.0.0.1:$port" --ca "$PEER_DIR/broker-cert.pem" --peer-name mosquitto)
-    bench/peers/mosquitto.sh stop "$PEER_DIR" >/dev/null; PEER_DIR=""; SERVER_PID=""
-    if [ "$size" = big ]; then big=$result; else small=$result; fi
-done
-echo "mosquitto: $(per_message "$big" "$small") system calls per delivered message ($big / $small: syscalls delivered)"
+count svyaz
+count mosquitto

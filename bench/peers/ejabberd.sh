@@ -31,20 +31,14 @@ start() {
     case $port in
         5222|5269|5280|5443) echo "refusing the standard XMPP port $port" >&2; exit 2 ;;
     esac
-    if port_open "$port"; then
-        echo "127.0.0.1:$port is already in use" >&2
-        exit 1
-    fi
+    require_free_port "$port"
     mkdir -p "$dir/spool" "$dir/logs"
     dir=$(cd "$dir" && pwd)
 
-    # A self-signed certificate for the bench domain and the loopback address; the load tool trusts
-    # exactly this certificate (cert.pem). ejabberd wants certificate and key in one file.
-    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=$DOMAIN" \
-        -addext "subjectAltName=DNS:$DOMAIN,IP:127.0.0.1" \
-        -keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1
+    xmpp_certificate "$dir" "$DOMAIN"
+    # ejabberd wants certificate and key in one file.
     cat "$dir/cert.pem" "$dir/key.pem" >"$dir/server.pem"
-    chmod 600 "$dir/key.pem" "$dir/server.pem"
+    chmod 600 "$dir/server.pem"
 
     # Bench-only settings: open in-band registration without its per-address timeout, no shapers or
     # stanza size limit, no s2s, no HTTP or admin listeners, no archive. Offline storage stays on
@@ -136,9 +130,4 @@ stop() {
     rm -f "$dir/ejabberd.pid"
 }
 
-[ $# -ge 1 ] || usage
-case $1 in
-    start) [ $# -eq 3 ] || usage; start "$2" "$3" ;;
-    stop) [ $# -eq 2 ] || usage; stop "$2" ;;
-    *) usage ;;
-esac
+dispatch "$@"

@@ -6,6 +6,23 @@ port_open() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# require_free_port PORT: exits 1 when something already listens on 127.0.0.1:PORT.
+require_free_port() {
+    if port_open "$1"; then
+        echo "127.0.0.1:$1 is already in use" >&2
+        exit 1
+    fi
+}
+
+# xmpp_certificate DIR DOMAIN: a self-signed certificate for the bench domain and the loopback
+# address in DIR/cert.pem (key in DIR/key.pem); the load tool trusts exactly this certificate.
+xmpp_certificate() {
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=$2" \
+        -addext "subjectAltName=DNS:$2,IP:127.0.0.1" \
+        -keyout "$1/key.pem" -out "$1/cert.pem" >/dev/null 2>&1
+    chmod 600 "$1/key.pem"
+}
+
 # await_port NAME PID PORT TIMEOUT STOP_DIR LOG...: waits until PID's server accepts connections on
 # PORT; when it exits first or TIMEOUT seconds pass, shows the end of the logs, stops it and exits 1.
 await_port() {
@@ -40,4 +57,14 @@ stop_pid() {
         echo "$name did not stop within $timeout s; killing it" >&2
         kill -KILL "$pid" 2>/dev/null || true
     fi
+}
+
+# dispatch ARGS...: the scripts' command line, `start DIR PORT` or `stop DIR`.
+dispatch() {
+    [ $# -ge 1 ] || usage
+    case $1 in
+        start) [ $# -eq 3 ] || usage; start "$2" "$3" ;;
+        stop) [ $# -eq 2 ] || usage; stop "$2" ;;
+        *) usage ;;
+    esac
 }

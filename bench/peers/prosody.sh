@@ -30,19 +30,11 @@ start() {
     case $port in
         5222|5269|5280|5281|5347) echo "refusing the standard XMPP port $port" >&2; exit 2 ;;
     esac
-    if port_open "$port"; then
-        echo "127.0.0.1:$port is already in use" >&2
-        exit 1
-    fi
+    require_free_port "$port"
     mkdir -p "$dir/data"
     dir=$(cd "$dir" && pwd)
 
-    # A self-signed certificate for the bench domain and the loopback address; the load tool trusts
-    # exactly this certificate (cert.pem).
-    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=$DOMAIN" \
-        -addext "subjectAltName=DNS:$DOMAIN,IP:127.0.0.1" \
-        -keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1
-    chmod 600 "$dir/key.pem"
+    xmpp_certificate "$dir" "$DOMAIN"
 
     # Bench-only settings: open in-band registration with no throttle (mod_register_limits throttles
     # only when registration_throttle_max or min_seconds_between_registrations is set), no rate
@@ -102,9 +94,4 @@ stop() {
     rm -f "$dir/prosody.job.pid"
 }
 
-[ $# -ge 1 ] || usage
-case $1 in
-    start) [ $# -eq 3 ] || usage; start "$2" "$3" ;;
-    stop) [ $# -eq 2 ] || usage; stop "$2" ;;
-    *) usage ;;
-esac
+dispatch "$@"

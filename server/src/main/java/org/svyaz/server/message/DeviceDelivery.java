@@ -151,8 +151,8 @@ public final class DeviceDelivery {
     private void deleteAcknowledged() {
         try {
             List<MailboxEntry> batch = new java.util.ArrayList<>();
-            for (MailboxEntry entry = acknowledged.poll(); entry != null && batch.size() < DELETE_BATCH;
-                 entry = batch.size() < DELETE_BATCH ? acknowledged.poll() : null) {
+            MailboxEntry entry;
+            while (batch.size() < DELETE_BATCH && (entry = acknowledged.poll()) != null) {
                 batch.add(entry);
             }
             if (!batch.isEmpty()) {
