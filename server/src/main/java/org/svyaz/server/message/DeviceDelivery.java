@@ -122,9 +122,14 @@ public final class DeviceDelivery {
                 return;
             }
             for (MailboxEntry entry : batch) {
-                window.acquire();
+                if (!window.tryAcquire()) {
+                    // The acknowledgements that reopen the window answer pushes still in the buffer.
+                    channel.flush();
+                    window.acquire();
+                }
                 lastPushedSequence = entry.sequence();
-                channel.push(ApiPaths.PUSH_MESSAGE, ByteString.copyFrom(entry.envelope()))
+                // One flush per batch: a draining device gets its pushes in few TLS records and writes.
+                channel.pushLater(ApiPaths.PUSH_MESSAGE, ByteString.copyFrom(entry.envelope()))
                         .whenComplete((response, failure) -> {
                             boolean acknowledged = failure == null && response.getError() == ErrorCode.OK;
                             window.release(acknowledged && windowSize.getAndUpdate(w -> Math.min(WINDOW, w + 1)) < WINDOW
@@ -134,6 +139,7 @@ public final class DeviceDelivery {
                             }
                         });
             }
+            channel.flush();
         }
     }
 

@@ -44,11 +44,26 @@ public final class WebSocketSession implements PushChannel {
 
     @Override
     public CompletableFuture<Response> push(String path, ByteString body) {
+        return push(path, body, true);
+    }
+
+    @Override
+    public CompletableFuture<Response> pushLater(String path, ByteString body) {
+        return push(path, body, false);
+    }
+
+    @Override
+    public void flush() {
+        channel.flush();
+    }
+
+    private CompletableFuture<Response> push(String path, ByteString body, boolean flush) {
         long id = nextPushId.getAndIncrement();
         CompletableFuture<Response> answer = new CompletableFuture<>();
         pendingPushes.put(id, answer);
         Frame frame = Frame.newBuilder().setRequest(Request.newBuilder().setId(id).setPath(path).setBody(body)).build();
-        channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(frame.toByteArray())))
+        BinaryWebSocketFrame message = new BinaryWebSocketFrame(Unpooled.wrappedBuffer(frame.toByteArray()));
+        (flush ? channel.writeAndFlush(message) : channel.write(message))
                 .addListener(write -> {
                     if (!write.isSuccess()) {
                         failPush(id, write.cause());

@@ -107,4 +107,75 @@ class DeviceDeliveryTest {
             executor.shutdownNow();
         }
     }
+
+    /**
+     * Pushes wait in the connection's buffer until a flush; a device answers only what reached it.
+     * The delivery must flush before it waits for its window to reopen, or it waits forever.
+     */
+    @Test
+    void pushesHeldForAFlushAreFlushedBeforeTheDeliveryWaitsForAcknowledgements() throws Exception {
+        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        try (EmbeddedStorage storage = EmbeddedStorage.open(Files.createDirectories(temp.resolve("data")))) {
+            DeviceAddress device = new DeviceAddress(UUID.randomUUID(), 1);
+            int messages = 1_500;
+            List<MailboxEntry> entries = new java.util.ArrayList<>();
+            for (int i = 0; i < messages; i++) {
+                byte[] guid = new byte[16];
+                guid[0] = (byte) i;
+                guid[1] = (byte) (i >> 8);
+                entries.add(new MailboxEntry(0, device.accountId(), 1, guid, new byte[] {(byte) i},
+                        System.currentTimeMillis()));
+            }
+            storage.mailbox().insert(entries);
+            List<CompletableFuture<Response>> inBuffer = new CopyOnWriteArrayList<>();
+            AtomicInteger answered = new AtomicInteger();
+            AtomicInteger flushes = new AtomicInteger();
+            PushChannel channel = new PushChannel() {
+                @Override
+                public CompletableFuture<Response> push(String path, ByteString body) {
+                    CompletableFuture<Response> answer = pushLater(path, body);
+                    flush();
+                    return answer;
+                }
+
+                @Override
+                public CompletableFuture<Response> pushLater(String path, ByteString body) {
+                    CompletableFuture<Response> answer = new CompletableFuture<>();
+                    if (path.equals(ApiPaths.PUSH_MESSAGE)) {
+                        inBuffer.add(answer);
+                    }
+                    return answer;
+                }
+
+                @Override
+                public void flush() {
+                    flushes.incrementAndGet();
+                    List<CompletableFuture<Response>> sent = List.copyOf(inBuffer);
+                    inBuffer.removeAll(sent);
+                    for (CompletableFuture<Response> answer : sent) {
+                        answered.incrementAndGet();
+                        answer.complete(Response.newBuilder().setError(ErrorCode.OK).build());
+                    }
+                }
+
+                @Override
+                public boolean isOpen() {
+                    return true;
+                }
+
+                @Override
+                public void close(int statusCode, String reason) {}
+            };
+            DeviceDelivery delivery = new DeviceDelivery(device, channel, storage.mailbox(), executor,
+                    new SimpleMeterRegistry().counter("delivered"));
+            delivery.wake();
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> answered.get() == messages);
+            await().atMost(Duration.ofSeconds(10)).until(() -> storage.mailbox().count(device.accountId(), 1) == 0);
+            // Batched: far fewer flushes than pushes once the window has opened up.
+            assertThat(flushes.get()).isLessThan(messages / 2);
+        } finally {
+            executor.shutdownNow();
+        }
+    }
 }

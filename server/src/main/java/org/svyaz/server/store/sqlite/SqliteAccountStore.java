@@ -128,19 +128,18 @@ public final class SqliteAccountStore implements AccountStore {
     @Override
     public List<Device> findDevices(UUID accountId) throws StoreException {
         return database.read(connection -> {
-            try (PreparedStatement query = connection.prepareStatement("""
+            PreparedStatement query = database.prepared(connection, """
                     SELECT device_id, registration_id, credential_salt, credential_hash, created_at
-                    FROM devices WHERE account_id = ? ORDER BY device_id""")) {
-                query.setBytes(1, Uuids.toBytes(accountId));
-                List<Device> devices = new ArrayList<>();
-                try (ResultSet rows = query.executeQuery()) {
-                    while (rows.next()) {
-                        devices.add(new Device(rows.getInt(1), rows.getInt(2), rows.getBytes(3), rows.getBytes(4),
-                                rows.getLong(5)));
-                    }
+                    FROM devices WHERE account_id = ? ORDER BY device_id""");
+            query.setBytes(1, Uuids.toBytes(accountId));
+            List<Device> devices = new ArrayList<>();
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    devices.add(new Device(rows.getInt(1), rows.getInt(2), rows.getBytes(3), rows.getBytes(4),
+                            rows.getLong(5)));
                 }
-                return devices;
             }
+            return devices;
         });
     }
 

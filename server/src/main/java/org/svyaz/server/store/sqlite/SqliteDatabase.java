@@ -4,10 +4,14 @@ package org.svyaz.server.store.sqlite;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -44,6 +48,11 @@ public final class SqliteDatabase implements AutoCloseable {
     private final Connection writer;
     private final BlockingQueue<WriteTask<?>> writes = new LinkedBlockingQueue<>();
     private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
+    /**
+     * Prepared statements by SQL text, one cache per connection. A connection serves one thread at a
+     * time (the writer thread, or whoever took a reader from the pool), so a cache needs no lock.
+     */
+    private final Map<Connection, Map<String, PreparedStatement>> statements = new IdentityHashMap<>();
     private final Thread writerThread;
     private volatile boolean closed;
 
@@ -54,8 +63,11 @@ public final class SqliteDatabase implements AutoCloseable {
             statement.execute("PRAGMA journal_mode=WAL");
         }
         SqliteSchema.migrate(writer);
+        statements.put(writer, new HashMap<>());
         for (int i = 0; i < READERS; i++) {
-            readers.add(open());
+            Connection reader = open();
+            statements.put(reader, new HashMap<>());
+            readers.add(reader);
         }
         writerThread = Thread.ofPlatform().name("sqlite-writer").daemon(true).unstarted(this::writeLoop);
     }
@@ -82,6 +94,25 @@ public final class SqliteDatabase implements AutoCloseable {
             statement.execute("PRAGMA secure_delete=ON");
         }
         return connection;
+    }
+
+    /**
+     * The statement for {@code sql} on {@code connection} (one this database handed to a
+     * {@link Work}), prepared once and reused: SQLite compiles a statement's text on every
+     * prepare, which the relay benchmark's profile showed on the hot path. The caller must not
+     * close it; it must close the result sets it opens, and it sets every parameter before use.
+     */
+    public PreparedStatement prepared(Connection connection, String sql) throws SQLException {
+        Map<String, PreparedStatement> cache = statements.get(connection);
+        PreparedStatement statement = cache.get(sql);
+        if (statement == null || statement.isClosed()) {
+            statement = connection.prepareStatement(sql);
+            cache.put(sql, statement);
+        } else {
+            // A batch left behind by a failed run must not be executed with the next one.
+            statement.clearBatch();
+        }
+        return statement;
     }
 
     /** Runs {@code work} in the next group commit and returns once it is durable. */
@@ -169,19 +200,19 @@ public final class SqliteDatabase implements AutoCloseable {
             writer.setAutoCommit(false);
             // Savepoints by plain statements: the driver's setSavepoint() formats a fresh name for
             // every task, which showed up in the relay benchmark's profile.
-            try (Statement savepoints = writer.createStatement()) {
-                for (WriteTask<?> task : batch) {
-                    savepoints.execute("SAVEPOINT task");
-                    try {
-                        results.add(task.work().run(writer));
-                        failures.add(null);
-                        savepoints.execute("RELEASE task");
-                    } catch (SQLException | RuntimeException e) {
-                        savepoints.execute("ROLLBACK TO task");
-                        savepoints.execute("RELEASE task");
-                        results.add(null);
-                        failures.add(e);
-                    }
+            PreparedStatement savepoint = prepared(writer, "SAVEPOINT task");
+            PreparedStatement release = prepared(writer, "RELEASE task");
+            for (WriteTask<?> task : batch) {
+                savepoint.execute();
+                try {
+                    results.add(task.work().run(writer));
+                    failures.add(null);
+                    release.execute();
+                } catch (SQLException | RuntimeException e) {
+                    prepared(writer, "ROLLBACK TO task").execute();
+                    release.execute();
+                    results.add(null);
+                    failures.add(e);
                 }
             }
             writer.commit();

@@ -22,18 +22,17 @@ public final class SqliteMailboxStore implements MailboxStore {
     @Override
     public void insert(List<MailboxEntry> entries) throws StoreException {
         database.write(connection -> {
-            try (PreparedStatement insert = connection.prepareStatement("""
-                    INSERT INTO mailbox (account_id, device_id, guid, envelope, stored_at) VALUES (?, ?, ?, ?, ?)""")) {
-                for (MailboxEntry entry : entries) {
-                    insert.setBytes(1, Uuids.toBytes(entry.accountId()));
-                    insert.setInt(2, entry.deviceId());
-                    insert.setBytes(3, entry.guid());
-                    insert.setBytes(4, entry.envelope());
-                    insert.setLong(5, entry.storedAtMillis());
-                    insert.addBatch();
-                }
-                insert.executeBatch();
+            PreparedStatement insert = database.prepared(connection, """
+                    INSERT INTO mailbox (account_id, device_id, guid, envelope, stored_at) VALUES (?, ?, ?, ?, ?)""");
+            for (MailboxEntry entry : entries) {
+                insert.setBytes(1, Uuids.toBytes(entry.accountId()));
+                insert.setInt(2, entry.deviceId());
+                insert.setBytes(3, entry.guid());
+                insert.setBytes(4, entry.envelope());
+                insert.setLong(5, entry.storedAtMillis());
+                insert.addBatch();
             }
+            insert.executeBatch();
             return null;
         });
     }
@@ -41,22 +40,21 @@ public final class SqliteMailboxStore implements MailboxStore {
     @Override
     public List<MailboxEntry> fetch(UUID accountId, int deviceId, long afterSequence, int limit) throws StoreException {
         return database.read(connection -> {
-            try (PreparedStatement query = connection.prepareStatement("""
+            PreparedStatement query = database.prepared(connection, """
                     SELECT seq, guid, envelope, stored_at FROM mailbox
-                    WHERE account_id = ? AND device_id = ? AND seq > ? ORDER BY seq LIMIT ?""")) {
-                query.setBytes(1, Uuids.toBytes(accountId));
-                query.setInt(2, deviceId);
-                query.setLong(3, afterSequence);
-                query.setInt(4, limit);
-                List<MailboxEntry> entries = new ArrayList<>();
-                try (ResultSet rows = query.executeQuery()) {
-                    while (rows.next()) {
-                        entries.add(new MailboxEntry(rows.getLong(1), accountId, deviceId, rows.getBytes(2),
-                                rows.getBytes(3), rows.getLong(4)));
-                    }
+                    WHERE account_id = ? AND device_id = ? AND seq > ? ORDER BY seq LIMIT ?""");
+            query.setBytes(1, Uuids.toBytes(accountId));
+            query.setInt(2, deviceId);
+            query.setLong(3, afterSequence);
+            query.setInt(4, limit);
+            List<MailboxEntry> entries = new ArrayList<>();
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    entries.add(new MailboxEntry(rows.getLong(1), accountId, deviceId, rows.getBytes(2),
+                            rows.getBytes(3), rows.getLong(4)));
                 }
-                return entries;
             }
+            return entries;
         });
     }
 
@@ -76,35 +74,33 @@ public final class SqliteMailboxStore implements MailboxStore {
     @Override
     public int delete(UUID accountId, int deviceId, List<byte[]> guids) throws StoreException {
         return database.write(connection -> {
-            try (PreparedStatement delete = connection.prepareStatement(
-                    "DELETE FROM mailbox WHERE account_id = ? AND device_id = ? AND guid = ?")) {
-                byte[] account = Uuids.toBytes(accountId);
-                for (byte[] guid : guids) {
-                    delete.setBytes(1, account);
-                    delete.setInt(2, deviceId);
-                    delete.setBytes(3, guid);
-                    delete.addBatch();
-                }
-                int deleted = 0;
-                for (int count : delete.executeBatch()) {
-                    deleted += Math.max(0, count);
-                }
-                return deleted;
+            PreparedStatement delete = database.prepared(connection,
+                    "DELETE FROM mailbox WHERE account_id = ? AND device_id = ? AND guid = ?");
+            byte[] account = Uuids.toBytes(accountId);
+            for (byte[] guid : guids) {
+                delete.setBytes(1, account);
+                delete.setInt(2, deviceId);
+                delete.setBytes(3, guid);
+                delete.addBatch();
             }
+            int deleted = 0;
+            for (int count : delete.executeBatch()) {
+                deleted += Math.max(0, count);
+            }
+            return deleted;
         });
     }
 
     @Override
     public int count(UUID accountId, int deviceId) throws StoreException {
         return database.read(connection -> {
-            try (PreparedStatement query = connection.prepareStatement(
-                    "SELECT count(*) FROM mailbox WHERE account_id = ? AND device_id = ?")) {
-                query.setBytes(1, Uuids.toBytes(accountId));
-                query.setInt(2, deviceId);
-                try (ResultSet rows = query.executeQuery()) {
-                    rows.next();
-                    return rows.getInt(1);
-                }
+            PreparedStatement query = database.prepared(connection,
+                    "SELECT count(*) FROM mailbox WHERE account_id = ? AND device_id = ?");
+            query.setBytes(1, Uuids.toBytes(accountId));
+            query.setInt(2, deviceId);
+            try (ResultSet rows = query.executeQuery()) {
+                rows.next();
+                return rows.getInt(1);
             }
         });
     }

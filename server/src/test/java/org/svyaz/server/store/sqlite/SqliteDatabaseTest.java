@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -58,6 +59,45 @@ class SqliteDatabaseTest {
                 return numbers.toString().strip();
             });
             assertThat(rows).isEqualTo("1 2 4");
+        }
+    }
+
+    @Test
+    void aPreparedStatementIsReusedAndABatchLeftByAFailedWriteIsNotRunWithTheNext() throws Exception {
+        try (SqliteDatabase database = SqliteDatabase.open(directory.resolve("test.db"))) {
+            database.write(connection -> execute(connection, "CREATE TABLE notes (n INTEGER PRIMARY KEY)"));
+            String insertSql = "INSERT INTO notes VALUES (?)";
+            PreparedStatement first = database.write(connection -> database.prepared(connection, insertSql));
+            // A write that queues a batch and then fails before executing it.
+            assertThatThrownBy(() -> database.write(connection -> {
+                PreparedStatement insert = database.prepared(connection, insertSql);
+                insert.setInt(1, 100);
+                insert.addBatch();
+                throw new SQLException("failed before the batch ran");
+            })).isInstanceOf(StoreException.class);
+            PreparedStatement again = database.write(connection -> {
+                PreparedStatement insert = database.prepared(connection, insertSql);
+                insert.setInt(1, 1);
+                insert.addBatch();
+                insert.executeBatch();
+                return insert;
+            });
+
+            assertThat(again).isSameAs(first);
+            // Reads on a reader connection, with their own statement, see what was committed, and only that.
+            for (int round = 0; round < 3; round++) {
+                String rows = database.read(connection -> {
+                    StringBuilder numbers = new StringBuilder();
+                    try (ResultSet result = database.prepared(connection, "SELECT n FROM notes ORDER BY n")
+                            .executeQuery()) {
+                        while (result.next()) {
+                            numbers.append(result.getInt(1)).append(' ');
+                        }
+                    }
+                    return numbers.toString().strip();
+                });
+                assertThat(rows).isEqualTo("1");
+            }
         }
     }
 
