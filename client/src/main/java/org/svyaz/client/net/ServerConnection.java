@@ -30,11 +30,13 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,6 +68,8 @@ import org.svyaz.protocol.wire.Response;
  */
 public final class ServerConnection implements AutoCloseable {
     private static final int MAX_FRAME_BYTES = 2 * 1024 * 1024;
+    /** The load tool's TLS contexts, by pinned key set ({@link #sharedContext}). */
+    private static final ConcurrentHashMap<List<ByteString>, SslContext> SHARED_CONTEXTS = new ConcurrentHashMap<>();
     /** Delay between starting one route and the next (happy-eyeballs style). */
     static final Duration STAGGER = Duration.ofMillis(250);
     /**
@@ -114,15 +118,17 @@ public final class ServerConnection implements AutoCloseable {
 
     /**
      * For many connections in one process (the load tool): straight to the first address of
-     * {@code link}, with no route race and no DNS, on {@code group}, which the caller owns and shuts
-     * down. {@code pushHandler} runs on the event loop thread, so it must be quick and never block.
+     * {@code link}, with no route race and no DNS, on the event loops of {@code settings} (which
+     * the caller owns and shuts down), from its source address and with its stall detection.
+     * {@code pushHandler} runs on the event loop thread, so it must be quick and never block.
      */
     public static ServerConnection connectShared(InviteLink link, Optional<DeviceCredentials> credentials,
-                                                 PushHandler pushHandler, Duration timeout, EventLoopGroup group)
-            throws ConnectionException {
+                                                 PushHandler pushHandler, Duration timeout,
+                                                 SharedConnectionSettings settings) throws ConnectionException {
         Route route = Routes.of(link, List.of()).getFirst();
-        ServerConnection connection = connect(route, serverContext(link), credentials, pushHandler, timeout,
-                new UpgradeTurn(), Threads.shared(group));
+        ServerConnection connection = connect(route, sharedContext(link), credentials, pushHandler, timeout,
+                new UpgradeTurn(), Threads.shared(settings.group()), settings.sourceAddress(),
+                settings.quietBeforePing());
         connection.route = route.describe();
         connection.routeKey = route.key();
         connection.winningRoute = route;
@@ -331,7 +337,7 @@ public final class ServerConnection implements AutoCloseable {
                 return connection;
             }
             ServerConnection connection = connect(route, ssl, credentials, pushHandler, timeout, upgradeTurn,
-                    Threads.own());
+                    Threads.own(), Optional.empty(), StallDetector.DEFAULT_QUIET);
             connection.route = route.describe();
             connection.routeKey = route.key();
             connection.winningRoute = route;
@@ -359,7 +365,8 @@ public final class ServerConnection implements AutoCloseable {
 
     private static ServerConnection connect(Route route, SslContext ssl, Optional<DeviceCredentials> credentials,
                                             PushHandler pushHandler, Duration timeout, UpgradeTurn turn,
-                                            Threads threads) throws ConnectionException {
+                                            Threads threads, Optional<InetAddress> sourceAddress,
+                                            Duration quietBeforePing) throws ConnectionException {
         UpgradeTurn.Gate gate = new UpgradeTurn.Gate();
         Endpoint endpoint = route.endpoint();
         Optional<RelayLink> relay = route.relay();
@@ -389,7 +396,7 @@ public final class ServerConnection implements AutoCloseable {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(StallDetector.handlers(StallDetector.DEFAULT_QUIET));
+                            ch.pipeline().addLast(StallDetector.handlers(quietBeforePing));
                             RouteTransport.addTo(ch, route, ssl, relayTls, timeout);
                             ch.pipeline().addLast("upgrade-gate", gate);
                             ch.pipeline().addLast(new HttpClientCodec());
@@ -400,7 +407,9 @@ public final class ServerConnection implements AutoCloseable {
                                     handshake, closed));
                         }
                     });
-            Channel channel = bootstrap.connect(RouteTransport.remoteAddress(route)).sync().channel();
+            Channel channel = (sourceAddress.isPresent()
+                    ? bootstrap.connect(RouteTransport.remoteAddress(route), new InetSocketAddress(sourceAddress.get(), 0))
+                    : bootstrap.connect(RouteTransport.remoteAddress(route))).sync().channel();
             ((io.netty.handler.ssl.SslHandler) channel.pipeline().get("server-tls")).handshakeFuture()
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (!turn.acquire(timeout)) {
@@ -463,9 +472,30 @@ public final class ServerConnection implements AutoCloseable {
 
     /** The client TLS context that trusts exactly the descriptor's key pins. */
     static SslContext serverContext(InviteLink link) throws ConnectionException {
+        return serverContext(link, SslProvider.JDK);
+    }
+
+    /**
+     * The load tool's TLS context for {@code link}: one per pinned key set, shared by all its
+     * connections, and on BoringSSL when it loads here (the server module brings it), so that the
+     * tool's own handshakes take as little as possible of the cores it shares with the server it
+     * measures. The interactive client keeps the JDK's TLS and a context per connection.
+     */
+    private static SslContext sharedContext(InviteLink link) throws ConnectionException {
+        List<ByteString> pins = link.descriptor().getTlsKeyPinsList();
+        SslContext cached = SHARED_CONTEXTS.get(pins);
+        if (cached != null) {
+            return cached;
+        }
+        SslContext made = serverContext(link, OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK);
+        SslContext raced = SHARED_CONTEXTS.putIfAbsent(pins, made);
+        return raced != null ? raced : made;
+    }
+
+    private static SslContext serverContext(InviteLink link, SslProvider provider) throws ConnectionException {
         try {
             return SslContextBuilder.forClient()
-                    .sslProvider(SslProvider.JDK)
+                    .sslProvider(provider)
                     .protocols("TLSv1.3")
                     .trustManager(new PinnedTrustManager(link.descriptor().getTlsKeyPinsList().stream()
                             .map(ByteString::toByteArray).toList()))
@@ -581,6 +611,15 @@ public final class ServerConnection implements AutoCloseable {
 
     public boolean isOpen() {
         return channel.isActive();
+    }
+
+    /**
+     * Stops reading from the socket: from now on nothing the server sends reaches this client,
+     * while the server still holds the connection, as when a mobile network silently stops
+     * carrying packets. For the load tool's reconnect storm; a client never calls it.
+     */
+    public void stopReading() {
+        channel.config().setAutoRead(false);
     }
 
     /** Completes when the connection closes, for whatever reason. */
