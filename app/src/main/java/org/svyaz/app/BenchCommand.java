@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmarks: registered users over real TLS WebSockets against a real server, with every "
                 + "message accounted for. See BENCHMARKS.md."},
-        subcommands = {BenchRelayCommand.class, BenchDrainCommand.class})
+        subcommands = {BenchRelayCommand.class, BenchDrainCommand.class, BenchIdleCommand.class,
+                BenchStormCommand.class, BenchFanoutCommand.class})
 final class BenchCommand {
 }

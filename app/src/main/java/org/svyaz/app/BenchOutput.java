@@ -8,7 +8,8 @@ import picocli.CommandLine.Option;
 
 /** The seed and the report format, shared by the {@code bench} scenarios. */
 final class BenchOutput {
-    @Option(names = "--seed", paramLabel = "N", description = "Seed for the random recipients (default: random).")
+    @Option(names = "--seed", paramLabel = "N",
+            description = "Seed for the run's random choices: recipients and message bytes (default: random).")
     Long seed;
 
     @Option(names = "--json", description = "Print the report as one JSON object instead of a table.")

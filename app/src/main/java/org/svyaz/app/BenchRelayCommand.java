@@ -8,6 +8,9 @@ import org.svyaz.bench.relay.RelayBenchmark;
 import org.svyaz.bench.relay.RelayOptions;
 import org.svyaz.bench.relay.RelayReport;
 import org.svyaz.bench.relay.ReportFormat;
+import org.svyaz.bench.svyaz.OpaquePayloadCipher;
+import org.svyaz.bench.svyaz.SignalPayloadCipher;
+import org.svyaz.bench.svyaz.SvyazSystem;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,8 +20,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "relay", mixinStandardHelpOptions = true,
         description = {"Scenario (a), online relay: USERS registered users log in, then send MESSAGES messages in "
                 + "total of SIZE opaque bytes each to random other users, each with at most WINDOW sends unanswered "
-                + "by the server. Reports delivered msgs/s, latency percentiles, losses and duplicates, and the "
-                + "server's CPU and memory when it runs as a separate process (--spawn, or --server with --server-pid).",
+                + "by the server; with --e2e, each message is encrypted and decrypted end to end with libsignal "
+                + "instead. Reports delivered msgs/s, latency percentiles, losses and duplicates, and the server's "
+                + "CPU and memory when it runs as a separate process (--spawn, or --server with --server-pid).",
                 "Progress goes to stderr, the report to stdout."})
 final class BenchRelayCommand implements Callable<Integer> {
     @Spec
@@ -47,6 +51,14 @@ final class BenchRelayCommand implements Callable<Integer> {
                     + "(default ${DEFAULT-VALUE}).")
     int drainTimeoutSeconds;
 
+    @Option(names = "--e2e",
+            description = "Encrypt every message end to end with libsignal, as Svyaz clients do: a sender's first "
+                    + "message to a peer starts a session from the peer's prekey bundle, and every message is "
+                    + "decrypted on arrival before it is counted. The clients' cryptography then runs in this load "
+                    + "tool; the server does the same work on larger messages (a session's first messages carry "
+                    + "about 1.8 KB of keys). With --spawn or --server only.")
+    boolean endToEnd;
+
     @Mixin
     BenchOutput output;
 
@@ -59,9 +71,21 @@ final class BenchRelayCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLineException(e.getMessage() + ".");
         }
+        int largestEncrypted = RelayOptions.MAX_SIZE - SignalPayloadCipher.MAX_OVERHEAD_BYTES;
+        if (endToEnd && size > largestEncrypted) {
+            throw new CommandLineException("With --e2e, --size must be at most " + largestEncrypted + " bytes: "
+                    + "encryption adds up to " + SignalPayloadCipher.MAX_OVERHEAD_BYTES + " and the server takes "
+                    + RelayOptions.MAX_SIZE + " at most.");
+        }
         PrintWriter err = spec.commandLine().getErr();
+        if (endToEnd && (target.target.mqtt != null || target.target.xmpp != null)) {
+            throw new CommandLineException("--e2e goes with --spawn or --server: it encrypts with libsignal "
+                    + "sessions between Svyaz accounts, while --mqtt and --xmpp peers carry the benchmark bytes as "
+                    + "they are.");
+        }
         RelayReport report = target.run(system -> new RelayBenchmark(system, options,
-                line -> BenchTarget.progress(err, line)).run(), err);
+                line -> BenchTarget.progress(err, line)).run(), err,
+                server -> new SvyazSystem(server, endToEnd ? new SignalPayloadCipher() : new OpaquePayloadCipher()));
         output.print(spec.commandLine().getOut(), report, ReportFormat.table(report));
         return ExitCodes.OK;
     }

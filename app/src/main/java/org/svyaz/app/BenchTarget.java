@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.svyaz.bench.BenchException;
 import org.svyaz.bench.mqtt.MqttSystem;
@@ -30,6 +31,12 @@ final class BenchTarget {
     @FunctionalInterface
     interface Run<R> {
         R against(MessagingSystem system) throws BenchException;
+    }
+
+    /** One scenario run against a Svyaz server, for what only Svyaz does; it makes its own system. */
+    @FunctionalInterface
+    interface SvyazRun<R> {
+        R against(ServerUnderTest server) throws BenchException;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -79,6 +86,11 @@ final class BenchTarget {
     List<Long> serverPids = new ArrayList<>();
 
     <R> R run(Run<R> work, PrintWriter err) throws Exception {
+        return run(work, err, SvyazSystem::new);
+    }
+
+    /** As {@link #run(Run, PrintWriter)}, with a Svyaz server driven by the system {@code svyaz} makes. */
+    <R> R run(Run<R> work, PrintWriter err, Function<ServerUnderTest, SvyazSystem> svyaz) throws Exception {
         if (!serverPids.isEmpty() && target.spawn) {
             throw new CommandLineException("--server-pid goes with --server; --spawn knows its own server.");
         }
@@ -88,6 +100,28 @@ final class BenchTarget {
         if (target.xmpp != null) {
             return runAgainstXmpp(work);
         }
+        return runOnSvyaz(server -> {
+            try (SvyazSystem system = svyaz.apply(server)) {
+                return work.against(system);
+            }
+        }, err);
+    }
+
+    /**
+     * Runs a scenario that only a Svyaz server can run; with --mqtt or --xmpp it refuses, saying
+     * {@code whyOnlySvyaz}.
+     */
+    <R> R runSvyaz(SvyazRun<R> work, String whyOnlySvyaz, PrintWriter err) throws Exception {
+        if (target.mqtt != null || target.xmpp != null) {
+            throw new CommandLineException(whyOnlySvyaz);
+        }
+        if (!serverPids.isEmpty() && target.spawn) {
+            throw new CommandLineException("--server-pid goes with --server; --spawn knows its own server.");
+        }
+        return runOnSvyaz(work, err);
+    }
+
+    private <R> R runOnSvyaz(SvyazRun<R> work, PrintWriter err) throws Exception {
         if (caCertificate != null || peerName != null) {
             throw new CommandLineException("--ca and --peer-name go with --mqtt or --xmpp; a Svyaz server's key is "
                     + "pinned in its link.");
@@ -143,7 +177,7 @@ final class BenchTarget {
         }
     }
 
-    private <R> R runAgainstLinks(Run<R> work) throws Exception {
+    private <R> R runAgainstLinks(SvyazRun<R> work) throws Exception {
         List<InviteLink> links = new ArrayList<>();
         for (String link : target.links) {
             links.add(InviteLink.parse(link));
@@ -155,22 +189,17 @@ final class BenchTarget {
         ServerUnderTest server = new ServerUnderTest(links, serverPids, serverPids.isEmpty()
                 ? nodes + " (no --server-pid: CPU and memory not measured)"
                 : nodes + ", process" + (serverPids.size() == 1 ? " " : "es ") + serverPids);
-        try (SvyazSystem system = new SvyazSystem(server)) {
-            return work.against(system);
-        }
+        return work.against(server);
     }
 
-    private <R> R runSpawned(Run<R> work, PrintWriter err) throws BenchException, IOException {
+    private <R> R runSpawned(SvyazRun<R> work, PrintWriter err) throws BenchException, IOException {
         Path directory = Files.createTempDirectory("svyaz-bench-");
         boolean finished = false;
         try (ServerProcess process = ServerProcess.spawn(directory.resolve("data"), SPAWN_TIMEOUT)) {
             progress(err, "spawned a server process (pid " + process.pid() + ", log " + process.log() + ")");
             ServerUnderTest server = new ServerUnderTest(process.link(), OptionalLong.of(process.pid()),
                     "spawned process, embedded store, loopback");
-            R result;
-            try (SvyazSystem system = new SvyazSystem(server)) {
-                result = work.against(system);
-            }
+            R result = work.against(server);
             finished = true;
             return result;
         } finally {

@@ -49,6 +49,8 @@ public final class AccountRegistrar {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int SIGNED_PREKEY_ID = 1;
+    private static final int KYBER_PREKEY_ID = 2;
 
     private final InviteLink link;
 
@@ -58,9 +60,17 @@ public final class AccountRegistrar {
 
     /**
      * Registers {@code count} users and returns them in index order. The usernames carry a random
-     * token of this run, so runs against the same server never collide.
+     * token of this run, so runs against the same server never collide. The accounts keep no keys.
      */
     public List<BenchAccount> register(int count) throws BenchException {
+        return register(count, false);
+    }
+
+    /**
+     * Registers {@code count} users as {@link #register(int)} does; with {@code keepKeys} each
+     * account keeps its key material in memory, for scenarios that encrypt with libsignal.
+     */
+    public List<BenchAccount> register(int count, boolean keepKeys) throws BenchException {
         String runToken = runToken();
         List<ServerConnection> connections = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(PARALLEL,
@@ -74,7 +84,7 @@ public final class AccountRegistrar {
             for (int i = 0; i < count; i++) {
                 int index = i;
                 ServerConnection connection = connections.get(i % connections.size());
-                pending.add(pool.submit(() -> registerOne(connection, index, runToken)));
+                pending.add(pool.submit(() -> registerOne(connection, index, runToken, keepKeys)));
             }
             List<BenchAccount> accounts = new ArrayList<>(count);
             for (Future<BenchAccount> result : pending) {
@@ -97,9 +107,10 @@ public final class AccountRegistrar {
         }
     }
 
-    private static BenchAccount registerOne(ServerConnection connection, int index, String runToken)
-            throws BenchException {
+    private static BenchAccount registerOne(ServerConnection connection, int index, String runToken,
+            boolean keepKeys) throws BenchException {
         IdentityKeyPair identity = IdentityKeyPair.generate();
+        BenchKeys keys = newKeys(identity);
         int registrationId = 1 + RANDOM.nextInt(16380);
         byte[] password = new byte[32];
         RANDOM.nextBytes(password);
@@ -119,7 +130,7 @@ public final class AccountRegistrar {
                 .setPassword(ByteString.copyFrom(password))
                 .setRegistrationId(registrationId)
                 .setIdentityKey(ByteString.copyFrom(identity.getPublicKey().serialize()))
-                .setKeys(minimalKeys(identity))
+                .setKeys(minimalKeys(keys))
                 .build();
         Response response;
         try {
@@ -135,25 +146,30 @@ public final class AccountRegistrar {
             RegisterResponse registered = RegisterResponse.parseFrom(response.getBody());
             DeviceCredentials credentials = new DeviceCredentials(Uuids.fromByteString(registered.getAccountId()),
                     registered.getDeviceId(), password);
-            return new BenchAccount(index, credentials, registrationId);
+            return new BenchAccount(index, credentials, registrationId,
+                    keepKeys ? Optional.of(keys) : Optional.empty());
         } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
             throw new BenchException("The server's registration answer is unreadable.", e);
         }
     }
 
     /** What registration requires: a signed prekey and a Kyber last-resort key, both signed by the identity. */
-    private static KeyUpload minimalKeys(IdentityKeyPair identity) {
+    private static BenchKeys newKeys(IdentityKeyPair identity) {
         ECKeyPair signed = ECKeyPair.generate();
         KEMKeyPair kyber = KEMKeyPair.generate(KEMKeyType.KYBER_1024);
-        byte[] signedPublic = signed.getPublicKey().serialize();
-        byte[] kyberPublic = kyber.getPublicKey().serialize();
+        return new BenchKeys(identity, SIGNED_PREKEY_ID, signed,
+                identity.getPrivateKey().calculateSignature(signed.getPublicKey().serialize()),
+                KYBER_PREKEY_ID, kyber, identity.getPrivateKey().calculateSignature(kyber.getPublicKey().serialize()));
+    }
+
+    private static KeyUpload minimalKeys(BenchKeys keys) {
         return KeyUpload.newBuilder()
-                .setSignedPreKey(SignedPreKey.newBuilder().setId(1)
-                        .setPublicKey(ByteString.copyFrom(signedPublic))
-                        .setSignature(ByteString.copyFrom(identity.getPrivateKey().calculateSignature(signedPublic))))
-                .setKyberLastResort(SignedPreKey.newBuilder().setId(2)
-                        .setPublicKey(ByteString.copyFrom(kyberPublic))
-                        .setSignature(ByteString.copyFrom(identity.getPrivateKey().calculateSignature(kyberPublic))))
+                .setSignedPreKey(SignedPreKey.newBuilder().setId(keys.signedPreKeyId())
+                        .setPublicKey(ByteString.copyFrom(keys.signedPreKey().getPublicKey().serialize()))
+                        .setSignature(ByteString.copyFrom(keys.signedPreKeySignature())))
+                .setKyberLastResort(SignedPreKey.newBuilder().setId(keys.kyberPreKeyId())
+                        .setPublicKey(ByteString.copyFrom(keys.kyberPreKey().getPublicKey().serialize()))
+                        .setSignature(ByteString.copyFrom(keys.kyberPreKeySignature())))
                 .build();
     }
 

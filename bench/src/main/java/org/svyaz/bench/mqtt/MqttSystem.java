@@ -106,7 +106,7 @@ public final class MqttSystem implements MessagingSystem, AutoCloseable {
         if (users < 1) {
             throw new IllegalArgumentException("users must be at least 1");
         }
-        MqttSession.Connected probe = connect(users - 1, arrived -> {});
+        MqttSession.Connected probe = connect(users - 1, Inbox.DISCARD);
         if (probe.code() != MqttConnectReturnCode.CONNECTION_ACCEPTED) {
             throw new BenchException(refusal(users - 1, probe.code())
                     + " Start the broker with at least " + users + " users: bench/peers/mosquitto.sh start DIR PORT "

@@ -19,7 +19,10 @@ public final class DeliveryLedger {
         DUPLICATE,
         /** A benchmark message that reached another user than the one it was sent to. */
         MISROUTED,
-        /** Not a message this run sent: unreadable, or a sender or sequence out of range. */
+        /**
+         * Not a message this run sent: unreadable (undecryptable, in an end-to-end mode), or a
+         * sender or sequence out of range.
+         */
         FOREIGN
     }
 
@@ -92,6 +95,15 @@ public final class DeliveryLedger {
         return Arrival.FIRST;
     }
 
+    /**
+     * A message that reached its recipient again, known to be a repeat although its header is
+     * unreadable: end-to-end decryption refused it as a message it had already decrypted.
+     */
+    public Arrival receivedAgain() {
+        duplicates.incrementAndGet();
+        return Arrival.DUPLICATE;
+    }
+
     /** Messages that arrived at least once; cheap, for watching progress. */
     public long delivered() {
         return firstArrivals.get();
@@ -150,7 +162,7 @@ public final class DeliveryLedger {
      * @param lost accepted by the server but never delivered
      * @param deliveredUnacknowledged delivered although the server's OK never reached the sender
      * @param misrouted benchmark messages that reached the wrong user
-     * @param foreign arrivals that were not messages of this run
+     * @param foreign arrivals that were not messages of this run, or could not be decrypted
      */
     public record Summary(long planned, long accepted, long rejected, long unanswered, long delivered,
                           long duplicates, long lost, long deliveredUnacknowledged, long misrouted, long foreign) {}

@@ -40,7 +40,7 @@ public final class DrainBenchmark {
 
         DeliveryLedger ledger = new DeliveryLedger(options.quotas());
         Arrivals arrivals = new Arrivals(ledger);
-        List<UserSession> senderSessions = Logins.logIn(system, recipients, options.senders(), arrivals,
+        List<UserSession> senderSessions = Logins.logIn(system, recipients, options.senders(), arrivals::inboxFor,
                 SENDER_LOGINS);
         List<UserSession> recipientSessions = List.of();
         try {
@@ -61,7 +61,7 @@ public final class DrainBenchmark {
 
             Optional<ProcessSample> beforeDrain = ServerSamples.of(system.serverPids());
             long drainStart = System.nanoTime();
-            recipientSessions = Logins.logIn(system, 0, recipients, arrivals, options.parallelLogins());
+            recipientSessions = Logins.logIn(system, 0, recipients, arrivals::inboxFor, options.parallelLogins());
             double loginSeconds = secondsSince(drainStart);
             progress.accept(String.format("%d recipients logged in after %.1f s", recipients, loginSeconds));
             if (arrivals.awaitAllDelivered(options.drainTimeout())) {

@@ -24,19 +24,7 @@ public record DrainOptions(int recipients, int senders, int messages, int size, 
         if (recipients < 1) {
             throw new IllegalArgumentException("--users must be at least 1");
         }
-        if (senders < 1) {
-            throw new IllegalArgumentException("--senders must be at least 1");
-        }
-        if (messages < 1) {
-            throw new IllegalArgumentException("--messages must be at least 1");
-        }
-        if (size < Payload.HEADER_BYTES || size > RelayOptions.MAX_SIZE) {
-            throw new IllegalArgumentException("--size must be between " + Payload.HEADER_BYTES + " (the benchmark "
-                    + "header) and " + RelayOptions.MAX_SIZE + " bytes");
-        }
-        if (window < 1) {
-            throw new IllegalArgumentException("--window must be at least 1");
-        }
+        OfflineSends.validate(senders, messages, 1, size, window);
         if (parallelLogins < 1) {
             throw new IllegalArgumentException("--parallel-logins must be at least 1");
         }
@@ -47,10 +35,6 @@ public record DrainOptions(int recipients, int senders, int messages, int size, 
 
     /** Messages per user: none for recipients, the total spread evenly over the senders. */
     public int[] quotas() {
-        int[] quotas = new int[recipients + senders];
-        for (int i = 0; i < senders; i++) {
-            quotas[recipients + i] = messages / senders + (i < messages % senders ? 1 : 0);
-        }
-        return quotas;
+        return OfflineSends.quotas(recipients, senders, messages);
     }
 }

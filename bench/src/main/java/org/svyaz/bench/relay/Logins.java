@@ -11,10 +11,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
 import org.svyaz.bench.BenchException;
 
 /** Logging many users of a {@link MessagingSystem} in and out, a bounded number at a time. */
-final class Logins {
+public final class Logins {
     /** A user's own login (TLS, authentication, delivery live) may take this long under load. */
     static final Duration LOGIN_TIMEOUT = Duration.ofSeconds(60);
 
@@ -22,11 +23,11 @@ final class Logins {
 
     /**
      * Logs users {@code first} to {@code first + count - 1} in, {@code parallel} at a time; the
-     * returned list's element i belongs to user {@code first + i}. On any failure every session
-     * made so far is closed.
+     * returned list's element i belongs to user {@code first + i}, whose messages go to
+     * {@code inboxes.apply(first + i)}. On any failure every session made so far is closed.
      */
-    static List<UserSession> logIn(MessagingSystem system, int first, int count, Arrivals arrivals, int parallel)
-            throws BenchException {
+    public static List<UserSession> logIn(MessagingSystem system, int first, int count, IntFunction<Inbox> inboxes,
+                                          int parallel) throws BenchException {
         // Virtual threads and a semaphore, so a storm of thousands of logins at once costs no thread each.
         ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
         Semaphore turns = new Semaphore(parallel);
@@ -38,7 +39,7 @@ final class Logins {
                 pending.add(pool.submit(() -> {
                     turns.acquire();
                     try {
-                        return system.logIn(index, arrivals.inboxFor(index));
+                        return system.logIn(index, inboxes.apply(index));
                     } finally {
                         turns.release();
                     }
@@ -76,7 +77,7 @@ final class Logins {
     }
 
     /** Closes every session, in parallel; each close bounds its own wait. */
-    static void logOut(List<UserSession> sessions) {
+    public static void logOut(List<? extends UserSession> sessions) {
         List<Thread> closers = new ArrayList<>(sessions.size());
         for (UserSession session : sessions) {
             closers.add(Thread.ofVirtual().name("bench-logout").start(session::close));

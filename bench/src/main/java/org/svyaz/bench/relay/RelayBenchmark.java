@@ -11,9 +11,10 @@ import org.svyaz.bench.server.ProcessSample;
 /**
  * Scenario (a), online relay, against any {@link MessagingSystem}: N users log in, each sends its
  * share of the messages to randomly chosen other users, keeping at most {@code window} sends
- * unacknowledged by the server. The payload is an opaque blob (the server never decrypts), headed
- * by {@link Payload} so the receivers can account for every message and time it; the same bytes go
- * through every system.
+ * unacknowledged by the server. The payload is a blob headed by {@link Payload}, so the receivers
+ * can account for every message and time it. The server never decrypts: it carries either the blob
+ * itself (opaque, the same bytes through every system) or, in Svyaz's end-to-end mode, the blob
+ * encrypted with libsignal by the sender and decrypted by the recipient before it is counted.
  *
  * <p>Phases: create users → log in (each until its delivery is live) → send → wait for every answer
  * → drain (until everything accepted has arrived, or the drain timeout) → listen until quiet (late
@@ -45,7 +46,7 @@ public final class RelayBenchmark {
         DeliveryLedger ledger = new DeliveryLedger(options.quotas());
         Arrivals arrivals = new Arrivals(ledger);
         long connectStart = System.nanoTime();
-        List<UserSession> sessions = Logins.logIn(system, 0, options.users(), arrivals, PARALLEL_LOGINS);
+        List<UserSession> sessions = Logins.logIn(system, 0, options.users(), arrivals::inboxFor, PARALLEL_LOGINS);
         try {
             double connectSeconds = secondsSince(connectStart);
             progress.accept(String.format("logged in %d users in %.1f s", sessions.size(), connectSeconds));
@@ -77,6 +78,10 @@ public final class RelayBenchmark {
             if (closed > 0) {
                 notes.add(closed + " connection(s) closed during the run.");
             }
+            if (arrivals.undecryptable() > 0) {
+                notes.add(arrivals.undecryptable() + " message(s) failed to decrypt: counted foreign, and lost.");
+            }
+            notes.addAll(system.notes());
 
             DeliveryLedger.Summary summary = ledger.summarize();
             long lastArrival = arrivals.lastFirstArrivalNanos();
@@ -85,8 +90,9 @@ public final class RelayBenchmark {
             Double loadToolCpu = loadToolBefore.isPresent() && loadToolAfter.isPresent()
                     ? (loadToolAfter.get().cpuNanos() - loadToolBefore.get().cpuNanos()) / 1e9 : null;
             return new RelayReport("relay", options.users(), options.messages(), options.size(), options.window(),
-                    options.seed(), system.description(), registrationSeconds, connectSeconds, sendSeconds, runSeconds,
-                    runSeconds > 0 ? summary.delivered() / runSeconds : 0, summary, senders.rejections(),
+                    options.seed(), system.description(), system.payload(), registrationSeconds, connectSeconds,
+                    sendSeconds, runSeconds, runSeconds > 0 ? summary.delivered() / runSeconds : 0, summary,
+                    arrivals.undecryptable(), senders.rejections(),
                     arrivals.latency(), usage, loadToolCpu, List.copyOf(notes));
         } finally {
             Logins.logOut(sessions);

@@ -3,6 +3,7 @@ package org.svyaz.bench.relay;
 
 import java.util.List;
 import java.util.Map;
+import org.HdrHistogram.Histogram;
 
 /**
  * What one run of the online-relay scenario measured. Times are in seconds, latencies in
@@ -15,21 +16,26 @@ import java.util.Map;
  * @param window per-user unanswered sends at most
  * @param seed the recipients' random seed
  * @param server how the server ran
+ * @param payload what the server carried: "opaque" benchmark bytes, or "libsignal end to end" ciphertext
  * @param registrationSeconds registering every user
  * @param connectSeconds logging every user in (TLS, WebSocket upgrade, first queue-empty marker)
  * @param sendSeconds from the first send to the last answer from the server
  * @param runSeconds from the first send to the last first arrival
  * @param deliveredPerSecond distinct messages delivered per second of {@code runSeconds}
  * @param ledger every message counted once
- * @param rejections server refusals by error code ("CONNECTION" when the request got no answer)
+ * @param undecryptable arrivals that failed end-to-end decryption (0 with an opaque payload); the ledger
+ *                      counts them foreign, and the messages they were lost
+ * @param rejections server refusals by error code ("CONNECTION" when the request got no answer,
+ *                   "ENCRYPTION" when the load tool could not encrypt the message)
  * @param latency time from just before the send to the arrival at the recipient, first arrivals only
  * @param serverUsage the server process's CPU and memory; null when it was not measured
  * @param loadToolCpuSeconds CPU time this load tool spent during the run (it shares the machine)
  * @param notes anything that qualifies the numbers
  */
 public record RelayReport(String scenario, int users, int messages, int size, int window, long seed, String server,
-                          double registrationSeconds, double connectSeconds, double sendSeconds, double runSeconds,
-                          double deliveredPerSecond, DeliveryLedger.Summary ledger, Map<String, Long> rejections,
+                          String payload, double registrationSeconds, double connectSeconds, double sendSeconds,
+                          double runSeconds, double deliveredPerSecond, DeliveryLedger.Summary ledger,
+                          long undecryptable, Map<String, Long> rejections,
                           Latency latency, ServerUsage serverUsage, Double loadToolCpuSeconds, List<String> notes) {
 
     /**
@@ -37,7 +43,19 @@ public record RelayReport(String scenario, int users, int messages, int size, in
      *
      * @param count first arrivals recorded
      */
-    public record Latency(long count, double p50, double p90, double p99, double p999, double max) {}
+    public record Latency(long count, double p50, double p90, double p99, double p999, double max) {
+        /** The percentiles of a histogram of microseconds, in milliseconds. */
+        public static Latency of(Histogram micros) {
+            Histogram snapshot = micros.copy();
+            return new Latency(snapshot.getTotalCount(), millis(snapshot.getValueAtPercentile(50)),
+                    millis(snapshot.getValueAtPercentile(90)), millis(snapshot.getValueAtPercentile(99)),
+                    millis(snapshot.getValueAtPercentile(99.9)), millis(snapshot.getMaxValue()));
+        }
+
+        private static double millis(long micros) {
+            return micros / 1_000.0;
+        }
+    }
 
     /**
      * The server process's resources, from /proc.

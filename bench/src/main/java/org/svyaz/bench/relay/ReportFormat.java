@@ -4,7 +4,11 @@ package org.svyaz.bench.relay;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import org.svyaz.bench.fanout.FanoutLedger;
+import org.svyaz.bench.fanout.FanoutReport;
 
 /** A report as a table for people or as one JSON object for scripts. */
 public final class ReportFormat {
@@ -12,7 +16,7 @@ public final class ReportFormat {
 
     private ReportFormat() {}
 
-    /** A {@link RelayReport} or {@link DrainReport} as one line of JSON. */
+    /** A {@link RelayReport}, {@link DrainReport} or {@link FanoutReport} as one line of JSON. */
     public static String json(Record report) {
         try {
             return JSON.writeValueAsString(report);
@@ -27,6 +31,7 @@ public final class ReportFormat {
         RelayReport.Latency latency = report.latency();
         row(out, "scenario", "online relay (a)");
         row(out, "server", report.server());
+        row(out, "payload", report.payload());
         row(out, "users / messages / size / window", report.users() + " / " + report.messages() + " / "
                 + report.size() + " B / " + report.window());
         row(out, "registration", f("%.1f s", report.registrationSeconds()));
@@ -37,13 +42,10 @@ public final class ReportFormat {
         row(out, "latency p50 / p90 / p99 / p99.9", f("%.2f / %.2f / %.2f / %.2f ms", latency.p50(), latency.p90(),
                 latency.p99(), latency.p999()));
         row(out, "latency max", f("%.2f ms", latency.max()));
-        row(out, "planned / accepted / rejected", ledger.planned() + " / " + ledger.accepted() + " / "
-                + ledger.rejected() + (report.rejections().isEmpty() ? "" : " " + report.rejections()));
-        row(out, "unanswered", Long.toString(ledger.unanswered()));
-        row(out, "delivered (distinct)", Long.toString(ledger.delivered()));
-        row(out, "lost (accepted, never delivered)", Long.toString(ledger.lost()));
-        row(out, "duplicates", Long.toString(ledger.duplicates()));
-        row(out, "misrouted / foreign", ledger.misrouted() + " / " + ledger.foreign());
+        ledgerRows(out, ledger, report.rejections());
+        if (!report.payload().equals(MessagingSystem.OPAQUE_PAYLOAD)) {
+            row(out, "failed to decrypt (in foreign)", Long.toString(report.undecryptable()));
+        }
         RelayReport.ServerUsage usage = report.serverUsage();
         if (usage == null) {
             row(out, "server CPU / memory", "not measured");
@@ -58,9 +60,7 @@ public final class ReportFormat {
         if (report.loadToolCpuSeconds() != null) {
             row(out, "load tool CPU during run", f("%.2f s", report.loadToolCpuSeconds()));
         }
-        for (String note : report.notes()) {
-            row(out, "note", note);
-        }
+        noteRows(out, report.notes());
         return out.toString();
     }
 
@@ -80,19 +80,134 @@ public final class ReportFormat {
         row(out, "drained msgs/s", f("%.0f", report.drainedPerSecond()));
         row(out, "drain (login start → last arrival)", f("%.2f s (every login returned after %.2f s)",
                 report.drainSeconds(), report.loginSeconds()));
-        row(out, "planned / accepted / rejected", ledger.planned() + " / " + ledger.accepted() + " / "
+        ledgerRows(out, ledger, report.rejections());
+        row(out, "server CPU during drain", report.serverCpuSeconds() == null ? "not measured"
+                : f("%.2f s, %.1f µs per delivered message", report.serverCpuSeconds(),
+                report.serverCpuMicrosPerMessage()));
+        noteRows(out, report.notes());
+        return out.toString();
+    }
+
+    public static String table(IdleReport report) {
+        StringBuilder out = new StringBuilder();
+        IdleOptions options = report.options();
+        row(out, "scenario", "idle connections (c)");
+        row(out, "server", report.server());
+        row(out, "connections asked / held", options.connections() + " / " + report.held());
+        row(out, "parallel logins / idle hold", options.parallelLogins() + " / " + options.holdSeconds() + " s");
+        row(out, "registration", f("%.1f s", report.registrationSeconds()));
+        row(out, "logins", f("%.1f s", report.loginSeconds())
+                + (report.serverCpuMicrosPerLogin() == null ? ""
+                : f(", server CPU %.0f µs per login", report.serverCpuMicrosPerLogin())));
+        if (report.loginFailure() != null) {
+            row(out, "logging in stopped", report.loginFailure());
+        }
+        if (report.serverRssBefore() == null || report.serverRssWith() == null) {
+            row(out, "server memory", "not measured");
+        } else {
+            row(out, "server RSS before / holding", mib(report.serverRssBefore()) + " / "
+                    + mib(report.serverRssWith()));
+            row(out, "server RSS per connection", kib(report.serverRssPerConnection()));
+        }
+        row(out, "server live heap per connection", kib(report.serverHeapPerConnection()));
+        row(out, "load tool RSS per connection", kib(report.loadToolRssPerConnection()));
+        noteRows(out, report.notes());
+        return out.toString();
+    }
+
+    public static String table(StormReport report) {
+        StringBuilder out = new StringBuilder();
+        DeliveryLedger.Summary ledger = report.ledger();
+        StormOptions options = report.options();
+        row(out, "scenario", "reconnect storm after a cut (d)");
+        row(out, "server", report.server());
+        row(out, "devices / senders / messages", options.devices() + " / " + options.senders() + " / "
+                + options.messages());
+        row(out, "size / window / parallel logins", options.size() + " B / " + options.window() + " / "
+                + (options.parallelLogins() >= options.devices() ? "all at once" : options.parallelLogins()));
+        row(out, "registration", f("%.1f s", report.registrationSeconds()));
+        row(out, "sent while cut off", f("%.2f s", report.storeSeconds()));
+        row(out, "devices back / gave up", report.reconnected() + " / " + report.gaveUp());
+        row(out, "retried logins", Long.toString(report.retries()));
+        row(out, "all devices back after", f("%.2f s", report.authenticatedSeconds()));
+        row(out, "everything arrived after", report.drainedSeconds() == null ? "never (see lost)"
+                : f("%.2f s", report.drainedSeconds()));
+        ledgerRows(out, ledger, report.rejections());
+        row(out, "server CPU during the storm", report.serverCpuSeconds() == null ? "not measured"
+                : f("%.2f s, %.0f µs per device back", report.serverCpuSeconds(), report.serverCpuMicrosPerLogin()));
+        noteRows(out, report.notes());
+        return out.toString();
+    }
+
+    public static String table(FanoutReport report) {
+        StringBuilder out = new StringBuilder();
+        FanoutLedger.Summary ledger = report.ledger();
+        FanoutReport.Encryption encryption = report.encryption();
+        row(out, "scenario", "fan-out to a group (e)");
+        row(out, "server", report.server());
+        row(out, "members / senders / messages", report.members() + " / " + report.senders() + " / "
+                + report.messages());
+        row(out, "size / window", report.size() + " B plaintext, " + encryption.payloadBytes()
+                + " B sealed payload / " + report.window());
+        row(out, "registration / group setup", f("%.1f s / %.1f s", report.registrationSeconds(),
+                report.setupSeconds()));
+        row(out, "sender encryption per message", f("%.2f / %.2f / %.2f ms (p50 / p99 / max), %d devices each, "
+                + "%.2f s in all, before sending", encryption.p50Millis(), encryption.p99Millis(),
+                encryption.maxMillis(), encryption.recipientDevices(), encryption.seconds()));
+        row(out, "login (until delivery is live)", f("%.1f s", report.connectSeconds()));
+        row(out, "delivered copies/s", f("%.0f", report.deliveriesPerSecond()));
+        row(out, "run (first send to last arrival)", f("%.2f s (sends answered after %.2f s)",
+                report.runSeconds(), report.sendSeconds()));
+        RelayReport.Latency completion = report.completionLatency();
+        row(out, "send → last member p50 / p99", f("%.2f / %.2f ms (max %.2f, %d messages)", completion.p50(),
+                completion.p99(), completion.max(), completion.count()));
+        RelayReport.Latency copy = report.copyLatency();
+        row(out, "send → each copy p50 / p99", f("%.2f / %.2f ms (max %.2f)", copy.p50(), copy.p99(), copy.max()));
+        row(out, "msgs planned / accepted / rejected", ledger.planned() + " / " + ledger.accepted() + " / "
                 + ledger.rejected() + (report.rejections().isEmpty() ? "" : " " + report.rejections()));
+        row(out, "msgs unanswered / complete", ledger.unanswered() + " / " + ledger.complete());
+        row(out, "copies owed / delivered (distinct)", ledger.expectedCopies() + " / " + ledger.delivered());
+        row(out, "copies lost (accepted, never came)", Long.toString(ledger.lost()));
+        row(out, "copies duplicated", Long.toString(ledger.duplicates()));
+        row(out, "copies misrouted / foreign", ledger.misrouted() + " / " + ledger.foreign());
+        FanoutReport.ServerUsage usage = report.serverUsage();
+        if (usage == null) {
+            row(out, "server CPU / memory", "not measured");
+        } else {
+            row(out, "server CPU", f("%.2f s, %.1f µs per delivered copy, %.2f ms per message", usage.cpuSeconds(),
+                    usage.cpuMicrosPerCopy(), usage.cpuMillisPerMessage()));
+            row(out, "server RSS with logins / after", mib(usage.rssWithConnections()) + " / "
+                    + mib(usage.rssAfterRun()) + " (peak " + mib(usage.peakRss()) + ")");
+        }
+        if (report.loadToolCpuSeconds() != null) {
+            row(out, "load tool CPU during run", f("%.2f s", report.loadToolCpuSeconds()));
+        }
+        FanoutReport.Verification verification = report.verification();
+        row(out, "copies opened with members' keys", f("%d of %d opened as sent, %d failed (%.1f s, after the run)",
+                verification.opened(), verification.copies(), verification.failed(), verification.seconds()));
+        noteRows(out, report.notes());
+        return out.toString();
+    }
+
+    /** What the ledger counted, the same in every scenario that counts messages. */
+    private static void ledgerRows(StringBuilder out, DeliveryLedger.Summary ledger, Map<String, Long> rejections) {
+        row(out, "planned / accepted / rejected", ledger.planned() + " / " + ledger.accepted() + " / "
+                + ledger.rejected() + (rejections.isEmpty() ? "" : " " + rejections));
+        row(out, "unanswered", Long.toString(ledger.unanswered()));
         row(out, "delivered (distinct)", Long.toString(ledger.delivered()));
         row(out, "lost (accepted, never delivered)", Long.toString(ledger.lost()));
         row(out, "duplicates", Long.toString(ledger.duplicates()));
         row(out, "misrouted / foreign", ledger.misrouted() + " / " + ledger.foreign());
-        row(out, "server CPU during drain", report.serverCpuSeconds() == null ? "not measured"
-                : f("%.2f s, %.1f µs per delivered message", report.serverCpuSeconds(),
-                report.serverCpuMicrosPerMessage()));
-        for (String note : report.notes()) {
+    }
+
+    private static void noteRows(StringBuilder out, List<String> notes) {
+        for (String note : notes) {
             row(out, "note", note);
         }
-        return out.toString();
+    }
+
+    private static String kib(Double bytes) {
+        return bytes == null ? "not measured" : f("%.1f KiB", bytes / 1024.0);
     }
 
     private static void row(StringBuilder out, String label, String value) {

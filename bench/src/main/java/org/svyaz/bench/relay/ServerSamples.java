@@ -6,11 +6,11 @@ import java.util.Optional;
 import org.svyaz.bench.server.ProcessSample;
 
 /** The server's processes read from /proc and added up (the nodes of a cluster count as one server). */
-final class ServerSamples {
+public final class ServerSamples {
     private ServerSamples() {}
 
     /** Empty when there are no processes to read or any of them cannot be read. */
-    static Optional<ProcessSample> of(List<Long> pids) {
+    public static Optional<ProcessSample> of(List<Long> pids) {
         if (pids.isEmpty()) {
             return Optional.empty();
         }

@@ -12,6 +12,17 @@ public interface UserSession extends AutoCloseable {
      */
     CompletableFuture<Void> send(int recipient, byte[] blob);
 
+    /**
+     * From now on reads nothing more from the server, while the connection stays open on both ends:
+     * the server still holds it and sends into it, as after a mobile network silently stops
+     * carrying packets. The reconnect storm (d) simulates the cut with it.
+     *
+     * @throws UnsupportedOperationException when the driver cannot
+     */
+    default void stopReading() {
+        throw new UnsupportedOperationException("this driver cannot stop reading");
+    }
+
     /** Whether the connection is still up. */
     boolean isOpen();
 

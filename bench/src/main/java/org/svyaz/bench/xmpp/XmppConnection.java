@@ -469,6 +469,14 @@ final class XmppConnection extends ChannelInboundHandlerAdapter implements XmppS
     }
 
     @Override
+    public void stopReading() {
+        Channel current = channel;
+        if (current != null) {
+            current.config().setAutoRead(false);
+        }
+    }
+
+    @Override
     public boolean isOpen() {
         Channel current = channel;
         return current != null && current.isActive() && state == State.LIVE;

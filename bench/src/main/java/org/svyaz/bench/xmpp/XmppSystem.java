@@ -106,7 +106,7 @@ public final class XmppSystem implements MessagingSystem, AutoCloseable {
                 int index = user;
                 registrations.add(pool.submit(() -> {
                     XmppConnection registration = open(XmppConnection.Goal.REGISTER, index, password(index),
-                            blob -> { });
+                            Inbox.DISCARD);
                     try {
                         await(registration, "register a user");
                     } finally {

@@ -46,6 +46,17 @@ class DeliveryLedgerTest {
     }
 
     @Test
+    void aRepeatRecognisedOnlyByDecryptionIsADuplicateNotADelivery() {
+        DeliveryLedger ledger = new DeliveryLedger(new int[] {2, 0});
+        ledger.accepted(0, 0);
+        ledger.received(1, message(0, 1, 0));
+
+        assertThat(ledger.receivedAgain()).isEqualTo(Arrival.DUPLICATE);
+
+        assertThat(ledger.summarize()).isEqualTo(new DeliveryLedger.Summary(2, 1, 0, 1, 1, 1, 0, 0, 0, 0));
+    }
+
+    @Test
     void acceptedButMissingSequenceNumbersAreLost() {
         DeliveryLedger ledger = new DeliveryLedger(new int[] {10, 0});
         for (int seq = 0; seq < 10; seq++) {

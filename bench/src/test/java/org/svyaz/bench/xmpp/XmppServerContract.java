@@ -25,6 +25,7 @@ import org.svyaz.bench.relay.RelayBenchmark;
 import org.svyaz.bench.relay.RelayOptions;
 import org.svyaz.bench.relay.RelayReport;
 import org.svyaz.bench.relay.UserSession;
+import org.svyaz.bench.relay.WrappedSystem;
 
 /**
  * What the XMPP driver must do against every real XMPP server: carry exactly what was sent, once,
@@ -114,36 +115,30 @@ abstract class XmppServerContract {
     void aWrongPasswordIsAClearFailure() throws Exception {
         system.createUsers(2);
 
-        assertThatThrownBy(() -> system.logIn(0, "not-the-password", blob -> { }).close())
+        assertThatThrownBy(() -> system.logIn(0, "not-the-password", Inbox.DISCARD).close())
                 .isInstanceOf(BenchException.class)
                 .hasMessageContaining("refused a bench user's password")
                 .hasMessageContaining("not-authorized");
         // The right password still works on the same server.
-        try (UserSession session = system.logIn(0, blob -> { })) {
+        try (UserSession session = system.logIn(0, Inbox.DISCARD)) {
             assertThat(session.isOpen()).isTrue();
         }
     }
 
     /** The real system, except that sends to {@code victim} are addressed to a user who does not exist. */
-    private record Misaddressing(XmppSystem system, int victim, AtomicLong redirected) implements MessagingSystem {
-        @Override
-        public String description() {
-            return system.description();
-        }
+    private static final class Misaddressing extends WrappedSystem {
+        private final int victim;
+        private final AtomicLong redirected;
 
-        @Override
-        public List<Long> serverPids() {
-            return system.serverPids();
-        }
-
-        @Override
-        public void createUsers(int users) throws BenchException {
-            system.createUsers(users);
+        Misaddressing(XmppSystem system, int victim, AtomicLong redirected) {
+            super(system);
+            this.victim = victim;
+            this.redirected = redirected;
         }
 
         @Override
         public UserSession logIn(int user, Inbox inbox) throws BenchException {
-            UserSession session = system.logIn(user, inbox);
+            UserSession session = system().logIn(user, inbox);
             return new UserSession() {
                 @Override
                 public CompletableFuture<Void> send(int recipient, byte[] blob) {

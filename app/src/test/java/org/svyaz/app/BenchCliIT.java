@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code svyaz bench relay} as a process: option combinations that cannot work are refused with a
+ * sentence that says why, before any server is started or contacted.
+ */
+class BenchCliIT {
+    @Test
+    void endToEndEncryptionIsRefusedWithPeersThatCarryTheBytesAsTheyAre() throws Exception {
+        for (String peer : new String[] {"--mqtt", "--xmpp"}) {
+            Cli.Result result = Cli.run("bench", "relay", "--e2e", peer, "127.0.0.1:1", "--ca", "peer.pem",
+                    "--users", "2", "--messages", "2");
+
+            assertThat(result.exitCode()).as(peer).isEqualTo(ExitCodes.USER_ERROR);
+            assertThat(result.err()).as(peer).contains("--e2e goes with --spawn or --server");
+            assertThat(result.out()).as(peer).isEmpty();
+        }
+    }
+
+    @Test
+    void endToEndEncryptionRefusesMessagesTooLargeOnceEncrypted() throws Exception {
+        Cli.Result result = Cli.run("bench", "relay", "--e2e", "--spawn", "--size", "260000", "--users", "2",
+                "--messages", "2");
+
+        assertThat(result.exitCode()).isEqualTo(ExitCodes.USER_ERROR);
+        assertThat(result.err()).contains("With --e2e, --size must be at most 258048 bytes");
+        assertThat(result.err()).doesNotContain("spawned");
+    }
+}
