@@ -286,11 +286,24 @@ class GroupsIT {
             return rows;
         }
 
-        /** Stores the account's last envelope again under a new envelope id: a replay. */
+        /**
+         * Stores the account's last envelope again under a new envelope id: a replay. The running
+         * server writes to the same file (acknowledgements from other members), so the read and the
+         * insert run in one transaction that takes the write lock first: a read transaction that
+         * later upgrades to a write fails at once with SQLITE_BUSY if the server wrote in between.
+         */
         static void duplicateLast(Path data, UUID account) throws Exception {
-            try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + data.resolve("svyaz.db"));
-                 java.sql.PreparedStatement query = db.prepareStatement(
-                         "SELECT device_id, envelope, stored_at FROM mailbox WHERE account_id = ? ORDER BY seq DESC LIMIT 1")) {
+            try (java.sql.Connection db = java.sql.DriverManager.getConnection(
+                    "jdbc:sqlite:" + data.resolve("svyaz.db") + "?transaction_mode=IMMEDIATE&busy_timeout=10000")) {
+                db.setAutoCommit(false);
+                insertCopyOfLast(db, account);
+                db.commit();
+            }
+        }
+
+        private static void insertCopyOfLast(java.sql.Connection db, UUID account) throws Exception {
+            try (java.sql.PreparedStatement query = db.prepareStatement(
+                    "SELECT device_id, envelope, stored_at FROM mailbox WHERE account_id = ? ORDER BY seq DESC LIMIT 1")) {
                 query.setBytes(1, Uuids.toBytes(account));
                 try (java.sql.ResultSet last = query.executeQuery()) {
                     assertThat(last.next()).as("a waiting message to replay").isTrue();
