@@ -11,9 +11,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import org.svyaz.protocol.ApiPaths;
 import org.svyaz.server.api.Dispatcher;
 
@@ -32,6 +30,7 @@ public final class ServerChannelInitializer extends ChannelInitializer<SocketCha
     private final FrameHandler.SessionListener sessions;
     private final TransportLimits limits;
     private final BlobHandler.Blobs blobs;
+    private final WebSocketServerProtocolConfig webSocket;
 
     ServerChannelInitializer(SslContext sslContext, Authenticator authenticator, Dispatcher dispatcher,
                              Executor executor, InFlightRequests inFlight, FrameHandler.SessionListener sessions,
@@ -44,24 +43,27 @@ public final class ServerChannelInitializer extends ChannelInitializer<SocketCha
         this.sessions = sessions;
         this.limits = limits;
         this.blobs = blobs;
-    }
-
-    @Override
-    protected void initChannel(SocketChannel channel) {
-        WebSocketServerProtocolConfig webSocket = WebSocketServerProtocolConfig.newBuilder()
+        // Immutable, so one for every connection rather than one each.
+        this.webSocket = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(ApiPaths.WEBSOCKET)
                 .handshakeTimeoutMillis(10_000)
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()
+                        // Only binary frames are accepted (FrameHandler refuses text), so a UTF-8
+                        // validator would be one more pipeline entry per connection checking nothing.
+                        .withUTF8Validator(false)
                         .maxFramePayloadLength(limits.maxFrameBytes())
                         .allowExtensions(false)
                         // UpgradeHandler closes violators itself, after the client could read why.
                         .closeOnProtocolViolation(false)
                         .build())
                 .build();
+    }
+
+    @Override
+    protected void initChannel(SocketChannel channel) {
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast("tls", sslContext.newHandler(channel.alloc()));
-        pipeline.addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toSeconds(), TimeUnit.SECONDS));
-        pipeline.addLast("idle-close", new IdleCloseHandler());
+        pipeline.addLast("idle-close", new IdleCloseHandler(limits.idleTimeout()));
         pipeline.addLast("http", new HttpServerCodec());
         // Attachments stream through here, before anything collects whole requests.
         pipeline.addLast("chunked-writer", new io.netty.handler.stream.ChunkedWriteHandler());
