@@ -89,7 +89,7 @@ public final class StormBenchmark {
             AtomicLong retries = new AtomicLong();
             AtomicInteger gaveUp = new AtomicInteger();
             ConcurrentHashMap<String, Long> failures = new ConcurrentHashMap<>();
-            reconnectAll(arrivals, reconnected, retries, gaveUp, failures, deadline);
+            reconnectAll(arrivals, cutSessions, reconnected, retries, gaveUp, failures, deadline);
             double authenticatedSeconds = secondsSince(stormStart);
             progress.accept(String.format("%d devices back after %.1f s (%d retries, %d gave up)",
                     reconnected.size(), authenticatedSeconds, retries.get(), gaveUp.get()));
@@ -128,7 +128,8 @@ public final class StormBenchmark {
      * failed login is retried after a back-off that doubles from {@value #FIRST_BACK_OFF_MILLIS} ms up
      * to 8 s, scaled by a random factor from 0.5 to 1.5 so the retries do not come back in step.
      */
-    private void reconnectAll(Arrivals arrivals, ConcurrentLinkedQueue<UserSession> reconnected, AtomicLong retries,
+    private void reconnectAll(Arrivals arrivals, List<UserSession> cutSessions,
+                              ConcurrentLinkedQueue<UserSession> reconnected, AtomicLong retries,
                               AtomicInteger gaveUp, ConcurrentHashMap<String, Long> failures, long deadline)
             throws BenchException {
         Semaphore turns = new Semaphore(options.parallelLogins());
@@ -140,7 +141,14 @@ public final class StormBenchmark {
                 pool.execute(() -> {
                     Optional<UserSession> session = reconnect(index, arrivals, jitter, turns, retries, failures,
                             deadline);
-                    session.ifPresentOrElse(reconnected::add, gaveUp::incrementAndGet);
+                    session.ifPresentOrElse(back -> {
+                        reconnected.add(back);
+                        // The server replaced the cut connection with this one and closed it, but a
+                        // connection that stopped reading does not notice; a phone whose network
+                        // changed has dropped its old socket too. Without this the tool holds every
+                        // old socket and every new one at once, twice the devices in open files.
+                        cutSessions.get(index).close();
+                    }, gaveUp::incrementAndGet);
                 });
             }
             pool.shutdown();
