@@ -134,14 +134,12 @@ public final class MessageService {
         }
         MultiRecipientPayload payload = parseMultiRecipient(request);
         try {
-            Map<UUID, List<Device>> devicesByAccount = new HashMap<>();
+            Map<UUID, List<Device>> devicesByAccount = accounts.findDevices(accountIds(payload));
             List<UUID> unknown = new ArrayList<>();
             for (MultiRecipientPayload.Recipient recipient : payload.recipients()) {
-                List<Device> devices = accounts.findDevices(recipient.accountId());
-                if (devices.isEmpty()) {
+                if (devicesByAccount.get(recipient.accountId()).isEmpty()) {
                     unknown.add(recipient.accountId());
                 }
-                devicesByAccount.put(recipient.accountId(), devices);
             }
             if (!unknown.isEmpty()) {
                 // The caller is authenticated, and usernames resolve to ids for it anyway: naming the
@@ -174,10 +172,7 @@ public final class MessageService {
                 throw new ApiException(ErrorCode.UNAUTHORIZED,
                         "The combined access key does not let you send sealed messages to these recipients.");
             }
-            Map<UUID, List<Device>> devicesByAccount = new HashMap<>();
-            for (MultiRecipientPayload.Recipient recipient : payload.recipients()) {
-                devicesByAccount.put(recipient.accountId(), accounts.findDevices(recipient.accountId()));
-            }
+            Map<UUID, List<Device>> devicesByAccount = accounts.findDevices(accountIds(payload));
             for (MultiRecipientPayload.Recipient recipient : payload.recipients()) {
                 if (!recipient.excluded() && !sealedLimiter.tryAcquire(recipient.accountId())) {
                     throw new ApiException(ErrorCode.RATE_LIMITED, "Too many sealed messages to a recipient; wait "
@@ -190,6 +185,10 @@ public final class MessageService {
         } catch (StoreException e) {
             throw ApiException.unavailable();
         }
+    }
+
+    private static List<UUID> accountIds(MultiRecipientPayload payload) {
+        return payload.recipients().stream().map(MultiRecipientPayload.Recipient::accountId).toList();
     }
 
     /** Size checks first (cheap, and before anything is looked up), then the payload's structure. */
@@ -251,13 +250,14 @@ public final class MessageService {
             throw new ApiException(ErrorCode.STALE_DEVICES,
                     "Some recipients' devices have changed; update their device lists and send again.", stale.build());
         }
+        Map<UUID, List<Integer>> deviceIds = new HashMap<>();
         for (MultiRecipientPayload.Recipient recipient : payload.recipients()) {
-            for (MultiRecipientPayload.Device device : recipient.devices()) {
-                if (mailbox.count(recipient.accountId(), device.id()) >= limits.maxMailboxEntries()) {
-                    throw new ApiException(ErrorCode.RATE_LIMITED,
-                            "A recipient's mailbox is full; try again after they have been online.");
-                }
-            }
+            List<Integer> ids = deviceIds.computeIfAbsent(recipient.accountId(), account -> new ArrayList<>());
+            recipient.devices().forEach(device -> ids.add(device.id()));
+        }
+        if (mailbox.largestCount(deviceIds) >= limits.maxMailboxEntries()) {
+            throw new ApiException(ErrorCode.RATE_LIMITED,
+                    "A recipient's mailbox is full; try again after they have been online.");
         }
 
         long now = clock.millis();

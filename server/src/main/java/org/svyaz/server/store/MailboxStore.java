@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.server.store;
 
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -37,6 +39,20 @@ public interface MailboxStore {
     }
 
     int count(UUID accountId, int deviceId) throws StoreException;
+
+    /**
+     * The most entries any one of these devices' mailboxes holds (0 when all are empty), for the
+     * full-mailbox check of a message to many devices. A store that can should read it in one go.
+     */
+    default int largestCount(Map<UUID, ? extends Collection<Integer>> deviceIdsByAccount) throws StoreException {
+        int largest = 0;
+        for (Map.Entry<UUID, ? extends Collection<Integer>> account : deviceIdsByAccount.entrySet()) {
+            for (int deviceId : account.getValue()) {
+                largest = Math.max(largest, count(account.getKey(), deviceId));
+            }
+        }
+        return largest;
+    }
 
     /** Deletes entries stored before {@code cutoffMillis}; returns how many. */
     int deleteOlderThan(long cutoffMillis) throws StoreException;

@@ -358,6 +358,31 @@ class MultiRecipientSendTest {
     }
 
     @Test
+    void oneFullMailboxRefusesTheWholeSendAndOneBelowTheLimitDoesNot() throws Exception {
+        registerAll(alice, bob, carol);
+        MemberDevice bobsSecond = bob.devices().get(1);
+        List<MailboxEntry> waiting = new ArrayList<>();
+        for (int i = 0; i < LIMITS.maxMailboxEntries() - 1; i++) {
+            waiting.add(new MailboxEntry(0, bob.accountId(), bobsSecond.deviceId(), guid(), new byte[] {1}, NOW));
+        }
+        storage.mailbox().insert(waiting);
+        byte[] payload = group.seal(List.of(alice, bob, carol), PLAINTEXT);
+
+        // One below the limit: stored for everyone, which fills Bob's second device.
+        service.sendMultiRecipient(sender, request(payload, ByteString.EMPTY));
+        assertThat(storage.mailbox().count(bob.accountId(), bobsSecond.deviceId()))
+                .isEqualTo(LIMITS.maxMailboxEntries());
+
+        ApiException full = failure(() -> service.sendMultiRecipient(sender, request(payload, ByteString.EMPTY)));
+
+        assertThat(full.code()).isEqualTo(ErrorCode.RATE_LIMITED);
+        assertThat(full.getMessage()).contains("mailbox is full");
+        for (Member member : List.of(alice, carol)) {
+            assertThat(storage.mailbox().count(member.accountId(), 1)).as("only the first send stored").isEqualTo(1);
+        }
+    }
+
+    @Test
     void aThousandMembersGetTheirMessageFromOneRequest() throws Exception {
         List<Member> members = new ArrayList<>();
         for (int i = 0; i < MessageLimits.DEFAULT_MAX_MULTI_RECIPIENTS; i++) {
@@ -473,5 +498,11 @@ class MultiRecipientSendTest {
         Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(call);
         assertThat(thrown).isInstanceOf(ApiException.class);
         return (ApiException) thrown;
+    }
+
+    private static byte[] guid() {
+        byte[] guid = new byte[16];
+        RANDOM.nextBytes(guid);
+        return guid;
     }
 }

@@ -231,6 +231,26 @@ public abstract class AccountStoreContract {
         assertDevice(store.findDevice(b, 1).orElseThrow(), deviceB);
     }
 
+    @Test
+    void devicesOfManyAccountsAreReadTogether() throws Exception {
+        UUID a = UUID.randomUUID();
+        UUID b = UUID.randomUUID();
+        UUID unknown = UUID.randomUUID();
+        Device deviceA = new Device(1, 11, bytes(16, 1), bytes(32, 2), NOW);
+        Device deviceB = new Device(1, 22, bytes(16, 3), bytes(32, 4), NOW);
+        store.create(account(a), deviceA, List.of(hash(1)), null, NOW);
+        store.create(account(b), deviceB, List.of(hash(2)), null, NOW);
+        store.create(account(UUID.randomUUID()), device(), List.of(hash(3)), null, NOW);
+
+        java.util.Map<UUID, List<Device>> found = store.findDevices(List.of(a, unknown, b, a));
+
+        assertThat(found).containsOnlyKeys(a, b, unknown);
+        assertThat(found.get(a)).singleElement().satisfies(d -> assertDevice(d, deviceA));
+        assertThat(found.get(b)).singleElement().satisfies(d -> assertDevice(d, deviceB));
+        assertThat(found.get(unknown)).isEmpty();
+        assertThat(store.findDevices(List.<UUID>of())).isEmpty();
+    }
+
     // ---- durability and failure ----
 
     @Test

@@ -119,6 +119,21 @@ public abstract class MailboxStoreContract {
     }
 
     @Test
+    void largestCountIsTheFullestOfTheNamedMailboxesOnly() throws Exception {
+        UUID carol = UUID.randomUUID();
+        store.insert(List.of(entry(alice, 1, 1, NOW), entry(alice, 1, 2, NOW), entry(alice, 2, 3, NOW),
+                entry(bob, 1, 4, NOW), entry(bob, 1, 5, NOW), entry(bob, 1, 6, NOW),
+                entry(carol, 1, 7, NOW), entry(carol, 1, 8, NOW), entry(carol, 1, 9, NOW), entry(carol, 1, 10, NOW)));
+
+        assertThat(store.largestCount(java.util.Map.of(alice, List.of(1, 2)))).isEqualTo(2);
+        assertThat(store.largestCount(java.util.Map.of(alice, List.of(2), bob, List.of(1, 2)))).isEqualTo(3);
+        // Carol's fuller mailbox is not named, nor is Bob's device 1.
+        assertThat(store.largestCount(java.util.Map.of(alice, List.of(2), bob, List.of(2)))).isEqualTo(1);
+        assertThat(store.largestCount(java.util.Map.of(UUID.randomUUID(), List.of(1), bob, List.of(2)))).isZero();
+        assertThat(store.largestCount(java.util.Map.of())).isZero();
+    }
+
+    @Test
     void unknownMailboxIsEmpty() throws Exception {
         assertThat(store.fetch(UUID.randomUUID(), 1, 0, 100)).isEmpty();
         assertThat(store.count(UUID.randomUUID(), 1)).isZero();

@@ -6,7 +6,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.svyaz.server.store.Account;
@@ -155,6 +158,27 @@ public final class PostgresAccountStore implements AccountStore {
                 }
                 return devices;
             }
+        });
+    }
+
+    @Override
+    public Map<UUID, List<Device>> findDevices(Collection<UUID> accountIds) throws StoreException {
+        return database.run(connection -> {
+            Map<UUID, List<Device>> byAccount = new HashMap<>();
+            for (UUID accountId : accountIds) {
+                byAccount.put(accountId, new ArrayList<>());
+            }
+            try (PreparedStatement query = connection.prepareStatement("""
+                    SELECT device_id, registration_id, credential_salt, credential_hash, created_at, account_id
+                    FROM devices WHERE account_id = ANY(?) ORDER BY account_id, device_id""")) {
+                query.setArray(1, connection.createArrayOf("uuid", byAccount.keySet().toArray()));
+                try (ResultSet rows = query.executeQuery()) {
+                    while (rows.next()) {
+                        byAccount.get(rows.getObject(6, UUID.class)).add(device(rows));
+                    }
+                }
+            }
+            return byAccount;
         });
     }
 

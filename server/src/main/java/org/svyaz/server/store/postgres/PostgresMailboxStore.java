@@ -7,8 +7,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.UUID;
 import org.svyaz.server.store.MailboxEntry;
@@ -134,6 +136,35 @@ public final class PostgresMailboxStore implements MailboxStore {
                     "SELECT count(*) FROM mailbox WHERE account_id = ? AND device_id = ?")) {
                 query.setObject(1, accountId);
                 query.setInt(2, deviceId);
+                try (ResultSet rows = query.executeQuery()) {
+                    rows.next();
+                    return rows.getInt(1);
+                }
+            }
+        });
+    }
+
+    @Override
+    public int largestCount(Map<UUID, ? extends Collection<Integer>> deviceIdsByAccount) throws StoreException {
+        List<UUID> accounts = new ArrayList<>();
+        List<Integer> devices = new ArrayList<>();
+        deviceIdsByAccount.forEach((account, deviceIds) -> deviceIds.forEach(deviceId -> {
+            accounts.add(account);
+            devices.add(deviceId);
+        }));
+        if (accounts.isEmpty()) {
+            return 0;
+        }
+        return database.run(connection -> {
+            // One round trip for every device, not one each.
+            try (PreparedStatement query = connection.prepareStatement("""
+                    SELECT coalesce(max(n), 0) FROM (
+                      SELECT count(*) AS n FROM mailbox m
+                      JOIN unnest(?::uuid[], ?::integer[]) AS t(account_id, device_id)
+                        ON m.account_id = t.account_id AND m.device_id = t.device_id
+                      GROUP BY m.account_id, m.device_id) counts""")) {
+                query.setArray(1, connection.createArrayOf("uuid", accounts.toArray()));
+                query.setArray(2, connection.createArrayOf("integer", devices.toArray()));
                 try (ResultSet rows = query.executeQuery()) {
                     rows.next();
                     return rows.getInt(1);

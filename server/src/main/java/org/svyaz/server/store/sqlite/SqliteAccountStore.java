@@ -6,7 +6,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.svyaz.protocol.Uuids;
@@ -127,20 +130,37 @@ public final class SqliteAccountStore implements AccountStore {
 
     @Override
     public List<Device> findDevices(UUID accountId) throws StoreException {
+        return database.read(connection -> devicesOf(connection, accountId));
+    }
+
+    @Override
+    public Map<UUID, List<Device>> findDevices(Collection<UUID> accountIds) throws StoreException {
+        // One connection and one prepared statement for all: the per-read overhead, not the query,
+        // is what a thousand separate reads cost.
         return database.read(connection -> {
-            PreparedStatement query = database.prepared(connection, """
-                    SELECT device_id, registration_id, credential_salt, credential_hash, created_at
-                    FROM devices WHERE account_id = ? ORDER BY device_id""");
-            query.setBytes(1, Uuids.toBytes(accountId));
-            List<Device> devices = new ArrayList<>();
-            try (ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    devices.add(new Device(rows.getInt(1), rows.getInt(2), rows.getBytes(3), rows.getBytes(4),
-                            rows.getLong(5)));
+            Map<UUID, List<Device>> byAccount = new HashMap<>();
+            for (UUID accountId : accountIds) {
+                if (!byAccount.containsKey(accountId)) {
+                    byAccount.put(accountId, devicesOf(connection, accountId));
                 }
             }
-            return devices;
+            return byAccount;
         });
+    }
+
+    private List<Device> devicesOf(Connection connection, UUID accountId) throws SQLException {
+        PreparedStatement query = database.prepared(connection, """
+                SELECT device_id, registration_id, credential_salt, credential_hash, created_at
+                FROM devices WHERE account_id = ? ORDER BY device_id""");
+        query.setBytes(1, Uuids.toBytes(accountId));
+        List<Device> devices = new ArrayList<>();
+        try (ResultSet rows = query.executeQuery()) {
+            while (rows.next()) {
+                devices.add(new Device(rows.getInt(1), rows.getInt(2), rows.getBytes(3), rows.getBytes(4),
+                        rows.getLong(5)));
+            }
+        }
+        return devices;
     }
 
     @Override

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.server.store.sqlite;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.svyaz.protocol.Uuids;
 import org.svyaz.server.store.MailboxEntry;
@@ -93,16 +97,31 @@ public final class SqliteMailboxStore implements MailboxStore {
 
     @Override
     public int count(UUID accountId, int deviceId) throws StoreException {
+        return database.read(connection -> countOf(connection, accountId, deviceId));
+    }
+
+    @Override
+    public int largestCount(Map<UUID, ? extends Collection<Integer>> deviceIdsByAccount) throws StoreException {
         return database.read(connection -> {
-            PreparedStatement query = database.prepared(connection,
-                    "SELECT count(*) FROM mailbox WHERE account_id = ? AND device_id = ?");
-            query.setBytes(1, Uuids.toBytes(accountId));
-            query.setInt(2, deviceId);
-            try (ResultSet rows = query.executeQuery()) {
-                rows.next();
-                return rows.getInt(1);
+            int largest = 0;
+            for (Map.Entry<UUID, ? extends Collection<Integer>> account : deviceIdsByAccount.entrySet()) {
+                for (int deviceId : account.getValue()) {
+                    largest = Math.max(largest, countOf(connection, account.getKey(), deviceId));
+                }
             }
+            return largest;
         });
+    }
+
+    private int countOf(Connection connection, UUID accountId, int deviceId) throws SQLException {
+        PreparedStatement query = database.prepared(connection,
+                "SELECT count(*) FROM mailbox WHERE account_id = ? AND device_id = ?");
+        query.setBytes(1, Uuids.toBytes(accountId));
+        query.setInt(2, deviceId);
+        try (ResultSet rows = query.executeQuery()) {
+            rows.next();
+            return rows.getInt(1);
+        }
     }
 
     @Override
