@@ -8,6 +8,8 @@
 # SYSTEMS (default "svyaz mosquitto ejabberd prosody") picks the systems; KEEP=1 keeps WORK.
 # WARMUP=N first relays N messages through each freshly started server, unmeasured, so a JVM's JIT
 # has compiled the hot paths (a long-running server's steady state); 0 (default) measures cold.
+# RATE=N offers N msgs/s in all on a fixed schedule (open loop, `bench relay --rate`), so latency is
+# compared at the same offered load; unset, every system runs as fast as its window allows.
 # Svyaz runs as `./svyaz server` on the embedded store, as a user starts it (bench/peers/svyaz.sh).
 set -eu
 cd "$(dirname "$0")/.."
@@ -25,6 +27,7 @@ trap cleanup EXIT INT TERM
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 OPTIONS="--users $USERS --messages $MESSAGES --size $SIZE --window $WINDOW --json"
+if [ -n "${RATE:-}" ]; then OPTIONS="$OPTIONS --rate $RATE"; fi
 
 # warm_up TARGET-OPTIONS...: an unmeasured relay through the server just started, when WARMUP > 0.
 warm_up() {
@@ -88,6 +91,7 @@ for system in systems:
         "msgs": med(lambda r: r["deliveredPerSecond"]),
         "p50": med(lambda r: r["latency"]["p50"]),
         "p99": med(lambda r: r["latency"]["p99"]),
+        "p999": med(lambda r: r["latency"]["p999"]),
         "cpu": statistics.median(u["cpuMicrosPerDelivered"] for u in usage) if usage else None,
         "rss": statistics.median(u["rssPerConnection"] for u in usage) / 1024 if usage else None,
         "lost": sum(r["ledger"]["lost"] for r in reports),
@@ -95,13 +99,13 @@ for system in systems:
         "rejected": sum(r["ledger"]["rejected"] for r in reports),
         "all": ", ".join("%.0f" % r["deliveredPerSecond"] for r in reports),
     }
-print("| system | runs | msgs/s (median; each run) | p50 ms | p99 ms | server CPU µs/msg | RSS/conn KiB | lost | dup | rejected |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| system | runs | msgs/s (median; each run) | p50 ms | p99 ms | p99.9 ms | server CPU µs/msg | RSS/conn KiB | lost | dup | rejected |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for system, r in rows.items():
     cpu = "%.1f" % r["cpu"] if r["cpu"] is not None else "-"
     rss = "%.1f" % r["rss"] if r["rss"] is not None else "-"
-    print("| %s | %d | %.0f (%s) | %.0f | %.0f | %s | %s | %d | %d | %d |" % (system, r["runs"], r["msgs"], r["all"],
-          r["p50"], r["p99"], cpu, rss, r["lost"], r["dup"], r["rejected"]))
+    print("| %s | %d | %.0f (%s) | %.1f | %.1f | %.1f | %s | %s | %d | %d | %d |" % (system, r["runs"], r["msgs"],
+          r["all"], r["p50"], r["p99"], r["p999"], cpu, rss, r["lost"], r["dup"], r["rejected"]))
 if "svyaz" in rows:
     s = rows["svyaz"]
     print()

@@ -46,6 +46,13 @@ final class BenchRelayCommand implements Callable<Integer> {
             description = "Sends a user may have unanswered at once (default ${DEFAULT-VALUE}).")
     int window;
 
+    @Option(names = "--rate", paramLabel = "MSGS_PER_S", defaultValue = "0",
+            description = "Open loop: offer this many messages per second in all, each user on a fixed schedule "
+                    + "(staggered evenly), still with at most WINDOW unanswered; latency counts from when a message "
+                    + "was due, so a system that falls behind shows it. Compare systems at the same --rate. "
+                    + "0 (the default) sends as fast as the window allows.")
+    double rate;
+
     @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "30",
             description = "After the last answer, how long to wait for deliveries before counting the rest lost "
                     + "(default ${DEFAULT-VALUE}).")
@@ -67,7 +74,7 @@ final class BenchRelayCommand implements Callable<Integer> {
         RelayOptions options;
         try {
             options = new RelayOptions(users, messages, size, window, Duration.ofSeconds(drainTimeoutSeconds),
-                    output.seed());
+                    output.seed(), rate);
         } catch (IllegalArgumentException e) {
             throw new CommandLineException(e.getMessage() + ".");
         }

@@ -31,4 +31,24 @@ class BenchCliIT {
         assertThat(result.err()).contains("With --e2e, --size must be at most 258048 bytes");
         assertThat(result.err()).doesNotContain("spawned");
     }
+
+    @Test
+    void aNegativeRateIsRefusedBeforeAnythingStarts() throws Exception {
+        Cli.Result result = Cli.run("bench", "relay", "--spawn", "--rate", "-5", "--users", "2", "--messages", "2");
+
+        assertThat(result.exitCode()).isEqualTo(ExitCodes.USER_ERROR);
+        assertThat(result.err()).contains("--rate must be a positive number of messages per second");
+        assertThat(result.err()).doesNotContain("spawned");
+    }
+
+    @Test
+    void anOpenLoopRunOffersTheRateAndCountsEveryMessage() throws Exception {
+        Cli.Result result = Cli.run("bench", "relay", "--spawn", "--rate", "200", "--users", "4", "--messages", "60");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).containsPattern("offered load +200 msgs/s on a fixed schedule")
+                .containsPattern("delivered \\(distinct\\) +60")
+                .containsPattern("lost \\(accepted, never delivered\\) +0")
+                .containsPattern("duplicates +0");
+    }
 }

@@ -53,7 +53,8 @@ public final class RelayBenchmark {
 
             Optional<ProcessSample> withConnections = ServerSamples.of(system.serverPids());
             Optional<ProcessSample> loadToolBefore = ProcessSample.of(ProcessHandle.current().pid());
-            Senders senders = new Senders(ledger, options.size(), options.window(), options.seed());
+            Senders senders = new Senders(ledger, options.size(), options.window(), options.seed(),
+                    options.sendIntervalNanos());
             long start = System.nanoTime();
             int gaveUp = senders.sendAll(sessions, 0, options.quotas(), (user, random) -> {
                 int peer = random.nextInt(options.users() - 1);
@@ -90,7 +91,7 @@ public final class RelayBenchmark {
             Double loadToolCpu = loadToolBefore.isPresent() && loadToolAfter.isPresent()
                     ? (loadToolAfter.get().cpuNanos() - loadToolBefore.get().cpuNanos()) / 1e9 : null;
             return new RelayReport("relay", options.users(), options.messages(), options.size(), options.window(),
-                    options.seed(), system.description(), system.payload(), registrationSeconds, connectSeconds,
+                    options.rate(), options.seed(), system.description(), system.payload(), registrationSeconds, connectSeconds,
                     sendSeconds, runSeconds, runSeconds > 0 ? summary.delivered() / runSeconds : 0, summary,
                     arrivals.undecryptable(), senders.rejections(),
                     arrivals.latency(), usage, loadToolCpu, List.copyOf(notes));

@@ -14,8 +14,12 @@ import java.time.Duration;
  * @param drainTimeout after the last send is answered, how long to wait for the rest to arrive
  *                     before counting it lost
  * @param seed chooses the random recipients, so a run's traffic pattern can be repeated
+ * @param rate messages per second in all, on a fixed schedule spread evenly over the users (open
+ *             loop), so systems can be compared at the same offered load; 0 sends as fast as the
+ *             window allows (closed loop)
  */
-public record RelayOptions(int users, int messages, int size, int window, Duration drainTimeout, long seed) {
+public record RelayOptions(int users, int messages, int size, int window, Duration drainTimeout, long seed,
+                           double rate) {
     /** The server's default largest message (MessageLimits); larger sends would be refused. */
     public static final int MAX_SIZE = 256 * 1024;
 
@@ -36,6 +40,20 @@ public record RelayOptions(int users, int messages, int size, int window, Durati
         if (drainTimeout.isNegative() || drainTimeout.isZero()) {
             throw new IllegalArgumentException("the drain timeout must be positive");
         }
+        if (rate < 0 || Double.isNaN(rate) || Double.isInfinite(rate)) {
+            throw new IllegalArgumentException("--rate must be a positive number of messages per second, or 0 for as "
+                    + "fast as the window allows");
+        }
+    }
+
+    /** A closed-loop run: as fast as the window allows. */
+    public RelayOptions(int users, int messages, int size, int window, Duration drainTimeout, long seed) {
+        this(users, messages, size, window, drainTimeout, seed, 0);
+    }
+
+    /** Nanoseconds between one user's sends on the open-loop schedule; 0 in a closed-loop run. */
+    public long sendIntervalNanos() {
+        return rate == 0 ? 0 : Math.max(1, Math.round(users * 1e9 / rate));
     }
 
     /** How many messages each user sends. */

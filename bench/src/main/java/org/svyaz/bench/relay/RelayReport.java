@@ -14,6 +14,7 @@ import org.HdrHistogram.Histogram;
  * @param messages messages the run meant to send
  * @param size bytes per message
  * @param window per-user unanswered sends at most
+ * @param rate offered messages per second on a fixed schedule (open loop); 0 for as fast as the window allows
  * @param seed the recipients' random seed
  * @param server how the server ran
  * @param payload what the server carried: "opaque" benchmark bytes, or "libsignal end to end" ciphertext
@@ -32,7 +33,8 @@ import org.HdrHistogram.Histogram;
  * @param loadToolCpuSeconds CPU time this load tool spent during the run (it shares the machine)
  * @param notes anything that qualifies the numbers
  */
-public record RelayReport(String scenario, int users, int messages, int size, int window, long seed, String server,
+public record RelayReport(String scenario, int users, int messages, int size, int window, double rate, long seed,
+                          String server,
                           String payload, double registrationSeconds, double connectSeconds, double sendSeconds,
                           double runSeconds, double deliveredPerSecond, DeliveryLedger.Summary ledger,
                           long undecryptable, Map<String, Long> rejections,

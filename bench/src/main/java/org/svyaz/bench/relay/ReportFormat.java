@@ -34,6 +34,9 @@ public final class ReportFormat {
         row(out, "payload", report.payload());
         row(out, "users / messages / size / window", report.users() + " / " + report.messages() + " / "
                 + report.size() + " B / " + report.window());
+        row(out, "offered load", report.rate() == 0 ? "as fast as the window allows (closed loop)"
+                : f("%.0f msgs/s on a fixed schedule (open loop; latency from when each message was due)",
+                        report.rate()));
         row(out, "registration", f("%.1f s", report.registrationSeconds()));
         row(out, "login (until delivery is live)", f("%.1f s", report.connectSeconds()));
         row(out, "delivered msgs/s", f("%.0f", report.deliveredPerSecond()));

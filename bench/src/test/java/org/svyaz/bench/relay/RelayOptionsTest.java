@@ -27,5 +27,7 @@ class RelayOptionsTest {
                 .hasMessageContaining("--size");
         assertThatThrownBy(() -> new RelayOptions(2, 10, 64, 0, DRAIN, 0)).hasMessageContaining("--window");
         assertThatThrownBy(() -> new RelayOptions(2, 10, 64, 1, Duration.ZERO, 0)).hasMessageContaining("drain");
+        assertThatThrownBy(() -> new RelayOptions(2, 10, 64, 1, DRAIN, 0, -1)).hasMessageContaining("--rate");
+        assertThatThrownBy(() -> new RelayOptions(2, 10, 64, 1, DRAIN, 0, Double.NaN)).hasMessageContaining("--rate");
     }
 }
