@@ -63,6 +63,71 @@ class SqliteDatabaseTest {
     }
 
     @Test
+    void anUnsyncedWriteSkipsTheFsyncOnlyWhenNoSyncedWriteSharesItsCommitAndIsKeptAcrossARestart() throws Exception {
+        Path file = directory.resolve("sync.db");
+        try (SqliteDatabase database = SqliteDatabase.open(file)) {
+            database.write(connection -> execute(connection, "CREATE TABLE notes (n INTEGER PRIMARY KEY)"));
+            // The setting the commit will run with, read inside the write: 2 is FULL, 1 is NORMAL.
+            assertThat(database.writeUnsynced(SqliteDatabaseTest::synchronous)).isEqualTo(1);
+            assertThat(database.write(SqliteDatabaseTest::synchronous)).as("back to FULL").isEqualTo(2);
+
+            // Queued behind a busy writer, a synced and an unsynced write share one commit: it syncs.
+            CountDownLatch writerBusy = new CountDownLatch(1);
+            CountDownLatch bothQueuing = new CountDownLatch(2);
+            CompletableFuture<Object> blocker = CompletableFuture.supplyAsync(() -> write(database, connection -> {
+                writerBusy.countDown();
+                awaitQuietly(bothQueuing);
+                sleep(300); // from calling write to being queued is a few statements
+                return execute(connection, "INSERT INTO notes VALUES (1)");
+            }));
+            assertThat(writerBusy.await(5, TimeUnit.SECONDS)).isTrue();
+            CompletableFuture<Integer> unsynced = CompletableFuture.supplyAsync(() -> {
+                bothQueuing.countDown();
+                try {
+                    return database.writeUnsynced(SqliteDatabaseTest::synchronous);
+                } catch (StoreException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            CompletableFuture<Object> synced = CompletableFuture.supplyAsync(() -> {
+                bothQueuing.countDown();
+                return write(database, connection -> execute(connection, "INSERT INTO notes VALUES (2)"));
+            });
+            blocker.get(10, TimeUnit.SECONDS);
+            synced.get(10, TimeUnit.SECONDS);
+            assertThat(unsynced.get(10, TimeUnit.SECONDS)).as("sharing a commit with a synced write").isEqualTo(2);
+
+            database.writeUnsynced(connection -> execute(connection, "DELETE FROM notes WHERE n = 1"));
+        }
+        try (SqliteDatabase reopened = SqliteDatabase.open(file)) {
+            String left = reopened.read(connection -> {
+                try (Statement statement = connection.createStatement();
+                     ResultSet rows = statement.executeQuery("SELECT group_concat(n) FROM notes")) {
+                    rows.next();
+                    return rows.getString(1);
+                }
+            });
+            assertThat(left).as("the unsynced delete survived closing and reopening").isEqualTo("2");
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static int synchronous(java.sql.Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("PRAGMA synchronous")) {
+            rows.next();
+            return rows.getInt(1);
+        }
+    }
+
+    @Test
     void aPreparedStatementIsReusedAndABatchLeftByAFailedWriteIsNotRunWithTheNext() throws Exception {
         try (SqliteDatabase database = SqliteDatabase.open(directory.resolve("test.db"))) {
             database.write(connection -> execute(connection, "CREATE TABLE notes (n INTEGER PRIMARY KEY)"));
