@@ -20,11 +20,7 @@ public interface MailboxStore {
     /** Up to {@code limit} entries of the device with a sequence above {@code afterSequence}, in order. */
     List<MailboxEntry> fetch(UUID accountId, int deviceId, long afterSequence, int limit) throws StoreException;
 
-    /**
-     * Deletes the entry; returns false when it was not there (already acknowledged). A store may
-     * make deletes less durable than inserts: a delete undone by a power cut only means the entry is
-     * delivered again, and devices drop what they already have by guid.
-     */
+    /** Deletes the entry; returns false when it was not there (already acknowledged). */
     boolean delete(UUID accountId, int deviceId, byte[] guid) throws StoreException;
 
     /**

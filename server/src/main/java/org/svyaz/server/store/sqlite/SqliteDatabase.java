@@ -42,8 +42,7 @@ public final class SqliteDatabase implements AutoCloseable {
         T run(Connection connection) throws SQLException;
     }
 
-    /** {@code synced}: the commit that carries it must reach the disk (fsync) before it is answered. */
-    private record WriteTask<T>(Work<T> work, CompletableFuture<T> result, boolean synced) {}
+    private record WriteTask<T>(Work<T> work, CompletableFuture<T> result) {}
 
     private final String url;
     private final Connection writer;
@@ -55,8 +54,6 @@ public final class SqliteDatabase implements AutoCloseable {
      */
     private final Map<Connection, Map<String, PreparedStatement>> statements = new IdentityHashMap<>();
     private final Thread writerThread;
-    /** The writer connection's {@code synchronous} setting: FULL (fsync at commit) unless a batch needed none. */
-    private boolean writerSyncsAtCommit = true;
     private volatile boolean closed;
 
     private SqliteDatabase(Path file) throws SQLException {
@@ -120,25 +117,11 @@ public final class SqliteDatabase implements AutoCloseable {
 
     /** Runs {@code work} in the next group commit and returns once it is durable. */
     public <T> T write(Work<T> work) throws StoreException {
-        return write(work, true);
-    }
-
-    /**
-     * As {@link #write}, for a write that a power cut may undo but a crash of this process may not:
-     * deleting acknowledged messages, which would at worst be delivered again and dropped by guid.
-     * A group commit made only of such writes skips the fsync; the next synced commit's fsync of the
-     * log covers them. At low load a message otherwise costs two fsyncs, its insert and its delete.
-     */
-    public <T> T writeUnsynced(Work<T> work) throws StoreException {
-        return write(work, false);
-    }
-
-    private <T> T write(Work<T> work, boolean synced) throws StoreException {
         if (closed) {
             throw new StoreException("the database is closed", null);
         }
         CompletableFuture<T> result = new CompletableFuture<>();
-        writes.add(new WriteTask<>(work, result, synced));
+        writes.add(new WriteTask<>(work, result));
         try {
             while (true) {
                 try {
@@ -214,7 +197,6 @@ public final class SqliteDatabase implements AutoCloseable {
         List<Object> results = new ArrayList<>(batch.size());
         List<Throwable> failures = new ArrayList<>(batch.size());
         try {
-            syncAtCommit(batch.stream().anyMatch(WriteTask::synced));
             writer.setAutoCommit(false);
             // Savepoints by plain statements: the driver's setSavepoint() formats a fresh name for
             // every task, which showed up in the relay benchmark's profile.
@@ -255,17 +237,6 @@ public final class SqliteDatabase implements AutoCloseable {
         for (int i = 0; i < batch.size(); i++) {
             complete(batch.get(i), results.get(i), failures.get(i));
         }
-    }
-
-    /** Switches the writer between FULL and NORMAL, outside a transaction, only when it changes. */
-    private void syncAtCommit(boolean sync) throws SQLException {
-        if (sync == writerSyncsAtCommit) {
-            return;
-        }
-        try (Statement pragma = writer.createStatement()) {
-            pragma.execute(sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-        }
-        writerSyncsAtCommit = sync;
     }
 
     @SuppressWarnings("unchecked")

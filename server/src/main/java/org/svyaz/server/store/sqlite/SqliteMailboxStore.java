@@ -64,7 +64,7 @@ public final class SqliteMailboxStore implements MailboxStore {
 
     @Override
     public boolean delete(UUID accountId, int deviceId, byte[] guid) throws StoreException {
-        return database.writeUnsynced(connection -> {
+        return database.write(connection -> {
             try (PreparedStatement delete = connection.prepareStatement(
                     "DELETE FROM mailbox WHERE account_id = ? AND device_id = ? AND guid = ?")) {
                 delete.setBytes(1, Uuids.toBytes(accountId));
@@ -77,7 +77,7 @@ public final class SqliteMailboxStore implements MailboxStore {
 
     @Override
     public int delete(UUID accountId, int deviceId, List<byte[]> guids) throws StoreException {
-        return database.writeUnsynced(connection -> {
+        return database.write(connection -> {
             PreparedStatement delete = database.prepared(connection,
                     "DELETE FROM mailbox WHERE account_id = ? AND device_id = ? AND guid = ?");
             byte[] account = Uuids.toBytes(accountId);
