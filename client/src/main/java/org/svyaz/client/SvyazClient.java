@@ -42,7 +42,6 @@ import org.signal.libsignal.protocol.SignalProtocolAddress;
 import org.signal.libsignal.protocol.UntrustedIdentityException;
 import org.signal.libsignal.protocol.ecc.ECPublicKey;
 import org.signal.libsignal.protocol.fingerprint.NumericFingerprintGenerator;
-import org.signal.libsignal.protocol.kem.KEMPublicKey;
 import org.signal.libsignal.protocol.message.CiphertextMessage;
 import org.signal.libsignal.protocol.message.PreKeySignalMessage;
 import org.signal.libsignal.protocol.message.SignalMessage;
@@ -1119,16 +1118,7 @@ public final class SvyazClient implements AutoCloseable {
                 if (!only.isEmpty() && !only.contains(device.getDeviceId())) {
                     continue;
                 }
-                PreKeyBundle bundle = new PreKeyBundle(device.getRegistrationId(), device.getDeviceId(),
-                        device.hasPreKey() ? device.getPreKey().getId() : PreKeyBundle.NULL_PRE_KEY_ID,
-                        device.hasPreKey() ? new ECPublicKey(device.getPreKey().getPublicKey().toByteArray()) : null,
-                        device.getSignedPreKey().getId(),
-                        new ECPublicKey(device.getSignedPreKey().getPublicKey().toByteArray()),
-                        device.getSignedPreKey().getSignature().toByteArray(),
-                        identityKey,
-                        device.getKyberPreKey().getId(),
-                        new KEMPublicKey(device.getKyberPreKey().getPublicKey().toByteArray()),
-                        device.getKyberPreKey().getSignature().toByteArray());
+                PreKeyBundle bundle = PreKeyBundles.of(identityKey, device);
                 SignalProtocolAddress address = new SignalProtocolAddress(destination.toString(), device.getDeviceId());
                 try {
                     new SessionBuilder(store, address).process(bundle);

@@ -26,10 +26,8 @@ import org.signal.libsignal.protocol.NoSessionException;
 import org.signal.libsignal.protocol.SessionBuilder;
 import org.signal.libsignal.protocol.SignalProtocolAddress;
 import org.signal.libsignal.protocol.UntrustedIdentityException;
-import org.signal.libsignal.protocol.ecc.ECPublicKey;
 import org.signal.libsignal.protocol.groups.GroupCipher;
 import org.signal.libsignal.protocol.groups.GroupSessionBuilder;
-import org.signal.libsignal.protocol.kem.KEMPublicKey;
 import org.signal.libsignal.protocol.message.CiphertextMessage;
 import org.signal.libsignal.protocol.message.SenderKeyDistributionMessage;
 import org.signal.libsignal.protocol.state.PreKeyBundle;
@@ -38,6 +36,7 @@ import org.svyaz.bench.BenchException;
 import org.svyaz.bench.accounts.BenchAccount;
 import org.svyaz.bench.accounts.BenchKeys;
 import org.svyaz.bench.svyaz.SvyazSystem;
+import org.svyaz.client.PreKeyBundles;
 import org.svyaz.protocol.ApiPaths;
 import org.svyaz.protocol.Uuids;
 import org.svyaz.protocol.wire.DeviceBundle;
@@ -177,16 +176,7 @@ final class GroupSender {
         try {
             IdentityKey identity = new IdentityKey(bundles.getIdentityKey().toByteArray());
             for (DeviceBundle device : bundles.getDevicesList()) {
-                PreKeyBundle bundle = new PreKeyBundle(device.getRegistrationId(), device.getDeviceId(),
-                        device.hasPreKey() ? device.getPreKey().getId() : PreKeyBundle.NULL_PRE_KEY_ID,
-                        device.hasPreKey() ? new ECPublicKey(device.getPreKey().getPublicKey().toByteArray()) : null,
-                        device.getSignedPreKey().getId(),
-                        new ECPublicKey(device.getSignedPreKey().getPublicKey().toByteArray()),
-                        device.getSignedPreKey().getSignature().toByteArray(),
-                        identity,
-                        device.getKyberPreKey().getId(),
-                        new KEMPublicKey(device.getKyberPreKey().getPublicKey().toByteArray()),
-                        device.getKyberPreKey().getSignature().toByteArray());
+                PreKeyBundle bundle = PreKeyBundles.of(identity, device);
                 SignalProtocolAddress address = new SignalProtocolAddress(pending.member().accountId().toString(),
                         device.getDeviceId());
                 new SessionBuilder(store, address).process(bundle);
