@@ -446,8 +446,8 @@ class MultiRecipientSendTest {
 
     /** The store has no device linking yet; a linked device is a row like the first device's. */
     private void addDevice(Member member, int deviceId, int registrationId) throws Exception {
-        storage.database().write(connection -> {
-            try (PreparedStatement insert = connection.prepareStatement("""
+        storage.database().write(session -> {
+            try (PreparedStatement insert = session.connection().prepareStatement("""
                     INSERT INTO devices (account_id, device_id, registration_id, credential_salt, credential_hash, created_at)
                     VALUES (?, ?, ?, ?, ?, ?)""")) {
                 insert.setBytes(1, Uuids.toBytes(member.accountId()));

@@ -2,12 +2,18 @@
 package org.svyaz.server.store.postgres;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
+import java.util.ArrayList;
+import java.util.List;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.svyaz.server.store.StoreException;
+import org.svyaz.server.store.jdbc.JdbcDatabase;
+import org.svyaz.server.store.jdbc.JdbcSession;
+import org.svyaz.server.store.jdbc.UuidColumns;
 
 /**
  * A pool of connections to the cluster's PostgreSQL database, and the one place where its errors
@@ -18,17 +24,11 @@ import org.svyaz.server.store.StoreException;
  * bounded (connect, pool, statement, socket), so a database that is down or stops answering fails
  * the caller with a {@link StoreException} instead of holding it.
  */
-public final class PostgresDatabase implements AutoCloseable {
+public final class PostgresDatabase implements JdbcDatabase {
     /** A transaction that lost a deadlock or a serialization race did nothing; running it again is safe. */
     private static final int MAX_ATTEMPTS = 3;
     /** The socket outlives the statement timeout by this much, so the database's own cancel wins. */
     private static final int SOCKET_GRACE_SECONDS = 5;
-
-    /** A unit of work on a connection. */
-    @FunctionalInterface
-    public interface Work<T> {
-        T run(Connection connection) throws SQLException;
-    }
 
     private final HikariDataSource pool;
     private volatile boolean closed;
@@ -87,9 +87,10 @@ public final class PostgresDatabase implements AutoCloseable {
     }
 
     /** Runs {@code work} in autocommit mode: each statement commits on its own. */
-    public <T> T run(Work<T> work) throws StoreException {
-        try (Connection connection = connection()) {
-            return work.run(connection);
+    @Override
+    public <T> T read(Work<T> work) throws StoreException {
+        try (Connection connection = connection(); PooledSession session = new PooledSession(connection)) {
+            return work.run(session);
         } catch (SQLException e) {
             throw failure("a database call failed", e);
         }
@@ -97,10 +98,11 @@ public final class PostgresDatabase implements AutoCloseable {
 
     /**
      * Runs {@code work} in one transaction and commits it; any exception rolls all of it back. The
-     * work may call {@link Connection#rollback()} itself to undo what it did and still return a result.
+     * work may call {@link JdbcSession#rollback()} itself to undo what it did and still return a result.
      * A transaction that the database aborted for a deadlock or serialization failure is run again.
      */
-    public <T> T transaction(Work<T> work) throws StoreException {
+    @Override
+    public <T> T write(Work<T> work) throws StoreException {
         for (int attempt = 1; ; attempt++) {
             try {
                 return transactionOnce(work);
@@ -114,10 +116,10 @@ public final class PostgresDatabase implements AutoCloseable {
     }
 
     private <T> T transactionOnce(Work<T> work) throws SQLException {
-        try (Connection connection = connection()) {
+        try (Connection connection = connection(); PooledSession session = new PooledSession(connection)) {
             connection.setAutoCommit(false);
             try {
-                T result = work.run(connection);
+                T result = work.run(session);
                 connection.commit();
                 return result;
             } catch (SQLException | RuntimeException e) {
@@ -130,6 +132,62 @@ public final class PostgresDatabase implements AutoCloseable {
             }
         }
         // Closing hands the connection back to HikariCP, which restores autocommit.
+    }
+
+    @Override
+    public UuidColumns uuids() {
+        return UuidColumns.NATIVE;
+    }
+
+    /**
+     * A session on a connection borrowed from the pool for one unit of work. The pool hands out a
+     * different connection each time, so statements are not kept across units; the driver caches
+     * the server-side prepared statements per physical connection itself. Closing the session
+     * closes the statements it prepared.
+     */
+    private static final class PooledSession implements JdbcSession, AutoCloseable {
+        private final Connection connection;
+        private final List<PreparedStatement> statements = new ArrayList<>();
+
+        PooledSession(Connection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public PreparedStatement prepare(String sql) throws SQLException {
+            PreparedStatement statement = connection.prepareStatement(sql);
+            statements.add(statement);
+            return statement;
+        }
+
+        @Override
+        public Connection connection() {
+            return connection;
+        }
+
+        @Override
+        public void rollback() throws SQLException {
+            connection.rollback();
+        }
+
+        @Override
+        public void close() throws SQLException {
+            SQLException failure = null;
+            for (PreparedStatement statement : statements) {
+                try {
+                    statement.close();
+                } catch (SQLException e) {
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        }
     }
 
     private Connection connection() throws SQLException {

@@ -7,16 +7,19 @@ import org.svyaz.server.store.KeyStore;
 import org.svyaz.server.store.MailboxStore;
 import org.svyaz.server.store.Storage;
 import org.svyaz.server.store.StoreException;
+import org.svyaz.server.store.jdbc.JdbcAccountStore;
+import org.svyaz.server.store.jdbc.JdbcKeyStore;
+import org.svyaz.server.store.jdbc.JdbcMailboxStore;
 
-/** The default storage: every store on one SQLite file, {@code DATA/svyaz.db}. */
+/** The default storage: every store on one SQLite file, {@code DATA/svyaz.db}, in the shared SQL of {@code store.jdbc}. */
 public record EmbeddedStorage(SqliteDatabase database, AccountStore accounts, KeyStore keys, MailboxStore mailbox)
         implements Storage {
     public static final String DATABASE_FILE = "svyaz.db";
 
     public static EmbeddedStorage open(Path dataDir) throws StoreException {
         SqliteDatabase database = SqliteDatabase.open(dataDir.resolve(DATABASE_FILE));
-        return new EmbeddedStorage(database, new SqliteAccountStore(database), new SqliteKeyStore(database),
-                new SqliteMailboxStore(database));
+        return new EmbeddedStorage(database, new JdbcAccountStore(database), new JdbcKeyStore(database),
+                new JdbcMailboxStore(database));
     }
 
     @Override

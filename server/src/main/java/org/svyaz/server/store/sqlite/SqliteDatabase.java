@@ -9,7 +9,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -18,9 +17,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.svyaz.server.store.StoreException;
+import org.svyaz.server.store.jdbc.JdbcDatabase;
+import org.svyaz.server.store.jdbc.JdbcSession;
+import org.svyaz.server.store.jdbc.UuidColumns;
 
 /**
  * The embedded database: one SQLite file in WAL mode, one writer thread with group commit, and a
@@ -31,28 +34,18 @@ import org.svyaz.server.store.StoreException;
  * durable sends cheap. Each task runs inside its own savepoint, so one failing task rolls back only
  * its own work.
  */
-public final class SqliteDatabase implements AutoCloseable {
+public final class SqliteDatabase implements JdbcDatabase {
     private static final Logger log = LoggerFactory.getLogger(SqliteDatabase.class);
     private static final int MAX_BATCH = 256;
     private static final int READERS = 4;
-
-    /** A unit of work on a connection. */
-    @FunctionalInterface
-    public interface Work<T> {
-        T run(Connection connection) throws SQLException;
-    }
 
     private record WriteTask<T>(Work<T> work, CompletableFuture<T> result) {}
 
     private final String url;
     private final Connection writer;
+    private final CachingSession writerSession;
     private final BlockingQueue<WriteTask<?>> writes = new LinkedBlockingQueue<>();
-    private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
-    /**
-     * Prepared statements by SQL text, one cache per connection. A connection serves one thread at a
-     * time (the writer thread, or whoever took a reader from the pool), so a cache needs no lock.
-     */
-    private final Map<Connection, Map<String, PreparedStatement>> statements = new IdentityHashMap<>();
+    private final BlockingQueue<CachingSession> readers = new ArrayBlockingQueue<>(READERS);
     private final Thread writerThread;
     private volatile boolean closed;
 
@@ -63,11 +56,9 @@ public final class SqliteDatabase implements AutoCloseable {
             statement.execute("PRAGMA journal_mode=WAL");
         }
         SqliteSchema.migrate(writer);
-        statements.put(writer, new HashMap<>());
+        writerSession = new CachingSession(writer, true);
         for (int i = 0; i < READERS; i++) {
-            Connection reader = open();
-            statements.put(reader, new HashMap<>());
-            readers.add(reader);
+            readers.add(new CachingSession(open(), false));
         }
         writerThread = Thread.ofPlatform().name("sqlite-writer").daemon(true).unstarted(this::writeLoop);
     }
@@ -97,25 +88,51 @@ public final class SqliteDatabase implements AutoCloseable {
     }
 
     /**
-     * The statement for {@code sql} on {@code connection} (one this database handed to a
-     * {@link Work}), prepared once and reused: SQLite compiles a statement's text on every
-     * prepare, which the relay benchmark's profile showed on the hot path. The caller must not
-     * close it; it must close the result sets it opens, and it sets every parameter before use.
+     * A session on one of this database's connections. Statements are kept by SQL text and reused:
+     * SQLite compiles a statement's text on every prepare, which the relay benchmark's profile showed
+     * on the hot path. A connection serves one thread at a time (the writer thread, or whoever took a
+     * reader from the pool), so the cache needs no lock.
      */
-    public PreparedStatement prepared(Connection connection, String sql) throws SQLException {
-        Map<String, PreparedStatement> cache = statements.get(connection);
-        PreparedStatement statement = cache.get(sql);
-        if (statement == null || statement.isClosed()) {
-            statement = connection.prepareStatement(sql);
-            cache.put(sql, statement);
-        } else {
-            // A batch left behind by a failed run must not be executed with the next one.
-            statement.clearBatch();
+    private static final class CachingSession implements JdbcSession {
+        private final Connection connection;
+        private final boolean writes;
+        private final Map<String, PreparedStatement> statements = new HashMap<>();
+
+        CachingSession(Connection connection, boolean writes) {
+            this.connection = connection;
+            this.writes = writes;
         }
-        return statement;
+
+        @Override
+        public PreparedStatement prepare(String sql) throws SQLException {
+            PreparedStatement statement = statements.get(sql);
+            if (statement == null || statement.isClosed()) {
+                statement = connection.prepareStatement(sql);
+                statements.put(sql, statement);
+            } else {
+                // A batch left behind by a failed run must not be executed with the next one.
+                statement.clearBatch();
+            }
+            return statement;
+        }
+
+        @Override
+        public Connection connection() {
+            return connection;
+        }
+
+        /** Back to the savepoint the writer opened for this task; the task's release then commits nothing of it. */
+        @Override
+        public void rollback() throws SQLException {
+            if (!writes) {
+                throw new SQLException("a read has nothing to roll back");
+            }
+            prepare("ROLLBACK TO task").execute();
+        }
     }
 
     /** Runs {@code work} in the next group commit and returns once it is durable. */
+    @Override
     public <T> T write(Work<T> work) throws StoreException {
         if (closed) {
             throw new StoreException("the database is closed", null);
@@ -126,7 +143,7 @@ public final class SqliteDatabase implements AutoCloseable {
             while (true) {
                 try {
                     return result.get(1, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.TimeoutException stillQueued) {
+                } catch (TimeoutException stillQueued) {
                     // A task queued just as close() stopped the writer would otherwise wait forever.
                     if (closed && !writerThread.isAlive() && !result.isDone()) {
                         throw new StoreException("the database is closed", null);
@@ -142,34 +159,40 @@ public final class SqliteDatabase implements AutoCloseable {
     }
 
     /** Runs {@code work} on a read connection; it sees everything committed before it started. */
+    @Override
     public <T> T read(Work<T> work) throws StoreException {
-        Connection connection;
+        CachingSession session;
         try {
             // Poll, not take: close() empties the pool for good, and a reader must then fail, not wait forever.
             do {
                 if (closed) {
                     throw new StoreException("the database is closed", null);
                 }
-                connection = readers.poll(100, TimeUnit.MILLISECONDS);
-            } while (connection == null);
+                session = readers.poll(100, TimeUnit.MILLISECONDS);
+            } while (session == null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreException("interrupted while waiting for a read connection", e);
         }
         try {
-            return work.run(connection);
+            return work.run(session);
         } catch (SQLException e) {
             throw new StoreException("read failed: " + e.getMessage(), e);
         } finally {
-            readers.add(connection);
+            readers.add(session);
             if (closed) {
                 // close() already drained the pool; close what came back after it instead of leaking it.
-                Connection late;
+                CachingSession late;
                 while ((late = readers.poll()) != null) {
-                    closeQuietly(late);
+                    closeQuietly(late.connection());
                 }
             }
         }
+    }
+
+    @Override
+    public UuidColumns uuids() {
+        return UuidColumns.BYTES;
     }
 
     private void writeLoop() {
@@ -200,16 +223,16 @@ public final class SqliteDatabase implements AutoCloseable {
             writer.setAutoCommit(false);
             // Savepoints by plain statements: the driver's setSavepoint() formats a fresh name for
             // every task, which showed up in the relay benchmark's profile.
-            PreparedStatement savepoint = prepared(writer, "SAVEPOINT task");
-            PreparedStatement release = prepared(writer, "RELEASE task");
+            PreparedStatement savepoint = writerSession.prepare("SAVEPOINT task");
+            PreparedStatement release = writerSession.prepare("RELEASE task");
             for (WriteTask<?> task : batch) {
                 savepoint.execute();
                 try {
-                    results.add(task.work().run(writer));
+                    results.add(task.work().run(writerSession));
                     failures.add(null);
                     release.execute();
                 } catch (SQLException | RuntimeException e) {
-                    prepared(writer, "ROLLBACK TO task").execute();
+                    writerSession.rollback();
                     release.execute();
                     results.add(null);
                     failures.add(e);
@@ -266,9 +289,9 @@ public final class SqliteDatabase implements AutoCloseable {
             log.warn("WAL checkpoint at close failed; the WAL is replayed on next open", e);
         }
         closeQuietly(writer);
-        Connection reader;
+        CachingSession reader;
         while ((reader = readers.poll()) != null) {
-            closeQuietly(reader);
+            closeQuietly(reader.connection());
         }
     }
 

@@ -5,32 +5,35 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import org.svyaz.server.store.StorageFixture;
 import org.svyaz.server.store.StoreException;
 
 /** One embedded database in a test's directory, opened, reopened and closed the way a server would. */
-final class SqliteStorageFixture {
+public final class SqliteStorageFixture implements StorageFixture {
     private final Path dataDir;
     private EmbeddedStorage storage;
 
-    SqliteStorageFixture(Path dataDir) {
+    public SqliteStorageFixture(Path dataDir) {
         this.dataDir = dataDir;
     }
 
-    EmbeddedStorage open() throws StoreException {
+    @Override
+    public EmbeddedStorage open() throws StoreException {
         storage = EmbeddedStorage.open(dataDir);
         return storage;
     }
 
-    EmbeddedStorage reopen() throws StoreException {
-        close();
-        return open();
-    }
-
-    /** Closing twice is harmless, so tests that closed the store themselves need no special case. */
-    void close() {
+    @Override
+    public void closeStorage() {
         if (storage != null) {
             storage.close();
         }
+    }
+
+    /** The file goes with the test's directory. */
+    @Override
+    public void close() {
+        closeStorage();
     }
 
     /** A separate connection to the same file, as another process (or a restarted server) would see it. */

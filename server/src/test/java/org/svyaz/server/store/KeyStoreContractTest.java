@@ -17,30 +17,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The interface-level suite every {@link KeyStore} implementation must pass (SQLite today, a server
- * database later). Its core is that a one-time key is handed out at most once, also when many
+ * The interface-level suite every {@link KeyStore} implementation must pass, run on every
+ * {@link StorageKind}. Its core is that a one-time key is handed out at most once, also when many
  * senders ask for the same device's keys at the same moment.
  */
 // A hang guard, not a timing assertion: a store that deadlocks must fail the build instead of stalling it.
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
-public abstract class KeyStoreContract {
+public class KeyStoreContractTest extends StoreContract {
     private static final int DEVICE = 1;
 
-    protected KeyStore store;
+    private KeyStore store;
     private final UUID account = UUID.randomUUID();
-
-    /** Returns a store holding no data; called before every test. */
-    protected abstract KeyStore newStore() throws Exception;
-
-    /** Closes the store last returned and opens the same data again, as a restarted server would. */
-    protected abstract KeyStore reopen() throws Exception;
-
-    /** Closes the store last returned; calls on it must then fail with {@link StoreException}. */
-    protected abstract void closeStore() throws Exception;
 
     @BeforeEach
     void openStore() throws Exception {
-        store = newStore();
+        store = storage.keys();
     }
 
     // ---- signed prekey and last resort ----
@@ -245,7 +236,7 @@ public abstract class KeyStoreContract {
         store.addKyberPreKeys(account, DEVICE, keys(1, 1));
         assertThat(store.takePreKey(account, DEVICE).orElseThrow().id()).isEqualTo(1);
 
-        store = reopen();
+        store = reopenStorage().keys();
 
         assertKey(store.signedPreKey(account, DEVICE), key(1, 10, 11));
         assertThat(store.count(account, DEVICE)).isEqualTo(new KeyCounts(2, 1));
@@ -258,7 +249,7 @@ public abstract class KeyStoreContract {
     void aClosedStoreFailsWithStoreException() throws Exception {
         store.addPreKeys(account, DEVICE, keys(1, 2));
 
-        closeStore();
+        closeStorage();
 
         assertThatThrownBy(() -> store.count(account, DEVICE)).isInstanceOf(StoreException.class);
         assertThatThrownBy(() -> store.signedPreKey(account, DEVICE)).isInstanceOf(StoreException.class);

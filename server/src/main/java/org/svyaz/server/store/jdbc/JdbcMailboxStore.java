@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-package org.svyaz.server.store.sqlite;
+package org.svyaz.server.store.jdbc;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -10,44 +9,64 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.svyaz.protocol.Uuids;
 import org.svyaz.server.store.MailboxEntry;
 import org.svyaz.server.store.MailboxStore;
 import org.svyaz.server.store.StoreException;
 
-/** {@link MailboxStore} on the embedded SQLite database. */
-public final class SqliteMailboxStore implements MailboxStore {
-    private final SqliteDatabase database;
+/**
+ * {@link MailboxStore} in SQL that SQLite and PostgreSQL both speak.
+ *
+ * <p>Delivery reads a device's mailbox from the sequence it last pushed onwards, so for every device
+ * the entries must become visible in sequence order. With SQLite's one writer that is automatic;
+ * {@code PostgresMailboxStore} locks the recipients' mailboxes before it inserts
+ * ({@link #lockMailboxes}).
+ */
+public class JdbcMailboxStore implements MailboxStore {
+    protected final JdbcDatabase database;
+    protected final UuidColumns uuids;
 
-    public SqliteMailboxStore(SqliteDatabase database) {
+    public JdbcMailboxStore(JdbcDatabase database) {
         this.database = database;
+        this.uuids = database.uuids();
     }
 
     @Override
     public void insert(List<MailboxEntry> entries) throws StoreException {
-        database.write(connection -> {
-            PreparedStatement insert = database.prepared(connection, """
+        if (entries.isEmpty()) {
+            return;
+        }
+        database.write(session -> {
+            lockMailboxes(session, entries);
+            PreparedStatement insert = session.prepare("""
                     INSERT INTO mailbox (account_id, device_id, guid, envelope, stored_at) VALUES (?, ?, ?, ?, ?)""");
             for (MailboxEntry entry : entries) {
-                insert.setBytes(1, Uuids.toBytes(entry.accountId()));
+                uuids.set(insert, 1, entry.accountId());
                 insert.setInt(2, entry.deviceId());
                 insert.setBytes(3, entry.guid());
                 insert.setBytes(4, entry.envelope());
                 insert.setLong(5, entry.storedAtMillis());
                 insert.addBatch();
             }
+            // In list order, so the sequences follow it; a repeated guid fails the whole write.
             insert.executeBatch();
             return null;
         });
     }
 
+    /**
+     * Called inside an insert's write before anything is inserted, so that no other insert for
+     * these devices draws a sequence until this one is visible. A single writer needs nothing.
+     */
+    protected void lockMailboxes(JdbcSession session, List<MailboxEntry> entries) throws SQLException {
+    }
+
     @Override
     public List<MailboxEntry> fetch(UUID accountId, int deviceId, long afterSequence, int limit) throws StoreException {
-        return database.read(connection -> {
-            PreparedStatement query = database.prepared(connection, """
+        return database.read(session -> {
+            PreparedStatement query = session.prepare("""
                     SELECT seq, guid, envelope, stored_at FROM mailbox
                     WHERE account_id = ? AND device_id = ? AND seq > ? ORDER BY seq LIMIT ?""");
-            query.setBytes(1, Uuids.toBytes(accountId));
+            uuids.set(query, 1, accountId);
             query.setInt(2, deviceId);
             query.setLong(3, afterSequence);
             query.setInt(4, limit);
@@ -64,25 +83,20 @@ public final class SqliteMailboxStore implements MailboxStore {
 
     @Override
     public boolean delete(UUID accountId, int deviceId, byte[] guid) throws StoreException {
-        return database.write(connection -> {
-            try (PreparedStatement delete = connection.prepareStatement(
-                    "DELETE FROM mailbox WHERE account_id = ? AND device_id = ? AND guid = ?")) {
-                delete.setBytes(1, Uuids.toBytes(accountId));
-                delete.setInt(2, deviceId);
-                delete.setBytes(3, guid);
-                return delete.executeUpdate() == 1;
-            }
-        });
+        // Two acknowledgements of one entry race on its row: the second finds it deleted and reports false.
+        return delete(accountId, deviceId, List.of(guid)) == 1;
     }
 
     @Override
     public int delete(UUID accountId, int deviceId, List<byte[]> guids) throws StoreException {
-        return database.write(connection -> {
-            PreparedStatement delete = database.prepared(connection,
+        if (guids.isEmpty()) {
+            return 0;
+        }
+        return database.write(session -> {
+            PreparedStatement delete = session.prepare(
                     "DELETE FROM mailbox WHERE account_id = ? AND device_id = ? AND guid = ?");
-            byte[] account = Uuids.toBytes(accountId);
             for (byte[] guid : guids) {
-                delete.setBytes(1, account);
+                uuids.set(delete, 1, accountId);
                 delete.setInt(2, deviceId);
                 delete.setBytes(3, guid);
                 delete.addBatch();
@@ -97,26 +111,26 @@ public final class SqliteMailboxStore implements MailboxStore {
 
     @Override
     public int count(UUID accountId, int deviceId) throws StoreException {
-        return database.read(connection -> countOf(connection, accountId, deviceId));
+        return database.read(session -> countOf(session, accountId, deviceId));
     }
 
+    /** One read for every device; PostgreSQL overrides it with one query. */
     @Override
     public int largestCount(Map<UUID, ? extends Collection<Integer>> deviceIdsByAccount) throws StoreException {
-        return database.read(connection -> {
+        return database.read(session -> {
             int largest = 0;
             for (Map.Entry<UUID, ? extends Collection<Integer>> account : deviceIdsByAccount.entrySet()) {
                 for (int deviceId : account.getValue()) {
-                    largest = Math.max(largest, countOf(connection, account.getKey(), deviceId));
+                    largest = Math.max(largest, countOf(session, account.getKey(), deviceId));
                 }
             }
             return largest;
         });
     }
 
-    private int countOf(Connection connection, UUID accountId, int deviceId) throws SQLException {
-        PreparedStatement query = database.prepared(connection,
-                "SELECT count(*) FROM mailbox WHERE account_id = ? AND device_id = ?");
-        query.setBytes(1, Uuids.toBytes(accountId));
+    private int countOf(JdbcSession session, UUID accountId, int deviceId) throws SQLException {
+        PreparedStatement query = session.prepare("SELECT count(*) FROM mailbox WHERE account_id = ? AND device_id = ?");
+        uuids.set(query, 1, accountId);
         query.setInt(2, deviceId);
         try (ResultSet rows = query.executeQuery()) {
             rows.next();
@@ -126,11 +140,10 @@ public final class SqliteMailboxStore implements MailboxStore {
 
     @Override
     public int deleteOlderThan(long cutoffMillis) throws StoreException {
-        return database.write(connection -> {
-            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM mailbox WHERE stored_at < ?")) {
-                delete.setLong(1, cutoffMillis);
-                return delete.executeUpdate();
-            }
+        return database.write(session -> {
+            PreparedStatement delete = session.prepare("DELETE FROM mailbox WHERE stored_at < ?");
+            delete.setLong(1, cutoffMillis);
+            return delete.executeUpdate();
         });
     }
 }

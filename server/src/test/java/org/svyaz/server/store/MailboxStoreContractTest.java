@@ -17,31 +17,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The interface-level suite every {@link MailboxStore} implementation must pass (SQLite today, a
- * server database later). Delivery depends on what it checks: a device's entries come back in the
+ * The interface-level suite every {@link MailboxStore} implementation must pass, run on every
+ * {@link StorageKind}. Delivery depends on what it checks: a device's entries come back in the
  * order they were stored, with sequences that only grow, and an insert is all or nothing.
  */
 // A hang guard, not a timing assertion: a store that deadlocks must fail the build instead of stalling it.
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
-public abstract class MailboxStoreContract {
+public class MailboxStoreContractTest extends StoreContract {
     private static final long NOW = 1_700_000_000_000L;
 
-    protected MailboxStore store;
+    private MailboxStore store;
     private final UUID alice = UUID.randomUUID();
     private final UUID bob = UUID.randomUUID();
 
-    /** Returns a store holding no data; called before every test. */
-    protected abstract MailboxStore newStore() throws Exception;
-
-    /** Closes the store last returned and opens the same data again, as a restarted server would. */
-    protected abstract MailboxStore reopen() throws Exception;
-
-    /** Closes the store last returned; calls on it must then fail with {@link StoreException}. */
-    protected abstract void closeStore() throws Exception;
-
     @BeforeEach
     void openStore() throws Exception {
-        store = newStore();
+        store = storage.mailbox();
     }
 
     // ---- insert and fetch ----
@@ -257,7 +248,7 @@ public abstract class MailboxStoreContract {
         long newest = store.fetch(alice, 1, 0, 100).getLast().sequence();
         assertThat(store.delete(alice, 1, guid(2))).isTrue();
 
-        store = reopen();
+        store = reopenStorage().mailbox();
 
         List<MailboxEntry> fetched = store.fetch(alice, 1, 0, 100);
         assertThat(guids(fetched)).containsExactly(1);
@@ -271,7 +262,7 @@ public abstract class MailboxStoreContract {
     void aClosedStoreFailsWithStoreException() throws Exception {
         store.insert(List.of(entry(alice, 1, 1, NOW)));
 
-        closeStore();
+        closeStorage();
 
         assertThatThrownBy(() -> store.fetch(alice, 1, 0, 100)).isInstanceOf(StoreException.class);
         assertThatThrownBy(() -> store.count(alice, 1)).isInstanceOf(StoreException.class);

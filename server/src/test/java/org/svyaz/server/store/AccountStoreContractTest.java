@@ -17,29 +17,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The interface-level suite every {@link AccountStore} implementation must pass (SQLite today, a
- * server database later). It talks to the store only through the interface, so a subclass supplies
- * nothing but a way to open, reopen and close its store.
+ * The interface-level suite every {@link AccountStore} implementation must pass, run on every
+ * {@link StorageKind}. It talks to the store only through the interface.
  */
 // A hang guard, not a timing assertion: a store that deadlocks must fail the build instead of stalling it.
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
-public abstract class AccountStoreContract {
+public class AccountStoreContractTest extends StoreContract {
     private static final long NOW = 1_700_000_000_000L;
 
-    protected AccountStore store;
-
-    /** Returns a store holding no data; called before every test. */
-    protected abstract AccountStore newStore() throws Exception;
-
-    /** Closes the store last returned and opens the same data again, as a restarted server would. */
-    protected abstract AccountStore reopen() throws Exception;
-
-    /** Closes the store last returned; calls on it must then fail with {@link StoreException}. */
-    protected abstract void closeStore() throws Exception;
+    private AccountStore store;
 
     @BeforeEach
     void openStore() throws Exception {
-        store = newStore();
+        store = storage.accounts();
     }
 
     // ---- create: usernames ----
@@ -260,7 +250,7 @@ public abstract class AccountStoreContract {
         store.create(new Account(id, bytes(33, 1), NOW), device, List.of(hash(1)), null, NOW);
         store.addInviteCode(hash(100), NOW + 60_000);
 
-        store = reopen();
+        store = reopenStorage().accounts();
 
         assertThat(store.findAccount(id)).hasValueSatisfying(a -> assertThat(a.identityKey()).isEqualTo(bytes(33, 1)));
         assertDevice(store.findDevice(id, 1).orElseThrow(), device);
@@ -274,7 +264,7 @@ public abstract class AccountStoreContract {
     void aClosedStoreFailsWithStoreException() throws Exception {
         UUID id = createWith(List.of(hash(1))).id();
 
-        closeStore();
+        closeStorage();
 
         assertThatThrownBy(() -> store.findAccount(id)).isInstanceOf(StoreException.class);
         assertThatThrownBy(() -> store.findDevices(id)).isInstanceOf(StoreException.class);
@@ -304,7 +294,7 @@ public abstract class AccountStoreContract {
         assertThat(device.registrationId()).isEqualTo(999);
         assertThat(device.credentialHash()).as("the device keeps its password").isEqualTo(device().credentialHash());
         assertThat(store.findByUsernameHash(hash(41))).contains(account.id());
-        store = reopen();
+        store = reopenStorage().accounts();
         assertThat(store.findAccount(account.id()).orElseThrow().identityKey()).isEqualTo(bytes(33, 77));
     }
 
