@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.server.store.postgres;
 
+import java.sql.Connection;
 import java.sql.SQLException;
 import org.svyaz.server.store.StorageFixture;
 import org.svyaz.server.store.StoreException;
@@ -26,6 +27,11 @@ public final class PostgresStorageFixture implements StorageFixture {
         if (storage != null) {
             storage.close();
         }
+    }
+
+    /** A connection of the test's own to the same database, outside the storage's pool. */
+    Connection connect() throws SQLException {
+        return database.connect();
     }
 
     @Override
