@@ -3,6 +3,7 @@ package org.svyaz.protocol;
 
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
+import java.util.Optional;
 import java.util.UUID;
 
 /** Account ids travel and are stored as 16 bytes. */
@@ -28,5 +29,10 @@ public final class Uuids {
 
     public static UUID fromByteString(ByteString bytes) {
         return fromBytes(bytes.toByteArray());
+    }
+
+    /** The account id a request names, or empty when the field is not exactly 16 bytes. */
+    public static Optional<UUID> accountIdOf(ByteString bytes) {
+        return bytes.size() == 16 ? Optional.of(fromByteString(bytes)) : Optional.empty();
     }
 }

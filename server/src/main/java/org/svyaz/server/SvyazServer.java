@@ -13,7 +13,6 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -24,30 +23,15 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.svyaz.protocol.ApiPaths;
 import org.svyaz.protocol.DeviceCredentials;
 import org.svyaz.protocol.InviteLink;
 import org.svyaz.protocol.descriptor.Endpoint;
-import org.svyaz.protocol.wire.GetProfileRequest;
-import org.svyaz.protocol.wire.KeyCountRequest;
-import org.svyaz.protocol.wire.KeyUpload;
-import org.svyaz.protocol.wire.KeyUploadResponse;
-import org.svyaz.protocol.wire.MultiRecipientSendRequest;
-import org.svyaz.protocol.wire.PreKeyBundleRequest;
-import org.svyaz.protocol.wire.RegisterRequest;
-import org.svyaz.protocol.wire.ResetIdentityRequest;
-import org.svyaz.protocol.wire.SealedSendRequest;
-import org.svyaz.protocol.wire.SendRequest;
-import org.svyaz.protocol.wire.SetProfileRequest;
-import org.svyaz.protocol.wire.SenderCertificateRequest;
-import org.svyaz.protocol.wire.UsernameLookupRequest;
 import org.svyaz.server.account.AccountService;
-import org.svyaz.server.account.InviteCodes;
 import org.svyaz.server.account.ProfileService;
-import org.svyaz.server.api.ApiException;
 import org.svyaz.server.api.Caller;
+import org.svyaz.server.api.DescriptorRoute;
 import org.svyaz.server.api.Dispatcher;
-import org.svyaz.server.api.RequestHandler;
+import org.svyaz.server.api.Routes;
 import org.svyaz.server.identity.DescriptorKeeper;
 import org.svyaz.server.identity.KeyCreationLock;
 import org.svyaz.server.identity.SenderCertificateIssuer;
@@ -57,6 +41,7 @@ import org.svyaz.server.keys.KeyService;
 import org.svyaz.server.cluster.NodeLinks;
 import org.svyaz.server.message.ConnectedDevices;
 import org.svyaz.server.message.DeviceAddress;
+import org.svyaz.server.message.DeliveryRegistry;
 import org.svyaz.server.message.DeviceDelivery;
 import org.svyaz.server.message.MessageMetrics;
 import org.svyaz.server.message.MessageService;
@@ -69,7 +54,6 @@ import org.svyaz.server.store.postgres.PostgresStorage;
 import org.svyaz.server.store.sqlite.EmbeddedStorage;
 import org.svyaz.server.transport.FrameHandler;
 import org.svyaz.server.transport.TransportServer;
-import org.svyaz.server.transport.WebSocketSession;
 
 /**
  * A running Svyaz server: storage, services, the TLS/WebSocket transport and the admin port.
@@ -174,43 +158,22 @@ public final class SvyazServer implements AutoCloseable {
         KeyService keyService = new KeyService(storage.accounts(), storage.keys());
         AccountService accountService = new AccountService(storage.accounts(), keyService, config.registration(),
                 config.clock());
-        MessageService messageService = new MessageService(storage.accounts(), storage.mailbox(), connected,
+        DeliveryRegistry deliveries = new DeliveryRegistry(connected, links.remoteDevices());
+        MessageService messageService = new MessageService(storage.accounts(), storage.mailbox(), deliveries,
                 links.sends(), links.sealedSends(), config.messages(), config.clock(), messageMetrics);
-        SealedSenderService sealedSender = new SealedSenderService(storage.accounts(), certificates);
-        ProfileService profiles = new ProfileService(storage.accounts());
-        java.util.concurrent.atomic.AtomicReference<DescriptorKeeper> descriptorHolder =
-                new java.util.concurrent.atomic.AtomicReference<>();
-        Dispatcher dispatcher = routes(new Dispatcher(metrics), accountService, keyService, messageService, sealedSender,
-                profiles)
-                .anonymous(ApiPaths.DESCRIPTOR, (caller, body) -> {
-                    RequestHandler.parse(org.svyaz.protocol.wire.DescriptorRequest.parser(), body);
-                    if (descriptorHolder.get() == null) {
-                        throw ApiException.unavailable(); // the first moments of start-up
-                    }
-                    return org.svyaz.protocol.wire.DescriptorResponse.newBuilder()
-                            .setSignedDescriptor(descriptorHolder.get().current().signed().toByteString())
-                            .build();
-                });
+        DescriptorRoute descriptorRoute = new DescriptorRoute();
+        Dispatcher dispatcher = Routes.dispatcher(metrics, accountService, keyService, messageService,
+                new SealedSenderService(storage.accounts(), certificates), new ProfileService(storage.accounts()),
+                descriptorRoute);
         metrics.gauge("svyaz.connections.devices", connected, ConnectedDevices::size);
         Counter delivered = metrics.counter("svyaz.messages.delivered");
 
-        FrameHandler.SessionListener sessions = new FrameHandler.SessionListener() {
-            @Override
-            public void opened(Caller caller, WebSocketSession session) {
-                DeviceDelivery delivery = new DeviceDelivery(new DeviceAddress(caller.accountId(), caller.deviceId()),
-                        session, storage.mailbox(), workers, delivered);
-                session.attach(delivery);
-                DeviceDelivery previous = connected.register(delivery);
-                if (previous != null) {
-                    previous.channel().close(4001, "replaced by a newer connection of this device");
-                }
-                delivery.wake();
-            }
-
-            @Override
-            public void closed(Caller caller, WebSocketSession session) {
-                session.attached().ifPresent(connected::unregister);
-            }
+        FrameHandler.SessionListener sessions = (caller, session) -> {
+            DeviceDelivery delivery = new DeviceDelivery(new DeviceAddress(caller.accountId(), caller.deviceId()),
+                    session, storage.mailbox(), workers, delivered);
+            DeliveryRegistry.Registration registration = deliveries.register(delivery);
+            delivery.wake();
+            return registration;
         };
 
         TransportServer transport = null;
@@ -227,7 +190,7 @@ public final class SvyazServer implements AutoCloseable {
                     : config.advertised();
             DescriptorKeeper descriptors = new DescriptorKeeper(identity, certificates.trustRoot().serialize(), endpoints,
                     config.dataDir(), config.clock());
-            descriptorHolder.set(descriptors);
+            descriptorRoute.serve(descriptors);
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("svyaz-housekeeping").daemon(true).factory());
             housekeeping.scheduleWithFixedDelay(() -> expireMailboxes(storage, config), 1, 60, TimeUnit.MINUTES);
@@ -257,46 +220,6 @@ public final class SvyazServer implements AutoCloseable {
         } catch (UnsupportedOperationException e) {
             log.warn("this file system has no POSIX permissions; restrict access to the data directory yourself");
         }
-    }
-
-    private static Dispatcher routes(Dispatcher dispatcher, AccountService accounts, KeyService keys,
-                                     MessageService messages, SealedSenderService sealedSender,
-                                     ProfileService profiles) {
-        return dispatcher
-                .anonymous(ApiPaths.REGISTER,
-                        (caller, body) -> accounts.register(RequestHandler.parse(RegisterRequest.parser(), body)))
-                .authenticated(ApiPaths.RESET_IDENTITY,
-                        (caller, body) -> accounts.resetIdentity(caller, RequestHandler.parse(ResetIdentityRequest.parser(), body)))
-                .authenticated(ApiPaths.PROFILE_SET,
-                        (caller, body) -> profiles.set(caller, RequestHandler.parse(SetProfileRequest.parser(), body)))
-                .anonymous(ApiPaths.PROFILE_GET,
-                        (caller, body) -> profiles.get(caller, RequestHandler.parse(GetProfileRequest.parser(), body)))
-                .authenticated(ApiPaths.USERNAME_LOOKUP,
-                        (caller, body) -> accounts.lookup(RequestHandler.parse(UsernameLookupRequest.parser(), body)))
-                .authenticated(ApiPaths.KEYS_UPLOAD, (caller, body) -> {
-                    keys.upload(caller, RequestHandler.parse(KeyUpload.parser(), body));
-                    return KeyUploadResponse.getDefaultInstance();
-                })
-                .authenticated(ApiPaths.KEYS_COUNT, (caller, body) -> {
-                    RequestHandler.parse(KeyCountRequest.parser(), body);
-                    return keys.count(caller);
-                })
-                .authenticated(ApiPaths.KEYS_BUNDLE,
-                        (caller, body) -> keys.bundle(RequestHandler.parse(PreKeyBundleRequest.parser(), body)))
-                .authenticated(ApiPaths.MESSAGES_SEND,
-                        (caller, body) -> messages.send(caller, RequestHandler.parse(SendRequest.parser(), body)))
-                .anonymous(ApiPaths.MESSAGES_SEND_SEALED,
-                        (caller, body) -> messages.sendSealed(RequestHandler.parse(SealedSendRequest.parser(), body)))
-                .authenticated(ApiPaths.MESSAGES_SEND_MULTI, (caller, body) -> messages.sendMultiRecipient(caller,
-                        RequestHandler.parse(MultiRecipientSendRequest.parser(), body)))
-                .anonymous(ApiPaths.MESSAGES_SEND_MULTI_SEALED, (caller, body) -> messages.sendMultiRecipientSealed(
-                        RequestHandler.parse(MultiRecipientSendRequest.parser(), body)))
-                .authenticated(ApiPaths.SENDER_CERTIFICATE, (caller, body) -> {
-                    RequestHandler.parse(SenderCertificateRequest.parser(), body);
-                    return sealedSender.certificate(caller);
-                })
-                .authenticated(ApiPaths.SEALED_SENDER_ACCESS, (caller, body) -> sealedSender.setAccess(caller,
-                        RequestHandler.parse(org.svyaz.protocol.wire.SealedSenderAccess.parser(), body)));
     }
 
     private static Optional<Caller> authenticate(AccountService accounts, String header) throws StoreException {
@@ -382,13 +305,6 @@ public final class SvyazServer implements AutoCloseable {
     /** The send and storage counters, readable without knowing meter names. */
     public MessageMetrics messageMetrics() {
         return messageMetrics;
-    }
-
-    /** Makes a one-time invite link valid for {@code validity}. */
-    public InviteLink createInvite(Duration validity) throws StoreException {
-        String code = new InviteCodes(storage.accounts(), config.clock()).create(validity);
-        InviteLink link = descriptors.current();
-        return new InviteLink(link.signed(), link.descriptor(), Optional.of(code));
     }
 
     /** Graceful shutdown; safe to call twice. */

@@ -106,14 +106,9 @@ public class FrameBenchmark {
 
         Dispatcher dispatcher = new Dispatcher(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
                 .authenticated(ApiPaths.MESSAGES_SEND, this::send);
-        FrameHandler.SessionListener listener = new FrameHandler.SessionListener() {
-            @Override
-            public void opened(Caller caller, WebSocketSession opened) {
-                session = opened;
-            }
-
-            @Override
-            public void closed(Caller caller, WebSocketSession closed) {}
+        FrameHandler.SessionListener listener = (caller, opened) -> {
+            session = opened;
+            return () -> {};
         };
         Executor direct = Runnable::run;
         channel = new EmbeddedChannel(

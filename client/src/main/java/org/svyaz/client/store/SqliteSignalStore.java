@@ -488,15 +488,4 @@ public final class SqliteSignalStore implements SignalProtocolStore {
             return null;
         });
     }
-
-    /** Counts kept one-time keys, to know when to generate more. */
-    public int countOneTimePreKeys() {
-        return sql(() -> {
-            try (PreparedStatement q = c().prepareStatement("SELECT count(*) FROM pre_keys");
-                 ResultSet rows = q.executeQuery()) {
-                rows.next();
-                return rows.getInt(1);
-            }
-        });
-    }
 }

@@ -10,8 +10,8 @@ import org.svyaz.protocol.wire.GetProfileResponse;
 import org.svyaz.protocol.wire.SetProfileRequest;
 import org.svyaz.protocol.wire.SetProfileResponse;
 import org.svyaz.server.api.ApiException;
+import org.svyaz.server.api.RequestHandler;
 import org.svyaz.server.api.Caller;
-import org.svyaz.server.keys.KeyService;
 import org.svyaz.server.store.AccountStore;
 import org.svyaz.server.store.SealedSenderAccess;
 import org.svyaz.server.store.StoreException;
@@ -47,7 +47,7 @@ public final class ProfileService {
      * unknown accounts and wrong keys answer alike.
      */
     public GetProfileResponse get(Caller caller, GetProfileRequest request) throws ApiException {
-        UUID accountId = KeyService.accountIdOf(request.getAccountId());
+        UUID accountId = RequestHandler.accountId(request.getAccountId());
         try {
             if (caller == null) {
                 Optional<SealedSenderAccess> access = accounts.findSealedSenderAccess(accountId);

@@ -5,6 +5,8 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
+import java.util.UUID;
+import org.svyaz.protocol.Uuids;
 
 /** What one API path does. The caller is null on an unauthenticated connection. */
 @FunctionalInterface
@@ -18,5 +20,10 @@ public interface RequestHandler {
         } catch (InvalidProtocolBufferException e) {
             throw ApiException.malformed("The request body is not a valid message for this path.");
         }
+    }
+
+    /** The account id a request names, or a typed MALFORMED error. */
+    static UUID accountId(ByteString bytes) throws ApiException {
+        return Uuids.accountIdOf(bytes).orElseThrow(() -> ApiException.malformed("An account id is 16 bytes."));
     }
 }

@@ -7,8 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.svyaz.server.limits.LocalRateLimiter;
 import org.svyaz.server.limits.RateLimiter;
-import org.svyaz.server.limits.RedisRateLimiter;
 import org.svyaz.server.message.ConnectedDevices;
+import org.svyaz.server.message.RemoteDevices;
 
 /**
  * What ties this node to the others: the send rate limiters and, in a cluster, presence and
@@ -32,8 +32,8 @@ public final class NodeLinks implements AutoCloseable {
     }
 
     /**
-     * Links for one server, or for a cluster node when {@code settings} name a Redis; then the node's
-     * {@code devices} are announced there and woken from there.
+     * Links for one server, or for a cluster node when {@code settings} name a Redis; then wake-ups
+     * for the node's {@code devices} come from there, and {@link #remoteDevices()} announces them.
      */
     public static NodeLinks open(Optional<RedisSettings> settings, ConnectedDevices devices, int burst,
                                  double perSecond, Clock clock) throws RedisUnavailableException {
@@ -51,7 +51,6 @@ public final class NodeLinks implements AutoCloseable {
         }
         try {
             RedisPresence presence = new RedisPresence(connector, devices, redis.prefix());
-            devices.useRemote(presence);
             RateLimiter sends = new RedisRateLimiter(connector, redis.prefix(), "send", burst, perSecond,
                     new LocalRateLimiter(burst, perSecond, clock));
             RateLimiter sealed = new RedisRateLimiter(connector, redis.prefix(), "sealed", burst, perSecond,
@@ -63,6 +62,11 @@ public final class NodeLinks implements AutoCloseable {
             throw new RedisUnavailableException("Redis does not answer at " + redis.uris().size()
                     + " configured address(es) (" + e.getClass().getSimpleName() + ")", e);
         }
+    }
+
+    /** How this node reaches devices connected to the others: through Redis, or nowhere for one server. */
+    public RemoteDevices remoteDevices() {
+        return presence.<RemoteDevices>map(p -> p).orElse(RemoteDevices.NONE);
     }
 
     /** Identified sends, per account. */

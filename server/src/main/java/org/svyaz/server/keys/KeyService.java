@@ -10,7 +10,6 @@ import org.signal.libsignal.protocol.IdentityKey;
 import org.signal.libsignal.protocol.InvalidKeyException;
 import org.signal.libsignal.protocol.ecc.ECPublicKey;
 import org.signal.libsignal.protocol.kem.KEMPublicKey;
-import org.svyaz.protocol.Uuids;
 import org.svyaz.protocol.wire.DeviceBundle;
 import org.svyaz.protocol.wire.ErrorCode;
 import org.svyaz.protocol.wire.KeyCountResponse;
@@ -20,6 +19,7 @@ import org.svyaz.protocol.wire.PreKeyBundleRequest;
 import org.svyaz.protocol.wire.PreKeyBundleResponse;
 import org.svyaz.protocol.wire.SignedPreKey;
 import org.svyaz.server.api.ApiException;
+import org.svyaz.server.api.RequestHandler;
 import org.svyaz.server.api.Caller;
 import org.svyaz.server.store.Account;
 import org.svyaz.server.store.AccountStore;
@@ -142,7 +142,7 @@ public final class KeyService {
 
     /** One bundle per device of the account; each one-time key in it is handed out only this once. */
     public PreKeyBundleResponse bundle(PreKeyBundleRequest request) throws ApiException {
-        UUID accountId = accountIdOf(request.getAccountId());
+        UUID accountId = RequestHandler.accountId(request.getAccountId());
         try {
             Optional<Account> account = accounts.findAccount(accountId);
             if (account.isEmpty()) {
@@ -183,13 +183,6 @@ public final class KeyService {
         } catch (InvalidKeyException e) {
             throw new IllegalStateException("a stored identity key was validated on registration", e);
         }
-    }
-
-    public static UUID accountIdOf(ByteString bytes) throws ApiException {
-        if (bytes.size() != 16) {
-            throw ApiException.malformed("An account id is 16 bytes.");
-        }
-        return Uuids.fromByteString(bytes);
     }
 
     private static PublicPreKey toStored(SignedPreKey key) {

@@ -7,7 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A token bucket per account: {@code burst} actions at once, refilled at {@code perSecond}.
- * In memory on this node; {@link RedisRateLimiter} shares the buckets between the nodes of a cluster.
+ * In memory on this node; {@code cluster.RedisRateLimiter} shares the buckets between the nodes of a cluster.
  */
 public final class LocalRateLimiter implements RateLimiter {
     private final double burst;

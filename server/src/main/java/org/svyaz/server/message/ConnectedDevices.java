@@ -2,41 +2,23 @@
 package org.svyaz.server.message;
 
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The devices connected to this node, so a stored message can be pushed at once; devices on other
- * nodes of a cluster are woken through {@link RemoteDevices}.
+ * The devices connected to this node, each with the delivery serving its one connection. Only this
+ * node's view: {@link DeliveryRegistry} adds what the other nodes of a cluster must hear.
  */
 public final class ConnectedDevices {
     private final ConcurrentHashMap<DeviceAddress, DeviceDelivery> devices = new ConcurrentHashMap<>();
-    private volatile RemoteDevices remote = RemoteDevices.NONE;
-
-    /** Set once at start, before devices connect: how this node reaches the others. */
-    public void useRemote(RemoteDevices remote) {
-        this.remote = remote;
-    }
 
     /** Registers a new connection; a device has one connection, so an older one is returned for closing. */
-    public DeviceDelivery register(DeviceDelivery delivery) {
-        DeviceDelivery previous = devices.put(delivery.address(), delivery);
-        remote.connected(delivery.address());
-        return previous;
+    DeviceDelivery register(DeviceDelivery delivery) {
+        return devices.put(delivery.address(), delivery);
     }
 
-    public void unregister(DeviceDelivery delivery) {
-        if (devices.remove(delivery.address(), delivery)) {
-            remote.disconnected(delivery.address());
-        }
-    }
-
-    /** Wakes the device here, or asks the node that holds it. */
-    public void wake(UUID accountId, int deviceId) {
-        DeviceAddress address = new DeviceAddress(accountId, deviceId);
-        if (!wakeHere(address)) {
-            remote.wake(address);
-        }
+    /** Removes the delivery if it still serves its device; false when a newer connection replaced it. */
+    boolean unregister(DeviceDelivery delivery) {
+        return devices.remove(delivery.address(), delivery);
     }
 
     /** Wakes the device if it is connected to this node; false when it is not. */

@@ -27,8 +27,8 @@ import org.svyaz.protocol.wire.SendResponse;
 import org.svyaz.protocol.wire.StaleDevices;
 import org.svyaz.protocol.wire.UnknownRecipients;
 import org.svyaz.server.api.ApiException;
+import org.svyaz.server.api.RequestHandler;
 import org.svyaz.server.api.Caller;
-import org.svyaz.server.keys.KeyService;
 import org.svyaz.server.limits.RateLimiter;
 import org.svyaz.server.store.AccountStore;
 import org.svyaz.server.store.Device;
@@ -50,14 +50,14 @@ public final class MessageService {
 
     private final AccountStore accounts;
     private final MailboxStore mailbox;
-    private final ConnectedDevices connected;
+    private final DeliveryRegistry connected;
     private final RateLimiter sendLimiter;
     private final RateLimiter sealedLimiter;
     private final MessageLimits limits;
     private final Clock clock;
     private final MessageMetrics metrics;
 
-    public MessageService(AccountStore accounts, MailboxStore mailbox, ConnectedDevices connected,
+    public MessageService(AccountStore accounts, MailboxStore mailbox, DeliveryRegistry connected,
                           RateLimiter sendLimiter, RateLimiter sealedLimiter, MessageLimits limits, Clock clock,
                           MessageMetrics metrics) {
         this.accounts = accounts;
@@ -75,7 +75,7 @@ public final class MessageService {
             throw new ApiException(ErrorCode.RATE_LIMITED, "Too many messages; wait "
                     + sendLimiter.secondsUntilNextToken() + " s and try again.");
         }
-        UUID destination = KeyService.accountIdOf(request.getDestination());
+        UUID destination = RequestHandler.accountId(request.getDestination());
         Map<Integer, OutgoingMessage> byDevice = validate(request.getMessagesList(),
                 Set.of(EnvelopeType.CIPHERTEXT, EnvelopeType.PREKEY_MESSAGE));
         try {
@@ -100,7 +100,7 @@ public final class MessageService {
      * sender.
      */
     public SendResponse sendSealed(SealedSendRequest request) throws ApiException {
-        UUID destination = KeyService.accountIdOf(request.getDestination());
+        UUID destination = RequestHandler.accountId(request.getDestination());
         Map<Integer, OutgoingMessage> byDevice = validate(request.getMessagesList(), Set.of(EnvelopeType.UNIDENTIFIED_SENDER));
         try {
             // Unknown account and wrong key answer alike, so the endpoint cannot probe for accounts.

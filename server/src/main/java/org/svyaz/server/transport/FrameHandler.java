@@ -20,6 +20,7 @@ import org.svyaz.protocol.wire.Request;
 import org.svyaz.protocol.wire.Response;
 import org.svyaz.server.api.Caller;
 import org.svyaz.server.api.Dispatcher;
+import org.svyaz.server.message.DeliveryRegistry;
 
 /**
  * Reads protobuf frames from an established WebSocket. Requests run on the worker executor, never
@@ -33,9 +34,8 @@ public final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFra
 
     /** What a new authenticated session is plugged into. */
     public interface SessionListener {
-        void opened(Caller caller, WebSocketSession session);
-
-        void closed(Caller caller, WebSocketSession session);
+        /** Plugs the session in; the registration returned is closed when the connection closes. */
+        DeliveryRegistry.Registration opened(Caller caller, WebSocketSession session);
     }
 
     private final Dispatcher dispatcher;
@@ -44,6 +44,7 @@ public final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFra
     private final SessionListener listener;
     private WebSocketSession session;
     private Caller caller;
+    private DeliveryRegistry.Registration registration;
 
     FrameHandler(Dispatcher dispatcher, Executor executor, InFlightRequests inFlight, SessionListener listener) {
         this.dispatcher = dispatcher;
@@ -58,7 +59,7 @@ public final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFra
             caller = ctx.channel().attr(UpgradeHandler.CALLER).get().orElse(null);
             session = new WebSocketSession(ctx.channel());
             if (caller != null) {
-                listener.opened(caller, session);
+                registration = listener.opened(caller, session);
             }
         }
         super.userEventTriggered(ctx, event);
@@ -110,8 +111,8 @@ public final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFra
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (session != null) {
             session.onClosed();
-            if (caller != null) {
-                listener.closed(caller, session);
+            if (registration != null) {
+                registration.close();
             }
         }
         super.channelInactive(ctx);

@@ -8,14 +8,12 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import java.io.IOException;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.svyaz.protocol.wire.Frame;
 import org.svyaz.protocol.wire.Request;
 import org.svyaz.protocol.wire.Response;
-import org.svyaz.server.message.DeviceDelivery;
 import org.svyaz.server.message.PushChannel;
 
 /** One device's WebSocket: writes frames and matches the device's answers to the server's pushes. */
@@ -23,19 +21,9 @@ public final class WebSocketSession implements PushChannel {
     private final Channel channel;
     private final AtomicLong nextPushId = new AtomicLong(1);
     private final ConcurrentHashMap<Long, CompletableFuture<Response>> pendingPushes = new ConcurrentHashMap<>();
-    private volatile DeviceDelivery delivery;
 
     WebSocketSession(Channel channel) {
         this.channel = channel;
-    }
-
-    /** Remembers the delivery serving this connection, so closing the connection can unregister it. */
-    public void attach(DeviceDelivery deliveryForThisConnection) {
-        this.delivery = deliveryForThisConnection;
-    }
-
-    public Optional<DeviceDelivery> attached() {
-        return Optional.ofNullable(delivery);
     }
 
     void send(Frame frame) {

@@ -23,8 +23,8 @@ import org.svyaz.protocol.ApiPaths;
 import org.svyaz.protocol.wire.ErrorCode;
 import org.svyaz.protocol.wire.Response;
 import org.svyaz.server.limits.LocalRateLimiter;
-import org.svyaz.server.limits.RedisRateLimiter;
 import org.svyaz.server.message.ConnectedDevices;
+import org.svyaz.server.message.DeliveryRegistry;
 import org.svyaz.server.message.DeviceAddress;
 import org.svyaz.server.message.DeviceDelivery;
 import org.svyaz.server.message.PushChannel;
@@ -47,12 +47,12 @@ class RedisClusterPresenceTest {
              EmbeddedStorage storage = EmbeddedStorage.open(Files.createDirectories(temp.resolve("data")));
              RedisConnector redisA = RedisConnector.connect(cluster.uris(), true);
              RedisConnector redisB = RedisConnector.connect(cluster.uris(), true)) {
-            ConnectedDevices nodeA = new ConnectedDevices();
-            ConnectedDevices nodeB = new ConnectedDevices();
-            try (RedisPresence presenceA = new RedisPresence(redisA, nodeA, prefix);
-                 RedisPresence presenceB = new RedisPresence(redisB, nodeB, prefix)) {
-                nodeA.useRemote(presenceA);
-                nodeB.useRemote(presenceB);
+            ConnectedDevices localA = new ConnectedDevices();
+            ConnectedDevices localB = new ConnectedDevices();
+            try (RedisPresence presenceA = new RedisPresence(redisA, localA, prefix);
+                 RedisPresence presenceB = new RedisPresence(redisB, localB, prefix)) {
+                DeliveryRegistry nodeA = new DeliveryRegistry(localA, presenceA);
+                DeliveryRegistry nodeB = new DeliveryRegistry(localB, presenceB);
                 // Many devices, so their presence keys spread over every master's slots.
                 List<DeviceAddress> devices = new ArrayList<>();
                 AtomicInteger pushed = new AtomicInteger();
@@ -88,7 +88,7 @@ class RedisClusterPresenceTest {
         }
     }
 
-    private static void storeAndWakeFromB(EmbeddedStorage storage, ConnectedDevices nodeB, List<DeviceAddress> devices)
+    private static void storeAndWakeFromB(EmbeddedStorage storage, DeliveryRegistry nodeB, List<DeviceAddress> devices)
             throws Exception {
         for (DeviceAddress device : devices) {
             byte[] guid = new byte[16];

@@ -22,6 +22,7 @@ import org.svyaz.protocol.ApiPaths;
 import org.svyaz.protocol.wire.ErrorCode;
 import org.svyaz.protocol.wire.Response;
 import org.svyaz.server.message.ConnectedDevices;
+import org.svyaz.server.message.DeliveryRegistry;
 import org.svyaz.server.message.DeviceAddress;
 import org.svyaz.server.message.DeviceDelivery;
 import org.svyaz.server.message.PushChannel;
@@ -89,17 +90,20 @@ class RedisPresenceTest {
                 new byte[] {1, 2, 3}, System.currentTimeMillis())));
     }
 
-    private RecordingChannel connect(ConnectedDevices node, DeviceAddress device) {
+    /** A device's connection to one node, as the server's session listener makes it. */
+    private record Connection(RecordingChannel channel, DeliveryRegistry.Registration registration) {}
+
+    private Connection connect(DeliveryRegistry node, DeviceAddress device) {
         RecordingChannel channel = new RecordingChannel();
         DeviceDelivery delivery = new DeviceDelivery(device, channel, storage.mailbox(), executor,
                 new SimpleMeterRegistry().counter("delivered"));
-        node.register(delivery);
+        DeliveryRegistry.Registration registration = node.register(delivery);
         delivery.wake();
-        return channel;
+        return new Connection(channel, registration);
     }
 
     /** One server node's view: its connected devices, its Redis connection and its presence. */
-    private record Node(ConnectedDevices devices, RedisConnector redis, RedisPresence presence) implements AutoCloseable {
+    private record Node(DeliveryRegistry devices, RedisConnector redis, RedisPresence presence) implements AutoCloseable {
         @Override
         public void close() {
             presence.close();
@@ -108,24 +112,23 @@ class RedisPresenceTest {
     }
 
     private Node node() {
-        ConnectedDevices devices = new ConnectedDevices();
+        ConnectedDevices local = new ConnectedDevices();
         RedisConnector connector = RedisConnector.connect(List.of(redis.uri()), false);
-        RedisPresence presence = new RedisPresence(connector, devices, prefix);
-        devices.useRemote(presence);
-        return new Node(devices, connector, presence);
+        RedisPresence presence = new RedisPresence(connector, local, prefix);
+        return new Node(new DeliveryRegistry(local, presence), connector, presence);
     }
 
     @Test
     void aMessageStoredOnOneNodeWakesTheDeviceOnAnotherAndPresenceExpiresWithTheNode() throws Exception {
         try (Node a = node(); Node b = node()) {
-            ConnectedDevices nodeA = a.devices();
-            ConnectedDevices nodeB = b.devices();
+            DeliveryRegistry nodeA = a.devices();
+            DeliveryRegistry nodeB = b.devices();
             RedisConnector redisA = a.redis();
             RedisConnector redisB = b.redis();
             RedisPresence presenceA = a.presence();
             RedisPresence presenceB = b.presence();
             DeviceAddress device = new DeviceAddress(UUID.randomUUID(), 1);
-            RecordingChannel channel = connect(nodeA, device);
+            Connection onA = connect(nodeA, device);
 
             String key = prefix + "presence:" + device.accountId() + ":1";
             assertThat(redisB.commands().get(key)).isEqualTo(presenceA.nodeId());
@@ -133,30 +136,30 @@ class RedisPresenceTest {
 
             store(device);
             nodeB.wake(device.accountId(), device.deviceId()); // what MessageService on node B does
-            await().atMost(Duration.ofSeconds(5)).until(() -> channel.messages() == 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> onA.channel().messages() == 1);
 
             // A device that moved to node B keeps B's entry when node A lets go of its old connection.
-            RecordingChannel onB = connect(nodeB, device);
+            Connection onB = connect(nodeB, device);
             assertThat(redisA.commands().get(key)).isEqualTo(presenceB.nodeId());
-            nodeA.all().forEach(nodeA::unregister);
+            onA.registration().close();
             assertThat(redisA.commands().get(key)).isEqualTo(presenceB.nodeId());
-            nodeB.all().forEach(nodeB::unregister);
+            onB.registration().close();
             assertThat(redisA.commands().get(key)).as("gone once nobody holds the device").isNull();
-            assertThat(onB.pushes).isNotEmpty();
+            assertThat(onB.channel().pushes).isNotEmpty();
         }
     }
 
     @Test
     void whileRedisIsDownDevicesPollTheirMailboxesAndWakeUpsResumeWhenItIsBack() throws Exception {
         try (Node a = node(); Node b = node()) {
-            ConnectedDevices nodeA = a.devices();
-            ConnectedDevices nodeB = b.devices();
+            DeliveryRegistry nodeA = a.devices();
+            DeliveryRegistry nodeB = b.devices();
             RedisConnector redisA = a.redis();
             RedisConnector redisB = b.redis();
             RedisPresence presenceA = a.presence();
             RedisPresence presenceB = b.presence();
             DeviceAddress device = new DeviceAddress(UUID.randomUUID(), 1);
-            RecordingChannel channel = connect(nodeA, device);
+            RecordingChannel channel = connect(nodeA, device).channel();
 
             redis.kill();
             await().atMost(Duration.ofSeconds(10)).until(() -> !presenceA.healthy());

@@ -10,7 +10,6 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.svyaz.server.limits.LocalRateLimiter;
-import org.svyaz.server.limits.RedisRateLimiter;
 
 /** Rate limits shared by the nodes through Redis, and kept (per node) while Redis is down. */
 class RedisRateLimiterTest {

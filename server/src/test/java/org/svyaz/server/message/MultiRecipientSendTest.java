@@ -92,7 +92,7 @@ class MultiRecipientSendTest {
 
     private MessageService service(MessageLimits limits, int burst) {
         metrics = new MessageMetrics(new SimpleMeterRegistry());
-        return new MessageService(storage.accounts(), storage.mailbox(), new ConnectedDevices(),
+        return new MessageService(storage.accounts(), storage.mailbox(), DeliveryRegistry.singleNode(),
                 new LocalRateLimiter(burst, 0.001, CLOCK), new LocalRateLimiter(burst, 0.001, CLOCK), limits, CLOCK, metrics);
     }
 

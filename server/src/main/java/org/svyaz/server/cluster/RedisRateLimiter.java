@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-package org.svyaz.server.limits;
+package org.svyaz.server.cluster;
 
 import io.lettuce.core.ScriptOutputType;
 import java.util.UUID;
-import org.svyaz.server.cluster.RedisConnector;
+import org.svyaz.server.limits.LocalRateLimiter;
+import org.svyaz.server.limits.RateLimiter;
 
 /**
  * A token bucket per key shared by every node through Redis, so a sender spreading its requests

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.server.api;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import org.svyaz.protocol.ApiPaths;
+import org.svyaz.protocol.wire.GetProfileRequest;
+import org.svyaz.protocol.wire.KeyCountRequest;
+import org.svyaz.protocol.wire.KeyUpload;
+import org.svyaz.protocol.wire.KeyUploadResponse;
+import org.svyaz.protocol.wire.MultiRecipientSendRequest;
+import org.svyaz.protocol.wire.PreKeyBundleRequest;
+import org.svyaz.protocol.wire.RegisterRequest;
+import org.svyaz.protocol.wire.ResetIdentityRequest;
+import org.svyaz.protocol.wire.SealedSendRequest;
+import org.svyaz.protocol.wire.SealedSenderAccess;
+import org.svyaz.protocol.wire.SendRequest;
+import org.svyaz.protocol.wire.SenderCertificateRequest;
+import org.svyaz.protocol.wire.SetProfileRequest;
+import org.svyaz.protocol.wire.UsernameLookupRequest;
+import org.svyaz.server.account.AccountService;
+import org.svyaz.server.account.ProfileService;
+import org.svyaz.server.keys.KeyService;
+import org.svyaz.server.message.MessageService;
+import org.svyaz.server.sealed.SealedSenderService;
+
+/**
+ * Every API path and who may call it: the one table from a request path to the service that
+ * answers it. "Anonymous" paths need no device credentials (registration, sealed sends, profiles,
+ * the descriptor); the services check what else each needs.
+ */
+public final class Routes {
+    private Routes() {}
+
+    /** A dispatcher for every path, counting requests in {@code metrics}. */
+    public static Dispatcher dispatcher(MeterRegistry metrics, AccountService accounts, KeyService keys,
+                                        MessageService messages, SealedSenderService sealedSender,
+                                        ProfileService profiles, DescriptorRoute descriptor) {
+        return new Dispatcher(metrics)
+                .anonymous(ApiPaths.REGISTER,
+                        (caller, body) -> accounts.register(RequestHandler.parse(RegisterRequest.parser(), body)))
+                .authenticated(ApiPaths.RESET_IDENTITY,
+                        (caller, body) -> accounts.resetIdentity(caller, RequestHandler.parse(ResetIdentityRequest.parser(), body)))
+                .authenticated(ApiPaths.PROFILE_SET,
+                        (caller, body) -> profiles.set(caller, RequestHandler.parse(SetProfileRequest.parser(), body)))
+                .anonymous(ApiPaths.PROFILE_GET,
+                        (caller, body) -> profiles.get(caller, RequestHandler.parse(GetProfileRequest.parser(), body)))
+                .authenticated(ApiPaths.USERNAME_LOOKUP,
+                        (caller, body) -> accounts.lookup(RequestHandler.parse(UsernameLookupRequest.parser(), body)))
+                .authenticated(ApiPaths.KEYS_UPLOAD, (caller, body) -> {
+                    keys.upload(caller, RequestHandler.parse(KeyUpload.parser(), body));
+                    return KeyUploadResponse.getDefaultInstance();
+                })
+                .authenticated(ApiPaths.KEYS_COUNT, (caller, body) -> {
+                    RequestHandler.parse(KeyCountRequest.parser(), body);
+                    return keys.count(caller);
+                })
+                .authenticated(ApiPaths.KEYS_BUNDLE,
+                        (caller, body) -> keys.bundle(RequestHandler.parse(PreKeyBundleRequest.parser(), body)))
+                .authenticated(ApiPaths.MESSAGES_SEND,
+                        (caller, body) -> messages.send(caller, RequestHandler.parse(SendRequest.parser(), body)))
+                .anonymous(ApiPaths.MESSAGES_SEND_SEALED,
+                        (caller, body) -> messages.sendSealed(RequestHandler.parse(SealedSendRequest.parser(), body)))
+                .authenticated(ApiPaths.MESSAGES_SEND_MULTI, (caller, body) -> messages.sendMultiRecipient(caller,
+                        RequestHandler.parse(MultiRecipientSendRequest.parser(), body)))
+                .anonymous(ApiPaths.MESSAGES_SEND_MULTI_SEALED, (caller, body) -> messages.sendMultiRecipientSealed(
+                        RequestHandler.parse(MultiRecipientSendRequest.parser(), body)))
+                .authenticated(ApiPaths.SENDER_CERTIFICATE, (caller, body) -> {
+                    RequestHandler.parse(SenderCertificateRequest.parser(), body);
+                    return sealedSender.certificate(caller);
+                })
+                .authenticated(ApiPaths.SEALED_SENDER_ACCESS, (caller, body) -> sealedSender.setAccess(caller,
+                        RequestHandler.parse(SealedSenderAccess.parser(), body)))
+                .anonymous(ApiPaths.DESCRIPTOR, descriptor);
+    }
+}
