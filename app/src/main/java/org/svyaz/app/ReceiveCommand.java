@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.Callable;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.svyaz.client.SvyazClient;
 import org.svyaz.client.api.ReceiptType;
 import org.svyaz.client.api.ReceivedMessage;
@@ -107,7 +109,7 @@ final class ReceiveCommand implements Callable<Integer> {
         return root;
     }
 
-    private static ObjectNode dataMessage(ObjectNode envelope, long timestamp, java.util.Optional<String> body,
+    private static ObjectNode dataMessage(ObjectNode envelope, long timestamp, Optional<String> body,
                                           int expiresInSeconds) {
         ObjectNode data = envelope.putObject("dataMessage");
         data.put("timestamp", timestamp);
@@ -138,7 +140,7 @@ final class ReceiveCommand implements Callable<Integer> {
                     .put("action", typing.started() ? "STARTED" : "STOPPED")
                     .put("timestamp", typing.timestamp());
             case ReceivedSignal.Reaction reaction -> {
-                ObjectNode node = dataMessage(envelope, message.timestamp(), java.util.Optional.empty(), 0)
+                ObjectNode node = dataMessage(envelope, message.timestamp(), Optional.empty(), 0)
                         .putObject("reaction");
                 node.put("emoji", reaction.emoji());
                 node.put("targetAuthor", name(client, reaction.targetAuthor()));
@@ -150,15 +152,15 @@ final class ReceiveCommand implements Callable<Integer> {
             case ReceivedSignal.Edit edit -> {
                 ObjectNode node = envelope.putObject("editMessage");
                 node.put("targetSentTimestamp", edit.targetSentTimestamp());
-                dataMessage(node, edit.editTimestamp(), java.util.Optional.of(edit.body()), message.expiresInSeconds());
+                dataMessage(node, edit.editTimestamp(), Optional.of(edit.body()), message.expiresInSeconds());
             }
             case ReceivedSignal.RemoteDelete delete -> dataMessage(envelope, message.timestamp(),
-                    java.util.Optional.empty(), 0).putObject("remoteDelete").put("timestamp", delete.targetSentTimestamp());
+                    Optional.empty(), 0).putObject("remoteDelete").put("timestamp", delete.targetSentTimestamp());
         }
     }
 
     /** A username when known (this account's or a contact's), else the account id. */
-    private static String name(SvyazClient client, java.util.UUID account) {
+    private static String name(SvyazClient client, UUID account) {
         return client.usernameOf(account).orElse(account.toString());
     }
 

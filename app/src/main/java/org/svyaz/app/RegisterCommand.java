@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.svyaz.client.SvyazClient;
 import org.svyaz.protocol.InviteLink;
+import org.svyaz.protocol.RelayLink;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -34,14 +37,14 @@ final class RegisterCommand implements Callable<Integer> {
 
     @Option(names = "--relay", paramLabel = "RELAY_LINK",
             description = "A relay to use when the server is blocked (svyaz://relay/...); repeatable.")
-    java.util.List<String> relayLinks = new java.util.ArrayList<>();
+    List<String> relayLinks = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
         InviteLink link = InviteLink.parse(server);
-        java.util.List<org.svyaz.protocol.RelayLink> relays = new java.util.ArrayList<>();
+        List<RelayLink> relays = new ArrayList<>();
         for (String relay : relayLinks) {
-            relays.add(org.svyaz.protocol.RelayLink.parse(relay));
+            relays.add(RelayLink.parse(relay));
         }
         if (username.contains(".") && Files.exists(root.dataDir().resolve(username).resolve(SvyazClient.ACCOUNT_FILE))) {
             throw new CommandLineException("An account " + username + " already exists in " + root.dataDir() + ".");

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -30,7 +32,7 @@ final class SendCommand implements Callable<Integer> {
 
     @Option(names = {"-a", "--attachment"}, paramLabel = "FILE",
             description = "A file to send with the message (encrypted on this device first); repeatable.")
-    List<java.nio.file.Path> attachments = new java.util.ArrayList<>();
+    List<Path> attachments = new ArrayList<>();
 
     @Option(names = {"-g", "--group-id", "--group"}, paramLabel = "GROUP_ID",
             description = "Send to this group (its id as listGroups shows it) instead of to users.")
@@ -49,7 +51,7 @@ final class SendCommand implements Callable<Integer> {
     Long editTimestamp;
 
     @Parameters(arity = "0..*", paramLabel = "USERNAME", description = "Recipients, like alice.42.")
-    List<String> recipients = new java.util.ArrayList<>();
+    List<String> recipients = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {

@@ -3,6 +3,7 @@ package org.svyaz.app;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.svyaz.client.SvyazClient;
 import org.svyaz.client.api.ReceiptType;
@@ -45,7 +46,7 @@ final class SendReceiptCommand implements Callable<Integer> {
     static final class TypeConverter implements picocli.CommandLine.ITypeConverter<Type> {
         @Override
         public Type convert(String value) {
-            return Type.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+            return Type.valueOf(value.toUpperCase(Locale.ROOT));
         }
     }
 

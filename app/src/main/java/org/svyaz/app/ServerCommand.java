@@ -2,27 +2,31 @@
 package org.svyaz.app;
 
 import java.io.PrintWriter;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.svyaz.client.net.DohResolver;
 import org.svyaz.protocol.InviteLink;
+import org.svyaz.protocol.RelayLink;
 import org.svyaz.protocol.descriptor.Endpoint;
 import org.svyaz.server.ServerConfig;
+import org.svyaz.server.StorageSettings;
 import org.svyaz.server.SvyazServer;
 import org.svyaz.server.account.InviteCodes;
 import org.svyaz.server.account.RegistrationPolicy;
+import org.svyaz.server.cluster.RedisUnavailableException;
 import org.svyaz.server.identity.DescriptorPublisher;
 import org.svyaz.server.identity.DescriptorSettings;
-import org.svyaz.server.cluster.RedisUnavailableException;
-import org.svyaz.server.store.StoreException;
-import org.svyaz.server.StorageSettings;
 import org.svyaz.server.store.Storage;
+import org.svyaz.server.store.StoreException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -105,7 +109,7 @@ final class ServerCommand implements Callable<Integer> {
         SvyazServer server;
         try {
             server = SvyazServer.start(config);
-        } catch (java.net.BindException e) {
+        } catch (BindException e) {
             throw new CommandLineException("Cannot listen on " + config.listen() + " (or the admin address "
                     + config.admin().map(Object::toString).orElse("off") + "): " + e.getMessage()
                     + ". Choose another with --listen / --admin.");
@@ -273,7 +277,7 @@ final class ServerCommand implements Callable<Integer> {
                         + sentence(e.getMessage()));
             }
             try (Storage storage = opened) {
-                String code = new InviteCodes(storage.accounts(), java.time.Clock.systemUTC())
+                String code = new InviteCodes(storage.accounts(), Clock.systemUTC())
                         .create(Duration.ofDays(validDays));
                 spec.commandLine().getOut().println(new InviteLink(base.signed(), base.descriptor(), Optional.of(code)));
             }
@@ -332,14 +336,14 @@ final class ServerCommand implements Callable<Integer> {
             }
             for (String relay : addRelays) {
                 InviteLink server = InviteLink.parse(Files.readString(data.resolve(DescriptorPublisher.INVITE_FILE)));
-                org.svyaz.protocol.RelayLink link = org.svyaz.protocol.RelayLink.parse(relay);
+                RelayLink link = RelayLink.parse(relay);
                 if (!link.descriptor().getServerIdentityKey().equals(server.descriptor().getIdentityKey())) {
                     throw new CommandLineException("That relay forwards to another server.");
                 }
             }
             for (String url : addDoh) {
                 try {
-                    org.svyaz.client.net.DohResolver.parse(url);
+                    DohResolver.parse(url);
                 } catch (IllegalArgumentException e) {
                     throw new CommandLineException("'" + url + "' is not a usable DNS-over-HTTPS resolver: "
                             + e.getMessage() + " (https://HOST/PATH, optionally #spki-sha256=PIN).");

@@ -1,6 +1,15 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -11,14 +20,6 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.stream.Collectors;
 import org.svyaz.server.StorageSettings;
 import org.svyaz.server.cluster.RedisSettings;
 import org.svyaz.server.store.postgres.PostgresSettings;
@@ -193,8 +194,8 @@ final class ServerSettings {
      */
     private static String line(String text, String key, JsonLocation fallback) {
         if (key != null) {
-            java.util.regex.Pattern keyLine = java.util.regex.Pattern.compile(
-                    "^\\s*(- )?" + java.util.regex.Pattern.quote(key) + "\\s*:");
+            Pattern keyLine = Pattern.compile(
+                    "^\\s*(- )?" + Pattern.quote(key) + "\\s*:");
             List<String> lines = text.lines().toList();
             for (int i = 0; i < lines.size(); i++) {
                 if (keyLine.matcher(lines.get(i)).find()) {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.client;
 
-import com.google.protobuf.ByteString;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,11 +11,13 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import com.google.protobuf.ByteString;
 import org.signal.libsignal.metadata.SealedSessionCipher;
 import org.signal.libsignal.metadata.protocol.UnidentifiedSenderMessageContent;
 import org.signal.libsignal.protocol.InvalidKeyException;
 import org.signal.libsignal.protocol.InvalidMessageException;
 import org.signal.libsignal.protocol.InvalidRegistrationIdException;
+import org.signal.libsignal.protocol.InvalidVersionException;
 import org.signal.libsignal.protocol.LegacyMessageException;
 import org.signal.libsignal.protocol.NoSessionException;
 import org.signal.libsignal.protocol.SignalProtocolAddress;
@@ -329,7 +331,7 @@ final class GroupMessaging {
                         targets);
                 case NOT_FOUND -> {
                     // Members whose accounts are gone: the message goes to the others.
-                    Set<UUID> gone = new java.util.HashSet<>();
+                    Set<UUID> gone = new HashSet<>();
                     for (ByteString account : SvyazClient.parse(response, UnknownRecipients.parser()).getAccountIdsList()) {
                         gone.add(Uuids.fromByteString(account));
                     }
@@ -462,7 +464,7 @@ final class GroupMessaging {
         try {
             new GroupSessionBuilder(store).process(new SignalProtocolAddress(sender.toString(), senderDevice),
                     new SenderKeyDistributionMessage(distribution));
-        } catch (InvalidMessageException | LegacyMessageException | org.signal.libsignal.protocol.InvalidVersionException
+        } catch (InvalidMessageException | LegacyMessageException | InvalidVersionException
                  | InvalidKeyException e) {
             log.warn("a sender key arrived that cannot be read; ignoring it");
         }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.client;
 
-import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import com.google.protobuf.ByteString;
 import org.signal.libsignal.protocol.IdentityKeyPair;
+import org.signal.libsignal.protocol.InvalidKeyException;
 import org.signal.libsignal.protocol.ecc.ECKeyPair;
 import org.signal.libsignal.protocol.kem.KEMKeyPair;
 import org.signal.libsignal.protocol.kem.KEMKeyType;
@@ -88,7 +89,7 @@ final class PreKeyGenerator {
                     .setPublicKey(ByteString.copyFrom(record.getKeyPair().getPublicKey().serialize()))
                     .setSignature(ByteString.copyFrom(record.getSignature()))
                     .build();
-        } catch (org.signal.libsignal.protocol.InvalidKeyException e) {
+        } catch (InvalidKeyException e) {
             throw new IllegalStateException("a Kyber key made a moment ago is invalid", e);
         }
     }

@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.client;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Message;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,6 +11,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -25,9 +23,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
 import org.signal.libsignal.metadata.InvalidMetadataMessageException;
 import org.signal.libsignal.metadata.ProtocolDuplicateMessageException;
+import org.signal.libsignal.metadata.ProtocolException;
 import org.signal.libsignal.metadata.SealedSessionCipher;
 import org.signal.libsignal.metadata.certificate.CertificateValidator;
 import org.signal.libsignal.metadata.certificate.InvalidCertificateException;
@@ -36,6 +40,7 @@ import org.signal.libsignal.protocol.DuplicateMessageException;
 import org.signal.libsignal.protocol.IdentityKey;
 import org.signal.libsignal.protocol.IdentityKeyPair;
 import org.signal.libsignal.protocol.InvalidKeyException;
+import org.signal.libsignal.protocol.NoSessionException;
 import org.signal.libsignal.protocol.SessionBuilder;
 import org.signal.libsignal.protocol.SessionCipher;
 import org.signal.libsignal.protocol.SignalProtocolAddress;
@@ -55,6 +60,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.svyaz.client.api.ClientException;
 import org.svyaz.client.api.ConversationMessage;
+import org.svyaz.client.api.GroupDetails;
 import org.svyaz.client.api.IdentityInfo;
 import org.svyaz.client.api.LocalFailureException;
 import org.svyaz.client.api.NetworkException;
@@ -68,8 +74,10 @@ import org.svyaz.client.api.UnknownUserException;
 import org.svyaz.client.api.UntrustedIdentityError;
 import org.svyaz.client.api.UserInputException;
 import org.svyaz.client.api.UsernameTakenException;
+import org.svyaz.client.groups.GroupId;
 import org.svyaz.client.net.ConnectionException;
 import org.svyaz.client.net.NetworkIdentity;
+import org.svyaz.client.net.PushHandler;
 import org.svyaz.client.net.Route;
 import org.svyaz.client.net.Routes;
 import org.svyaz.client.net.ServerConnection;
@@ -90,6 +98,7 @@ import org.svyaz.protocol.Uuids;
 import org.svyaz.protocol.content.AttachmentPointer;
 import org.svyaz.protocol.content.Content;
 import org.svyaz.protocol.content.DataMessage;
+import org.svyaz.protocol.descriptor.ServerDescriptor;
 import org.svyaz.protocol.descriptor.SignedServerDescriptor;
 import org.svyaz.protocol.wire.DescriptorRequest;
 import org.svyaz.protocol.wire.DescriptorResponse;
@@ -495,7 +504,7 @@ public final class SvyazClient implements AutoCloseable {
     private void rememberRoute(ServerConnection winner) {
         byte[] key = winner.routeKey().getBytes(StandardCharsets.UTF_8);
         String name = ROUTE_PREFIX + NetworkIdentity.current();
-        if (!java.util.Arrays.equals(db.setting(name), key)) {
+        if (!Arrays.equals(db.setting(name), key)) {
             db.setSetting(name, key);
         }
     }
@@ -544,7 +553,7 @@ public final class SvyazClient implements AutoCloseable {
         };
     }
 
-    static <T> T parse(Response response, com.google.protobuf.Parser<T> parser) throws ClientException {
+    static <T> T parse(Response response, Parser<T> parser) throws ClientException {
         try {
             return parser.parseFrom(response.getBody());
         } catch (InvalidProtocolBufferException e) {
@@ -580,7 +589,7 @@ public final class SvyazClient implements AutoCloseable {
         try {
             SignedServerDescriptor signed = SignedServerDescriptor.parseFrom(
                     DescriptorResponse.parseFrom(response.getBody()).getSignedDescriptor());
-            long offeredIssuedAt = org.svyaz.protocol.descriptor.ServerDescriptor.parseFrom(signed.getDescriptorBytes())
+            long offeredIssuedAt = ServerDescriptor.parseFrom(signed.getDescriptorBytes())
                     .getIssuedAt();
             if (offeredIssuedAt < server.descriptor().getIssuedAt()) {
                 // The nodes of a cluster each sign at their own start, so one started earlier serves an
@@ -616,7 +625,7 @@ public final class SvyazClient implements AutoCloseable {
             descriptorRefresh.get(REFILL_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             // The refresh failed or is stuck: the stored descriptor is what we know.
         }
         return server;
@@ -782,7 +791,7 @@ public final class SvyazClient implements AutoCloseable {
     }
 
     /** The groups this account is or was in. */
-    public List<org.svyaz.client.api.GroupDetails> listGroups() {
+    public List<GroupDetails> listGroups() {
         return groups.list();
     }
 
@@ -792,7 +801,7 @@ public final class SvyazClient implements AutoCloseable {
      */
     public SendResult sendToGroup(String groupId, String text, List<Path> files) throws ClientException {
         try {
-            org.svyaz.client.groups.GroupId id = groupId(groupId);
+            GroupId id = groupId(groupId);
             checkReadable(files);
             DataMessage.Builder data = DataMessage.newBuilder().setBody(text).setTimestamp(messageClock.millis());
             for (Path file : files) {
@@ -804,9 +813,9 @@ public final class SvyazClient implements AutoCloseable {
         }
     }
 
-    private static org.svyaz.client.groups.GroupId groupId(String text) throws UserInputException {
+    private static GroupId groupId(String text) throws UserInputException {
         try {
-            return org.svyaz.client.groups.GroupId.parse(text);
+            return GroupId.parse(text);
         } catch (IllegalArgumentException e) {
             throw new UserInputException(e.getMessage(), e);
         }
@@ -827,7 +836,7 @@ public final class SvyazClient implements AutoCloseable {
                     transferProgress);
         } catch (ConnectionException e) {
             throw new NetworkException("Uploading " + file.getFileName() + " failed: " + e.getMessage(), e);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new LocalFailureException("Cannot encrypt " + file.getFileName() + ": " + e.getMessage(), e);
         }
     }
@@ -1039,7 +1048,7 @@ public final class SvyazClient implements AutoCloseable {
                 ciphertext = cipher.encrypt(plaintext);
             } catch (UntrustedIdentityException e) {
                 throw new UntrustedIdentityError(recipient);
-            } catch (org.signal.libsignal.protocol.NoSessionException e) {
+            } catch (NoSessionException e) {
                 throw new LocalFailureException("The session with a device of " + recipient + " vanished.", e);
             }
             outgoing.add(OutgoingMessage.newBuilder()
@@ -1137,7 +1146,7 @@ public final class SvyazClient implements AutoCloseable {
     // ---------------------------------------------------------------- receiving
 
     /** Pushes on the authenticated connection, with the route each came in on. */
-    private final org.svyaz.client.net.PushHandler pushes = new org.svyaz.client.net.PushHandler() {
+    private final PushHandler pushes = new PushHandler() {
         @Override
         public Response onPush(Request push) {
             return SvyazClient.this.onPush(push, Optional.empty());
@@ -1354,7 +1363,7 @@ public final class SvyazClient implements AutoCloseable {
             // Forged, expired or otherwise invalid sender certificate: the sender is not established.
             throw new UndecryptableException(UNKNOWN_SENDER, 0,
                     "A sealed message was discarded: its sender certificate is invalid or expired.");
-        } catch (org.signal.libsignal.metadata.ProtocolException e) {
+        } catch (ProtocolException e) {
             UUID sender = parseUuidOrUnknown(e.getSender());
             throw new UndecryptableException(sender, e.getSenderDevice(),
                     "A sealed message could not be decrypted (" + e.getClass().getSimpleName() + ").");

@@ -3,6 +3,7 @@ package org.svyaz.probe;
 
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -41,7 +42,7 @@ final class DnsLookup {
         try {
             return new DnsAnswer(StepResult.ok("dns", 0, "a literal address: nothing to look up"),
                     List.of(InetAddress.getByName(host)));
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             return new DnsAnswer(StepResult.failed("dns", Failures.of(e), 0, host + " is not a valid address"), List.of());
         }
     }

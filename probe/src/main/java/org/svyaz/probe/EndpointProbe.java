@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import io.netty.util.NetUtil;
 import org.svyaz.protocol.InviteLink;
 import org.svyaz.protocol.descriptor.Endpoint;
 
@@ -248,6 +249,6 @@ final class EndpointProbe {
 
     /** The client's own rule ({@code ServerConnection}), so that both agree on which endpoints have names. */
     static boolean isName(String host) {
-        return !io.netty.util.NetUtil.isValidIpV4Address(host) && !io.netty.util.NetUtil.isValidIpV6Address(host);
+        return !NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host);
     }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.svyaz.client.net.Route;
 import org.svyaz.client.net.Routes;
 import org.svyaz.protocol.InviteLink;
@@ -106,7 +107,7 @@ public final class Probe {
         }
     }
 
-    private static <T> T await(CompletableFuture<T> running, long byNanos, java.util.function.Supplier<T> otherwise) {
+    private static <T> T await(CompletableFuture<T> running, long byNanos, Supplier<T> otherwise) {
         try {
             return running.get(Math.max(0, byNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {

@@ -3,6 +3,7 @@ package org.svyaz.probe;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.svyaz.client.net.Route;
@@ -22,7 +23,7 @@ final class RouteReports {
         for (Route route : routes) {
             List<StepResult> steps = steps(route, endpoints, relays);
             String verdict = Verdicts.of(steps);
-            reports.add(new RouteReport(route.key(), route.kind().name().toLowerCase(java.util.Locale.ROOT), verdict,
+            reports.add(new RouteReport(route.key(), route.kind().name().toLowerCase(Locale.ROOT), verdict,
                     steps, Verdicts.advice(verdict, Verdicts.firstFailure(steps).flatMap(StepResult::failure))));
         }
         return List.copyOf(reports);

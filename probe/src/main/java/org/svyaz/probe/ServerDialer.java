@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.probe;
 
-import com.google.protobuf.ByteString;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,10 +16,12 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
+import com.google.protobuf.ByteString;
 import org.svyaz.client.net.PinnedTrustManager;
 import org.svyaz.protocol.ApiPaths;
 import org.svyaz.protocol.InviteLink;
@@ -83,7 +85,7 @@ final class ServerDialer {
         SSLSocket socket = (SSLSocket) context.getSocketFactory()
                 .createSocket(under, under.getInetAddress().getHostAddress(), port, true);
         SSLParameters parameters = socket.getSSLParameters();
-        parameters.setServerNames(sni.map(name -> List.<javax.net.ssl.SNIServerName>of(new SNIHostName(name)))
+        parameters.setServerNames(sni.map(name -> List.<SNIServerName>of(new SNIHostName(name)))
                 .orElse(List.of()));
         socket.setSSLParameters(parameters);
         try {
@@ -147,7 +149,7 @@ final class ServerDialer {
             while (data < bytes) {
                 int n = in.read(buffer);
                 if (n < 0) {
-                    throw new java.io.EOFException("the connection ended after " + data + " of " + bytes + " bytes");
+                    throw new EOFException("the connection ended after " + data + " of " + bytes + " bytes");
                 }
                 data += n;
             }
@@ -182,7 +184,7 @@ final class ServerDialer {
             }
         }
         if (head.isEmpty()) {
-            throw new java.io.EOFException("the connection closed without an answer");
+            throw new EOFException("the connection closed without an answer");
         }
         return head.toString();
     }

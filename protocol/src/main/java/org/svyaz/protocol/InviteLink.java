@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.protocol;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
@@ -11,6 +10,8 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import org.svyaz.protocol.descriptor.ServerDescriptor;
 import org.svyaz.protocol.descriptor.SignedServerDescriptor;
 
@@ -36,8 +37,8 @@ public record InviteLink(SignedServerDescriptor signed, ServerDescriptor descrip
             signer.initSign(identityKey);
             signer.update(bytes);
             SignedServerDescriptor signed = SignedServerDescriptor.newBuilder()
-                    .setDescriptorBytes(com.google.protobuf.ByteString.copyFrom(bytes))
-                    .setSignature(com.google.protobuf.ByteString.copyFrom(signer.sign()))
+                    .setDescriptorBytes(ByteString.copyFrom(bytes))
+                    .setSignature(ByteString.copyFrom(signer.sign()))
                     .build();
             inviteCode.ifPresent(InviteLink::requireValidCode);
             return new InviteLink(signed, descriptor, inviteCode);

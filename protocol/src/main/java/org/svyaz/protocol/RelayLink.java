@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.protocol;
 
-import com.google.protobuf.InvalidProtocolBufferException;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
+import com.google.protobuf.InvalidProtocolBufferException;
 import org.svyaz.protocol.relay.RelayDescriptor;
 
 /**
@@ -49,7 +50,7 @@ public record RelayLink(RelayDescriptor descriptor) {
     public static byte[] token(byte[] secret) {
         try {
             MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            sha256.update("svyaz-relay-token-v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            sha256.update("svyaz-relay-token-v1".getBytes(StandardCharsets.US_ASCII));
             sha256.update(secret);
             return sha256.digest();
         } catch (NoSuchAlgorithmException e) {

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.relay;
 
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -15,10 +20,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.Optional;
 
 /** Answers HTTP like a small static web server. Requests are not logged. */
 final class DecoySiteHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -51,7 +52,7 @@ final class DecoySiteHandler extends SimpleChannelInboundHandler<FullHttpRequest
 
     private static byte[] errorPage(String title) {
         return ("<!DOCTYPE html>\n<html><head><title>" + title + "</title></head><body><h1>" + title
-                + "</h1></body></html>\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                + "</h1></body></html>\n").getBytes(StandardCharsets.UTF_8);
     }
 
     private static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, byte[] body,

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
+import java.util.Optional;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -40,8 +41,8 @@ record RelayKeys(PrivateKey tlsKey, X509Certificate certificate, byte[] secret) 
     private static final String CERTIFICATE = "relay-tls.crt";
     private static final String SECRET = "relay.secret";
 
-    static RelayKeys loadOrCreate(Path dataDir, String sni, java.util.Optional<Path> certificateFile,
-                                  java.util.Optional<Path> keyFile) throws IOException {
+    static RelayKeys loadOrCreate(Path dataDir, String sni, Optional<Path> certificateFile,
+                                  Optional<Path> keyFile) throws IOException {
         Files.createDirectories(dataDir);
         try {
             Path certificatePath = certificateFile.orElse(dataDir.resolve(CERTIFICATE));

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.relay;
 
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.security.MessageDigest;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.svyaz.protocol.RelayLink;
 
 /**
@@ -48,7 +49,7 @@ final class SecretGate extends ByteToMessageDecoder {
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         int seen = Math.min(in.readableBytes(), RelayLink.TOKEN_BYTES);
         byte[] prefix = ByteBufUtil.getBytes(in, in.readerIndex(), seen);
-        byte[] expected = java.util.Arrays.copyOf(token, seen);
+        byte[] expected = Arrays.copyOf(token, seen);
         if (!MessageDigest.isEqual(prefix, expected)) {
             timeout.cancel(false);
             pipelines.toDecoy(ctx, this);

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.relay;
 
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.Queue;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -9,9 +12,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
-import java.util.Queue;
+import io.netty.util.ReferenceCountUtil;
 
 /**
  * Splices a client's stream to the server. The bytes are the client's own TLS session with the
@@ -87,7 +88,7 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
     private void drop() {
         Object message;
         while ((message = pending.poll()) != null) {
-            io.netty.util.ReferenceCountUtil.release(message);
+            ReferenceCountUtil.release(message);
         }
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.client.api;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -25,10 +26,10 @@ public record ReceivedMessage(long localId, UUID sourceAccount, Optional<String>
                               Optional<String> sourceName, int sourceDevice,
                               long timestamp, long serverTimestamp, Optional<String> body, Optional<String> error,
                               boolean untrusted, int expiresInSeconds, boolean timerUpdate,
-                              java.util.List<ReceivedAttachment> attachments, Optional<Quote> quote,
+                              List<ReceivedAttachment> attachments, Optional<Quote> quote,
                               Optional<ReceivedSignal> signal, Optional<String> notApplied, Optional<GroupInfo> group) {
     public ReceivedMessage {
-        attachments = java.util.List.copyOf(attachments);
+        attachments = List.copyOf(attachments);
     }
 
     /** A message without quote or signal. */
@@ -36,7 +37,7 @@ public record ReceivedMessage(long localId, UUID sourceAccount, Optional<String>
                            Optional<String> sourceName, int sourceDevice,
                            long timestamp, long serverTimestamp, Optional<String> body, Optional<String> error,
                            boolean untrusted, int expiresInSeconds, boolean timerUpdate,
-                           java.util.List<ReceivedAttachment> attachments) {
+                           List<ReceivedAttachment> attachments) {
         this(localId, sourceAccount, sourceUsername, sourceName, sourceDevice, timestamp, serverTimestamp, body, error,
                 untrusted, expiresInSeconds, timerUpdate, attachments, Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty());

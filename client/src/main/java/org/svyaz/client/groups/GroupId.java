@@ -4,6 +4,7 @@ package org.svyaz.client.groups;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Optional;
 
 /**
  * A group's identity: 32 random bytes chosen by its creator, shown as standard base64 (as
@@ -26,8 +27,8 @@ public final class GroupId {
     }
 
     /** From the wire; empty when the bytes cannot be a group id. */
-    public static java.util.Optional<GroupId> fromBytes(byte[] bytes) {
-        return bytes.length == LENGTH ? java.util.Optional.of(new GroupId(bytes)) : java.util.Optional.empty();
+    public static Optional<GroupId> fromBytes(byte[] bytes) {
+        return bytes.length == LENGTH ? Optional.of(new GroupId(bytes)) : Optional.empty();
     }
 
     /** From what a user typed; throws {@link IllegalArgumentException} with a sentence for them. */

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.client.groups;
 
-import com.google.protobuf.ByteString;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import com.google.protobuf.ByteString;
 import org.svyaz.protocol.Uuids;
 import org.svyaz.protocol.content.GroupMember;
 import org.svyaz.protocol.content.GroupState;
@@ -90,7 +92,7 @@ public final class GroupRules {
         if (state.getTitle().codePointCount(0, state.getTitle().length()) > MAX_TITLE_CHARS) {
             return Optional.of("the group title is longer than " + MAX_TITLE_CHARS + " characters");
         }
-        Set<ByteString> seen = new java.util.HashSet<>();
+        Set<ByteString> seen = new HashSet<>();
         for (GroupMember member : state.getMembersList()) {
             if (member.getAccountId().size() != 16) {
                 return Optional.of("a member's account id is not 16 bytes");
@@ -118,7 +120,7 @@ public final class GroupRules {
     public static Set<UUID> removed(GroupState before, GroupState after) {
         Set<UUID> remaining = members(after).keySet();
         return members(before).keySet().stream().filter(id -> !remaining.contains(id))
-                .collect(Collectors.toCollection(java.util.LinkedHashSet::new));
+                .collect(Collectors.toCollection(LinkedHashSet::new));
     }
 
     public static boolean isAdmin(GroupState state, UUID account) {

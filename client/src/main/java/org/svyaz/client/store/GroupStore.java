@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.client.store;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import com.google.protobuf.InvalidProtocolBufferException;
 import org.svyaz.protocol.content.GroupState;
 
 /**
@@ -62,7 +63,7 @@ public final class GroupStore {
         });
     }
 
-    private static StoredGroup read(ResultSet rows) throws java.sql.SQLException {
+    private static StoredGroup read(ResultSet rows) throws SQLException {
         try {
             return new StoredGroup(GroupState.parseFrom(rows.getBytes(1)), UUID.fromString(rows.getString(2)),
                     rows.getInt(3) == 1);

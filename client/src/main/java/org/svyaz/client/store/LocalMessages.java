@@ -1,18 +1,25 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.client.store;
 
-import org.svyaz.client.api.ReceivedAttachment;
-
+import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import com.google.protobuf.InvalidProtocolBufferException;
+import org.svyaz.client.api.GroupInfo;
 import org.svyaz.client.api.Quote;
+import org.svyaz.client.api.ReceivedAttachment;
 import org.svyaz.client.api.ReceivedMessage;
+import org.svyaz.protocol.content.GroupState;
+import org.svyaz.protocol.content.StoredAttachment;
+import org.svyaz.protocol.content.StoredAttachments;
 import org.svyaz.protocol.content.StoredSignal;
 
 /**
@@ -134,10 +141,10 @@ public final class LocalMessages {
     }
 
     private static byte[] encode(List<ReceivedAttachment> attachments) {
-        org.svyaz.protocol.content.StoredAttachments.Builder stored = org.svyaz.protocol.content.StoredAttachments.newBuilder();
+        StoredAttachments.Builder stored = StoredAttachments.newBuilder();
         for (ReceivedAttachment a : attachments) {
-            stored.addItems(org.svyaz.protocol.content.StoredAttachment.newBuilder()
-                    .setPath(a.path().map(java.nio.file.Path::toString).orElse(""))
+            stored.addItems(StoredAttachment.newBuilder()
+                    .setPath(a.path().map(Path::toString).orElse(""))
                     .setFileName(a.fileName()).setSize(a.size()).setContentType(a.contentType())
                     .setError(a.error().orElse("")));
         }
@@ -150,14 +157,14 @@ public final class LocalMessages {
         }
         try {
             List<ReceivedAttachment> attachments = new ArrayList<>();
-            for (var item : org.svyaz.protocol.content.StoredAttachments.parseFrom(bytes).getItemsList()) {
+            for (var item : StoredAttachments.parseFrom(bytes).getItemsList()) {
                 attachments.add(new ReceivedAttachment(
-                        item.getPath().isEmpty() ? Optional.empty() : Optional.of(java.nio.file.Path.of(item.getPath())),
+                        item.getPath().isEmpty() ? Optional.empty() : Optional.of(Path.of(item.getPath())),
                         item.getFileName(), item.getSize(), item.getContentType(),
                         item.getError().isEmpty() ? Optional.empty() : Optional.of(item.getError())));
             }
             return attachments;
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        } catch (InvalidProtocolBufferException e) {
             throw new LocalStoreException("a stored message's attachment list is unreadable", e);
         }
     }
@@ -206,17 +213,17 @@ public final class LocalMessages {
         });
     }
 
-    private static Optional<org.svyaz.client.api.GroupInfo> groupInfo(byte[] groupId, boolean update, byte[] state) {
+    private static Optional<GroupInfo> groupInfo(byte[] groupId, boolean update, byte[] state) {
         if (groupId == null) {
             return Optional.empty();
         }
-        String id = java.util.Base64.getEncoder().encodeToString(groupId);
+        String id = Base64.getEncoder().encodeToString(groupId);
         try {
-            org.svyaz.protocol.content.GroupState known = state == null
-                    ? org.svyaz.protocol.content.GroupState.getDefaultInstance()
-                    : org.svyaz.protocol.content.GroupState.parseFrom(state);
-            return Optional.of(new org.svyaz.client.api.GroupInfo(id, known.getTitle(), known.getRevision(), update));
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            GroupState known = state == null
+                    ? GroupState.getDefaultInstance()
+                    : GroupState.parseFrom(state);
+            return Optional.of(new GroupInfo(id, known.getTitle(), known.getRevision(), update));
+        } catch (InvalidProtocolBufferException e) {
             throw new LocalStoreException("a stored group is unreadable", e);
         }
     }
@@ -227,7 +234,7 @@ public final class LocalMessages {
         }
         try {
             return Optional.of(StoredSignal.parseFrom(bytes));
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        } catch (InvalidProtocolBufferException e) {
             throw new LocalStoreException("a stored signal is unreadable", e);
         }
     }
@@ -358,7 +365,7 @@ public final class LocalMessages {
     /** Stores a contact's profile key; a changed key invalidates the cached profile name. */
     public void putProfileKey(UUID accountId, byte[] profileKey) {
         Optional<byte[]> previous = profileKey(accountId);
-        if (previous.isPresent() && java.util.Arrays.equals(previous.get(), profileKey)) {
+        if (previous.isPresent() && Arrays.equals(previous.get(), profileKey)) {
             return; // every message carries the key; most of the time it is the one we have
         }
         if (previous.isPresent()) {

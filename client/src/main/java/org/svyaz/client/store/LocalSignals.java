@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.client.store;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import com.google.protobuf.InvalidProtocolBufferException;
 import org.svyaz.client.api.ConversationMessage;
 import org.svyaz.client.api.Quote;
 import org.svyaz.client.api.ReceiptType;
@@ -61,7 +65,7 @@ public final class LocalSignals {
                 if (expireSeconds > 0) {
                     u.setLong(4, nowMillis + expireSeconds * 1000L);
                 } else {
-                    u.setNull(4, java.sql.Types.INTEGER);
+                    u.setNull(4, Types.INTEGER);
                 }
                 return u.executeUpdate();
             }
@@ -282,7 +286,7 @@ public final class LocalSignals {
         });
     }
 
-    private void deleteFiles(long inboxId) throws java.sql.SQLException {
+    private void deleteFiles(long inboxId) throws SQLException {
         byte[] stored;
         try (PreparedStatement q = db.connection().prepareStatement("SELECT attachments FROM inbox WHERE id = ?")) {
             q.setLong(1, inboxId);
@@ -405,7 +409,7 @@ public final class LocalSignals {
         if (bytes.length != 16) {
             return new UUID(0, 0);
         }
-        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
         return new UUID(buffer.getLong(), buffer.getLong());
     }
 
@@ -489,12 +493,12 @@ public final class LocalSignals {
                     }
                 }
             }
-            result.sort(java.util.Comparator.comparingLong(ConversationMessage::timestamp));
+            result.sort(Comparator.comparingLong(ConversationMessage::timestamp));
             return result;
         });
     }
 
-    private static Optional<Long> nullableLong(ResultSet rows, int column) throws java.sql.SQLException {
+    private static Optional<Long> nullableLong(ResultSet rows, int column) throws SQLException {
         long value = rows.getLong(column);
         return rows.wasNull() ? Optional.empty() : Optional.of(value);
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.client.store;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -64,7 +65,7 @@ public final class SqliteSignalStore implements SignalProtocolStore {
 
     @Override
     public int getLocalRegistrationId() {
-        return Integer.parseInt(new String(db.setting(REGISTRATION_ID), java.nio.charset.StandardCharsets.UTF_8));
+        return Integer.parseInt(new String(db.setting(REGISTRATION_ID), StandardCharsets.UTF_8));
     }
 
     @Override

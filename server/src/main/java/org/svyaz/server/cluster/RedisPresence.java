@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.server.cluster;
 
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SetArgs;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.svyaz.server.message.ConnectedDevices;
@@ -59,8 +61,8 @@ public final class RedisPresence implements RemoteDevices {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("svyaz-presence").daemon(true).factory());
     private final AtomicBoolean healthy = new AtomicBoolean(true);
-    private final java.util.concurrent.ConcurrentLinkedQueue<FailedWake> retries = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.atomic.AtomicInteger droppedWakes = new java.util.concurrent.atomic.AtomicInteger();
+    private final ConcurrentLinkedQueue<FailedWake> retries = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger droppedWakes = new AtomicInteger();
     private volatile long lastHeartbeatNanos = System.nanoTime();
     private volatile StatefulRedisPubSubConnection<String, String> subscription;
 

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.server.identity;
 
-import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import com.google.protobuf.ByteString;
 import org.svyaz.protocol.InviteLink;
 import org.svyaz.protocol.descriptor.Endpoint;
 import org.svyaz.protocol.descriptor.ServerDescriptor;
+import org.svyaz.protocol.relay.RelayDescriptor;
 
 /** Signs the server descriptor for the current endpoints and writes the invite link to {@code DATA/invite.txt}. */
 public final class DescriptorPublisher {
@@ -19,7 +22,7 @@ public final class DescriptorPublisher {
     private DescriptorPublisher() {}
 
     /** How long a descriptor is valid; running servers re-sign long before (at every change and start). */
-    public static final java.time.Duration VALIDITY = java.time.Duration.ofDays(90);
+    public static final Duration VALIDITY = Duration.ofDays(90);
 
     public static InviteLink publish(ServerIdentity identity, byte[] sealedSenderTrustRoot, List<Endpoint> endpoints,
                                      Path dataDir, Clock clock) throws IOException {
@@ -27,7 +30,7 @@ public final class DescriptorPublisher {
     }
 
     public static InviteLink publish(ServerIdentity identity, byte[] sealedSenderTrustRoot, List<Endpoint> endpoints,
-                                     List<org.svyaz.protocol.relay.RelayDescriptor> relays, List<String> dohResolvers,
+                                     List<RelayDescriptor> relays, List<String> dohResolvers,
                                      List<String> coverNames, Path dataDir, Clock clock) throws IOException {
         ServerDescriptor descriptor = ServerDescriptor.newBuilder()
                 .setVersion(1)
@@ -48,8 +51,8 @@ public final class DescriptorPublisher {
         Path temporary = Files.createTempFile(dataDir, INVITE_FILE + ".", ".tmp");
         try {
             Files.writeString(temporary, link + "\n");
-            Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(temporary); // gone after the move; left over only when writing failed
         }

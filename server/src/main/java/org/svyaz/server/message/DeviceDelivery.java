@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.server.message;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import com.google.protobuf.ByteString;
 import io.micrometer.core.instrument.Counter;
 import org.slf4j.Logger;
@@ -46,7 +50,7 @@ public final class DeviceDelivery {
      */
     private static final int INITIAL_WINDOW = 1;
     /** How soon a mailbox read that failed is tried again. */
-    static final java.time.Duration READ_RETRY = java.time.Duration.ofSeconds(1);
+    static final Duration READ_RETRY = Duration.ofSeconds(1);
 
     private final DeviceAddress address;
     private final PushChannel channel;
@@ -54,12 +58,12 @@ public final class DeviceDelivery {
     private final Executor executor;
     private final Counter delivered;
     private final Semaphore window = new Semaphore(INITIAL_WINDOW);
-    private final java.util.concurrent.atomic.AtomicInteger windowSize = new java.util.concurrent.atomic.AtomicInteger(INITIAL_WINDOW);
+    private final AtomicInteger windowSize = new AtomicInteger(INITIAL_WINDOW);
     private final AtomicBoolean wakeRequested = new AtomicBoolean();
     private final AtomicBoolean running = new AtomicBoolean();
     /** Acknowledged entries waiting to be deleted together (one transaction for many). */
-    private final java.util.concurrent.ConcurrentLinkedQueue<MailboxEntry> acknowledged =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<MailboxEntry> acknowledged =
+            new ConcurrentLinkedQueue<>();
     private final AtomicBoolean deleting = new AtomicBoolean();
     private long lastPushedSequence;
     private boolean queueEmptySent;
@@ -156,7 +160,7 @@ public final class DeviceDelivery {
      */
     private void deleteAcknowledged() {
         try {
-            List<MailboxEntry> batch = new java.util.ArrayList<>();
+            List<MailboxEntry> batch = new ArrayList<>();
             MailboxEntry entry;
             while (batch.size() < DELETE_BATCH && (entry = acknowledged.poll()) != null) {
                 batch.add(entry);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.server.message;
 
-import com.google.protobuf.ByteString;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import com.google.protobuf.ByteString;
 import org.svyaz.protocol.Uuids;
 import org.svyaz.protocol.wire.AccountStaleDevices;
 import org.svyaz.protocol.wire.Envelope;
@@ -27,8 +29,8 @@ import org.svyaz.protocol.wire.SendResponse;
 import org.svyaz.protocol.wire.StaleDevices;
 import org.svyaz.protocol.wire.UnknownRecipients;
 import org.svyaz.server.api.ApiException;
-import org.svyaz.server.api.RequestHandler;
 import org.svyaz.server.api.Caller;
+import org.svyaz.server.api.RequestHandler;
 import org.svyaz.server.limits.RateLimiter;
 import org.svyaz.server.store.AccountStore;
 import org.svyaz.server.store.Device;
@@ -226,7 +228,7 @@ public final class MessageService {
             }
         }
         return presented.length == SealedSenderAccess.ACCESS_KEY_BYTES
-                && java.security.MessageDigest.isEqual(combined, presented) && everyAccountAdmits;
+                && MessageDigest.isEqual(combined, presented) && everyAccountAdmits;
     }
 
     /**
@@ -315,7 +317,7 @@ public final class MessageService {
     private static SecureRandom drbg() {
         try {
             return SecureRandom.getInstance("DRBG");
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             return new SecureRandom(); // every JDK since 9 has DRBG; this is only a guard
         }
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.server.store;
 
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.time.Instant;
 import java.util.Optional;
@@ -37,7 +38,7 @@ public interface BlobStore {
     /** One running upload: append bytes, then {@link #close()}; it reports whether the blob is complete. */
     interface BlobUpload extends AutoCloseable {
         /** Appends everything remaining in {@code bytes}; refuses to go past the announced total. */
-        void write(java.nio.ByteBuffer bytes) throws StoreException, BlobConflictException;
+        void write(ByteBuffer bytes) throws StoreException, BlobConflictException;
 
         long received();
 

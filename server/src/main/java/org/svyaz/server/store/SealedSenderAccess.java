@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.server.store;
 
+import java.security.MessageDigest;
+
 /**
  * Who may send sealed messages to an account.
  *
@@ -17,6 +19,6 @@ public record SealedSenderAccess(byte[] accessKey, boolean unrestricted) {
         }
         // Constant time: the comparison must not reveal how many leading bytes were right.
         return accessKey.length == ACCESS_KEY_BYTES && presented.length == ACCESS_KEY_BYTES
-                && java.security.MessageDigest.isEqual(accessKey, presented);
+                && MessageDigest.isEqual(accessKey, presented);
     }
 }
