@@ -75,11 +75,13 @@ public final class FrameCodec extends MessageToMessageCodec<WebSocketFrame, Fram
      */
     static Frame parse(ByteBuf content) throws InvalidProtocolBufferException {
         CodedInputStream input;
+        int length = content.readableBytes();
         if (content.hasArray()) {
-            input = CodedInputStream.newInstance(content.array(), content.arrayOffset() + content.readerIndex(),
-                    content.readableBytes());
+            input = CodedInputStream.newInstance(content.array(), content.arrayOffset() + content.readerIndex(), length);
         } else if (content.nioBufferCount() == 1) {
-            input = CodedInputStream.newInstance(content.nioBuffer());
+            // The buffer's own reusable NIO view rather than a new one per message: the parse ends
+            // before anything else on this event loop can touch the buffer.
+            input = CodedInputStream.newInstance(content.internalNioBuffer(content.readerIndex(), length));
         } else {
             input = CodedInputStream.newInstance(ByteBufUtil.getBytes(content));
         }
