@@ -45,6 +45,7 @@ import org.svyaz.protocol.wire.Request;
 import org.svyaz.protocol.wire.Response;
 import org.svyaz.protocol.wire.SendRequest;
 import org.svyaz.protocol.wire.SendResponse;
+import org.svyaz.protocol.ws.FrameCodec;
 import org.svyaz.server.api.ApiException;
 import org.svyaz.server.api.Caller;
 import org.svyaz.server.api.Dispatcher;
@@ -57,9 +58,9 @@ import org.svyaz.server.transport.WebSocketSession;
  * The server's WebSocket framing: a device's send request coming in, and an envelope pushed out.
  *
  * <p>The Netty benchmarks drive the server's own {@link FrameHandler} and {@link WebSocketSession}
- * in an {@link EmbeddedChannel} behind the same WebSocket codec and aggregator the server's pipeline
- * uses (ServerChannelInitializer), with TLS and HTTP left out. Requests run on a direct executor
- * instead of the server's worker pool, so a thread hand-off is not measured. The send route parses
+ * in an {@link EmbeddedChannel} behind the same WebSocket codec, aggregator and {@link FrameCodec}
+ * the server's pipeline uses (ServerChannelInitializer), with TLS and HTTP left out. Requests run
+ * on a direct executor instead of the server's worker pool, so a thread hand-off is not measured. The send route parses
  * the body as the real route does and answers an empty SendResponse; storing the message is
  * {@link MailboxBenchmark}'s business. The protobuf-only benchmarks show how much of the cost is
  * parsing and serializing.
@@ -119,6 +120,7 @@ public class FrameBenchmark {
                         .build()),
                 new WebSocket13FrameEncoder(false),
                 new WebSocketFrameAggregator(Fixtures.MAX_FRAME_BYTES),
+                new FrameCodec(Fixtures.MAX_FRAME_BYTES),
                 newFrameHandler(dispatcher, direct, new InFlightRequests(), listener));
         // What UpgradeHandler and the WebSocket handshake leave behind on an authenticated connection.
         channel.attr(CALLER).set(Optional.of(new Caller(new UUID(1, 2), 1)));
@@ -143,7 +145,7 @@ public class FrameBenchmark {
         }
     }
 
-    /** Protobuf only: the two parses FrameHandler and the send route make of an incoming send. */
+    /** Protobuf only: the two parses FrameCodec and the send route make of an incoming send. */
     @Benchmark
     public SendRequest decodeSendRequestProtobuf() throws InvalidProtocolBufferException {
         Frame frame = Frame.parseFrom(sendRequestFrame);
@@ -160,8 +162,9 @@ public class FrameBenchmark {
     }
 
     /**
-     * A send request's WebSocket bytes in, through WebSocket decoding, FrameHandler, the Dispatcher
-     * and the route's parse, and the response's WebSocket bytes out. Returns the response's size.
+     * A send request's WebSocket bytes in, through WebSocket decoding, FrameCodec, FrameHandler, the
+     * Dispatcher and the route's parse, and the response's WebSocket bytes out. Returns the
+     * response's size.
      */
     @Benchmark
     public int handleSendRequest() {
@@ -171,8 +174,9 @@ public class FrameBenchmark {
 
     /**
      * WebSocketSession.push of an envelope (serialize, WebSocket-encode) and the device's
-     * acknowledgement coming back through FrameHandler to complete the push. The acknowledgement's
-     * few bytes are built here, which is the device's work, not the server's; it is small.
+     * acknowledgement coming back through FrameCodec and FrameHandler to complete the push. The
+     * acknowledgement's few bytes are built here, which is the device's work, not the server's; it
+     * is small.
      */
     @Benchmark
     public void pushEnvelopeAndAck(Blackhole sink) {

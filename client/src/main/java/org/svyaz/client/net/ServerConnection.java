@@ -2,11 +2,8 @@
 package org.svyaz.client.net;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -22,12 +19,10 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
-import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.handler.ssl.OpenSsl;
@@ -49,7 +44,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLException;
 import org.svyaz.protocol.ApiPaths;
 import org.svyaz.protocol.DeviceCredentials;
@@ -60,6 +54,9 @@ import org.svyaz.protocol.descriptor.Endpoint;
 import org.svyaz.protocol.wire.Frame;
 import org.svyaz.protocol.wire.Request;
 import org.svyaz.protocol.wire.Response;
+import org.svyaz.protocol.ws.FrameCodec;
+import org.svyaz.protocol.ws.FrameViolationException;
+import org.svyaz.protocol.ws.PendingRequests;
 
 /**
  * One WebSocket to the server over TLS pinned to the invite link's key. Carries the device's
@@ -87,16 +84,14 @@ public final class ServerConnection implements AutoCloseable {
 
     private final Threads threads;
     private final Channel channel;
-    private final ConcurrentHashMap<Long, CompletableFuture<Response>> pending;
-    private final AtomicLong nextId = new AtomicLong(1);
+    private final PendingRequests pending;
     private final CompletableFuture<Void> closedFuture;
     private volatile String route;
     private volatile String routeKey;
     private volatile Route winningRoute;
     private volatile List<String> failedRoutes;
 
-    private ServerConnection(Threads threads, Channel channel,
-                             ConcurrentHashMap<Long, CompletableFuture<Response>> pending,
+    private ServerConnection(Threads threads, Channel channel, PendingRequests pending,
                              CompletableFuture<Void> closedFuture) {
         this.threads = threads;
         this.channel = channel;
@@ -383,7 +378,8 @@ public final class ServerConnection implements AutoCloseable {
                 .handshakeTimeoutMillis(timeout.toMillis())
                 .build();
 
-        ConcurrentHashMap<Long, CompletableFuture<Response>> pending = new ConcurrentHashMap<>();
+        // The connection's request timeouts run on its event loops.
+        PendingRequests pending = new PendingRequests(threads.group());
         CompletableFuture<Void> handshake = new CompletableFuture<>();
         CompletableFuture<Void> closed = new CompletableFuture<>();
         ExecutorService pushExecutor = threads.pushExecutor();
@@ -403,6 +399,7 @@ public final class ServerConnection implements AutoCloseable {
                             ch.pipeline().addLast(new HttpObjectAggregator(64 * 1024));
                             ch.pipeline().addLast(new WebSocketClientProtocolHandler(config));
                             ch.pipeline().addLast(new WebSocketFrameAggregator(MAX_FRAME_BYTES));
+                            ch.pipeline().addLast(new FrameCodec(MAX_FRAME_BYTES));
                             ch.pipeline().addLast(new ClientFrameHandler(pending, pushHandler, route, pushExecutor,
                                     handshake, closed));
                         }
@@ -564,34 +561,38 @@ public final class ServerConnection implements AutoCloseable {
 
     /** Sends a request; the future completes with the server's response or fails when the connection drops. */
     public CompletableFuture<Response> request(String path, Message body) {
-        long id = nextId.getAndIncrement();
-        CompletableFuture<Response> response = new CompletableFuture<>();
-        pending.put(id, response);
+        return request(path, body, Optional.empty());
+    }
+
+    /** As {@link #request(String, Message)}, and with a timeout it fails with a {@link TimeoutException} after it. */
+    private CompletableFuture<Response> request(String path, Message body, Optional<Duration> timeout) {
+        if (!channel.isActive()) {
+            return CompletableFuture.failedFuture(new RequestNotSentException(null));
+        }
+        PendingRequests.Pending request = timeout.isPresent() ? pending.register(timeout.get()) : pending.register();
+        long id = request.id();
         Frame frame = Frame.newBuilder()
                 .setRequest(Request.newBuilder().setId(id).setPath(path).setBody(body.toByteString()))
                 .build();
-        if (!channel.isActive()) {
-            pending.remove(id);
-            response.completeExceptionally(new RequestNotSentException(null));
-            return response;
-        }
-        channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(frame.toByteArray())))
+        channel.writeAndFlush(frame)
                 .addListener(write -> {
                     if (!write.isSuccess()) {
-                        CompletableFuture<Response> failed = pending.remove(id);
-                        if (failed != null) {
-                            failed.completeExceptionally(new RequestNotSentException(write.cause()));
-                        }
+                        pending.fail(id, new RequestNotSentException(write.cause()));
                     }
                 });
-        return response;
+        return request.response();
     }
 
     /** Sends a request and waits for the response. */
     public Response call(String path, Message body, Duration timeout) throws ConnectionException {
         try {
-            return request(path, body).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            // The request leaves the pending table when its time is up, even if no answer ever comes.
+            return request(path, body, Optional.of(timeout)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof TimeoutException timedOut) {
+                throw new ConnectionException("The server did not answer within " + timeout.toSeconds() + " s.",
+                        timedOut);
+            }
             throw new ConnectionException("The connection to the server broke: " + Causes.rootMessage(e.getCause()),
                     e.getCause(), false, e.getCause() instanceof RequestNotSentException);
         } catch (TimeoutException e) {
@@ -634,15 +635,15 @@ public final class ServerConnection implements AutoCloseable {
     }
 
     /** Routes inbound frames: responses to their waiting requests, pushes to the push handler. */
-    private static final class ClientFrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
-        private final ConcurrentHashMap<Long, CompletableFuture<Response>> pending;
+    private static final class ClientFrameHandler extends SimpleChannelInboundHandler<Frame> {
+        private final PendingRequests pending;
         private final PushHandler pushHandler;
         private final Route route;
         private final ExecutorService pushExecutor;
         private final CompletableFuture<Void> handshake;
         private final CompletableFuture<Void> closed;
 
-        ClientFrameHandler(ConcurrentHashMap<Long, CompletableFuture<Response>> pending, PushHandler pushHandler,
+        ClientFrameHandler(PendingRequests pending, PushHandler pushHandler,
                            Route route, ExecutorService pushExecutor, CompletableFuture<Void> handshake,
                            CompletableFuture<Void> closed) {
             this.pending = pending;
@@ -666,30 +667,17 @@ public final class ServerConnection implements AutoCloseable {
         }
 
         @Override
-        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-            if (!(frame instanceof BinaryWebSocketFrame)) {
-                return;
-            }
-            Frame parsed;
-            try {
-                parsed = Frame.parseFrom(ByteBufUtil.getBytes(frame.content()));
-            } catch (InvalidProtocolBufferException e) {
-                ctx.close();
-                return;
-            }
-            if (parsed.hasResponse()) {
-                CompletableFuture<Response> waiting = pending.remove(parsed.getResponse().getId());
-                if (waiting != null) {
-                    waiting.complete(parsed.getResponse());
-                }
-            } else if (parsed.hasRequest()) {
-                Request push = parsed.getRequest();
+        protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
+            if (frame.hasResponse()) {
+                pending.complete(frame.getResponse());
+            } else if (frame.hasRequest()) {
+                Request push = frame.getRequest();
                 Channel channel = ctx.channel();
                 pushExecutor.execute(() -> {
                     Response answer = pushHandler.onPush(push, route);
                     if (answer != null && channel.isActive()) {
                         Frame reply = Frame.newBuilder().setResponse(answer.toBuilder().setId(push.getId())).build();
-                        channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(reply.toByteArray())));
+                        channel.writeAndFlush(reply);
                     }
                 });
             }
@@ -698,19 +686,16 @@ public final class ServerConnection implements AutoCloseable {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             handshake.completeExceptionally(cause);
-            ctx.close();
+            if (!(cause instanceof FrameViolationException)) {
+                ctx.close(); // the codec closes after a violation itself, once its close frame is written
+            }
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) throws Exception {
             IOException closedError = new IOException("connection closed");
             handshake.completeExceptionally(closedError);
-            pending.keySet().forEach(id -> {
-                CompletableFuture<Response> waiting = pending.remove(id);
-                if (waiting != null) {
-                    waiting.completeExceptionally(closedError);
-                }
-            });
+            pending.failAll(closedError);
             closed.complete(null);
             super.channelInactive(ctx);
         }

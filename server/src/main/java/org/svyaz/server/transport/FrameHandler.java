@@ -1,15 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.server.transport;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -18,18 +11,20 @@ import org.slf4j.LoggerFactory;
 import org.svyaz.protocol.wire.Frame;
 import org.svyaz.protocol.wire.Request;
 import org.svyaz.protocol.wire.Response;
+import org.svyaz.protocol.ws.FrameCodec;
+import org.svyaz.protocol.ws.FrameViolationException;
 import org.svyaz.server.api.Caller;
 import org.svyaz.server.api.Dispatcher;
 import org.svyaz.server.message.DeliveryRegistry;
 
 /**
- * Reads protobuf frames from an established WebSocket. Requests run on the worker executor, never
- * on the event loop; responses to the server's pushes are matched by id.
+ * Handles the Frames {@link FrameCodec} reads from an established WebSocket. Requests run on the
+ * worker executor, never on the event loop; responses to the server's pushes are matched by id.
  *
- * <p>A frame that is not a valid Frame message is a protocol violation: the connection is closed
- * with 1007 (invalid payload). A text frame is closed with 1003. Other connections are unaffected.
+ * <p>The codec closes a connection that sends something other than a Frame (1003, 1007, 1009);
+ * other connections are unaffected.
  */
-public final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
+public final class FrameHandler extends SimpleChannelInboundHandler<Frame> {
     private static final Logger log = LoggerFactory.getLogger(FrameHandler.class);
 
     /** What a new authenticated session is plugged into. */
@@ -66,22 +61,11 @@ public final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFra
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-        if (!(frame instanceof BinaryWebSocketFrame)) {
-            violation(ctx, WebSocketCloseStatus.INVALID_MESSAGE_TYPE, "only binary frames are accepted");
-            return;
-        }
-        Frame parsed;
-        try {
-            parsed = Frame.parseFrom(ByteBufUtil.getBytes(frame.content()));
-        } catch (InvalidProtocolBufferException e) {
-            violation(ctx, WebSocketCloseStatus.INVALID_PAYLOAD_DATA, "malformed frame");
-            return;
-        }
-        switch (parsed.getKindCase()) {
-            case REQUEST -> handle(parsed.getRequest());
-            case RESPONSE -> session.onResponse(parsed.getResponse());
-            case KIND_NOT_SET -> violation(ctx, WebSocketCloseStatus.INVALID_PAYLOAD_DATA, "empty frame");
+    protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
+        switch (frame.getKindCase()) {
+            case REQUEST -> handle(frame.getRequest());
+            case RESPONSE -> session.onResponse(frame.getResponse());
+            case KIND_NOT_SET -> { } // the codec refuses these (FrameViolation.EMPTY)
         }
     }
 
@@ -103,10 +87,6 @@ public final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFra
         }
     }
 
-    private static void violation(ChannelHandlerContext ctx, WebSocketCloseStatus status, String reason) {
-        ctx.writeAndFlush(new CloseWebSocketFrame(status.code(), reason)).addListener(ChannelFutureListener.CLOSE);
-    }
-
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (session != null) {
@@ -120,6 +100,9 @@ public final class FrameHandler extends SimpleChannelInboundHandler<WebSocketFra
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof FrameViolationException) {
+            return; // the codec is closing the connection, once its close frame is written
+        }
         // No addresses or identities in the log: the exception type and message are enough to debug.
         log.debug("closing a connection after {}: {}", cause.getClass().getSimpleName(), cause.getMessage());
         ctx.close();

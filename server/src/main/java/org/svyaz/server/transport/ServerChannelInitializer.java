@@ -13,11 +13,12 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.ssl.SslContext;
 import java.util.concurrent.Executor;
 import org.svyaz.protocol.ApiPaths;
+import org.svyaz.protocol.ws.FrameCodec;
 import org.svyaz.server.api.Dispatcher;
 
 /**
  * The pipeline reads like the protocol: TLS, HTTP, attachments (streamed), the authenticated
- * upgrade, WebSocket, frames.
+ * upgrade, WebSocket, protobuf frames (FrameCodec), their handling (FrameHandler).
  */
 public final class ServerChannelInitializer extends ChannelInitializer<SocketChannel> {
     private static final int MAX_HTTP_REQUEST_BYTES = 16 * 1024;
@@ -48,7 +49,7 @@ public final class ServerChannelInitializer extends ChannelInitializer<SocketCha
                 .websocketPath(ApiPaths.WEBSOCKET)
                 .handshakeTimeoutMillis(10_000)
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()
-                        // Only binary frames are accepted (FrameHandler refuses text), so a UTF-8
+                        // Only binary frames are accepted (FrameCodec refuses text), so a UTF-8
                         // validator would be one more pipeline entry per connection checking nothing.
                         .withUTF8Validator(false)
                         .maxFramePayloadLength(limits.maxFrameBytes())
@@ -72,6 +73,7 @@ public final class ServerChannelInitializer extends ChannelInitializer<SocketCha
         pipeline.addLast("upgrade", new UpgradeHandler(authenticator, executor));
         pipeline.addLast("websocket", new WebSocketServerProtocolHandler(webSocket));
         pipeline.addLast("ws-aggregator", new WebSocketFrameAggregator(limits.maxFrameBytes()));
+        pipeline.addLast("frame-codec", new FrameCodec(limits.maxFrameBytes()));
         pipeline.addLast("frames", new FrameHandler(dispatcher, executor, inFlight, sessions));
     }
 }

@@ -2,32 +2,33 @@
 package org.svyaz.server.transport;
 
 import com.google.protobuf.ByteString;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import org.svyaz.protocol.wire.Frame;
 import org.svyaz.protocol.wire.Request;
 import org.svyaz.protocol.wire.Response;
+import org.svyaz.protocol.ws.PendingRequests;
 import org.svyaz.server.message.PushChannel;
 
-/** One device's WebSocket: writes frames and matches the device's answers to the server's pushes. */
+/**
+ * One device's WebSocket: writes frames (the pipeline's FrameCodec serializes them) and matches the
+ * device's answers to the server's pushes.
+ */
 public final class WebSocketSession implements PushChannel {
     private final Channel channel;
-    private final AtomicLong nextPushId = new AtomicLong(1);
-    private final ConcurrentHashMap<Long, CompletableFuture<Response>> pendingPushes = new ConcurrentHashMap<>();
+    /** The server's pushes awaiting the device's answer; a push waits as long as the connection lasts. */
+    private final PendingRequests pendingPushes;
 
     WebSocketSession(Channel channel) {
         this.channel = channel;
+        this.pendingPushes = new PendingRequests(channel.eventLoop());
     }
 
     void send(Frame frame) {
-        channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(frame.toByteArray())));
+        channel.writeAndFlush(frame);
     }
 
     @Override
@@ -46,40 +47,27 @@ public final class WebSocketSession implements PushChannel {
     }
 
     private CompletableFuture<Response> push(String path, ByteString body, boolean flush) {
-        long id = nextPushId.getAndIncrement();
-        CompletableFuture<Response> answer = new CompletableFuture<>();
-        pendingPushes.put(id, answer);
+        PendingRequests.Pending push = pendingPushes.register();
+        long id = push.id();
         Frame frame = Frame.newBuilder().setRequest(Request.newBuilder().setId(id).setPath(path).setBody(body)).build();
-        BinaryWebSocketFrame message = new BinaryWebSocketFrame(Unpooled.wrappedBuffer(frame.toByteArray()));
-        (flush ? channel.writeAndFlush(message) : channel.write(message))
+        (flush ? channel.writeAndFlush(frame) : channel.write(frame))
                 .addListener(write -> {
                     if (!write.isSuccess()) {
-                        failPush(id, write.cause());
+                        pendingPushes.fail(id, write.cause());
                     }
                 });
         if (!channel.isActive()) {
-            failPush(id, new IOException("connection closed"));
+            pendingPushes.fail(id, new IOException("connection closed"));
         }
-        return answer;
-    }
-
-    private void failPush(long id, Throwable cause) {
-        CompletableFuture<Response> answer = pendingPushes.remove(id);
-        if (answer != null) {
-            answer.completeExceptionally(cause);
-        }
+        return push.response();
     }
 
     void onResponse(Response response) {
-        CompletableFuture<Response> answer = pendingPushes.remove(response.getId());
-        if (answer != null) {
-            answer.complete(response);
-        }
+        pendingPushes.complete(response);
     }
 
     void onClosed() {
-        IOException closed = new IOException("connection closed");
-        pendingPushes.keySet().forEach(id -> failPush(id, closed));
+        pendingPushes.failAll(new IOException("connection closed"));
     }
 
     @Override
