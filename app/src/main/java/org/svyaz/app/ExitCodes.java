@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
-import org.svyaz.bench.BenchException;
 import org.svyaz.client.api.ClientException;
 import org.svyaz.client.api.GroupAccessException;
 import org.svyaz.client.api.LocalFailureException;
@@ -42,7 +41,7 @@ final class ExitCodes {
         if (exception instanceof InvalidInviteLinkException || exception instanceof CommandLineException) {
             return USER_ERROR;
         }
-        if (exception instanceof UnreachableServiceException || exception instanceof BenchException) {
+        if (exception instanceof UnreachableServiceException) {
             return SERVER_OR_NETWORK;
         }
         return UNEXPECTED;
@@ -51,7 +50,7 @@ final class ExitCodes {
     /** A sentence for the person at the terminal. */
     static String describe(Exception exception) {
         if (exception instanceof ClientException || exception instanceof CommandLineException
-                || exception instanceof UnreachableServiceException || exception instanceof BenchException) {
+                || exception instanceof UnreachableServiceException) {
             return exception.getMessage();
         }
         if (exception instanceof InvalidInviteLinkException) {

@@ -7,27 +7,12 @@ import static org.svyaz.client.TestAccounts.body;
 import static org.svyaz.client.TestAccounts.receiveUntil;
 
 import com.google.protobuf.ByteString;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.svyaz.client.api.UserInputException;
@@ -41,24 +26,24 @@ import org.svyaz.relay.RelayConfig;
 import org.svyaz.relay.RelayServer;
 import org.svyaz.server.SvyazServer;
 
-/** The relay carries clients that hold its secret and shows everyone else an ordinary web site. */
+/**
+ * Clients reach the server through a relay: they add its link, race it against the direct routes,
+ * and name a relay that refuses their secret. What the relay itself shows to anyone without the
+ * secret, and how it splices a tunnel, is tested in module relay (RelayServerIT).
+ */
 class RelayIT {
-    private static final String SITE = "<!DOCTYPE html><html><body><h1>Kotiki daily</h1><p>Cats.</p></body></html>\n";
-
     @TempDir
     Path temp;
 
     @Test
-    void whenTheServerIsBlockedMessagesFlowThroughTheRelayAndProbesSeeAWebSite() throws Exception {
-        Path site = Files.createDirectories(temp.resolve("site"));
-        Files.writeString(site.resolve("index.html"), SITE);
+    void whenTheServerIsBlockedMessagesFlowThroughTheRelay() throws Exception {
         // The server is reachable only through this proxy, which the test then "blocks".
         try (AckDroppingProxy directRoute = new AckDroppingProxy();
              SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server"))
                      .withAdvertised(List.of(Endpoint.newBuilder().setHost("127.0.0.1").setPort(directRoute.port()).build())));
              RelayServer relay = RelayServer.start(new RelayConfig(temp.resolve("relay"),
                      new InetSocketAddress("127.0.0.1", 0), server.address(), "kotiki-daily.example",
-                     Optional.of(site), 100, Duration.ofMinutes(2)))) {
+                     Optional.empty(), 100, Duration.ofMinutes(2)))) {
             directRoute.forwardTo(server.address());
             RelayLink relayLink = relay.link("127.0.0.1", relay.address().getPort(),
                     server.inviteLink().descriptor().getIdentityKey().toByteArray());
@@ -86,29 +71,6 @@ class RelayIT {
                         .satisfies(m -> assertThat(m.source()).isEqualTo("alice.11"));
                 assertThat(relay.tunnelsOpened()).isPositive();
             }
-
-            // Without the secret the relay is a web site: the same page a browser would get.
-            HttpClient browser = HttpClient.newBuilder().sslContext(trustAll()).sslParameters(noHostnameCheck()).build();
-            URI base = URI.create("https://127.0.0.1:" + relay.address().getPort());
-            HttpResponse<String> page = browser.send(HttpRequest.newBuilder(base.resolve("/")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(page.statusCode()).isEqualTo(200);
-            assertThat(page.body()).isEqualTo(SITE);
-            assertThat(page.headers().firstValue("content-type")).contains("text/html; charset=utf-8");
-            assertThat(browser.send(HttpRequest.newBuilder(base.resolve("/wp-admin/")).build(),
-                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
-            assertThat(browser.send(HttpRequest.newBuilder(base.resolve("/../../etc/passwd")).build(),
-                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
-
-            // A prober that sends a line of noise gets what a web server answers to a malformed request.
-            byte[] noise = new byte[64];
-            new SecureRandom().nextBytes(noise);
-            StringBuilder line = new StringBuilder();
-            for (byte b : noise) {
-                line.append((char) ('a' + Math.floorMod(b, 26)));
-            }
-            assertThat(rawExchange(relay.address(), (line + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII)))
-                    .startsWith("HTTP/1.1 400");
         }
     }
 
@@ -147,13 +109,6 @@ class RelayIT {
                     good.toString().substring(0, good.toString().length() - 6))) {
                 assertThatThrownBy(() -> RelayLink.parse(garbage)).isInstanceOf(InvalidInviteLinkException.class);
             }
-            // The built-in page when no site is configured.
-            HttpClient browser = HttpClient.newBuilder().sslContext(trustAll()).sslParameters(noHostnameCheck()).build();
-            HttpResponse<String> page = browser.send(HttpRequest.newBuilder(
-                    URI.create("https://127.0.0.1:" + relay.address().getPort() + "/")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(page.statusCode()).isEqualTo(200);
-            assertThat(page.body()).contains("<h1>Welcome</h1>");
         }
     }
 
@@ -235,60 +190,5 @@ class RelayIT {
         try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
-    }
-
-    /** Opens TLS to the relay, sends {@code bytes} and returns what comes back before the relay closes. */
-    private static String rawExchange(InetSocketAddress relay, byte[] bytes) throws Exception {
-        try (SSLSocket socket = (SSLSocket) trustAll().getSocketFactory().createSocket(relay.getHostString(), relay.getPort())) {
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(bytes);
-            out.flush();
-            InputStream in = socket.getInputStream();
-            return new String(in.readNBytes(12), StandardCharsets.ISO_8859_1);
-        }
-    }
-
-    /** A probe does not know the relay's key; it accepts whatever certificate it is shown. */
-    private static SSLContext trustAll() throws Exception {
-        SSLContext context = SSLContext.getInstance("TLS");
-        // Extended, so the JDK adds no hostname check of its own: a probe takes any certificate.
-        context.init(null, new TrustManager[] {new X509ExtendedTrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {
-            }
-
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, new SecureRandom());
-        return context;
-    }
-
-    private static SSLParameters noHostnameCheck() {
-        SSLParameters parameters = new SSLParameters();
-        parameters.setEndpointIdentificationAlgorithm(null);
-        return parameters;
     }
 }

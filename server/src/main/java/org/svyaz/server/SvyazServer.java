@@ -23,7 +23,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.svyaz.protocol.DeviceCredentials;
 import org.svyaz.protocol.InviteLink;
 import org.svyaz.protocol.descriptor.Endpoint;
 import org.svyaz.server.account.AccountService;
@@ -180,7 +179,7 @@ public final class SvyazServer implements AutoCloseable {
         Optional<AdminServer> admin = Optional.empty();
         try {
             transport = TransportServer.start(config.listen(), identity.tlsKey(), identity.tlsCertificate(),
-                    header -> authenticate(accountService, header), dispatcher, workers, sessions, config.transport(),
+                    accountService::authenticate, dispatcher, workers, sessions, config.transport(),
                     blobs, config.maxBlobBytes());
             if (config.admin().isPresent()) {
                 admin = Optional.of(AdminServer.start(config.admin().get(), metrics));
@@ -220,15 +219,6 @@ public final class SvyazServer implements AutoCloseable {
         } catch (UnsupportedOperationException e) {
             log.warn("this file system has no POSIX permissions; restrict access to the data directory yourself");
         }
-    }
-
-    private static Optional<Caller> authenticate(AccountService accounts, String header) throws StoreException {
-        Optional<DeviceCredentials> credentials = DeviceCredentials.parse(header);
-        if (credentials.isEmpty()) {
-            return Optional.empty();
-        }
-        DeviceCredentials c = credentials.get();
-        return accounts.authenticate(c.accountId(), c.deviceId(), c.password());
     }
 
     /** Attachments go after the configured time; uploads nobody resumed for a day go too. */

@@ -19,7 +19,7 @@ import org.svyaz.server.SvyazServer;
  * {@code svyaz server} runs it, on a loopback port of the system's choosing, with the per-account
  * send rate limit and the mailbox cap raised out of the way (a benchmark user sends far faster
  * than a person). It lives in {@code bench} rather than reusing the launcher's {@code server}
- * command because the launcher depends on this module, not the other way round.
+ * command because the load tool's jar does not carry the launcher.
  *
  * <p>When it is up it writes its invite link to {@code DATA/}{@value #READY_FILE}. It stops
  * gracefully when its standard input ends, so it never outlives the load tool that started it,

@@ -10,6 +10,7 @@ import org.signal.libsignal.protocol.IdentityKey;
 import org.signal.libsignal.protocol.InvalidKeyException;
 import org.signal.libsignal.usernames.BaseUsernameException;
 import org.signal.libsignal.usernames.Username;
+import org.svyaz.protocol.DeviceCredentials;
 import org.svyaz.protocol.Uuids;
 import org.svyaz.protocol.wire.ErrorCode;
 import org.svyaz.protocol.wire.RegisterRequest;
@@ -155,6 +156,20 @@ public final class AccountService {
             hashes.add(hash);
         }
         return hashes;
+    }
+
+    /**
+     * The device an Authorization header ({@link DeviceCredentials}) names, or empty when the header
+     * is malformed or the credentials are wrong: the check of every authenticated WebSocket upgrade
+     * and attachment request.
+     */
+    public Optional<Caller> authenticate(String authorizationHeader) throws StoreException {
+        Optional<DeviceCredentials> credentials = DeviceCredentials.parse(authorizationHeader);
+        if (credentials.isEmpty()) {
+            return Optional.empty();
+        }
+        DeviceCredentials c = credentials.get();
+        return authenticate(c.accountId(), c.deviceId(), c.password());
     }
 
     /** The authenticated device for these credentials, or empty when they are wrong. */

@@ -41,7 +41,14 @@ public final class FrameHandler extends SimpleChannelInboundHandler<Frame> {
     private Caller caller;
     private DeliveryRegistry.Registration registration;
 
-    FrameHandler(Dispatcher dispatcher, Executor executor, InFlightRequests inFlight, SessionListener listener) {
+    /**
+     * The handler of one connection's frames, added after the WebSocket codec and aggregator
+     * (ServerChannelInitializer). It opens its session on the handshake's HandshakeComplete event,
+     * for the caller the upgrade left in the channel's attributes.
+     *
+     * @param executor where requests run; the server's worker pool, never the event loop
+     */
+    public FrameHandler(Dispatcher dispatcher, Executor executor, InFlightRequests inFlight, SessionListener listener) {
         this.dispatcher = dispatcher;
         this.executor = executor;
         this.inFlight = inFlight;

@@ -17,7 +17,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.AttributeKey;
 import java.io.ByteArrayOutputStream;
-import java.lang.reflect.Constructor;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.UUID;
@@ -121,7 +120,7 @@ public class FrameBenchmark {
                 new WebSocket13FrameEncoder(false),
                 new WebSocketFrameAggregator(Fixtures.MAX_FRAME_BYTES),
                 new FrameCodec(Fixtures.MAX_FRAME_BYTES),
-                newFrameHandler(dispatcher, direct, new InFlightRequests(), listener));
+                new FrameHandler(dispatcher, direct, new InFlightRequests(), listener));
         // What UpgradeHandler and the WebSocket handshake leave behind on an authenticated connection.
         channel.attr(CALLER).set(Optional.of(new Caller(new UUID(1, 2), 1)));
         channel.pipeline().fireUserEventTriggered(new WebSocketServerProtocolHandler.HandshakeComplete(
@@ -243,17 +242,5 @@ public class FrameBenchmark {
         } finally {
             client.finishAndReleaseAll();
         }
-    }
-
-    /**
-     * FrameHandler's constructor is package-private (only ServerChannelInitializer builds it); the
-     * benchmark reaches it by reflection rather than copying the handler.
-     */
-    private static FrameHandler newFrameHandler(Dispatcher dispatcher, Executor executor, InFlightRequests inFlight,
-                                                FrameHandler.SessionListener listener) throws ReflectiveOperationException {
-        Constructor<FrameHandler> constructor = FrameHandler.class.getDeclaredConstructor(
-                Dispatcher.class, Executor.class, InFlightRequests.class, FrameHandler.SessionListener.class);
-        constructor.setAccessible(true);
-        return constructor.newInstance(dispatcher, executor, inFlight, listener);
     }
 }

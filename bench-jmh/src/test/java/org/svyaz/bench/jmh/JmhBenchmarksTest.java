@@ -127,7 +127,7 @@ class JmhBenchmarksTest {
     }
 
     @Test
-    void authenticationAcceptsTheRightPasswordOnly() throws Throwable {
+    void authenticationAcceptsTheRightPasswordOnly() throws Exception {
         auth = new AuthBenchmark();
         auth.accounts = 20;
         auth.setUp();

@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.bench.jmh;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -31,7 +28,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.signal.libsignal.protocol.IdentityKeyPair;
 import org.svyaz.protocol.DeviceCredentials;
-import org.svyaz.server.SvyazServer;
 import org.svyaz.server.account.AccountService;
 import org.svyaz.server.account.Credentials;
 import org.svyaz.server.account.RegistrationPolicy;
@@ -40,13 +36,13 @@ import org.svyaz.server.keys.KeyService;
 import org.svyaz.server.store.Account;
 import org.svyaz.server.store.CreateAccountResult;
 import org.svyaz.server.store.Device;
+import org.svyaz.server.store.StoreException;
 import org.svyaz.server.store.sqlite.EmbeddedStorage;
 
 /**
  * The credential check of every authenticated WebSocket upgrade (and attachment request): the
- * server's own authenticator, SvyazServer.authenticate, which parses the Authorization header
- * (DeviceCredentials) and asks AccountService, which reads the device from the store and compares
- * salted SHA-256 hashes. The accounts are stored as registration stores them, in a real SQLite file.
+ * server's own authenticator, AccountService.authenticate(String), which parses the Authorization
+ * header (DeviceCredentials), reads the device from the store and compares salted SHA-256 hashes. The accounts are stored as registration stores them, in a real SQLite file.
  * The wrong-password and unknown-account cases should cost about the same as the right one: the
  * server spends the same hashing on them so timing does not tell them apart.
  */
@@ -57,9 +53,6 @@ import org.svyaz.server.store.sqlite.EmbeddedStorage;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class AuthBenchmark {
-    /** SvyazServer.authenticate(AccountService, String): private, so reached by reflection rather than copied. */
-    private static final MethodHandle SERVER_AUTHENTICATE = serverAuthenticate();
-
     @Param("1000")
     public int accounts;
 
@@ -126,36 +119,26 @@ public class AuthBenchmark {
     }
 
     @Benchmark
-    public Optional<Caller> rightPassword() throws Throwable {
+    public Optional<Caller> rightPassword() throws StoreException {
         return authenticate(rightHeaders[nextIndex()]);
     }
 
     @Benchmark
-    public Optional<Caller> wrongPassword() throws Throwable {
+    public Optional<Caller> wrongPassword() throws StoreException {
         return authenticate(wrongPasswordHeaders[nextIndex()]);
     }
 
     @Benchmark
-    public Optional<Caller> unknownAccount() throws Throwable {
+    public Optional<Caller> unknownAccount() throws StoreException {
         return authenticate(unknownAccountHeaders[nextIndex()]);
     }
 
-    @SuppressWarnings("unchecked")
-    Optional<Caller> authenticate(String header) throws Throwable {
-        return (Optional<Caller>) SERVER_AUTHENTICATE.invokeExact(accountService, header);
+    /** What the server's transport calls with a connection's Authorization header. */
+    Optional<Caller> authenticate(String header) throws StoreException {
+        return accountService.authenticate(header);
     }
 
     private int nextIndex() {
         return Math.floorMod(next.getAndIncrement(), accounts);
-    }
-
-    private static MethodHandle serverAuthenticate() {
-        try {
-            Method method = SvyazServer.class.getDeclaredMethod("authenticate", AccountService.class, String.class);
-            method.setAccessible(true);
-            return MethodHandles.lookup().unreflect(method);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
     }
 }

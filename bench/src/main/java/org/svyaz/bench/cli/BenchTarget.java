@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-package org.svyaz.app;
+package org.svyaz.bench.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
