@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.server;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -13,6 +9,9 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -21,6 +20,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.svyaz.protocol.InviteLink;
@@ -31,20 +34,20 @@ import org.svyaz.server.api.Caller;
 import org.svyaz.server.api.DescriptorRoute;
 import org.svyaz.server.api.Dispatcher;
 import org.svyaz.server.api.Routes;
+import org.svyaz.server.cluster.NodeLinks;
 import org.svyaz.server.identity.DescriptorKeeper;
 import org.svyaz.server.identity.KeyCreationLock;
 import org.svyaz.server.identity.SenderCertificateIssuer;
 import org.svyaz.server.identity.ServerIdentity;
-import org.svyaz.server.sealed.SealedSenderService;
 import org.svyaz.server.keys.KeyService;
-import org.svyaz.server.cluster.NodeLinks;
 import org.svyaz.server.message.ConnectedDevices;
-import org.svyaz.server.message.DeviceAddress;
 import org.svyaz.server.message.DeliveryRegistry;
+import org.svyaz.server.message.DeviceAddress;
 import org.svyaz.server.message.DeviceDelivery;
 import org.svyaz.server.message.MessageMetrics;
 import org.svyaz.server.message.MessageService;
 import org.svyaz.server.metrics.AdminServer;
+import org.svyaz.server.sealed.SealedSenderService;
 import org.svyaz.server.store.BlobStore;
 import org.svyaz.server.store.Storage;
 import org.svyaz.server.store.StoreException;
@@ -215,7 +218,7 @@ public final class SvyazServer implements AutoCloseable {
     /** The data directory holds keys and metadata: other local users have no business reading it. */
     private static void restrictToOwner(Path dataDir) throws IOException {
         try {
-            Files.setPosixFilePermissions(dataDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
         } catch (UnsupportedOperationException e) {
             log.warn("this file system has no POSIX permissions; restrict access to the data directory yourself");
         }
@@ -224,8 +227,8 @@ public final class SvyazServer implements AutoCloseable {
     /** Attachments go after the configured time; uploads nobody resumed for a day go too. */
     private static void expireBlobs(BlobStore blobs, ServerConfig config) {
         try {
-            java.time.Instant now = config.clock().instant();
-            blobs.deleteExpired(now.minus(config.blobExpiry()), now.minus(java.time.Duration.ofDays(1)));
+            Instant now = config.clock().instant();
+            blobs.deleteExpired(now.minus(config.blobExpiry()), now.minus(Duration.ofDays(1)));
         } catch (StoreException e) {
             log.warn("expiring old attachments failed; will retry", e);
         }

@@ -3,6 +3,9 @@ package org.svyaz.bench.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,11 +17,11 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 import org.svyaz.bench.BenchException;
 import org.svyaz.bench.mqtt.MqttSystem;
-import org.svyaz.bench.xmpp.XmppSystem;
 import org.svyaz.bench.relay.MessagingSystem;
 import org.svyaz.bench.relay.ServerUnderTest;
 import org.svyaz.bench.server.ServerProcess;
 import org.svyaz.bench.svyaz.SvyazSystem;
+import org.svyaz.bench.xmpp.XmppSystem;
 import org.svyaz.protocol.InviteLink;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
@@ -158,21 +161,21 @@ final class BenchTarget {
     }
 
     /** HOST:PORT, where HOST must be a loopback address: the peers run on this machine only. */
-    private static java.net.InetSocketAddress loopbackAddress(String hostAndPort) throws CommandLineException {
+    private static InetSocketAddress loopbackAddress(String hostAndPort) throws CommandLineException {
         int colon = hostAndPort.lastIndexOf(':');
         if (colon <= 0) {
             throw new CommandLineException("Expected HOST:PORT, e.g. 127.0.0.1:18883, not '" + hostAndPort + "'.");
         }
         try {
             int port = Integer.parseInt(hostAndPort.substring(colon + 1));
-            java.net.InetAddress host = java.net.InetAddress.getByName(hostAndPort.substring(0, colon)
+            InetAddress host = InetAddress.getByName(hostAndPort.substring(0, colon)
                     .replace("[", "").replace("]", ""));
             if (!host.isLoopbackAddress() || port < 1 || port > 65535) {
                 throw new CommandLineException("A peer must be on a loopback address and a port from 1 to 65535: '"
                         + hostAndPort + "'.");
             }
-            return new java.net.InetSocketAddress(host, port);
-        } catch (NumberFormatException | java.net.UnknownHostException e) {
+            return new InetSocketAddress(host, port);
+        } catch (NumberFormatException | UnknownHostException e) {
             throw new CommandLineException("Expected HOST:PORT with a loopback address, not '" + hostAndPort + "'.");
         }
     }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.bench.relay;
 
+import java.util.function.Consumer;
+
 /**
  * Where a {@link UserSession} hands every message that reaches its user. A system that carries
  * the benchmark bytes as they are only ever calls {@link #arrived}; one that encrypts them end to
@@ -23,7 +25,7 @@ public interface Inbox {
      * For a system that carries the bytes as they are: every arrival goes to {@code arrived}; the
      * decryption outcomes cannot happen there, and one that did would be a bug in the tool.
      */
-    static Inbox opaque(java.util.function.Consumer<byte[]> arrived) {
+    static Inbox opaque(Consumer<byte[]> arrived) {
         return new Inbox() {
             @Override
             public void arrived(byte[] blob) {

@@ -1,13 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.bench.xmpp;
 
-import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslHandler;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Base64;
@@ -16,6 +10,14 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import org.svyaz.bench.BenchException;
 import org.svyaz.bench.relay.Inbox;
 import org.svyaz.bench.relay.SendRefusedException;
@@ -215,7 +217,7 @@ final class XmppConnection extends ChannelInboundHandlerAdapter implements XmppS
         // Everything from here on is TLS and a new XML document: new parser, TLS below it.
         reader.restart();
         // The domain is both SNI and the name the certificate must carry (hostname verification is on).
-        int port = ((java.net.InetSocketAddress) channel.remoteAddress()).getPort();
+        int port = ((InetSocketAddress) channel.remoteAddress()).getPort();
         SslHandler handler = tls.newHandler(channel.alloc(), domain, port);
         channel.pipeline().addFirst("tls", handler);
         handler.handshakeFuture().addListener(handshake -> {
@@ -516,7 +518,7 @@ final class XmppConnection extends ChannelInboundHandlerAdapter implements XmppS
         channel.close();
     }
 
-    private io.netty.buffer.ByteBuf utf8(String text) {
+    private ByteBuf utf8(String text) {
         return ByteBufUtil.writeUtf8(channel.alloc(), text);
     }
 

@@ -1,17 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.bench.xmpp;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -24,6 +13,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import org.svyaz.bench.BenchException;
 import org.svyaz.bench.relay.Inbox;
 import org.svyaz.bench.relay.MessagingSystem;
@@ -163,7 +164,7 @@ public final class XmppSystem implements MessagingSystem, AutoCloseable {
                         channel.pipeline().addLast("xmpp", connection);
                     }
                 });
-        io.netty.channel.ChannelFuture connected = bootstrap.connect(server);
+        ChannelFuture connected = bootstrap.connect(server);
         if (!connected.awaitUninterruptibly(TIMEOUT.toMillis()) || !connected.isSuccess()) {
             connected.channel().close();
             throw new BenchException("Could not connect to the XMPP server at " + server + ".", connected.cause());

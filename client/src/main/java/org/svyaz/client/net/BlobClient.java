@@ -1,11 +1,26 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.client.net;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelProgressiveFuture;
+import io.netty.channel.ChannelProgressiveFutureListener;
+import io.netty.channel.ChannelProgressivePromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -30,18 +45,6 @@ import io.netty.handler.stream.ChunkedNioFile;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.time.Duration;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.function.LongConsumer;
 import org.svyaz.protocol.ApiPaths;
 import org.svyaz.protocol.DeviceCredentials;
 import org.svyaz.protocol.InviteLink;
@@ -166,15 +169,15 @@ public final class BlobClient implements AutoCloseable {
             channel.write(request);
             if (upload != null) {
                 long offset = from;
-                io.netty.channel.ChannelProgressivePromise sent = channel.newProgressivePromise();
-                sent.addListener(new io.netty.channel.ChannelProgressiveFutureListener() {
+                ChannelProgressivePromise sent = channel.newProgressivePromise();
+                sent.addListener(new ChannelProgressiveFutureListener() {
                     @Override
-                    public void operationProgressed(io.netty.channel.ChannelProgressiveFuture future, long done, long total) {
+                    public void operationProgressed(ChannelProgressiveFuture future, long done, long total) {
                         progress.accept(offset + done);
                     }
 
                     @Override
-                    public void operationComplete(io.netty.channel.ChannelProgressiveFuture future) {
+                    public void operationComplete(ChannelProgressiveFuture future) {
                         // The server's answer says whether the bytes arrived.
                     }
                 });

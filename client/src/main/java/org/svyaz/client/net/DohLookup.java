@@ -8,9 +8,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Asks every DNS-over-HTTPS resolver of the descriptor at once and takes the union of their
@@ -41,7 +44,7 @@ final class DohLookup {
                     try {
                         return resolver.resolve(name, timeout);
                     } catch (Exception e) {
-                        throw new java.util.concurrent.CompletionException(e);
+                        throw new CompletionException(e);
                     }
                 }, executor));
             }
@@ -56,7 +59,7 @@ final class DohLookup {
                 try {
                     CompletableFuture.anyOf(lookups.stream().filter(l -> !l.isDone()).toArray(CompletableFuture[]::new))
                             .get(50, TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException ignored) {
+                } catch (TimeoutException | ExecutionException ignored) {
                     // Checked again by the loop condition.
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -87,7 +90,7 @@ final class DohLookup {
         try {
             failed.join();
             return "";
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
         }

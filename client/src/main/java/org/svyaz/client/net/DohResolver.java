@@ -4,6 +4,7 @@ package org.svyaz.client.net;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,6 +16,11 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import org.xbill.DNS.AAAARecord;
@@ -55,7 +61,7 @@ public final class DohResolver {
         URI parsed;
         try {
             parsed = new URI(url);
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             throw new IllegalArgumentException("not a URL: " + e.getReason());
         }
         if (!"https".equalsIgnoreCase(parsed.getScheme()) || parsed.getHost() == null) {
@@ -82,7 +88,7 @@ public final class DohResolver {
             URI withoutFragment = new URI(parsed.getScheme(), parsed.getRawAuthority(), parsed.getRawPath(),
                     parsed.getRawQuery(), null);
             return new DohResolver(withoutFragment, pin);
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             throw new IllegalArgumentException("not a URL: " + e.getReason());
         }
     }
@@ -106,20 +112,20 @@ public final class DohResolver {
     private List<InetAddress> resolve(HttpClient http, String name, Duration timeout)
             throws IOException, InterruptedException {
         // Both questions at once: a lookup costs one round trip, not two.
-        java.util.concurrent.CompletableFuture<Message> a = ask(http, name, Type.A, timeout);
-        java.util.concurrent.CompletableFuture<Message> aaaa = ask(http, name, Type.AAAA, timeout);
+        CompletableFuture<Message> a = ask(http, name, Type.A, timeout);
+        CompletableFuture<Message> aaaa = ask(http, name, Type.AAAA, timeout);
         List<InetAddress> addresses = new ArrayList<>();
         int nxdomain = 0;
-        for (java.util.concurrent.CompletableFuture<Message> question : List.of(a, aaaa)) {
+        for (CompletableFuture<Message> question : List.of(a, aaaa)) {
             Message answer;
             try {
-                answer = question.get(timeout.toMillis() + 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.ExecutionException e) {
+                answer = question.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
                 if (e.getCause() instanceof IOException io) {
                     throw io;
                 }
                 throw new IOException(describe() + " failed: " + Causes.rootMessage(e.getCause()), e.getCause());
-            } catch (java.util.concurrent.TimeoutException e) {
+            } catch (TimeoutException e) {
                 throw new IOException(describe() + " did not answer within " + timeout.toMillis() + " ms", e);
             }
             if (answer.getRcode() == Rcode.NXDOMAIN) {
@@ -143,15 +149,15 @@ public final class DohResolver {
         return List.copyOf(addresses);
     }
 
-    private java.util.concurrent.CompletableFuture<Message> ask(HttpClient http, String name, int type, Duration timeout) {
-        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+    private CompletableFuture<Message> ask(HttpClient http, String name, int type, Duration timeout) {
+        return CompletableFuture.supplyAsync(() -> {
             try {
                 return query(http, name, type, timeout);
             } catch (IOException e) {
-                throw new java.util.concurrent.CompletionException(e);
+                throw new CompletionException(e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new java.util.concurrent.CompletionException(new IOException("interrupted", e));
+                throw new CompletionException(new IOException("interrupted", e));
             }
         }, command -> Thread.ofVirtual().start(command));
     }

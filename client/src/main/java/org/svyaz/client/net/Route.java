@@ -2,7 +2,9 @@
 package org.svyaz.client.net;
 
 import java.net.InetAddress;
+import java.util.Locale;
 import java.util.Optional;
+import io.netty.util.NetUtil;
 import org.svyaz.protocol.RelayLink;
 import org.svyaz.protocol.descriptor.Endpoint;
 
@@ -18,7 +20,7 @@ public record Route(RouteKind kind, Endpoint endpoint, Optional<InetAddress> add
      */
     public String key() {
         return relay.map(r -> "relay " + r.descriptor().getHost() + ":" + r.descriptor().getPort())
-                .orElse(kind.name().toLowerCase(java.util.Locale.ROOT) + " " + hostAndPort(endpoint));
+                .orElse(kind.name().toLowerCase(Locale.ROOT) + " " + hostAndPort(endpoint));
     }
 
     /** For people: "direct svyaz.example:8443 without SNI", "relay 198.51.100.2:443", ... */
@@ -35,7 +37,7 @@ public record Route(RouteKind kind, Endpoint endpoint, Optional<InetAddress> add
 
     /** Whether {@code host} is a DNS name rather than an address literal. */
     static boolean isName(String host) {
-        return !io.netty.util.NetUtil.isValidIpV4Address(host) && !io.netty.util.NetUtil.isValidIpV6Address(host);
+        return !NetUtil.isValidIpV4Address(host) && !NetUtil.isValidIpV6Address(host);
     }
 
     /** An IPv6 literal in brackets, as URLs and host:port strings need it. */

@@ -1,9 +1,32 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.client.net;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -25,32 +48,19 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import javax.net.ssl.SSLException;
+import io.netty.util.concurrent.ImmediateEventExecutor;
 import org.svyaz.protocol.ApiPaths;
 import org.svyaz.protocol.DeviceCredentials;
 import org.svyaz.protocol.InviteLink;
 import org.svyaz.protocol.RelayLink;
-import org.svyaz.protocol.relay.RelayDescriptor;
 import org.svyaz.protocol.descriptor.Endpoint;
+import org.svyaz.protocol.relay.RelayDescriptor;
 import org.svyaz.protocol.wire.Frame;
 import org.svyaz.protocol.wire.Request;
 import org.svyaz.protocol.wire.Response;
@@ -156,7 +166,7 @@ public final class ServerConnection implements AutoCloseable {
             }
             List<Route> routes = Routes.preferredFirst(Routes.of(link, relays).stream()
                     .filter(r -> r.kind() == RouteKind.RELAY).toList(), preferred);
-            Dialer dialer = new Dialer(ssl, link, credentials, pushHandler, timeout, java.util.Map.of(), new UpgradeTurn());
+            Dialer dialer = new Dialer(ssl, link, credentials, pushHandler, timeout, Map.of(), new UpgradeTurn());
             return dialer.race(routes, "Cannot reach the server through any of its " + relays.size() + " relay(s)",
                     headStart(routes, preferred));
         }
@@ -196,9 +206,9 @@ public final class ServerConnection implements AutoCloseable {
      * Starts the DNS-over-HTTPS lookups of the descriptor's names right away, alongside the system's
      * lookups, so that the addresses are known by the time the DoH routes' turn comes.
      */
-    private static java.util.Map<String, CompletableFuture<List<InetAddress>>> lookUpEarly(InviteLink link,
+    private static Map<String, CompletableFuture<List<InetAddress>>> lookUpEarly(InviteLink link,
                                                                                           Duration timeout) {
-        java.util.Map<String, CompletableFuture<List<InetAddress>>> lookups = new java.util.HashMap<>();
+        Map<String, CompletableFuture<List<InetAddress>>> lookups = new HashMap<>();
         if (link.descriptor().getDohResolversCount() == 0) {
             return lookups;
         }
@@ -222,7 +232,7 @@ public final class ServerConnection implements AutoCloseable {
     /** Everything one connection attempt needs besides its route. */
     private record Dialer(SslContext ssl, InviteLink link, Optional<DeviceCredentials> credentials,
                           PushHandler pushHandler, Duration timeout,
-                          java.util.Map<String, CompletableFuture<List<InetAddress>>> dohLookups,
+                          Map<String, CompletableFuture<List<InetAddress>>> dohLookups,
                           UpgradeTurn upgradeTurn) {
         /**
          * Tries every route, starting the next one {@link #STAGGER} after the previous, or at once
@@ -237,15 +247,15 @@ public final class ServerConnection implements AutoCloseable {
                 throw new ConnectionException(failureMessage + ".", null);
             }
             CompletableFuture<ServerConnection> winner = new CompletableFuture<>();
-            List<ConnectionException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-            java.util.concurrent.atomic.AtomicInteger finished = new java.util.concurrent.atomic.AtomicInteger();
+            List<ConnectionException> failures = Collections.synchronizedList(new ArrayList<>());
+            AtomicInteger next = new AtomicInteger();
+            AtomicInteger finished = new AtomicInteger();
             long raceStart = System.nanoTime();
             // The scheduler only starts attempts; each runs on its own virtual thread, so a hanging route
             // never delays the next one.
-            java.util.concurrent.ScheduledExecutorService starter = Executors.newSingleThreadScheduledExecutor(
+            ScheduledExecutorService starter = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("svyaz-route-starter").daemon(true).factory());
-            java.util.concurrent.atomic.AtomicBoolean firstFailed = new java.util.concurrent.atomic.AtomicBoolean();
+            AtomicBoolean firstFailed = new AtomicBoolean();
             Runnable[] startNext = new Runnable[1];
             startNext[0] = () -> {
                 Route route;
@@ -407,7 +417,7 @@ public final class ServerConnection implements AutoCloseable {
             Channel channel = (sourceAddress.isPresent()
                     ? bootstrap.connect(RouteTransport.remoteAddress(route), new InetSocketAddress(sourceAddress.get(), 0))
                     : bootstrap.connect(RouteTransport.remoteAddress(route))).sync().channel();
-            ((io.netty.handler.ssl.SslHandler) channel.pipeline().get("server-tls")).handshakeFuture()
+            ((SslHandler) channel.pipeline().get("server-tls")).handshakeFuture()
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (!turn.acquire(timeout)) {
                 threads.shutdown();
@@ -428,7 +438,7 @@ public final class ServerConnection implements AutoCloseable {
             Throwable cause = e.getCause();
             boolean unauthorized = cause instanceof WebSocketClientHandshakeException handshakeFailure
                     && handshakeFailure.response() != null && handshakeFailure.response().status().code() == 401;
-            if (relay.isPresent() && hasCause(cause, io.netty.handler.ssl.NotSslRecordException.class)) {
+            if (relay.isPresent() && hasCause(cause, NotSslRecordException.class)) {
                 throw new ConnectionException("The relay at " + describe(relay.get()) + " did not accept the secret "
                         + "(it answered like a web site); the relay link may be outdated.", cause);
             }
@@ -458,9 +468,9 @@ public final class ServerConnection implements AutoCloseable {
      * censor matching the server's name there sees nothing to match; the pinned key still proves
      * who answered. The caller's timeout bounds the handshake.
      */
-    static io.netty.handler.ssl.SslHandler serverTls(SslContext ssl, io.netty.buffer.ByteBufAllocator allocator,
+    static SslHandler serverTls(SslContext ssl, ByteBufAllocator allocator,
                                                      Optional<String> sni, int port, Duration timeout) {
-        io.netty.handler.ssl.SslHandler tls = sni.isPresent()
+        SslHandler tls = sni.isPresent()
                 ? ssl.newHandler(allocator, sni.get(), port)
                 : ssl.newHandler(allocator);
         tls.setHandshakeTimeoutMillis(timeout.toMillis());
@@ -535,7 +545,7 @@ public final class ServerConnection implements AutoCloseable {
 
         /** Pushes are handled on the connection's event loop thread: in order, and never blocking there. */
         static Threads shared(EventLoopGroup group) {
-            return new Threads(group, io.netty.util.concurrent.ImmediateEventExecutor.INSTANCE, false);
+            return new Threads(group, ImmediateEventExecutor.INSTANCE, false);
         }
 
         void shutdown() {

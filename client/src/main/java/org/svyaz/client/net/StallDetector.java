@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.client.net;
 
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Notices a connection that has gone quiet, as when a censor freezes a flow after so many bytes
@@ -19,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * so every byte read counts, whatever it carries.
  */
 final class StallDetector extends ChannelDuplexHandler {
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(StallDetector.class);
+    private static final Logger log = LoggerFactory.getLogger(StallDetector.class);
     static final Duration DEFAULT_QUIET = Duration.ofSeconds(3);
 
     private final Duration quietBeforePing;
@@ -31,8 +34,8 @@ final class StallDetector extends ChannelDuplexHandler {
     }
 
     /** The idle timer and the detector, to be added first in the pipeline in this order. */
-    static io.netty.channel.ChannelHandler[] handlers(Duration quietBeforePing) {
-        return new io.netty.channel.ChannelHandler[] {
+    static ChannelHandler[] handlers(Duration quietBeforePing) {
+        return new ChannelHandler[] {
                 new IdleStateHandler(quietBeforePing.toMillis(), 0, 0, TimeUnit.MILLISECONDS),
                 new StallDetector(quietBeforePing)};
     }

@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.server.transport;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -21,13 +29,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.stream.ChunkedNioFile;
-import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import org.svyaz.protocol.ApiPaths;
 import org.svyaz.server.api.Caller;
 import org.svyaz.server.store.BlobId;
@@ -362,7 +363,7 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
         upload = null;
         ctx.executor().schedule(() -> {
             ctx.close();
-        }, LINGER_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        }, LINGER_SECONDS, TimeUnit.SECONDS);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.copiedBuffer(reason.isEmpty() ? "" : reason + "\n", StandardCharsets.UTF_8));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.server.transport;
 
+import java.util.concurrent.Executor;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
@@ -11,7 +12,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.ssl.SslContext;
-import java.util.concurrent.Executor;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import org.svyaz.protocol.ApiPaths;
 import org.svyaz.protocol.ws.FrameCodec;
 import org.svyaz.server.api.Dispatcher;
@@ -67,7 +68,7 @@ public final class ServerChannelInitializer extends ChannelInitializer<SocketCha
         pipeline.addLast("idle-close", new IdleCloseHandler(limits.idleTimeout()));
         pipeline.addLast("http", new HttpServerCodec());
         // Attachments stream through here, before anything collects whole requests.
-        pipeline.addLast("chunked-writer", new io.netty.handler.stream.ChunkedWriteHandler());
+        pipeline.addLast("chunked-writer", new ChunkedWriteHandler());
         pipeline.addLast("blobs", new BlobHandler(blobs, authenticator, executor));
         pipeline.addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_REQUEST_BYTES));
         pipeline.addLast("upgrade", new UpgradeHandler(authenticator, executor));

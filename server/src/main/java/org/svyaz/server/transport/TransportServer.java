@@ -1,17 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.server.transport;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.OpenSsl;
-import io.netty.handler.ssl.SslProvider;
 import java.net.InetSocketAddress;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -19,7 +8,19 @@ import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import org.svyaz.server.api.Dispatcher;
+import org.svyaz.server.store.BlobStore;
 
 /** The listening socket: Netty event loops that only do I/O; requests run on {@code executor}. */
 public final class TransportServer implements AutoCloseable {
@@ -39,7 +40,7 @@ public final class TransportServer implements AutoCloseable {
     public static TransportServer start(InetSocketAddress listen, PrivateKey tlsKey, X509Certificate certificate,
                                         Authenticator authenticator, Dispatcher dispatcher, Executor executor,
                                         FrameHandler.SessionListener sessions, TransportLimits limits,
-                                        org.svyaz.server.store.BlobStore blobStore, long maxBlobBytes)
+                                        BlobStore blobStore, long maxBlobBytes)
             throws SSLException, InterruptedException {
         SslContext sslContext = SslContextBuilder.forServer(tlsKey, certificate)
                 .sslProvider(tlsProvider())
