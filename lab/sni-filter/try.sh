@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: AGPL-3.0-only
 #
-# Throwaway end-to-end check of sni_filter.c.  Needs root, gcc,
-# libnetfilter-queue-dev, iptables, iproute2 and openssl.
+# End-to-end check of sni_filter.c.  Needs root, gcc, libnetfilter-queue-dev,
+# iptables, iproute2, openssl and perl (perl-base).  SniFilterIT runs it with
+# the lab; it also runs on its own.
 #
 # Builds sni_filter into a temporary directory, then creates three network
 # namespaces joined by veth pairs (addresses in 10.99.0.0/16 only):
@@ -13,9 +14,13 @@
 #
 # and runs openssl s_client (client ns) against openssl s_server -www on
 # 10.99.2.2:8443 (server ns) with several server names, under --action
-# drop and --action reset, with and without --block-empty.  Everything it
-# created (processes, namespaces, temp dir) is removed on exit, also on
-# failure or Ctrl-C.  Exit status 0 means every check passed; takes ~35 s.
+# drop and --action reset, with and without --block-empty.  Hand-built
+# ClientHellos are sent the ways that hide the name from a DPI that does not
+# reassemble: split over two TCP segments, larger than one segment, split
+# over two TLS records, and with the first segment arriving after the second.
+# Everything it created (processes, namespaces, temp dir) is removed on exit,
+# also on failure or Ctrl-C.  Exit status 0 means every check passed; takes
+# about a minute.
 #
 #   sudo lab/sni-filter/try.sh
 #   sudo EXTRA_CFLAGS="-g -fsanitize=address,undefined" lab/sni-filter/try.sh
@@ -74,6 +79,36 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=sftest \
 	-keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null ||
 	die "cannot make test certificate"
 
+# A raw TCP client: connects, sends each hex argument with its own write
+# (TCP_NODELAY, so each write leaves as its own segment at once), then waits
+# up to WAIT seconds and says what came back:
+#   answered  bytes came back (s_server's TLS alert for our hand-built hello)
+#   closed    the server closed without a word
+#   reset     the connection was reset (also while sending)
+#   timeout   nothing came back in time (drop)
+cat >"$WORK/raw.pl" <<'PERL'
+use strict;
+use warnings;
+use IO::Socket::INET;
+use Socket qw(IPPROTO_TCP TCP_NODELAY);
+my ($host, $port, $wait, @parts) = @ARGV;
+my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
+	Proto => 'tcp', Timeout => 5) or do { print "no-connection\n"; exit 0 };
+setsockopt($s, IPPROTO_TCP, TCP_NODELAY, 1) or die "TCP_NODELAY: $!";
+for my $hex (@parts) {
+	my $bytes = pack('H*', $hex);
+	my $n = syswrite($s, $bytes);
+	if (!defined $n) { print $!{ECONNRESET} ? "reset\n" : "error $!\n"; exit 0 }
+	$n == length($bytes) or die "short write";
+}
+my $rin = '';
+vec($rin, fileno($s), 1) = 1;
+if (select(my $rout = $rin, undef, undef, $wait) == 0) { print "timeout\n"; exit 0 }
+my $n = sysread($s, my $buf, 4096);
+print !defined $n ? ($!{ECONNRESET} ? "reset\n" : "error $!\n")
+	: $n == 0 ? "closed\n" : "answered\n";
+PERL
+
 # --- namespaces ----------------------------------------------------------------
 
 in_cli() { ip netns exec "$CLI" "$@"; }
@@ -104,6 +139,7 @@ in_rtr sysctl -qw net.ipv4.ip_forward=1 || die "ip_forward"
 # --- helpers ---------------------------------------------------------------------
 
 # Install the rules documented at the top of sni_filter.c; $1 = drop|reset.
+# Called once sni_filter is ready: the NFQUEUE rule has no --queue-bypass.
 set_rules() {
 	local target=DROP
 	[ "$1" = reset ] && target="REJECT --reject-with tcp-reset"
@@ -114,7 +150,7 @@ set_rules() {
 	# shellcheck disable=SC2086 # $target is two words on purpose
 	in_rtr iptables -A FORWARD -p tcp -m mark --mark $MARK -j $target
 	in_rtr iptables -A FORWARD -p tcp -m multiport --dports 443,8443 \
-		-j NFQUEUE --queue-num $QUEUE --queue-bypass
+		-j NFQUEUE --queue-num $QUEUE
 }
 
 # Start sni_filter in the router ns with the given options; wait for "ready".
@@ -177,6 +213,15 @@ blocked_lines() {
 	grep -c '^blocked ClientHello' "$WORK/filter.err"
 }
 
+# The names in the log's "blocked" lines, in order.
+blocked_names() {
+	sed -n 's/^blocked ClientHello \(sni=[^ ]*\).*/\1/p' "$WORK/filter.err" | xargs
+}
+
+last_blocked() {
+	grep '^blocked ClientHello' "$WORK/filter.err" | tail -n 1
+}
+
 # check DESCRIPTION EXPECTED ACTUAL
 check() {
 	local mark=ok
@@ -184,7 +229,7 @@ check() {
 		mark=FAIL
 		FAILURES=$((FAILURES + 1))
 	fi
-	RESULTS+=("$(printf '%-4s  %-58s expected %-8s got %s' "$mark" "$1" "$2" "$3")")
+	RESULTS+=("$(printf '%-4s  %-62s expected %-8s got %s' "$mark" "$1" "$2" "$3")")
 	echo "${RESULTS[-1]}"
 }
 
@@ -222,25 +267,56 @@ client() {
 	fi
 }
 
-# Raw TCP: send bytes (hex) to the server from the client ns, then wait.
-send_raw() {
-	local hex=$1
+# raw LABEL EXPECTED HEX...: sends each HEX with its own write (raw.pl) to a
+# fresh s_server and checks what came back within 3 s.
+raw() {
+	local label=$1 expected=$2
+	shift 2
 	start_server
-	# shellcheck disable=SC2016
-	in_cli timeout 3 bash -c 'exec 3<>/dev/tcp/$1/$2 && printf "$3" >&3 && sleep 1' \
-		_ $SERVER_IP $PORT "$(printf '%s' "$hex" | sed 's/../\\x&/g')" 2>/dev/null
+	check "$label" "$expected" \
+		"$(in_cli perl "$WORK/raw.pl" $SERVER_IP $PORT 3 "$@")"
 	stop_server
 }
 
-# A minimal hand-built ClientHello for "blocked.test":
-#   record 16 0301 0044 | handshake 01 000040 | version 0303 | random (32)
-#   | session id len 00 | suites 0002 1301 | compression 01 00
-#   | extensions 0015: server_name 0000 0011 list 000f type 00 len 000c name
-RANDOM32=$(printf '%064d' 0)
-NAME_HEX=$(printf 'blocked.test' | xxd -p)
-RAW_HELLO="160301004401000040"0303"$RANDOM32"00"0002""1301""0100"0015"0000001100""0f00000c$NAME_HEX"
+# --- hand-built ClientHellos (hex) ------------------------------------------------
+
+hex() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'; }
+
+# handshake NAME PADDING: a ClientHello handshake message whose only
+# extensions are a padding extension (21) of PADDING bytes, if PADDING > 0,
+# and then server_name with NAME:
+#   01 len(3) | version 0303 | random (32 zero bytes) | session id 00
+#   | suites 0002 1301 | compression 01 00 | extensions len(2)
+#   [| 0015 len(2) zeros] | 0000 len(2) list len(2) type 00 name len(2) name
+handshake() {
+	local name=$1 padding=$2 ext="" body
+	if [ "$padding" -gt 0 ]; then
+		ext=$(printf '0015%04x%0*d' "$padding" $((2 * padding)) 0)
+	fi
+	ext+=$(printf '0000%04x%04x00%04x' $((${#name} + 5)) $((${#name} + 3)) ${#name})$(hex "$name")
+	body=0303$(printf '%064d' 0)00000213010100$(printf '%04x' $((${#ext} / 2)))$ext
+	printf '01%06x%s' $((${#body} / 2)) "$body"
+}
+
+# record HEX: HEX in one TLS handshake record.
+record() { printf '160301%04x%s' $((${#1} / 2)) "$1"; }
+
+# offset HEX NEEDLE: the byte offset of the hex NEEDLE in HEX.
+offset() { local before=${1%%"$2"*}; echo $((${#before} / 2)); }
+
+RAW_HELLO=$(record "$(handshake blocked.test 0)")
 # Same, but the server_name list length claims more bytes than there are.
 RAW_BAD_LIST=${RAW_HELLO/000f00000c/00ff00000c}
+# Cut in two in the middle of the host name.
+CUT=$(($(offset "$RAW_HELLO" "$(hex blocked.test)") + 6))
+# Larger than one TCP segment (MSS 1448 here): 1500 bytes of padding put the
+# name in the second segment, as a large post-quantum key share can.
+BIG_HELLO=$(record "$(handshake blocked.test 1500)")
+BIG_OTHER=$(record "$(handshake other.test 1500)")
+# The handshake message split over two TLS records, in the middle of the name.
+HS=$(handshake blocked.test 0)
+HS_CUT=$(($(offset "$HS" "$(hex blocked.test)") + 6))
+TWO_RECORDS=$(record "${HS:0:2*HS_CUT}")$(record "${HS:2*HS_CUT}")
 
 # --- runs --------------------------------------------------------------------------
 
@@ -248,8 +324,8 @@ echo "== no rules, no sni_filter (baseline)"
 client "baseline: -servername blocked.test" ok -servername blocked.test
 
 echo "== action drop, --block blocked.test --block second.test"
-set_rules drop
 start_filter --action drop --block blocked.test --block second.test
+set_rules drop
 client "drop: -servername blocked.test" timeout -servername blocked.test
 client "drop: -servername BLOCKED.Test" timeout -servername BLOCKED.Test
 client "drop: -servername second.test" timeout -servername second.test
@@ -262,51 +338,83 @@ check "drop: one log line per blocked connection" 3 "$(blocked_lines)"
 dropped=$(in_rtr iptables -L FORWARD -v -x -n | awk '$3 == "DROP" {print $1}')
 check "drop: DROP rule saw retransmissions (>3 packets)" yes \
 	"$([ "${dropped:-0}" -gt 3 ] && echo yes || echo "no ($dropped)")"
-send_raw "$RAW_HELLO"
-check "drop: raw hand-built hello is blocked" 4 "$(blocked_lines)"
-send_raw "${RAW_HELLO:0:120}"
-check "drop: raw hello cut before the SNI is accepted" 4 "$(blocked_lines)"
-send_raw "$RAW_BAD_LIST"
-check "drop: raw hello with lying SNI list length accepted" 4 "$(blocked_lines)"
+raw "drop: raw hand-built hello" timeout "$RAW_HELLO"
+check "drop: raw hand-built hello is logged" 4 "$(blocked_lines)"
+raw "drop: raw hello cut before the SNI gets no answer" timeout "${RAW_HELLO:0:120}"
+check "drop: raw hello cut before the SNI is not blocked" 4 "$(blocked_lines)"
+raw "drop: raw hello with lying SNI list length" answered "$RAW_BAD_LIST"
+check "drop: raw hello with lying SNI list length is not blocked" 4 "$(blocked_lines)"
 check "drop: log names the blocked hosts" \
 	"sni=blocked.test sni=BLOCKED.Test sni=second.test sni=blocked.test" \
-	"$(sed -n 's/^blocked ClientHello //p' "$WORK/filter.err" | xargs)"
+	"$(blocked_names)"
+
+echo "== action drop: hellos a DPI must reassemble"
+raw "drop: name split over two TCP segments" timeout \
+	"${RAW_HELLO:0:2*CUT}" "${RAW_HELLO:2*CUT}"
+check "drop: ... reassembled" \
+	"blocked ClientHello sni=blocked.test segments=2 records=1" "$(last_blocked)"
+raw "drop: hello larger than one segment, name in the second" timeout "$BIG_HELLO"
+check "drop: ... reassembled" \
+	"blocked ClientHello sni=blocked.test segments=2 records=1" "$(last_blocked)"
+raw "drop: name split over two TLS records" timeout "$TWO_RECORDS"
+check "drop: ... joined" \
+	"blocked ClientHello sni=blocked.test segments=1 records=2" "$(last_blocked)"
+# The client's first data segment of each connection (its 3rd packet, after
+# SYN and ACK) is lost once on the client's side, so the second segment, with
+# the name, reaches the DPI first and the first one only as a retransmission.
+in_cli iptables -A OUTPUT -p tcp --dport $PORT -m connbytes --connbytes 3:3 \
+	--connbytes-dir original --connbytes-mode packets -j DROP
+raw "drop: second segment (with the name) before the first" timeout \
+	"${BIG_HELLO:0:2000}" "${BIG_HELLO:2000}"
+check "drop: ... reassembled out of order" \
+	"blocked ClientHello sni=blocked.test segments=2 records=1" "$(last_blocked)"
+check "drop: ... the first segment was lost once" yes \
+	"$(in_cli iptables -L OUTPUT -v -x -n | awk '$3 == "DROP" && $1 == 1 {print "yes"}')"
+in_cli iptables -F OUTPUT
+raw "drop: large hello naming another host" answered "$BIG_OTHER"
+raw "drop: another host, split over two segments" answered \
+	"${BIG_OTHER:0:2000}" "${BIG_OTHER:2000}"
+check "drop: other hosts are not blocked" 8 "$(blocked_lines)"
 stop_filter
 
-echo "== no sni_filter running (--queue-bypass)"
-client "bypass: -servername blocked.test" ok -servername blocked.test
+echo "== sni_filter stopped, rules left in place (no --queue-bypass)"
+client "unbound queue: -servername other.test" timeout -servername other.test
 
 echo "== action reset, --block blocked.test"
-set_rules reset
 start_filter --action reset --block blocked.test
+set_rules reset
 client "reset: -servername blocked.test" reset -servername blocked.test
 client "reset: -servername other.test" ok -servername other.test
 client "reset: -noservername" ok -noservername
 check "reset: one log line per blocked connection" 1 "$(blocked_lines)"
+raw "reset: hello larger than one segment, name in the second" reset "$BIG_HELLO"
+raw "reset: name split over two TCP segments" reset \
+	"${RAW_HELLO:0:2*CUT}" "${RAW_HELLO:2*CUT}"
+check "reset: ... reassembled" \
+	"blocked ClientHello sni=blocked.test segments=2 records=1" "$(last_blocked)"
 stop_filter
 
 echo "== action drop, --block blocked.test --block-empty"
-set_rules drop
 start_filter --action drop --block blocked.test --block-empty
+set_rules drop
 client "drop+empty: -noservername" timeout -noservername
 client "drop+empty: -servername other.test" ok -servername other.test
 client "drop+empty: -servername blocked.test" timeout -servername blocked.test
-check "drop+empty: log" "sni=<none> sni=blocked.test" \
-	"$(sed -n 's/^blocked ClientHello //p' "$WORK/filter.err" | xargs)"
+check "drop+empty: log" "sni=<none> sni=blocked.test" "$(blocked_names)"
 stop_filter
 
 echo "== action reset, --block-empty only"
-set_rules reset
 start_filter --action reset --block-empty
+set_rules reset
 client "reset+empty: -noservername" reset -noservername
 client "reset+empty: -servername blocked.test" ok -servername blocked.test
 stop_filter
 
 echo "== wrong rules (only the NFQUEUE rule): no endless loop"
+start_filter --action drop --block blocked.test
 in_rtr iptables -F FORWARD
 in_rtr iptables -A FORWARD -p tcp -m multiport --dports 443,8443 \
-	-j NFQUEUE --queue-num $QUEUE --queue-bypass
-start_filter --action drop --block blocked.test
+	-j NFQUEUE --queue-num $QUEUE
 client "no mark rules: -servername blocked.test" timeout -servername blocked.test
 check "no mark rules: sni_filter warns about the marked packet" yes \
 	"$(grep -q 'reached the queue' "$WORK/filter.err" && echo yes || echo no)"

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.svyaz.lab.CensorLab.Host;
@@ -28,6 +29,7 @@ final class Censor {
     private Process dns;
     private String dnsAnswer = "";
     private Process dpi;
+    private Path dpiLog;
 
     private Censor(CensorLab lab, Path dpiBinary) {
         this.lab = lab;
@@ -62,9 +64,9 @@ final class Censor {
                         "-j", "REJECT", "--reject-with", "tcp-reset");
                 lab.censor("iptables", "-A", "FORWARD", "-i", "c1", "-d", CensorLab.SERVER_IP, "-j", "DROP");
             }
-            case SNI_DROPPED -> dpi("DROP", false);
-            case SNI_RESET -> dpi("REJECT", false);
-            case SNI_OR_NONE_DROPPED -> dpi("DROP", true);
+            case SNI_DROPPED -> dpi(scenario, "DROP", false);
+            case SNI_RESET -> dpi(scenario, "REJECT", false);
+            case SNI_OR_NONE_DROPPED -> dpi(scenario, "DROP", true);
             case THROTTLED -> throttle();
             case FROZEN -> {
                 lab.censor("iptables", "-A", "FORWARD", "-i", "c1", "-d", CensorLab.SERVER_IP, "-p", "tcp",
@@ -89,8 +91,12 @@ final class Censor {
         }
     }
 
-    /** Back to an open network: no rules, no shapers, no DPI, an honest national DNS. */
+    /**
+     * Back to an open network: no rules, no shapers, no DPI, an honest national DNS. Fails if the
+     * DPI of the scenario that ends here died before it was stopped.
+     */
     void reset() throws IOException, InterruptedException {
+        // The rules go first: without its NFQUEUE rule nothing waits for the DPI any more.
         for (String table : List.of("filter", "nat", "mangle")) {
             lab.censor("iptables", "-t", table, "-F");
         }
@@ -98,12 +104,27 @@ final class Censor {
             // Fails when there is no shaper, which is fine.
             lab.exec(Host.CENSOR, Duration.ofSeconds(10), List.of("tc", "qdisc", "del", "dev", link, "root"));
         }
-        if (dpi != null) {
-            dpi.destroy();
-            dpi.waitFor(10, TimeUnit.SECONDS);
-            dpi = null;
-        }
+        stopDpi();
         nationalDns(CensorLab.SERVER_IP);
+    }
+
+    private void stopDpi() throws InterruptedException {
+        if (dpi == null) {
+            return;
+        }
+        Process stopping = dpi;
+        dpi = null;
+        boolean diedEarly = !stopping.isAlive();
+        stopping.destroy();
+        if (!stopping.waitFor(10, TimeUnit.SECONDS)) {
+            // Still bound to the queue, where the next scenario's DPI must bind.
+            stopping.destroyForcibly();
+            stopping.waitFor(10, TimeUnit.SECONDS);
+        }
+        if (diedEarly) {
+            throw new IllegalStateException("the lab's DPI exited with " + stopping.exitValue()
+                    + " before the scenario ended; see " + dpiLog);
+        }
     }
 
     /**
@@ -145,9 +166,25 @@ final class Censor {
     /**
      * Flows whose ClientHello names the server (and, with {@code noneToo}, names nothing) are
      * blocked by {@code action} (DROP or REJECT with a TCP reset) for the rest of the connection.
-     * The DPI marks the hello; the rules act on the mark and keep it on the connection.
+     * The DPI reassembles each flow's hello and marks the packet that completes the name; the
+     * rules act on the mark and keep it on the connection.
+     *
+     * <p>The DPI starts first and the rules follow once it has bound its queue, and the NFQUEUE
+     * rule has no {@code --queue-bypass}: while no DPI listens (not yet, or no more), the packets
+     * it is to judge are dropped, never let through unjudged. A DPI that died fails the scenario
+     * when it ends ({@link #reset}).
      */
-    private void dpi(String action, boolean noneToo) throws IOException, InterruptedException {
+    private void dpi(Scenario scenario, String action, boolean noneToo) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(dpiBinary.toString(), "--queue", Integer.toString(QUEUE),
+                "--block", CensorLab.SERVER_NAME, "--action", action.equals("REJECT") ? "reset" : "drop"));
+        if (noneToo) {
+            command.add("--block-empty");
+        }
+        String name = "dpi-" + scenario.name().toLowerCase(Locale.ROOT);
+        dpiLog = lab.logs().resolve(name + ".err");
+        dpi = lab.spawnReadable(Host.CENSOR, name, command);
+        awaitReady(dpi);
+
         lab.censor("iptables", "-A", "FORWARD", "-p", "tcp", "-m", "mark", "--mark", "0x1", "-j", "CONNMARK", "--save-mark");
         lab.censor("iptables", "-A", "FORWARD", "-p", "tcp", "-j", "CONNMARK", "--restore-mark");
         List<String> block = new ArrayList<>(List.of("iptables", "-A", "FORWARD", "-p", "tcp", "-m", "mark", "--mark", "0x1",
@@ -157,14 +194,12 @@ final class Censor {
         }
         lab.censor(block.toArray(String[]::new));
         lab.censor("iptables", "-A", "FORWARD", "-p", "tcp", "-m", "multiport", "--dports", "443,8443",
-                "-j", "NFQUEUE", "--queue-num", Integer.toString(QUEUE), "--queue-bypass");
-        List<String> command = new ArrayList<>(List.of(dpiBinary.toString(), "--queue", Integer.toString(QUEUE),
-                "--block", CensorLab.SERVER_NAME, "--action", action.equals("REJECT") ? "reset" : "drop"));
-        if (noneToo) {
-            command.add("--block-empty");
-        }
-        dpi = lab.spawnReadable(Host.CENSOR, "dpi", command);
-        BufferedReader out = new BufferedReader(new InputStreamReader(dpi.getInputStream(), StandardCharsets.US_ASCII));
+                "-j", "NFQUEUE", "--queue-num", Integer.toString(QUEUE));
+    }
+
+    /** The DPI prints "ready" once its queue is bound; fails with its log if it exits or stays silent. */
+    private void awaitReady(Process process) {
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
         String first = CompletableFuture.supplyAsync(() -> {
             try {
                 return out.readLine();
@@ -173,7 +208,7 @@ final class Censor {
             }
         }).completeOnTimeout(null, 20, TimeUnit.SECONDS).join();
         if (!"ready".equals(first)) {
-            throw new IllegalStateException("the lab's DPI did not start; see " + lab.logs().resolve("dpi.err"));
+            throw new IllegalStateException("the lab's DPI did not start; see " + dpiLog);
         }
     }
 
