@@ -35,11 +35,14 @@ import org.svyaz.protocol.relay.RelayDescriptor;
 final class ServerDialer {
     private static final int MAX_HEADER_BYTES = 8 * 1024;
 
-    private final SSLContext serverTls;
+    private final List<byte[]> serverPins;
 
     ServerDialer(InviteLink link) {
-        this.serverTls = pinnedContext("TLSv1.3", link.descriptor().getTlsKeyPinsList().stream()
-                .map(ByteString::toByteArray).toList());
+        this(link.descriptor().getTlsKeyPinsList().stream().map(ByteString::toByteArray).toList());
+    }
+
+    ServerDialer(List<byte[]> serverPins) {
+        this.serverPins = serverPins;
     }
 
     static CountingSocket connect(InetSocketAddress address, Duration limit) throws IOException {
@@ -63,7 +66,10 @@ final class ServerDialer {
      * {@code sni} is the only name the ClientHello carries.
      */
     SSLSocket serverTls(Socket under, int port, Optional<String> sni, Duration limit) throws IOException {
-        return handshake(serverTls, under, port, sni, limit);
+        // A context of its own for every handshake: one shared context would resume the session of an
+        // earlier handshake with the same address, and JSSE then sends that session's server name
+        // instead of sni, so a filtered name could pass as another (ServerDialerIT).
+        return handshake(pinnedContext("TLSv1.3", serverPins), under, port, sni, limit);
     }
 
     /** The relay's own TLS under its innocuous name, pinned to its key, then the token that opens the tunnel. */
