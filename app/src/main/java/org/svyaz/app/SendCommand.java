@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.svyaz.client.SvyazClient;
 import org.svyaz.client.api.QuoteTarget;
+import org.svyaz.client.api.SendResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -75,7 +76,7 @@ final class SendCommand implements Callable<Integer> {
                 throw new CommandLineException("Quotes and edits work in one-to-one conversations only, not yet with -g.");
             }
             if (groupId != null) {
-                SvyazClient.SendResult result = client.sendToGroup(groupId, message, attachments);
+                SendResult result = client.sendToGroup(groupId, message, attachments);
                 timestamp = result.timestamp();
                 route = result.route();
                 if (!result.sealed()) {
@@ -84,7 +85,7 @@ final class SendCommand implements Callable<Integer> {
                 }
             }
             for (String recipient : recipients) {
-                SvyazClient.SendResult result = editTimestamp != null
+                SendResult result = editTimestamp != null
                         ? client.editMessage(recipient, editTimestamp, message)
                         : client.send(recipient, message, attachments, quote);
                 timestamp = result.timestamp();

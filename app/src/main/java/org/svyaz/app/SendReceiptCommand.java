@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.svyaz.client.SvyazClient;
 import org.svyaz.client.api.ReceiptType;
+import org.svyaz.client.api.SendResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -53,7 +54,7 @@ final class SendReceiptCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
-            SvyazClient.SendResult result = client.sendReceipt(recipient,
+            SendResult result = client.sendReceipt(recipient,
                     type == Type.VIEWED ? ReceiptType.VIEWED : ReceiptType.READ, timestamps);
             Output.sent(root, spec.commandLine().getOut(), result.timestamp(), result.route());
         }

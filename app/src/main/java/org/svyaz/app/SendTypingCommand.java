@@ -4,6 +4,7 @@ package org.svyaz.app;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import org.svyaz.client.SvyazClient;
+import org.svyaz.client.api.SendResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -29,7 +30,7 @@ final class SendTypingCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
-            SvyazClient.SendResult result = client.sendTyping(recipient, stop);
+            SendResult result = client.sendTyping(recipient, stop);
             Output.sent(root, spec.commandLine().getOut(), result.timestamp(), result.route());
         }
         return ExitCodes.OK;

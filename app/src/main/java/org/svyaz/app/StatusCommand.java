@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import org.svyaz.client.SvyazClient;
+import org.svyaz.client.api.ConnectionStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
@@ -23,7 +24,7 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
-            SvyazClient.ConnectionStatus status = client.status();
+            ConnectionStatus status = client.status();
             PrintWriter out = spec.commandLine().getOut();
             if (root.output == SvyazCommand.OutputFormat.JSON) {
                 ObjectNode node = Output.object();

@@ -15,10 +15,7 @@ import com.google.protobuf.ByteString;
 import org.signal.libsignal.metadata.SealedSessionCipher;
 import org.signal.libsignal.metadata.protocol.UnidentifiedSenderMessageContent;
 import org.signal.libsignal.protocol.InvalidKeyException;
-import org.signal.libsignal.protocol.InvalidMessageException;
 import org.signal.libsignal.protocol.InvalidRegistrationIdException;
-import org.signal.libsignal.protocol.InvalidVersionException;
-import org.signal.libsignal.protocol.LegacyMessageException;
 import org.signal.libsignal.protocol.NoSessionException;
 import org.signal.libsignal.protocol.SignalProtocolAddress;
 import org.signal.libsignal.protocol.UntrustedIdentityException;
@@ -32,6 +29,7 @@ import org.svyaz.client.api.ClientException;
 import org.svyaz.client.api.GroupAccessException;
 import org.svyaz.client.api.GroupDetails;
 import org.svyaz.client.api.LocalFailureException;
+import org.svyaz.client.api.SendResult;
 import org.svyaz.client.api.ServerRejectedException;
 import org.svyaz.client.api.UnknownUserException;
 import org.svyaz.client.api.UntrustedIdentityError;
@@ -72,7 +70,10 @@ final class GroupMessaging {
     private static final Logger log = LoggerFactory.getLogger(GroupMessaging.class);
     private static final int SEND_ATTEMPTS = 4;
 
-    private final SvyazClient client;
+    private final Connections connections;
+    private final MessageSender sender;
+    private final ContactDirectory contacts;
+    private final GroupInbox inbox;
     private final GroupStore groups;
     private final SqliteSignalStore store;
     private final LocalMessages messages;
@@ -81,9 +82,13 @@ final class GroupMessaging {
     private final SignalProtocolAddress selfAddress;
     private final int selfDevice;
 
-    GroupMessaging(SvyazClient client, GroupStore groups, SqliteSignalStore store, LocalMessages messages, Clock clock,
-                   UUID self, int selfDevice) {
-        this.client = client;
+    GroupMessaging(Connections connections, MessageSender sender, ContactDirectory contacts, GroupInbox inbox,
+                   GroupStore groups, SqliteSignalStore store, LocalMessages messages, Clock clock, UUID self,
+                   int selfDevice) {
+        this.connections = connections;
+        this.sender = sender;
+        this.contacts = contacts;
+        this.inbox = inbox;
         this.groups = groups;
         this.store = store;
         this.messages = messages;
@@ -104,7 +109,7 @@ final class GroupMessaging {
         Map<UUID, GroupMember> members = new LinkedHashMap<>();
         members.put(self, member(self, selfUsername, true));
         for (String username : memberUsernames) {
-            UUID account = client.resolve(username);
+            UUID account = contacts.resolve(username);
             if (!account.equals(self)) {
                 members.putIfAbsent(account, member(account, username, false));
             }
@@ -131,11 +136,11 @@ final class GroupMessaging {
         }
         Map<UUID, GroupMember> members = GroupRules.members(group.state());
         for (String username : change.add()) {
-            UUID account = client.resolve(username);
+            UUID account = contacts.resolve(username);
             members.putIfAbsent(account, member(account, username, false));
         }
         for (String username : change.remove()) {
-            UUID account = client.resolve(username);
+            UUID account = contacts.resolve(username);
             if (account.equals(self)) {
                 throw new UserInputException("To leave the group use quitGroup, not --remove-member.");
             }
@@ -144,10 +149,10 @@ final class GroupMessaging {
             }
         }
         for (String username : change.admins()) {
-            setAdmin(members, client.resolve(username), username, true);
+            setAdmin(members, contacts.resolve(username), username, true);
         }
         for (String username : change.revokeAdmins()) {
-            setAdmin(members, client.resolve(username), username, false);
+            setAdmin(members, contacts.resolve(username), username, false);
         }
         checkSize(members.size());
         GroupState next = group.state().toBuilder()
@@ -160,7 +165,7 @@ final class GroupMessaging {
             throw new UserInputException("A group needs at least one admin.");
         }
         sendUpdate(group, next);
-        apply(group, next);
+        inbox.apply(group, next);
     }
 
     void quit(GroupId id) throws ClientException {
@@ -178,7 +183,7 @@ final class GroupMessaging {
                 .addAllMembers(members.values())
                 .build();
         sendUpdate(group, next);
-        apply(group, next);
+        inbox.apply(group, next);
     }
 
     List<GroupDetails> list() {
@@ -247,21 +252,10 @@ final class GroupMessaging {
         fanOut(group, recipients, data);
     }
 
-    /** Takes a new state as ours; after anyone left, our next messages use a new sender key. */
-    private void apply(StoredGroup group, GroupState next) {
-        boolean member = GroupRules.isMember(next, self);
-        boolean someoneLeft = !GroupRules.removed(group.state(), next).isEmpty();
-        UUID distribution = someoneLeft || !member ? UUID.randomUUID() : group.distributionId();
-        if (!distribution.equals(group.distributionId())) {
-            groups.forgetHolders(next.getId().toByteArray());
-        }
-        groups.put(new StoredGroup(next, distribution, member));
-    }
-
     // ---------------------------------------------------------------- sending
 
     /** Sends {@code data} (body, files) to the group; the group context is added here. */
-    SvyazClient.SendResult send(GroupId id, DataMessage.Builder data) throws ClientException {
+    SendResult send(GroupId id, DataMessage.Builder data) throws ClientException {
         StoredGroup group = requireMember(id);
         data.setGroup(GroupContext.newBuilder().setId(group.state().getId()).setRevision(group.state().getRevision()));
         return fanOut(group, GroupRules.members(group.state()), data.build());
@@ -277,12 +271,12 @@ final class GroupMessaging {
      * Encrypts {@code data} once with our sender key and hands it to the server in one request for
      * every device of every recipient but us.
      */
-    private SvyazClient.SendResult fanOut(StoredGroup group, Map<UUID, GroupMember> recipients, DataMessage data)
+    private SendResult fanOut(StoredGroup group, Map<UUID, GroupMember> recipients, DataMessage data)
             throws ClientException {
         return SendRetry.untilSent(() -> fanOutOnce(group, recipients, data));
     }
 
-    private SvyazClient.SendResult fanOutOnce(StoredGroup group, Map<UUID, GroupMember> recipients, DataMessage data)
+    private SendResult fanOutOnce(StoredGroup group, Map<UUID, GroupMember> recipients, DataMessage data)
             throws ClientException {
         List<Target> targets = new ArrayList<>();
         for (GroupMember member : recipients.values()) {
@@ -293,16 +287,16 @@ final class GroupMessaging {
         }
         long timestamp = data.getTimestamp();
         if (targets.isEmpty()) {
-            return new SvyazClient.SendResult(timestamp, true, "none (no other members)");
+            return new SendResult(timestamp, true, "none (no other members)");
         }
         byte[] groupId = group.state().getId().toByteArray();
-        byte[] plaintext = SvyazClient.pad(client.contentFromHere().setDataMessage(data).build());
+        byte[] plaintext = MessageSender.pad(sender.contentFromHere().setDataMessage(data).build());
         for (int attempt = 0; attempt < SEND_ATTEMPTS; attempt++) {
             // Each member's devices, read once per attempt: for 1,000 members every read counts.
             Map<Target, List<Integer>> devices = withSessions(targets);
             targets = List.copyOf(devices.keySet());
             if (targets.isEmpty()) {
-                return new SvyazClient.SendResult(timestamp, true, "none (no member can receive)");
+                return new SendResult(timestamp, true, "none (no member can receive)");
             }
             distributeSenderKey(groupId, group.distributionId(), devices);
             byte[] payload = seal(groupId, group.distributionId(), devices, plaintext);
@@ -313,7 +307,7 @@ final class GroupMessaging {
             Response response = null;
             boolean sealed = false;
             if (combined.isPresent()) {
-                response = client.callAnonymously(ApiPaths.MESSAGES_SEND_MULTI_SEALED,
+                response = connections.callAnonymously(ApiPaths.MESSAGES_SEND_MULTI_SEALED,
                         request.setCombinedAccessKey(ByteString.copyFrom(combined.get())).build());
                 sealed = response.getError() != ErrorCode.UNAUTHORIZED;
                 request.clearCombinedAccessKey();
@@ -321,26 +315,26 @@ final class GroupMessaging {
             if (!sealed) {
                 // Without every member's access key the server needs to know who sends; the
                 // content stays sealed, so the envelopes still name no sender.
-                response = client.call(ApiPaths.MESSAGES_SEND_MULTI, request.build());
+                response = connections.call(ApiPaths.MESSAGES_SEND_MULTI, request.build());
             }
             switch (response.getError()) {
                 case OK -> {
-                    return new SvyazClient.SendResult(timestamp, sealed, client.routeOfLastSend(sealed));
+                    return new SendResult(timestamp, sealed, sender.routeOfLastSend(sealed));
                 }
-                case STALE_DEVICES -> repairDevices(SvyazClient.parse(response, MultiRecipientStaleDevices.parser()),
+                case STALE_DEVICES -> repairDevices(Responses.parse(response, MultiRecipientStaleDevices.parser()),
                         targets);
                 case NOT_FOUND -> {
                     // Members whose accounts are gone: the message goes to the others.
                     Set<UUID> gone = new HashSet<>();
-                    for (ByteString account : SvyazClient.parse(response, UnknownRecipients.parser()).getAccountIdsList()) {
+                    for (ByteString account : Responses.parse(response, UnknownRecipients.parser()).getAccountIdsList()) {
                         gone.add(Uuids.fromByteString(account));
                     }
                     if (gone.isEmpty()) {
-                        SvyazClient.checkOk(response);
+                        Responses.checkOk(response);
                     }
                     targets = targets.stream().filter(t -> !gone.contains(t.account())).toList();
                 }
-                default -> SvyazClient.checkOk(response);
+                default -> Responses.checkOk(response);
             }
         }
         throw new ServerRejectedException(ErrorCode.STALE_DEVICES,
@@ -360,7 +354,7 @@ final class GroupMessaging {
             List<Integer> devices = store.sessionDevices(target.name());
             if (devices.isEmpty()) {
                 try {
-                    client.startSessions(target.username(), target.account(), Set.of());
+                    sender.startSessions(target.username(), target.account(), Set.of());
                 } catch (UnknownUserException | ServerRejectedException e) {
                     log.warn("a group member cannot receive and is left out of this message: {}", e.getClass().getSimpleName());
                     continue;
@@ -382,10 +376,10 @@ final class GroupMessaging {
             if (entry.getValue().stream().allMatch(d -> holders.contains(new GroupStore.Holder(target.account(), d)))) {
                 continue;
             }
-            Content content = client.contentFromHere()
+            Content content = sender.contentFromHere()
                     .setSenderKeyDistributionMessage(ByteString.copyFrom(distribution.serialize()))
                     .build();
-            client.sendPairwise(target.username(), target.account(), content, clock.millis());
+            sender.sendPairwise(target.username(), target.account(), content, clock.millis());
             // The pairwise send may have found new or reinstalled devices of the member.
             List<Integer> now = store.sessionDevices(target.name());
             entry.setValue(now);
@@ -405,7 +399,7 @@ final class GroupMessaging {
         try {
             CiphertextMessage ciphertext = new GroupCipher(store, selfAddress).encrypt(distributionId, plaintext);
             UnidentifiedSenderMessageContent content = new UnidentifiedSenderMessageContent(ciphertext,
-                    client.senderCertificate(), UnidentifiedSenderMessageContent.CONTENT_HINT_RESENDABLE,
+                    sender.senderCertificate(), UnidentifiedSenderMessageContent.CONTENT_HINT_RESENDABLE,
                     Optional.of(groupId));
             return new SealedSessionCipher(store, self, null, selfDevice).multiRecipientEncrypt(addresses, content);
         } catch (NoSessionException e) {
@@ -429,7 +423,7 @@ final class GroupMessaging {
             if (profileKey.isEmpty()) {
                 return Optional.empty();
             }
-            byte[] key = SvyazClient.accessKey(profileKey.get());
+            byte[] key = ProfileCipher.accessKey(profileKey.get());
             for (int i = 0; i < combined.length; i++) {
                 combined[i] ^= key[i];
             }
@@ -452,73 +446,8 @@ final class GroupMessaging {
             Set<Integer> needed = new TreeSet<>(account.getDevices().getMissingList());
             needed.addAll(account.getDevices().getStaleList());
             if (!needed.isEmpty()) {
-                client.startSessions(usernameOf(targets, name), id, needed);
+                sender.startSessions(usernameOf(targets, name), id, needed);
             }
         }
-    }
-
-    // ---------------------------------------------------------------- receiving
-
-    /** Takes a member's sender key; called inside the transaction that stores the message carrying it. */
-    void processSenderKey(UUID sender, int senderDevice, byte[] distribution) {
-        try {
-            new GroupSessionBuilder(store).process(new SignalProtocolAddress(sender.toString(), senderDevice),
-                    new SenderKeyDistributionMessage(distribution));
-        } catch (InvalidMessageException | LegacyMessageException | InvalidVersionException
-                 | InvalidKeyException e) {
-            log.warn("a sender key arrived that cannot be read; ignoring it");
-        }
-    }
-
-    /** What a received group message does here. */
-    sealed interface Verdict {
-        /** Show it, as part of the group. */
-        record Accepted(boolean update) implements Verdict {}
-
-        /** Drop it; {@code reason} is a sentence without identities, for the log. */
-        record Refused(String reason) implements Verdict {}
-    }
-
-    /**
-     * Checks a received group message against the group as known here and applies a change it
-     * carries; called inside the transaction that stores the message.
-     */
-    Verdict accept(UUID sender, GroupContext context) {
-        Optional<GroupId> id = GroupId.fromBytes(context.getId().toByteArray());
-        if (id.isEmpty()) {
-            return new Verdict.Refused("a group message names no valid group");
-        }
-        Optional<StoredGroup> known = groups.group(id.get().bytes());
-        if (context.hasState()) {
-            if (known.isPresent() && known.get().state().equals(context.getState())) {
-                return new Verdict.Refused("a group change that is already applied");
-            }
-            Optional<String> refusal = GroupRules.refusal(known.map(StoredGroup::state), context.getState(), sender);
-            if (refusal.isPresent()) {
-                Optional<GroupState> left = known.flatMap(k -> GroupRules.leave(k.state(), context.getState(), sender));
-                if (left.isEmpty()) {
-                    return new Verdict.Refused(refusal.get());
-                }
-                apply(known.get(), left.get());
-                return new Verdict.Accepted(true);
-            }
-            if (known.isEmpty()) {
-                groups.put(new StoredGroup(context.getState(), UUID.randomUUID(),
-                        GroupRules.isMember(context.getState(), self)));
-            } else {
-                apply(known.get(), context.getState());
-            }
-            return new Verdict.Accepted(true);
-        }
-        if (known.isEmpty()) {
-            return new Verdict.Refused("a message for a group this account does not know");
-        }
-        if (!known.get().member()) {
-            return new Verdict.Refused("a message for a group this account is no longer in");
-        }
-        if (!GroupRules.isMember(known.get().state(), sender)) {
-            return new Verdict.Refused("a group message from someone who is not a member");
-        }
-        return new Verdict.Accepted(false);
     }
 }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.client;
 
-import com.google.protobuf.ByteString;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +14,7 @@ import org.svyaz.client.api.NetworkException;
 import org.svyaz.client.api.QuoteTarget;
 import org.svyaz.client.api.RateLimitedException;
 import org.svyaz.client.api.ReceiptType;
+import org.svyaz.client.api.SendResult;
 import org.svyaz.client.api.UserInputException;
 import org.svyaz.client.store.LocalMessages;
 import org.svyaz.client.store.LocalSignals;
@@ -38,10 +38,10 @@ import org.svyaz.protocol.content.TypingMessage;
 final class OutgoingSignals {
     private static final Logger log = LoggerFactory.getLogger(OutgoingSignals.class);
 
-    /** Encrypts content for a contact and sends it (SvyazClient's sealed-then-identified send). */
+    /** Encrypts content for a contact and sends it (MessageSender's sealed-then-identified send). */
     @FunctionalInterface
     interface Sender {
-        SvyazClient.SendResult send(String recipient, UUID destination, Content.Builder content, long timestamp)
+        SendResult send(String recipient, UUID destination, Content.Builder content, long timestamp)
                 throws ClientException;
     }
 
@@ -121,7 +121,7 @@ final class OutgoingSignals {
     }
 
     /** Sends a new text for a message sent earlier; the local copy changes too. */
-    SvyazClient.SendResult edit(String recipient, long targetTimestamp, String text) throws ClientException {
+    SendResult edit(String recipient, long targetTimestamp, String text) throws ClientException {
         if (text == null || text.isBlank()) {
             throw new UserInputException("An edit needs the new text (-m).");
         }
@@ -133,7 +133,7 @@ final class OutgoingSignals {
                 .setTimestamp(timestamp)
                 .setExpireTimer(messages.expireSeconds(destination))
                 .build();
-        SvyazClient.SendResult result = sender.send(recipient, destination, Content.newBuilder().setEditMessage(
+        SendResult result = sender.send(recipient, destination, Content.newBuilder().setEditMessage(
                 EditMessage.newBuilder().setTargetSentTimestamp(targetTimestamp).setDataMessage(data)), timestamp);
         Optional<LocalSignals.Target> own = signals.find(destination, self, self, targetTimestamp);
         if (own.isPresent() && !own.get().remoteDeleted()) {
@@ -144,7 +144,7 @@ final class OutgoingSignals {
     }
 
     /** Reacts to (or with {@code remove} withdraws the reaction to) a message of the conversation. */
-    SvyazClient.SendResult react(String recipient, String emoji, String targetAuthor, long targetTimestamp,
+    SendResult react(String recipient, String emoji, String targetAuthor, long targetTimestamp,
                                  boolean remove) throws ClientException {
         if (!Emoji.isSingle(emoji)) {
             throw new UserInputException(emoji == null || emoji.isEmpty()
@@ -167,7 +167,7 @@ final class OutgoingSignals {
                         .setTargetAuthor(Uuids.toByteString(author))
                         .setTargetSentTimestamp(targetTimestamp))
                 .build();
-        SvyazClient.SendResult result = sender.send(recipient, destination, Content.newBuilder().setDataMessage(data),
+        SendResult result = sender.send(recipient, destination, Content.newBuilder().setDataMessage(data),
                 timestamp);
         Optional<LocalSignals.Target> target = signals.find(destination, self, author, targetTimestamp);
         if (target.isPresent() && !target.get().remoteDeleted()) {
@@ -181,7 +181,7 @@ final class OutgoingSignals {
     }
 
     /** Deletes a message this account sent, for everyone: on the contact's device and here. */
-    SvyazClient.SendResult remoteDelete(String recipient, long targetTimestamp) throws ClientException {
+    SendResult remoteDelete(String recipient, long targetTimestamp) throws ClientException {
         checkTimestamp(targetTimestamp);
         UUID destination = contact(recipient);
         long timestamp = clock.millis();
@@ -189,7 +189,7 @@ final class OutgoingSignals {
                 .setTimestamp(timestamp)
                 .setDelete(Delete.newBuilder().setTargetSentTimestamp(targetTimestamp))
                 .build();
-        SvyazClient.SendResult result = sender.send(recipient, destination, Content.newBuilder().setDataMessage(data),
+        SendResult result = sender.send(recipient, destination, Content.newBuilder().setDataMessage(data),
                 timestamp);
         Optional<LocalSignals.Target> own = signals.find(destination, self, self, targetTimestamp);
         if (own.isPresent() && !own.get().remoteDeleted()) {
@@ -200,7 +200,7 @@ final class OutgoingSignals {
     }
 
     /** Tells a contact that messages they sent were read (or viewed, or delivered). */
-    SvyazClient.SendResult receipt(String recipient, ReceiptType type, List<Long> timestamps) throws ClientException {
+    SendResult receipt(String recipient, ReceiptType type, List<Long> timestamps) throws ClientException {
         if (timestamps.isEmpty()) {
             throw new UserInputException("A receipt names at least one message timestamp (-t).");
         }
@@ -221,7 +221,7 @@ final class OutgoingSignals {
     }
 
     /** Tells a contact that this user started or stopped typing. */
-    SvyazClient.SendResult typing(String recipient, boolean stop) throws ClientException {
+    SendResult typing(String recipient, boolean stop) throws ClientException {
         UUID destination = contact(recipient);
         long timestamp = clock.millis();
         return sender.send(recipient, destination, Content.newBuilder().setTypingMessage(TypingMessage.newBuilder()

@@ -10,11 +10,14 @@ import java.util.Optional;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.signal.libsignal.zkgroup.InvalidInputException;
+import org.signal.libsignal.zkgroup.profiles.ProfileKey;
 
 /**
  * Encrypts profile fields with the profile key: AES-256-GCM from the JDK, a random 12-byte nonce,
  * and the name padded with zeros to 53 or 257 bytes so its length says little (the construction
  * Signal uses for profile names). Only holders of the profile key, the user's contacts, can read it.
+ * The same key yields the access key that lets contacts send sealed messages.
  */
 final class ProfileCipher {
     private static final int NONCE_BYTES = 12;
@@ -23,6 +26,15 @@ final class ProfileCipher {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private ProfileCipher() {}
+
+    /** The sealed-sender access key derived from a profile key, as every contact can derive it. */
+    static byte[] accessKey(byte[] profileKey) {
+        try {
+            return new ProfileKey(profileKey).deriveAccessKey();
+        } catch (InvalidInputException e) {
+            throw new IllegalArgumentException("a profile key is 32 bytes", e);
+        }
+    }
 
     static byte[] encryptName(byte[] profileKey, String name) {
         byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.svyaz.client.api.ConnectionStatus;
 import org.svyaz.client.net.ConnectionException;
 import org.svyaz.client.net.DohTestServer;
 import org.svyaz.client.net.ServerConnection;
@@ -52,7 +53,7 @@ class DohRouteIT {
 
             try (SvyazClient alice = SvyazClient.register(temp.resolve("a"), link, "alice.61", Clock.systemUTC());
                  SvyazClient bob = SvyazClient.register(temp.resolve("b"), link, "bob.62", Clock.systemUTC())) {
-                SvyazClient.ConnectionStatus status = alice.status();
+                ConnectionStatus status = alice.status();
                 assertThat(status.route()).isEqualTo("direct 127.0.0.1:" + server.address().getPort()
                         + " (" + NAME + " from DNS over HTTPS)");
                 assertThat(String.join("\n", status.failedRoutes())).contains(NAME + ":" + server.address().getPort());

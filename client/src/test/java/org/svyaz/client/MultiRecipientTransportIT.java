@@ -161,7 +161,7 @@ class MultiRecipientTransportIT {
 
     private static byte[] accessKey(SvyazClient client) throws Exception {
         try (AccountDatabase db = AccountDatabase.open(dir(client).resolve(SvyazClient.ACCOUNT_FILE))) {
-            return SvyazClient.accessKey(db.setting("profile_key"));
+            return ProfileCipher.accessKey(db.setting("profile_key"));
         }
     }
 

@@ -67,7 +67,7 @@ class ProfileIT {
             }
             var withKey = org.svyaz.protocol.wire.GetProfileRequest.newBuilder()
                     .setAccountId(org.svyaz.protocol.Uuids.toByteString(alice.accountId()))
-                    .setAccessKey(com.google.protobuf.ByteString.copyFrom(SvyazClient.accessKey(profileKey)))
+                    .setAccessKey(com.google.protobuf.ByteString.copyFrom(ProfileCipher.accessKey(profileKey)))
                     .build();
             var answer = anonymous.call(org.svyaz.protocol.ApiPaths.PROFILE_GET, withKey.toByteString());
             assertThat(answer.getError()).isEqualTo(org.svyaz.protocol.wire.ErrorCode.OK);

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.svyaz.client.api.ConnectionStatus;
 import org.svyaz.client.api.UserInputException;
 import org.svyaz.client.net.ConnectionException;
 import org.svyaz.client.net.ServerConnection;
@@ -63,7 +64,7 @@ class RelayIT {
             directRoute.close(); // the censor blocks the server's address
             try (SvyazClient alice = SvyazClient.open(aliceDir, Clock.systemUTC());
                  SvyazClient bob = SvyazClient.open(bobDir, Clock.systemUTC())) {
-                SvyazClient.ConnectionStatus status = alice.status();
+                ConnectionStatus status = alice.status();
                 assertThat(status.route()).isEqualTo("relay 127.0.0.1:" + relay.address().getPort());
                 assertThat(status.failedRoutes()).singleElement().asString().contains("Connection refused");
                 alice.send("bob.12", "through the relay");

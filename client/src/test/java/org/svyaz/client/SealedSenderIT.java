@@ -165,7 +165,7 @@ class SealedSenderIT {
             try (RawSocket anonymous = RawSocket.connect(server, Optional.empty())) {
                 SealedSendRequest request = SealedSendRequest.newBuilder()
                         .setDestination(Uuids.toByteString(bob.accountId()))
-                        .setAccessKey(ByteString.copyFrom(SvyazClient.accessKey(profileKeyOf(temp.resolve("b")
+                        .setAccessKey(ByteString.copyFrom(ProfileCipher.accessKey(profileKeyOf(temp.resolve("b")
                                 .resolve(bob.username())))))
                         .setTimestamp(1)
                         .addMessages(OutgoingMessage.newBuilder().setDeviceId(1)

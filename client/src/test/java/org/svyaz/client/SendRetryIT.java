@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.svyaz.client.api.ReceivedMessage;
+import org.svyaz.client.api.SendResult;
 import org.svyaz.protocol.content.Content;
 import org.svyaz.protocol.content.DataMessage;
 import org.svyaz.server.ServerConfig;
@@ -44,10 +45,10 @@ class SendRetryIT {
              SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.62", Clock.systemUTC())) {
             // What a retry after a lost answer does: the same message, encrypted again, same timestamp.
             long timestamp = System.currentTimeMillis();
-            Content content = alice.contentFromHere()
+            Content content = alice.sender().contentFromHere()
                     .setDataMessage(DataMessage.newBuilder().setBody("only once").setTimestamp(timestamp)).build();
-            alice.sendPairwise("bob.62", bob.accountId(), content, timestamp);
-            alice.sendPairwise("bob.62", bob.accountId(), content, timestamp);
+            alice.sender().sendPairwise("bob.62", bob.accountId(), content, timestamp);
+            alice.sender().sendPairwise("bob.62", bob.accountId(), content, timestamp);
             alice.send("bob.62", "and then this");
             List<ReceivedMessage> got = receiveUntil(bob, body("and then this"));
             assertThat(got.stream().filter(m -> m.signal().isEmpty()).map(m -> m.body().orElse("")))
@@ -77,7 +78,7 @@ class SendRetryIT {
                 receiveUntil(bob, body("before"));
 
                 proxy.cut(); // the database restarts
-                CompletableFuture<SvyazClient.SendResult> sending = CompletableFuture.supplyAsync(() -> {
+                CompletableFuture<SendResult> sending = CompletableFuture.supplyAsync(() -> {
                     try {
                         return alice.send("bob.64", "during the outage");
                     } catch (Exception e) {

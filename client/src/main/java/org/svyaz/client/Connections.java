@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.client;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.svyaz.client.api.ClientException;
+import org.svyaz.client.api.ConnectionStatus;
+import org.svyaz.client.api.NetworkException;
+import org.svyaz.client.net.ConnectionException;
+import org.svyaz.client.net.PushHandler;
+import org.svyaz.client.net.Route;
+import org.svyaz.client.net.ServerConnection;
+import org.svyaz.client.store.LocalStoreException;
+import org.svyaz.protocol.ApiPaths;
+import org.svyaz.protocol.InvalidInviteLinkException;
+import org.svyaz.protocol.InviteLink;
+import org.svyaz.protocol.descriptor.SignedServerDescriptor;
+import org.svyaz.protocol.wire.DescriptorRequest;
+import org.svyaz.protocol.wire.DescriptorResponse;
+import org.svyaz.protocol.wire.ErrorCode;
+import org.svyaz.protocol.wire.Response;
+
+/**
+ * The account's two connections to its server, each raced over every route and reopened when it
+ * died: the authenticated one, which carries the server's pushes, and one without credentials for
+ * requests that must not reveal who asks (sealed sends, profile reads).
+ */
+final class Connections implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Connections.class);
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
+    /** For requests that only improve what is shown (prekey refill, profile names, the descriptor). */
+    static final Duration REFILL_TIMEOUT = Duration.ofSeconds(5);
+
+    private final AccountSettings settings;
+    private final PushHandler pushes;
+    /** Told before each new authenticated connection opens: its pushes start a new queue. */
+    private final Runnable beforeConnecting;
+    private final Clock clock;
+    // Volatile for routeOfLastSend, which must not wait for a connect under way on another thread.
+    private volatile ServerConnection connection;
+    private volatile ServerConnection anonymousConnection;
+    private volatile CompletableFuture<Void> descriptorRefresh = CompletableFuture.completedFuture(null);
+
+    Connections(AccountSettings settings, PushHandler pushes, Runnable beforeConnecting, Clock clock) {
+        this.settings = settings;
+        this.pushes = pushes;
+        this.beforeConnecting = beforeConnecting;
+        this.clock = clock;
+    }
+
+    /** The authenticated connection, opened when missing or dead. */
+    synchronized ServerConnection connection() throws NetworkException {
+        if (connection == null || !connection.isOpen()) {
+            if (connection != null) {
+                connection.close();
+            }
+            beforeConnecting.run();
+            try {
+                connection = ServerConnection.connect(settings.server(), settings.relays(), settings.preferredRoute(),
+                        settings.relaysOnly(), Optional.of(settings.credentials()), pushes, CONNECT_TIMEOUT);
+                settings.rememberRoute(connection.routeKey());
+            } catch (ConnectionException e) {
+                throw new NetworkException(e.unauthorized()
+                        ? "The server does not recognise this account (it may have been reset). Register again."
+                        : e.getMessage(), e);
+            }
+            refreshDescriptor(connection);
+        }
+        return connection;
+    }
+
+    synchronized boolean isOpen() {
+        return connection != null && connection.isOpen();
+    }
+
+    /**
+     * One request on the authenticated connection. If the connection turns out to be dead before the
+     * request left (a route that just died), it is sent once more on a fresh connection; a request
+     * that may have reached the server is never repeated, so nothing is sent twice.
+     */
+    Response call(String path, Message body) throws ClientException {
+        return call(path, body, REQUEST_TIMEOUT);
+    }
+
+    Response call(String path, Message body, Duration timeout) throws ClientException {
+        try {
+            try {
+                return connection().call(path, body, timeout);
+            } catch (ConnectionException e) {
+                if (!e.requestNotSent()) {
+                    throw e;
+                }
+                return connection().call(path, body, timeout);
+            }
+        } catch (ConnectionException e) {
+            throw new NetworkException(e.getMessage(), e);
+        }
+    }
+
+    /** Requests that must not reveal who we are (sealed sends) use a connection without credentials. */
+    Response callAnonymously(String path, Message body) throws ClientException {
+        return callAnonymously(path, body, REQUEST_TIMEOUT);
+    }
+
+    Response callAnonymously(String path, Message body, Duration timeout) throws ClientException {
+        try {
+            try {
+                return anonymousConnection(false).call(path, body, timeout);
+            } catch (ConnectionException e) {
+                if (!e.requestNotSent()) {
+                    throw e;
+                }
+                return anonymousConnection(true).call(path, body, timeout);
+            }
+        } catch (ConnectionException e) {
+            throw new NetworkException(e.getMessage(), e);
+        }
+    }
+
+    /** The connection without credentials, opened when missing, dead or {@code fresh} is asked for. */
+    private synchronized ServerConnection anonymousConnection(boolean fresh) throws ConnectionException {
+        if (fresh || anonymousConnection == null || !anonymousConnection.isOpen()) {
+            if (anonymousConnection != null) {
+                anonymousConnection.close();
+            }
+            anonymousConnection = ServerConnection.connect(settings.server(), settings.relays(),
+                    settings.preferredRoute(), settings.relaysOnly(), Optional.empty(),
+                    push -> Response.newBuilder().setError(ErrorCode.NOT_FOUND).build(), CONNECT_TIMEOUT);
+            settings.rememberRoute(anonymousConnection.routeKey());
+        }
+        return anonymousConnection;
+    }
+
+    /** The route the authenticated connection took, so that file transfers can take it too. */
+    Route winningRoute() throws NetworkException {
+        return connection().winningRoute();
+    }
+
+    /** How the last send reached the server: the anonymous connection for sealed sends. */
+    String routeOfLastSend(boolean sealed) {
+        return sealed ? anonymousConnection.route() : connection.route();
+    }
+
+    /** Connects if needed and tells which route carries the connection and why earlier ones failed. */
+    ConnectionStatus status() throws ClientException {
+        ServerConnection current = connection();
+        return new ConnectionStatus(current.route(), current.failedRoutes(),
+                settings.server().descriptor().getEndpointsCount(), settings.relays().size());
+    }
+
+    /** Closes the authenticated connection, so the next request races the routes as they are now set. */
+    synchronized void reconnectLater() {
+        if (connection != null) {
+            connection.close();
+        }
+    }
+
+    /**
+     * Asks for the server's current descriptor without waiting for the answer: on a slow or frozen
+     * route the answer may never come, and the connection must be usable (and its stall noticed)
+     * meanwhile. {@link #server()} waits briefly for it. Best effort: failures are logged and the
+     * known descriptor stays.
+     */
+    private void refreshDescriptor(ServerConnection via) {
+        descriptorRefresh = via.request(ApiPaths.DESCRIPTOR, DescriptorRequest.getDefaultInstance())
+                .orTimeout(REFILL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .handle((response, failure) -> {
+                    if (failure != null) {
+                        log.warn("could not refresh the server descriptor: {}", failure.getMessage() == null
+                                ? failure.getClass().getSimpleName() : failure.getMessage());
+                    } else if (response.getError() == ErrorCode.OK) {
+                        adoptDescriptor(response);
+                    }
+                    return null;
+                });
+    }
+
+    private void adoptDescriptor(Response response) {
+        try {
+            settings.adoptDescriptor(SignedServerDescriptor.parseFrom(
+                    DescriptorResponse.parseFrom(response.getBody()).getSignedDescriptor()), clock.millis());
+        } catch (InvalidProtocolBufferException | InvalidInviteLinkException | LocalStoreException e) {
+            log.warn("could not refresh the server descriptor: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * The server as this client currently knows it (the stored, possibly refreshed, descriptor);
+     * waits for a refresh under way, at most as long as the refresh itself may take.
+     */
+    InviteLink server() {
+        try {
+            descriptorRefresh.get(REFILL_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // The refresh failed or is stuck: the stored descriptor is what we know.
+        }
+        return settings.server();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (connection != null) {
+            connection.close();
+            connection = null;
+        }
+        if (anonymousConnection != null) {
+            anonymousConnection.close();
+            anonymousConnection = null;
+        }
+    }
+}
