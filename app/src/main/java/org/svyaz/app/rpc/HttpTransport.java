@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.app.rpc;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The JDK's HTTP server with three paths, each request on its own virtual thread, all behind
+ * {@link HttpGuard}:
+ * {@code POST /api/v1/rpc}, {@code GET /api/v1/events}, {@code GET /api/v1/check}. Anything else is 404.
+ * Paths are matched exactly; the server's own contexts match by prefix.
+ */
+final class HttpTransport implements AutoCloseable {
+    static final String RPC = "/api/v1/rpc";
+    static final String EVENTS = "/api/v1/events";
+    static final String CHECK = "/api/v1/check";
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final EventLog events;
+    private final RpcHttpHandler rpc;
+    private final EventStreamHandler eventStream;
+
+    private HttpTransport(HttpServer server, ExecutorService executor, EventLog events,
+            RpcHttpHandler rpc, EventStreamHandler eventStream) {
+        this.server = server;
+        this.executor = executor;
+        this.events = events;
+        this.rpc = rpc;
+        this.eventStream = eventStream;
+    }
+
+    static HttpTransport start(ListenAddress address, Optional<BearerToken> token, RpcDispatcher dispatcher,
+            ReceiveHub hub, int maxBodyBytes, Duration heartbeat, Clock clock) throws IOException {
+        HttpServer server = HttpServer.create(address.toSocketAddress(), 0);
+        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        EventLog events = new EventLog(clock);
+        hub.addListener(events::append);
+        HttpTransport transport = new HttpTransport(server, executor, events,
+                new RpcHttpHandler(dispatcher, maxBodyBytes), new EventStreamHandler(events, hub, heartbeat));
+        HttpGuard guard = new HttpGuard(HttpGuard.ownHosts(address, server.getAddress()), token);
+        server.createContext("/", transport::route).getFilters().add(guard);
+        server.setExecutor(executor);
+        server.start();
+        return transport;
+    }
+
+    /** The bound address; its port is the real one when port 0 was asked for. */
+    InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    private void route(HttpExchange exchange) throws IOException {
+        switch (exchange.getRequestURI().getPath()) {
+            case RPC -> rpc.handle(exchange);
+            case EVENTS -> eventStream.handle(exchange);
+            case CHECK -> {
+                if (exchange.getRequestMethod().equals("GET")) {
+                    HttpReplies.empty(exchange, 200);
+                } else {
+                    HttpReplies.wrongMethod(exchange, "GET");
+                }
+            }
+            default -> HttpReplies.text(exchange, 404, "no such path; the API is under /api/v1/");
+        }
+    }
+
+    /** Stops at once: event streams end, running calls finish unheard. */
+    @Override
+    public void close() {
+        events.close();
+        server.stop(0);
+        executor.shutdown();
+    }
+}

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.app.rpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The HTTP transport on loopback: rpc, events, check, and every refusal. */
+class HttpIT {
+    private static final int BODY_LIMIT = 4_096;
+    private static final Clock CLOCK = Clock.fixed(Instant.ofEpochMilli(1_000), ZoneOffset.UTC);
+
+    @TempDir
+    Path temp;
+
+    private final TestMethods methods = new TestMethods();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private ReceiveHub hub;
+    private int port;
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable closeable : toClose.reversed()) {
+            closeable.close();
+        }
+        http.shutdownNow();
+    }
+
+    @Test
+    void oneRequestGetsJsonAndABatchAnArray() throws Exception {
+        start(DaemonConfig.none());
+
+        HttpResponse<String> single = post("{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":{\"text\":\"hi\"},\"id\":1}");
+        assertThat(single.statusCode()).isEqualTo(200);
+        assertThat(single.headers().firstValue("Content-Type")).contains("application/json");
+        assertThat(single.body()).isEqualTo("{\"jsonrpc\":\"2.0\",\"result\":\"hi\",\"id\":1}");
+
+        HttpResponse<String> batch = post("[{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":{\"text\":\"a\"},\"id\":1},"
+                + "{\"jsonrpc\":\"2.0\",\"method\":\"touch\"},{\"jsonrpc\":\"2.0\",\"method\":\"nope\",\"id\":2}]");
+        JsonNode replies = RecordingPeer.parse(batch.body());
+        assertThat(replies).hasSize(2);
+        assertThat(replies.get(1).at("/error/code").intValue()).isEqualTo(RpcErrorCode.METHOD_NOT_FOUND);
+
+        HttpResponse<String> subscribe = post("{\"jsonrpc\":\"2.0\",\"method\":\"subscribeReceive\",\"id\":3}");
+        assertThat(RecordingPeer.parse(subscribe.body()).at("/error/code").intValue()).isEqualTo(RpcErrorCode.USER_ERROR);
+    }
+
+    @Test
+    void notificationsOnlyGetNoContent() throws Exception {
+        start(DaemonConfig.none());
+
+        HttpResponse<String> response = post("[{\"jsonrpc\":\"2.0\",\"method\":\"touch\"},{\"jsonrpc\":\"2.0\",\"method\":\"touch\"}]");
+
+        assertThat(response.statusCode()).isEqualTo(204);
+        assertThat(response.body()).isEmpty();
+        assertThat(methods.touched).hasValue(2);
+    }
+
+    @Test
+    void wrongMethodsTooLargeBodiesAndUnknownPathsAreRefused() throws Exception {
+        start(DaemonConfig.none());
+
+        HttpResponse<String> get = http.send(request("/api/v1/rpc").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(get.statusCode()).isEqualTo(405);
+        assertThat(get.headers().firstValue("Allow")).contains("POST");
+        String big = "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":{\"text\":\"" + "x".repeat(BODY_LIMIT) + "\"},\"id\":1}";
+        assertThat(post(big).statusCode()).isEqualTo(413);
+        String fits = "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":{\"text\":\"" + "x".repeat(BODY_LIMIT - 100) + "\"},\"id\":1}";
+        assertThat(post(fits).statusCode()).isEqualTo(200);
+        HttpResponse<String> postCheck = http.send(request("/api/v1/check").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(postCheck.statusCode()).isEqualTo(405);
+        assertThat(get("/api/v1/rpcx").statusCode()).isEqualTo(404);
+        assertThat(get("/").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void checkSaysTheDaemonRuns() throws Exception {
+        start(DaemonConfig.none());
+
+        assertThat(get("/api/v1/check").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void onlyTheDaemonsOwnHostIsServed() throws Exception {
+        start(DaemonConfig.none());
+
+        assertThat(rawStatus("Host: 127.0.0.1:" + port)).isEqualTo(200);
+        assertThat(rawStatus("Host: localhost:" + port)).isEqualTo(200);
+        assertThat(rawStatus("Host: [::1]:" + port)).isEqualTo(200);
+        assertThat(rawStatus("Host: attacker.example:" + port)).isEqualTo(403);
+        assertThat(rawStatus("Host: 127.0.0.1:" + (port + 1))).isEqualTo(403);
+        assertThat(rawStatus("Host: 127.0.0.1")).isEqualTo(403);
+    }
+
+    @Test
+    void aRequestFromAnotherOriginIsRefused() throws Exception {
+        start(DaemonConfig.none());
+
+        assertThat(rawStatus("Host: 127.0.0.1:" + port, "Origin: http://attacker.example")).isEqualTo(403);
+        assertThat(rawStatus("Host: 127.0.0.1:" + port, "Origin: null")).isEqualTo(403);
+        assertThat(rawStatus("Host: 127.0.0.1:" + port, "Origin: http://127.0.0.1:" + (port + 1))).isEqualTo(403);
+        assertThat(rawStatus("Host: 127.0.0.1:" + port, "Origin: http://127.0.0.1:" + port)).isEqualTo(200);
+        HttpResponse<String> scripted = http.send(request("/api/v1/rpc").header("Origin", "https://attacker.example")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"method\":\"touch\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(scripted.statusCode()).isEqualTo(403);
+        assertThat(methods.touched).hasValue(0);
+    }
+
+    @Test
+    void withATokenFileEveryRequestNeedsTheBearerToken() throws Exception {
+        Path tokenFile = Files.writeString(temp.resolve("token"), "s3cret-token\n");
+        start(DaemonConfig.none().withHttpTokenFile(tokenFile));
+        String call = "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":{\"text\":\"ok\"},\"id\":1}";
+
+        HttpResponse<String> none = http.send(request("/api/v1/rpc").POST(HttpRequest.BodyPublishers.ofString(call)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(none.statusCode()).isEqualTo(401);
+        assertThat(none.headers().firstValue("WWW-Authenticate")).contains("Bearer");
+        for (String wrong : new String[] {"Bearer s3cret-toke", "Bearer s3cret-token2", "Basic s3cret-token", "s3cret-token"}) {
+            assertThat(http.send(request("/api/v1/rpc").header("Authorization", wrong)
+                    .POST(HttpRequest.BodyPublishers.ofString(call)).build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode()).as(wrong).isEqualTo(401);
+        }
+        assertThat(http.send(request("/api/v1/check").GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isEqualTo(401);
+
+        HttpResponse<String> right = http.send(request("/api/v1/rpc").header("Authorization", "Bearer s3cret-token")
+                .POST(HttpRequest.BodyPublishers.ofString(call)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(right.statusCode()).isEqualTo(200);
+        assertThat(right.body()).contains("\"result\":\"ok\"");
+    }
+
+    @Test
+    void eventsStreamAsServerSentEventsWithIds() throws Exception {
+        start(DaemonConfig.none());
+        EventStream stream = openEvents(null);
+
+        hub.publish("alice.01", ReceiveHubTest.envelope("first"));
+        hub.publish("alice.01", ReceiveHubTest.envelope("second"));
+
+        assertThat(stream.next()).isEqualTo("id: 1000001");
+        assertThat(stream.next()).isEqualTo("event: receive");
+        assertThat(stream.next()).isEqualTo("data: {\"envelope\":{\"body\":\"first\"},\"account\":\"alice.01\"}");
+        assertThat(stream.next()).isEmpty();
+        assertThat(stream.next()).isEqualTo("id: 1000002");
+    }
+
+    @Test
+    void aReconnectingClientGetsTheEventsAfterItsLastIdOrAllWhenTheIdIsUnknown() throws Exception {
+        start(DaemonConfig.none());
+        for (String body : List.of("one", "two", "three")) {
+            hub.publish("alice.01", ReceiveHubTest.envelope(body));
+        }
+
+        EventStream resumed = openEvents("1000001");
+        assertThat(resumed.events(2)).containsExactly("1000002", "1000003");
+        EventStream unknown = openEvents("999");
+        assertThat(unknown.events(3)).containsExactly("1000001", "1000002", "1000003");
+
+        hub.publish("alice.01", ReceiveHubTest.envelope("four"));
+        assertThat(resumed.events(1)).containsExactly("1000004");
+        assertThat(unknown.events(1)).containsExactly("1000004");
+    }
+
+    @Test
+    void anIdleStreamGetsHeartbeatComments() throws Exception {
+        start(DaemonConfig.none().withHeartbeat(Duration.ofMillis(100)));
+        EventStream stream = openEvents(null);
+
+        assertThat(stream.next()).isEqualTo(": heartbeat");
+    }
+
+    @Test
+    void openingTheEventStreamStartsManualReceiving() throws Exception {
+        AtomicInteger starts = new AtomicInteger();
+        hub = new ReceiveHub(ReceiveMode.MANUAL, starts::incrementAndGet);
+        startWith(DaemonConfig.none(), hub);
+        assertThat(starts).hasValue(0);
+
+        openEvents(null);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> starts.get() == 1);
+    }
+
+    private void start(DaemonConfig config) throws DaemonStartException {
+        hub = new ReceiveHub(ReceiveMode.ON_START, () -> { });
+        startWith(config, hub);
+    }
+
+    private void startWith(DaemonConfig config, ReceiveHub receiveHub) throws DaemonStartException {
+        Daemon daemon = Daemon.start(config.withHttp(new ListenAddress("127.0.0.1", 0))
+                .withLimits(new PeerLimits(BODY_LIMIT, 64, 1_000)).withClock(CLOCK),
+                methods.table(receiveHub), receiveHub, UnixSocketIT.quiet());
+        toClose.add(daemon);
+        port = daemon.httpAddress().orElseThrow().getPort();
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(20));
+    }
+
+    private HttpResponse<String> post(String body) throws IOException, InterruptedException {
+        return http.send(request("/api/v1/rpc").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** GET /api/v1/check written by hand, since HttpClient will not send a Host header of our choosing. */
+    private int rawStatus(String... headers) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+            socket.setSoTimeout(20_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /api/v1/check HTTP/1.1\r\n" + String.join("\r\n", headers) + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String status = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+            return Integer.parseInt(status.split(" ")[1]);
+        }
+    }
+
+    private EventStream openEvents(String lastEventId) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/events"));
+        if (lastEventId != null) {
+            request.header("Last-Event-ID", lastEventId);
+        }
+        HttpResponse<Stream<String>> response = http.send(request.GET().build(), HttpResponse.BodyHandlers.ofLines());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type)
+                .startsWith("text/event-stream"));
+        EventStream stream = new EventStream(response.body());
+        toClose.add(stream);
+        return stream;
+    }
+
+    /** The lines of one event stream, read on their own thread; every wait is bounded. */
+    private static final class EventStream implements AutoCloseable {
+        private final Stream<String> lines;
+        private final BlockingQueue<String> queue = new LinkedBlockingQueue<>();
+
+        EventStream(Stream<String> lines) {
+            this.lines = lines;
+            Thread.ofVirtual().start(() -> {
+                try {
+                    lines.forEach(queue::add);
+                } catch (RuntimeException e) {
+                    // The stream closed.
+                }
+            });
+        }
+
+        String next() throws InterruptedException {
+            String line = queue.poll(20, TimeUnit.SECONDS);
+            assertThat(line).as("an event stream line within 20 s").isNotNull();
+            return line;
+        }
+
+        /** The ids of the next {@code count} events, skipping heartbeats. */
+        List<String> events(int count) throws InterruptedException {
+            List<String> ids = new ArrayList<>();
+            while (ids.size() < count) {
+                String line = next();
+                if (line.startsWith("id: ")) {
+                    ids.add(line.substring(4));
+                }
+            }
+            return ids;
+        }
+
+        @Override
+        public void close() {
+            lines.close();
+        }
+    }
+}
