@@ -14,7 +14,7 @@ import org.svyaz.client.api.UsernameTakenException;
 import org.svyaz.protocol.InvalidInviteLinkException;
 
 /** Exit codes, as signal-cli defines them, so scripts written for it read ours the same way. */
-final class ExitCodes {
+public final class ExitCodes {
     static final int OK = 0;
     static final int USER_ERROR = 1;
     static final int UNEXPECTED = 2;
@@ -24,7 +24,7 @@ final class ExitCodes {
 
     private ExitCodes() {}
 
-    static int of(Exception exception) {
+    public static int of(Exception exception) {
         if (exception instanceof ClientException clientException) {
             return switch (clientException) {
                 case UserInputException e -> USER_ERROR;
@@ -48,7 +48,7 @@ final class ExitCodes {
     }
 
     /** A sentence for the person at the terminal. */
-    static String describe(Exception exception) {
+    public static String describe(Exception exception) {
         if (exception instanceof ClientException || exception instanceof CommandLineException
                 || exception instanceof UnreachableServiceException) {
             return exception.getMessage();

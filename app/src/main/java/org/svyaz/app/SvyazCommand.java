@@ -14,17 +14,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** The root command: global options shared by every client subcommand. */
-@Command(name = "svyaz", mixinStandardHelpOptions = true, version = "svyaz 0.1.0",
+@Command(name = "svyaz", mixinStandardHelpOptions = true, version = SvyazCommand.VERSION,
         description = "Svyaz: a private messenger that a censor can neither read nor easily switch off.",
         subcommands = {ServerCommand.class, RelayCommand.class, RegisterCommand.class, SendCommand.class,
                 ReceiveCommand.class, SendReceiptCommand.class, SendTypingCommand.class, SendReactionCommand.class,
                 RemoteDeleteCommand.class, ListIdentitiesCommand.class, TrustCommand.class, ResetIdentityCommand.class,
                 UpdateAccountCommand.class, UpdateProfileCommand.class, UpdateContactCommand.class,
                 AddRelayCommand.class, ProbeCommand.class, StatusCommand.class, ListAccountsCommand.class,
-                UpdateGroupCommand.class, QuitGroupCommand.class, ListGroupsCommand.class, BenchCommand.class},
+                UpdateGroupCommand.class, QuitGroupCommand.class, ListGroupsCommand.class, DaemonCommand.class,
+                JsonRpcCommand.class, BenchCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 user error, 2 unexpected, 3 server or network, 4 untrusted identity, "
                 + "5 rate limited."})
 final class SvyazCommand {
+    static final String VERSION = "svyaz 0.1.0";
+
     @Option(names = {"-d", "--data-dir"}, paramLabel = "DIR",
             description = "Where accounts are kept. Default: $SVYAZ_HOME, else $XDG_DATA_HOME/svyaz, "
                     + "else ~/.local/share/svyaz.")

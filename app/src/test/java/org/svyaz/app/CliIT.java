@@ -268,7 +268,7 @@ class CliIT {
             assertThat(reaction.get("targetAuthor").asText()).isEqualTo("alice.81");
             assertThat(reaction.get("targetSentTimestamp").asLong()).isEqualTo(hi);
             assertThat(reaction.get("isRemove").asBoolean()).isFalse();
-            assertThat(atAlice.get(3).has("error")).isFalse();
+            assertThat(atAlice.get(3).has("exception")).isFalse();
             JsonNode quoting = atAlice.get(4).get("envelope");
             assertThat(quoting.get("timestamp").asLong()).isEqualTo(reply);
             assertThat(quoting.get("dataMessage").get("message").asText()).isEqualTo("hi alice");
@@ -289,14 +289,14 @@ class CliIT {
             assertThat(edit.get("dataMessage").get("message").asText()).isEqualTo("one more, edited");
             assertThat(signals.get(1).get("envelope").get("dataMessage").get("remoteDelete").get("timestamp").asLong())
                     .isEqualTo(hi);
-            assertThat(signals).allSatisfy(line -> assertThat(line.has("error")).isFalse());
+            assertThat(signals).allSatisfy(line -> assertThat(line.has("exception")).isFalse());
 
             // Bob cannot edit or delete Alice's message: it arrives, is reported, and changes nothing.
             timestamp(Cli.run("-d", bob, "send", "--edit-timestamp", String.valueOf(more), "-m", "forged", "alice.81"));
             JsonNode forged = receive(alice).stream().filter(line -> line.get("envelope").has("editMessage"))
                     .findFirst().orElseThrow();
-            assertThat(forged.get("error").get("type").asText()).isEqualTo("NotApplied");
-            assertThat(forged.get("error").get("message").asText()).contains("author");
+            assertThat(forged.get("exception").get("type").asText()).isEqualTo("NotApplied");
+            assertThat(forged.get("exception").get("message").asText()).contains("author");
 
             // Refused before anything is sent: exit code 1 and a sentence.
             Cli.Result twoEmoji = Cli.runWithEnvironment(UTF8, "-d", bob, "sendReaction", "-e", "👍👍", "-a", "alice.81",

@@ -112,6 +112,14 @@ public final class ReceiveHub {
         ObjectNode params = RpcJson.MAPPER.createObjectNode();
         params.set("envelope", envelope);
         params.put("account", account);
+        publish(params);
+    }
+
+    /**
+     * Hands one incoming message on as the client shows it: {@code {envelope, account}}, with
+     * {@code exception} beside them when it could not be read.
+     */
+    public void publish(ObjectNode params) {
         for (Consumer<ObjectNode> listener : listeners) {
             listener.accept(params);
         }

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.app.daemon;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.svyaz.app.methods.ContactMethods;
+import org.svyaz.app.methods.GroupMethods;
+import org.svyaz.app.methods.MessageMethods;
+import org.svyaz.app.methods.SettingsMethods;
+import org.svyaz.app.rpc.Daemon;
+import org.svyaz.app.rpc.DaemonConfig;
+import org.svyaz.app.rpc.DaemonStartException;
+import org.svyaz.app.rpc.MethodTable;
+import org.svyaz.app.rpc.ReceiveHub;
+import org.svyaz.app.rpc.ReceiveMode;
+import org.svyaz.app.rpc.RpcMethod;
+
+/**
+ * One running daemon: the open accounts, the methods it serves on them, the receive pump and the
+ * listeners. {@code svyaz daemon} and {@code svyaz jsonRpc} both run one.
+ */
+public final class DaemonRuntime implements AutoCloseable {
+    private final OpenAccounts accounts;
+    private final ReceivePump pump;
+    private final ReceiveHub hub;
+    private final Daemon daemon;
+
+    private DaemonRuntime(OpenAccounts accounts, DaemonConfig config, ReceiveMode mode, String version,
+                          PrintStream announce) throws DaemonStartException {
+        this.accounts = accounts;
+        this.hub = new ReceiveHub(mode, this::startReceiving);
+        this.pump = new ReceivePump(accounts.all(), (client, received) -> hub.publish(received));
+        this.daemon = Daemon.start(config, new MethodTable(methods(accounts, version), hub), hub, announce);
+    }
+
+    /** Serves {@code accounts} (closed with the runtime) as {@code config} says. */
+    public static DaemonRuntime start(OpenAccounts accounts, DaemonConfig config, ReceiveMode mode, String version,
+                                      PrintStream announce) throws DaemonStartException {
+        try {
+            return new DaemonRuntime(accounts, config, mode, version, announce);
+        } catch (DaemonStartException | RuntimeException e) {
+            accounts.close();
+            throw e;
+        }
+    }
+
+    /** Every method the daemon serves, besides the engine's own (rpc.discover, subscriptions). */
+    static List<RpcMethod> methods(OpenAccounts accounts, String version) {
+        List<RpcMethod> methods = new ArrayList<>(DaemonMethods.all(accounts, version));
+        for (var group : List.of(MessageMethods.all(), GroupMethods.all(), ContactMethods.all(), SettingsMethods.all())) {
+            group.forEach(method -> methods.add(new AccountRpcMethod(method, accounts)));
+        }
+        return methods;
+    }
+
+    private void startReceiving() {
+        pump.start();
+    }
+
+    /** Serves JSON-RPC on standard input and output until input ends ({@code svyaz jsonRpc}). */
+    public void serveStdio(InputStream in, OutputStream out) {
+        daemon.serveStdio(in, out);
+    }
+
+    @Override
+    public void close() {
+        daemon.close();
+        pump.close();
+        accounts.close();
+    }
+}

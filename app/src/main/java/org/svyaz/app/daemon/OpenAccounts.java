@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.app.daemon;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.svyaz.app.rpc.RpcCall;
+import org.svyaz.app.rpc.RpcException;
+import org.svyaz.client.SvyazClient;
+import org.svyaz.client.api.ClientException;
+
+/**
+ * The accounts one daemon serves, each opened once and kept open: the daemon owns their
+ * connections, so no second process knocks them offline. With one account (started with
+ * {@code -a}) calls need not name it; otherwise each call names its {@code account}, as in
+ * signal-cli's multi-account mode.
+ */
+public final class OpenAccounts implements AutoCloseable {
+    private final Map<String, SvyazClient> clients;
+    private final boolean single;
+
+    private OpenAccounts(Map<String, SvyazClient> clients, boolean single) {
+        this.clients = clients;
+        this.single = single;
+    }
+
+    /** Opens the named accounts under {@code dataDir}; {@code single}: the daemon was started for one account. */
+    public static OpenAccounts open(Path dataDir, List<String> usernames, boolean single) throws ClientException {
+        Map<String, SvyazClient> clients = new LinkedHashMap<>();
+        try {
+            for (String username : usernames) {
+                clients.put(username, SvyazClient.open(dataDir.resolve(username), Clock.systemUTC()));
+            }
+        } catch (ClientException | RuntimeException e) {
+            clients.values().forEach(SvyazClient::close);
+            throw e;
+        }
+        return new OpenAccounts(clients, single);
+    }
+
+    public boolean single() {
+        return single;
+    }
+
+    public List<SvyazClient> all() {
+        return List.copyOf(clients.values());
+    }
+
+    /** The account a call is for: the daemon's only one, or the one its {@code account} names. */
+    public SvyazClient forCall(RpcCall call) throws RpcException {
+        Optional<String> named = call.optionalString("account");
+        if (single) {
+            SvyazClient only = clients.values().iterator().next();
+            if (named.isPresent() && !named.get().equals(only.username())) {
+                throw RpcException.userError("This daemon serves only the account " + only.username() + ".");
+            }
+            return only;
+        }
+        if (named.isEmpty()) {
+            throw RpcException.invalidParams("missing required parameter 'account' (this daemon serves "
+                    + clients.size() + " accounts)");
+        }
+        SvyazClient client = clients.get(named.get());
+        if (client == null) {
+            throw RpcException.userError("No account " + named.get() + " is served by this daemon.");
+        }
+        return client;
+    }
+
+    @Override
+    public void close() {
+        clients.values().forEach(SvyazClient::close);
+    }
+}

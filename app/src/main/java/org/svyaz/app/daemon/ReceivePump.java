@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.app.daemon;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.svyaz.app.methods.EnvelopeJson;
+import org.svyaz.client.SvyazClient;
+import org.svyaz.client.api.ClientException;
+
+/**
+ * Keeps every served account receiving, each on a thread of its own, and hands each message to
+ * the daemon's subscribers. A message is stored on this device before the server is told, and
+ * marked shown only after it was handed on, so a daemon killed at any point loses none.
+ */
+final class ReceivePump implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ReceivePump.class);
+    /** One receive call's idle time: each call also refills prekeys and deletes expired messages. */
+    private static final Duration ROUND = Duration.ofMinutes(1);
+    private static final Duration PAUSE_AFTER_FAILURE = Duration.ofSeconds(5);
+
+    private final List<SvyazClient> clients;
+    private final BiConsumer<SvyazClient, ObjectNode> publish;
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean running = true;
+
+    ReceivePump(List<SvyazClient> clients, BiConsumer<SvyazClient, ObjectNode> publish) {
+        this.clients = clients;
+        this.publish = publish;
+    }
+
+    /** Starts receiving; called once, when the receive mode says so. */
+    synchronized void start() {
+        for (SvyazClient client : clients) {
+            threads.add(Thread.ofPlatform().name("svyaz-receive").daemon(true).start(() -> receive(client)));
+        }
+    }
+
+    private void receive(SvyazClient client) {
+        while (running) {
+            try {
+                client.receive(ROUND, Integer.MAX_VALUE, message -> publish.accept(client, EnvelopeJson.of(client, message)));
+            } catch (ClientException e) {
+                if (!running) {
+                    return;
+                }
+                // The client already reconnects with backoff within a round; this is a round that gave up.
+                log.warn("receiving failed ({}); trying again", e.getClass().getSimpleName());
+                try {
+                    Thread.sleep(PAUSE_AFTER_FAILURE);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+            }
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        running = false;
+        for (Thread thread : threads) {
+            thread.interrupt();
+        }
+        for (Thread thread : threads) {
+            try {
+                thread.join(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.app.methods;
+
+import java.util.Optional;
+import java.util.UUID;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.svyaz.client.SvyazClient;
+import org.svyaz.client.api.ReceiptType;
+import org.svyaz.client.api.ReceivedMessage;
+import org.svyaz.client.api.ReceivedSignal;
+
+/**
+ * A received message as signal-cli's JSON shows it, for {@code receive -o json} and the daemon's
+ * {@code receive} notifications alike: scripts written against signal-cli read it unchanged.
+ */
+public final class EnvelopeJson {
+    private EnvelopeJson() {}
+
+    /** The {@code receive} object: {@code {envelope: {...}, account}}, plus {@code exception} when it failed. */
+    public static ObjectNode of(SvyazClient client, ReceivedMessage message) {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        ObjectNode envelope = root.putObject("envelope");
+        envelope.put("source", message.source());
+        envelope.putNull("sourceNumber");
+        envelope.put("sourceUuid", message.sourceAccount().toString());
+        envelope.put("sourceName", message.sourceName().orElse(message.source()));
+        envelope.put("sourceDevice", message.sourceDevice());
+        envelope.put("timestamp", message.timestamp());
+        envelope.put("serverReceivedTimestamp", message.serverTimestamp());
+        envelope.put("untrustedIdentity", message.untrusted());
+        if (message.signal().isPresent()) {
+            signalJson(client, envelope, message, message.signal().get());
+        } else if (message.body().isPresent() || message.timerUpdate() || message.group().isPresent()) {
+            ObjectNode data = dataMessage(envelope, message.timestamp(), message.body(), message.expiresInSeconds());
+            data.put("isExpirationUpdate", message.timerUpdate());
+            message.group().ifPresent(group -> data.putObject("groupInfo")
+                    .put("groupId", group.id())
+                    .put("groupName", group.title())
+                    .put("revision", group.revision())
+                    .put("type", group.update() ? "UPDATE" : "DELIVER"));
+            message.quote().ifPresent(quote -> {
+                ObjectNode quoted = data.putObject("quote");
+                quoted.put("id", quote.id());
+                quoted.put("author", nameOf(client, quote.author()));
+                quoted.putNull("authorNumber");
+                quoted.put("authorUuid", quote.author().toString());
+                quoted.put("text", quote.text());
+                quoted.putArray("attachments");
+            });
+            if (!message.attachments().isEmpty()) {
+                var files = data.putArray("attachments");
+                for (var attachment : message.attachments()) {
+                    ObjectNode file = files.addObject();
+                    file.put("contentType", attachment.contentType());
+                    file.put("filename", attachment.fileName());
+                    file.put("size", attachment.size());
+                    if (attachment.path().isPresent()) {
+                        // The file's name in the account's attachment folder: what getAttachment takes.
+                        file.put("id", attachment.path().get().getFileName().toString());
+                        file.put("storedFilename", attachment.path().get().toString());
+                    } else {
+                        file.putNull("id");
+                        file.putNull("storedFilename");
+                    }
+                    attachment.error().ifPresent(error -> file.put("error", error));
+                }
+            }
+        }
+        message.error().ifPresent(error -> root.putObject("exception").put("message", error)
+                .put("type", "DecryptionFailure"));
+        message.notApplied().ifPresent(problem -> root.putObject("exception").put("message", problem)
+                .put("type", "NotApplied"));
+        root.put("account", client.username());
+        return root;
+    }
+
+    private static ObjectNode dataMessage(ObjectNode envelope, long timestamp, Optional<String> body,
+                                          int expiresInSeconds) {
+        ObjectNode data = envelope.putObject("dataMessage");
+        data.put("timestamp", timestamp);
+        if (body.isPresent()) {
+            data.put("message", body.get());
+        } else {
+            data.putNull("message");
+        }
+        data.put("expiresInSeconds", expiresInSeconds);
+        data.put("viewOnce", false);
+        return data;
+    }
+
+    /** signal-cli's shapes: receiptMessage, typingMessage, editMessage; reactions and deletes inside dataMessage. */
+    private static void signalJson(SvyazClient client, ObjectNode envelope, ReceivedMessage message,
+                                   ReceivedSignal signal) {
+        switch (signal) {
+            case ReceivedSignal.Receipt receipt -> {
+                ObjectNode node = envelope.putObject("receiptMessage");
+                node.put("when", message.timestamp());
+                node.put("isDelivery", receipt.type() == ReceiptType.DELIVERY);
+                node.put("isRead", receipt.type() == ReceiptType.READ);
+                node.put("isViewed", receipt.type() == ReceiptType.VIEWED);
+                var timestamps = node.putArray("timestamps");
+                receipt.timestamps().forEach(timestamps::add);
+            }
+            case ReceivedSignal.Typing typing -> envelope.putObject("typingMessage")
+                    .put("action", typing.started() ? "STARTED" : "STOPPED")
+                    .put("timestamp", typing.timestamp())
+                    .putNull("groupId"); // typing is sent in one-to-one conversations only, so far
+            case ReceivedSignal.Reaction reaction -> {
+                ObjectNode node = dataMessage(envelope, message.timestamp(), Optional.empty(), 0)
+                        .putObject("reaction");
+                node.put("emoji", reaction.emoji());
+                node.put("targetAuthor", nameOf(client, reaction.targetAuthor()));
+                node.putNull("targetAuthorNumber");
+                node.put("targetAuthorUuid", reaction.targetAuthor().toString());
+                node.put("targetSentTimestamp", reaction.targetSentTimestamp());
+                node.put("isRemove", reaction.remove());
+            }
+            case ReceivedSignal.Edit edit -> {
+                ObjectNode node = envelope.putObject("editMessage");
+                node.put("targetSentTimestamp", edit.targetSentTimestamp());
+                dataMessage(node, edit.editTimestamp(), Optional.of(edit.body()), message.expiresInSeconds());
+            }
+            case ReceivedSignal.RemoteDelete delete -> dataMessage(envelope, message.timestamp(),
+                    Optional.empty(), 0).putObject("remoteDelete").put("timestamp", delete.targetSentTimestamp());
+        }
+    }
+
+    /** A username when known (this account's or a contact's), else the account id. */
+    public static String nameOf(SvyazClient client, UUID account) {
+        return client.usernameOf(account).orElse(account.toString());
+    }
+}

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.app.methods;
+
+import static org.svyaz.app.rpc.RpcParam.Type.BOOLEAN;
+import static org.svyaz.app.rpc.RpcParam.Type.STRING;
+import static org.svyaz.app.rpc.RpcParam.optional;
+import static org.svyaz.app.rpc.RpcParam.required;
+
+import java.util.List;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.svyaz.app.rpc.RpcCall;
+import org.svyaz.app.rpc.RpcException;
+import org.svyaz.client.SvyazClient;
+import org.svyaz.client.api.ConnectionStatus;
+import org.svyaz.protocol.InvalidInviteLinkException;
+import org.svyaz.protocol.RelayLink;
+
+/** How the account reaches its server and what the server keeps for it: status, relays, settings, identity. */
+public final class SettingsMethods {
+    private SettingsMethods() {}
+
+    public static List<AccountMethod> all() {
+        return List.of(
+                AccountMethod.of("status", "Which route reaches the server, and why the others failed.", List.of(),
+                        (client, call) -> status(client)),
+                AccountMethod.of("addRelay", "Add a relay someone shared (svyaz://relay/...).",
+                        List.of(required("link", STRING, "The relay link.")),
+                        (client, call) -> {
+                            try {
+                                client.addRelay(RelayLink.parse(call.string("link")));
+                            } catch (InvalidInviteLinkException e) {
+                                throw RpcException.userError("That relay link is not valid: " + e.getMessage());
+                            }
+                            return JsonNodeFactory.instance.objectNode();
+                        }),
+                AccountMethod.of("updateAccount", "Change account settings: sealed sender from anyone, relays only.",
+                        List.of(optional("unrestrictedSealedSender", BOOLEAN, "Accept sealed messages from anyone."),
+                                optional("relaysOnly", BOOLEAN, "Reach the server only through relays.")),
+                        SettingsMethods::updateAccount),
+                AccountMethod.of("resetIdentity", "Replace this account's identity key; every contact is warned.",
+                        List.of(required("yes", BOOLEAN, "Must be true: contacts will see a changed safety number.")),
+                        (client, call) -> {
+                            if (!call.bool("yes", false)) {
+                                throw RpcException.invalidParams("parameter 'yes' must be true to reset the identity");
+                            }
+                            client.resetIdentity();
+                            return JsonNodeFactory.instance.objectNode();
+                        }));
+    }
+
+    private static JsonNode status(SvyazClient client) throws Exception {
+        ConnectionStatus status = client.status();
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        node.put("account", client.username());
+        node.put("connected", true);
+        node.put("route", status.route());
+        var failed = node.putArray("failedRoutes");
+        status.failedRoutes().forEach(failed::add);
+        node.put("endpoints", status.endpoints());
+        node.put("relays", status.relays());
+        return node;
+    }
+
+    private static JsonNode updateAccount(SvyazClient client, RpcCall call) throws Exception {
+        var unrestricted = call.raw("unrestrictedSealedSender");
+        var relaysOnly = call.raw("relaysOnly");
+        if (unrestricted.isEmpty() && relaysOnly.isEmpty()) {
+            throw RpcException.invalidParams("nothing to change: give 'unrestrictedSealedSender' or 'relaysOnly'");
+        }
+        if (unrestricted.isPresent()) {
+            client.setUnrestrictedSealedSender(call.bool("unrestrictedSealedSender", false));
+        }
+        if (relaysOnly.isPresent()) {
+            client.setRelaysOnly(call.bool("relaysOnly", false));
+        }
+        return JsonNodeFactory.instance.objectNode();
+    }
+}
