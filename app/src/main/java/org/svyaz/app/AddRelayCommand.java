@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
-import java.time.Clock;
 import java.util.concurrent.Callable;
-import org.svyaz.client.SvyazClient;
 import org.svyaz.protocol.RelayLink;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,11 +24,9 @@ final class AddRelayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RelayLink relay = RelayLink.parse(link);
-        try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
-            client.addRelay(relay);
-            spec.commandLine().getErr().println("Added the relay at " + relay.descriptor().getHost() + ":"
-                    + relay.descriptor().getPort() + ".");
-        }
+        AccountCall.run(root, spec, "addRelay", Output.object().put("link", link));
+        spec.commandLine().getErr().println("Added the relay at " + relay.descriptor().getHost() + ":"
+                + relay.descriptor().getPort() + ".");
         return ExitCodes.OK;
     }
 }

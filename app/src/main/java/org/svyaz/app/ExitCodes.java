@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
+import org.svyaz.app.rpc.RpcErrorCode;
+import org.svyaz.app.rpc.RpcException;
 import org.svyaz.client.api.ClientException;
 import org.svyaz.client.api.GroupAccessException;
 import org.svyaz.client.api.LocalFailureException;
@@ -38,6 +40,15 @@ public final class ExitCodes {
                 case LocalFailureException e -> UNEXPECTED;
             };
         }
+        if (exception instanceof RpcException rpc) {
+            // The daemon's codes are the exit codes negated; JSON-RPC's own mean a wrong call or a bug.
+            int code = -rpc.code();
+            if (code >= USER_ERROR && code <= RATE_LIMITED) {
+                return code;
+            }
+            return rpc.code() == RpcErrorCode.INTERNAL_ERROR || rpc.code() == RpcErrorCode.PARSE_ERROR
+                    ? UNEXPECTED : USER_ERROR;
+        }
         if (exception instanceof InvalidInviteLinkException || exception instanceof CommandLineException) {
             return USER_ERROR;
         }
@@ -50,7 +61,7 @@ public final class ExitCodes {
     /** A sentence for the person at the terminal. */
     public static String describe(Exception exception) {
         if (exception instanceof ClientException || exception instanceof CommandLineException
-                || exception instanceof UnreachableServiceException) {
+                || exception instanceof UnreachableServiceException || exception instanceof RpcException) {
             return exception.getMessage();
         }
         if (exception instanceof InvalidInviteLinkException) {

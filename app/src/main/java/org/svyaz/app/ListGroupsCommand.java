@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
-import org.svyaz.client.SvyazClient;
-import org.svyaz.client.api.GroupDetails;
+import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
@@ -25,31 +24,19 @@ final class ListGroupsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
-            for (GroupDetails group : client.listGroups()) {
-                if (root.output == SvyazCommand.OutputFormat.JSON) {
-                    ObjectNode node = Output.object();
-                    node.put("id", group.id());
-                    node.put("name", group.title());
-                    node.put("revision", group.revision());
-                    node.put("isMember", group.member());
-                    node.put("isAdmin", group.admin());
-                    ArrayNode members = node.putArray("members");
-                    ArrayNode admins = node.putArray("admins");
-                    for (GroupDetails.Member member : group.members()) {
-                        ObjectNode m = members.addObject().put("username", member.username())
-                                .put("uuid", member.accountId().toString());
-                        if (member.admin()) {
-                            admins.add(m.deepCopy());
-                        }
-                    }
-                    Output.json(spec.commandLine().getOut(), node);
-                } else {
-                    spec.commandLine().getOut().println("Id: " + group.id() + " Name: " + group.title()
-                            + " Active: " + group.member() + " Members: " + group.members().stream()
-                            .map(m -> m.username() + (m.admin() ? " (admin)" : "")).collect(Collectors.joining(", ")));
-                }
-            }
+        JsonNode groups = AccountCall.run(root, spec, "listGroups", Output.object());
+        if (root.output == SvyazCommand.OutputFormat.JSON) {
+            Output.json(spec.commandLine().getOut(), groups);
+            return ExitCodes.OK;
+        }
+        for (JsonNode group : groups) {
+            List<String> members = new ArrayList<>();
+            Set<String> admins = new HashSet<>();
+            group.get("admins").forEach(admin -> admins.add(admin.get("uuid").asText()));
+            group.get("members").forEach(member -> members.add(member.get("username").asText()
+                    + (admins.contains(member.get("uuid").asText()) ? " (admin)" : "")));
+            spec.commandLine().getOut().println("Id: " + group.get("id").asText() + " Name: " + group.get("name").asText()
+                    + " Active: " + group.get("isMember").asBoolean() + " Members: " + String.join(", ", members));
         }
         return ExitCodes.OK;
     }

@@ -1,14 +1,10 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.svyaz.client.SvyazClient;
-import org.svyaz.client.api.IdentityInfo;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -30,23 +26,20 @@ final class ListIdentitiesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
-            List<IdentityInfo> identities = client.identities(Optional.ofNullable(username));
-            for (IdentityInfo identity : identities) {
-                if (root.output == SvyazCommand.OutputFormat.JSON) {
-                    ObjectNode node = Output.object();
-                    node.put("username", identity.username());
-                    node.put("uuid", identity.accountId().toString());
-                    node.put("safetyNumber", identity.safetyNumber());
-                    node.put("trustLevel", identity.trust());
-                    node.put("addedTimestamp", identity.addedAtMillis());
-                    Output.json(spec.commandLine().getOut(), node);
-                } else {
-                    spec.commandLine().getOut().println(identity.username() + ": " + identity.trust()
-                            + " Added: " + Instant.ofEpochMilli(identity.addedAtMillis())
-                            + " Safety Number: " + group(identity.safetyNumber()));
-                }
-            }
+        ObjectNode params = Output.object();
+        if (username != null) {
+            params.put("recipient", username);
+        }
+        JsonNode identities = AccountCall.run(root, spec, "listIdentities", params);
+        if (root.output == SvyazCommand.OutputFormat.JSON) {
+            Output.json(spec.commandLine().getOut(), identities);
+            return ExitCodes.OK;
+        }
+        for (JsonNode identity : identities) {
+            spec.commandLine().getOut().println(identity.get("username").asText() + ": "
+                    + identity.get("trustLevel").asText()
+                    + " Added: " + Instant.ofEpochMilli(identity.get("addedTimestamp").asLong())
+                    + " Safety Number: " + group(identity.get("safetyNumber").asText()));
         }
         return ExitCodes.OK;
     }

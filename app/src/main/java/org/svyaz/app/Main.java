@@ -28,6 +28,20 @@ public final class Main {
             failed.getErr().println(ExitCodes.describe(exception));
             return code;
         });
+        // With --help anywhere picocli would print help and exit 0 even after an unknown word, so that
+        // 'svyaz nosuch --help' looked like success: an unknown command is an error whatever follows it.
+        commandLine.setExecutionStrategy(parseResult -> {
+            for (CommandLine.ParseResult level = parseResult; level != null;
+                 level = level.subcommand()) {
+                if (!level.unmatched().isEmpty()) {
+                    CommandLine failed = level.commandSpec().commandLine();
+                    failed.getErr().println("Unknown command or argument: " + String.join(" ", level.unmatched()));
+                    failed.getErr().println("See '" + failed.getCommandSpec().qualifiedName() + " --help'.");
+                    return ExitCodes.USER_ERROR;
+                }
+            }
+            return new CommandLine.RunLast().execute(parseResult);
+        });
         return commandLine.execute(args);
     }
 }

@@ -39,6 +39,11 @@ final class ReceiveCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Duration idle = timeoutSeconds < 0 ? Duration.ofDays(3650) : Duration.ofMillis((long) (timeoutSeconds * 1000));
         int limit = maxMessages < 0 ? Integer.MAX_VALUE : maxMessages;
+        if (AccountCall.daemonRuns(root.accountDir())) {
+            // A second connection for the account would knock the daemon offline.
+            throw new CommandLineException("A daemon serves this account and receives its messages: read them from "
+                    + "it (subscribeReceive, or GET /api/v1/events with --http), or stop it first.");
+        }
         try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
             client.onTransferProgress(new TerminalProgress(spec.commandLine().getErr(), System.console() != null));
             PrintWriter out = spec.commandLine().getOut();

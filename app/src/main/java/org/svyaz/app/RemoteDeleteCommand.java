@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
-import java.time.Clock;
 import java.util.concurrent.Callable;
-import org.svyaz.client.SvyazClient;
-import org.svyaz.client.api.SendResult;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -31,10 +29,8 @@ final class RemoteDeleteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
-            SendResult result = client.remoteDelete(recipient, targetTimestamp);
-            Output.sent(root, spec.commandLine().getOut(), result.timestamp(), result.route());
-        }
+        ObjectNode params = Output.object().put("recipient", recipient).put("targetTimestamp", targetTimestamp);
+        Output.sent(root, spec, AccountCall.run(root, spec, "remoteDelete", params));
         return ExitCodes.OK;
     }
 }

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
-import java.time.Clock;
 import java.util.concurrent.Callable;
-import org.svyaz.client.SvyazClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -29,11 +27,9 @@ final class ResetIdentityCommand implements Callable<Integer> {
         if (!confirmed) {
             throw new CommandLineException("This changes your safety number with every contact; run again with --yes.");
         }
-        try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
-            client.resetIdentity();
-            spec.commandLine().getErr().println("New identity key for " + client.username()
-                    + ". Tell your contacts to compare the new safety number.");
-        }
+        AccountCall.run(root, spec, "resetIdentity", Output.object().put("yes", true));
+        spec.commandLine().getErr().println("New identity key for " + root.accountDir().getFileName()
+                + ". Tell your contacts to compare the new safety number.");
         return ExitCodes.OK;
     }
 }

@@ -2,14 +2,10 @@
 package org.svyaz.app;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.svyaz.client.SvyazClient;
-import org.svyaz.client.api.QuoteTarget;
-import org.svyaz.client.api.SendResult;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -56,47 +52,27 @@ final class SendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
-            client.onTransferProgress(new TerminalProgress(spec.commandLine().getErr(), System.console() != null));
-            if ((groupId == null) == recipients.isEmpty()) {
-                throw new CommandLineException("Name either recipients (USERNAME...) or a group (-g GROUP_ID).");
-            }
-            if (quoteAuthor != null && quoteTimestamp == null) {
-                throw new CommandLineException("--quote-author goes with --quote-timestamp.");
-            }
-            if (editTimestamp != null && (!attachments.isEmpty() || quoteTimestamp != null)) {
-                throw new CommandLineException("An edit changes only the text: -a and --quote-timestamp do not go with "
-                        + "--edit-timestamp.");
-            }
-            Optional<QuoteTarget> quote = quoteTimestamp == null ? Optional.empty()
-                    : Optional.of(new QuoteTarget(quoteTimestamp, Optional.ofNullable(quoteAuthor)));
-            long timestamp = 0;
-            String route = "";
-            if (groupId != null && (quote.isPresent() || editTimestamp != null)) {
-                throw new CommandLineException("Quotes and edits work in one-to-one conversations only, not yet with -g.");
-            }
-            if (groupId != null) {
-                SendResult result = client.sendToGroup(groupId, message, attachments);
-                timestamp = result.timestamp();
-                route = result.route();
-                if (!result.sealed()) {
-                    spec.commandLine().getErr().println("Note: the server saw who sent this group message, because "
-                            + "some members have not written to you yet.");
-                }
-            }
-            for (String recipient : recipients) {
-                SendResult result = editTimestamp != null
-                        ? client.editMessage(recipient, editTimestamp, message)
-                        : client.send(recipient, message, attachments, quote);
-                timestamp = result.timestamp();
-                route = result.route();
-                if (!result.sealed()) {
-                    spec.commandLine().getErr().println("Note: sent to " + recipient + " without sealed sender (the "
-                            + "server saw who sent it), because " + recipient + " has not written to you yet.");
-                }
-            }
-            Output.sent(root, spec.commandLine().getOut(), timestamp, route);
+        if ((groupId == null) == recipients.isEmpty()) {
+            throw new CommandLineException("Name either recipients (USERNAME...) or a group (-g GROUP_ID).");
         }
+        ObjectNode params = Output.object();
+        params.put("message", message);
+        recipients.forEach(params.putArray("recipient")::add);
+        if (groupId != null) {
+            params.put("groupId", groupId);
+        }
+        // Absolute: a daemon that sends them does not share this command's working directory.
+        attachments.forEach(file -> params.withArray("attachments").add(file.toAbsolutePath().toString()));
+        if (quoteTimestamp != null) {
+            params.put("quoteTimestamp", quoteTimestamp);
+        }
+        if (quoteAuthor != null) {
+            params.put("quoteAuthor", quoteAuthor);
+        }
+        if (editTimestamp != null) {
+            params.put("editTimestamp", editTimestamp);
+        }
+        Output.sent(root, spec, AccountCall.run(root, spec, "send", params));
         return ExitCodes.OK;
     }
 }

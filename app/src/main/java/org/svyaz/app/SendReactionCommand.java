@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
-import java.time.Clock;
 import java.util.concurrent.Callable;
-import org.svyaz.client.SvyazClient;
-import org.svyaz.client.api.SendResult;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -41,10 +39,9 @@ final class SendReactionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
-            SendResult result = client.sendReaction(recipient, emoji, targetAuthor, targetTimestamp, remove);
-            Output.sent(root, spec.commandLine().getOut(), result.timestamp(), result.route());
-        }
+        ObjectNode params = Output.object().put("recipient", recipient).put("emoji", emoji)
+                .put("targetAuthor", targetAuthor).put("targetTimestamp", targetTimestamp).put("remove", remove);
+        Output.sent(root, spec, AccountCall.run(root, spec, "sendReaction", params));
         return ExitCodes.OK;
     }
 }

@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
-import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.svyaz.client.SvyazClient;
-import org.svyaz.client.api.ReceiptType;
-import org.svyaz.client.api.SendResult;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -53,11 +50,9 @@ final class SendReceiptCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
-            SendResult result = client.sendReceipt(recipient,
-                    type == Type.VIEWED ? ReceiptType.VIEWED : ReceiptType.READ, timestamps);
-            Output.sent(root, spec.commandLine().getOut(), result.timestamp(), result.route());
-        }
+        ObjectNode params = Output.object().put("recipient", recipient).put("type", type.toString());
+        timestamps.forEach(params.putArray("targetTimestamp")::add);
+        Output.sent(root, spec, AccountCall.run(root, spec, "sendReceipt", params));
         return ExitCodes.OK;
     }
 }

@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
-import java.time.Clock;
 import java.util.concurrent.Callable;
-import org.svyaz.client.SvyazClient;
-import org.svyaz.client.api.ConnectionStatus;
+import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
@@ -23,24 +20,14 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
-            ConnectionStatus status = client.status();
-            PrintWriter out = spec.commandLine().getOut();
-            if (root.output == SvyazCommand.OutputFormat.JSON) {
-                ObjectNode node = Output.object();
-                node.put("account", client.username());
-                node.put("connected", true);
-                node.put("route", status.route());
-                var failed = node.putArray("failedRoutes");
-                status.failedRoutes().forEach(failed::add);
-                node.put("endpoints", status.endpoints());
-                node.put("relays", status.relays());
-                Output.json(out, node);
-            } else {
-                out.println("Connected via " + status.route() + " (" + status.endpoints() + " address(es), "
-                        + status.relays() + " relay(s) known)");
-                status.failedRoutes().forEach(f -> out.println("  failed first: " + f));
-            }
+        JsonNode status = AccountCall.run(root, spec, "status", Output.object());
+        PrintWriter out = spec.commandLine().getOut();
+        if (root.output == SvyazCommand.OutputFormat.JSON) {
+            Output.json(out, status);
+        } else {
+            out.println("Connected via " + status.get("route").asText() + " (" + status.get("endpoints").asInt()
+                    + " address(es), " + status.get("relays").asInt() + " relay(s) known)");
+            status.get("failedRoutes").forEach(f -> out.println("  failed first: " + f.asText()));
         }
         return ExitCodes.OK;
     }

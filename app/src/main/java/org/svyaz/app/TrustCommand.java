@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
-import java.time.Clock;
 import java.util.concurrent.Callable;
-import org.svyaz.client.SvyazClient;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,14 +38,13 @@ final class TrustCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
-            if (mode.safetyNumber != null) {
-                client.trustVerified(username, mode.safetyNumber);
-                spec.commandLine().getErr().println("Verified the safety number with " + username + ".");
-            } else {
-                client.trustAccept(username);
-                spec.commandLine().getErr().println("Accepted the current key of " + username + ".");
-            }
+        ObjectNode params = Output.object().put("recipient", username);
+        if (mode.safetyNumber != null) {
+            AccountCall.run(root, spec, "trust", params.put("verifiedSafetyNumber", mode.safetyNumber));
+            spec.commandLine().getErr().println("Verified the safety number with " + username + ".");
+        } else {
+            AccountCall.run(root, spec, "trust", params.put("trustAllKnownKeys", true));
+            spec.commandLine().getErr().println("Accepted the current key of " + username + ".");
         }
         return ExitCodes.OK;
     }

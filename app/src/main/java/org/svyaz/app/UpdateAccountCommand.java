@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
-import java.time.Clock;
 import java.util.concurrent.Callable;
-import org.svyaz.client.SvyazClient;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -34,19 +33,23 @@ final class UpdateAccountCommand implements Callable<Integer> {
         if (unrestricted == null && relaysOnly == null) {
             throw new CommandLineException("Nothing to change: give --unrestricted-sealed-sender or --relays-only.");
         }
-        try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
-            if (unrestricted != null) {
-                client.setUnrestrictedSealedSender(unrestricted);
-                spec.commandLine().getErr().println(unrestricted
-                        ? "Anyone may now send you sealed messages."
-                        : "Only contacts holding your profile key may send you sealed messages.");
-            }
-            if (relaysOnly != null) {
-                client.setRelaysOnly(relaysOnly);
-                spec.commandLine().getErr().println(relaysOnly
-                        ? "From now on the server is reached only through relays."
-                        : "Direct routes to the server are allowed again.");
-            }
+        ObjectNode params = Output.object();
+        if (unrestricted != null) {
+            params.put("unrestrictedSealedSender", unrestricted);
+        }
+        if (relaysOnly != null) {
+            params.put("relaysOnly", relaysOnly);
+        }
+        AccountCall.run(root, spec, "updateAccount", params);
+        if (unrestricted != null) {
+            spec.commandLine().getErr().println(unrestricted
+                    ? "Anyone may now send you sealed messages."
+                    : "Only contacts holding your profile key may send you sealed messages.");
+        }
+        if (relaysOnly != null) {
+            spec.commandLine().getErr().println(relaysOnly
+                    ? "From now on the server is reached only through relays."
+                    : "Direct routes to the server are allowed again.");
         }
         return ExitCodes.OK;
     }

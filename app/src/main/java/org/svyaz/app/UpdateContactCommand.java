@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
-import java.time.Clock;
 import java.util.concurrent.Callable;
-import org.svyaz.client.SvyazClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -30,12 +28,11 @@ final class UpdateContactCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
-            client.setExpirationTimer(username, expiration);
-            spec.commandLine().getErr().println(expiration == 0
-                    ? "Disappearing messages are off for " + username + "."
-                    : "Messages with " + username + " now disappear " + expiration + " s after they are read.");
-        }
+        AccountCall.run(root, spec, "updateContact", Output.object().put("recipient", username)
+                .put("expiration", expiration));
+        spec.commandLine().getErr().println(expiration == 0
+                ? "Disappearing messages are off for " + username + "."
+                : "Messages with " + username + " now disappear " + expiration + " s after they are read.");
         return ExitCodes.OK;
     }
 }

@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.svyaz.client.SvyazClient;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -49,27 +47,22 @@ final class UpdateGroupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
-            String id;
-            if (groupId == null) {
-                if (!remove.isEmpty() || !admins.isEmpty() || !revokeAdmins.isEmpty()) {
-                    throw new CommandLineException("-r, --admin and --remove-admin change an existing group: add -g GROUP_ID.");
-                }
-                if (name == null) {
-                    throw new CommandLineException("A new group needs a name: -n NAME.");
-                }
-                id = client.createGroup(name, add);
-            } else {
-                client.updateGroup(groupId, Optional.ofNullable(name), add, remove, admins, revokeAdmins);
-                id = groupId;
-            }
-            if (root.output == SvyazCommand.OutputFormat.JSON) {
-                ObjectNode result = Output.object();
-                result.put("groupId", id);
-                Output.json(spec.commandLine().getOut(), result);
-            } else {
-                spec.commandLine().getOut().println(id);
-            }
+        ObjectNode params = Output.object();
+        if (groupId != null) {
+            params.put("groupId", groupId);
+        }
+        if (name != null) {
+            params.put("name", name);
+        }
+        add.forEach(params.putArray("member")::add);
+        remove.forEach(params.putArray("removeMember")::add);
+        admins.forEach(params.putArray("admin")::add);
+        revokeAdmins.forEach(params.putArray("removeAdmin")::add);
+        JsonNode result = AccountCall.run(root, spec, "updateGroup", params);
+        if (root.output == SvyazCommand.OutputFormat.JSON) {
+            Output.json(spec.commandLine().getOut(), result);
+        } else {
+            spec.commandLine().getOut().println(result.get("groupId").asText());
         }
         return ExitCodes.OK;
     }

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
-import java.time.Clock;
 import java.util.concurrent.Callable;
-import org.svyaz.client.SvyazClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -26,10 +24,8 @@ final class UpdateProfileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
-            client.setProfileName(name);
-            spec.commandLine().getErr().println("Profile name updated.");
-        }
+        AccountCall.run(root, spec, "updateProfile", Output.object().put("name", name));
+        spec.commandLine().getErr().println("Profile name updated.");
         return ExitCodes.OK;
     }
 }

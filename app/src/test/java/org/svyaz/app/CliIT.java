@@ -65,7 +65,7 @@ class CliIT {
             assertThat(wrong.exitCode()).isEqualTo(1);
             assertThat(wrong.err()).contains("does not match");
             assertThat(Cli.run("-d", alice, "trust", "-v", alicesView, "bob.42").exitCode()).isZero();
-            assertThat(jsonLines(Cli.run("-d", alice, "-o", "json", "listIdentities").out()).getFirst()
+            assertThat(jsonLines(Cli.run("-d", alice, "-o", "json", "listIdentities").out()).getFirst().get(0)
                     .get("trustLevel").asText()).isEqualTo("TRUSTED_VERIFIED");
         }
     }
@@ -582,6 +582,7 @@ class CliIT {
 
     private static String safetyNumber(Cli.Result result) throws Exception {
         assertThat(result.exitCode()).as(result.err()).isZero();
-        return jsonLines(result.out()).getFirst().get("safetyNumber").asText();
+        // List commands print one JSON array.
+        return jsonLines(result.out()).getFirst().get(0).get("safetyNumber").asText();
     }
 }

@@ -4,15 +4,33 @@ package org.svyaz.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.StreamSupport;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** Two daemons, one per user, driven only over their UNIX sockets, as bots drive signal-cli. */
 class DaemonIT {
@@ -31,25 +49,44 @@ class DaemonIT {
 
     /** Registers {@code username} through the CLI and starts a daemon for it on a socket in the temp folder. */
     private Path daemonFor(String link, String username) throws Exception {
-        Path dataDir = temp.resolve(username);
+        register(temp.resolve(username), link, username);
+        return startDaemon(username);
+    }
+
+    private static void register(Path dataDir, String link, String username) throws Exception {
         Cli.Result registered = Cli.run("-d", dataDir.toString(), "register", "--server", link, "--username", username);
         assertThat(registered.exitCode()).as(registered.err()).isZero();
+    }
+
+    /** Starts a daemon for the account registered under temp/USERNAME and waits until it answers. */
+    private Path startDaemon(String username) throws Exception {
         Path socket = temp.resolve("sockets").resolve(username + ".sock");
-        Process daemon = Cli.start(temp.resolve("logs"), "daemon-" + username,
-                "-d", dataDir.toString(), "-a", username, "daemon", "--socket", socket.toString());
+        Process daemon = Cli.start(temp.resolve("logs"), "daemon-" + username + "-" + daemons.size(),
+                "-d", temp.resolve(username).toString(), "-a", username, "daemon", "--socket", socket.toString());
         daemons.add(daemon);
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
             if (!daemon.isAlive()) {
                 throw new IllegalStateException("the daemon exited with " + daemon.exitValue());
             }
-            return Files.exists(socket);
+            try (RpcClient probe = RpcClient.unix(socket)) {
+                return probe.call("version", null).has("result");
+            }
         });
         return socket;
     }
 
+    /** Where the multi-account daemon number {@code daemon} writes its standard error (it says where it listens). */
+    private Path logOf(int daemon) {
+        return temp.resolve("logs").resolve("daemon-multi-" + daemon + ".err");
+    }
+
     /** The next notification that carries a text, skipping receipts and typing. */
     private static JsonNode nextText(RpcClient bot) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        return nextText(bot, Duration.ofSeconds(30));
+    }
+
+    private static JsonNode nextText(RpcClient bot, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             JsonNode notification = bot.nextNotification(Duration.ofSeconds(1));
             if (notification != null && notification.path("params").path("envelope").path("dataMessage")
@@ -90,6 +127,204 @@ class DaemonIT {
                 assertThat(reply).isNotNull();
                 assertThat(reply.get("params").get("envelope").get("dataMessage").get("message").asText())
                         .isEqualTo("hello, alice");
+
+                // While bob's daemon runs, bob's commands go through it: no second connection knocks it
+                // offline, and receiving is the daemon's job.
+                String bobDir = temp.resolve("bob.22").toString();
+                Cli.Result viaDaemon = Cli.run("-d", bobDir, "-o", "json", "send", "-m", "from bob's shell", "alice.11");
+                assertThat(viaDaemon.exitCode()).as(viaDaemon.err()).isZero();
+                assertThat(RpcClient.JSON.readTree(viaDaemon.out()).get("results").get(0).get("type").asText())
+                        .isEqualTo("SUCCESS");
+                assertThat(nextText(alice).get("params").get("envelope").get("dataMessage").get("message").asText())
+                        .isEqualTo("from bob's shell");
+                Cli.Result receive = Cli.run("-d", bobDir, "receive", "-t", "1");
+                assertThat(receive.exitCode()).isEqualTo(1);
+                assertThat(receive.err()).contains("daemon");
+                alice.result("send", RpcClient.params().put("message", "still there?").put("recipient", "bob.22"));
+                assertThat(nextText(bob).get("params").get("envelope").get("dataMessage").get("message").asText())
+                        .isEqualTo("still there?");
+                Cli.Result groups = Cli.run("-d", bobDir, "-o", "json", "listGroups");
+                assertThat(groups.out().strip()).isEqualTo("[]");
+
+                // Bad calls get typed errors and the connection keeps working.
+                assertThat(bob.call("nosuch", null).get("error").get("code").asInt()).isEqualTo(-32601);
+                JsonNode missing = bob.call("send", RpcClient.params().put("recipient", "alice.11"));
+                assertThat(missing.get("error").get("code").asInt()).isEqualTo(-32602);
+                assertThat(missing.get("error").get("message").asText()).contains("message");
+                bob.sendLine("{not json");
+                JsonNode unknown = bob.call("send", RpcClient.params().put("message", "hi")
+                        .set("recipient", RpcClient.JSON.createArrayNode().add("nobody.99").add("alice.11")));
+                assertThat(unknown.get("error").get("code").asInt()).isEqualTo(-1);
+                JsonNode report = unknown.get("error").get("data").get("response").get("results");
+                assertThat(report).hasSize(2);
+                assertThat(report.get(0).get("type").asText()).isEqualTo("UNREGISTERED_FAILURE");
+                assertThat(report.get(1).get("type").asText()).as("every recipient is tried").isEqualTo("SUCCESS");
+                assertThat(bob.result("version", null).get("version").asText()).startsWith("svyaz");
+            }
+        }
+    }
+
+    @Test
+    void aDaemonKilledWhileMessagesArriveLosesNoneAndShowsNoneTwice() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            String link = server.inviteLink();
+            Path aliceSocket = daemonFor(link, "alice.44");
+            Path bobSocket = daemonFor(link, "bob.45");
+            Process bobsFirstDaemon = daemons.getLast();
+            int count = 40;
+            try (RpcClient alice = RpcClient.unix(aliceSocket)) {
+                // No bot listens to bob's daemon yet: what arrives is stored and acknowledged, and waits.
+                for (int i = 0; i < count; i++) {
+                    alice.result("send", RpcClient.params().put("message", "m" + i).put("recipient", "bob.45"));
+                    if (i == count / 2) {
+                        bobsFirstDaemon.destroyForcibly(); // SIGKILL, with pushes still coming in
+                        bobsFirstDaemon.waitFor();
+                    }
+                }
+            }
+            startDaemon("bob.45");
+            Map<String, Integer> seen = new TreeMap<>();
+            try (RpcClient bob = RpcClient.unix(bobSocket)) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (seen.size() < count && System.nanoTime() < deadline) {
+                    JsonNode text = nextText(bob);
+                    if (text != null) {
+                        seen.merge(text.get("params").get("envelope").get("dataMessage").get("message").asText(), 1,
+                                Integer::sum);
+                    }
+                }
+                // Anything shown twice would come right after the rest.
+                JsonNode extra = nextText(bob, Duration.ofSeconds(3));
+                if (extra != null) {
+                    seen.merge(extra.get("params").get("envelope").get("dataMessage").get("message").asText(), 1,
+                            Integer::sum);
+                }
+            }
+            assertThat(seen).hasSize(count);
+            assertThat(seen.values()).as("shown once each: %s", seen).containsOnly(1);
+        }
+    }
+
+    @Test
+    void oneDaemonServesEveryAccountOverTcpAndHttpAndJsonRpcOverStdio() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            Path shared = temp.resolve("shared");
+            register(shared, server.inviteLink(), "alice.55");
+            register(shared, server.inviteLink(), "bob.66");
+            Process daemon = Cli.start(temp.resolve("logs"), "daemon-multi-0", "-d", shared.toString(), "daemon",
+                    "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0");
+            daemons.add(daemon);
+            Pattern tcpLine = Pattern.compile("Listening on TCP 127\\.0\\.0\\.1:(\\d+)");
+            Pattern httpLine = Pattern.compile("Listening on HTTP http://127\\.0\\.0\\.1:(\\d+)");
+            int[] ports = new int[2];
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                String log = Files.exists(logOf(0)) ? Files.readString(logOf(0)) : "";
+                var tcp = tcpLine.matcher(log);
+                var http = httpLine.matcher(log);
+                if (tcp.find() && http.find()) {
+                    ports[0] = Integer.parseInt(tcp.group(1));
+                    ports[1] = Integer.parseInt(http.group(1));
+                    return true;
+                }
+                return false;
+            });
+            String base = "http://127.0.0.1:" + ports[1];
+            HttpClient http = HttpClient.newHttpClient();
+            BlockingQueue<String> events = new LinkedBlockingQueue<>();
+            var stream = http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/api/v1/events"))
+                    .build(), HttpResponse.BodyHandlers.ofLines());
+            Thread reader = Thread.ofVirtual().start(() -> {
+                try {
+                    stream.get().body().filter(line -> line.startsWith("data:")).forEach(events::add);
+                } catch (Exception e) {
+                    // The stream ends with the test.
+                }
+            });
+            try (RpcClient tcp = RpcClient.tcp(new InetSocketAddress("127.0.0.1", ports[0]))) {
+                assertThat(tcp.result("listAccounts", null).findValuesAsText("username"))
+                        .containsExactly("alice.55", "bob.66");
+                JsonNode noAccount = tcp.call("send", RpcClient.params().put("message", "hi").put("recipient", "bob.66"));
+                assertThat(noAccount.get("error").get("code").asInt()).isEqualTo(-32602);
+                assertThat(noAccount.get("error").get("message").asText()).contains("account");
+                tcp.result("send", RpcClient.params().put("account", "alice.55").put("message", "over tcp")
+                        .put("recipient", "bob.66"));
+                JsonNode heard = nextText(tcp);
+                assertThat(heard.get("params").get("account").asText()).isEqualTo("bob.66");
+            }
+            String event = null;
+            for (long end = System.nanoTime() + Duration.ofSeconds(30).toNanos(); System.nanoTime() < end; ) {
+                String line = events.poll(1, TimeUnit.SECONDS);
+                if (line != null && line.contains("over tcp")) {
+                    event = line;
+                    break;
+                }
+            }
+            assertThat(event).as("the HTTP event stream carries the message too").isNotNull().contains("bob.66");
+
+            String call = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\",\"params\":{\"account\":\"bob.66\","
+                    + "\"recipient\":\"alice.55\",\"message\":\"over http\"}}";
+            var posted = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/rpc"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(call)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(posted.statusCode()).isEqualTo(200);
+            assertThat(RpcClient.JSON.readTree(posted.body()).get("result").get("results").get(0).get("type").asText())
+                    .isEqualTo("SUCCESS");
+            var fromPage = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/rpc"))
+                    .header("Origin", "http://evil.example")
+                    .POST(HttpRequest.BodyPublishers.ofString(call)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(fromPage.statusCode()).as("no web page may drive the daemon").isEqualTo(403);
+            assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/check")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            stream.cancel(true);
+            reader.interrupt();
+
+            // The daemon owns the accounts; once it stops, jsonRpc can serve one of them on stdin/stdout.
+            daemon.destroy();
+            daemon.waitFor();
+            ProcessBuilder builder = new ProcessBuilder(Cli.command("-d", shared.toString(), "-a", "alice.55", "jsonRpc"))
+                    .redirectError(temp.resolve("logs").resolve("jsonrpc.err").toFile());
+            Process jsonRpc = builder.start();
+            try (var in = new BufferedReader(new InputStreamReader(jsonRpc.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                jsonRpc.getOutputStream().write(("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"listGroups\"}\n")
+                        .getBytes(StandardCharsets.UTF_8));
+                jsonRpc.getOutputStream().close();
+                String reply = null;
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    JsonNode message = RpcClient.JSON.readTree(line);
+                    if (message.path("id").asInt() == 7) {
+                        reply = line;
+                    }
+                }
+                assertThat(reply).isEqualTo("{\"jsonrpc\":\"2.0\",\"result\":[],\"id\":7}");
+            }
+            assertThat(jsonRpc.waitFor(60, TimeUnit.SECONDS)).as("jsonRpc ends at end of input")
+                    .isTrue();
+            assertThat(jsonRpc.exitValue()).isZero();
+        }
+    }
+
+    @Test
+    void rpcDiscoverListsEveryAccountCommandOfTheCli() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            Path socket = daemonFor(server.inviteLink(), "carol.33");
+            try (RpcClient carol = RpcClient.unix(socket)) {
+                JsonNode document = carol.result("rpc.discover", null);
+                assertThat(document.get("openrpc").asText()).startsWith("1.");
+                Set<String> methods = new TreeSet<>();
+                document.get("methods").forEach(m -> methods.add(m.get("name").asText()));
+                // Every command of the CLI that acts on an account is a method, under the same name.
+                Set<String> commands = new TreeSet<>(
+                        new CommandLine(new SvyazCommand()).getSubcommands().keySet());
+                commands.removeAll(List.of("server", "relay", "register", "probe", "bench", "daemon",
+                        "jsonRpc", "receive", "help"));
+                assertThat(methods).containsAll(commands)
+                        .contains("rpc.discover", "subscribeReceive", "unsubscribeReceive", "version");
+                JsonNode send = StreamSupport.stream(document.get("methods").spliterator(), false)
+                        .filter(m -> m.get("name").asText().equals("send")).findFirst().orElseThrow();
+                assertThat(send.toString()).contains("recipient").contains("groupId").contains("quoteTimestamp");
             }
         }
     }

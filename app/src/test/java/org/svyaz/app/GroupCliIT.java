@@ -42,7 +42,7 @@ class GroupCliIT {
             assertThat(groupInfo.path("groupName").asText()).isEqualTo("Book club");
             assertThat(groupInfo.path("type").asText()).isEqualTo("UPDATE");
 
-            JsonNode listed = jsonLines(ok(Cli.run("-d", bob, "-o", "json", "listGroups"))).getFirst();
+            JsonNode listed = jsonLines(ok(Cli.run("-d", bob, "-o", "json", "listGroups"))).getFirst().get(0);
             assertThat(listed.path("id").asText()).isEqualTo(groupId);
             assertThat(listed.path("isMember").asBoolean()).isTrue();
             assertThat(listed.path("isAdmin").asBoolean()).isFalse();
@@ -70,14 +70,14 @@ class GroupCliIT {
 
             ok(Cli.run("-d", alice, "updateGroup", "-g", groupId, "-n", "Reading club", "--admin", "bob.52"));
             ok(Cli.run("-d", bob, "receive", "-t", "3"));
-            JsonNode promoted = jsonLines(ok(Cli.run("-d", bob, "-o", "json", "listGroups"))).getFirst();
+            JsonNode promoted = jsonLines(ok(Cli.run("-d", bob, "-o", "json", "listGroups"))).getFirst().get(0);
             assertThat(promoted.path("name").asText()).isEqualTo("Reading club");
             assertThat(promoted.path("isAdmin").asBoolean()).isTrue();
 
             ok(Cli.run("-d", carol, "quitGroup", "-g", groupId));
             assertThat(Cli.run("-d", carol, "send", "-g", groupId, "-m", "hello?").exitCode()).isEqualTo(1);
             ok(Cli.run("-d", alice, "receive", "-t", "3"));
-            JsonNode afterQuit = jsonLines(ok(Cli.run("-d", alice, "-o", "json", "listGroups"))).getFirst();
+            JsonNode afterQuit = jsonLines(ok(Cli.run("-d", alice, "-o", "json", "listGroups"))).getFirst().get(0);
             assertThat(afterQuit.path("members")).hasSize(2);
 
             Cli.Result unknown = Cli.run("-d", alice, "send", "-g", "AAAA", "-m", "x");

@@ -5,6 +5,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
@@ -50,6 +51,10 @@ final class RpcClient implements AutoCloseable {
         SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
         channel.connect(UnixDomainSocketAddress.of(socket));
         return new RpcClient(channel);
+    }
+
+    static RpcClient tcp(InetSocketAddress address) throws IOException {
+        return new RpcClient(SocketChannel.open(address));
     }
 
     private void read(BufferedReader in) {

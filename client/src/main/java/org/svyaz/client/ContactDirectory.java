@@ -69,6 +69,15 @@ final class ContactDirectory {
         return id;
     }
 
+    /** The account behind a username when it is known here already; never asks the server. */
+    Optional<UUID> known(String username) {
+        try {
+            return messages.contactAccount(new Username(username).getUsername());
+        } catch (BaseUsernameException e) {
+            return Optional.empty();
+        }
+    }
+
     /** The username of an account: this one's, or a contact's confirmed one. */
     Optional<String> usernameOf(UUID account) {
         return account.equals(settings.accountId()) ? Optional.of(settings.username()) : messages.contactUsername(account);

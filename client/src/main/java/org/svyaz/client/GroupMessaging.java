@@ -13,6 +13,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 import com.google.protobuf.ByteString;
 import org.signal.libsignal.metadata.SealedSessionCipher;
+import org.signal.libsignal.metadata.certificate.SenderCertificate;
 import org.signal.libsignal.metadata.protocol.UnidentifiedSenderMessageContent;
 import org.signal.libsignal.protocol.InvalidKeyException;
 import org.signal.libsignal.protocol.InvalidRegistrationIdException;
@@ -369,7 +370,8 @@ final class GroupMessaging {
     /** Sends our sender key, pairwise, to every target device that does not hold it yet. */
     private void distributeSenderKey(byte[] groupId, UUID distributionId, Map<Target, List<Integer>> devices)
             throws ClientException {
-        SenderKeyDistributionMessage distribution = new GroupSessionBuilder(store).create(selfAddress, distributionId);
+        SenderKeyDistributionMessage distribution = sender.exclusively(() ->
+                new GroupSessionBuilder(store).create(selfAddress, distributionId));
         Set<GroupStore.Holder> holders = groups.holders(groupId, distributionId);
         for (Map.Entry<Target, List<Integer>> entry : devices.entrySet()) {
             Target target = entry.getKey();
@@ -396,19 +398,21 @@ final class GroupMessaging {
                 addresses.add(new SignalProtocolAddress(entry.getKey().name(), device));
             }
         }
-        try {
-            CiphertextMessage ciphertext = new GroupCipher(store, selfAddress).encrypt(distributionId, plaintext);
-            UnidentifiedSenderMessageContent content = new UnidentifiedSenderMessageContent(ciphertext,
-                    sender.senderCertificate(), UnidentifiedSenderMessageContent.CONTENT_HINT_RESENDABLE,
-                    Optional.of(groupId));
-            return new SealedSessionCipher(store, self, null, selfDevice).multiRecipientEncrypt(addresses, content);
-        } catch (NoSessionException e) {
-            throw new LocalFailureException("A session with a group member vanished while sending.", e);
-        } catch (UntrustedIdentityException e) {
-            throw new UntrustedIdentityError(usernameOf(targets, e.getName()));
-        } catch (InvalidKeyException | InvalidRegistrationIdException e) {
-            throw new LocalFailureException("A session with a group member is damaged: " + e.getMessage(), e);
-        }
+        SenderCertificate certificate = sender.senderCertificate(); // may ask the server: before the lock
+        return sender.exclusively(() -> {
+            try {
+                CiphertextMessage ciphertext = new GroupCipher(store, selfAddress).encrypt(distributionId, plaintext);
+                UnidentifiedSenderMessageContent content = new UnidentifiedSenderMessageContent(ciphertext,
+                        certificate, UnidentifiedSenderMessageContent.CONTENT_HINT_RESENDABLE, Optional.of(groupId));
+                return new SealedSessionCipher(store, self, null, selfDevice).multiRecipientEncrypt(addresses, content);
+            } catch (NoSessionException e) {
+                throw new LocalFailureException("A session with a group member vanished while sending.", e);
+            } catch (UntrustedIdentityException e) {
+                throw new UntrustedIdentityError(usernameOf(targets, e.getName()));
+            } catch (InvalidKeyException | InvalidRegistrationIdException e) {
+                throw new LocalFailureException("A session with a group member is damaged: " + e.getMessage(), e);
+            }
+        });
     }
 
     private static String usernameOf(List<Target> targets, String name) {

@@ -217,51 +217,65 @@ final class MessageSender {
                 "The devices of " + recipient + " kept changing while sending; try again.");
     }
 
+    /**
+     * Runs {@code work} while no other encryption or decryption of this account runs: libsignal
+     * loads a session, advances it and stores it, and a daemon encrypts for several callers and
+     * decrypts pushes at once. The database's transaction lock is that one lock (decryption
+     * stores in a transaction). Never hold it over a network request.
+     */
+    <T, E extends Exception> T exclusively(AccountDatabase.Work<T, E> work) throws E {
+        return db.inTransaction(work);
+    }
+
     private List<OutgoingMessage> encrypt(String recipient, String name, byte[] plaintext) throws ClientException {
-        List<OutgoingMessage> outgoing = new ArrayList<>();
-        for (int device : store.sessionDevices(name)) {
-            SessionCipher cipher = new SessionCipher(store, new SignalProtocolAddress(name, device));
-            CiphertextMessage ciphertext;
-            try {
-                ciphertext = cipher.encrypt(plaintext);
-            } catch (UntrustedIdentityException e) {
-                throw new UntrustedIdentityError(recipient);
-            } catch (NoSessionException e) {
-                throw new LocalFailureException("The session with a device of " + recipient + " vanished.", e);
+        return exclusively(() -> {
+            List<OutgoingMessage> outgoing = new ArrayList<>();
+            for (int device : store.sessionDevices(name)) {
+                SessionCipher cipher = new SessionCipher(store, new SignalProtocolAddress(name, device));
+                CiphertextMessage ciphertext;
+                try {
+                    ciphertext = cipher.encrypt(plaintext);
+                } catch (UntrustedIdentityException e) {
+                    throw new UntrustedIdentityError(recipient);
+                } catch (NoSessionException e) {
+                    throw new LocalFailureException("The session with a device of " + recipient + " vanished.", e);
+                }
+                outgoing.add(OutgoingMessage.newBuilder()
+                        .setDeviceId(device)
+                        .setRegistrationId(cipher.getRemoteRegistrationId())
+                        .setType(ciphertext.getType() == CiphertextMessage.PREKEY_TYPE
+                                ? EnvelopeType.PREKEY_MESSAGE : EnvelopeType.CIPHERTEXT)
+                        .setContent(ByteString.copyFrom(ciphertext.serialize()))
+                        .build());
             }
-            outgoing.add(OutgoingMessage.newBuilder()
-                    .setDeviceId(device)
-                    .setRegistrationId(cipher.getRemoteRegistrationId())
-                    .setType(ciphertext.getType() == CiphertextMessage.PREKEY_TYPE
-                            ? EnvelopeType.PREKEY_MESSAGE : EnvelopeType.CIPHERTEXT)
-                    .setContent(ByteString.copyFrom(ciphertext.serialize()))
-                    .build());
-        }
-        return outgoing;
+            return outgoing;
+        });
     }
 
     private List<OutgoingMessage> encryptSealed(String recipient, String name, byte[] plaintext) throws ClientException {
-        SenderCertificate certificate = senderCertificate();
+        SenderCertificate certificate = senderCertificate(); // may ask the server: before taking the lock
         SealedSessionCipher cipher = new SealedSessionCipher(store, settings.accountId(), null, settings.deviceId());
-        List<OutgoingMessage> outgoing = new ArrayList<>();
-        for (int device : store.sessionDevices(name)) {
-            SignalProtocolAddress address = new SignalProtocolAddress(name, device);
-            byte[] ciphertext;
-            try {
-                ciphertext = cipher.encrypt(address, certificate, plaintext);
-            } catch (UntrustedIdentityException e) {
-                throw new UntrustedIdentityError(recipient);
-            } catch (InvalidKeyException e) {
-                throw new LocalFailureException("The session with a device of " + recipient + " is damaged.", e);
+        return exclusively(() -> {
+            List<OutgoingMessage> outgoing = new ArrayList<>();
+            for (int device : store.sessionDevices(name)) {
+                SignalProtocolAddress address = new SignalProtocolAddress(name, device);
+                byte[] ciphertext;
+                try {
+                    ciphertext = cipher.encrypt(address, certificate, plaintext);
+                } catch (UntrustedIdentityException e) {
+                    throw new UntrustedIdentityError(recipient);
+                } catch (InvalidKeyException e) {
+                    throw new LocalFailureException("The session with a device of " + recipient + " is damaged.", e);
+                }
+                outgoing.add(OutgoingMessage.newBuilder()
+                        .setDeviceId(device)
+                        .setRegistrationId(cipher.getRemoteRegistrationId(address))
+                        .setType(EnvelopeType.UNIDENTIFIED_SENDER)
+                        .setContent(ByteString.copyFrom(ciphertext))
+                        .build());
             }
-            outgoing.add(OutgoingMessage.newBuilder()
-                    .setDeviceId(device)
-                    .setRegistrationId(cipher.getRemoteRegistrationId(address))
-                    .setType(EnvelopeType.UNIDENTIFIED_SENDER)
-                    .setContent(ByteString.copyFrom(ciphertext))
-                    .build());
-        }
-        return outgoing;
+            return outgoing;
+        });
     }
 
     /** A sender certificate with at least an hour left, fetched from the server when needed. */
@@ -300,6 +314,14 @@ final class MessageSender {
         if (bundles.getDevicesCount() == 0) {
             throw new ServerRejectedException(ErrorCode.NOT_FOUND, recipient + " has no device that can receive.");
         }
+        exclusively(() -> {
+            buildSessions(recipient, destination, only, bundles);
+            return null;
+        });
+    }
+
+    private void buildSessions(String recipient, UUID destination, Set<Integer> only, PreKeyBundleResponse bundles)
+            throws ClientException {
         try {
             IdentityKey identityKey = new IdentityKey(bundles.getIdentityKey().toByteArray());
             for (DeviceBundle device : bundles.getDevicesList()) {

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,14 +61,21 @@ final class ReceiveLoop {
 
     /**
      * Connects, fetches what waits on the server and hands every new message to {@code sink}, until
-     * no message has arrived for {@code idle} or {@code maxMessages} were shown.
+     * no message has arrived for {@code idle} or {@code maxMessages} were shown. While
+     * {@code showNow} says no, arriving messages are stored (and acknowledged) but held back; they
+     * are shown within a second of it saying yes.
      *
      * @return how many messages were shown
      */
-    int receive(Duration idle, int maxMessages, Consumer<ReceivedMessage> sink) throws ClientException {
+    int receive(Duration idle, int maxMessages, BooleanSupplier showNow, Consumer<ReceivedMessage> sink)
+            throws ClientException {
         try {
             deleteExpiredMessages();
-            int shown = showPending(sink, maxMessages);
+            int shown = 0;
+            boolean held = !showNow.getAsBoolean();
+            if (!held) {
+                shown += showPending(sink, maxMessages);
+            }
             connections.connection();
             outgoing.sendOwed();
             long deadline = System.nanoTime() + idle.toNanos();
@@ -99,11 +107,17 @@ final class ReceiveLoop {
                                 throw e;
                             }
                         }
+                    } else if (held && showNow.getAsBoolean()) {
+                        held = false;
+                        shown += showPending(sink, maxMessages - shown);
                     }
                     continue;
                 }
                 int before = shown;
-                shown += showPending(sink, maxMessages - shown);
+                held = !showNow.getAsBoolean();
+                if (!held) {
+                    shown += showPending(sink, maxMessages - shown);
+                }
                 outgoing.sendOwed(); // delivery receipts for what just arrived
                 if (shown > before) {
                     deadline = System.nanoTime() + idle.toNanos();

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import com.google.protobuf.ByteString;
 import org.svyaz.client.api.ClientException;
@@ -225,6 +226,11 @@ public final class SvyazClient implements AutoCloseable {
         return contacts.resolve(recipient);
     }
 
+    /** The account behind a username when this device knows it already (no request to the server). */
+    public Optional<UUID> knownAccount(String username) {
+        return contacts.known(username);
+    }
+
     /** The username of an account: this one's, or a contact's confirmed one. */
     public Optional<String> usernameOf(UUID account) {
         return contacts.usernameOf(account);
@@ -430,7 +436,17 @@ public final class SvyazClient implements AutoCloseable {
      * @return how many messages were shown
      */
     public int receive(Duration idle, int maxMessages, Consumer<ReceivedMessage> sink) throws ClientException {
-        return receiveLoop.receive(idle, maxMessages, sink);
+        return receiveLoop.receive(idle, maxMessages, () -> true, sink);
+    }
+
+    /**
+     * As {@link #receive(Duration, int, Consumer)}, for a long-running client whose audience comes
+     * and goes (a daemon's bots): while {@code showNow} says no, messages are stored and
+     * acknowledged but held back, and shown within a second of it saying yes.
+     */
+    public int receive(Duration idle, int maxMessages, BooleanSupplier showNow, Consumer<ReceivedMessage> sink)
+            throws ClientException {
+        return receiveLoop.receive(idle, maxMessages, showNow, sink);
     }
 
     /**

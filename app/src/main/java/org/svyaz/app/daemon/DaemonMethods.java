@@ -23,8 +23,7 @@ final class DaemonMethods {
                     for (SvyazClient client : accounts.all()) {
                         list.addObject()
                                 .putNull("number")
-                                .put("username", client.username())
-                                .put("uuid", client.accountId().toString());
+                                .put("username", client.username());
                     }
                     return list;
                 }));

@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app.daemon;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import org.svyaz.app.methods.ContactMethods;
-import org.svyaz.app.methods.GroupMethods;
-import org.svyaz.app.methods.MessageMethods;
-import org.svyaz.app.methods.SettingsMethods;
+import org.svyaz.app.methods.MethodCatalog;
 import org.svyaz.app.rpc.Daemon;
 import org.svyaz.app.rpc.DaemonConfig;
 import org.svyaz.app.rpc.DaemonStartException;
@@ -32,8 +30,17 @@ public final class DaemonRuntime implements AutoCloseable {
                           PrintStream announce) throws DaemonStartException {
         this.accounts = accounts;
         this.hub = new ReceiveHub(mode, this::startReceiving);
-        this.pump = new ReceivePump(accounts.all(), (client, received) -> hub.publish(received));
+        this.pump = new ReceivePump(accounts.all(), hub::hasAudience, (client, received) -> hub.publish(received));
         this.daemon = Daemon.start(config, new MethodTable(methods(accounts, version), hub), hub, announce);
+        if (daemon.socketPath().isPresent()) {
+            try {
+                accounts.markSocket(daemon.socketPath().get());
+            } catch (IOException e) {
+                // The daemon works; only svyaz commands will not find it and open the account themselves.
+                announce.println("Warning: cannot note the socket in the account folder (" + e.getMessage()
+                        + "); svyaz commands will not go through this daemon.");
+            }
+        }
     }
 
     /** Serves {@code accounts} (closed with the runtime) as {@code config} says. */
@@ -50,9 +57,7 @@ public final class DaemonRuntime implements AutoCloseable {
     /** Every method the daemon serves, besides the engine's own (rpc.discover, subscriptions). */
     static List<RpcMethod> methods(OpenAccounts accounts, String version) {
         List<RpcMethod> methods = new ArrayList<>(DaemonMethods.all(accounts, version));
-        for (var group : List.of(MessageMethods.all(), GroupMethods.all(), ContactMethods.all(), SettingsMethods.all())) {
-            group.forEach(method -> methods.add(new AccountRpcMethod(method, accounts)));
-        }
+        MethodCatalog.all().forEach(method -> methods.add(new AccountRpcMethod(method, accounts)));
         return methods;
     }
 

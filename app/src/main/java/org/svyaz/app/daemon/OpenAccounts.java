@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app.daemon;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.svyaz.app.rpc.RpcCall;
 import org.svyaz.app.rpc.RpcException;
 import org.svyaz.client.SvyazClient;
@@ -19,10 +24,20 @@ import org.svyaz.client.api.ClientException;
  * signal-cli's multi-account mode.
  */
 public final class OpenAccounts implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(OpenAccounts.class);
+    /**
+     * In each served account's folder while the daemon listens on a UNIX socket: the socket's path,
+     * so that svyaz commands for the account go through the daemon instead of opening a second
+     * connection that would knock it offline.
+     */
+    public static final String SOCKET_MARKER = "daemon.socket";
+
+    private final Path dataDir;
     private final Map<String, SvyazClient> clients;
     private final boolean single;
 
-    private OpenAccounts(Map<String, SvyazClient> clients, boolean single) {
+    private OpenAccounts(Path dataDir, Map<String, SvyazClient> clients, boolean single) {
+        this.dataDir = dataDir;
         this.clients = clients;
         this.single = single;
     }
@@ -38,7 +53,7 @@ public final class OpenAccounts implements AutoCloseable {
             clients.values().forEach(SvyazClient::close);
             throw e;
         }
-        return new OpenAccounts(clients, single);
+        return new OpenAccounts(dataDir, clients, single);
     }
 
     public boolean single() {
@@ -70,8 +85,26 @@ public final class OpenAccounts implements AutoCloseable {
         return client;
     }
 
+    /** Tells commands for the served accounts where the daemon listens (see {@link #SOCKET_MARKER}). */
+    void markSocket(Path socket) throws IOException {
+        for (String username : clients.keySet()) {
+            Path marker = dataDir.resolve(username).resolve(SOCKET_MARKER);
+            Path written = Files.writeString(marker.resolveSibling(SOCKET_MARKER + ".new"),
+                    socket.toAbsolutePath().toString());
+            Files.move(written, marker, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
     @Override
     public void close() {
+        for (String username : clients.keySet()) {
+            try {
+                Files.deleteIfExists(dataDir.resolve(username).resolve(SOCKET_MARKER));
+            } catch (IOException e) {
+                // A marker left behind names a socket nobody listens on: commands then open the account themselves.
+                log.warn("could not remove a daemon socket marker: {}", e.getClass().getSimpleName());
+            }
+        }
         clients.values().forEach(SvyazClient::close);
     }
 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,8 +15,10 @@ import org.svyaz.client.api.ClientException;
 
 /**
  * Keeps every served account receiving, each on a thread of its own, and hands each message to
- * the daemon's subscribers. A message is stored on this device before the server is told, and
- * marked shown only after it was handed on, so a daemon killed at any point loses none.
+ * the daemon's audience. A message is stored on this device before the server is told; while no
+ * bot listens it waits there (signal-cli would drop it), and it is marked shown once handed on.
+ * A daemon killed at any point therefore loses none; one killed between handing a message on and
+ * marking it shown hands it on again after its restart.
  */
 final class ReceivePump implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReceivePump.class);
@@ -25,11 +28,14 @@ final class ReceivePump implements AutoCloseable {
 
     private final List<SvyazClient> clients;
     private final BiConsumer<SvyazClient, ObjectNode> publish;
+    private final BooleanSupplier audience;
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
 
-    ReceivePump(List<SvyazClient> clients, BiConsumer<SvyazClient, ObjectNode> publish) {
+    /** {@code audience}: whether anyone would get a message now; until then messages wait in the store. */
+    ReceivePump(List<SvyazClient> clients, BooleanSupplier audience, BiConsumer<SvyazClient, ObjectNode> publish) {
         this.clients = clients;
+        this.audience = audience;
         this.publish = publish;
     }
 
@@ -43,12 +49,14 @@ final class ReceivePump implements AutoCloseable {
     private void receive(SvyazClient client) {
         while (running) {
             try {
-                client.receive(ROUND, Integer.MAX_VALUE, message -> publish.accept(client, EnvelopeJson.of(client, message)));
-            } catch (ClientException e) {
+                client.receive(ROUND, Integer.MAX_VALUE, audience,
+                        message -> publish.accept(client, EnvelopeJson.of(client, message)));
+            } catch (ClientException | RuntimeException e) {
                 if (!running) {
                     return;
                 }
-                // The client already reconnects with backoff within a round; this is a round that gave up.
+                // The client already reconnects with backoff within a round; this is a round that gave
+                // up, or a fault (a full disk) that must not end receiving for good.
                 log.warn("receiving failed ({}); trying again", e.getClass().getSimpleName());
                 try {
                     Thread.sleep(PAUSE_AFTER_FAILURE);

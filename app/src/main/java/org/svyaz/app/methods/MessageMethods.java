@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.UUID;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.svyaz.app.rpc.RpcCall;
 import org.svyaz.app.rpc.RpcException;
@@ -148,18 +147,10 @@ public final class MessageMethods {
             throws ClientException {
         try {
             SendResult sent = send.to(recipient);
-            results.succeeded(recipient, known(client, recipient), sent);
+            results.succeeded(recipient, client.knownAccount(recipient), sent);
         } catch (ClientException e) {
-            results.failed(recipient, known(client, recipient), e);
-        }
-    }
-
-    /** The recipient's account id when it is known here (no lookup: the send just tried one). */
-    private static Optional<UUID> known(SvyazClient client, String recipient) {
-        try {
-            return Optional.of(client.resolve(recipient));
-        } catch (ClientException e) {
-            return Optional.empty();
+            // No second lookup: the send just tried one.
+            results.failed(recipient, client.knownAccount(recipient), e);
         }
     }
 

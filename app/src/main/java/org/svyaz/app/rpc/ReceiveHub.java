@@ -67,6 +67,22 @@ public final class ReceiveHub {
         peers.remove(peer);
     }
 
+    /**
+     * Whether a message published now would reach anyone: a connection in an automatic mode, a
+     * subscription, or the HTTP event log. Until then the daemon holds messages back in its store.
+     */
+    public boolean hasAudience() {
+        if (!listeners.isEmpty()) {
+            return true;
+        }
+        for (Subscriptions subscriptions : peers.values()) {
+            if (mode.deliversToEveryConnection() || !subscriptions.ids.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** How many line connections are attached. */
     public int attachedPeers() {
         return peers.size();
