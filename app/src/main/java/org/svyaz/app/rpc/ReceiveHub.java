@@ -37,7 +37,10 @@ public final class ReceiveHub {
     private final Map<RpcPeer, Subscriptions> peers = new ConcurrentHashMap<>();
     private final List<Consumer<ObjectNode>> listeners = new CopyOnWriteArrayList<>();
 
-    /** @param receiveStarter starts receiving messages; runs once, on the thread that triggered it */
+    /**
+     * @param receiveStarter starts receiving messages; runs once, on the thread that triggered it (a
+     *     connection's or a call's), so it should hand the work to a thread of its own and return
+     */
     public ReceiveHub(ReceiveMode mode, Runnable receiveStarter) {
         this.mode = Objects.requireNonNull(mode, "mode");
         this.receiveStarter = Objects.requireNonNull(receiveStarter, "receiveStarter");

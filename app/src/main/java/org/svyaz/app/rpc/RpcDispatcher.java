@@ -103,12 +103,13 @@ public final class RpcDispatcher {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return internalError(id, name, e);
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
+            // An Error too (a StackOverflowError, a failed assertion): the caller still gets its answer.
             return internalError(id, name, e);
         }
     }
 
-    private static ObjectNode internalError(JsonNode id, String method, Exception e) {
+    private static ObjectNode internalError(JsonNode id, String method, Throwable e) {
         // The class name only: a message or stack trace could carry a recipient, a body or a path.
         log.warn("Method {} failed: {}", method, e.getClass().getName());
         return RpcJson.error(id, RpcErrorCode.INTERNAL_ERROR, "internal error", null);

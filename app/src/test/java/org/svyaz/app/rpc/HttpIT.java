@@ -31,9 +31,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The HTTP transport on loopback: rpc, events, check, and every refusal. */
+// A blocked socket write or read must fail the test, never hang the build.
+@Timeout(60)
 class HttpIT {
     private static final int BODY_LIMIT = 4_096;
     private static final Clock CLOCK = Clock.fixed(Instant.ofEpochMilli(1_000), ZoneOffset.UTC);

@@ -10,8 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** {@code jsonRpc} mode: requests on stdin, replies on stdout, done at EOF once every call is answered. */
+// A call that never ends must fail the test, never hang the build.
+@Timeout(60)
 class StdioTest {
     @Test
     void theInputEndingWaitsForEveryCallItStarted() throws Exception {

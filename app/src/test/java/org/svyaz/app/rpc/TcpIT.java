@@ -16,8 +16,11 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The daemon on loopback TCP: calls, many connections, receive notifications, a taken port. */
+// A blocked socket write or read must fail the test, never hang the build.
+@Timeout(60)
 class TcpIT {
     private final TestMethods methods = new TestMethods();
     private final ReceiveHub hub = new ReceiveHub(ReceiveMode.ON_CONNECTION, () -> { });

@@ -23,9 +23,12 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The daemon on a real UNIX socket: its file, concurrency on one connection, limits, disconnects. */
+// A blocked socket write or read must fail the test, never hang the build.
+@Timeout(60)
 class UnixSocketIT {
     @TempDir
     Path temp;
