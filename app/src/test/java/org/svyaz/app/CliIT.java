@@ -97,6 +97,13 @@ class CliIT {
 
             Cli.Result usage = Cli.run("send", "--no-such-option");
             assertThat(usage.exitCode()).isEqualTo(1);
+            Cli.Result noSuchCommand = Cli.run("nosuch", "--help");
+            assertThat(noSuchCommand.exitCode()).as("an unknown command is an error whatever follows it").isEqualTo(1);
+            assertThat(noSuchCommand.err()).contains("nosuch");
+            assertThat(Cli.run("--help").exitCode()).isZero();
+            assertThat(Cli.run("--help").out()).contains("daemon").contains("jsonRpc");
+            Cli.Result accounts = Cli.run("-d", alice, "-o", "json", "listAccounts");
+            assertThat(accounts.out().strip()).isEqualTo("[{\"number\":null,\"username\":\"alice.10\"}]");
 
             Cli.Result self = Cli.run("-d", alice, "send", "-m", "hi", "alice.10");
             assertThat(self.exitCode()).isEqualTo(1);

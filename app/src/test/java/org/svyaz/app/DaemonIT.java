@@ -22,6 +22,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -30,6 +32,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.svyaz.app.rpc.Daemon;
 import picocli.CommandLine;
 
 /** Two daemons, one per user, driven only over their UNIX sockets, as bots drive signal-cli. */
@@ -160,6 +163,19 @@ class DaemonIT {
                 assertThat(report.get(0).get("type").asText()).isEqualTo("UNREGISTERED_FAILURE");
                 assertThat(report.get(1).get("type").asText()).as("every recipient is tried").isEqualTo("SUCCESS");
                 assertThat(bob.result("version", null).get("version").asText()).startsWith("svyaz");
+            }
+
+            // Commands use a socket of their own that takes no notifications: with only a command
+            // attached, what arrives waits for a bot instead of going to the command and being lost.
+            try (RpcClient command = RpcClient.unix(Daemon.commandSocket(bobSocket));
+                 RpcClient alice = RpcClient.unix(aliceSocket)) {
+                assertThat(command.result("listGroups", null)).isEmpty();
+                alice.result("send", RpcClient.params().put("message", "while no bot listens").put("recipient", "bob.22"));
+                assertThat(nextText(command, Duration.ofSeconds(5))).isNull();
+                try (RpcClient bob = RpcClient.unix(bobSocket)) {
+                    assertThat(nextText(bob).get("params").get("envelope").get("dataMessage").get("message").asText())
+                            .isEqualTo("while no bot listens");
+                }
             }
         }
     }
@@ -325,6 +341,32 @@ class DaemonIT {
                 JsonNode send = StreamSupport.stream(document.get("methods").spliterator(), false)
                         .filter(m -> m.get("name").asText().equals("send")).findFirst().orElseThrow();
                 assertThat(send.toString()).contains("recipient").contains("groupId").contains("quoteTimestamp");
+
+                // A thousand calls in flight on one connection, and fifty connections at once, all answered.
+                List<CompletableFuture<JsonNode>> calls = new ArrayList<>();
+                try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+                    for (int i = 0; i < 1000; i++) {
+                        calls.add(CompletableFuture.supplyAsync(() -> {
+                            try {
+                                return carol.call("listGroups", null);
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }, threads));
+                    }
+                    for (int i = 0; i < 50; i++) {
+                        calls.add(CompletableFuture.supplyAsync(() -> {
+                            try (RpcClient other = RpcClient.unix(socket)) {
+                                return other.call("version", null);
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }, threads));
+                    }
+                    for (var call : calls) {
+                        assertThat(call.get().has("result")).as(call.get().toString()).isTrue();
+                    }
+                }
             }
         }
     }

@@ -314,16 +314,20 @@ final class MessageSender {
         if (bundles.getDevicesCount() == 0) {
             throw new ServerRejectedException(ErrorCode.NOT_FOUND, recipient + " has no device that can receive.");
         }
-        exclusively(() -> {
-            buildSessions(recipient, destination, only, bundles);
-            return null;
-        });
+        Optional<SignalProtocolAddress> untrusted = exclusively(() -> buildSessions(recipient, destination, only, bundles));
+        if (untrusted.isPresent()) {
+            // Remember the new key as untrusted so the user can inspect and accept it: outside the
+            // transaction above, which the refusal that follows would roll back.
+            store.saveIdentity(untrusted.get(), identityKeyOf(recipient, bundles));
+            throw new UntrustedIdentityError(recipient);
+        }
     }
 
-    private void buildSessions(String recipient, UUID destination, Set<Integer> only, PreKeyBundleResponse bundles)
-            throws ClientException {
+    /** Builds the sessions; stops at a device whose identity key is not trusted and names it. */
+    private Optional<SignalProtocolAddress> buildSessions(String recipient, UUID destination, Set<Integer> only,
+                                                         PreKeyBundleResponse bundles) throws ClientException {
+        IdentityKey identityKey = identityKeyOf(recipient, bundles);
         try {
-            IdentityKey identityKey = new IdentityKey(bundles.getIdentityKey().toByteArray());
             for (DeviceBundle device : bundles.getDevicesList()) {
                 if (!only.isEmpty() && !only.contains(device.getDeviceId())) {
                     continue;
@@ -333,11 +337,19 @@ final class MessageSender {
                 try {
                     new SessionBuilder(store, address).process(bundle);
                 } catch (UntrustedIdentityException e) {
-                    // Remember the new key as untrusted so the user can inspect and accept it.
-                    store.saveIdentity(address, identityKey);
-                    throw new UntrustedIdentityError(recipient);
+                    return Optional.of(address);
                 }
             }
+            return Optional.empty();
+        } catch (InvalidKeyException e) {
+            throw new ServerRejectedException(ErrorCode.MALFORMED,
+                    "The server handed out keys for " + recipient + " that do not verify.");
+        }
+    }
+
+    private static IdentityKey identityKeyOf(String recipient, PreKeyBundleResponse bundles) throws ClientException {
+        try {
+            return new IdentityKey(bundles.getIdentityKey().toByteArray());
         } catch (InvalidKeyException e) {
             throw new ServerRejectedException(ErrorCode.MALFORMED,
                     "The server handed out keys for " + recipient + " that do not verify.");

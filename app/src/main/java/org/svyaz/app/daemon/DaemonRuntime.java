@@ -34,7 +34,7 @@ public final class DaemonRuntime implements AutoCloseable {
         this.daemon = Daemon.start(config, new MethodTable(methods(accounts, version), hub), hub, announce);
         if (daemon.socketPath().isPresent()) {
             try {
-                accounts.markSocket(daemon.socketPath().get());
+                accounts.markSocket(Daemon.commandSocket(daemon.socketPath().get()));
             } catch (IOException e) {
                 // The daemon works; only svyaz commands will not find it and open the account themselves.
                 announce.println("Warning: cannot note the socket in the account folder (" + e.getMessage()

@@ -26,9 +26,9 @@ import org.svyaz.client.api.ClientException;
 public final class OpenAccounts implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OpenAccounts.class);
     /**
-     * In each served account's folder while the daemon listens on a UNIX socket: the socket's path,
-     * so that svyaz commands for the account go through the daemon instead of opening a second
-     * connection that would knock it offline.
+     * In each served account's folder while the daemon listens on a UNIX socket: the path of its
+     * command socket, so that svyaz commands for the account go through the daemon instead of
+     * opening a second connection that would knock it offline.
      */
     public static final String SOCKET_MARKER = "daemon.socket";
 

@@ -62,14 +62,21 @@ public final class Daemon implements AutoCloseable {
         if (config.socket().isPresent()) {
             Path path = config.socket().get().toAbsolutePath();
             ServerSocketChannel channel = bind("UNIX socket " + path, () -> UnixSocketFile.bind(path));
-            listen(new SocketListener("unix", channel, () -> UnixSocketFile.remove(path), dispatcher, hub, limits));
+            listen(new SocketListener("unix", channel, () -> UnixSocketFile.remove(path), dispatcher, hub, limits,
+                    true));
             announce.println("Listening on UNIX socket " + path);
+            // Beside it, the same methods for svyaz commands: a command that goes through the daemon
+            // must not take (and so lose) the notifications meant for bots.
+            Path commands = commandSocket(path);
+            ServerSocketChannel commandChannel = bind("UNIX socket " + commands, () -> UnixSocketFile.bind(commands));
+            listen(new SocketListener("unix-commands", commandChannel, () -> UnixSocketFile.remove(commands),
+                    dispatcher, hub, limits, false));
         }
         if (config.tcp().isPresent()) {
             ListenAddress address = config.tcp().get();
             ServerSocketChannel channel = bind("TCP " + address, () -> openTcp(address));
             tcpAddress = Optional.of((InetSocketAddress) channel.socket().getLocalSocketAddress());
-            listen(new SocketListener("tcp", channel, () -> { }, dispatcher, hub, limits));
+            listen(new SocketListener("tcp", channel, () -> { }, dispatcher, hub, limits, true));
             announce.println("Listening on TCP " + new ListenAddress(address.host(), tcpAddress.get().getPort()));
         }
         if (config.http().isPresent()) {
@@ -91,7 +98,12 @@ public final class Daemon implements AutoCloseable {
      * answered. {@code out} is flushed, not closed.
      */
     public void serveStdio(InputStream in, OutputStream out) {
-        new LinePeer("stdio", in, out, out::flush, dispatcher, hub, config.limits()).run();
+        new LinePeer("stdio", in, out, out::flush, dispatcher, hub, config.limits(), true).run();
+    }
+
+    /** The command socket that goes with the UNIX socket {@code socket}: its peers get no notifications. */
+    public static Path commandSocket(Path socket) {
+        return socket.resolveSibling(socket.getFileName() + ".commands");
     }
 
     /** The UNIX socket path, when listening on one. */

@@ -33,11 +33,17 @@ final class LinePeer implements RpcPeer {
     private final Outbox outbox;
     private final Semaphore inFlight;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final boolean takesNotifications;
 
-    /** @param connection closed when the peer ends, or to end it from outside */
+    /**
+     * @param connection closed when the peer ends, or to end it from outside
+     * @param takesNotifications false for the command socket: its peers (svyaz commands) get no
+     *     {@code receive} notifications and count for no audience
+     */
     LinePeer(String label, InputStream in, OutputStream out, Closeable connection,
-            RpcDispatcher dispatcher, ReceiveHub hub, PeerLimits limits) {
+            RpcDispatcher dispatcher, ReceiveHub hub, PeerLimits limits, boolean takesNotifications) {
         this.label = label;
+        this.takesNotifications = takesNotifications;
         this.in = in;
         this.connection = connection;
         this.dispatcher = dispatcher;
@@ -54,7 +60,7 @@ final class LinePeer implements RpcPeer {
 
     @Override
     public boolean acceptsPushes() {
-        return true;
+        return takesNotifications;
     }
 
     @Override
@@ -65,7 +71,9 @@ final class LinePeer implements RpcPeer {
     /** Serves the connection until its input ends or it is closed, then closes it. */
     void run() {
         Thread writer = Thread.ofVirtual().name(label + "-writer").start(outbox);
-        hub.attach(this);
+        if (takesNotifications) {
+            hub.attach(this);
+        }
         log.info("{} connected", label);
         try {
             readRequests();
@@ -73,7 +81,9 @@ final class LinePeer implements RpcPeer {
             // Closed by us, or reset by the client: either way this connection is over.
             log.debug("{} read ended: {}", label, e.getClass().getSimpleName());
         } finally {
-            hub.detach(this);
+            if (takesNotifications) {
+                hub.detach(this);
+            }
             inFlight.acquireUninterruptibly(limits.maxInFlight());
             outbox.finish();
             joinUninterruptibly(writer);

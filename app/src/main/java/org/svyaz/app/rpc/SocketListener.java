@@ -24,6 +24,7 @@ final class SocketListener implements AutoCloseable {
     private final RpcDispatcher dispatcher;
     private final ReceiveHub hub;
     private final PeerLimits limits;
+    private final boolean takesNotifications;
     private final Set<LinePeer> peers = ConcurrentHashMap.newKeySet();
     private final AtomicLong counter = new AtomicLong();
     private volatile boolean closed;
@@ -31,10 +32,12 @@ final class SocketListener implements AutoCloseable {
     /**
      * @param kind the label prefix of its peers: {@code unix} or {@code tcp}
      * @param afterClose runs after the channel closed (removes a socket file)
+     * @param takesNotifications whether its connections get {@code receive} notifications
      */
     SocketListener(String kind, ServerSocketChannel server, Runnable afterClose,
-            RpcDispatcher dispatcher, ReceiveHub hub, PeerLimits limits) {
+            RpcDispatcher dispatcher, ReceiveHub hub, PeerLimits limits, boolean takesNotifications) {
         this.kind = kind;
+        this.takesNotifications = takesNotifications;
         this.server = server;
         this.afterClose = afterClose;
         this.dispatcher = dispatcher;
@@ -59,7 +62,7 @@ final class SocketListener implements AutoCloseable {
                 continue;
             }
             LinePeer peer = new LinePeer(kind + "#" + counter.incrementAndGet(), ChannelStreams.in(channel),
-                    ChannelStreams.out(channel), channel, dispatcher, hub, limits);
+                    ChannelStreams.out(channel), channel, dispatcher, hub, limits, takesNotifications);
             peers.add(peer);
             Thread.ofVirtual().name(peer.label()).start(() -> {
                 try {
