@@ -26,6 +26,12 @@ final class EventLog {
     /** One event: its id and its {@code data:} line, {@code {"envelope":…,"account":…}}. */
     record Event(long id, String data) {}
 
+    /**
+     * Events read together, and the id to read after next: the newest id when they were read, which is
+     * where a stream stands even when the id it asked with was unknown.
+     */
+    record Page(List<Event> events, long cursor) {}
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition appended = lock.newCondition();
     private final Deque<Event> kept = new ArrayDeque<>(KEPT);
@@ -64,7 +70,7 @@ final class EventLog {
      * The kept events after {@code id}. An id that is not one this log could have handed out recently
      * (older than the oldest kept one, or newer than the newest) gives every kept event.
      */
-    List<Event> after(long id) {
+    Page after(long id) {
         lock.lock();
         try {
             long oldest = kept.isEmpty() ? lastId + 1 : kept.getFirst().id();
@@ -75,7 +81,7 @@ final class EventLog {
                     events.add(event);
                 }
             }
-            return events;
+            return new Page(events, lastId);
         } finally {
             lock.unlock();
         }

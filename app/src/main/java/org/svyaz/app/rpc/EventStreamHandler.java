@@ -57,7 +57,8 @@ final class EventStreamHandler implements HttpHandler {
         out.flush(); // The headers now: a client learns that the stream is open before the first event.
         boolean replay = true;
         while (!events.isClosed()) {
-            List<EventLog.Event> batch = events.after(last);
+            EventLog.Page page = events.after(last);
+            List<EventLog.Event> batch = page.events();
             if (!replay && !batch.isEmpty() && batch.getFirst().id() > last + 1) {
                 log.warn("An event stream fell more than {} events behind and missed {}",
                         EventLog.KEPT, batch.getFirst().id() - last - 1);
@@ -66,8 +67,9 @@ final class EventStreamHandler implements HttpHandler {
             for (EventLog.Event event : batch) {
                 out.write(("id: " + event.id() + "\nevent: receive\ndata: " + event.data() + "\n\n")
                         .getBytes(StandardCharsets.UTF_8));
-                last = event.id();
             }
+            // Not the last id sent: after an unknown Last-Event-ID that could be a number never reached.
+            last = page.cursor();
             if (!batch.isEmpty()) {
                 out.flush();
             }

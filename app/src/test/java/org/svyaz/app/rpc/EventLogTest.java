@@ -20,10 +20,10 @@ class EventLogTest {
             log.append(ReceiveHubTest.envelope("m" + i));
         }
 
-        assertThat(log.after(5_000)).extracting(EventLog.Event::id).containsExactly(5_001L, 5_002L, 5_003L);
-        assertThat(log.after(5_001)).extracting(EventLog.Event::id).containsExactly(5_002L, 5_003L);
-        assertThat(log.after(5_003)).isEmpty();
-        assertThat(log.after(5_001).getFirst().data()).isEqualTo("{\"body\":\"m1\"}");
+        assertThat(log.after(5_000).events()).extracting(EventLog.Event::id).containsExactly(5_001L, 5_002L, 5_003L);
+        assertThat(log.after(5_001).events()).extracting(EventLog.Event::id).containsExactly(5_002L, 5_003L);
+        assertThat(log.after(5_003).events()).isEmpty();
+        assertThat(log.after(5_001).events().getFirst().data()).isEqualTo("{\"body\":\"m1\"}");
     }
 
     @Test
@@ -32,11 +32,21 @@ class EventLogTest {
             log.append(ReceiveHubTest.envelope("m" + i));
         }
 
-        assertThat(log.after(5_003)).hasSize(EventLog.KEPT).first().extracting(EventLog.Event::id).isEqualTo(5_011L);
-        assertThat(log.after(99_999_999)).hasSize(EventLog.KEPT);
-        assertThat(log.after(Long.MIN_VALUE)).hasSize(EventLog.KEPT);
-        assertThat(log.after(5_010)).hasSize(EventLog.KEPT);
-        assertThat(log.after(5_011)).hasSize(EventLog.KEPT - 1);
+        assertThat(log.after(5_003).events()).hasSize(EventLog.KEPT).first().extracting(EventLog.Event::id).isEqualTo(5_011L);
+        assertThat(log.after(99_999_999).events()).hasSize(EventLog.KEPT);
+        assertThat(log.after(Long.MIN_VALUE).events()).hasSize(EventLog.KEPT);
+        assertThat(log.after(5_010).events()).hasSize(EventLog.KEPT);
+        assertThat(log.after(5_011).events()).hasSize(EventLog.KEPT - 1);
+    }
+
+    @Test
+    void theCursorIsTheNewestIdEvenAfterAnUnknownOne() {
+        assertThat(log.after(Long.MIN_VALUE).cursor()).isEqualTo(5_000);
+        assertThat(log.after(Long.MAX_VALUE).cursor()).isEqualTo(5_000);
+        log.append(ReceiveHubTest.envelope("m"));
+
+        assertThat(log.after(99_999_999).cursor()).isEqualTo(5_001);
+        assertThat(log.after(5_001).cursor()).isEqualTo(5_001);
     }
 
     @Test

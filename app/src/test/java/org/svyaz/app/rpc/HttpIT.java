@@ -197,6 +197,20 @@ class HttpIT {
     }
 
     @Test
+    void aStreamResumedWithAnIdFromNowhereStillGetsNewEvents() throws Exception {
+        // No heartbeat within the test's wait: the event must come because it was published, not because a
+        // heartbeat happened to wake the stream.
+        start(DaemonConfig.none().withHeartbeat(Duration.ofMinutes(5)));
+        EventStream future = openEvents("99999999999999999");
+        EventStream garbage = openEvents("not-a-number");
+
+        hub.publish("alice.01", ReceiveHubTest.envelope("new"));
+
+        assertThat(future.events(1)).containsExactly("1000001");
+        assertThat(garbage.events(1)).containsExactly("1000001");
+    }
+
+    @Test
     void anIdleStreamGetsHeartbeatComments() throws Exception {
         start(DaemonConfig.none().withHeartbeat(Duration.ofMillis(100)));
         EventStream stream = openEvents(null);
