@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -175,6 +176,18 @@ class DaemonIT {
                 try (RpcClient bob = RpcClient.unix(bobSocket)) {
                     assertThat(nextText(bob).get("params").get("envelope").get("dataMessage").get("message").asText())
                             .isEqualTo("while no bot listens");
+
+                    // A file: its id in the envelope fetches it through getAttachment.
+                    Path file = Files.write(temp.resolve("notes.txt"), "заметки".getBytes(StandardCharsets.UTF_8));
+                    alice.result("send", RpcClient.params().put("message", "with a file").put("recipient", "bob.22")
+                            .put("attachment", file.toString()));
+                    JsonNode attachment = nextText(bob).get("params").get("envelope").get("dataMessage")
+                            .get("attachments").get(0);
+                    JsonNode fetched = bob.result("getAttachment", RpcClient.params().put("id", attachment.get("id").asText()));
+                    assertThat(Base64.getDecoder().decode(fetched.get("data").asText()))
+                            .isEqualTo(Files.readAllBytes(file));
+                    JsonNode outside = bob.call("getAttachment", RpcClient.params().put("id", "../account.db"));
+                    assertThat(outside.get("error").get("code").asInt()).isEqualTo(-1);
                 }
             }
         }

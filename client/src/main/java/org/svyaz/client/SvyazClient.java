@@ -430,6 +430,20 @@ public final class SvyazClient implements AutoCloseable {
     // ---------------------------------------------------------------- receiving
 
     /**
+     * A received file by its id, the name it was saved under in the account's attachment folder
+     * (what {@code receive -o json} shows as {@code attachments[].id}); nothing outside that folder.
+     */
+    public Path receivedAttachment(String id) throws UserInputException {
+        Path folder = db.directory().resolve(MessageSender.ATTACHMENT_DIRECTORY);
+        Path file = folder.resolve(id).normalize();
+        if (id.isBlank() || id.contains("/") || id.contains("\\") || !file.getParent().equals(folder.normalize())
+                || !Files.isRegularFile(file)) {
+            throw new UserInputException("No received attachment has the id '" + id + "'.");
+        }
+        return file;
+    }
+
+    /**
      * Connects, fetches what waits on the server and hands every new message to {@code sink}, until
      * no message has arrived for {@code idle} or {@code maxMessages} were shown.
      *

@@ -8,13 +8,16 @@ import static org.svyaz.app.rpc.RpcParam.Type.STRING;
 import static org.svyaz.app.rpc.RpcParam.optional;
 import static org.svyaz.app.rpc.RpcParam.required;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.svyaz.app.rpc.RpcCall;
 import org.svyaz.app.rpc.RpcException;
 import org.svyaz.client.SvyazClient;
@@ -76,6 +79,12 @@ public final class MessageMethods {
                             boolean stop = call.bool("stop", false);
                             return one(client, call, recipient -> client.sendTyping(recipient, stop));
                         }),
+                AccountMethod.of("getAttachment", "A received file, base64-encoded, by its id from the envelope.",
+                        List.of(required("id", STRING, "The attachment's id (attachments[].id of the envelope)."),
+                                optional("recipient", STRING, "Accepted as signal-cli does; not needed."),
+                                optional("groupId", STRING, "Accepted as signal-cli does; not needed.")),
+                        (client, call) -> JsonNodeFactory.instance.objectNode().put("data", Base64.getEncoder()
+                                .encodeToString(Files.readAllBytes(client.receivedAttachment(call.string("id")))))),
                 AccountMethod.of("remoteDelete", "Delete a message you sent, for everyone.",
                         List.of(required("recipient", STRING, "The recipient of that message."),
                                 required("targetTimestamp", INTEGER, "The sent timestamp of your message.")),
