@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.svyaz.app.daemon.DaemonRuntime;
 import org.svyaz.app.daemon.OpenAccounts;
+import org.svyaz.app.rpc.Daemon;
 import org.svyaz.app.rpc.DaemonConfig;
 import org.svyaz.app.rpc.ListenAddress;
 import org.svyaz.app.rpc.ReceiveMode;
@@ -21,6 +24,10 @@ import picocli.CommandLine.ParentCommand;
                 "Without -a it serves every account in the data directory, and each call names its 'account'.",
                 "Without --socket, --tcp or --http it listens on the UNIX socket."})
 final class DaemonCommand implements Callable<Integer> {
+    static final String COMMAND_SOCKET = "daemon.commands";
+    /** sun_path holds 108 bytes on Linux, the terminating zero included; 104 on the BSDs. */
+    private static final int MAX_SOCKET_PATH_BYTES = 103;
+
     @ParentCommand
     SvyazCommand root;
 
@@ -51,9 +58,12 @@ final class DaemonCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         DaemonConfig config = DaemonConfig.none();
         if (socket != null || (tcp == null && http == null)) {
-            config = config.withSocket(socket == null || socket.isEmpty()
+            Path path = socket == null || socket.isEmpty()
                     ? DaemonConfig.defaultSocketPath(System.getenv(), root.dataDir())
-                    : Path.of(socket));
+                    : Path.of(socket);
+            config = config.withSocket(path).withCommandSocket(Daemon.commandSocket(path));
+        } else {
+            config = withCommandSocket(config, root);
         }
         if (tcp != null) {
             config = config.withTcp(ListenAddress.parse(tcp));
@@ -72,6 +82,23 @@ final class DaemonCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /**
+     * Without a UNIX socket of its own the daemon still needs a command socket, or svyaz commands for its
+     * accounts would open the account themselves and knock the daemon offline: one in the account folder
+     * (the data directory when serving all). A path too long for a UNIX socket is left out with a warning.
+     */
+    static DaemonConfig withCommandSocket(DaemonConfig config, SvyazCommand root)
+            throws IOException, CommandLineException {
+        Path folder = root.accountName().isPresent() ? root.accountDir() : root.dataDir();
+        Path commands = folder.toAbsolutePath().resolve(COMMAND_SOCKET);
+        if (commands.toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH_BYTES) {
+            System.err.println("Warning: " + commands + " is too long for a UNIX socket; svyaz commands for "
+                    + "this account will not go through this daemon.");
+            return config;
+        }
+        return config.withCommandSocket(commands);
+    }
+
     /** The account of -a, or every account in the data directory. */
     static OpenAccounts openAccounts(SvyazCommand root) throws Exception {
         if (root.accountName().isPresent()) {
@@ -79,8 +106,8 @@ final class DaemonCommand implements Callable<Integer> {
         }
         List<String> accounts = root.accounts();
         if (accounts.isEmpty()) {
-            throw new CommandLineException("No account in " + root.dataDir()
-                    + ". Register one with: svyaz register --server INVITE_LINK --username NAME");
+            // As signal-cli's multi-account mode: the daemon starts empty and accounts join by 'register'.
+            System.err.println("No account in " + root.dataDir() + " yet; create one with the 'register' method.");
         }
         return OpenAccounts.open(root.dataDir(), accounts, false);
     }

@@ -22,7 +22,8 @@ final class JsonRpcCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (DaemonRuntime daemon = DaemonRuntime.start(DaemonCommand.openAccounts(root), DaemonConfig.none(),
+        try (DaemonRuntime daemon = DaemonRuntime.start(DaemonCommand.openAccounts(root),
+                DaemonCommand.withCommandSocket(DaemonConfig.none(), root),
                 DaemonCommand.receiveMode(receiveMode), SvyazCommand.VERSION, System.err)) {
             daemon.serveStdio(System.in, System.out);
         }

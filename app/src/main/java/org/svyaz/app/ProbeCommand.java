@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -11,14 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.svyaz.app.methods.Probing;
 import org.svyaz.client.SvyazClient;
 import org.svyaz.client.api.ClientException;
-import org.svyaz.client.api.UserInputException;
-import org.svyaz.probe.EndpointReport;
-import org.svyaz.probe.Probe;
-import org.svyaz.probe.ProbeReport;
-import org.svyaz.probe.RouteReport;
-import org.svyaz.probe.StepResult;
 import org.svyaz.protocol.InviteLink;
 import org.svyaz.protocol.RelayLink;
 import picocli.CommandLine.Command;
@@ -55,51 +50,24 @@ final class ProbeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        List<RelayLink> extra = Probing.parseRelays(extraRelays);
+        JsonNode report;
         if (link == null) {
-            try (SvyazClient client = SvyazClient.open(root.accountDir(), Clock.systemUTC())) {
-                return probe(client.server(), Optional.of(client));
+            // The account's own server: through its daemon when one runs, so the route it stores is the daemon's.
+            ObjectNode params = Output.object();
+            extraRelays.forEach(params.putArray("relay")::add);
+            report = AccountCall.run(root, spec, "probe", params);
+        } else {
+            InviteLink server = InviteLink.parse(link);
+            Optional<SvyazClient> account = accountOn(server);
+            try {
+                report = Probing.probe(server, extra, account);
+            } finally {
+                account.ifPresent(SvyazClient::close);
             }
         }
-        InviteLink server = InviteLink.parse(link);
-        Optional<SvyazClient> account = accountOn(server);
-        try {
-            return probe(server, account);
-        } finally {
-            account.ifPresent(SvyazClient::close);
-        }
-    }
-
-    private int probe(InviteLink server, Optional<SvyazClient> account) throws Exception {
-        List<RelayLink> relays = new ArrayList<>(account.map(SvyazClient::relays).orElseGet(() ->
-                server.descriptor().getRelaysList().stream().map(RelayLink::new).toList()));
-        for (String extra : extraRelays) {
-            RelayLink relay = RelayLink.parse(extra);
-            if (!relays.contains(relay)) {
-                relays.add(relay);
-            }
-        }
-        boolean relaysOnly = account.map(SvyazClient::relaysOnly).orElse(false);
-        ProbeReport report = new Probe().run(server, relays, relaysOnly);
-        print(report, store(report, account), relaysOnly);
-        return report.anyRouteWorks() ? ExitCodes.OK : ExitCodes.SERVER_OR_NETWORK;
-    }
-
-    /** Whether the recommendation became the account's preferred route, and if not, why. */
-    private record Stored(boolean stored, String note) {}
-
-    private static Stored store(ProbeReport report, Optional<SvyazClient> account) throws ClientException {
-        if (report.recommendedRoute().isEmpty()) {
-            return new Stored(false, "");
-        }
-        if (account.isEmpty()) {
-            return new Stored(false, "not stored: no account on this server");
-        }
-        try {
-            account.get().preferRoute(report.recommendedRoute().get());
-            return new Stored(true, "now tried first on this network");
-        } catch (UserInputException e) {
-            return new Stored(false, "not stored: this account does not know that route; add the relay with addRelay");
-        }
+        print(report);
+        return report.get("recommendedRoute").isNull() ? ExitCodes.SERVER_OR_NETWORK : ExitCodes.OK;
     }
 
     /**
@@ -120,104 +88,54 @@ final class ProbeCommand implements Callable<Integer> {
         return Optional.empty();
     }
 
-    private void print(ProbeReport report, Stored stored, boolean relaysOnly) {
+    private void print(JsonNode report) {
         PrintWriter out = spec.commandLine().getOut();
         if (root.output == SvyazCommand.OutputFormat.JSON) {
-            ObjectNode result = json(report, stored);
-            result.put("relaysOnly", relaysOnly);
-            Output.json(out, result);
+            Output.json(out, report);
             return;
         }
-        if (relaysOnly) {
+        if (report.get("relaysOnly").asBoolean()) {
             out.println("This account uses relays only: the server's own names and addresses were not probed.");
         }
         out.printf("%-40s %-13s %s%n", "ROUTE", "VERDICT", "FIRST FAILURE / ADVICE");
-        for (RouteReport route : report.routes()) {
-            Optional<StepResult> failed = route.firstFailure();
-            String first = failed.map(s -> s.step() + ": " + s.failure().orElse("")).orElseGet(() ->
-                    route.steps().stream().filter(s -> s.transfer().isPresent()).map(StepResult::detail).findFirst()
-                            .orElse("-"));
-            out.printf("%-40s %-13s %s%n", route.route(), route.verdict(), first);
-            if (failed.isPresent()) {
-                out.printf("%-40s %-13s %s%n", "", "", route.advice());
+        for (JsonNode route : report.get("routes")) {
+            boolean failed = !route.get("failedStep").isNull();
+            String first = failed
+                    ? route.get("failedStep").asText() + ": " + route.path("failure").asText("")
+                    : transferDetail(route.get("steps"));
+            out.printf("%-40s %-13s %s%n", route.get("route").asText(), route.get("verdict").asText(), first);
+            if (failed) {
+                out.printf("%-40s %-13s %s%n", "", "", route.get("advice").asText());
             }
         }
         out.println();
         out.printf("%-40s %-13s %s%n", "ADDRESS", "VERDICT", "SYSTEM DNS / DNS OVER HTTPS");
-        for (EndpointReport endpoint : report.endpoints()) {
-            out.printf("%-40s %-13s %s / %s%n", endpoint.endpoint(), endpoint.verdict(), list(endpoint.systemAddresses()),
-                    list(endpoint.dohAddresses()));
-            out.printf("%-40s %-13s %s%n", "", "", endpoint.recommendation());
+        for (JsonNode endpoint : report.get("endpoints")) {
+            out.printf("%-40s %-13s %s / %s%n", endpoint.get("endpoint").asText(), endpoint.get("verdict").asText(),
+                    list(endpoint.get("systemAddresses")), list(endpoint.get("dohAddresses")));
+            out.printf("%-40s %-13s %s%n", "", "", endpoint.get("recommendation").asText());
         }
         out.println();
-        out.println(report.recommendedRoute().map(route -> "Recommended route: " + route
-                + (stored.note().isEmpty() ? "" : " (" + stored.note() + ")")).orElse("No route works from here."));
+        String note = report.get("preferredRouteNote").asText();
+        out.println(report.get("recommendedRoute").isNull()
+                ? "No route works from here."
+                : "Recommended route: " + report.get("recommendedRoute").asText()
+                        + (note.isEmpty() ? "" : " (" + note + ")"));
     }
 
-    private static String list(List<String> addresses) {
-        return addresses.isEmpty() ? "-" : String.join(", ", addresses);
-    }
-
-    private static ObjectNode json(ProbeReport report, Stored stored) {
-        ObjectNode result = Output.object();
-        ArrayNode endpoints = result.putArray("endpoints");
-        for (EndpointReport endpoint : report.endpoints()) {
-            ObjectNode node = endpoints.addObject();
-            node.put("endpoint", endpoint.endpoint());
-            node.put("verdict", endpoint.verdict());
-            node.put("sniFiltered", endpoint.sniFiltered());
-            node.put("recommendation", endpoint.recommendation());
-            endpoint.systemAddresses().forEach(node.putArray("systemAddresses")::add);
-            endpoint.dohAddresses().forEach(node.putArray("dohAddresses")::add);
-            steps(node.putArray("steps"), endpoint.steps());
-        }
-        ArrayNode routes = result.putArray("routes");
-        for (RouteReport route : report.routes()) {
-            ObjectNode node = routes.addObject();
-            node.put("route", route.route());
-            node.put("kind", route.kind());
-            node.put("verdict", route.verdict());
-            Optional<StepResult> failed = route.firstFailure();
-            if (failed.isPresent()) {
-                node.put("failedStep", failed.get().step());
-                node.put("failure", failed.get().failure().orElse(null));
-            } else {
-                node.putNull("failedStep");
-                node.putNull("failure");
+    /** The detail of the step that timed the transfer, which says how fast the route is. */
+    private static String transferDetail(JsonNode steps) {
+        for (JsonNode step : steps) {
+            if (step.has("transfer")) {
+                return step.get("detail").asText();
             }
-            node.put("advice", route.advice());
-            steps(node.putArray("steps"), route.steps());
         }
-        if (report.recommendedRoute().isPresent()) {
-            result.put("recommendedRoute", report.recommendedRoute().get());
-        } else {
-            result.putNull("recommendedRoute");
-        }
-        result.put("preferredRouteStored", stored.stored());
-        return result;
+        return "-";
     }
 
-    private static void steps(ArrayNode array, List<StepResult> steps) {
-        for (StepResult step : steps) {
-            ObjectNode s = array.addObject();
-            s.put("step", step.step());
-            s.put("ok", step.ok());
-            if (step.failure().isPresent()) {
-                s.put("failure", step.failure().get());
-            } else {
-                s.putNull("failure");
-            }
-            s.put("millis", step.millis());
-            s.put("detail", step.detail());
-            step.transfer().ifPresent(t -> {
-                ObjectNode transfer = s.putObject("transfer");
-                transfer.put("requestedBytes", t.requestedBytes());
-                transfer.put("receivedBytes", t.receivedBytes());
-                transfer.put("millis", t.millis());
-                transfer.put("kbps", t.kilobitsPerSecond());
-                transfer.put("complete", t.complete());
-                transfer.put("stalled", t.stalled());
-            });
-        }
+    private static String list(JsonNode addresses) {
+        List<String> all = new ArrayList<>();
+        addresses.forEach(address -> all.add(address.asText()));
+        return all.isEmpty() ? "-" : String.join(", ", all);
     }
 }

@@ -18,11 +18,11 @@ import picocli.CommandLine.Option;
         description = "Svyaz: a private messenger that a censor can neither read nor easily switch off.",
         subcommands = {ServerCommand.class, RelayCommand.class, RegisterCommand.class, SendCommand.class,
                 ReceiveCommand.class, SendReceiptCommand.class, SendTypingCommand.class, SendReactionCommand.class,
-                RemoteDeleteCommand.class, ListIdentitiesCommand.class, TrustCommand.class, ResetIdentityCommand.class,
+                RemoteDeleteCommand.class, ListContactsCommand.class, ListIdentitiesCommand.class, TrustCommand.class, ResetIdentityCommand.class,
                 UpdateAccountCommand.class, UpdateProfileCommand.class, UpdateContactCommand.class,
                 AddRelayCommand.class, ProbeCommand.class, StatusCommand.class, ListAccountsCommand.class,
                 UpdateGroupCommand.class, QuitGroupCommand.class, ListGroupsCommand.class, DaemonCommand.class,
-                JsonRpcCommand.class, BenchCommand.class},
+                JsonRpcCommand.class, AppCommand.class, BenchCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 user error, 2 unexpected, 3 server or network, 4 untrusted identity, "
                 + "5 rate limited."})
 final class SvyazCommand {

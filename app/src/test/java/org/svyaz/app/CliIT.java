@@ -57,6 +57,15 @@ class CliIT {
             Cli.Result plain = Cli.run("-d", alice, "receive", "-t", "3");
             assertThat(plain.out()).contains("Envelope from: bob.42").contains("Body: reply");
 
+            // Contacts: whoever wrote or was written to, offline, one JSON array.
+            List<JsonNode> contacts = jsonLines(Cli.run("-d", alice, "-o", "json", "listContacts").out());
+            assertThat(contacts).hasSize(1);
+            assertThat(contacts.getFirst()).hasSize(1);
+            assertThat(contacts.getFirst().get(0).get("username").asText()).isEqualTo("bob.42");
+            assertThat(contacts.getFirst().get(0).get("uuid").asText()).hasSize(36);
+            assertThat(contacts.getFirst().get(0).get("messageExpirationTime").asInt()).isZero();
+            assertThat(Cli.run("-d", bob, "listContacts").out().strip()).isEqualTo(aliceName);
+
             // Safety numbers: both sides see the same number, and trust -v accepts only that one.
             String bobsView = safetyNumber(Cli.run("-d", bob, "-o", "json", "listIdentities", aliceName));
             String alicesView = safetyNumber(Cli.run("-d", alice, "-o", "json", "listIdentities", "bob.42"));

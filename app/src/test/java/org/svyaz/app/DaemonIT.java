@@ -194,6 +194,47 @@ class DaemonIT {
     }
 
     @Test
+    void aBotThatHangsUpMidCallLosesNothing() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            String link = server.inviteLink();
+            Path aliceSocket = daemonFor(link, "alice.77");
+            Path bobSocket = daemonFor(link, "bob.78");
+            int count = 20;
+            try (RpcClient bob = RpcClient.unix(bobSocket)) {
+                // Twenty sends written at once, and the connection closed before any answer is read:
+                // the calls still run to the end, so every message arrives, once.
+                RpcClient hangsUp = RpcClient.unix(aliceSocket);
+                for (int i = 0; i < count; i++) {
+                    hangsUp.sendLine(RpcClient.JSON.createObjectNode().put("jsonrpc", "2.0").put("id", i)
+                            .put("method", "send").set("params", RpcClient.params().put("message", "call " + i)
+                                    .put("recipient", "bob.78")).toString());
+                }
+                hangsUp.close();
+                Map<String, Integer> seen = new TreeMap<>();
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (seen.size() < count && System.nanoTime() < deadline) {
+                    JsonNode text = nextText(bob);
+                    if (text != null) {
+                        seen.merge(text.get("params").get("envelope").get("dataMessage").get("message").asText(), 1,
+                                Integer::sum);
+                    }
+                }
+                JsonNode extra = nextText(bob, Duration.ofSeconds(3));
+                assertThat(extra).as("nothing arrives twice").isNull();
+                assertThat(seen).hasSize(count);
+                assertThat(seen.values()).containsOnly(1);
+
+                // The daemon goes on serving: a new connection sends and bob's bot hears it.
+                try (RpcClient alice = RpcClient.unix(aliceSocket)) {
+                    alice.result("send", RpcClient.params().put("message", "after the hang-up").put("recipient", "bob.78"));
+                }
+                assertThat(nextText(bob).get("params").get("envelope").get("dataMessage").get("message").asText())
+                        .isEqualTo("after the hang-up");
+            }
+        }
+    }
+
+    @Test
     void aDaemonKilledWhileMessagesArriveLosesNoneAndShowsNoneTwice() throws Exception {
         try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
             String link = server.inviteLink();
@@ -279,6 +320,17 @@ class DaemonIT {
                         .put("recipient", "bob.66"));
                 JsonNode heard = nextText(tcp);
                 assertThat(heard.get("params").get("account").asText()).isEqualTo("bob.66");
+
+                // With no UNIX socket of its own the daemon still takes the accounts' commands (on a
+                // command socket in the data directory), so the CLI does not knock it offline.
+                Cli.Result viaDaemon = Cli.run("-d", shared.toString(), "-a", "alice.55", "-o", "json", "send",
+                        "-m", "from alice's shell", "bob.66");
+                assertThat(viaDaemon.exitCode()).as(viaDaemon.err()).isZero();
+                assertThat(nextText(tcp).get("params").get("envelope").get("dataMessage").get("message").asText())
+                        .isEqualTo("from alice's shell");
+                Cli.Result receive = Cli.run("-d", shared.toString(), "-a", "alice.55", "receive", "-t", "1");
+                assertThat(receive.exitCode()).isEqualTo(1);
+                assertThat(receive.err()).contains("daemon");
             }
             String event = null;
             for (long end = System.nanoTime() + Duration.ofSeconds(30).toNanos(); System.nanoTime() < end; ) {
@@ -336,6 +388,56 @@ class DaemonIT {
     }
 
     @Test
+    void accountsRegisteredThroughAnEmptyDaemonAreServedAtOnce() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            Path empty = temp.resolve("empty");
+            Path socket = temp.resolve("sockets").resolve("multi.sock");
+            daemons.add(Cli.start(temp.resolve("logs"), "daemon-empty", "-d", empty.toString(), "daemon",
+                    "--socket", socket.toString()));
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+                try (RpcClient probe = RpcClient.unix(socket)) {
+                    return probe.call("version", null).has("result");
+                }
+            });
+            try (RpcClient bot = RpcClient.unix(socket)) {
+                assertThat(bot.result("listAccounts", null)).isEmpty();
+                JsonNode badLink = bot.call("register", RpcClient.params().put("server", "https://example.org")
+                        .put("username", "dave.10"));
+                assertThat(badLink.get("error").get("code").asInt()).isEqualTo(-1);
+                assertThat(badLink.get("error").get("message").asText()).contains("svyaz://");
+                JsonNode missing = bot.call("register", RpcClient.params().put("server", server.inviteLink()));
+                assertThat(missing.get("error").get("code").asInt()).isEqualTo(-32602);
+
+                JsonNode dave = bot.result("register", RpcClient.params().put("server", server.inviteLink())
+                        .put("username", "dave.10"));
+                assertThat(dave.get("username").asText()).isEqualTo("dave.10");
+                JsonNode erin = bot.result("register", RpcClient.params().put("server", server.inviteLink())
+                        .put("username", "erin"));
+                String erinName = erin.get("username").asText();
+                assertThat(erinName).startsWith("erin.");
+                JsonNode taken = bot.call("register", RpcClient.params().put("server", server.inviteLink())
+                        .put("username", "dave.10"));
+                assertThat(taken.get("error").get("code").asInt()).isEqualTo(-1);
+                assertThat(bot.result("listAccounts", null).findValuesAsText("username"))
+                        .containsExactlyInAnyOrder("dave.10", erinName);
+
+                // Both receive at once: a message between them reaches the bot as erin's.
+                bot.result("send", RpcClient.params().put("account", "dave.10").put("message", "welcome")
+                        .put("recipient", erinName));
+                JsonNode heard = nextText(bot);
+                assertThat(heard).as("the new account receives").isNotNull();
+                assertThat(heard.get("params").get("account").asText()).isEqualTo(erinName);
+                assertThat(heard.get("params").get("envelope").get("dataMessage").get("message").asText())
+                        .isEqualTo("welcome");
+            }
+            // Commands for a registered account go through the daemon too.
+            Cli.Result receive = Cli.run("-d", empty.toString(), "-a", "dave.10", "receive", "-t", "1");
+            assertThat(receive.exitCode()).isEqualTo(1);
+            assertThat(receive.err()).contains("daemon");
+        }
+    }
+
+    @Test
     void rpcDiscoverListsEveryAccountCommandOfTheCli() throws Exception {
         try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
             Path socket = daemonFor(server.inviteLink(), "carol.33");
@@ -347,7 +449,7 @@ class DaemonIT {
                 // Every command of the CLI that acts on an account is a method, under the same name.
                 Set<String> commands = new TreeSet<>(
                         new CommandLine(new SvyazCommand()).getSubcommands().keySet());
-                commands.removeAll(List.of("server", "relay", "register", "probe", "bench", "daemon",
+                commands.removeAll(List.of("server", "relay", "bench", "daemon", "app",
                         "jsonRpc", "receive", "help"));
                 assertThat(methods).containsAll(commands)
                         .contains("rpc.discover", "subscribeReceive", "unsubscribeReceive", "version");

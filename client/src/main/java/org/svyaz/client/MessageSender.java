@@ -342,8 +342,7 @@ final class MessageSender {
             }
             return Optional.empty();
         } catch (InvalidKeyException e) {
-            throw new ServerRejectedException(ErrorCode.MALFORMED,
-                    "The server handed out keys for " + recipient + " that do not verify.");
+            throw keysDoNotVerify(recipient);
         }
     }
 
@@ -351,9 +350,13 @@ final class MessageSender {
         try {
             return new IdentityKey(bundles.getIdentityKey().toByteArray());
         } catch (InvalidKeyException e) {
-            throw new ServerRejectedException(ErrorCode.MALFORMED,
-                    "The server handed out keys for " + recipient + " that do not verify.");
+            throw keysDoNotVerify(recipient);
         }
+    }
+
+    private static ServerRejectedException keysDoNotVerify(String recipient) {
+        return new ServerRejectedException(ErrorCode.MALFORMED,
+                "The server handed out keys for " + recipient + " that do not verify.");
     }
 
     /** Files must be readable before anything is uploaded or sent. */

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -13,6 +14,7 @@ import java.util.function.Consumer;
 import com.google.protobuf.ByteString;
 import org.svyaz.client.api.ClientException;
 import org.svyaz.client.api.ConnectionStatus;
+import org.svyaz.client.api.ContactInfo;
 import org.svyaz.client.api.ConversationMessage;
 import org.svyaz.client.api.GroupDetails;
 import org.svyaz.client.api.IdentityInfo;
@@ -514,6 +516,17 @@ public final class SvyazClient implements AutoCloseable {
      */
     public void resetIdentity() throws ClientException {
         identities.resetIdentity();
+    }
+
+    /** Everyone this account has written to or heard from, with what is known here; never asks the server. */
+    public List<ContactInfo> contacts() {
+        List<ContactInfo> known = new ArrayList<>();
+        for (LocalMessages.Contact contact : messages.contacts()) {
+            Optional<String> name = messages.profileName(contact.accountId()).flatMap(LocalMessages.CachedName::name);
+            known.add(new ContactInfo(contact.accountId(), contact.username(), name,
+                    messages.expireSeconds(contact.accountId())));
+        }
+        return known;
     }
 
     /** Known identities, optionally only the one of {@code username}. */

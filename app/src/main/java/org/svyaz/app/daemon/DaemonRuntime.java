@@ -5,8 +5,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
 import org.svyaz.app.methods.MethodCatalog;
 import org.svyaz.app.rpc.Daemon;
 import org.svyaz.app.rpc.DaemonConfig;
@@ -15,6 +18,7 @@ import org.svyaz.app.rpc.MethodTable;
 import org.svyaz.app.rpc.ReceiveHub;
 import org.svyaz.app.rpc.ReceiveMode;
 import org.svyaz.app.rpc.RpcMethod;
+import org.svyaz.client.SvyazClient;
 
 /**
  * One running daemon: the open accounts, the methods it serves on them, the receive pump and the
@@ -31,10 +35,10 @@ public final class DaemonRuntime implements AutoCloseable {
         this.accounts = accounts;
         this.hub = new ReceiveHub(mode, this::startReceiving);
         this.pump = new ReceivePump(accounts.all(), hub::hasAudience, (client, received) -> hub.publish(received));
-        this.daemon = Daemon.start(config, new MethodTable(methods(accounts, version), hub), hub, announce);
-        if (daemon.socketPath().isPresent()) {
+        this.daemon = Daemon.start(config, new MethodTable(methods(accounts, version, pump::add), hub), hub, announce);
+        if (daemon.commandSocketPath().isPresent()) {
             try {
-                accounts.markSocket(Daemon.commandSocket(daemon.socketPath().get()));
+                accounts.markSocket(daemon.commandSocketPath().get());
             } catch (IOException e) {
                 // The daemon works; only svyaz commands will not find it and open the account themselves.
                 announce.println("Warning: cannot note the socket in the account folder (" + e.getMessage()
@@ -55,14 +59,19 @@ public final class DaemonRuntime implements AutoCloseable {
     }
 
     /** Every method the daemon serves, besides the engine's own (rpc.discover, subscriptions). */
-    static List<RpcMethod> methods(OpenAccounts accounts, String version) {
-        List<RpcMethod> methods = new ArrayList<>(DaemonMethods.all(accounts, version));
+    static List<RpcMethod> methods(OpenAccounts accounts, String version, Consumer<SvyazClient> joined) {
+        List<RpcMethod> methods = new ArrayList<>(DaemonMethods.all(accounts, version, joined));
         MethodCatalog.all().forEach(method -> methods.add(new AccountRpcMethod(method, accounts)));
         return methods;
     }
 
     private void startReceiving() {
         pump.start();
+    }
+
+    /** The bound HTTP address, when serving HTTP (the real port when 0 was asked for). */
+    public Optional<InetSocketAddress> httpAddress() {
+        return daemon.httpAddress();
     }
 
     /** Serves JSON-RPC on standard input and output until input ends ({@code svyaz jsonRpc}). */

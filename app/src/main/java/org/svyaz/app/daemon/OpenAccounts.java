@@ -16,6 +16,8 @@ import org.svyaz.app.rpc.RpcCall;
 import org.svyaz.app.rpc.RpcException;
 import org.svyaz.client.SvyazClient;
 import org.svyaz.client.api.ClientException;
+import org.svyaz.protocol.InviteLink;
+import org.svyaz.protocol.RelayLink;
 
 /**
  * The accounts one daemon serves, each opened once and kept open: the daemon owns their
@@ -33,8 +35,10 @@ public final class OpenAccounts implements AutoCloseable {
     public static final String SOCKET_MARKER = "daemon.socket";
 
     private final Path dataDir;
+    /** Guarded by this: accounts registered through the daemon join while calls run. */
     private final Map<String, SvyazClient> clients;
     private final boolean single;
+    private Optional<Path> commandSocket = Optional.empty();
 
     private OpenAccounts(Path dataDir, Map<String, SvyazClient> clients, boolean single) {
         this.dataDir = dataDir;
@@ -60,12 +64,37 @@ public final class OpenAccounts implements AutoCloseable {
         return single;
     }
 
-    public List<SvyazClient> all() {
+    public synchronized List<SvyazClient> all() {
         return List.copyOf(clients.values());
     }
 
+    /**
+     * Creates an account on the server of {@code link} and serves it from now on (signal-cli's
+     * {@code register} in multi-account mode). A daemon started for one account registers none.
+     */
+    public SvyazClient register(InviteLink link, List<RelayLink> relays, String username)
+            throws ClientException, RpcException, IOException {
+        if (single) {
+            throw RpcException.userError("This daemon serves only one account; start it without -a to register.");
+        }
+        synchronized (this) {
+            if (clients.containsKey(username)) {
+                throw RpcException.userError("An account " + username + " already exists here.");
+            }
+        }
+        // Outside the lock: registering takes a round trip or more, and calls for other accounts go on.
+        SvyazClient client = SvyazClient.register(dataDir, link, relays, username, Clock.systemUTC());
+        synchronized (this) {
+            clients.put(client.username(), client);
+            if (commandSocket.isPresent()) {
+                writeMarker(client.username(), commandSocket.get());
+            }
+        }
+        return client;
+    }
+
     /** The account a call is for: the daemon's only one, or the one its {@code account} names. */
-    public SvyazClient forCall(RpcCall call) throws RpcException {
+    public synchronized SvyazClient forCall(RpcCall call) throws RpcException {
         Optional<String> named = call.optionalString("account");
         if (single) {
             SvyazClient only = clients.values().iterator().next();
@@ -86,17 +115,21 @@ public final class OpenAccounts implements AutoCloseable {
     }
 
     /** Tells commands for the served accounts where the daemon listens (see {@link #SOCKET_MARKER}). */
-    void markSocket(Path socket) throws IOException {
+    synchronized void markSocket(Path socket) throws IOException {
+        commandSocket = Optional.of(socket);
         for (String username : clients.keySet()) {
-            Path marker = dataDir.resolve(username).resolve(SOCKET_MARKER);
-            Path written = Files.writeString(marker.resolveSibling(SOCKET_MARKER + ".new"),
-                    socket.toAbsolutePath().toString());
-            Files.move(written, marker, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            writeMarker(username, socket);
         }
     }
 
+    private void writeMarker(String username, Path socket) throws IOException {
+        Path marker = dataDir.resolve(username).resolve(SOCKET_MARKER);
+        Path written = Files.writeString(marker.resolveSibling(SOCKET_MARKER + ".new"), socket.toAbsolutePath().toString());
+        Files.move(written, marker, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
     @Override
-    public void close() {
+    public synchronized void close() {
         for (String username : clients.keySet()) {
             try {
                 Files.deleteIfExists(dataDir.resolve(username).resolve(SOCKET_MARKER));

@@ -30,20 +30,32 @@ final class ReceivePump implements AutoCloseable {
     private final BiConsumer<SvyazClient, ObjectNode> publish;
     private final BooleanSupplier audience;
     private final List<Thread> threads = new ArrayList<>();
+    private boolean started;
     private volatile boolean running = true;
 
     /** {@code audience}: whether anyone would get a message now; until then messages wait in the store. */
     ReceivePump(List<SvyazClient> clients, BooleanSupplier audience, BiConsumer<SvyazClient, ObjectNode> publish) {
-        this.clients = clients;
+        this.clients = new ArrayList<>(clients);
         this.audience = audience;
         this.publish = publish;
     }
 
     /** Starts receiving; called once, when the receive mode says so. */
     synchronized void start() {
-        for (SvyazClient client : clients) {
-            threads.add(Thread.ofPlatform().name("svyaz-receive").daemon(true).start(() -> receive(client)));
+        started = true;
+        clients.forEach(this::startReceiving);
+    }
+
+    /** An account that joined (registered through the daemon) receives too, now or when receiving starts. */
+    synchronized void add(SvyazClient client) {
+        clients.add(client);
+        if (started && running) {
+            startReceiving(client);
         }
+    }
+
+    private void startReceiving(SvyazClient client) {
+        threads.add(Thread.ofPlatform().name("svyaz-receive").daemon(true).start(() -> receive(client)));
     }
 
     private void receive(SvyazClient client) {

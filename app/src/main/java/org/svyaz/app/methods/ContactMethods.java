@@ -12,9 +12,11 @@ import java.util.Optional;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.svyaz.app.rpc.RpcCall;
 import org.svyaz.app.rpc.RpcException;
 import org.svyaz.client.SvyazClient;
+import org.svyaz.client.api.ContactInfo;
 import org.svyaz.client.api.IdentityInfo;
 
 /** Contacts and this account's profile: identities and their trust, disappearing timers, the profile name. */
@@ -23,6 +25,9 @@ public final class ContactMethods {
 
     public static List<AccountMethod> all() {
         return List.of(
+                AccountMethod.of("listContacts", "Everyone you have written to or heard from.",
+                        List.of(optional("recipient", STRING, "Only this contact.")),
+                        (client, call) -> listContacts(client, call.optionalString("recipient"))),
                 AccountMethod.of("listIdentities", "Contacts' identity keys with safety numbers and trust.",
                         List.of(optional("recipient", STRING, "Only this contact.")),
                         (client, call) -> listIdentities(client, call.optionalString("recipient"))),
@@ -35,9 +40,7 @@ public final class ContactMethods {
                         List.of(required("recipient", STRING, "The contact."),
                                 required("expiration", INTEGER, "Seconds; 0 turns it off.")),
                         (client, call) -> {
-                            int seconds = call.optionalInt("expiration").orElseThrow(() ->
-                                    RpcException.invalidParams("missing required parameter 'expiration'"));
-                            client.setExpirationTimer(call.string("recipient"), seconds);
+                            client.setExpirationTimer(call.string("recipient"), call.requiredInt("expiration"));
                             return JsonNodeFactory.instance.objectNode();
                         }),
                 AccountMethod.of("updateProfile", "Set your profile name, readable only by your contacts.",
@@ -48,6 +51,26 @@ public final class ContactMethods {
                             client.setProfileName(name.isPresent() ? name.get() : call.string("givenName"));
                             return JsonNodeFactory.instance.objectNode();
                         }));
+    }
+
+    /** signal-cli's contact shape; fields Svyaz has no data for (numbers, nicknames, colours) are left out. */
+    private static JsonNode listContacts(SvyazClient client, Optional<String> only) {
+        ArrayNode contacts = JsonNodeFactory.instance.arrayNode();
+        for (ContactInfo contact : client.contacts()) {
+            if (only.isPresent() && !only.get().equalsIgnoreCase(contact.username())) {
+                continue;
+            }
+            String name = contact.profileName().orElse("");
+            ObjectNode entry = contacts.addObject()
+                    .putNull("number")
+                    .put("uuid", contact.accountId().toString())
+                    .put("username", contact.username())
+                    .put("name", name)
+                    .put("isBlocked", false)
+                    .put("messageExpirationTime", contact.expirationSeconds());
+            entry.putObject("profile").put("givenName", name);
+        }
+        return contacts;
     }
 
     private static JsonNode listIdentities(SvyazClient client, Optional<String> only) throws Exception {

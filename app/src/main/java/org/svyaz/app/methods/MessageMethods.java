@@ -58,7 +58,7 @@ public final class MessageMethods {
                         (client, call) -> {
                             String emoji = call.string("emoji");
                             String targetAuthor = call.string("targetAuthor");
-                            long targetTimestamp = requiredLong(call, "targetTimestamp");
+                            long targetTimestamp = call.requiredLong("targetTimestamp");
                             boolean remove = call.bool("remove", false);
                             return one(client, call, recipient -> client.sendReaction(recipient, emoji, targetAuthor,
                                     targetTimestamp, remove));
@@ -89,7 +89,7 @@ public final class MessageMethods {
                         List.of(required("recipient", STRING, "The recipient of that message."),
                                 required("targetTimestamp", INTEGER, "The sent timestamp of your message.")),
                         (client, call) -> {
-                            long targetTimestamp = requiredLong(call, "targetTimestamp");
+                            long targetTimestamp = call.requiredLong("targetTimestamp");
                             return one(client, call, recipient -> client.remoteDelete(recipient, targetTimestamp));
                         }));
     }
@@ -170,14 +170,6 @@ public final class MessageMethods {
             case "viewed" -> ReceiptType.VIEWED;
             default -> throw RpcException.invalidParams("parameter 'type' must be read or viewed");
         };
-    }
-
-    static long requiredLong(RpcCall call, String name) throws RpcException {
-        OptionalLong value = call.optionalLong(name);
-        if (value.isEmpty()) {
-            throw RpcException.invalidParams("missing required parameter '" + name + "'");
-        }
-        return value.getAsLong();
     }
 
     /** One integer or an array of them. */

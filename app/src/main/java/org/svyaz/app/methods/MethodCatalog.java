@@ -17,6 +17,8 @@ public final class MethodCatalog {
         all.addAll(GroupMethods.all());
         all.addAll(ContactMethods.all());
         all.addAll(SettingsMethods.all());
+        all.add(Probing.method());
+        all.addAll(HistoryMethods.all());
         return List.copyOf(all);
     }
 

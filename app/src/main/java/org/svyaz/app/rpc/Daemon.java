@@ -65,9 +65,11 @@ public final class Daemon implements AutoCloseable {
             listen(new SocketListener("unix", channel, () -> UnixSocketFile.remove(path), dispatcher, hub, limits,
                     true));
             announce.println("Listening on UNIX socket " + path);
-            // Beside it, the same methods for svyaz commands: a command that goes through the daemon
-            // must not take (and so lose) the notifications meant for bots.
-            Path commands = commandSocket(path);
+        }
+        if (config.commandSocket().isPresent()) {
+            // The same methods for svyaz commands: a command that goes through the daemon must not take
+            // (and so lose) the notifications meant for bots.
+            Path commands = config.commandSocket().get().toAbsolutePath();
             ServerSocketChannel commandChannel = bind("UNIX socket " + commands, () -> UnixSocketFile.bind(commands));
             listen(new SocketListener("unix-commands", commandChannel, () -> UnixSocketFile.remove(commands),
                     dispatcher, hub, limits, false));
@@ -84,8 +86,8 @@ public final class Daemon implements AutoCloseable {
             Optional<BearerToken> token = config.httpTokenFile().isPresent()
                     ? Optional.of(BearerToken.fromFile(config.httpTokenFile().get()))
                     : Optional.empty();
-            HttpTransport http = bind("HTTP " + address, () -> HttpTransport.start(address, token, dispatcher, hub,
-                    limits.maxFrameBytes(), config.heartbeat(), config.clock()));
+            HttpTransport http = bind("HTTP " + address, () -> HttpTransport.start(address, token, config.app(),
+                    dispatcher, hub, limits.maxFrameBytes(), config.heartbeat(), config.clock()));
             listeners.add(http);
             httpAddress = Optional.of(http.address());
             announce.println("Listening on HTTP http://" + new ListenAddress(address.host(), http.address().getPort())
@@ -104,6 +106,11 @@ public final class Daemon implements AutoCloseable {
     /** The command socket that goes with the UNIX socket {@code socket}: its peers get no notifications. */
     public static Path commandSocket(Path socket) {
         return socket.resolveSibling(socket.getFileName() + ".commands");
+    }
+
+    /** The command socket's path, when there is one. */
+    public Optional<Path> commandSocketPath() {
+        return config.commandSocket().map(Path::toAbsolutePath);
     }
 
     /** The UNIX socket path, when listening on one. */

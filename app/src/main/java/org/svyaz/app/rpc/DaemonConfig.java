@@ -13,22 +13,27 @@ import java.util.Optional;
  * {@code DaemonConfig.none().withSocket(path).withTcp(ListenAddress.DEFAULT_TCP)}.
  *
  * @param socket a UNIX socket path ({@code --socket})
+ * @param commandSocket a UNIX socket for svyaz commands: the same methods, but its peers never get
+ *     notifications (a command must not take the messages meant for bots)
  * @param tcp a TCP address ({@code --tcp})
  * @param http an HTTP address ({@code --http})
  * @param httpTokenFile a file holding the bearer token HTTP requests must carry ({@code --http-token-file})
+ * @param app the web app's sessions, when HTTP serves the web app too ({@code svyaz app})
  * @param limits per connection, and the HTTP body limit
  * @param heartbeat how often an idle event stream gets a comment line, so proxies keep it open
  * @param clock numbers the HTTP events
  */
-public record DaemonConfig(Optional<Path> socket, Optional<ListenAddress> tcp, Optional<ListenAddress> http,
-        Optional<Path> httpTokenFile, PeerLimits limits, Duration heartbeat, Clock clock) {
+public record DaemonConfig(Optional<Path> socket, Optional<Path> commandSocket, Optional<ListenAddress> tcp, Optional<ListenAddress> http,
+        Optional<Path> httpTokenFile, Optional<AppSessions> app, PeerLimits limits, Duration heartbeat, Clock clock) {
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
 
     public DaemonConfig {
         Objects.requireNonNull(socket, "socket");
+        Objects.requireNonNull(commandSocket, "commandSocket");
         Objects.requireNonNull(tcp, "tcp");
         Objects.requireNonNull(http, "http");
         Objects.requireNonNull(httpTokenFile, "httpTokenFile");
+        Objects.requireNonNull(app, "app");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(clock, "clock");
         if (heartbeat.isNegative() || heartbeat.isZero()) {
@@ -38,8 +43,8 @@ public record DaemonConfig(Optional<Path> socket, Optional<ListenAddress> tcp, O
 
     /** No listener: only {@link Daemon#serveStdio}, as {@code svyaz jsonRpc} uses it. */
     public static DaemonConfig none() {
-        return new DaemonConfig(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                PeerLimits.DEFAULT, DEFAULT_HEARTBEAT, Clock.systemUTC());
+        return new DaemonConfig(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), PeerLimits.DEFAULT, DEFAULT_HEARTBEAT, Clock.systemUTC());
     }
 
     /**
@@ -55,30 +60,39 @@ public record DaemonConfig(Optional<Path> socket, Optional<ListenAddress> tcp, O
     }
 
     public DaemonConfig withSocket(Path path) {
-        return new DaemonConfig(Optional.of(path), tcp, http, httpTokenFile, limits, heartbeat, clock);
+        return new DaemonConfig(Optional.of(path), commandSocket, tcp, http, httpTokenFile, app, limits, heartbeat, clock);
+    }
+
+    public DaemonConfig withCommandSocket(Path path) {
+        return new DaemonConfig(socket, Optional.of(path), tcp, http, httpTokenFile, app, limits, heartbeat, clock);
     }
 
     public DaemonConfig withTcp(ListenAddress address) {
-        return new DaemonConfig(socket, Optional.of(address), http, httpTokenFile, limits, heartbeat, clock);
+        return new DaemonConfig(socket, commandSocket, Optional.of(address), http, httpTokenFile, app, limits, heartbeat, clock);
     }
 
     public DaemonConfig withHttp(ListenAddress address) {
-        return new DaemonConfig(socket, tcp, Optional.of(address), httpTokenFile, limits, heartbeat, clock);
+        return new DaemonConfig(socket, commandSocket, tcp, Optional.of(address), httpTokenFile, app, limits, heartbeat, clock);
     }
 
     public DaemonConfig withHttpTokenFile(Path file) {
-        return new DaemonConfig(socket, tcp, http, Optional.of(file), limits, heartbeat, clock);
+        return new DaemonConfig(socket, commandSocket, tcp, http, Optional.of(file), app, limits, heartbeat, clock);
+    }
+
+    public DaemonConfig withApp(AppSessions sessions) {
+        return new DaemonConfig(socket, commandSocket, tcp, http, httpTokenFile, Optional.of(sessions), limits, heartbeat,
+                clock);
     }
 
     public DaemonConfig withLimits(PeerLimits newLimits) {
-        return new DaemonConfig(socket, tcp, http, httpTokenFile, newLimits, heartbeat, clock);
+        return new DaemonConfig(socket, commandSocket, tcp, http, httpTokenFile, app, newLimits, heartbeat, clock);
     }
 
     public DaemonConfig withHeartbeat(Duration interval) {
-        return new DaemonConfig(socket, tcp, http, httpTokenFile, limits, interval, clock);
+        return new DaemonConfig(socket, commandSocket, tcp, http, httpTokenFile, app, limits, interval, clock);
     }
 
     public DaemonConfig withClock(Clock newClock) {
-        return new DaemonConfig(socket, tcp, http, httpTokenFile, limits, heartbeat, newClock);
+        return new DaemonConfig(socket, commandSocket, tcp, http, httpTokenFile, app, limits, heartbeat, newClock);
     }
 }

@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  *       it listens on loopback), so a DNS-rebound name that now points here is refused (403);</li>
  *   <li>an {@code Origin}, which browsers add to scripted requests, must be this daemon's own, so no other
  *       page can drive it (403);</li>
- *   <li>with a token file, {@code Authorization: Bearer <token>} is required (401).</li>
+ *   <li>with a token file, {@code Authorization: Bearer <token>} is required (401);</li>
+ *   <li>serving the web app, the API takes the app's session cookie or the bearer token (401); the app's
+ *       own files and the session exchange need neither.</li>
  * </ul>
  */
 final class HttpGuard extends Filter {
@@ -33,8 +35,9 @@ final class HttpGuard extends Filter {
     private final Set<String> hosts;
     private final Set<String> origins;
     private final Optional<BearerToken> token;
+    private final Optional<AppSessions> sessions;
 
-    HttpGuard(Set<String> hosts, Optional<BearerToken> token) {
+    HttpGuard(Set<String> hosts, Optional<BearerToken> token, Optional<AppSessions> sessions) {
         this.hosts = Set.copyOf(hosts);
         Set<String> ownOrigins = new HashSet<>();
         for (String host : hosts) {
@@ -42,6 +45,7 @@ final class HttpGuard extends Filter {
         }
         this.origins = Set.copyOf(ownOrigins);
         this.token = token;
+        this.sessions = sessions;
     }
 
     /**
@@ -91,7 +95,15 @@ final class HttpGuard extends Filter {
             refuse(exchange, 403, "Origin is not this daemon");
             return;
         }
-        if (token.isPresent() && !token.get().matches(exchange.getRequestHeaders().getFirst("Authorization"))) {
+        boolean bearer = token.isPresent() && token.get().matches(exchange.getRequestHeaders().getFirst("Authorization"));
+        if (sessions.isPresent()) {
+            String path = exchange.getRequestURI().getPath();
+            boolean api = path.equals(HttpTransport.RPC) || path.equals(HttpTransport.EVENTS);
+            if (api && !bearer && !sessions.get().authorizes(exchange.getRequestHeaders().getFirst("Cookie"))) {
+                refuse(exchange, 401, "no session; open the link that svyaz app printed");
+                return;
+            }
+        } else if (token.isPresent() && !bearer) {
             exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
             refuse(exchange, 401, "missing or wrong bearer token");
             return;

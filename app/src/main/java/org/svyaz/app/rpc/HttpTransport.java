@@ -14,7 +14,8 @@ import java.util.concurrent.Executors;
 /**
  * The JDK's HTTP server with three paths, each request on its own virtual thread, all behind
  * {@link HttpGuard}:
- * {@code POST /api/v1/rpc}, {@code GET /api/v1/events}, {@code GET /api/v1/check}. Anything else is 404.
+ * {@code POST /api/v1/rpc}, {@code GET /api/v1/events}, {@code GET /api/v1/check}. Serving the web app
+ * it adds {@code POST /api/v1/session} and the app's files outside {@code /api/}. Anything else is 404.
  * Paths are matched exactly; the server's own contexts match by prefix.
  */
 final class HttpTransport implements AutoCloseable {
@@ -29,25 +30,30 @@ final class HttpTransport implements AutoCloseable {
     private final EventLog events;
     private final RpcHttpHandler rpc;
     private final EventStreamHandler eventStream;
+    private final Optional<AppSessions> app;
+    private final StaticAssets assets = new StaticAssets();
 
     private HttpTransport(HttpServer server, ExecutorService executor, EventLog events,
-            RpcHttpHandler rpc, EventStreamHandler eventStream) {
+            RpcHttpHandler rpc, EventStreamHandler eventStream, Optional<AppSessions> app) {
         this.server = server;
         this.executor = executor;
         this.events = events;
         this.rpc = rpc;
         this.eventStream = eventStream;
+        this.app = app;
     }
 
-    static HttpTransport start(ListenAddress address, Optional<BearerToken> token, RpcDispatcher dispatcher,
-            ReceiveHub hub, int maxBodyBytes, Duration heartbeat, Clock clock) throws IOException {
+    /** {@code app}: also serve the web app, whose API calls carry its session cookie. */
+    static HttpTransport start(ListenAddress address, Optional<BearerToken> token, Optional<AppSessions> app,
+            RpcDispatcher dispatcher, ReceiveHub hub, int maxBodyBytes, Duration heartbeat, Clock clock)
+            throws IOException {
         HttpServer server = HttpServer.create(address.toSocketAddress(), 0);
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         EventLog events = new EventLog(clock);
         hub.addListener(events::append);
         HttpTransport transport = new HttpTransport(server, executor, events,
-                new RpcHttpHandler(dispatcher, maxBodyBytes), new EventStreamHandler(events, hub, heartbeat));
-        HttpGuard guard = new HttpGuard(HttpGuard.ownHosts(address, server.getAddress()), token);
+                new RpcHttpHandler(dispatcher, maxBodyBytes), new EventStreamHandler(events, hub, heartbeat), app);
+        HttpGuard guard = new HttpGuard(HttpGuard.ownHosts(address, server.getAddress()), token, app);
         server.createContext("/", transport::route).getFilters().add(guard);
         server.setExecutor(executor);
         server.start();
@@ -70,7 +76,20 @@ final class HttpTransport implements AutoCloseable {
                     HttpReplies.wrongMethod(exchange, "GET");
                 }
             }
-            default -> HttpReplies.text(exchange, 404, "no such path; the API is under /api/v1/");
+            case AppSessions.PATH -> {
+                if (app.isPresent()) {
+                    app.get().handle(exchange);
+                } else {
+                    HttpReplies.text(exchange, 404, "no such path; the API is under /api/v1/");
+                }
+            }
+            default -> {
+                if (app.isPresent() && !exchange.getRequestURI().getPath().startsWith("/api/")) {
+                    assets.handle(exchange);
+                } else {
+                    HttpReplies.text(exchange, 404, "no such path; the API is under /api/v1/");
+                }
+            }
         }
     }
 

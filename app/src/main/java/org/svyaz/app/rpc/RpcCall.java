@@ -89,6 +89,22 @@ public final class RpcCall {
         return OptionalLong.of(value.longValue());
     }
 
+    public long requiredLong(String name) throws RpcException {
+        OptionalLong value = optionalLong(name);
+        if (value.isEmpty()) {
+            throw RpcException.invalidParams("missing required parameter '" + name + "'");
+        }
+        return value.getAsLong();
+    }
+
+    public int requiredInt(String name) throws RpcException {
+        OptionalInt value = optionalInt(name);
+        if (value.isEmpty()) {
+            throw RpcException.invalidParams("missing required parameter '" + name + "'");
+        }
+        return value.getAsInt();
+    }
+
     public OptionalInt optionalInt(String name) throws RpcException {
         JsonNode value = value(name);
         if (value == null) {

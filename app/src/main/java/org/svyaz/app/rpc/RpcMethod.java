@@ -25,4 +25,34 @@ public interface RpcMethod {
      * @throws Exception anything else; the caller then sees -32603 "internal error" and nothing more
      */
     JsonNode call(RpcCall call) throws Exception;
+
+    /** The body of a method made with {@link #of}. */
+    @FunctionalInterface
+    interface Body {
+        JsonNode run(RpcCall call) throws Exception;
+    }
+
+    static RpcMethod of(String name, String summary, List<RpcParam> params, Body body) {
+        return new RpcMethod() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String summary() {
+                return summary;
+            }
+
+            @Override
+            public List<RpcParam> params() {
+                return params;
+            }
+
+            @Override
+            public JsonNode call(RpcCall call) throws Exception {
+                return body.run(call);
+            }
+        };
+    }
 }

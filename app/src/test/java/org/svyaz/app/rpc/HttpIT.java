@@ -230,6 +230,48 @@ class HttpIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> starts.get() == 1);
     }
 
+    @Test
+    void theWebAppIsServedUnderItsPolicyAndItsApiTakesOnlyTheSession() throws Exception {
+        AppSessions sessions = new AppSessions(Clock.systemUTC());
+        start(DaemonConfig.none().withApp(sessions));
+
+        HttpResponse<String> page = get("/");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).contains("text/html; charset=utf-8");
+        assertThat(page.headers().firstValue("Content-Security-Policy").orElseThrow())
+                .contains("script-src 'self'").contains("default-src 'none'").doesNotContain("unsafe-inline");
+        assertThat(page.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+        assertThat(page.body()).contains("/js/main.js").doesNotContain("<script>");
+        assertThat(get("/js/main.js").headers().firstValue("Content-Type")).contains("text/javascript; charset=utf-8");
+        assertThat(get("/i18n/ru.json").body()).contains("Связь");
+        for (String outside : List.of("/%2e%2e/pom.xml", "/js/../../org/svyaz/app/Main.class", "/nosuch.js",
+                "/web/index.html", "/logback.xml", "/js/main.js.map")) {
+            assertThat(get(outside).statusCode()).as(outside).isEqualTo(404);
+        }
+
+        String call = "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":{\"text\":\"hi\"},\"id\":1}";
+        assertThat(post(call).statusCode()).as("no session").isEqualTo(401);
+        assertThat(get("/api/v1/events").statusCode()).isEqualTo(401);
+        assertThat(trade("{\"secret\":\"wrong\"}").statusCode()).isEqualTo(403);
+        assertThat(trade("not json").statusCode()).isEqualTo(403);
+
+        String secret = sessions.newSecret();
+        HttpResponse<String> traded = trade("{\"secret\":\"" + secret + "\"}");
+        assertThat(traded.statusCode()).isEqualTo(204);
+        String cookie = traded.headers().firstValue("Set-Cookie").orElseThrow();
+        assertThat(cookie).startsWith(AppSessions.COOKIE + "=").contains("HttpOnly").contains("SameSite=Strict");
+        assertThat(trade("{\"secret\":\"" + secret + "\"}").statusCode()).as("good once").isEqualTo(403);
+        HttpResponse<String> withSession = http.send(request("/api/v1/rpc").header("Cookie", cookie.split(";")[0])
+                .POST(HttpRequest.BodyPublishers.ofString(call)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(withSession.statusCode()).isEqualTo(200);
+        assertThat(withSession.body()).contains("\"result\":\"hi\"");
+    }
+
+    private HttpResponse<String> trade(String body) throws IOException, InterruptedException {
+        return http.send(request("/api/v1/session").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     private void start(DaemonConfig config) throws DaemonStartException {
         hub = new ReceiveHub(ReceiveMode.ON_START, () -> { });
         startWith(config, hub);

@@ -89,31 +89,7 @@ final class TestMethods {
         return new MethodTable(methods(), hub);
     }
 
-    interface Body {
-        JsonNode call(RpcCall call) throws Exception;
-    }
-
-    static RpcMethod method(String name, List<RpcParam> params, Body body) {
-        return new RpcMethod() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public String summary() {
-                return "Test method " + name + ".";
-            }
-
-            @Override
-            public List<RpcParam> params() {
-                return params;
-            }
-
-            @Override
-            public JsonNode call(RpcCall call) throws Exception {
-                return body.call(call);
-            }
-        };
+    static RpcMethod method(String name, List<RpcParam> params, RpcMethod.Body body) {
+        return RpcMethod.of(name, "Test method " + name + ".", params, body);
     }
 }

@@ -320,6 +320,25 @@ public final class LocalMessages {
         });
     }
 
+    /** A contact: an account id and the username the server confirmed for it. */
+    public record Contact(UUID accountId, String username) {}
+
+    /** Every contact, by username. */
+    public List<Contact> contacts() {
+        return db.locked(() -> {
+            List<Contact> contacts = new ArrayList<>();
+            try (PreparedStatement q = db.connection().prepareStatement(
+                    "SELECT account_id, username FROM contacts ORDER BY username")) {
+                try (ResultSet rows = q.executeQuery()) {
+                    while (rows.next()) {
+                        contacts.add(new Contact(UUID.fromString(rows.getString(1)), rows.getString(2)));
+                    }
+                }
+            }
+            return contacts;
+        });
+    }
+
     /** The profile key a contact sent us, which lets us send to them with sealed sender. */
     public Optional<byte[]> profileKey(UUID accountId) {
         return db.locked(() -> {

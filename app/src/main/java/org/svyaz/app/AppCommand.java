@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.app;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.svyaz.app.daemon.DaemonRuntime;
+import org.svyaz.app.rpc.AppSessions;
+import org.svyaz.app.rpc.DaemonConfig;
+import org.svyaz.app.rpc.ListenAddress;
+import org.svyaz.app.rpc.ReceiveMode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "app", mixinStandardHelpOptions = true,
+        description = {"Open Svyaz in your web browser.",
+                "Starts the Svyaz service for the data directory, serves the app on this computer only "
+                        + "(127.0.0.1) and opens it. The link it prints works once: it carries a secret that "
+                        + "keeps other users of this computer out. Stop with Ctrl-C."})
+final class AppCommand implements Callable<Integer> {
+    @ParentCommand
+    SvyazCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "0",
+            description = "Serve on this port of 127.0.0.1 (default: a free one).")
+    int port;
+
+    @Option(names = "--no-open", description = "Print the link only; do not start a browser.")
+    boolean noOpen;
+
+    @Override
+    public Integer call() throws Exception {
+        if (port < 0 || port > 65535) {
+            throw new CommandLineException("--port is 0 to 65535, not " + port + ".");
+        }
+        Files.createDirectories(root.dataDir());
+        AppSessions sessions = new AppSessions(Clock.systemUTC());
+        DaemonConfig config = DaemonCommand.withCommandSocket(
+                DaemonConfig.none().withHttp(new ListenAddress("127.0.0.1", port)).withApp(sessions), root);
+        DaemonRuntime daemon = DaemonRuntime.start(DaemonCommand.openAccounts(root), config, ReceiveMode.ON_START,
+                SvyazCommand.VERSION, System.err);
+        Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "svyaz-app-stop"));
+        String url = "http://127.0.0.1:" + daemon.httpAddress().orElseThrow().getPort() + "/#secret="
+                + sessions.newSecret();
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("Svyaz is running. Open this link in your browser (it works once):");
+        out.println(url);
+        out.flush();
+        if (!noOpen) {
+            openBrowser(url);
+        }
+        new CountDownLatch(1).await();
+        return ExitCodes.OK;
+    }
+
+    /** xdg-open where there is one; a machine without a desktop just keeps the printed link. */
+    private static void openBrowser(String url) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            Path opener = Path.of(dir.isEmpty() ? "." : dir, "xdg-open");
+            if (Files.isExecutable(opener)) {
+                try {
+                    new ProcessBuilder(opener.toString(), url).redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                } catch (IOException e) {
+                    System.err.println("Could not start a browser (" + e.getMessage() + "); open the link yourself.");
+                }
+                return;
+            }
+        }
+    }
+}

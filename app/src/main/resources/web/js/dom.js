@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+// Builds elements; text always goes in as text, never as HTML, so a message cannot inject markup.
+
+export function el(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name.startsWith('on')) {
+      element.addEventListener(name.slice(2).toLowerCase(), value);
+    } else if (value === true) {
+      element.setAttribute(name, '');
+    } else if (value !== false && value !== null && value !== undefined) {
+      element.setAttribute(name, String(value));
+    }
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined) {
+      element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+  }
+  return element;
+}
+
+/** Replaces what the main area shows. */
+export function show(...children) {
+  const main = document.getElementById('app');
+  main.replaceChildren(...children);
+  main.removeAttribute('aria-busy');
+}

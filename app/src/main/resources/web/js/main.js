@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+// Starts the app: session, language, then the first-run screen or the chats.
+import {call, listen, startSession} from './api.js';
+import {el, show} from './dom.js';
+import {loadLanguage, preferredLanguage, t} from './i18n.js';
+import {showFirstRun} from './firstRun.js';
+import {showChats} from './chats.js';
+import {events} from './events.js';
+
+function setOffline(offline) {
+  const status = document.getElementById('status');
+  status.hidden = !offline;
+  status.textContent = offline ? t('app.offline') : '';
+  document.body.classList.toggle('offline', offline);
+}
+
+async function boot() {
+  await loadLanguage(preferredLanguage());
+  document.title = t('app.title');
+  show(el('p', {}, t('app.loading')));
+  const secret = new URLSearchParams(location.hash.slice(1)).get('secret');
+  if (secret) {
+    // The secret is good once; keep it out of the history and the address bar.
+    history.replaceState(null, '', '/');
+    if (!await startSession(secret)) {
+      show(el('p', {class: 'error', role: 'alert'}, t('app.sessionFailed')));
+      return;
+    }
+  }
+  listen(received => events.publish(received), online => setOffline(!online));
+  const accounts = await call('listAccounts');
+  if (accounts.length === 0) {
+    showFirstRun(account => showChats(account));
+  } else {
+    showChats(accounts[0].username);
+  }
+}
+
+boot().catch(error => {
+  show(el('p', {class: 'error', role: 'alert'}, error.message));
+});

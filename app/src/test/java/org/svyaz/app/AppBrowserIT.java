@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/** The web app in a real Chromium, against a real server, with bob as a bot on his own daemon. */
+class AppBrowserIT {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Pattern LINK = Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)/#secret=[A-Za-z0-9_-]+");
+
+    @TempDir
+    Path temp;
+
+    private final List<Process> processes = new ArrayList<>();
+    private final List<WebDriver> browsers = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        browsers.forEach(WebDriver::quit);
+        for (Process process : processes) {
+            process.destroy();
+            process.waitFor();
+        }
+    }
+
+    /** Starts {@code svyaz app} on a data directory and returns the link it prints. */
+    private String startApp(Path dataDir, String name) throws Exception {
+        Process app = Cli.start(temp.resolve("logs"), name, "-d", dataDir.toString(), "app", "--no-open");
+        processes.add(app);
+        Path out = temp.resolve("logs").resolve(name + ".out");
+        String[] link = new String[1];
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            if (!app.isAlive()) {
+                throw new IllegalStateException("svyaz app exited with " + app.exitValue());
+            }
+            Matcher found = LINK.matcher(Files.exists(out) ? Files.readString(out) : "");
+            if (found.find()) {
+                link[0] = found.group();
+            }
+            return link[0] != null;
+        });
+        return link[0];
+    }
+
+    private Path startBobsDaemon(String inviteLink, String username) throws Exception {
+        Cli.Result registered = Cli.run("-d", temp.resolve(username).toString(), "register", "--server", inviteLink,
+                "--username", username);
+        assertThat(registered.exitCode()).as(registered.err()).isZero();
+        Path socket = temp.resolve("sockets").resolve(username + ".sock");
+        Process daemon = Cli.start(temp.resolve("logs"), "daemon-" + username, "-d", temp.resolve(username).toString(),
+                "-a", username, "daemon", "--socket", socket.toString());
+        processes.add(daemon);
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+            try (RpcClient probe = RpcClient.unix(socket)) {
+                return probe.call("version", null).has("result");
+            }
+        });
+        return socket;
+    }
+
+    private static JsonNode nextText(RpcClient bot) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode notification = bot.nextNotification(Duration.ofSeconds(1));
+            if (notification != null && notification.path("params").path("envelope").path("dataMessage")
+                    .hasNonNull("message")) {
+                return notification;
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void aliceSignsUpInTheBrowserAndChatsLiveWithBob() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            Path bobSocket = startBobsDaemon(server.inviteLink(), "bob.22");
+            String link = startApp(temp.resolve("alice"), "app-alice");
+            WebDriver browser = Chromium.start(temp.resolve("chromium-alice"), "en");
+            browsers.add(browser);
+            WebDriverWait wait = new WebDriverWait(browser, WAIT);
+
+            browser.get(link);
+            wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("invite")));
+            assertThat(browser.getCurrentUrl()).as("the secret leaves the address bar").doesNotContain("secret");
+            browser.findElement(By.id("invite")).sendKeys(server.inviteLink());
+            browser.findElement(By.id("username")).sendKeys("alice");
+            browser.findElement(By.id("name")).sendKeys("Alice");
+            browser.findElement(By.cssSelector("form.first-run button[type=submit]")).click();
+            wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Chats"));
+            String me = browser.findElement(By.className("me")).getText();
+            assertThat(me).matches("You are alice\\.\\d+");
+            String alice = me.substring("You are ".length());
+
+            browser.findElement(By.id("new-chat")).sendKeys("bob.22", Keys.ENTER);
+            wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "bob.22"));
+            browser.findElement(By.id("compose")).sendKeys("Привет из браузера", Keys.ENTER);
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".message.outgoing .body"),
+                    "Привет из браузера"));
+
+            try (RpcClient bob = RpcClient.unix(bobSocket)) {
+                JsonNode heard = nextText(bob);
+                assertThat(heard).as("bob's bot heard nothing").isNotNull();
+                JsonNode envelope = heard.get("params").get("envelope");
+                assertThat(envelope.get("source").asText()).isEqualTo(alice);
+                assertThat(envelope.get("dataMessage").get("message").asText()).isEqualTo("Привет из браузера");
+
+                bob.result("send", RpcClient.params().put("message", "hello back").put("recipient", alice));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(
+                        By.cssSelector(".message.incoming .body"), "hello back"));
+            }
+
+            // A reload keeps the session (the cookie) and the conversation (stored on alice's device).
+            browser.navigate().refresh();
+            wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("button[data-chat='bob.22']"))).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".message.incoming .body"),
+                    "hello back"));
+            assertThat(browser.findElement(By.cssSelector(".message.outgoing .body")).getText())
+                    .isEqualTo("Привет из браузера");
+
+            // The link works once, and the API without the session cookie gives nothing.
+            WebDriver stranger = Chromium.start(temp.resolve("chromium-stranger"), "en");
+            browsers.add(stranger);
+            stranger.get(link);
+            new WebDriverWait(stranger, WAIT).until(ExpectedConditions.visibilityOfElementLocated(
+                    By.cssSelector("[role=alert]")));
+            assertThat(stranger.findElement(By.cssSelector("[role=alert]")).getText()).contains("used already");
+            Matcher port = LINK.matcher(link);
+            assertThat(port.find()).isTrue();
+            HttpResponse<String> noSession = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + port.group(1) + "/api/v1/rpc"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"listAccounts\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(noSession.statusCode()).isEqualTo(401);
+        }
+    }
+}
