@@ -2,7 +2,7 @@
 // The chat list: everyone this account writes with, and a new chat by username.
 import {call} from './api.js';
 import {el, show} from './dom.js';
-import {t} from './i18n.js';
+import {currentLanguage, LANGUAGES, loadLanguage, t} from './i18n.js';
 import {events} from './events.js';
 import {showConversation} from './conversation.js';
 
@@ -17,8 +17,14 @@ export async function showChats(account) {
     : el('ul', {class: 'chat-list'}, contacts.map(contact =>
       el('li', {}, el('button', {class: 'chat', 'data-chat': contact.username, onclick: () => open(contact.username)},
         contact.name || contact.username))));
+  const language = el('select', {id: 'language', 'aria-label': t('language'), onchange: async () => {
+    await loadLanguage(language.value, true);
+    document.title = t('app.title');
+    showChats(account);
+  }}, LANGUAGES.map(code => el('option', {value: code, selected: code === currentLanguage()}, t(`language.${code}`))));
   show(
-    el('header', {}, el('h1', {}, t('chats.title')), el('p', {class: 'me'}, t('chats.you', {username: account}))),
+    el('header', {}, el('h1', {}, t('chats.title')), el('p', {class: 'me'}, t('chats.you', {username: account})),
+      el('label', {class: 'language'}, t('language'), ' ', language)),
     el('form', {class: 'new-chat', onsubmit: event => {
       event.preventDefault();
       if (recipient.value.trim()) {

@@ -20,9 +20,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /** The web app in a real Chromium, against a real server, with bob as a bot on his own daemon. */
@@ -93,6 +95,35 @@ class AppBrowserIT {
     }
 
     @Test
+    void aRussianBrowserGetsRussianWithRussianPluralForms() throws Exception {
+        String link = startApp(temp.resolve("vera"), "app-vera");
+        WebDriver browser = Chromium.start(temp.resolve("chromium-vera"), "ru");
+        browsers.add(browser);
+        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        browser.get(link);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("invite")));
+        assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Добро пожаловать в Связь");
+        assertThat(browser.findElement(By.cssSelector("form.first-run button[type=submit]")).getText())
+                .isEqualTo("Создать учётную запись");
+        @SuppressWarnings("unchecked")
+        List<String> forms = (List<String>) ((JavascriptExecutor) browser).executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                        + "import('/js/i18n.js').then(i18n => done([1, 2, 5, 11, 21, 22, 25].map(n => i18n.tn('unread', n))));");
+        assertThat(forms).containsExactly("1 непрочитанное сообщение", "2 непрочитанных сообщения",
+                "5 непрочитанных сообщений", "11 непрочитанных сообщений", "21 непрочитанное сообщение",
+                "22 непрочитанных сообщения", "25 непрочитанных сообщений");
+
+        // Every key of one catalogue is in the other: no screen falls back to a key name.
+        @SuppressWarnings("unchecked")
+        List<String> missing = (List<String>) ((JavascriptExecutor) browser).executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                        + "Promise.all(['en', 'ru'].map(l => fetch('/i18n/' + l + '.json').then(r => r.json())))"
+                        + ".then(([en, ru]) => done([...Object.keys(en).filter(k => !(k in ru)),"
+                        + " ...Object.keys(ru).filter(k => !(k in en))]));");
+        assertThat(missing).isEmpty();
+    }
+
+    @Test
     void aliceSignsUpInTheBrowserAndChatsLiveWithBob() throws Exception {
         try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
             Path bobSocket = startBobsDaemon(server.inviteLink(), "bob.22");
@@ -126,18 +157,66 @@ class AppBrowserIT {
                 assertThat(envelope.get("source").asText()).isEqualTo(alice);
                 assertThat(envelope.get("dataMessage").get("message").asText()).isEqualTo("Привет из браузера");
 
+                // Bob reads it and reacts: alice sees the read ticks and the reaction appear.
+                long sentAt = envelope.get("timestamp").asLong();
+                bob.result("sendReceipt", RpcClient.params().put("recipient", alice).put("type", "read")
+                        .put("targetTimestamp", sentAt));
+                bob.result("sendReaction", RpcClient.params().put("recipient", alice).put("emoji", "👍")
+                        .put("targetAuthor", alice).put("targetTimestamp", sentAt));
+                wait.until(ExpectedConditions.attributeToBe(By.cssSelector(".message.outgoing .tick"), "data-state",
+                        "read"));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(
+                        By.cssSelector(".message.outgoing .reaction"), "👍"));
+
+                bob.result("sendTyping", RpcClient.params().put("recipient", alice));
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.className("typing")));
                 bob.result("send", RpcClient.params().put("message", "hello back").put("recipient", alice));
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(
                         By.cssSelector(".message.incoming .body"), "hello back"));
+                wait.until(ExpectedConditions.invisibilityOfElementLocated(By.className("typing")));
+
+                // Alice reacts in the browser; bob's bot gets the reaction, and a read receipt for his message.
+                browser.findElement(By.cssSelector(".message.incoming .react")).click();
+                wait.until(ExpectedConditions.elementToBeClickable(
+                        By.cssSelector(".message.incoming .reaction-picker button[aria-label='❤️']"))).click();
+                boolean reacted = false;
+                boolean read = false;
+                for (long end = System.nanoTime() + WAIT.toNanos(); System.nanoTime() < end && !(reacted && read); ) {
+                    JsonNode notification = bob.nextNotification(Duration.ofSeconds(1));
+                    if (notification == null) {
+                        continue;
+                    }
+                    JsonNode got = notification.get("params").get("envelope");
+                    reacted |= got.path("dataMessage").path("reaction").path("emoji").asText().equals("❤️");
+                    read |= got.path("receiptMessage").path("isRead").asBoolean();
+                }
+                assertThat(reacted).as("bob's bot got alice's reaction").isTrue();
+                assertThat(read).as("bob's bot got alice's read receipt").isTrue();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(
+                        By.cssSelector(".message.incoming .reaction"), "❤️"));
             }
 
-            // A reload keeps the session (the cookie) and the conversation (stored on alice's device).
+            // A reload keeps the session (the cookie) and the conversation (stored on alice's device),
+            // with its ticks and reactions.
             browser.navigate().refresh();
             wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("button[data-chat='bob.22']"))).click();
             wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".message.incoming .body"),
                     "hello back"));
             assertThat(browser.findElement(By.cssSelector(".message.outgoing .body")).getText())
                     .isEqualTo("Привет из браузера");
+            assertThat(browser.findElement(By.cssSelector(".message.outgoing .tick")).getAttribute("data-state"))
+                    .isEqualTo("read");
+            assertThat(browser.findElement(By.cssSelector(".message.outgoing .reaction")).getText()).isEqualTo("👍");
+            assertThat(browser.findElement(By.cssSelector(".message.incoming .reaction")).getText()).isEqualTo("❤️");
+
+            // Switching the language to Russian, from the chat list; the choice is kept.
+            browser.findElement(By.className("back")).click();
+            new Select(wait.until(ExpectedConditions.elementToBeClickable(
+                    By.id("language")))).selectByValue("ru");
+            wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Чаты"));
+            browser.navigate().refresh();
+            wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Чаты"));
+            assertThat(browser.findElement(By.tagName("html")).getAttribute("lang")).isEqualTo("ru");
 
             // The link works once, and the API without the session cookie gives nothing.
             WebDriver stranger = Chromium.start(temp.resolve("chromium-stranger"), "en");
