@@ -1,22 +1,36 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-// The chat list: everyone this account writes with, and a new chat by username.
+// The chat list: conversations newest first with their last message and unread count, and a new chat
+// by username.
 import {call} from './api.js';
 import {el, show} from './dom.js';
-import {currentLanguage, LANGUAGES, loadLanguage, t} from './i18n.js';
+import {currentLanguage, formatTime, LANGUAGES, loadLanguage, t, tn} from './i18n.js';
 import {events} from './events.js';
 import {showConversation} from './conversation.js';
 
+function preview(chat) {
+  const text = chat.lastMessage.body || t('chats.noText');
+  return chat.lastMessage.outgoing ? t('chats.fromYou', {text}) : text;
+}
+
+function chatItem(chat, open) {
+  return el('li', {}, el('button', {class: 'chat', 'data-chat': chat.recipient, onclick: () => open(chat.recipient)},
+    el('span', {class: 'chat-title'}, chat.name || chat.recipient),
+    el('time', {class: 'chat-time', datetime: new Date(chat.lastMessage.timestamp).toISOString()},
+      formatTime(chat.lastMessage.timestamp)),
+    el('span', {class: 'chat-preview'}, preview(chat)),
+    chat.unread === 0 ? null : el('span', {class: 'unread', 'aria-label': tn('unread', chat.unread)},
+      String(chat.unread))));
+}
+
 export async function showChats(account) {
   events.clear();
-  const contacts = await call('listContacts', {account});
-  const open = contact => showConversation(account, contact, () => showChats(account));
+  const chats = await call('listChats', {account});
+  const open = recipient => showConversation(account, recipient, () => showChats(account));
   const recipient = el('input', {id: 'new-chat', name: 'recipient', required: true, autocomplete: 'off',
     placeholder: 'bob.42'});
-  const list = contacts.length === 0
+  const list = chats.length === 0
     ? el('p', {class: 'empty'}, t('chats.empty'))
-    : el('ul', {class: 'chat-list'}, contacts.map(contact =>
-      el('li', {}, el('button', {class: 'chat', 'data-chat': contact.username, onclick: () => open(contact.username)},
-        contact.name || contact.username))));
+    : el('ul', {class: 'chat-list'}, chats.map(chat => chatItem(chat, open)));
   const language = el('select', {id: 'language', 'aria-label': t('language'), onchange: async () => {
     await loadLanguage(language.value, true);
     document.title = t('app.title');
@@ -35,8 +49,8 @@ export async function showChats(account) {
     el('button', {type: 'submit'}, t('chats.open'))),
     list);
   events.subscribe(received => {
-    if (received.account === account && received.envelope.dataMessage
-        && !contacts.some(contact => contact.username === received.envelope.source)) {
+    const data = received.envelope.dataMessage;
+    if (received.account === account && data && (typeof data.message === 'string' || data.attachments)) {
       showChats(account);
     }
   });

@@ -7,8 +7,7 @@ import {events} from './events.js';
 
 export const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 const TYPING_SHOWN_MILLIS = 15000;
-/** Read receipts sent in this page's life, so reopening a conversation does not send them again. */
-const readSent = new Set();
+
 
 /** The state of a sent message as ticks: sent, delivered, read. */
 function tick(message) {
@@ -87,10 +86,11 @@ export async function showConversation(account, contact, onBack) {
     }
   }
 
-  /** Tells the contact these were read (the daemon also sends delivery receipts by itself). */
-  function markRead(all) {
-    const timestamps = all.filter(timestamp => !readSent.has(keyOf(false, timestamp)));
-    timestamps.forEach(timestamp => readSent.add(keyOf(false, timestamp)));
+  /**
+   * Marks messages read here and tells the contact (the daemon sends delivery receipts by itself).
+   * Only while the page is visible: a message in a background tab has not been read.
+   */
+  function markRead(timestamps) {
     if (timestamps.length > 0 && document.visibilityState === 'visible') {
       call('sendReceipt', {account, recipient: contact, type: 'read', targetTimestamp: timestamps})
         .catch(e => {
@@ -171,7 +171,7 @@ export async function showConversation(account, contact, onBack) {
   try {
     const history = await call('listMessages', {account, recipient: contact});
     history.forEach(put);
-    markRead(history.filter(m => !m.outgoing).slice(-20).map(m => m.timestamp));
+    markRead(history.filter(m => !m.outgoing && !m.readAt).map(m => m.timestamp));
   } catch (e) {
     error.textContent = e.message;
   }

@@ -209,8 +209,28 @@ class AppBrowserIT {
             assertThat(browser.findElement(By.cssSelector(".message.outgoing .reaction")).getText()).isEqualTo("👍");
             assertThat(browser.findElement(By.cssSelector(".message.incoming .reaction")).getText()).isEqualTo("❤️");
 
-            // Switching the language to Russian, from the chat list; the choice is kept.
+            // Back in the chat list, what arrives counts as unread until the chat is opened.
             browser.findElement(By.className("back")).click();
+            try (RpcClient bob = RpcClient.unix(bobSocket)) {
+                bob.result("send", RpcClient.params().put("message", "one").put("recipient", alice));
+                bob.result("send", RpcClient.params().put("message", "two").put("recipient", alice));
+            }
+            By unread = By.cssSelector("button[data-chat='bob.22'] .unread");
+            wait.until(ExpectedConditions.textToBe(unread, "2"));
+            assertThat(browser.findElement(unread).getAttribute("aria-label")).isEqualTo("2 unread messages");
+            assertThat(browser.findElement(By.cssSelector("button[data-chat='bob.22'] .chat-preview")).getText())
+                    .isEqualTo("two");
+            browser.findElement(By.cssSelector("button[data-chat='bob.22']")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".messages"), "two"));
+            browser.findElement(By.className("back")).click();
+            wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("button[data-chat='bob.22']")));
+            await().atMost(WAIT).untilAsserted(() -> {
+                browser.navigate().refresh();
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("button[data-chat='bob.22']")));
+                assertThat(browser.findElements(unread)).as("opening the chat read it").isEmpty();
+            });
+
+            // Switching the language to Russian, from the chat list; the choice is kept.
             new Select(wait.until(ExpectedConditions.elementToBeClickable(
                     By.id("language")))).selectByValue("ru");
             wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Чаты"));

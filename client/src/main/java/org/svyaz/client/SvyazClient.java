@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import com.google.protobuf.ByteString;
+import org.svyaz.client.api.ChatSummary;
 import org.svyaz.client.api.ClientException;
 import org.svyaz.client.api.ConnectionStatus;
 import org.svyaz.client.api.ContactInfo;
@@ -406,7 +407,18 @@ public final class SvyazClient implements AutoCloseable {
      * sent automatically by {@link #receive}.
      */
     public SendResult sendReceipt(String recipient, ReceiptType type, List<Long> timestamps) throws ClientException {
-        return OutgoingSignals.guarded(() -> outgoing.receipt(recipient, type, timestamps));
+        SendResult result = OutgoingSignals.guarded(() -> outgoing.receipt(recipient, type, timestamps));
+        if (type != ReceiptType.DELIVERY) {
+            // Saying it was read means it was: the chat's unread count drops whether or not the receipt got through.
+            UUID contact = contacts.resolve(recipient);
+            OutgoingSignals.guarded(() -> signals.markRead(contact, timestamps, messageClock.millis()));
+        }
+        return result;
+    }
+
+    /** The one-to-one conversation with {@code contact} in brief; empty when no message was exchanged. */
+    public Optional<ChatSummary> chatSummary(UUID contact) throws ClientException {
+        return OutgoingSignals.guarded(() -> signals.chatSummary(contact));
     }
 
     /** Tells {@code recipient} that this user started (or, with {@code stop}, stopped) typing. */

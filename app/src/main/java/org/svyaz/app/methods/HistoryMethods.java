@@ -4,6 +4,8 @@ package org.svyaz.app.methods;
 import static org.svyaz.app.rpc.RpcParam.Type.STRING;
 import static org.svyaz.app.rpc.RpcParam.required;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,6 +15,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.svyaz.client.SvyazClient;
+import org.svyaz.client.api.ChatSummary;
+import org.svyaz.client.api.ContactInfo;
 import org.svyaz.client.api.ConversationMessage;
 
 /**
@@ -27,7 +31,34 @@ public final class HistoryMethods {
                 AccountMethod.of("listMessages", "The conversation with a contact as stored here, oldest first: "
                                 + "texts with their edits, deletes, reactions and receipts.",
                         List.of(required("recipient", STRING, "The contact.")),
-                        (client, call) -> listMessages(client, call.string("recipient"))));
+                        (client, call) -> listMessages(client, call.string("recipient"))),
+                AccountMethod.of("listChats", "Conversations with their latest message and unread count, "
+                                + "newest first.", List.of(),
+                        (client, call) -> listChats(client)));
+    }
+
+    private static JsonNode listChats(SvyazClient client) throws Exception {
+        List<ObjectNode> chats = new ArrayList<>();
+        for (ContactInfo contact : client.contacts()) {
+            Optional<ChatSummary> summary = client.chatSummary(contact.accountId());
+            if (summary.isEmpty()) {
+                continue;
+            }
+            ObjectNode chat = JsonNodeFactory.instance.objectNode()
+                    .put("recipient", contact.username())
+                    .put("name", contact.profileName().orElse(""))
+                    .put("unread", summary.get().unread());
+            chat.putObject("lastMessage")
+                    .put("timestamp", summary.get().lastTimestamp())
+                    .put("body", summary.get().lastBody().orElse(""))
+                    .put("outgoing", summary.get().lastOutgoing());
+            chats.add(chat);
+        }
+        chats.sort(Comparator.comparingLong((ObjectNode chat) -> chat.get("lastMessage").get("timestamp").asLong())
+                .reversed());
+        ArrayNode result = JsonNodeFactory.instance.arrayNode();
+        chats.forEach(result::add);
+        return result;
     }
 
     private static JsonNode listMessages(SvyazClient client, String contact) throws Exception {

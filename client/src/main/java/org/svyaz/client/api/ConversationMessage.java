@@ -18,7 +18,8 @@ import java.util.UUID;
  * @param quote the message it replies to (received messages only)
  * @param reactions each reactor's emoji
  * @param deliveredAt for a sent message: when the recipient's device said it arrived (server time)
- * @param readAt for a sent message: when the recipient said they read it
+ * @param readAt for a sent message: when the recipient said they read it; for a received one: when
+ *     this user read it ({@code sendReceipt} of type read marks it)
  * @param viewedAt for a sent message: when the recipient said they viewed it
  */
 public record ConversationMessage(UUID author, long timestamp, boolean outgoing, Optional<String> body,

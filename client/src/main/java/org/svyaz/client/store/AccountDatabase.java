@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * When modifying a CREATE statement here, add a migration step instead.
  */
 public final class AccountDatabase implements AutoCloseable {
-    static final int VERSION = 7;
+    static final int VERSION = 8;
 
     /** Work inside a transaction. */
     @FunctionalInterface
@@ -173,6 +173,14 @@ public final class AccountDatabase implements AutoCloseable {
                         ) STRICT""");
                 s.execute("ALTER TABLE inbox ADD COLUMN group_id BLOB");
                 s.execute("ALTER TABLE inbox ADD COLUMN group_update INTEGER NOT NULL DEFAULT 0");
+            }
+            if (version < 8) {
+                // When this user read a received message (the app marks it; read receipts say so).
+                // Messages from before count as read: the CLI showed them, and no chat should start
+                // with every old message unread.
+                s.execute("ALTER TABLE inbox ADD COLUMN read_at INTEGER");
+                s.execute("UPDATE inbox SET read_at = server_timestamp");
+                s.execute("CREATE INDEX inbox_unread ON inbox (source_account) WHERE read_at IS NULL");
             }
             s.execute("PRAGMA user_version = " + VERSION);
             connection.commit();

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import com.google.protobuf.InvalidProtocolBufferException;
+import org.svyaz.client.api.ChatSummary;
 import org.svyaz.client.api.ConversationMessage;
 import org.svyaz.client.api.Quote;
 import org.svyaz.client.api.ReceiptType;
@@ -121,6 +122,69 @@ public final class LocalSignals {
                     return rows.next() ? Optional.of(rows.getLong(1)) : Optional.empty();
                 }
             }
+        });
+    }
+
+    /** Marks messages received from {@code contact} read by this user; returns how many were unread. */
+    public int markRead(UUID contact, List<Long> timestamps, long atMillis) {
+        return db.locked(() -> {
+            int marked = 0;
+            try (PreparedStatement u = db.connection().prepareStatement("""
+                    UPDATE inbox SET read_at = ? WHERE source_account = ? AND timestamp = ? AND read_at IS NULL
+                      AND group_id IS NULL""")) {
+                for (long timestamp : timestamps) {
+                    u.setLong(1, atMillis);
+                    u.setString(2, contact.toString());
+                    u.setLong(3, timestamp);
+                    marked += u.executeUpdate();
+                }
+            }
+            return marked;
+        });
+    }
+
+    /** The conversation with {@code contact} in brief, or empty when no message was exchanged. */
+    public Optional<ChatSummary> chatSummary(UUID contact) {
+        return db.locked(() -> {
+            long lastTimestamp = -1;
+            Optional<String> lastBody = Optional.empty();
+            boolean lastOutgoing = false;
+            int unread = 0;
+            try (PreparedStatement q = db.connection().prepareStatement("""
+                    SELECT timestamp, CASE WHEN remote_deleted = 1 THEN NULL ELSE body END FROM inbox
+                    WHERE source_account = ? AND signal IS NULL AND error IS NULL AND group_id IS NULL
+                    ORDER BY timestamp DESC LIMIT 1""")) {
+                q.setString(1, contact.toString());
+                try (ResultSet rows = q.executeQuery()) {
+                    if (rows.next()) {
+                        lastTimestamp = rows.getLong(1);
+                        lastBody = Optional.ofNullable(rows.getString(2));
+                    }
+                }
+            }
+            try (PreparedStatement q = db.connection().prepareStatement("""
+                    SELECT timestamp, CASE WHEN remote_deleted = 1 THEN NULL ELSE body END FROM sent
+                    WHERE conversation = ? ORDER BY timestamp DESC LIMIT 1""")) {
+                q.setString(1, contact.toString());
+                try (ResultSet rows = q.executeQuery()) {
+                    if (rows.next() && rows.getLong(1) > lastTimestamp) {
+                        lastTimestamp = rows.getLong(1);
+                        lastBody = Optional.ofNullable(rows.getString(2));
+                        lastOutgoing = true;
+                    }
+                }
+            }
+            try (PreparedStatement q = db.connection().prepareStatement("""
+                    SELECT COUNT(*) FROM inbox WHERE source_account = ? AND read_at IS NULL AND signal IS NULL
+                      AND error IS NULL AND group_id IS NULL""")) {
+                q.setString(1, contact.toString());
+                try (ResultSet rows = q.executeQuery()) {
+                    rows.next();
+                    unread = rows.getInt(1);
+                }
+            }
+            return lastTimestamp < 0 ? Optional.<ChatSummary>empty()
+                    : Optional.of(new ChatSummary(contact, lastTimestamp, lastBody, lastOutgoing, unread));
         });
     }
 
@@ -461,8 +525,9 @@ public final class LocalSignals {
             }
             List<ConversationMessage> result = new ArrayList<>();
             try (PreparedStatement q = db.connection().prepareStatement("""
-                    SELECT timestamp, body, edited_at, remote_deleted, quote_id, quote_author, quote_text FROM inbox
-                    WHERE source_account = ? AND signal IS NULL AND error IS NULL ORDER BY id""")) {
+                    SELECT timestamp, body, edited_at, remote_deleted, quote_id, quote_author, quote_text, read_at
+                    FROM inbox WHERE source_account = ? AND signal IS NULL AND error IS NULL AND group_id IS NULL
+                    ORDER BY id""")) {
                 q.setString(1, contact.toString());
                 try (ResultSet rows = q.executeQuery()) {
                     while (rows.next()) {
@@ -474,7 +539,7 @@ public final class LocalSignals {
                         result.add(new ConversationMessage(contact, timestamp, false,
                                 Optional.ofNullable(rows.getString(2)), nullableLong(rows, 3), rows.getInt(4) == 1,
                                 quote, reactions.getOrDefault(contact + "/" + timestamp, Map.of()),
-                                Optional.empty(), Optional.empty(), Optional.empty()));
+                                Optional.empty(), nullableLong(rows, 8), Optional.empty()));
                     }
                 }
             }
