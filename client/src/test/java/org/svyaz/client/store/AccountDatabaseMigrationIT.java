@@ -25,12 +25,13 @@ class AccountDatabaseMigrationIT {
             db.locked(() -> {
                 try (Statement s = db.connection().createStatement()) {
                     s.execute("DROP INDEX inbox_by_message");
+                    s.execute("DROP INDEX inbox_unread");
                     for (String table : new String[] {"sent", "receipts", "reactions", "owed_receipts", "groups",
                             "sender_key_holders"}) {
                         s.execute("DROP TABLE " + table);
                     }
                     for (String column : new String[] {"quote_id", "quote_author", "quote_text", "edited_at",
-                            "remote_deleted", "signal", "group_id", "group_update"}) {
+                            "remote_deleted", "signal", "group_id", "group_update", "read_at"}) {
                         s.execute("ALTER TABLE inbox DROP COLUMN " + column);
                     }
                     s.execute("PRAGMA user_version = 5");
@@ -39,12 +40,18 @@ class AccountDatabaseMigrationIT {
             });
         }
         try (AccountDatabase db = AccountDatabase.open(file)) {
-            assertThat(version(db)).isEqualTo(AccountDatabase.VERSION).isEqualTo(7);
+            assertThat(version(db)).isEqualTo(AccountDatabase.VERSION).isEqualTo(8);
             assertThat(new LocalMessages(db).unshown()).singleElement()
                     .satisfies(p -> assertThat(p.message().body()).contains("kept across the upgrade"));
             LocalSignals signals = new LocalSignals(db);
             signals.recordSent(alice, 2000, "sent after the upgrade", 0, 2000);
-            assertThat(signals.conversation(alice, UUID.randomUUID())).hasSize(2);
+            assertThat(signals.conversation(alice, UUID.randomUUID())).hasSize(2)
+                    .filteredOn(m -> !m.outgoing()).singleElement()
+                    .satisfies(m -> assertThat(m.readAt()).as("what came before counts as read").isPresent());
+            assertThat(signals.chatSummary(alice)).hasValueSatisfying(chat -> {
+                assertThat(chat.unread()).isZero();
+                assertThat(chat.lastOutgoing()).isTrue();
+            });
             assertThat(new GroupStore(db).all()).isEmpty();
         }
     }
