@@ -82,18 +82,6 @@ class AppBrowserIT {
         return socket;
     }
 
-    private static JsonNode nextText(RpcClient bot) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            JsonNode notification = bot.nextNotification(Duration.ofSeconds(1));
-            if (notification != null && notification.path("params").path("envelope").path("dataMessage")
-                    .hasNonNull("message")) {
-                return notification;
-            }
-        }
-        return null;
-    }
-
     @Test
     void aRussianBrowserGetsRussianWithRussianPluralForms() throws Exception {
         String link = startApp(temp.resolve("vera"), "app-vera");
@@ -151,7 +139,7 @@ class AppBrowserIT {
                     "Привет из браузера"));
 
             try (RpcClient bob = RpcClient.unix(bobSocket)) {
-                JsonNode heard = nextText(bob);
+                JsonNode heard = bob.nextText(WAIT);
                 assertThat(heard).as("bob's bot heard nothing").isNotNull();
                 JsonNode envelope = heard.get("params").get("envelope");
                 assertThat(envelope.get("source").asText()).isEqualTo(alice);

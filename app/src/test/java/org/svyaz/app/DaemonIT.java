@@ -84,21 +84,33 @@ class DaemonIT {
         return temp.resolve("logs").resolve("daemon-multi-" + daemon + ".err");
     }
 
-    /** The next notification that carries a text, skipping receipts and typing. */
     private static JsonNode nextText(RpcClient bot) throws InterruptedException {
-        return nextText(bot, Duration.ofSeconds(30));
+        return bot.nextText(Duration.ofSeconds(30));
     }
 
     private static JsonNode nextText(RpcClient bot, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            JsonNode notification = bot.nextNotification(Duration.ofSeconds(1));
-            if (notification != null && notification.path("params").path("envelope").path("dataMessage")
-                    .hasNonNull("message")) {
-                return notification;
+        return bot.nextText(timeout);
+    }
+
+    /**
+     * Each text the bot hears until {@code count} different ones came (at most a minute), with how
+     * often it came; anything shown twice would come right after the rest, so three more seconds count.
+     */
+    private static Map<String, Integer> textsOnce(RpcClient bot, int count) throws InterruptedException {
+        Map<String, Integer> seen = new TreeMap<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (seen.size() < count && System.nanoTime() < deadline) {
+            JsonNode text = nextText(bot);
+            if (text != null) {
+                seen.merge(text.get("params").get("envelope").get("dataMessage").get("message").asText(), 1,
+                        Integer::sum);
             }
         }
-        return null;
+        JsonNode extra = nextText(bot, Duration.ofSeconds(3));
+        if (extra != null) {
+            seen.merge(extra.get("params").get("envelope").get("dataMessage").get("message").asText(), 1, Integer::sum);
+        }
+        return seen;
     }
 
     @Test
@@ -210,19 +222,9 @@ class DaemonIT {
                                     .put("recipient", "bob.78")).toString());
                 }
                 hangsUp.close();
-                Map<String, Integer> seen = new TreeMap<>();
-                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (seen.size() < count && System.nanoTime() < deadline) {
-                    JsonNode text = nextText(bob);
-                    if (text != null) {
-                        seen.merge(text.get("params").get("envelope").get("dataMessage").get("message").asText(), 1,
-                                Integer::sum);
-                    }
-                }
-                JsonNode extra = nextText(bob, Duration.ofSeconds(3));
-                assertThat(extra).as("nothing arrives twice").isNull();
+                Map<String, Integer> seen = textsOnce(bob, count);
                 assertThat(seen).hasSize(count);
-                assertThat(seen.values()).containsOnly(1);
+                assertThat(seen.values()).as("shown once each: %s", seen).containsOnly(1);
 
                 // The daemon goes on serving: a new connection sends and bob's bot hears it.
                 try (RpcClient alice = RpcClient.unix(aliceSocket)) {
@@ -253,22 +255,9 @@ class DaemonIT {
                 }
             }
             startDaemon("bob.45");
-            Map<String, Integer> seen = new TreeMap<>();
+            Map<String, Integer> seen;
             try (RpcClient bob = RpcClient.unix(bobSocket)) {
-                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (seen.size() < count && System.nanoTime() < deadline) {
-                    JsonNode text = nextText(bob);
-                    if (text != null) {
-                        seen.merge(text.get("params").get("envelope").get("dataMessage").get("message").asText(), 1,
-                                Integer::sum);
-                    }
-                }
-                // Anything shown twice would come right after the rest.
-                JsonNode extra = nextText(bob, Duration.ofSeconds(3));
-                if (extra != null) {
-                    seen.merge(extra.get("params").get("envelope").get("dataMessage").get("message").asText(), 1,
-                            Integer::sum);
-                }
+                seen = textsOnce(bob, count);
             }
             assertThat(seen).hasSize(count);
             assertThat(seen.values()).as("shown once each: %s", seen).containsOnly(1);

@@ -108,6 +108,19 @@ final class RpcClient implements AutoCloseable {
         return notifications.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** The next notification that carries a text, skipping receipts, reactions and typing; null after {@code timeout}. */
+    JsonNode nextText(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode notification = nextNotification(Duration.ofSeconds(1));
+            if (notification != null && notification.path("params").path("envelope").path("dataMessage")
+                    .hasNonNull("message")) {
+                return notification;
+            }
+        }
+        return null;
+    }
+
     static ObjectNode params() {
         return JSON.createObjectNode();
     }

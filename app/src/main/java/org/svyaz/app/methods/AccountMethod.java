@@ -28,26 +28,14 @@ public interface AccountMethod {
     }
 
     static AccountMethod of(String name, String summary, List<RpcParam> params, Body body) {
-        return new AccountMethod() {
-            @Override
-            public String name() {
-                return name;
-            }
+        return new Simple(name, summary, params, body);
+    }
 
-            @Override
-            public String summary() {
-                return summary;
-            }
-
-            @Override
-            public List<RpcParam> params() {
-                return params;
-            }
-
-            @Override
-            public JsonNode run(SvyazClient client, RpcCall call) throws Exception {
-                return body.run(client, call);
-            }
-        };
+    /** A method made of its parts. */
+    record Simple(String name, String summary, List<RpcParam> params, Body body) implements AccountMethod {
+        @Override
+        public JsonNode run(SvyazClient client, RpcCall call) throws Exception {
+            return body.run(client, call);
+        }
     }
 }

@@ -33,26 +33,14 @@ public interface RpcMethod {
     }
 
     static RpcMethod of(String name, String summary, List<RpcParam> params, Body body) {
-        return new RpcMethod() {
-            @Override
-            public String name() {
-                return name;
-            }
+        return new Simple(name, summary, params, body);
+    }
 
-            @Override
-            public String summary() {
-                return summary;
-            }
-
-            @Override
-            public List<RpcParam> params() {
-                return params;
-            }
-
-            @Override
-            public JsonNode call(RpcCall call) throws Exception {
-                return body.run(call);
-            }
-        };
+    /** A method made of its parts. */
+    record Simple(String name, String summary, List<RpcParam> params, Body body) implements RpcMethod {
+        @Override
+        public JsonNode call(RpcCall call) throws Exception {
+            return body.run(call);
+        }
     }
 }
