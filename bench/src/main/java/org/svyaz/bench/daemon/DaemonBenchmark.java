@@ -138,8 +138,8 @@ public final class DaemonBenchmark {
             notes.add("bob's daemon sends alice a delivery receipt for every message it receives, as every client "
                     + "does; those are in the CPU and load of both paths");
             if (cli != null) {
-                notes.add("each CLI send is a new JVM that opens the account, connects (TLS, WebSocket), sends and "
-                        + "exits; the launcher script first checks whether its jar is older than the sources");
+                notes.add("each CLI send is a new process of " + options.launcher() + ": a JVM that opens the "
+                        + "account, connects (TLS, WebSocket), sends and exits");
             }
             Double ratio = cli == null || cli.sendsPerSecond() == 0 ? null
                     : daemon.sendsPerSecond() / cli.sendsPerSecond();
@@ -303,7 +303,7 @@ public final class DaemonBenchmark {
     private DaemonReport.PathResult result(String path, PathBooks books, DaemonReport.Cpu cpu) {
         PathBooks.Tally tally = books.tally();
         double perSecond = tally.sendSeconds() > 0 ? tally.ledger().accepted() / tally.sendSeconds() : 0;
-        progress.accept(String.format("%s path: %d accepted, %d delivered, %.1f sends/s", path,
+        progress.accept(String.format("%s path: %d accepted, %d delivered, %.2f sends/s", path,
                 tally.ledger().accepted(), tally.ledger().delivered(), perSecond));
         return new DaemonReport.PathResult(path, tally.ledger(), tally.failures(), tally.sendSeconds(), perSecond,
                 tally.sendLatency(), tally.notificationLatency(), cpu);
