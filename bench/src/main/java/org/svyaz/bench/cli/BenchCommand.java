@@ -12,6 +12,6 @@ import picocli.CommandLine.Command;
         description = {"Benchmarks: registered users over real TLS WebSockets against a real server, with every "
                 + "message accounted for. See BENCHMARKS.md."},
         subcommands = {BenchRelayCommand.class, BenchDrainCommand.class, BenchIdleCommand.class,
-                BenchStormCommand.class, BenchFanoutCommand.class})
+                BenchStormCommand.class, BenchFanoutCommand.class, BenchDaemonCommand.class})
 final class BenchCommand {
 }

@@ -202,9 +202,28 @@ final class BenchTarget {
             progress(err, "spawned a server process (pid " + process.pid() + ", log " + process.log() + ")");
             ServerUnderTest server = new ServerUnderTest(process.link(), OptionalLong.of(process.pid()),
                     "spawned process, embedded store, loopback");
-            R result = work.against(server);
-            finished = true;
-            return result;
+            // Ctrl-C ends the JVM without the finally blocks: the server would stop by itself once its
+            // standard input ends, but its directory would stay behind.
+            Thread stopped = new Thread(() -> {
+                process.close();
+                try {
+                    deleteTree(directory);
+                } catch (IOException e) {
+                    // Shutting down: nobody left to tell.
+                }
+            }, "bench-server-stop");
+            Runtime.getRuntime().addShutdownHook(stopped);
+            try {
+                R result = work.against(server);
+                finished = true;
+                return result;
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(stopped);
+                } catch (IllegalStateException shuttingDown) {
+                    // The hook runs, or has run.
+                }
+            }
         } finally {
             if (finished) {
                 deleteTree(directory);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.svyaz.bench.daemon.DaemonReport;
 import org.svyaz.bench.fanout.FanoutLedger;
 import org.svyaz.bench.fanout.FanoutReport;
 
@@ -16,7 +17,7 @@ public final class ReportFormat {
 
     private ReportFormat() {}
 
-    /** A {@link RelayReport}, {@link DrainReport} or {@link FanoutReport} as one line of JSON. */
+    /** A {@link RelayReport}, {@link DrainReport}, {@link FanoutReport} or any other report as one line of JSON. */
     public static String json(Record report) {
         try {
             return JSON.writeValueAsString(report);
@@ -190,6 +191,66 @@ public final class ReportFormat {
                 verification.opened(), verification.copies(), verification.failed(), verification.seconds()));
         noteRows(out, report.notes());
         return out.toString();
+    }
+
+    /** The two paths side by side: the daemon connection, then a CLI process per send. */
+    public static String table(DaemonReport report) {
+        StringBuilder out = new StringBuilder();
+        DaemonReport.PathResult daemon = report.daemon();
+        DaemonReport.PathResult cli = report.cli();
+        row(out, "scenario", "send through one daemon connection against a CLI process per send");
+        row(out, "server", report.server());
+        row(out, "messages / window / size", report.messages() + " through the daemon, window " + report.window()
+                + "; " + report.cliSends() + " by CLI processes; " + report.size() + " B each");
+        row(out, "set-up", f("%.1f s (two registrations, two daemons)", report.setupSeconds()));
+        pair(out, "", "daemon connection", "CLI process per send", cli);
+        pair(out, "sends/s", f("%.1f", daemon.sendsPerSecond()), cli == null ? "" : f("%.2f", cli.sendsPerSecond()), cli);
+        pair(out, "send p50 / p99 / max (ms)", latencies(daemon.sendLatency()),
+                cli == null ? "" : latencies(cli.sendLatency()), cli);
+        pair(out, "notification p50 / p99 / max (ms)", latencies(daemon.notificationLatency()),
+                cli == null ? "" : latencies(cli.notificationLatency()), cli);
+        pair(out, "planned / accepted / rejected", counts(daemon), cli == null ? "" : counts(cli), cli);
+        pair(out, "unanswered / delivered", delivery(daemon), cli == null ? "" : delivery(cli), cli);
+        pair(out, "lost / duplicates / foreign", losses(daemon), cli == null ? "" : losses(cli), cli);
+        pair(out, "CPU ms/send sender/server/bob", cpu(daemon.cpu()), cli == null ? "" : cpu(cli.cpu()), cli);
+        if (!daemon.failures().isEmpty() || (cli != null && !cli.failures().isEmpty())) {
+            pair(out, "failures", daemon.failures().toString(), cli == null ? "" : cli.failures().toString(), cli);
+        }
+        if (report.sendsPerSecondRatio() != null) {
+            row(out, "daemon sends/s ÷ CLI sends/s", f("%.0f×", report.sendsPerSecondRatio()));
+        }
+        noteRows(out, report.notes());
+        return out.toString();
+    }
+
+    private static void pair(StringBuilder out, String label, String daemon, String cli, Object cliPath) {
+        row(out, label, cliPath == null ? daemon : String.format(Locale.ROOT, "%-26s %s", daemon, cli));
+    }
+
+    private static String latencies(RelayReport.Latency latency) {
+        return f("%.1f / %.1f / %.1f", latency.p50(), latency.p99(), latency.max());
+    }
+
+    private static String counts(DaemonReport.PathResult path) {
+        DeliveryLedger.Summary ledger = path.ledger();
+        return ledger.planned() + " / " + ledger.accepted() + " / " + ledger.rejected();
+    }
+
+    private static String delivery(DaemonReport.PathResult path) {
+        return path.ledger().unanswered() + " / " + path.ledger().delivered();
+    }
+
+    private static String losses(DaemonReport.PathResult path) {
+        DeliveryLedger.Summary ledger = path.ledger();
+        return ledger.lost() + " / " + ledger.duplicates() + " / " + ledger.foreign();
+    }
+
+    private static String cpu(DaemonReport.Cpu cpu) {
+        return millis(cpu.sender()) + " / " + millis(cpu.server()) + " / " + millis(cpu.receiver());
+    }
+
+    private static String millis(Double value) {
+        return value == null ? "-" : f("%.2f", value);
     }
 
     /** What the ledger counted, the same in every scenario that counts messages. */

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * A process's CPU time and memory at one moment, from Linux's {@code /proc/PID/stat} (user and
@@ -38,6 +39,23 @@ public record ProcessSample(long cpuNanos, long rssBytes, long peakRssBytes) {
             return Optional.of(new ProcessSample(ticks * (1_000_000_000L / TICKS_PER_SECOND), rss, peak));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * User plus system CPU time of this process's children that have exited and been waited for
+     * (fields 16 and 17 of {@code /proc/self/stat}, which include their own waited-for children):
+     * the only way left to read the CPU a short-lived process spent once it is gone. Empty when
+     * /proc cannot be read.
+     */
+    public static OptionalLong reapedChildrenCpuNanos() {
+        try {
+            String stat = Files.readString(Path.of("/proc", "self", "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(fields[13]) + Long.parseLong(fields[14]);
+            return OptionalLong.of(ticks * (1_000_000_000L / TICKS_PER_SECOND));
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
         }
     }
 

@@ -33,6 +33,17 @@ class BenchCliIT {
     }
 
     @Test
+    void theDaemonScenarioRefusesPeersAndBadWindowsBeforeAnythingStarts() throws Exception {
+        Cli.Result peer = Cli.run("bench", "daemon", "--mqtt", "127.0.0.1:1", "--ca", "peer.pem");
+        Cli.Result window = Cli.run("bench", "daemon", "--spawn", "--window", "0");
+
+        assertThat(peer.exitCode()).isEqualTo(ExitCodes.USER_ERROR);
+        assertThat(peer.err()).contains("The daemon scenario runs against Svyaz only");
+        assertThat(window.exitCode()).isEqualTo(ExitCodes.USER_ERROR);
+        assertThat(window.err()).contains("--window must be between 1 and 4096").doesNotContain("spawned");
+    }
+
+    @Test
     void aNegativeRateIsRefusedBeforeAnythingStarts() throws Exception {
         Cli.Result result = Cli.run("bench", "relay", "--spawn", "--rate", "-5", "--users", "2", "--messages", "2");
 

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.bench.daemon;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.svyaz.bench.BenchException;
+
+/**
+ * A temporary directory for the accounts, sockets and logs of one run, and every {@code svyaz}
+ * process started in it. {@link #close(boolean)} stops the processes that still run and deletes
+ * the directory, or keeps it for a look after a failure. A shutdown hook does the same when the
+ * load tool is stopped (Ctrl-C), so no daemon outlives it: a daemon, unlike the spawned server,
+ * does not stop when its standard input ends.
+ */
+final class Workspace implements AutoCloseable {
+    /** A daemon shuts down gracefully on SIGTERM (closing its accounts); after this it is killed. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+
+    private final Path directory;
+    private final Path launcher;
+    private final List<Process> processes = new ArrayList<>();
+    private final Thread hook;
+    private boolean closed;
+
+    /** The result of a command that ran to its end. */
+    record Finished(int exitCode, Path out, Path err) {}
+
+    /** @param launcher the {@code svyaz} command every process runs */
+    Workspace(Path launcher) throws IOException {
+        this.launcher = launcher;
+        this.directory = Files.createTempDirectory("svyaz-bench-daemon-");
+        Files.createDirectories(logs());
+        this.hook = new Thread(() -> close(false), "bench-daemon-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    Path directory() {
+        return directory;
+    }
+
+    Path logs() {
+        return directory.resolve("logs");
+    }
+
+    /** The daemons' sockets: each daemon creates the folder itself, private (0700). */
+    Path socket(String user) {
+        return directory.resolve("sockets").resolve(user + ".sock");
+    }
+
+    /** A data directory for one user. */
+    Path dataDir(String user) {
+        return directory.resolve(user);
+    }
+
+    /** Starts {@code svyaz ARGS} for good (a daemon); its output goes to logs/NAME.out and .err. */
+    synchronized Process start(String name, List<String> args) throws BenchException {
+        if (closed) {
+            throw new BenchException("The run is stopping; " + name + " was not started.", null);
+        }
+        try {
+            Process process = builder(name, args).start();
+            processes.add(process);
+            return process;
+        } catch (IOException e) {
+            throw new BenchException("Cannot start " + launcher + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs {@code svyaz ARGS} to its end, at most {@code timeout}; its output goes to
+     * logs/NAME.out and .err.
+     */
+    Finished run(String name, Duration timeout, List<String> args) throws BenchException {
+        Process process = start(name, args);
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                throw new BenchException("svyaz (" + name + ") did not finish within " + timeout.toSeconds()
+                        + " s; see " + logs().resolve(name + ".err") + ".", null);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new BenchException("Interrupted while running svyaz.", e);
+        }
+        synchronized (this) {
+            processes.remove(process);
+        }
+        return new Finished(process.exitValue(), logs().resolve(name + ".out"), logs().resolve(name + ".err"));
+    }
+
+    /** Stops {@code process} (SIGTERM, then SIGKILL after the grace period) and waits for it. */
+    static void stop(Process process) {
+        process.destroy();
+        try {
+            if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private ProcessBuilder builder(String name, List<String> args) {
+        List<String> command = new ArrayList<>();
+        command.add(launcher.toString());
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectOutput(logs().resolve(name + ".out").toFile())
+                .redirectError(logs().resolve(name + ".err").toFile());
+        // Every command names its data directory; these would only point elsewhere.
+        builder.environment().remove("SVYAZ_HOME");
+        builder.environment().remove("XDG_DATA_HOME");
+        return builder;
+    }
+
+    /** The run ended: stops what still runs, then deletes the directory unless {@code keep}. */
+    @Override
+    public void close() {
+        close(false);
+    }
+
+    /** As {@link #close()}; with {@code keep} the directory and its logs stay. Runs once. */
+    synchronized void close(boolean keep) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (Thread.currentThread() != hook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The JVM is going down: the hook runs next and finds this closed.
+            }
+        }
+        // SIGTERM to all first, so they shut down side by side rather than one after the other.
+        processes.forEach(Process::destroy);
+        processes.forEach(Workspace::stop);
+        processes.clear();
+        if (!keep) {
+            try (Stream<Path> paths = Files.walk(directory)) {
+                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(path);
+                }
+            } catch (IOException e) {
+                System.err.println("bench: could not delete " + directory + ": " + e.getMessage());
+            }
+        }
+    }
+}
