@@ -3,50 +3,81 @@
 // by username.
 import {call} from './api.js';
 import {el, show} from './dom.js';
-import {currentLanguage, formatTime, LANGUAGES, loadLanguage, t, tn} from './i18n.js';
+import {formatTime, t, tn} from './i18n.js';
 import {events} from './events.js';
 import {showConversation} from './conversation.js';
+import {showSettings} from './settings.js';
+import {showConnection} from './connection.js';
 
 function preview(chat) {
+  if (chat.lastMessage.timestamp === 0) {
+    return t('chats.noMessages');
+  }
   const text = chat.lastMessage.body || t('chats.noText');
   return chat.lastMessage.outgoing ? t('chats.fromYou', {text}) : text;
 }
 
 function chatItem(chat, open) {
-  return el('li', {}, el('button', {class: 'chat', 'data-chat': chat.recipient, onclick: () => open(chat.recipient)},
+  const peer = chat.groupId ? {groupId: chat.groupId, title: chat.name} : {recipient: chat.recipient};
+  const time = chat.lastMessage.timestamp > 0
+    ? el('time', {class: 'chat-time', datetime: new Date(chat.lastMessage.timestamp).toISOString()},
+      formatTime(chat.lastMessage.timestamp))
+    : el('span', {class: 'chat-time'});
+  return el('li', {}, el('button', {class: chat.groupId ? 'chat group' : 'chat',
+    'data-chat': chat.groupId || chat.recipient, onclick: () => open(peer)},
     el('span', {class: 'chat-title'}, chat.name || chat.recipient),
-    el('time', {class: 'chat-time', datetime: new Date(chat.lastMessage.timestamp).toISOString()},
-      formatTime(chat.lastMessage.timestamp)),
+    time,
     el('span', {class: 'chat-preview'}, preview(chat)),
     chat.unread === 0 ? null : el('span', {class: 'unread', 'aria-label': tn('unread', chat.unread)},
       String(chat.unread))));
 }
 
+/** A new group: a name and the members' usernames, separated by commas or spaces. */
+function newGroupForm(account, open) {
+  const name = el('input', {id: 'new-group-name', name: 'name', maxlength: 64, autocomplete: 'off'});
+  const members = el('input', {id: 'new-group-members', name: 'members', autocomplete: 'off',
+    placeholder: 'bob.42, carol.7'});
+  const error = el('p', {class: 'error', role: 'alert'});
+  return el('details', {class: 'new-group'}, el('summary', {}, t('chats.newGroup')),
+    el('form', {onsubmit: async event => {
+      event.preventDefault();
+      try {
+        const created = await call('updateGroup', {account, name: name.value.trim(),
+          member: members.value.split(/[\s,]+/).filter(Boolean)});
+        open({groupId: created.groupId, title: name.value.trim()});
+      } catch (e) {
+        error.textContent = e.message;
+      }
+    }}, el('label', {for: 'new-group-name'}, t('chats.groupName')), name,
+    el('label', {for: 'new-group-members'}, t('chats.groupMembers')), members,
+    el('button', {type: 'submit'}, t('chats.createGroup')), error));
+}
+
 export async function showChats(account) {
   events.clear();
   const chats = await call('listChats', {account});
-  const open = recipient => showConversation(account, recipient, () => showChats(account));
+  const open = peer => showConversation(account, peer, () => showChats(account));
   const recipient = el('input', {id: 'new-chat', name: 'recipient', required: true, autocomplete: 'off',
     placeholder: 'bob.42'});
   const list = chats.length === 0
     ? el('p', {class: 'empty'}, t('chats.empty'))
     : el('ul', {class: 'chat-list'}, chats.map(chat => chatItem(chat, open)));
-  const language = el('select', {id: 'language', 'aria-label': t('language'), onchange: async () => {
-    await loadLanguage(language.value, true);
-    document.title = t('app.title');
-    showChats(account);
-  }}, LANGUAGES.map(code => el('option', {value: code, selected: code === currentLanguage()}, t(`language.${code}`))));
   show(
     el('header', {}, el('h1', {}, t('chats.title')), el('p', {class: 'me'}, t('chats.you', {username: account})),
-      el('label', {class: 'language'}, t('language'), ' ', language)),
+      el('nav', {class: 'menu'},
+        el('button', {type: 'button', class: 'secondary open-connection',
+          onclick: () => showConnection(account, () => showChats(account))}, t('connection.title')),
+        el('button', {type: 'button', class: 'secondary open-settings',
+          onclick: () => showSettings(account, () => showChats(account))}, t('settings.title')))),
     el('form', {class: 'new-chat', onsubmit: event => {
       event.preventDefault();
       if (recipient.value.trim()) {
-        open(recipient.value.trim());
+        open({recipient: recipient.value.trim()});
       }
     }},
     el('label', {for: 'new-chat'}, t('chats.newChatPrompt')), recipient,
     el('button', {type: 'submit'}, t('chats.open'))),
+    newGroupForm(account, open),
     list);
   events.subscribe(received => {
     const data = received.envelope.dataMessage;

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-// One conversation: its history, what arrives live (messages, receipts, reactions, typing) and sending.
+// One conversation: its history with date separators and a "new messages" marker, what arrives live
+// (messages, edits, deletes, receipts, reactions, typing), replying, editing, deleting for everyone,
+// and the warning that holds sending back after the contact's safety number changed.
 import {call} from './api.js';
 import {el, show} from './dom.js';
-import {formatTime, t} from './i18n.js';
+import {formatDate, formatTime, t} from './i18n.js';
 import {events} from './events.js';
+import {showContact} from './contact.js';
+import {showGroup} from './group.js';
 
 export const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 const TYPING_SHOWN_MILLIS = 15000;
-
+const IDENTITY_FAILURE = -4;
+/** Signal repeats "started typing" while typing goes on; the receiver hides it after 15 s. */
+const TYPING_REPEAT_MILLIS = 5000;
 
 /** The state of a sent message as ticks: sent, delivered, read. */
 function tick(message) {
@@ -20,50 +26,120 @@ function tick(message) {
   return {symbol: '✓', state: 'sent'};
 }
 
-export async function showConversation(account, contact, onBack) {
+function dayOf(timestamp) {
+  return new Date(timestamp).toDateString();
+}
+
+/**
+ * Shows the conversation with {recipient} (a contact's username) or {groupId, title} (a group).
+ * Groups have texts only for now: no replies, reactions, edits or deletes.
+ */
+export async function showConversation(account, peer, onBack) {
   events.clear();
-  /** Messages by "author/timestamp" (author: the username, or account for this one's). */
+  const group = Boolean(peer.groupId);
+  const contact = peer.recipient;
+  const title = group ? peer.title : contact;
+  /** Who a call is about: the contact or the group. */
+  const target = group ? {groupId: peer.groupId} : {recipient: contact};
+  const configuration = await call('getConfiguration', {account}).catch(() => ({typingIndicators: false}));
+  /** Messages by "author/timestamp" (author: the contact's username, or this account's). */
   const byKey = new Map();
   const list = el('ol', {class: 'messages', 'aria-live': 'polite'});
-  const typing = el('p', {class: 'typing', hidden: true}, t('conversation.typing', {name: contact}));
+  const typing = el('p', {class: 'typing', hidden: true}, t('conversation.typing', {name: title}));
   const error = el('p', {class: 'error', role: 'alert'});
+  const keyChanged = el('div', {class: 'key-change', role: 'alert', hidden: true},
+    el('p', {}, t('conversation.keyChanged', {name: contact})),
+    el('button', {type: 'button', class: 'accept-key', onclick: () => acceptKey()}, t('conversation.acceptKey')),
+    el('button', {type: 'button', class: 'secondary', onclick: () => openContact()}, t('conversation.viewSafetyNumber')));
+  const composing = el('div', {class: 'composing', hidden: true});
   let typingTimer = null;
+  let lastDay = null;
+  let replyTo = null;
+  let editing = null;
 
-  const keyOf = (outgoing, timestamp) => `${outgoing ? account : contact}/${timestamp}`;
+  const keyOf = (outgoing, timestamp, author = contact) => `${outgoing ? account : author}/${timestamp}`;
+  const back = () => showConversation(account, peer, onBack);
+  const openContact = () => (group ? showGroup(account, peer.groupId, back, onBack) : showContact(account, contact, back));
 
-  function render(message) {
-    const reactions = Object.entries(message.reactions || {});
+  function setKeyChanged(changed) {
+    keyChanged.hidden = !changed;
+    send.disabled = changed;
+  }
+
+  async function acceptKey() {
+    try {
+      await call('trust', {account, recipient: contact, trustAllKnownKeys: true});
+      setKeyChanged(false);
+      text.focus();
+    } catch (e) {
+      error.textContent = e.message;
+    }
+  }
+
+  function actions(message) {
+    if (group) {
+      return null;
+    }
     const picker = el('div', {class: 'reaction-picker', hidden: true, role: 'group',
       'aria-label': t('conversation.reactWith')},
     REACTIONS.map(emoji => el('button', {type: 'button', class: 'emoji', 'aria-label': emoji,
       onclick: () => react(message, emoji)}, emoji)));
+    const buttons = [
+      el('button', {type: 'button', class: 'react', 'aria-label': t('conversation.react'),
+        onclick: () => {
+          picker.hidden = !picker.hidden;
+        }}, '☺'),
+      el('button', {type: 'button', class: 'reply', 'aria-label': t('conversation.reply'),
+        onclick: () => startReply(message)}, '↩'),
+    ];
+    if (message.outgoing && !message.remoteDeleted) {
+      buttons.push(
+        el('button', {type: 'button', class: 'edit', 'aria-label': t('conversation.edit'),
+          onclick: () => startEdit(message)}, '✎'),
+        el('button', {type: 'button', class: 'delete', 'aria-label': t('conversation.deleteForEveryone'),
+          onclick: () => deleteForEveryone(message)}, '🗑'));
+    }
+    return [el('div', {class: 'actions'}, buttons), picker];
+  }
+
+  function render(message) {
+    const reactions = Object.entries(message.reactions || {});
     const meta = el('p', {class: 'meta'},
+      message.editedAt && !message.remoteDeleted ? el('span', {class: 'edited'}, t('conversation.edited')) : null,
       el('time', {datetime: new Date(message.timestamp).toISOString()}, formatTime(message.timestamp)));
     if (message.outgoing) {
       const state = tick(message);
-      meta.append(' ', el('span', {class: `tick ${state.state}`, 'data-state': state.state,
+      meta.append(el('span', {class: `tick ${state.state}`, 'data-state': state.state,
         title: t(`tick.${state.state}`), 'aria-label': t(`tick.${state.state}`)}, state.symbol));
     }
+    const quote = message.quote && !message.remoteDeleted
+      ? el('blockquote', {class: 'quote'}, el('cite', {}, message.quote.author), el('p', {}, message.quote.text))
+      : null;
     return el('li', {class: message.outgoing ? 'message outgoing' : 'message incoming',
       'data-timestamp': message.timestamp},
-    el('p', {class: 'body'}, message.body ?? ''),
+    group && !message.outgoing ? el('p', {class: 'author'}, message.author) : null,
+    quote,
+    message.remoteDeleted
+      ? el('p', {class: 'body deleted'}, t('conversation.deleted'))
+      : el('p', {class: 'body'}, message.body ?? ''),
     meta,
     reactions.length === 0 ? null : el('p', {class: 'reactions', 'aria-label': t('conversation.reactions')},
       reactions.map(([who, emoji]) => el('span', {class: 'reaction', title: who}, emoji))),
-    el('button', {type: 'button', class: 'react', 'aria-label': t('conversation.react'),
-      onclick: () => {
-        picker.hidden = !picker.hidden;
-      }}, '☺'),
-    picker);
+    message.remoteDeleted ? null : actions(message));
   }
 
   function put(message) {
-    const key = keyOf(message.outgoing, message.timestamp);
+    const key = keyOf(message.outgoing, message.timestamp, message.author);
     const element = render(message);
     const known = byKey.get(key);
     if (known) {
       known.element.replaceWith(element);
     } else {
+      const day = dayOf(message.timestamp);
+      if (day !== lastDay) {
+        list.append(el('li', {class: 'date-separator', role: 'separator'}, formatDate(message.timestamp)));
+        lastDay = day;
+      }
       list.append(element);
     }
     byKey.set(key, {message, element});
@@ -86,16 +162,63 @@ export async function showConversation(account, contact, onBack) {
     }
   }
 
+  async function deleteForEveryone(message) {
+    if (!window.confirm(t('conversation.confirmDelete'))) {
+      return;
+    }
+    try {
+      await call('remoteDelete', {account, recipient: contact, targetTimestamp: message.timestamp});
+      change(true, message.timestamp, () => ({remoteDeleted: true, body: ''}));
+    } catch (e) {
+      error.textContent = t('conversation.failed', {reason: e.message});
+    }
+  }
+
+  function showComposing(label, preview) {
+    composing.replaceChildren(el('span', {}, label), el('q', {}, preview),
+      el('button', {type: 'button', class: 'cancel', 'aria-label': t('conversation.cancel'), onclick: () => {
+        replyTo = null;
+        editing = null;
+        composing.hidden = true;
+        text.value = '';
+      }}, '✕'));
+    composing.hidden = false;
+    text.focus();
+  }
+
+  function startReply(message) {
+    editing = null;
+    replyTo = message;
+    showComposing(t('conversation.replyingTo', {name: message.outgoing ? account : contact}), message.body);
+  }
+
+  function startEdit(message) {
+    replyTo = null;
+    editing = message;
+    text.value = message.body;
+    showComposing(t('conversation.editing'), message.body);
+  }
+
   /**
-   * Marks messages read here and tells the contact (the daemon sends delivery receipts by itself).
-   * Only while the page is visible: a message in a background tab has not been read.
+   * Marks messages read, only while the page is visible; the daemon tells the contact unless read
+   * receipts are off.
    */
   function markRead(timestamps) {
     if (timestamps.length > 0 && document.visibilityState === 'visible') {
-      call('sendReceipt', {account, recipient: contact, type: 'read', targetTimestamp: timestamps})
+      call('markRead', {account, ...target, targetTimestamp: timestamps})
         .catch(e => {
           error.textContent = e.message;
         });
+    }
+  }
+
+  /** Tells the contact that this user types, at most every few seconds, if typing indicators are on. */
+  let typingSentAt = 0;
+  function typed() {
+    const now = Date.now();
+    if (!group && configuration.typingIndicators && now - typingSentAt > TYPING_REPEAT_MILLIS) {
+      typingSentAt = now;
+      call('sendTyping', {account, recipient: contact}).catch(() => {});
     }
   }
 
@@ -105,20 +228,45 @@ export async function showConversation(account, contact, onBack) {
   const form = el('form', {class: 'compose', onsubmit: async event => {
     event.preventDefault();
     const body = text.value.trim();
-    if (!body) {
+    if (!body || send.disabled) {
       return;
     }
     send.disabled = true;
     error.textContent = t('conversation.sending');
+    const params = group ? {account, groupId: peer.groupId, message: body}
+      : {account, recipient: [contact], message: body};
+    if (replyTo) {
+      params.quoteTimestamp = replyTo.timestamp;
+      params.quoteAuthor = replyTo.outgoing ? account : contact;
+    }
+    if (editing) {
+      params.editTimestamp = editing.timestamp;
+    }
     try {
-      const result = await call('send', {account, recipient: [contact], message: body});
-      put({outgoing: true, timestamp: result.timestamp, body, reactions: {}});
+      const result = await call('send', params);
+      if (editing) {
+        change(true, editing.timestamp, () => ({body, editedAt: result.timestamp}));
+      } else {
+        put({outgoing: true, timestamp: result.timestamp, body, reactions: {}, author: account,
+          quote: replyTo ? {author: params.quoteAuthor, text: replyTo.body} : null});
+      }
       text.value = '';
+      replyTo = null;
+      editing = null;
+      composing.hidden = true;
       error.textContent = '';
-    } catch (e) {
-      error.textContent = t('conversation.failed', {reason: e.message});
-    } finally {
       send.disabled = false;
+    } catch (e) {
+      const identity = e.code === IDENTITY_FAILURE
+        || (e.data?.response?.results || []).some(r => r.type === 'IDENTITY_FAILURE');
+      if (identity) {
+        error.textContent = '';
+        setKeyChanged(true);
+      } else {
+        error.textContent = t('conversation.failed', {reason: e.message});
+        send.disabled = false;
+      }
+    } finally {
       text.focus();
     }
   }}, text, send);
@@ -128,17 +276,35 @@ export async function showConversation(account, contact, onBack) {
       form.requestSubmit();
     }
   });
+  text.addEventListener('input', typed);
   show(
     el('header', {}, el('button', {class: 'back', onclick: onBack}, t('conversation.back')),
-      el('h1', {}, contact)),
-    list, typing, error, form);
+      el('h1', {}, title),
+      el('button', {type: 'button', class: 'secondary contact-info', onclick: () => openContact()},
+        t(group ? 'conversation.groupInfo' : 'conversation.contactInfo'))),
+    keyChanged, list, typing, error, composing, form);
 
   events.subscribe(received => {
     const envelope = received.envelope;
-    if (received.account !== account || envelope.source !== contact) {
+    const data = envelope.dataMessage;
+    const inGroup = data?.groupInfo?.groupId ?? envelope.typingMessage?.groupId;
+    if (received.account !== account) {
       return;
     }
-    const data = envelope.dataMessage;
+    if (group) {
+      if (inGroup === peer.groupId && data && typeof data.message === 'string' && !data.reaction) {
+        put({outgoing: false, timestamp: envelope.timestamp, body: data.message, reactions: {},
+          author: envelope.source});
+        markRead([envelope.timestamp]);
+      }
+      return;
+    }
+    if (envelope.source !== contact || inGroup) {
+      return;
+    }
+    if (envelope.untrustedIdentity) {
+      setKeyChanged(true);
+    }
     if (data && data.reaction) {
       const reaction = data.reaction;
       change(reaction.targetAuthor === account, reaction.targetSentTimestamp, m => {
@@ -150,17 +316,23 @@ export async function showConversation(account, contact, onBack) {
         }
         return {reactions};
       });
+    } else if (data && data.remoteDelete) {
+      change(false, data.remoteDelete.timestamp, () => ({remoteDeleted: true, body: ''}));
     } else if (data && typeof data.message === 'string') {
       typing.hidden = true;
-      put({outgoing: false, timestamp: envelope.timestamp, body: data.message, reactions: {}});
+      put({outgoing: false, timestamp: envelope.timestamp, body: data.message, reactions: {}, author: contact,
+        quote: data.quote ? {author: data.quote.author, text: data.quote.text} : null});
       markRead([envelope.timestamp]);
+    } else if (envelope.editMessage) {
+      const edit = envelope.editMessage;
+      change(false, edit.targetSentTimestamp, () => ({body: edit.dataMessage.message, editedAt: envelope.timestamp}));
     } else if (envelope.receiptMessage) {
       const receipt = envelope.receiptMessage;
       for (const timestamp of receipt.timestamps) {
         change(true, timestamp, () => (receipt.isRead
           ? {readAt: receipt.when, deliveredAt: receipt.when} : {deliveredAt: receipt.when}));
       }
-    } else if (envelope.typingMessage && !envelope.typingMessage.groupId) {
+    } else if (envelope.typingMessage) {
       typing.hidden = envelope.typingMessage.action !== 'STARTED';
       clearTimeout(typingTimer);
       typingTimer = setTimeout(() => {
@@ -169,9 +341,22 @@ export async function showConversation(account, contact, onBack) {
     }
   });
   try {
-    const history = await call('listMessages', {account, recipient: contact});
-    history.forEach(put);
+    // A contact never written to has no identity here yet: nothing to warn about.
+    const [history, identities] = await Promise.all([
+      call('listMessages', {account, ...target}),
+      group ? [] : call('listIdentities', {account, recipient: contact}).catch(() => []),
+    ]);
+    let marked = false;
+    for (const message of history) {
+      if (!marked && !message.outgoing && !message.readAt) {
+        list.append(el('li', {class: 'new-marker', role: 'separator'}, t('conversation.newMessages')));
+        marked = true;
+      }
+      put(message);
+    }
+    setKeyChanged(identities.some(identity => identity.trustLevel === 'UNTRUSTED'));
     markRead(history.filter(m => !m.outgoing && !m.readAt).map(m => m.timestamp));
+    (list.querySelector('.new-marker') || list.lastElementChild)?.scrollIntoView({block: 'center'});
   } catch (e) {
     error.textContent = e.message;
   }

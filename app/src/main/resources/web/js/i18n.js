@@ -58,6 +58,11 @@ export function tn(key, count, values = {}) {
   return fill(form, {...values, count});
 }
 
+/** A day as the user's language writes it, for the separators between days. */
+export function formatDate(millis) {
+  return new Intl.DateTimeFormat(language, {day: 'numeric', month: 'long', year: 'numeric'}).format(new Date(millis));
+}
+
 /** A time as the user's language writes it. */
 export function formatTime(millis) {
   return new Intl.DateTimeFormat(language, {hour: '2-digit', minute: '2-digit'}).format(new Date(millis));

@@ -6,8 +6,10 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.svyaz.app.daemon.DaemonConnection;
 import org.svyaz.app.daemon.DaemonRuntime;
 import org.svyaz.app.rpc.AppSessions;
 import org.svyaz.app.rpc.DaemonConfig;
@@ -23,7 +25,9 @@ import picocli.CommandLine.Spec;
         description = {"Open Svyaz in your web browser.",
                 "Starts the Svyaz service for the data directory, serves the app on this computer only "
                         + "(127.0.0.1) and opens it. The link it prints works once: it carries a secret that "
-                        + "keeps other users of this computer out. Stop with Ctrl-C."})
+                        + "keeps other users of this computer out. Stop with Ctrl-C.",
+                "When a svyaz daemon or app already serves the data directory, it asks that one for a new "
+                        + "link instead, and exits."})
 final class AppCommand implements Callable<Integer> {
     @ParentCommand
     SvyazCommand root;
@@ -43,6 +47,16 @@ final class AppCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) {
             throw new CommandLineException("--port is 0 to 65535, not " + port + ".");
         }
+        Optional<DaemonConnection> running = runningDaemon();
+        if (running.isPresent()) {
+            // A daemon (or another svyaz app) owns the accounts: it serves the app, with a fresh link.
+            String url;
+            try (DaemonConnection daemon = running.get()) {
+                url = daemon.call("openApp", Output.object()).get("url").asText();
+            }
+            announce("Svyaz is already running. Open this link in your browser (it works once):", url);
+            return ExitCodes.OK;
+        }
         Files.createDirectories(root.dataDir());
         AppSessions sessions = new AppSessions(Clock.systemUTC());
         DaemonConfig config = DaemonCommand.withCommandSocket(
@@ -52,15 +66,30 @@ final class AppCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "svyaz-app-stop"));
         String url = "http://127.0.0.1:" + daemon.httpAddress().orElseThrow().getPort() + "/#secret="
                 + sessions.newSecret();
+        announce("Svyaz is running. Open this link in your browser (it works once):", url);
+        new CountDownLatch(1).await();
+        return ExitCodes.OK;
+    }
+
+    private void announce(String sentence, String url) {
         PrintWriter out = spec.commandLine().getOut();
-        out.println("Svyaz is running. Open this link in your browser (it works once):");
+        out.println(sentence);
         out.println(url);
         out.flush();
         if (!noOpen) {
             openBrowser(url);
         }
-        new CountDownLatch(1).await();
-        return ExitCodes.OK;
+    }
+
+    /** The daemon serving an account of the data directory, or the data directory's command socket. */
+    private Optional<DaemonConnection> runningDaemon() throws IOException {
+        for (String account : root.accounts()) {
+            Optional<DaemonConnection> found = DaemonConnection.find(root.dataDir().resolve(account));
+            if (found.isPresent()) {
+                return found;
+            }
+        }
+        return DaemonConnection.at(root.dataDir().toAbsolutePath().resolve(DaemonCommand.COMMAND_SOCKET));
     }
 
     /** xdg-open where there is one; a machine without a desktop just keeps the printed link. */

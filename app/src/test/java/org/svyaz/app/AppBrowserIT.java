@@ -18,11 +18,14 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -39,12 +42,37 @@ class AppBrowserIT {
     private final List<WebDriver> browsers = new ArrayList<>();
 
     @AfterEach
-    void stop() throws Exception {
+    void stop(TestInfo test) throws Exception {
+        // What each browser showed at the end, for whoever reads a failure: target/browser-pages/.
+        Path pages = Path.of("target", "browser-pages");
+        Files.createDirectories(pages);
+        for (int i = 0; i < browsers.size(); i++) {
+            String name = test.getTestMethod().map(m -> m.getName()).orElse("test") + "-" + i;
+            try {
+                Files.writeString(pages.resolve(name + ".html"), browsers.get(i).getPageSource());
+            } catch (RuntimeException e) {
+                Files.writeString(pages.resolve(name + ".html"), "no page: " + e);
+            }
+        }
         browsers.forEach(WebDriver::quit);
         for (Process process : processes) {
             process.destroy();
             process.waitFor();
         }
+    }
+
+    /**
+     * A wait that looks again when the element it holds was replaced: the app re-renders a message
+     * when a receipt or reaction changes it, which can happen between finding and reading it.
+     */
+    private static WebDriverWait waitFor(WebDriver browser, Duration timeout) {
+        WebDriverWait wait = new WebDriverWait(browser, timeout);
+        wait.ignoring(StaleElementReferenceException.class);
+        return wait;
+    }
+
+    private static WebDriverWait waitFor(WebDriver browser) {
+        return waitFor(browser, WAIT);
     }
 
     /** Starts {@code svyaz app} on a data directory and returns the link it prints. */
@@ -66,7 +94,7 @@ class AppBrowserIT {
         return link[0];
     }
 
-    private Path startBobsDaemon(String inviteLink, String username) throws Exception {
+    private Path startBotDaemon(String inviteLink, String username) throws Exception {
         Cli.Result registered = Cli.run("-d", temp.resolve(username).toString(), "register", "--server", inviteLink,
                 "--username", username);
         assertThat(registered.exitCode()).as(registered.err()).isZero();
@@ -82,12 +110,270 @@ class AppBrowserIT {
         return socket;
     }
 
+    /** Signs up through the first-run screen and returns the username the server gave. */
+    private static String signUp(WebDriver browser, WebDriverWait wait, String link, String invite, String nickname) {
+        browser.get(link);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("invite")));
+        browser.findElement(By.id("invite")).sendKeys(invite);
+        browser.findElement(By.id("username")).sendKeys(nickname);
+        browser.findElement(By.cssSelector("form.first-run button[type=submit]")).click();
+        wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Chats"));
+        return browser.findElement(By.className("me")).getText().substring("You are ".length());
+    }
+
+    /** The next notification whose envelope has {@code field} (e.g. "dataMessage/quote"), or fails. */
+    private static JsonNode nextWith(RpcClient bot, String pointer) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode notification = bot.nextNotification(Duration.ofSeconds(1));
+            if (notification != null && !notification.get("params").get("envelope").at(pointer).isMissingNode()) {
+                return notification.get("params").get("envelope");
+            }
+        }
+        throw new AssertionError("no notification with " + pointer + " in " + WAIT);
+    }
+
+    @Test
+    void repliesEditsDeletesAndAChangedSafetyNumberInTheBrowser() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            Path bobSocket = startBotDaemon(server.inviteLink(), "bob.33");
+            String link = startApp(temp.resolve("alice"), "app-alice");
+            WebDriver browser = Chromium.start(temp.resolve("chromium-alice"), "en");
+            browsers.add(browser);
+            WebDriverWait wait = waitFor(browser);
+            String alice = signUp(browser, wait, link, server.inviteLink(), "alice");
+            browser.findElement(By.id("new-chat")).sendKeys("bob.33", Keys.ENTER);
+            wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "bob.33"));
+
+            try (RpcClient bob = RpcClient.unix(bobSocket)) {
+                browser.findElement(By.id("compose")).sendKeys("first", Keys.ENTER);
+                long first = nextWith(bob, "/dataMessage/message").get("timestamp").asLong();
+
+                // Bob replies quoting it; alice sees the quote, and replies to his reply in the browser.
+                bob.result("send", RpcClient.params().put("recipient", alice).put("message", "answer")
+                        .put("quoteTimestamp", first).put("quoteAuthor", alice));
+                By answer = By.xpath("//li[contains(@class,'incoming')][p[@class='body' and text()='answer']]");
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(
+                        By.cssSelector(".message.incoming .quote"), "first"));
+                long answerAt = Long.parseLong(browser.findElement(answer).getAttribute("data-timestamp"));
+                browser.findElement(answer).findElement(By.className("reply")).click();
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.className("composing")));
+                browser.findElement(By.id("compose")).sendKeys("re", Keys.ENTER);
+                JsonNode reply = nextWith(bob, "/dataMessage/quote");
+                assertThat(reply.get("dataMessage").get("message").asText()).isEqualTo("re");
+                assertThat(reply.get("dataMessage").get("quote").get("id").asLong()).isEqualTo(answerAt);
+
+                // Alice edits her first message; bob gets the edit and alice's bubble says so.
+                By firstBubble = By.cssSelector(".message.outgoing[data-timestamp='" + first + "']");
+                browser.findElement(firstBubble).findElement(By.className("edit")).click();
+                assertThat(browser.findElement(By.id("compose")).getAttribute("value")).isEqualTo("first");
+                browser.findElement(By.id("compose")).sendKeys(", edited", Keys.ENTER);
+                JsonNode edit = nextWith(bob, "/editMessage");
+                assertThat(edit.get("editMessage").get("targetSentTimestamp").asLong()).isEqualTo(first);
+                assertThat(edit.get("editMessage").get("dataMessage").get("message").asText()).isEqualTo("first, edited");
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(firstBubble, "edited"));
+                assertThat(browser.findElement(firstBubble).findElement(By.className("body")).getText())
+                        .isEqualTo("first, edited");
+
+                // Alice deletes her reply for everyone.
+                long reAt = reply.get("timestamp").asLong();
+                By reBubble = By.cssSelector(".message.outgoing[data-timestamp='" + reAt + "']");
+                browser.findElement(reBubble).findElement(By.className("delete")).click();
+                wait.until(ExpectedConditions.alertIsPresent()).accept();
+                JsonNode deleted = nextWith(bob, "/dataMessage/remoteDelete");
+                assertThat(deleted.get("dataMessage").get("remoteDelete").get("timestamp").asLong()).isEqualTo(reAt);
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(reBubble, "This message was deleted."));
+                assertThat(browser.findElements(By.className("date-separator"))).isNotEmpty();
+
+                assertThat(browser.findElement(By.className("key-change")).isDisplayed()).isFalse();
+                assertThat(browser.findElement(By.className("reaction-picker")).isDisplayed()).isFalse();
+
+                // Bob's identity changes: alice's next message waits until she accepts the new number.
+                bob.result("resetIdentity", RpcClient.params().put("yes", true));
+                browser.findElement(By.id("compose")).sendKeys("after the change", Keys.ENTER);
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.className("key-change")));
+                assertThat(browser.findElement(By.cssSelector("form.compose button[type=submit]")).isEnabled())
+                        .as("sending waits").isFalse();
+                assertThat(browser.findElement(By.id("compose")).getAttribute("value")).isEqualTo("after the change");
+                Chromium.screenshot(browser, "safety-number-changed");
+                browser.findElement(By.className("accept-key")).click();
+                wait.until(ExpectedConditions.invisibilityOfElementLocated(By.className("key-change")));
+                browser.findElement(By.id("compose")).sendKeys(Keys.ENTER);
+                assertThat(nextWith(bob, "/dataMessage/message").get("dataMessage").get("message").asText())
+                        .isEqualTo("after the change");
+
+                // The safety number, the same digits bob sees, as digits and QR; marked verified.
+                browser.findElement(By.className("contact-info")).click();
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.className("safety-number")));
+                String digits = browser.findElement(By.className("safety-number")).getText().replaceAll("\\s", "");
+                String bobsView = bob.result("listIdentities", RpcClient.params().put("recipient", alice))
+                        .get(0).get("safetyNumber").asText();
+                assertThat(digits).hasSize(60).isEqualTo(bobsView);
+                assertThat(browser.findElement(By.cssSelector("canvas.qr")).getAttribute("width")).isNotEqualTo("0");
+                browser.findElement(By.className("verify")).click();
+                wait.until(ExpectedConditions.attributeToBe(By.className("trust"), "data-trust", "TRUSTED_VERIFIED"));
+                Chromium.screenshot(browser, "safety-number");
+            }
+        }
+    }
+
+    @Test
+    void settingsAndTheConnectionScreen() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            Path bobSocket = startBotDaemon(server.inviteLink(), "bob.44");
+            String link = startApp(temp.resolve("alice"), "app-alice");
+            WebDriver browser = Chromium.start(temp.resolve("chromium-alice"), "en");
+            browsers.add(browser);
+            WebDriverWait wait = waitFor(browser);
+            String alice = signUp(browser, wait, link, server.inviteLink(), "alice");
+
+            // Read receipts off: what alice reads drops from her unread count, and bob is not told.
+            browser.findElement(By.className("open-settings")).click();
+            wait.until(ExpectedConditions.elementToBeClickable(By.id("read-receipts"))).click();
+            wait.until(ExpectedConditions.textToBe(By.className("saved"), "Saved."));
+            browser.findElement(By.id("profile-name")).sendKeys("Alice A.", Keys.ENTER);
+            browser.findElement(By.className("back")).click();
+            try (RpcClient bob = RpcClient.unix(bobSocket)) {
+                bob.result("send", RpcClient.params().put("recipient", alice).put("message", "are you there?"));
+                By chat = By.cssSelector("button[data-chat='bob.44']");
+                wait.until(ExpectedConditions.textToBe(By.cssSelector("button[data-chat='bob.44'] .unread"), "1"));
+                browser.findElement(chat).click();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".messages"),
+                        "are you there?"));
+                // While alice types, bob sees it (typing indicators are on).
+                browser.findElement(By.id("compose")).sendKeys("yes");
+                JsonNode typing = nextWith(bob, "/typingMessage");
+                assertThat(typing.get("typingMessage").get("action").asText()).isEqualTo("STARTED");
+                browser.findElement(By.id("compose")).sendKeys(Keys.ENTER);
+                JsonNode answer = nextWith(bob, "/dataMessage/message");
+                assertThat(answer.get("dataMessage").get("message").asText()).isEqualTo("yes");
+                browser.findElement(By.className("back")).click();
+                wait.until(ExpectedConditions.visibilityOfElementLocated(chat));
+                assertThat(browser.findElements(By.cssSelector("button[data-chat='bob.44'] .unread"))).isEmpty();
+                for (long end = System.nanoTime() + Duration.ofSeconds(3).toNanos(); System.nanoTime() < end; ) {
+                    JsonNode notification = bob.nextNotification(Duration.ofMillis(500));
+                    assertThat(notification == null ? false
+                            : notification.get("params").get("envelope").path("receiptMessage").path("isRead")
+                                    .asBoolean()).as("a read receipt with receipts off").isFalse();
+                }
+            }
+
+            // The connection screen says in plain words how Svyaz is connected, and what the probe found.
+            browser.findElement(By.className("open-connection")).click();
+            wait.until(ExpectedConditions.attributeToBe(By.className("route"), "data-kind", "direct"));
+            assertThat(browser.findElement(By.className("route")).getText()).isEqualTo("Connected directly to the server.");
+            browser.findElement(By.className("probe")).click();
+            waitFor(browser, Duration.ofSeconds(60)).until(
+                    ExpectedConditions.visibilityOfElementLocated(By.className("recommendation")));
+            assertThat(browser.findElement(By.className("recommendation")).getText())
+                    .startsWith("Svyaz will use this way first on this network");
+            assertThat(browser.findElements(By.cssSelector(".probe-results li[data-verdict='ok']"))).isNotEmpty();
+            Chromium.screenshot(browser, "connection");
+            browser.findElement(By.id("relay-link")).sendKeys("svyaz://relay/garbage", Keys.ENTER);
+            wait.until(ExpectedConditions.textMatches(By.cssSelector("[role=alert]"), Pattern.compile(".+")));
+            browser.findElement(By.id("relays-only")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[role=alert]"), "relay"));
+            assertThat(browser.findElement(By.id("relays-only")).isSelected()).as("no relay known").isFalse();
+
+            // svyaz app attaches to what already runs: bob's daemon serves the app too, with its own link,
+            // and a second svyaz app for alice gets a fresh link from the first.
+            Cli.Result attached = Cli.run("-d", temp.resolve("bob.44").toString(), "app", "--no-open");
+            assertThat(attached.exitCode()).as(attached.err()).isZero();
+            assertThat(attached.out()).contains("already running");
+            Matcher bobsLink = LINK.matcher(attached.out());
+            assertThat(bobsLink.find()).isTrue();
+            WebDriver bobsBrowser = Chromium.start(temp.resolve("chromium-bob"), "en");
+            browsers.add(bobsBrowser);
+            bobsBrowser.get(bobsLink.group());
+            waitFor(bobsBrowser).until(ExpectedConditions.visibilityOfElementLocated(
+                    By.cssSelector("button[data-chat='" + alice + "']")));
+            assertThat(bobsBrowser.findElement(By.className("me")).getText()).isEqualTo("You are bob.44");
+            Cli.Result again = Cli.run("-d", temp.resolve("alice").toString(), "app", "--no-open");
+            assertThat(again.exitCode()).as(again.err()).isZero();
+            Matcher fresh = LINK.matcher(again.out());
+            assertThat(fresh.find()).isTrue();
+            assertThat(fresh.group()).isNotEqualTo(link).startsWith(link.substring(0, link.indexOf('#')));
+        }
+    }
+
+    /** The envelope of the next message whose text is {@code text}, or fails. */
+    private static JsonNode nextText(RpcClient bot, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode notification = bot.nextText(Duration.ofSeconds(1));
+            if (notification != null && notification.get("params").get("envelope").get("dataMessage").get("message")
+                    .asText().equals(text)) {
+                return notification.get("params").get("envelope");
+            }
+        }
+        throw new AssertionError("no message '" + text + "' in " + WAIT);
+    }
+
+    @Test
+    void aGroupOfThreeInTheBrowser() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            Path bobSocket = startBotDaemon(server.inviteLink(), "bob.55");
+            Path carolSocket = startBotDaemon(server.inviteLink(), "carol.56");
+            String link = startApp(temp.resolve("alice"), "app-alice");
+            WebDriver browser = Chromium.start(temp.resolve("chromium-alice"), "en");
+            browsers.add(browser);
+            WebDriverWait wait = waitFor(browser);
+            String alice = signUp(browser, wait, link, server.inviteLink(), "alice");
+
+            try (RpcClient bob = RpcClient.unix(bobSocket); RpcClient carol = RpcClient.unix(carolSocket)) {
+                browser.findElement(By.cssSelector(".new-group summary")).click();
+                browser.findElement(By.id("new-group-name")).sendKeys("Trio");
+                browser.findElement(By.id("new-group-members")).sendKeys("bob.55, carol.56", Keys.ENTER);
+                wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Trio"));
+                browser.findElement(By.id("compose")).sendKeys("hello, trio", Keys.ENTER);
+                JsonNode atBob = nextText(bob, "hello, trio");
+                String groupId = atBob.get("dataMessage").get("groupInfo").get("groupId").asText();
+                assertThat(nextText(carol, "hello, trio").get("dataMessage").get("groupInfo").get("groupId").asText())
+                        .isEqualTo(groupId);
+
+                // Bob answers in the group: alice sees it under his name, in the group, not in a chat with him.
+                bob.result("send", RpcClient.params().put("groupId", groupId).put("message", "hi from bob"));
+                By bobsBubble = By.xpath("//li[contains(@class,'incoming')][p[@class='body' and text()='hi from bob']]");
+                wait.until(ExpectedConditions.visibilityOfElementLocated(bobsBubble));
+                assertThat(browser.findElement(bobsBubble).findElement(By.className("author")).getText())
+                        .isEqualTo("bob.55");
+                Chromium.screenshot(browser, "group");
+                browser.findElement(By.className("back")).click();
+                By groupChat = By.cssSelector("button[data-chat='" + groupId + "']");
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(groupChat, "hi from bob"));
+                assertThat(browser.findElements(By.cssSelector("button[data-chat='bob.55']"))).isEmpty();
+
+                // Rename it and remove carol: the others' devices follow.
+                browser.findElement(groupChat).click();
+                wait.until(ExpectedConditions.elementToBeClickable(By.className("contact-info"))).click();
+                WebElement name = wait.until(ExpectedConditions.elementToBeClickable(By.id("group-name")));
+                name.clear();
+                name.sendKeys("Trio, renamed", Keys.ENTER);
+                wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Trio, renamed"));
+                await().atMost(WAIT).until(() -> bob.result("listGroups", null).get(0).get("name").asText()
+                        .equals("Trio, renamed"));
+                browser.findElement(By.cssSelector("li[data-member='carol.56'] .remove-member")).click();
+                wait.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("li[data-member='carol.56']")));
+                await().atMost(WAIT).until(() -> !carol.result("listGroups", null).get(0).get("isMember").asBoolean());
+
+                // Alice makes bob an admin (a group keeps one) and leaves; bob's device sees her go.
+                browser.findElement(By.cssSelector("li[data-member='bob.55'] .make-admin")).click();
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("li[data-member='bob.55'] .badge")));
+                browser.findElement(By.className("leave")).click();
+                wait.until(ExpectedConditions.alertIsPresent()).accept();
+                wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Chats"));
+                await().atMost(WAIT).until(() -> bob.result("listGroups", null).get(0).get("members")
+                        .findValuesAsText("username").stream().noneMatch(alice::equals));
+            }
+        }
+    }
+
     @Test
     void aRussianBrowserGetsRussianWithRussianPluralForms() throws Exception {
         String link = startApp(temp.resolve("vera"), "app-vera");
         WebDriver browser = Chromium.start(temp.resolve("chromium-vera"), "ru");
         browsers.add(browser);
-        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        WebDriverWait wait = waitFor(browser);
         browser.get(link);
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("invite")));
         assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Добро пожаловать в Связь");
@@ -114,15 +400,16 @@ class AppBrowserIT {
     @Test
     void aliceSignsUpInTheBrowserAndChatsLiveWithBob() throws Exception {
         try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
-            Path bobSocket = startBobsDaemon(server.inviteLink(), "bob.22");
+            Path bobSocket = startBotDaemon(server.inviteLink(), "bob.22");
             String link = startApp(temp.resolve("alice"), "app-alice");
             WebDriver browser = Chromium.start(temp.resolve("chromium-alice"), "en");
             browsers.add(browser);
-            WebDriverWait wait = new WebDriverWait(browser, WAIT);
+            WebDriverWait wait = waitFor(browser);
 
             browser.get(link);
             wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("invite")));
             assertThat(browser.getCurrentUrl()).as("the secret leaves the address bar").doesNotContain("secret");
+            Chromium.screenshot(browser, "first-run");
             browser.findElement(By.id("invite")).sendKeys(server.inviteLink());
             browser.findElement(By.id("username")).sendKeys("alice");
             browser.findElement(By.id("name")).sendKeys("Alice");
@@ -182,6 +469,7 @@ class AppBrowserIT {
                 assertThat(read).as("bob's bot got alice's read receipt").isTrue();
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(
                         By.cssSelector(".message.incoming .reaction"), "❤️"));
+                Chromium.screenshot(browser, "conversation");
             }
 
             // A reload keeps the session (the cookie) and the conversation (stored on alice's device),
@@ -206,6 +494,7 @@ class AppBrowserIT {
             By unread = By.cssSelector("button[data-chat='bob.22'] .unread");
             wait.until(ExpectedConditions.textToBe(unread, "2"));
             assertThat(browser.findElement(unread).getAttribute("aria-label")).isEqualTo("2 unread messages");
+            Chromium.screenshot(browser, "chats");
             assertThat(browser.findElement(By.cssSelector("button[data-chat='bob.22'] .chat-preview")).getText())
                     .isEqualTo("two");
             browser.findElement(By.cssSelector("button[data-chat='bob.22']")).click();
@@ -218,19 +507,21 @@ class AppBrowserIT {
                 assertThat(browser.findElements(unread)).as("opening the chat read it").isEmpty();
             });
 
-            // Switching the language to Russian, from the chat list; the choice is kept.
+            // Switching the language to Russian in the settings; the choice is kept.
+            browser.findElement(By.className("open-settings")).click();
             new Select(wait.until(ExpectedConditions.elementToBeClickable(
                     By.id("language")))).selectByValue("ru");
-            wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Чаты"));
+            wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Настройки"));
             browser.navigate().refresh();
             wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Чаты"));
             assertThat(browser.findElement(By.tagName("html")).getAttribute("lang")).isEqualTo("ru");
+            Chromium.screenshot(browser, "chats-ru");
 
             // The link works once, and the API without the session cookie gives nothing.
             WebDriver stranger = Chromium.start(temp.resolve("chromium-stranger"), "en");
             browsers.add(stranger);
             stranger.get(link);
-            new WebDriverWait(stranger, WAIT).until(ExpectedConditions.visibilityOfElementLocated(
+            waitFor(stranger).until(ExpectedConditions.visibilityOfElementLocated(
                     By.cssSelector("[role=alert]")));
             assertThat(stranger.findElement(By.cssSelector("[role=alert]")).getText()).contains("used already");
             Matcher port = LINK.matcher(link);

@@ -5,6 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -44,5 +47,16 @@ final class Chromium {
         ChromeDriver driver = new ChromeDriver(service, options);
         driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
         return driver;
+    }
+
+    /**
+     * Saves what the browser shows as target/screenshots/NAME.png; README's pictures in
+     * docs/screenshots/ are copied from there after a run of the browser tests.
+     */
+    static void screenshot(WebDriver browser, String name) throws Exception {
+        Path folder = Path.of("target", "screenshots");
+        Files.createDirectories(folder);
+        byte[] png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
+        Files.write(folder.resolve(name + ".png"), png);
     }
 }

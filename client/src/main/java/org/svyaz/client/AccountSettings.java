@@ -36,6 +36,8 @@ final class AccountSettings {
     /** Per network (see {@link NetworkIdentity}): the key of the route that won there last. */
     private static final String ROUTE_PREFIX = "route.";
     private static final String RELAYS_ONLY = "relays_only";
+    private static final String READ_RECEIPTS = "read_receipts";
+    private static final String TYPING_INDICATORS = "typing_indicators";
     static final String ACCOUNT_ID = "account_id";
     private static final String DEVICE_ID = "device_id";
     private static final String PASSWORD = "password";
@@ -188,6 +190,37 @@ final class AccountSettings {
         }
         try {
             db.setSetting(RELAYS_ONLY, new byte[] {(byte) (relaysOnly ? 1 : 0)});
+        } catch (LocalStoreException e) {
+            throw new LocalFailureException(e.getMessage(), e);
+        }
+    }
+
+    /** Whether this user tells contacts what they read (on unless turned off), as Signal's setting. */
+    boolean readReceipts() {
+        return flag(READ_RECEIPTS);
+    }
+
+    void setReadReceipts(boolean on) throws ClientException {
+        setFlag(READ_RECEIPTS, on);
+    }
+
+    /** Whether this user tells contacts when they type (on unless turned off). */
+    boolean typingIndicators() {
+        return flag(TYPING_INDICATORS);
+    }
+
+    void setTypingIndicators(boolean on) throws ClientException {
+        setFlag(TYPING_INDICATORS, on);
+    }
+
+    private boolean flag(String name) {
+        byte[] value = db.setting(name);
+        return value == null || value.length != 1 || value[0] != 0;
+    }
+
+    private void setFlag(String name, boolean on) throws ClientException {
+        try {
+            db.setSetting(name, new byte[] {(byte) (on ? 1 : 0)});
         } catch (LocalStoreException e) {
             throw new LocalFailureException(e.getMessage(), e);
         }

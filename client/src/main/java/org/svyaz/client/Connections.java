@@ -3,6 +3,7 @@ package org.svyaz.client;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -154,7 +155,8 @@ final class Connections implements AutoCloseable {
     /** Connects if needed and tells which route carries the connection and why earlier ones failed. */
     ConnectionStatus status() throws ClientException {
         ServerConnection current = connection();
-        return new ConnectionStatus(current.route(), current.failedRoutes(),
+        return new ConnectionStatus(current.route(), current.winningRoute().kind().name().toLowerCase(Locale.ROOT),
+                current.failedRoutes(),
                 settings.server().descriptor().getEndpointsCount(), settings.relays().size());
     }
 

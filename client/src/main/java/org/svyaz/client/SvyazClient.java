@@ -338,10 +338,34 @@ public final class SvyazClient implements AutoCloseable {
             for (Path file : files) {
                 data.addAttachments(sender.uploadAttachment(file));
             }
-            return groups.send(id, data);
+            SendResult result = groups.send(id, data);
+            signals.recordSentToGroup(id.bytes(), data.getTimestamp(), text == null || text.isEmpty() ? null : text,
+                    messageClock.millis());
+            return result;
         } catch (LocalStoreException e) {
             throw new LocalFailureException(e.getMessage(), e);
         }
+    }
+
+    /** A group's messages as stored here, oldest first (see {@link LocalSignals#groupConversation}). */
+    public List<ConversationMessage> groupConversation(String groupId) throws ClientException {
+        GroupId id = groupId(groupId);
+        return OutgoingSignals.guarded(() -> signals.groupConversation(id.bytes(), settings.accountId()));
+    }
+
+    /** A group's conversation in brief; empty when nothing was written in it. */
+    public Optional<ChatSummary> groupSummary(String groupId) throws ClientException {
+        GroupId id = groupId(groupId);
+        return OutgoingSignals.guarded(() -> signals.groupSummary(id.bytes(), settings.accountId()));
+    }
+
+    /**
+     * This user read these messages of a group: marked read here. Group messages get no read
+     * receipts yet (Signal sends them to each author; a later step).
+     */
+    public void markReadInGroup(String groupId, List<Long> timestamps) throws ClientException {
+        GroupId id = groupId(groupId);
+        OutgoingSignals.guarded(() -> signals.markReadInGroup(id.bytes(), timestamps, messageClock.millis()));
     }
 
     private static GroupId groupId(String text) throws UserInputException {
@@ -414,6 +438,38 @@ public final class SvyazClient implements AutoCloseable {
             OutgoingSignals.guarded(() -> signals.markRead(contact, timestamps, messageClock.millis()));
         }
         return result;
+    }
+
+    /**
+     * This user read these messages from {@code contact}: marked read here, and the contact is told
+     * unless read receipts are off. Returns the receipt's result when one was sent.
+     */
+    public Optional<SendResult> markRead(String contact, List<Long> timestamps) throws ClientException {
+        // Read here first: a receipt that cannot be sent now does not make the messages unread again.
+        UUID account = contacts.resolve(contact);
+        OutgoingSignals.guarded(() -> signals.markRead(account, timestamps, messageClock.millis()));
+        if (!settings.readReceipts()) {
+            return Optional.empty();
+        }
+        return Optional.of(OutgoingSignals.guarded(() -> outgoing.receipt(contact, ReceiptType.READ, timestamps)));
+    }
+
+    /** Whether contacts are told what this user read (Signal's "read receipts"; on by default). */
+    public boolean readReceipts() {
+        return settings.readReceipts();
+    }
+
+    public void setReadReceipts(boolean on) throws ClientException {
+        settings.setReadReceipts(on);
+    }
+
+    /** Whether contacts are told when this user types (on by default); the app asks before sending typing. */
+    public boolean typingIndicators() {
+        return settings.typingIndicators();
+    }
+
+    public void setTypingIndicators(boolean on) throws ClientException {
+        settings.setTypingIndicators(on);
     }
 
     /** The one-to-one conversation with {@code contact} in brief; empty when no message was exchanged. */

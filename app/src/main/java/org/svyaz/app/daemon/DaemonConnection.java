@@ -45,16 +45,24 @@ public final class DaemonConnection implements AutoCloseable {
             return Optional.empty();
         }
         try {
-            Path socket = Path.of(Files.readString(marker).strip());
+            return at(Path.of(Files.readString(marker).strip()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Connects to the daemon's command socket at {@code socket}, if one listens there. */
+    public static Optional<DaemonConnection> at(Path socket) {
+        try {
             SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
             try {
                 channel.connect(UnixDomainSocketAddress.of(socket));
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 channel.close();
-                return Optional.empty(); // a daemon that died without removing its note
+                return Optional.empty(); // none there, or a daemon that died without removing its note
             }
             return Optional.of(new DaemonConnection(channel));
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             return Optional.empty();
         }
     }

@@ -23,8 +23,12 @@ final class DaemonMethods {
     private DaemonMethods() {}
 
     /** {@code joined}: told of every account registered through the daemon, so it receives too. */
-    static List<RpcMethod> all(OpenAccounts accounts, String version, Consumer<SvyazClient> joined) {
+    static List<RpcMethod> all(OpenAccounts accounts, String version, Consumer<SvyazClient> joined,
+                               DaemonRuntime.AppOpener app) {
         return List.of(
+                RpcMethod.of("openApp", "A link that opens the web app in a browser, with a one-time secret; "
+                        + "serves the app on 127.0.0.1 first if this daemon does not yet (Svyaz's own).", List.of(),
+                        call -> JsonNodeFactory.instance.objectNode().put("url", app.open())),
                 RpcMethod.of("register", "Create an account on the server of an invite link and serve it (multi-account "
                         + "daemons only).", List.of(
                                 RpcParam.required("server", RpcParam.Type.STRING, "The invite link, svyaz://server/..."),

@@ -35,7 +35,7 @@ public final class DaemonRuntime implements AutoCloseable {
         this.accounts = accounts;
         this.hub = new ReceiveHub(mode, this::startReceiving);
         this.pump = new ReceivePump(accounts.all(), hub::hasAudience, (client, received) -> hub.publish(received));
-        this.daemon = Daemon.start(config, new MethodTable(methods(accounts, version, pump::add), hub), hub, announce);
+        this.daemon = Daemon.start(config, new MethodTable(methods(accounts, version, pump::add, this::openApp), hub), hub, announce);
         if (daemon.commandSocketPath().isPresent()) {
             try {
                 accounts.markSocket(daemon.commandSocketPath().get());
@@ -59,10 +59,21 @@ public final class DaemonRuntime implements AutoCloseable {
     }
 
     /** Every method the daemon serves, besides the engine's own (rpc.discover, subscriptions). */
-    static List<RpcMethod> methods(OpenAccounts accounts, String version, Consumer<SvyazClient> joined) {
-        List<RpcMethod> methods = new ArrayList<>(DaemonMethods.all(accounts, version, joined));
+    static List<RpcMethod> methods(OpenAccounts accounts, String version, Consumer<SvyazClient> joined,
+                                   AppOpener app) {
+        List<RpcMethod> methods = new ArrayList<>(DaemonMethods.all(accounts, version, joined, app));
         MethodCatalog.all().forEach(method -> methods.add(new AccountRpcMethod(method, accounts)));
         return methods;
+    }
+
+    /** Opens the web app (see {@link Daemon#openApp}); how {@code svyaz app} attaches to a running daemon. */
+    @FunctionalInterface
+    interface AppOpener {
+        String open() throws DaemonStartException;
+    }
+
+    private String openApp() throws DaemonStartException {
+        return daemon.openApp();
     }
 
     private void startReceiving() {

@@ -76,12 +76,16 @@ public final class ContactMethods {
     private static JsonNode listIdentities(SvyazClient client, Optional<String> only) throws Exception {
         ArrayNode identities = JsonNodeFactory.instance.arrayNode();
         for (IdentityInfo identity : client.identities(only)) {
-            identities.addObject()
+            ObjectNode entry = identities.addObject()
                     .put("username", identity.username())
                     .put("uuid", identity.accountId().toString())
                     .put("safetyNumber", identity.safetyNumber())
                     .put("trustLevel", identity.trust())
                     .put("addedTimestamp", identity.addedAtMillis());
+            if (only.isPresent()) {
+                // For one contact, the number as a QR code too, for comparing by camera (Svyaz's own field).
+                entry.set("safetyNumberQr", QrModules.of(identity.safetyNumber()));
+            }
         }
         return identities;
     }

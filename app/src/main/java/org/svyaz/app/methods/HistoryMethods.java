@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app.methods;
 
+import static org.svyaz.app.rpc.RpcParam.Type.ARRAY;
 import static org.svyaz.app.rpc.RpcParam.Type.STRING;
+import static org.svyaz.app.rpc.RpcParam.optional;
 import static org.svyaz.app.rpc.RpcParam.required;
 
 import java.util.ArrayList;
@@ -14,10 +16,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.svyaz.app.rpc.RpcCall;
+import org.svyaz.app.rpc.RpcException;
 import org.svyaz.client.SvyazClient;
 import org.svyaz.client.api.ChatSummary;
 import org.svyaz.client.api.ContactInfo;
 import org.svyaz.client.api.ConversationMessage;
+import org.svyaz.client.api.GroupDetails;
 
 /**
  * What this device keeps of its conversations, for screens that show them (the web app). signal-cli
@@ -28,17 +33,62 @@ public final class HistoryMethods {
 
     public static List<AccountMethod> all() {
         return List.of(
-                AccountMethod.of("listMessages", "The conversation with a contact as stored here, oldest first: "
-                                + "texts with their edits, deletes, reactions and receipts.",
-                        List.of(required("recipient", STRING, "The contact.")),
-                        (client, call) -> listMessages(client, call.string("recipient"))),
+                AccountMethod.of("listMessages", "A conversation as stored here, oldest first: texts with their "
+                                + "edits, deletes, reactions and receipts.",
+                        List.of(optional("recipient", STRING, "The contact."),
+                                optional("groupId", STRING, "A group's id instead (listGroups).")),
+                        (client, call) -> messages(client, call.optionalString("groupId").isPresent()
+                                ? client.groupConversation(call.string("groupId"))
+                                : client.conversation(recipientOf(call)))),
+                AccountMethod.of("markRead", "You read these messages from a contact: marked read here, and the "
+                                + "contact told unless read receipts are off (see updateConfiguration).",
+                        List.of(optional("recipient", STRING, "The contact who sent them."),
+                                optional("groupId", STRING, "Or the group they were sent to."),
+                                required("targetTimestamp", ARRAY, "Their sent timestamps (one or an array).")),
+                        (client, call) -> {
+                            List<Long> timestamps = MessageMethods.longList(call, "targetTimestamp");
+                            if (call.optionalString("groupId").isPresent()) {
+                                client.markReadInGroup(call.string("groupId"), timestamps);
+                                return JsonNodeFactory.instance.objectNode().put("readReceiptSent", false);
+                            }
+                            return JsonNodeFactory.instance.objectNode().put("readReceiptSent",
+                                    client.markRead(recipientOf(call), timestamps).isPresent());
+                        }),
                 AccountMethod.of("listChats", "Conversations with their latest message and unread count, "
                                 + "newest first.", List.of(),
                         (client, call) -> listChats(client)));
     }
 
+    /** The contact a call names; a call must name a contact or a group. */
+    private static String recipientOf(RpcCall call) throws RpcException {
+        if (call.optionalString("recipient").isEmpty()) {
+            throw RpcException.invalidParams("give 'recipient' or 'groupId'");
+        }
+        return call.string("recipient");
+    }
+
     private static JsonNode listChats(SvyazClient client) throws Exception {
         List<ObjectNode> chats = new ArrayList<>();
+        for (GroupDetails group : client.listGroups()) {
+            Optional<ChatSummary> summary = client.groupSummary(group.id());
+            if (!group.member() && summary.isEmpty()) {
+                continue;
+            }
+            // A group appears as soon as it exists, like in Signal, even before anyone wrote in it.
+            ObjectNode chat = JsonNodeFactory.instance.objectNode()
+                    .put("groupId", group.id())
+                    .put("name", group.title())
+                    .put("unread", summary.map(ChatSummary::unread).orElse(0));
+            ObjectNode last = chat.putObject("lastMessage");
+            if (summary.isPresent()) {
+                last.put("timestamp", summary.get().lastTimestamp())
+                        .put("body", summary.get().lastBody().orElse(""))
+                        .put("outgoing", summary.get().lastOutgoing());
+            } else {
+                last.put("timestamp", 0).put("body", "").put("outgoing", false);
+            }
+            chats.add(chat);
+        }
         for (ContactInfo contact : client.contacts()) {
             Optional<ChatSummary> summary = client.chatSummary(contact.accountId());
             if (summary.isEmpty()) {
@@ -61,9 +111,9 @@ public final class HistoryMethods {
         return result;
     }
 
-    private static JsonNode listMessages(SvyazClient client, String contact) throws Exception {
+    private static JsonNode messages(SvyazClient client, List<ConversationMessage> conversation) {
         ArrayNode messages = JsonNodeFactory.instance.arrayNode();
-        for (ConversationMessage message : client.conversation(contact)) {
+        for (ConversationMessage message : conversation) {
             ObjectNode entry = messages.addObject()
                     .put("timestamp", message.timestamp())
                     .put("outgoing", message.outgoing())

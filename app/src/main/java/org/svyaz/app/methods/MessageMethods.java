@@ -173,7 +173,7 @@ public final class MessageMethods {
     }
 
     /** One integer or an array of them. */
-    private static List<Long> longList(RpcCall call, String name) throws RpcException {
+    static List<Long> longList(RpcCall call, String name) throws RpcException {
         JsonNode value = call.raw(name).orElseThrow(() ->
                 RpcException.invalidParams("missing required parameter '" + name + "'"));
         List<Long> values = new ArrayList<>();

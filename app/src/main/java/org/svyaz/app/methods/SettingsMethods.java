@@ -35,6 +35,14 @@ public final class SettingsMethods {
                             }
                             return JsonNodeFactory.instance.objectNode();
                         }),
+                AccountMethod.of("updateConfiguration", "Read receipts and typing indicators on or off.",
+                        List.of(optional("readReceipts", BOOLEAN, "Tell contacts what you read."),
+                                optional("typingIndicators", BOOLEAN, "Tell contacts when you type.")),
+                        SettingsMethods::updateConfiguration),
+                AccountMethod.of("getConfiguration", "Whether read receipts and typing indicators are on.", List.of(),
+                        (client, call) -> JsonNodeFactory.instance.objectNode()
+                                .put("readReceipts", client.readReceipts())
+                                .put("typingIndicators", client.typingIndicators())),
                 AccountMethod.of("updateAccount", "Change account settings: sealed sender from anyone, relays only.",
                         List.of(optional("unrestrictedSealedSender", BOOLEAN, "Accept sealed messages from anyone."),
                                 optional("relaysOnly", BOOLEAN, "Reach the server only through relays.")),
@@ -56,11 +64,28 @@ public final class SettingsMethods {
         node.put("account", client.username());
         node.put("connected", true);
         node.put("route", status.route());
+        node.put("routeKind", status.routeKind());
+        node.put("relaysOnly", client.relaysOnly());
         var failed = node.putArray("failedRoutes");
         status.failedRoutes().forEach(failed::add);
         node.put("endpoints", status.endpoints());
         node.put("relays", status.relays());
         return node;
+    }
+
+    private static JsonNode updateConfiguration(SvyazClient client, RpcCall call) throws Exception {
+        var readReceipts = call.raw("readReceipts");
+        var typingIndicators = call.raw("typingIndicators");
+        if (readReceipts.isEmpty() && typingIndicators.isEmpty()) {
+            throw RpcException.invalidParams("nothing to change: give 'readReceipts' or 'typingIndicators'");
+        }
+        if (readReceipts.isPresent()) {
+            client.setReadReceipts(call.bool("readReceipts", true));
+        }
+        if (typingIndicators.isPresent()) {
+            client.setTypingIndicators(call.bool("typingIndicators", true));
+        }
+        return JsonNodeFactory.instance.objectNode();
     }
 
     private static JsonNode updateAccount(SvyazClient client, RpcCall call) throws Exception {

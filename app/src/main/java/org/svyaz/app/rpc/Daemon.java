@@ -30,6 +30,9 @@ public final class Daemon implements AutoCloseable {
     private final List<AutoCloseable> listeners = new ArrayList<>();
     private Optional<InetSocketAddress> tcpAddress = Optional.empty();
     private Optional<InetSocketAddress> httpAddress = Optional.empty();
+    /** Guarded by this: the sessions and port of the listener that serves the web app, once there is one. */
+    private AppSessions appSessions;
+    private int appPort;
 
     private Daemon(DaemonConfig config, MethodTable methods, ReceiveHub hub) {
         this.config = config;
@@ -103,6 +106,30 @@ public final class Daemon implements AutoCloseable {
         new LinePeer("stdio", in, out, out::flush, dispatcher, hub, config.limits(), true).run();
     }
 
+    /**
+     * The web app's start URL with a new one-time secret. A daemon that does not serve the app yet opens
+     * a listener for it on 127.0.0.1 at a free port first, so {@code svyaz app} can attach to a running
+     * daemon, and a second {@code svyaz app} gets a fresh link from the first.
+     */
+    public synchronized String openApp() throws DaemonStartException {
+        if (appSessions == null) {
+            if (config.app().isPresent() && httpAddress.isPresent()) {
+                appSessions = config.app().get();
+                appPort = httpAddress.get().getPort();
+            } else {
+                AppSessions sessions = new AppSessions(config.clock());
+                ListenAddress loopback = new ListenAddress("127.0.0.1", 0);
+                HttpTransport http = bind("HTTP " + loopback, () -> HttpTransport.start(loopback, Optional.empty(),
+                        Optional.of(sessions), dispatcher, hub, config.limits().maxFrameBytes(), config.heartbeat(),
+                        config.clock()));
+                listeners.add(http);
+                appSessions = sessions;
+                appPort = http.address().getPort();
+            }
+        }
+        return "http://127.0.0.1:" + appPort + "/#secret=" + appSessions.newSecret();
+    }
+
     /** The command socket that goes with the UNIX socket {@code socket}: its peers get no notifications. */
     public static Path commandSocket(Path socket) {
         return socket.resolveSibling(socket.getFileName() + ".commands");
@@ -130,7 +157,7 @@ public final class Daemon implements AutoCloseable {
 
     /** Stops every listener and connection; the socket file is removed. */
     @Override
-    public void close() {
+    public synchronized void close() {
         for (AutoCloseable listener : listeners.reversed()) {
             try {
                 listener.close();

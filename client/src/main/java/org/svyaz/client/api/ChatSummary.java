@@ -2,13 +2,12 @@
 package org.svyaz.client.api;
 
 import java.util.Optional;
-import java.util.UUID;
 
 /**
- * A one-to-one conversation as a chat list shows it: its latest message, received or sent, and how
- * many received messages this user has not read.
+ * A conversation (with a contact or a group) as a chat list shows it: its latest message, received
+ * or sent, and how many received messages this user has not read.
  *
  * @param lastBody the latest message's text; empty for a file without text or a message deleted for everyone
  */
-public record ChatSummary(UUID contact, long lastTimestamp, Optional<String> lastBody, boolean lastOutgoing,
+public record ChatSummary(long lastTimestamp, Optional<String> lastBody, boolean lastOutgoing,
                           int unread) {}

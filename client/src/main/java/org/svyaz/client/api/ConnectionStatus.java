@@ -6,5 +6,9 @@ import java.util.List;
 /**
  * How a client is connected right now: the route that carries the connection, why the routes
  * tried before it failed, and how many server addresses and relays it knows.
+ *
+ * @param route the route for people, e.g. "direct svyaz.example:8443 without SNI"
+ * @param routeKind what kind of route it is, for programs: direct, no_sni, cover_sni, doh or relay
  */
-public record ConnectionStatus(String route, List<String> failedRoutes, int endpoints, int relays) {}
+public record ConnectionStatus(String route, String routeKind, List<String> failedRoutes, int endpoints,
+                               int relays) {}

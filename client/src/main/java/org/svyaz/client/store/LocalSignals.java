@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -57,10 +58,27 @@ public final class LocalSignals {
 
     /** Records a sent message; a timer of {@code expireSeconds} starts now, as the sender sends. */
     public void recordSent(UUID conversation, long timestamp, String body, int expireSeconds, long nowMillis) {
+        recordSent(conversation.toString(), timestamp, body, expireSeconds, nowMillis);
+    }
+
+    /**
+     * The name of a group's conversation in the {@code sent} table, where one-to-one conversations
+     * are named by the contact's account id.
+     */
+    static String groupConversation(byte[] groupId) {
+        return "group:" + Base64.getEncoder().encodeToString(groupId);
+    }
+
+    /** Records a message sent to a group, so the group's conversation shows it. */
+    public void recordSentToGroup(byte[] groupId, long timestamp, String body, long nowMillis) {
+        recordSent(groupConversation(groupId), timestamp, body, 0, nowMillis);
+    }
+
+    private void recordSent(String conversation, long timestamp, String body, int expireSeconds, long nowMillis) {
         db.locked(() -> {
             try (PreparedStatement u = db.connection().prepareStatement("""
                     INSERT OR REPLACE INTO sent (conversation, timestamp, body, expires_at) VALUES (?, ?, ?, ?)""")) {
-                u.setString(1, conversation.toString());
+                u.setString(1, conversation);
                 u.setLong(2, timestamp);
                 u.setString(3, body);
                 if (expireSeconds > 0) {
@@ -143,6 +161,76 @@ public final class LocalSignals {
         });
     }
 
+    /** Marks messages received in a group read by this user; returns how many were unread. */
+    public int markReadInGroup(byte[] groupId, List<Long> timestamps, long atMillis) {
+        return db.locked(() -> {
+            int marked = 0;
+            try (PreparedStatement u = db.connection().prepareStatement(
+                    "UPDATE inbox SET read_at = ? WHERE group_id = ? AND timestamp = ? AND read_at IS NULL")) {
+                for (long timestamp : timestamps) {
+                    u.setLong(1, atMillis);
+                    u.setBytes(2, groupId);
+                    u.setLong(3, timestamp);
+                    marked += u.executeUpdate();
+                }
+            }
+            return marked;
+        });
+    }
+
+    /**
+     * A group's messages as stored here, oldest first: received texts (not the group's own updates)
+     * with their authors, and what this device sent to it. Reactions, receipts and edits are not
+     * kept per group yet.
+     */
+    public List<ConversationMessage> groupConversation(byte[] groupId, UUID self) {
+        return db.locked(() -> {
+            List<ConversationMessage> result = new ArrayList<>();
+            try (PreparedStatement q = db.connection().prepareStatement("""
+                    SELECT source_account, timestamp, body, remote_deleted, quote_id, quote_author, quote_text, read_at
+                    FROM inbox WHERE group_id = ? AND signal IS NULL AND error IS NULL AND group_update = 0
+                    ORDER BY id""")) {
+                q.setBytes(1, groupId);
+                try (ResultSet rows = q.executeQuery()) {
+                    while (rows.next()) {
+                        rows.getLong(5);
+                        Optional<Quote> quote = rows.wasNull() ? Optional.empty()
+                                : Optional.of(new Quote(rows.getLong(5), UUID.fromString(rows.getString(6)),
+                                        Optional.ofNullable(rows.getString(7)).orElse("")));
+                        result.add(new ConversationMessage(UUID.fromString(rows.getString(1)), rows.getLong(2), false,
+                                Optional.ofNullable(rows.getString(3)), Optional.empty(), rows.getInt(4) == 1, quote,
+                                Map.of(), Optional.empty(), nullableLong(rows, 8), Optional.empty()));
+                    }
+                }
+            }
+            try (PreparedStatement q = db.connection().prepareStatement(
+                    "SELECT timestamp, body, remote_deleted FROM sent WHERE conversation = ? ORDER BY id")) {
+                q.setString(1, groupConversation(groupId));
+                try (ResultSet rows = q.executeQuery()) {
+                    while (rows.next()) {
+                        result.add(new ConversationMessage(self, rows.getLong(1), true,
+                                Optional.ofNullable(rows.getString(2)), Optional.empty(), rows.getInt(3) == 1,
+                                Optional.empty(), Map.of(), Optional.empty(), Optional.empty(), Optional.empty()));
+                    }
+                }
+            }
+            result.sort(Comparator.comparingLong(ConversationMessage::timestamp));
+            return result;
+        });
+    }
+
+    /** A group's conversation in brief, or empty when nothing was written in it. */
+    public Optional<ChatSummary> groupSummary(byte[] groupId, UUID self) {
+        List<ConversationMessage> all = groupConversation(groupId, self);
+        if (all.isEmpty()) {
+            return Optional.empty();
+        }
+        ConversationMessage last = all.getLast();
+        int unread = (int) all.stream().filter(m -> !m.outgoing() && m.readAt().isEmpty()).count();
+        return Optional.of(new ChatSummary(last.timestamp(),
+                last.remoteDeleted() ? Optional.empty() : last.body(), last.outgoing(), unread));
+    }
+
     /** The conversation with {@code contact} in brief, or empty when no message was exchanged. */
     public Optional<ChatSummary> chatSummary(UUID contact) {
         return db.locked(() -> {
@@ -184,7 +272,7 @@ public final class LocalSignals {
                 }
             }
             return lastTimestamp < 0 ? Optional.<ChatSummary>empty()
-                    : Optional.of(new ChatSummary(contact, lastTimestamp, lastBody, lastOutgoing, unread));
+                    : Optional.of(new ChatSummary(lastTimestamp, lastBody, lastOutgoing, unread));
         });
     }
 
