@@ -57,3 +57,37 @@ export function listen(onReceive, onOnline) {
   source.addEventListener('error', () => onOnline(false));
   return source;
 }
+
+/**
+ * Uploads a file to the daemon, which keeps it until a send attaches it; onProgress(fraction) as it
+ * goes. Resolves to the path that send's "attachments" takes.
+ */
+export function upload(file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open('POST', `/api/v1/upload?filename=${encodeURIComponent(file.name)}`);
+    request.upload.addEventListener('progress', event => {
+      if (event.lengthComputable) {
+        onProgress(event.loaded / event.total);
+      }
+    });
+    request.addEventListener('load', () => {
+      if (request.status === 200) {
+        resolve(JSON.parse(request.responseText).path);
+      } else {
+        reject(new RpcError(-request.status, request.responseText.trim()));
+      }
+    });
+    request.addEventListener('error', () => reject(new RpcError(-3, 'upload failed')));
+    request.send(file);
+  });
+}
+
+/** Where the page loads a received file from; inline for images, audio and video. */
+export function attachmentUrl(account, attachment, download = false) {
+  const query = new URLSearchParams({account, type: attachment.contentType || '', filename: attachment.filename || ''});
+  if (download) {
+    query.set('download', '1');
+  }
+  return `/api/v1/attachments/${encodeURIComponent(attachment.id)}?${query}`;
+}

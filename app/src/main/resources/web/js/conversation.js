@@ -2,7 +2,7 @@
 // One conversation: its history with date separators and a "new messages" marker, what arrives live
 // (messages, edits, deletes, receipts, reactions, typing), replying, editing, deleting for everyone,
 // and the warning that holds sending back after the contact's safety number changed.
-import {call} from './api.js';
+import {attachmentUrl, call, upload} from './api.js';
 import {el, show} from './dom.js';
 import {formatDate, formatTime, t} from './i18n.js';
 import {events} from './events.js';
@@ -24,6 +24,13 @@ function tick(message) {
     return {symbol: '✓✓', state: 'delivered'};
   }
   return {symbol: '✓', state: 'sent'};
+}
+
+function formatSize(bytes) {
+  if (bytes >= 1024 * 1024) {
+    return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  }
+  return bytes >= 1024 ? `${Math.round(bytes / 1024)} KB` : `${bytes} B`;
 }
 
 function dayOf(timestamp) {
@@ -102,6 +109,23 @@ export async function showConversation(account, peer, onBack) {
     return [el('div', {class: 'actions'}, buttons), picker];
   }
 
+  /** A file of a message: a picture shown, anything else a link to save it. */
+  function attachmentView(file) {
+    if (file.localUrl) {
+      return file.contentType.startsWith('image/')
+        ? el('img', {class: 'picture', src: file.localUrl, alt: file.filename})
+        : el('p', {class: 'file'}, '📎 ', file.filename);
+    }
+    if (!file.id) {
+      return el('p', {class: 'file error'}, '📎 ', file.filename, ': ', file.error || t('conversation.fileMissing'));
+    }
+    const link = el('a', {class: 'file', href: attachmentUrl(account, file, true), download: file.filename},
+      '📎 ', file.filename, ` (${formatSize(file.size)})`);
+    return (file.contentType || '').startsWith('image/')
+      ? el('figure', {class: 'picture'}, el('img', {src: attachmentUrl(account, file), alt: file.filename}), link)
+      : link;
+  }
+
   function render(message) {
     const reactions = Object.entries(message.reactions || {});
     const meta = el('p', {class: 'meta'},
@@ -119,6 +143,7 @@ export async function showConversation(account, peer, onBack) {
       'data-timestamp': message.timestamp},
     group && !message.outgoing ? el('p', {class: 'author'}, message.author) : null,
     quote,
+    message.remoteDeleted ? null : (message.attachments || []).map(file => attachmentView(file)),
     message.remoteDeleted
       ? el('p', {class: 'body deleted'}, t('conversation.deleted'))
       : el('p', {class: 'body'}, message.body ?? ''),
@@ -224,6 +249,49 @@ export async function showConversation(account, peer, onBack) {
 
   const text = el('textarea', {id: 'compose', name: 'message', rows: 2, 'aria-label': t('conversation.compose'),
     placeholder: t('conversation.compose')});
+  const progress = el('progress', {class: 'upload-progress', max: 1, value: 0, hidden: true,
+    'aria-label': t('conversation.uploading')});
+  const picker = el('input', {type: 'file', id: 'attach', class: 'visually-hidden', multiple: true,
+    onchange: () => {
+      sendFiles([...picker.files]);
+      picker.value = '';
+    }});
+  const attach = el('label', {for: 'attach', class: 'attach', title: t('conversation.attach')}, '📎',
+    el('span', {class: 'visually-hidden'}, t('conversation.attach')));
+
+  /** Uploads the files to the daemon with progress, then sends them (with the typed text, if any). */
+  async function sendFiles(chosen) {
+    if (chosen.length === 0 || send.disabled) {
+      return;
+    }
+    send.disabled = true;
+    error.textContent = '';
+    progress.hidden = false;
+    try {
+      const paths = [];
+      for (const [index, file] of chosen.entries()) {
+        paths.push(await upload(file, fraction => {
+          progress.value = (index + fraction) / chosen.length;
+        }));
+      }
+      error.textContent = t('conversation.sending');
+      const body = text.value.trim();
+      const params = group ? {account, groupId: peer.groupId, message: body, attachments: paths}
+        : {account, recipient: [contact], message: body, attachments: paths};
+      const result = await call('send', params);
+      put({outgoing: true, timestamp: result.timestamp, body, reactions: {}, author: account,
+        attachments: chosen.map(file => ({filename: file.name, contentType: file.type || '',
+          localUrl: URL.createObjectURL(file)}))});
+      text.value = '';
+      error.textContent = '';
+    } catch (e) {
+      error.textContent = t('conversation.failed', {reason: e.message});
+    } finally {
+      progress.hidden = true;
+      progress.value = 0;
+      send.disabled = false;
+    }
+  }
   const send = el('button', {type: 'submit'}, t('conversation.send'));
   const form = el('form', {class: 'compose', onsubmit: async event => {
     event.preventDefault();
@@ -269,7 +337,7 @@ export async function showConversation(account, peer, onBack) {
     } finally {
       text.focus();
     }
-  }}, text, send);
+  }}, attach, picker, text, send);
   text.addEventListener('keydown', event => {
     if (event.key === 'Enter' && !event.shiftKey) {
       event.preventDefault();
@@ -282,7 +350,14 @@ export async function showConversation(account, peer, onBack) {
       el('h1', {}, title),
       el('button', {type: 'button', class: 'secondary contact-info', onclick: () => openContact()},
         t(group ? 'conversation.groupInfo' : 'conversation.contactInfo'))),
-    keyChanged, list, typing, error, composing, form);
+    keyChanged, list, typing, progress, error, composing, form);
+  // Files dropped anywhere on the conversation are sent like picked ones.
+  const main = document.getElementById('app');
+  main.ondragover = event => event.preventDefault();
+  main.ondrop = event => {
+    event.preventDefault();
+    sendFiles([...event.dataTransfer.files]);
+  };
 
   events.subscribe(received => {
     const envelope = received.envelope;
@@ -292,9 +367,10 @@ export async function showConversation(account, peer, onBack) {
       return;
     }
     if (group) {
-      if (inGroup === peer.groupId && data && typeof data.message === 'string' && !data.reaction) {
-        put({outgoing: false, timestamp: envelope.timestamp, body: data.message, reactions: {},
-          author: envelope.source});
+      if (inGroup === peer.groupId && data && (typeof data.message === 'string' || data.attachments)
+          && !data.reaction) {
+        put({outgoing: false, timestamp: envelope.timestamp, body: data.message ?? '', reactions: {},
+          author: envelope.source, attachments: data.attachments || []});
         markRead([envelope.timestamp]);
       }
       return;
@@ -318,9 +394,10 @@ export async function showConversation(account, peer, onBack) {
       });
     } else if (data && data.remoteDelete) {
       change(false, data.remoteDelete.timestamp, () => ({remoteDeleted: true, body: ''}));
-    } else if (data && typeof data.message === 'string') {
+    } else if (data && (typeof data.message === 'string' || data.attachments)) {
       typing.hidden = true;
-      put({outgoing: false, timestamp: envelope.timestamp, body: data.message, reactions: {}, author: contact,
+      put({outgoing: false, timestamp: envelope.timestamp, body: data.message ?? '', reactions: {}, author: contact,
+        attachments: data.attachments || [],
         quote: data.quote ? {author: data.quote.author, text: data.quote.text} : null});
       markRead([envelope.timestamp]);
     } else if (envelope.editMessage) {

@@ -23,6 +23,9 @@ export function el(tag, attributes = {}, ...children) {
 /** Replaces what the main area shows. */
 export function show(...children) {
   const main = document.getElementById('app');
+  // A screen that takes dropped files sets these again after showing itself.
+  main.ondragover = null;
+  main.ondrop = null;
   main.replaceChildren(...children);
   main.removeAttribute('aria-busy');
 }

@@ -4,6 +4,7 @@ package org.svyaz.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.awt.image.BufferedImage;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -187,6 +189,28 @@ class AppBrowserIT {
 
                 assertThat(browser.findElement(By.className("key-change")).isDisplayed()).isFalse();
                 assertThat(browser.findElement(By.className("reaction-picker")).isDisplayed()).isFalse();
+
+                // A picture, picked in the browser, reaches bob; bob's file comes back shown as a picture.
+                Path picture = temp.resolve("picture.png");
+                BufferedImage image = new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB);
+                image.setRGB(3, 3, 0xff0000);
+                ImageIO.write(image, "png", picture.toFile());
+                browser.findElement(By.id("attach")).sendKeys(picture.toString());
+                JsonNode withFile = nextWith(bob, "/dataMessage/attachments");
+                JsonNode file = withFile.get("dataMessage").get("attachments").get(0);
+                assertThat(file.get("filename").asText()).isEqualTo("picture.png");
+                assertThat(Files.readAllBytes(Path.of(file.get("storedFilename").asText())))
+                        .isEqualTo(Files.readAllBytes(picture));
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".message.outgoing img.picture")));
+                bob.result("send", RpcClient.params().put("recipient", alice).put("message", "mine")
+                        .put("attachment", picture.toString()));
+                By received = By.cssSelector(".message.incoming figure.picture img");
+                wait.until(ExpectedConditions.visibilityOfElementLocated(received));
+                wait.until(driver -> (Boolean) ((JavascriptExecutor) driver).executeScript(
+                        "const img = document.querySelector('.message.incoming figure.picture img');"
+                                + "return img.complete && img.naturalWidth === 16;"));
+                assertThat(browser.findElement(By.cssSelector(".message.incoming figure.picture a.file")).getText())
+                        .contains("picture.png");
 
                 // Bob's identity changes: alice's next message waits until she accepts the new number.
                 bob.result("resetIdentity", RpcClient.params().put("yes", true));

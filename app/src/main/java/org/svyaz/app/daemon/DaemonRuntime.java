@@ -35,7 +35,7 @@ public final class DaemonRuntime implements AutoCloseable {
         this.accounts = accounts;
         this.hub = new ReceiveHub(mode, this::startReceiving);
         this.pump = new ReceivePump(accounts.all(), hub::hasAudience, (client, received) -> hub.publish(received));
-        this.daemon = Daemon.start(config, new MethodTable(methods(accounts, version, pump::add, this::openApp), hub), hub, announce);
+        this.daemon = Daemon.start(config.withAppFiles(new AccountFiles(accounts)), new MethodTable(methods(accounts, version, pump::add, this::openApp), hub), hub, announce);
         if (daemon.commandSocketPath().isPresent()) {
             try {
                 accounts.markSocket(daemon.commandSocketPath().get());

@@ -93,6 +93,20 @@ public final class OpenAccounts implements AutoCloseable {
         return client;
     }
 
+    /** The served account {@code username}. */
+    public synchronized SvyazClient named(String username) throws RpcException {
+        SvyazClient client = clients.get(username);
+        if (client == null) {
+            throw RpcException.userError("No account " + username + " is served by this daemon.");
+        }
+        return client;
+    }
+
+    /** Where the web app's uploads wait to be sent: inside the data directory, which only its owner enters. */
+    Path uploads() {
+        return dataDir.resolve(".uploads");
+    }
+
     /** The account a call is for: the daemon's only one, or the one its {@code account} names. */
     public synchronized SvyazClient forCall(RpcCall call) throws RpcException {
         Optional<String> named = call.optionalString("account");

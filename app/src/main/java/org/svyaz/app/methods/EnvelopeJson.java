@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.app.methods;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.svyaz.client.SvyazClient;
 import org.svyaz.client.api.ReceiptType;
+import org.svyaz.client.api.ReceivedAttachment;
 import org.svyaz.client.api.ReceivedMessage;
 import org.svyaz.client.api.ReceivedSignal;
 
@@ -49,22 +52,7 @@ public final class EnvelopeJson {
                 quoted.putArray("attachments");
             });
             if (!message.attachments().isEmpty()) {
-                var files = data.putArray("attachments");
-                for (var attachment : message.attachments()) {
-                    ObjectNode file = files.addObject();
-                    file.put("contentType", attachment.contentType());
-                    file.put("filename", attachment.fileName());
-                    file.put("size", attachment.size());
-                    if (attachment.path().isPresent()) {
-                        // The file's name in the account's attachment folder: what getAttachment takes.
-                        file.put("id", attachment.path().get().getFileName().toString());
-                        file.put("storedFilename", attachment.path().get().toString());
-                    } else {
-                        file.putNull("id");
-                        file.putNull("storedFilename");
-                    }
-                    attachment.error().ifPresent(error -> file.put("error", error));
-                }
+                attachments(data.putArray("attachments"), message.attachments());
             }
         }
         message.error().ifPresent(error -> root.putObject("exception").put("message", error)
@@ -129,5 +117,24 @@ public final class EnvelopeJson {
     /** A username when known (this account's or a contact's), else the account id. */
     public static String nameOf(SvyazClient client, UUID account) {
         return client.usernameOf(account).orElse(account.toString());
+    }
+
+    /** Received files in signal-cli's shape; {@code id} is what getAttachment takes. */
+    static void attachments(ArrayNode files, List<ReceivedAttachment> attachments) {
+        for (ReceivedAttachment attachment : attachments) {
+            ObjectNode file = files.addObject();
+            file.put("contentType", attachment.contentType());
+            file.put("filename", attachment.fileName());
+            file.put("size", attachment.size());
+            if (attachment.path().isPresent()) {
+                // The file's name in the account's attachment folder.
+                file.put("id", attachment.path().get().getFileName().toString());
+                file.put("storedFilename", attachment.path().get().toString());
+            } else {
+                file.putNull("id");
+                file.putNull("storedFilename");
+            }
+            attachment.error().ifPresent(error -> file.put("error", error));
+        }
     }
 }

@@ -130,6 +130,7 @@ public final class HistoryMethods {
                         .put("author", name(client, message.quote().get().author()))
                         .put("text", message.quote().get().text());
             }
+            EnvelopeJson.attachments(entry.putArray("attachments"), message.attachments());
             ObjectNode reactions = entry.putObject("reactions");
             for (Map.Entry<UUID, String> reaction : message.reactions().entrySet()) {
                 reactions.put(name(client, reaction.getKey()), reaction.getValue());

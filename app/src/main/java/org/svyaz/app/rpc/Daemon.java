@@ -90,7 +90,7 @@ public final class Daemon implements AutoCloseable {
                     ? Optional.of(BearerToken.fromFile(config.httpTokenFile().get()))
                     : Optional.empty();
             HttpTransport http = bind("HTTP " + address, () -> HttpTransport.start(address, token, config.app(),
-                    dispatcher, hub, limits.maxFrameBytes(), config.heartbeat(), config.clock()));
+                    config.appFiles(), dispatcher, hub, limits.maxFrameBytes(), config.heartbeat(), config.clock()));
             listeners.add(http);
             httpAddress = Optional.of(http.address());
             announce.println("Listening on HTTP http://" + new ListenAddress(address.host(), http.address().getPort())
@@ -120,8 +120,8 @@ public final class Daemon implements AutoCloseable {
                 AppSessions sessions = new AppSessions(config.clock());
                 ListenAddress loopback = new ListenAddress("127.0.0.1", 0);
                 HttpTransport http = bind("HTTP " + loopback, () -> HttpTransport.start(loopback, Optional.empty(),
-                        Optional.of(sessions), dispatcher, hub, config.limits().maxFrameBytes(), config.heartbeat(),
-                        config.clock()));
+                        Optional.of(sessions), config.appFiles(), dispatcher, hub, config.limits().maxFrameBytes(),
+                        config.heartbeat(), config.clock()));
                 listeners.add(http);
                 appSessions = sessions;
                 appPort = http.address().getPort();

@@ -98,7 +98,8 @@ final class HttpGuard extends Filter {
         boolean bearer = token.isPresent() && token.get().matches(exchange.getRequestHeaders().getFirst("Authorization"));
         if (sessions.isPresent()) {
             String path = exchange.getRequestURI().getPath();
-            boolean api = path.equals(HttpTransport.RPC) || path.equals(HttpTransport.EVENTS);
+            boolean api = path.equals(HttpTransport.RPC) || path.equals(HttpTransport.EVENTS)
+                    || path.equals(AppFileHandler.UPLOAD) || path.startsWith(AppFileHandler.ATTACHMENTS);
             if (api && !bearer && !sessions.get().authorizes(exchange.getRequestHeaders().getFirst("Cookie"))) {
                 refuse(exchange, 401, "no session; open the link that svyaz app printed");
                 return;

@@ -31,28 +31,35 @@ final class HttpTransport implements AutoCloseable {
     private final RpcHttpHandler rpc;
     private final EventStreamHandler eventStream;
     private final Optional<AppSessions> app;
+    private final Optional<AppFileHandler> files;
     private final StaticAssets assets = new StaticAssets();
 
     private HttpTransport(HttpServer server, ExecutorService executor, EventLog events,
-            RpcHttpHandler rpc, EventStreamHandler eventStream, Optional<AppSessions> app) {
+            RpcHttpHandler rpc, EventStreamHandler eventStream, Optional<AppSessions> app,
+            Optional<AppFileHandler> files) {
         this.server = server;
         this.executor = executor;
         this.events = events;
         this.rpc = rpc;
         this.eventStream = eventStream;
         this.app = app;
+        this.files = files;
     }
 
-    /** {@code app}: also serve the web app, whose API calls carry its session cookie. */
+    /**
+     * {@code app}: also serve the web app, whose API calls carry its session cookie; {@code appFiles}:
+     * and its file transfers.
+     */
     static HttpTransport start(ListenAddress address, Optional<BearerToken> token, Optional<AppSessions> app,
-            RpcDispatcher dispatcher, ReceiveHub hub, int maxBodyBytes, Duration heartbeat, Clock clock)
-            throws IOException {
+            Optional<AppFiles> appFiles, RpcDispatcher dispatcher, ReceiveHub hub, int maxBodyBytes,
+            Duration heartbeat, Clock clock) throws IOException {
         HttpServer server = HttpServer.create(address.toSocketAddress(), 0);
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         EventLog events = new EventLog(clock);
         hub.addListener(events::append);
         HttpTransport transport = new HttpTransport(server, executor, events,
-                new RpcHttpHandler(dispatcher, maxBodyBytes), new EventStreamHandler(events, hub, heartbeat), app);
+                new RpcHttpHandler(dispatcher, maxBodyBytes), new EventStreamHandler(events, hub, heartbeat), app,
+                app.isPresent() ? appFiles.map(AppFileHandler::new) : Optional.empty());
         HttpGuard guard = new HttpGuard(HttpGuard.ownHosts(address, server.getAddress()), token, app);
         server.createContext("/", transport::route).getFilters().add(guard);
         server.setExecutor(executor);
@@ -83,8 +90,17 @@ final class HttpTransport implements AutoCloseable {
                     HttpReplies.text(exchange, 404, "no such path; the API is under /api/v1/");
                 }
             }
+            case AppFileHandler.UPLOAD -> {
+                if (files.isPresent()) {
+                    files.get().upload(exchange);
+                } else {
+                    HttpReplies.text(exchange, 404, "no such path; the API is under /api/v1/");
+                }
+            }
             default -> {
-                if (app.isPresent() && !exchange.getRequestURI().getPath().startsWith("/api/")) {
+                if (files.isPresent() && exchange.getRequestURI().getPath().startsWith(AppFileHandler.ATTACHMENTS)) {
+                    files.get().download(exchange);
+                } else if (app.isPresent() && !exchange.getRequestURI().getPath().startsWith("/api/")) {
                     assets.handle(exchange);
                 } else {
                     HttpReplies.text(exchange, 404, "no such path; the API is under /api/v1/");

@@ -267,6 +267,97 @@ class HttpIT {
         assertThat(withSession.body()).contains("\"result\":\"hi\"");
     }
 
+    @Test
+    void theAppUploadsFilesWithinTheLimitAndServesOnlyReceivedOnes() throws Exception {
+        AppSessions sessions = new AppSessions(Clock.systemUTC());
+        Path received = Files.createDirectories(temp.resolve("received"));
+        Files.writeString(received.resolve("a1"), "received bytes");
+        AppFiles files = new AppFiles() {
+            @Override
+            public Path received(String account, String id) throws RpcException {
+                if (!account.equals("alice.1") || !id.equals("a1")) {
+                    throw RpcException.userError("No received attachment has the id '" + id + "'.");
+                }
+                return received.resolve(id);
+            }
+
+            @Override
+            public Path uploads() {
+                return temp.resolve("uploads");
+            }
+        };
+        start(DaemonConfig.none().withApp(sessions).withAppFiles(files));
+        String cookie = trade("{\"secret\":\"" + sessions.newSecret() + "\"}").headers()
+                .firstValue("Set-Cookie").orElseThrow().split(";")[0];
+
+        HttpResponse<String> noSession = http.send(request("/api/v1/upload?filename=x.txt")
+                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(noSession.statusCode()).isEqualTo(401);
+
+        HttpResponse<String> uploaded = http.send(request("/api/v1/upload?filename=..%2F..%2Fnotes.txt")
+                .header("Cookie", cookie).POST(HttpRequest.BodyPublishers.ofString("заметки")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(uploaded.statusCode()).isEqualTo(200);
+        Path stored = Path.of(RecordingPeer.parse(uploaded.body()).get("path").asText());
+        assertThat(stored.getFileName().toString()).as("no folders from the name").isEqualTo("notes.txt");
+        assertThat(stored.startsWith(temp.resolve("uploads"))).isTrue();
+        assertThat(Files.readString(stored)).isEqualTo("заметки");
+
+        // One byte over the limit is refused and nothing of it stays.
+        long tooMany = AppFileHandler.MAX_UPLOAD_BYTES + 1;
+        HttpResponse<String> tooLarge = http.send(request("/api/v1/upload?filename=big.bin").header("Cookie", cookie)
+                .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.InputStream() {
+                            private long left = tooMany;
+
+                            @Override
+                            public int read() {
+                                return left-- > 0 ? 0 : -1;
+                            }
+
+                            @Override
+                            public int read(byte[] buffer, int offset, int length) {
+                                if (left <= 0) {
+                                    return -1;
+                                }
+                                int n = (int) Math.min(length, left);
+                                java.util.Arrays.fill(buffer, offset, offset + n, (byte) 0);
+                                left -= n;
+                                return n;
+                            }
+                        }))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(tooLarge.statusCode()).as("chunked, counted while read").isEqualTo(413);
+        // A declared length over the limit is refused before any of the body is read.
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(("POST /api/v1/upload?filename=big.bin HTTP/1.1\r\nHost: 127.0.0.1:" + port
+                    + "\r\nCookie: " + cookie + "\r\nContent-Length: " + tooMany + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String status = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+            assertThat(status).contains(" 413 ");
+        }
+        try (Stream<Path> left = Files.walk(temp.resolve("uploads"))) {
+            assertThat(left.filter(Files::isRegularFile).map(p -> p.getFileName().toString()))
+                    .containsExactly("notes.txt");
+        }
+
+        HttpResponse<String> file = http.send(request("/api/v1/attachments/a1?account=alice.1&type=text/html")
+                .header("Cookie", cookie).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(file.statusCode()).isEqualTo(200);
+        assertThat(file.body()).isEqualTo("received bytes");
+        assertThat(file.headers().firstValue("Content-Type")).as("never served as a page").contains("application/octet-stream");
+        assertThat(file.headers().firstValue("Content-Disposition").orElseThrow()).startsWith("attachment");
+        for (String path : List.of("/api/v1/attachments/..%2Faccount.db?account=alice.1",
+                "/api/v1/attachments/a1?account=bob.2", "/api/v1/attachments/a1")) {
+            assertThat(http.send(request(path).header("Cookie", cookie).GET().build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).as(path).isEqualTo(404);
+        }
+        assertThat(http.send(request("/api/v1/attachments/a1?account=alice.1").GET().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).as("no session").isEqualTo(401);
+    }
+
     private HttpResponse<String> trade(String body) throws IOException, InterruptedException {
         return http.send(request("/api/v1/session").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());

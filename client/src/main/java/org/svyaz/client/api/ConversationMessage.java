@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.client.api;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -21,12 +22,14 @@ import java.util.UUID;
  * @param readAt for a sent message: when the recipient said they read it; for a received one: when
  *     this user read it ({@code sendReceipt} of type read marks it)
  * @param viewedAt for a sent message: when the recipient said they viewed it
+ * @param attachments the files of a received message (files this device sent are not kept with it)
  */
 public record ConversationMessage(UUID author, long timestamp, boolean outgoing, Optional<String> body,
                                   Optional<Long> editedAt, boolean remoteDeleted, Optional<Quote> quote,
                                   Map<UUID, String> reactions, Optional<Long> deliveredAt, Optional<Long> readAt,
-                                  Optional<Long> viewedAt) {
+                                  Optional<Long> viewedAt, List<ReceivedAttachment> attachments) {
     public ConversationMessage {
         reactions = Map.copyOf(reactions);
+        attachments = List.copyOf(attachments);
     }
 }

@@ -151,7 +151,7 @@ public final class LocalMessages {
         return stored.build().toByteArray();
     }
 
-    private static List<ReceivedAttachment> decode(byte[] bytes) {
+    static List<ReceivedAttachment> decode(byte[] bytes) {
         if (bytes == null) {
             return List.of();
         }

@@ -187,7 +187,8 @@ public final class LocalSignals {
         return db.locked(() -> {
             List<ConversationMessage> result = new ArrayList<>();
             try (PreparedStatement q = db.connection().prepareStatement("""
-                    SELECT source_account, timestamp, body, remote_deleted, quote_id, quote_author, quote_text, read_at
+                    SELECT source_account, timestamp, body, remote_deleted, quote_id, quote_author, quote_text, read_at,
+                      attachments
                     FROM inbox WHERE group_id = ? AND signal IS NULL AND error IS NULL AND group_update = 0
                     ORDER BY id""")) {
                 q.setBytes(1, groupId);
@@ -199,7 +200,8 @@ public final class LocalSignals {
                                         Optional.ofNullable(rows.getString(7)).orElse("")));
                         result.add(new ConversationMessage(UUID.fromString(rows.getString(1)), rows.getLong(2), false,
                                 Optional.ofNullable(rows.getString(3)), Optional.empty(), rows.getInt(4) == 1, quote,
-                                Map.of(), Optional.empty(), nullableLong(rows, 8), Optional.empty()));
+                                Map.of(), Optional.empty(), nullableLong(rows, 8), Optional.empty(),
+                                LocalMessages.decode(rows.getBytes(9))));
                     }
                 }
             }
@@ -210,7 +212,8 @@ public final class LocalSignals {
                     while (rows.next()) {
                         result.add(new ConversationMessage(self, rows.getLong(1), true,
                                 Optional.ofNullable(rows.getString(2)), Optional.empty(), rows.getInt(3) == 1,
-                                Optional.empty(), Map.of(), Optional.empty(), Optional.empty(), Optional.empty()));
+                                Optional.empty(), Map.of(), Optional.empty(), Optional.empty(), Optional.empty(),
+                                List.of()));
                     }
                 }
             }
@@ -613,7 +616,8 @@ public final class LocalSignals {
             }
             List<ConversationMessage> result = new ArrayList<>();
             try (PreparedStatement q = db.connection().prepareStatement("""
-                    SELECT timestamp, body, edited_at, remote_deleted, quote_id, quote_author, quote_text, read_at
+                    SELECT timestamp, body, edited_at, remote_deleted, quote_id, quote_author, quote_text, read_at,
+                      attachments
                     FROM inbox WHERE source_account = ? AND signal IS NULL AND error IS NULL AND group_id IS NULL
                     ORDER BY id""")) {
                 q.setString(1, contact.toString());
@@ -627,7 +631,8 @@ public final class LocalSignals {
                         result.add(new ConversationMessage(contact, timestamp, false,
                                 Optional.ofNullable(rows.getString(2)), nullableLong(rows, 3), rows.getInt(4) == 1,
                                 quote, reactions.getOrDefault(contact + "/" + timestamp, Map.of()),
-                                Optional.empty(), nullableLong(rows, 8), Optional.empty()));
+                                Optional.empty(), nullableLong(rows, 8), Optional.empty(),
+                                LocalMessages.decode(rows.getBytes(9))));
                     }
                 }
             }
@@ -642,7 +647,7 @@ public final class LocalSignals {
                         result.add(new ConversationMessage(self, timestamp, true, Optional.ofNullable(rows.getString(2)),
                                 nullableLong(rows, 3), rows.getInt(4) == 1, Optional.empty(),
                                 reactions.getOrDefault(self + "/" + timestamp, Map.of()),
-                                nullableLong(rows, 5), nullableLong(rows, 6), nullableLong(rows, 7)));
+                                nullableLong(rows, 5), nullableLong(rows, 6), nullableLong(rows, 7), List.of()));
                     }
                 }
             }
