@@ -33,6 +33,10 @@ import org.svyaz.server.message.RemoteDevices;
  *       devices again and wakes them once.</li>
  *   <li>A wake-up that Redis could not carry (say, while a Redis Cluster master fails over) is tried
  *       again every second for a minute.</li>
+ *   <li>Pub/sub keeps nothing for a subscriber that is away: wake-ups published while the
+ *       subscription reconnects (its Redis node failed over or restarted, faster than the heartbeat
+ *       notices) are gone, and a restarted Redis has forgotten the presence keys. So each time the
+ *       subscription is confirmed again, the node registers its devices again and wakes them once.</li>
  * </ul>
  *
  * <p>Redis sees account ids (random UUIDs) and device ids, never content; see PRIVACY.md.
@@ -88,10 +92,21 @@ public final class RedisPresence implements RemoteDevices {
 
     private void subscribe() {
         StatefulRedisPubSubConnection<String, String> connection = redis.connectPubSub();
+        AtomicBoolean confirmedBefore = new AtomicBoolean();
         connection.addListener(new RedisPubSubAdapter<>() {
             @Override
             public void message(String channel, String message) {
                 onMessage(message);
+            }
+
+            @Override
+            public void subscribed(String channel, long count) {
+                // Lettuce subscribes again by itself after a reconnect; what was published meanwhile is lost.
+                if (confirmedBefore.getAndSet(true)) {
+                    log.info("the Redis subscription came back; devices here look at their mailboxes once");
+                    refreshAll();
+                    local.wakeAll();
+                }
             }
         });
         connection.sync().subscribe(channel(nodeId));

@@ -24,7 +24,7 @@ public final class RedisClusterProcesses implements AutoCloseable {
         List<RedisProcess> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < 6; i++) {
-                nodes.add(RedisProcess.start(directory.resolve("node-" + i), "--cluster-enabled", "yes",
+                nodes.add(RedisProcess.startClusterNode(directory.resolve("node-" + i), "--cluster-enabled", "yes",
                         "--cluster-config-file", "nodes.conf", "--cluster-node-timeout",
                         Integer.toString(NODE_TIMEOUT_MILLIS),
                         // A replica may take over however long ago it last heard its master.

@@ -150,6 +150,24 @@ class RedisPresenceTest {
     }
 
     @Test
+    void aWakeUpLostInABriefRedisRestartStillArrives() throws Exception {
+        try (Node a = node(); Node b = node()) {
+            DeviceAddress device = new DeviceAddress(UUID.randomUUID(), 1);
+            RecordingChannel channel = connect(a.devices(), device).channel();
+            await().atMost(Duration.ofSeconds(5)).until(() -> channel.pushes.contains(ApiPaths.PUSH_QUEUE_EMPTY));
+
+            // Back before node A's heartbeat notices, and empty: node B's retried wake-up finds no
+            // presence key, and node A's subscription missed whatever was published meanwhile.
+            redis.kill();
+            store(device);
+            b.devices().wake(device.accountId(), device.deviceId());
+            redis.start();
+            await("delivered without waiting for a periodic refresh").atMost(Duration.ofSeconds(8))
+                    .until(() -> channel.messages() == 1);
+        }
+    }
+
+    @Test
     void whileRedisIsDownDevicesPollTheirMailboxesAndWakeUpsResumeWhenItIsBack() throws Exception {
         try (Node a = node(); Node b = node()) {
             DeliveryRegistry nodeA = a.devices();

@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
  * (the machine's Redis on 6379 is shared and must not be disturbed).
  */
 public final class RedisProcess implements AutoCloseable {
+    /** Redis Cluster's bus listens this far above the client port. */
+    private static final int CLUSTER_BUS_OFFSET = 10_000;
     private final Path directory;
     private final int port;
     private final List<String> extraArguments;
@@ -29,6 +31,16 @@ public final class RedisProcess implements AutoCloseable {
 
     public static RedisProcess start(Path directory, String... extraArguments) throws Exception {
         RedisProcess redis = new RedisProcess(directory, freePort(), List.of(extraArguments));
+        redis.start();
+        return redis;
+    }
+
+    /**
+     * A Redis Cluster node: it listens on its port and on port + 10,000 for the cluster bus, so both
+     * must be free, and the port at most 55,535 (Redis refuses to start otherwise).
+     */
+    public static RedisProcess startClusterNode(Path directory, String... extraArguments) throws Exception {
+        RedisProcess redis = new RedisProcess(directory, freeClusterPort(), List.of(extraArguments));
         redis.start();
         return redis;
     }
@@ -86,6 +98,29 @@ public final class RedisProcess implements AutoCloseable {
             }
         }
         throw new IllegalStateException("redis-server is not installed; .ci/run installs it (Debian package redis-server)");
+    }
+
+    /**
+     * A port below the kernel's ephemeral range (32768 and up) whose bus port is below it too, so no
+     * outgoing connection takes either between this check and the server binding them.
+     */
+    private static int freeClusterPort() throws IOException {
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = 12_000 + random.nextInt(32_768 - CLUSTER_BUS_OFFSET - 12_000);
+            if (isFree(port) && isFree(port + CLUSTER_BUS_OFFSET)) {
+                return port;
+            }
+        }
+        throw new IOException("no free port pair for a Redis Cluster node below 32768");
+    }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException taken) {
+            return false;
+        }
     }
 
     static int freePort() throws IOException {
