@@ -6,11 +6,13 @@ import java.io.IOException;
 import java.net.URLConnection;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.svyaz.client.api.ReceivedAttachment;
 import org.svyaz.client.api.TransferProgress;
@@ -37,7 +39,8 @@ final class Attachments {
 
     /** Encrypts and uploads {@code file}; the pointer goes into the message. */
     static AttachmentPointer upload(InviteLink server, Route route, DeviceCredentials credentials, Path file,
-                                    Path workDir, TransferProgress progress) throws IOException, ConnectionException {
+                                    boolean voiceNote, Path workDir, TransferProgress progress)
+            throws IOException, ConnectionException {
         Files.createDirectories(workDir);
         Path blob = Files.createTempFile(workDir, "upload-", ".blob");
         try {
@@ -54,17 +57,39 @@ final class Attachments {
                     .setDigest(ByteString.copyFrom(sealed.digest()))
                     .setSize(sealed.plaintextSize())
                     .setFileName(name)
-                    .setContentType(contentType(file))
+                    .setContentType(contentType(file, voiceNote))
+                    .setVoiceNote(voiceNote)
                     .build();
         } finally {
             Files.deleteIfExists(blob);
         }
     }
 
+    /** Copies each sent file next to the received ones, named after the message's timestamp. */
+    static List<ReceivedAttachment> keepSent(List<Path> files, List<AttachmentPointer> pointers, Path directory,
+                                             long timestamp) {
+        List<ReceivedAttachment> kept = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            AttachmentPointer pointer = pointers.get(i);
+            Path copy = directory.resolve("sent-" + timestamp + "-" + i + "-" + safeName(pointer.getFileName()));
+            Optional<String> error = Optional.empty();
+            try {
+                Files.createDirectories(directory);
+                Files.copy(files.get(i), copy, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                error = Optional.of("sent, but no copy is kept on this device: " + e.getMessage());
+            }
+            kept.add(new ReceivedAttachment(error.isEmpty() ? Optional.of(copy) : Optional.empty(),
+                    pointer.getFileName(), pointer.getSize(), pointer.getContentType(), error, pointer.getVoiceNote()));
+        }
+        return kept;
+    }
+
     /** How the files of a just-stored message look until they are fetched. */
     static List<ReceivedAttachment> pending(List<AttachmentPointer> pointers) {
         return pointers.stream().map(p -> new ReceivedAttachment(Optional.empty(), p.getFileName(), p.getSize(),
-                p.getContentType(), Optional.of("not downloaded (the download was interrupted)"))).toList();
+                p.getContentType(), Optional.of("not downloaded (the download was interrupted)"), p.getVoiceNote()))
+                .toList();
     }
 
     /** Fetches, checks and decrypts each file; one that fails says why and leaves nothing behind. */
@@ -82,7 +107,7 @@ final class Attachments {
                 error = fetch(server, route.get(), credentials, directory, pointer, target, progress);
             }
             received.add(new ReceivedAttachment(error.isEmpty() ? Optional.of(target) : Optional.empty(),
-                    pointer.getFileName(), pointer.getSize(), pointer.getContentType(), error));
+                    pointer.getFileName(), pointer.getSize(), pointer.getContentType(), error, pointer.getVoiceNote()));
         }
         return received;
     }
@@ -121,8 +146,19 @@ final class Attachments {
         return safe.length() > 100 ? safe.substring(safe.length() - 100) : safe;
     }
 
-    private static String contentType(Path file) {
-        String guessed = URLConnection.guessContentTypeFromName(file.getFileName().toString());
+    private static String contentType(Path file, boolean voiceNote) {
+        String name = file.getFileName().toString();
+        String guessed = URLConnection.guessContentTypeFromName(name);
+        if (voiceNote && (guessed == null || !guessed.startsWith("audio/"))) {
+            // Browsers record voice into WebM or MP4 containers, which by name alone pass for video.
+            String extension = name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
+            switch (extension) {
+                case "webm" -> guessed = "audio/webm";
+                case "ogg", "oga", "opus" -> guessed = "audio/ogg";
+                case "mp4", "m4a" -> guessed = "audio/mp4";
+                default -> { }
+            }
+        }
         return guessed == null ? "application/octet-stream" : guessed;
     }
 

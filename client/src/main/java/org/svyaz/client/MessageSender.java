@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
 import org.svyaz.client.api.ClientException;
 import org.svyaz.client.api.LocalFailureException;
 import org.svyaz.client.api.NetworkException;
+import org.svyaz.client.api.ReceivedAttachment;
 import org.svyaz.client.api.SendResult;
 import org.svyaz.client.api.ServerRejectedException;
 import org.svyaz.client.api.TransferProgress;
@@ -368,11 +369,28 @@ final class MessageSender {
         }
     }
 
-    /** Encrypts a file here and uploads the ciphertext along the route the connection took. */
-    AttachmentPointer uploadAttachment(Path file) throws ClientException {
+    /** Encrypts each file here and uploads the ciphertext along the route the connection took. */
+    List<AttachmentPointer> uploadAttachments(List<Path> files, boolean voiceNote) throws ClientException {
+        List<AttachmentPointer> pointers = new ArrayList<>();
+        for (Path file : files) {
+            pointers.add(uploadAttachment(file, voiceNote));
+        }
+        return pointers;
+    }
+
+    /**
+     * Copies of a sent message's files in the account's attachment folder, so its conversation
+     * still shows them once the originals are moved or gone. A copy that cannot be made (a full
+     * disk) says so in its error; the message is sent all the same.
+     */
+    List<ReceivedAttachment> keepSentCopies(List<Path> files, List<AttachmentPointer> pointers, long timestamp) {
+        return Attachments.keepSent(files, pointers, db.directory().resolve(ATTACHMENT_DIRECTORY), timestamp);
+    }
+
+    private AttachmentPointer uploadAttachment(Path file, boolean voiceNote) throws ClientException {
         Route route = connections.winningRoute();
         try {
-            return Attachments.upload(settings.server(), route, settings.credentials(), file,
+            return Attachments.upload(settings.server(), route, settings.credentials(), file, voiceNote,
                     db.directory().resolve(ATTACHMENT_DIRECTORY), transferProgress);
         } catch (ConnectionException e) {
             throw new NetworkException("Uploading " + file.getFileName() + " failed: " + e.getMessage(), e);

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.svyaz.client.api.ReceivedAttachment;
 import org.svyaz.client.api.ClientException;
 import org.svyaz.client.api.LocalFailureException;
 import org.svyaz.client.api.NetworkException;
@@ -112,11 +113,14 @@ final class OutgoingSignals {
                 .build();
     }
 
-    /** Keeps a copy of a sent message with text or files, for receipts, reactions, edits and deletes. */
-    void recordSent(UUID destination, DataMessage data) {
+    /**
+     * Keeps a copy of a sent message with text or files, for receipts, reactions, edits and deletes,
+     * with {@code files}, the copies of its files kept here.
+     */
+    void recordSent(UUID destination, DataMessage data, List<ReceivedAttachment> files) {
         if (!data.getBody().isEmpty() || data.getAttachmentsCount() > 0) {
             signals.recordSent(destination, data.getTimestamp(), data.getBody().isEmpty() ? null : data.getBody(),
-                    data.getExpireTimer(), clock.millis());
+                    files, data.getExpireTimer(), clock.millis());
         }
     }
 

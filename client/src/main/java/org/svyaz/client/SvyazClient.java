@@ -31,6 +31,7 @@ import org.svyaz.client.net.Route;
 import org.svyaz.client.store.AccountDatabase;
 import org.svyaz.client.store.GroupStore;
 import org.svyaz.client.store.LocalMessages;
+import org.svyaz.client.store.LocalConversations;
 import org.svyaz.client.store.LocalSignals;
 import org.svyaz.client.store.LocalStoreException;
 import org.svyaz.client.store.SqliteSignalStore;
@@ -39,6 +40,7 @@ import org.svyaz.protocol.DeviceCredentials;
 import org.svyaz.protocol.InviteLink;
 import org.svyaz.protocol.RelayLink;
 import org.svyaz.protocol.content.Content;
+import org.svyaz.protocol.content.AttachmentPointer;
 import org.svyaz.protocol.content.DataMessage;
 import org.svyaz.protocol.wire.KeyCountRequest;
 import org.svyaz.protocol.wire.KeyCountResponse;
@@ -68,6 +70,7 @@ public final class SvyazClient implements AutoCloseable {
     private final AccountSettings settings;
     private final LocalMessages messages;
     private final LocalSignals signals;
+    private final LocalConversations conversations;
     /** Timestamps of messages this device sends: unique, as they name the messages. */
     private final Clock messageClock;
     private final Connections connections;
@@ -90,6 +93,7 @@ public final class SvyazClient implements AutoCloseable {
         GroupInbox groupInbox = new GroupInbox(groupStore, store, self);
         this.messages = new LocalMessages(db);
         this.signals = new LocalSignals(db);
+        this.conversations = new LocalConversations(db);
         this.receiver = new PushReceiver(settings, db, store, messages, groupInbox, new IncomingSignals(signals, self),
                 clock);
         this.connections = new Connections(settings, receiver, receiver::connectionStarting, clock);
@@ -261,6 +265,12 @@ public final class SvyazClient implements AutoCloseable {
     /** Sends a text with files as a reply to an earlier message of the conversation ({@code quote}). */
     public SendResult send(String recipient, String text, List<Path> files, Optional<QuoteTarget> quote)
             throws ClientException {
+        return send(recipient, text, files, quote, false);
+    }
+
+    /** As {@link #send(String, String, List, Optional)}; with {@code voiceNote} the files are recordings to play. */
+    public SendResult send(String recipient, String text, List<Path> files, Optional<QuoteTarget> quote,
+                           boolean voiceNote) throws ClientException {
         try {
             UUID destination = contacts.resolve(recipient);
             if (destination.equals(settings.accountId())) {
@@ -276,12 +286,10 @@ public final class SvyazClient implements AutoCloseable {
             if (quote.isPresent()) {
                 data.setQuote(outgoing.quote(recipient, destination, quote.get()));
             }
-            for (Path file : files) {
-                data.addAttachments(sender.uploadAttachment(file));
-            }
-            DataMessage message = data.build();
+            List<AttachmentPointer> pointers = sender.uploadAttachments(files, voiceNote);
+            DataMessage message = data.addAllAttachments(pointers).build();
             SendResult result = sendData(recipient, destination, message);
-            outgoing.recordSent(destination, message);
+            outgoing.recordSent(destination, message, sender.keepSentCopies(files, pointers, timestamp));
             return result;
         } catch (LocalStoreException e) {
             throw new LocalFailureException(e.getMessage(), e);
@@ -331,32 +339,37 @@ public final class SvyazClient implements AutoCloseable {
      * the server in one request for every member device.
      */
     public SendResult sendToGroup(String groupId, String text, List<Path> files) throws ClientException {
+        return sendToGroup(groupId, text, files, false);
+    }
+
+    /** As {@link #sendToGroup(String, String, List)}; with {@code voiceNote} the files are recordings to play. */
+    public SendResult sendToGroup(String groupId, String text, List<Path> files, boolean voiceNote)
+            throws ClientException {
         try {
             GroupId id = groupId(groupId);
             MessageSender.checkReadable(files);
             DataMessage.Builder data = DataMessage.newBuilder().setBody(text).setTimestamp(messageClock.millis());
-            for (Path file : files) {
-                data.addAttachments(sender.uploadAttachment(file));
-            }
+            List<AttachmentPointer> pointers = sender.uploadAttachments(files, voiceNote);
+            data.addAllAttachments(pointers);
             SendResult result = groups.send(id, data);
             signals.recordSentToGroup(id.bytes(), data.getTimestamp(), text == null || text.isEmpty() ? null : text,
-                    messageClock.millis());
+                    sender.keepSentCopies(files, pointers, data.getTimestamp()), messageClock.millis());
             return result;
         } catch (LocalStoreException e) {
             throw new LocalFailureException(e.getMessage(), e);
         }
     }
 
-    /** A group's messages as stored here, oldest first (see {@link LocalSignals#groupConversation}). */
+    /** A group's messages as stored here, oldest first (see {@link LocalConversations#groupConversation}). */
     public List<ConversationMessage> groupConversation(String groupId) throws ClientException {
         GroupId id = groupId(groupId);
-        return OutgoingSignals.guarded(() -> signals.groupConversation(id.bytes(), settings.accountId()));
+        return OutgoingSignals.guarded(() -> conversations.groupConversation(id.bytes(), settings.accountId()));
     }
 
     /** A group's conversation in brief; empty when nothing was written in it. */
     public Optional<ChatSummary> groupSummary(String groupId) throws ClientException {
         GroupId id = groupId(groupId);
-        return OutgoingSignals.guarded(() -> signals.groupSummary(id.bytes(), settings.accountId()));
+        return OutgoingSignals.guarded(() -> conversations.groupSummary(id.bytes(), settings.accountId()));
     }
 
     /**
@@ -365,7 +378,7 @@ public final class SvyazClient implements AutoCloseable {
      */
     public void markReadInGroup(String groupId, List<Long> timestamps) throws ClientException {
         GroupId id = groupId(groupId);
-        OutgoingSignals.guarded(() -> signals.markReadInGroup(id.bytes(), timestamps, messageClock.millis()));
+        OutgoingSignals.guarded(() -> conversations.markReadInGroup(id.bytes(), timestamps, messageClock.millis()));
     }
 
     private static GroupId groupId(String text) throws UserInputException {
@@ -435,7 +448,7 @@ public final class SvyazClient implements AutoCloseable {
         if (type != ReceiptType.DELIVERY) {
             // Saying it was read means it was: the chat's unread count drops whether or not the receipt got through.
             UUID contact = contacts.resolve(recipient);
-            OutgoingSignals.guarded(() -> signals.markRead(contact, timestamps, messageClock.millis()));
+            OutgoingSignals.guarded(() -> conversations.markRead(contact, timestamps, messageClock.millis()));
         }
         return result;
     }
@@ -447,7 +460,7 @@ public final class SvyazClient implements AutoCloseable {
     public Optional<SendResult> markRead(String contact, List<Long> timestamps) throws ClientException {
         // Read here first: a receipt that cannot be sent now does not make the messages unread again.
         UUID account = contacts.resolve(contact);
-        OutgoingSignals.guarded(() -> signals.markRead(account, timestamps, messageClock.millis()));
+        OutgoingSignals.guarded(() -> conversations.markRead(account, timestamps, messageClock.millis()));
         if (!settings.readReceipts()) {
             return Optional.empty();
         }
@@ -474,7 +487,7 @@ public final class SvyazClient implements AutoCloseable {
 
     /** The one-to-one conversation with {@code contact} in brief; empty when no message was exchanged. */
     public Optional<ChatSummary> chatSummary(UUID contact) throws ClientException {
-        return OutgoingSignals.guarded(() -> signals.chatSummary(contact));
+        return OutgoingSignals.guarded(() -> conversations.chatSummary(contact));
     }
 
     /** Tells {@code recipient} that this user started (or, with {@code stop}, stopped) typing. */
@@ -488,7 +501,7 @@ public final class SvyazClient implements AutoCloseable {
      */
     public List<ConversationMessage> conversation(String contact) throws ClientException {
         UUID account = contacts.resolve(contact);
-        return OutgoingSignals.guarded(() -> signals.conversation(account, settings.accountId()));
+        return OutgoingSignals.guarded(() -> conversations.conversation(account, settings.accountId()));
     }
 
 

@@ -68,6 +68,38 @@ class AttachmentIT {
     }
 
     @Test
+    void aVoiceNoteArrivesFlaggedAndTheSenderKeepsACopyUntilItIsDeletedForEveryone() throws Exception {
+        byte[] recording = new byte[30_000];
+        new SecureRandom().nextBytes(recording);
+        Path file = Files.write(temp.resolve("voice-1.webm"), recording);
+        try (SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server")));
+             SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.94", Clock.systemUTC());
+             SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.95", Clock.systemUTC())) {
+            long sent = alice.send("bob.95", "", List.of(file), java.util.Optional.empty(), true).timestamp();
+
+            ReceivedMessage message = receiveUntil(bob, m -> !m.attachments().isEmpty()).stream()
+                    .filter(m -> !m.attachments().isEmpty()).findFirst().orElseThrow();
+            ReceivedAttachment heard = message.attachments().getFirst();
+            assertThat(heard.voiceNote()).isTrue();
+            assertThat(heard.contentType()).as("a recording, not a video").isEqualTo("audio/webm");
+            assertThat(Files.mismatch(file, heard.path().orElseThrow())).isEqualTo(-1);
+            assertThat(bob.conversation("alice.94").getLast().attachments().getFirst().voiceNote()).isTrue();
+
+            // The sender's conversation shows the recording from a copy of its own, there after the original is gone.
+            Files.delete(file);
+            ReceivedAttachment kept = alice.conversation("bob.95").getLast().attachments().getFirst();
+            assertThat(kept.voiceNote()).isTrue();
+            Path copy = kept.path().orElseThrow();
+            assertThat(copy.startsWith(temp.resolve("a").resolve("alice.94").toAbsolutePath())).as(copy.toString()).isTrue();
+            assertThat(Files.readAllBytes(copy)).isEqualTo(recording);
+
+            alice.remoteDelete("bob.95", sent);
+            assertThat(copy).doesNotExist();
+            assertThat(alice.conversation("bob.95").getLast().attachments()).isEmpty();
+        }
+    }
+
+    @Test
     void aReceiveWhoseQuietTimeRunsOutDuringASlowDownloadWaitsForTheFile() throws Exception {
         Path file = Files.write(temp.resolve("scan.pdf"), new byte[200_000]);
         try (SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server")));

@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * When modifying a CREATE statement here, add a migration step instead.
  */
 public final class AccountDatabase implements AutoCloseable {
-    static final int VERSION = 8;
+    static final int VERSION = 9;
 
     /** Work inside a transaction. */
     @FunctionalInterface
@@ -181,6 +181,11 @@ public final class AccountDatabase implements AutoCloseable {
                 s.execute("ALTER TABLE inbox ADD COLUMN read_at INTEGER");
                 s.execute("UPDATE inbox SET read_at = server_timestamp");
                 s.execute("CREATE INDEX inbox_unread ON inbox (source_account) WHERE read_at IS NULL");
+            }
+            if (version < 9) {
+                // The files of a sent message, as copies kept here (a StoredAttachments), so the
+                // conversation still shows and plays them after the sender's originals are gone.
+                s.execute("ALTER TABLE sent ADD COLUMN attachments BLOB");
             }
             s.execute("PRAGMA user_version = " + VERSION);
             connection.commit();

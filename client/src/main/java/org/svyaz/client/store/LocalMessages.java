@@ -140,13 +140,14 @@ public final class LocalMessages {
         });
     }
 
-    private static byte[] encode(List<ReceivedAttachment> attachments) {
+    static byte[] encode(List<ReceivedAttachment> attachments) {
         StoredAttachments.Builder stored = StoredAttachments.newBuilder();
         for (ReceivedAttachment a : attachments) {
             stored.addItems(StoredAttachment.newBuilder()
                     .setPath(a.path().map(Path::toString).orElse(""))
                     .setFileName(a.fileName()).setSize(a.size()).setContentType(a.contentType())
-                    .setError(a.error().orElse("")));
+                    .setError(a.error().orElse(""))
+                    .setVoiceNote(a.voiceNote()));
         }
         return stored.build().toByteArray();
     }
@@ -161,7 +162,8 @@ public final class LocalMessages {
                 attachments.add(new ReceivedAttachment(
                         item.getPath().isEmpty() ? Optional.empty() : Optional.of(Path.of(item.getPath())),
                         item.getFileName(), item.getSize(), item.getContentType(),
-                        item.getError().isEmpty() ? Optional.empty() : Optional.of(item.getError())));
+                        item.getError().isEmpty() ? Optional.empty() : Optional.of(item.getError()),
+                        item.getVoiceNote()));
             }
             return attachments;
         } catch (InvalidProtocolBufferException e) {

@@ -19,10 +19,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import com.google.protobuf.InvalidProtocolBufferException;
-import org.svyaz.client.api.ChatSummary;
-import org.svyaz.client.api.ConversationMessage;
 import org.svyaz.client.api.Quote;
 import org.svyaz.client.api.ReceiptType;
+import org.svyaz.client.api.ReceivedAttachment;
 import org.svyaz.client.api.ReceivedSignal;
 import org.svyaz.protocol.content.ReceiptMessage;
 import org.svyaz.protocol.content.StoredAttachments;
@@ -56,9 +55,13 @@ public final class LocalSignals {
 
     // ---------------------------------------------------------------- sent messages and receipts
 
-    /** Records a sent message; a timer of {@code expireSeconds} starts now, as the sender sends. */
-    public void recordSent(UUID conversation, long timestamp, String body, int expireSeconds, long nowMillis) {
-        recordSent(conversation.toString(), timestamp, body, expireSeconds, nowMillis);
+    /**
+     * Records a sent message with the copies of its files kept here; a timer of {@code expireSeconds}
+     * starts now, as the sender sends.
+     */
+    public void recordSent(UUID conversation, long timestamp, String body, List<ReceivedAttachment> files,
+                           int expireSeconds, long nowMillis) {
+        recordSent(conversation.toString(), timestamp, body, files, expireSeconds, nowMillis);
     }
 
     /**
@@ -70,14 +73,17 @@ public final class LocalSignals {
     }
 
     /** Records a message sent to a group, so the group's conversation shows it. */
-    public void recordSentToGroup(byte[] groupId, long timestamp, String body, long nowMillis) {
-        recordSent(groupConversation(groupId), timestamp, body, 0, nowMillis);
+    public void recordSentToGroup(byte[] groupId, long timestamp, String body, List<ReceivedAttachment> files,
+                                  long nowMillis) {
+        recordSent(groupConversation(groupId), timestamp, body, files, 0, nowMillis);
     }
 
-    private void recordSent(String conversation, long timestamp, String body, int expireSeconds, long nowMillis) {
+    private void recordSent(String conversation, long timestamp, String body, List<ReceivedAttachment> files,
+                            int expireSeconds, long nowMillis) {
         db.locked(() -> {
             try (PreparedStatement u = db.connection().prepareStatement("""
-                    INSERT OR REPLACE INTO sent (conversation, timestamp, body, expires_at) VALUES (?, ?, ?, ?)""")) {
+                    INSERT OR REPLACE INTO sent (conversation, timestamp, body, expires_at, attachments)
+                    VALUES (?, ?, ?, ?, ?)""")) {
                 u.setString(1, conversation);
                 u.setLong(2, timestamp);
                 u.setString(3, body);
@@ -86,6 +92,7 @@ public final class LocalSignals {
                 } else {
                     u.setNull(4, Types.INTEGER);
                 }
+                u.setBytes(5, files.isEmpty() ? null : LocalMessages.encode(files));
                 return u.executeUpdate();
             }
         });
@@ -140,142 +147,6 @@ public final class LocalSignals {
                     return rows.next() ? Optional.of(rows.getLong(1)) : Optional.empty();
                 }
             }
-        });
-    }
-
-    /** Marks messages received from {@code contact} read by this user; returns how many were unread. */
-    public int markRead(UUID contact, List<Long> timestamps, long atMillis) {
-        return db.locked(() -> {
-            int marked = 0;
-            try (PreparedStatement u = db.connection().prepareStatement("""
-                    UPDATE inbox SET read_at = ? WHERE source_account = ? AND timestamp = ? AND read_at IS NULL
-                      AND group_id IS NULL""")) {
-                for (long timestamp : timestamps) {
-                    u.setLong(1, atMillis);
-                    u.setString(2, contact.toString());
-                    u.setLong(3, timestamp);
-                    marked += u.executeUpdate();
-                }
-            }
-            return marked;
-        });
-    }
-
-    /** Marks messages received in a group read by this user; returns how many were unread. */
-    public int markReadInGroup(byte[] groupId, List<Long> timestamps, long atMillis) {
-        return db.locked(() -> {
-            int marked = 0;
-            try (PreparedStatement u = db.connection().prepareStatement(
-                    "UPDATE inbox SET read_at = ? WHERE group_id = ? AND timestamp = ? AND read_at IS NULL")) {
-                for (long timestamp : timestamps) {
-                    u.setLong(1, atMillis);
-                    u.setBytes(2, groupId);
-                    u.setLong(3, timestamp);
-                    marked += u.executeUpdate();
-                }
-            }
-            return marked;
-        });
-    }
-
-    /**
-     * A group's messages as stored here, oldest first: received texts (not the group's own updates)
-     * with their authors, and what this device sent to it. Reactions, receipts and edits are not
-     * kept per group yet.
-     */
-    public List<ConversationMessage> groupConversation(byte[] groupId, UUID self) {
-        return db.locked(() -> {
-            List<ConversationMessage> result = new ArrayList<>();
-            try (PreparedStatement q = db.connection().prepareStatement("""
-                    SELECT source_account, timestamp, body, remote_deleted, quote_id, quote_author, quote_text, read_at,
-                      attachments
-                    FROM inbox WHERE group_id = ? AND signal IS NULL AND error IS NULL AND group_update = 0
-                    ORDER BY id""")) {
-                q.setBytes(1, groupId);
-                try (ResultSet rows = q.executeQuery()) {
-                    while (rows.next()) {
-                        rows.getLong(5);
-                        Optional<Quote> quote = rows.wasNull() ? Optional.empty()
-                                : Optional.of(new Quote(rows.getLong(5), UUID.fromString(rows.getString(6)),
-                                        Optional.ofNullable(rows.getString(7)).orElse("")));
-                        result.add(new ConversationMessage(UUID.fromString(rows.getString(1)), rows.getLong(2), false,
-                                Optional.ofNullable(rows.getString(3)), Optional.empty(), rows.getInt(4) == 1, quote,
-                                Map.of(), Optional.empty(), nullableLong(rows, 8), Optional.empty(),
-                                LocalMessages.decode(rows.getBytes(9))));
-                    }
-                }
-            }
-            try (PreparedStatement q = db.connection().prepareStatement(
-                    "SELECT timestamp, body, remote_deleted FROM sent WHERE conversation = ? ORDER BY id")) {
-                q.setString(1, groupConversation(groupId));
-                try (ResultSet rows = q.executeQuery()) {
-                    while (rows.next()) {
-                        result.add(new ConversationMessage(self, rows.getLong(1), true,
-                                Optional.ofNullable(rows.getString(2)), Optional.empty(), rows.getInt(3) == 1,
-                                Optional.empty(), Map.of(), Optional.empty(), Optional.empty(), Optional.empty(),
-                                List.of()));
-                    }
-                }
-            }
-            result.sort(Comparator.comparingLong(ConversationMessage::timestamp));
-            return result;
-        });
-    }
-
-    /** A group's conversation in brief, or empty when nothing was written in it. */
-    public Optional<ChatSummary> groupSummary(byte[] groupId, UUID self) {
-        List<ConversationMessage> all = groupConversation(groupId, self);
-        if (all.isEmpty()) {
-            return Optional.empty();
-        }
-        ConversationMessage last = all.getLast();
-        int unread = (int) all.stream().filter(m -> !m.outgoing() && m.readAt().isEmpty()).count();
-        return Optional.of(new ChatSummary(last.timestamp(),
-                last.remoteDeleted() ? Optional.empty() : last.body(), last.outgoing(), unread));
-    }
-
-    /** The conversation with {@code contact} in brief, or empty when no message was exchanged. */
-    public Optional<ChatSummary> chatSummary(UUID contact) {
-        return db.locked(() -> {
-            long lastTimestamp = -1;
-            Optional<String> lastBody = Optional.empty();
-            boolean lastOutgoing = false;
-            int unread = 0;
-            try (PreparedStatement q = db.connection().prepareStatement("""
-                    SELECT timestamp, CASE WHEN remote_deleted = 1 THEN NULL ELSE body END FROM inbox
-                    WHERE source_account = ? AND signal IS NULL AND error IS NULL AND group_id IS NULL
-                    ORDER BY timestamp DESC LIMIT 1""")) {
-                q.setString(1, contact.toString());
-                try (ResultSet rows = q.executeQuery()) {
-                    if (rows.next()) {
-                        lastTimestamp = rows.getLong(1);
-                        lastBody = Optional.ofNullable(rows.getString(2));
-                    }
-                }
-            }
-            try (PreparedStatement q = db.connection().prepareStatement("""
-                    SELECT timestamp, CASE WHEN remote_deleted = 1 THEN NULL ELSE body END FROM sent
-                    WHERE conversation = ? ORDER BY timestamp DESC LIMIT 1""")) {
-                q.setString(1, contact.toString());
-                try (ResultSet rows = q.executeQuery()) {
-                    if (rows.next() && rows.getLong(1) > lastTimestamp) {
-                        lastTimestamp = rows.getLong(1);
-                        lastBody = Optional.ofNullable(rows.getString(2));
-                        lastOutgoing = true;
-                    }
-                }
-            }
-            try (PreparedStatement q = db.connection().prepareStatement("""
-                    SELECT COUNT(*) FROM inbox WHERE source_account = ? AND read_at IS NULL AND signal IS NULL
-                      AND error IS NULL AND group_id IS NULL""")) {
-                q.setString(1, contact.toString());
-                try (ResultSet rows = q.executeQuery()) {
-                    rows.next();
-                    unread = rows.getInt(1);
-                }
-            }
-            return lastTimestamp < 0 ? Optional.<ChatSummary>empty()
-                    : Optional.of(new ChatSummary(lastTimestamp, lastBody, lastOutgoing, unread));
         });
     }
 
@@ -402,14 +273,14 @@ public final class LocalSignals {
     }
 
     /**
-     * Deletes a message for everyone here: its text, its files (received ones), the reactions to it
+     * Deletes a message for everyone here: its text, its files (received, or the copies of sent ones), the reactions to it
      * and the text other messages quote from it are erased; the row stays, marked, so the
      * conversation shows that a message was deleted. The caller checkpoints the WAL afterwards.
      */
     public void erase(Target target, UUID conversation, UUID author, long timestamp) {
         db.inTransaction(() -> {
             if (target instanceof Received) {
-                deleteFiles(target.rowId());
+                deleteFiles("inbox", target.rowId());
                 try (PreparedStatement u = db.connection().prepareStatement("""
                         UPDATE inbox SET body = NULL, attachments = NULL, quote_text = NULL, remote_deleted = 1
                         WHERE id = ?""")) {
@@ -417,8 +288,9 @@ public final class LocalSignals {
                     u.executeUpdate();
                 }
             } else {
+                deleteFiles("sent", target.rowId());
                 try (PreparedStatement u = db.connection().prepareStatement(
-                        "UPDATE sent SET body = NULL, remote_deleted = 1 WHERE id = ?")) {
+                        "UPDATE sent SET body = NULL, attachments = NULL, remote_deleted = 1 WHERE id = ?")) {
                     u.setLong(1, target.rowId());
                     u.executeUpdate();
                 }
@@ -441,14 +313,19 @@ public final class LocalSignals {
         });
     }
 
-    private void deleteFiles(long inboxId) throws SQLException {
-        byte[] stored;
-        try (PreparedStatement q = db.connection().prepareStatement("SELECT attachments FROM inbox WHERE id = ?")) {
-            q.setLong(1, inboxId);
+    /** Deletes the files of a row of {@code table} ({@code inbox} or {@code sent}). */
+    private void deleteFiles(String table, long rowId) throws SQLException {
+        try (PreparedStatement q = db.connection().prepareStatement("SELECT attachments FROM " + table + " WHERE id = ?")) {
+            q.setLong(1, rowId);
             try (ResultSet rows = q.executeQuery()) {
-                stored = rows.next() ? rows.getBytes(1) : null;
+                if (rows.next()) {
+                    deleteFiles(rows.getBytes(1));
+                }
             }
         }
+    }
+
+    private static void deleteFiles(byte[] stored) {
         if (stored == null) {
             return;
         }
@@ -568,10 +445,10 @@ public final class LocalSignals {
         return new UUID(buffer.getLong(), buffer.getLong());
     }
 
-    // ---------------------------------------------------------------- expiry and the conversation view
+    // ---------------------------------------------------------------- expiry
 
     /**
-     * Deletes sent messages whose disappearing timer ran out, with their receipts, and reactions to
+     * Deletes sent messages whose disappearing timer ran out, with their receipts and files, and reactions to
      * messages that are gone on either side; returns how many sent messages were deleted.
      */
     public int deleteExpired(long nowMillis) {
@@ -581,6 +458,15 @@ public final class LocalSignals {
                       (SELECT id FROM sent WHERE expires_at IS NOT NULL AND expires_at <= ?)""")) {
                 d.setLong(1, nowMillis);
                 d.executeUpdate();
+            }
+            try (PreparedStatement q = db.connection().prepareStatement(
+                    "SELECT attachments FROM sent WHERE expires_at IS NOT NULL AND expires_at <= ? AND attachments IS NOT NULL")) {
+                q.setLong(1, nowMillis);
+                try (ResultSet rows = q.executeQuery()) {
+                    while (rows.next()) {
+                        deleteFiles(rows.getBytes(1));
+                    }
+                }
             }
             int deleted;
             try (PreparedStatement d = db.connection().prepareStatement(
@@ -598,66 +484,5 @@ public final class LocalSignals {
             }
             return deleted;
         });
-    }
-
-    /** Every message of the conversation with {@code contact}, received and sent, oldest first. */
-    public List<ConversationMessage> conversation(UUID contact, UUID self) {
-        return db.locked(() -> {
-            Map<String, Map<UUID, String>> reactions = new HashMap<>();
-            try (PreparedStatement q = db.connection().prepareStatement(
-                    "SELECT target_author, target_timestamp, reactor, emoji FROM reactions WHERE conversation = ?")) {
-                q.setString(1, contact.toString());
-                try (ResultSet rows = q.executeQuery()) {
-                    while (rows.next()) {
-                        reactions.computeIfAbsent(rows.getString(1) + "/" + rows.getLong(2), k -> new HashMap<>())
-                                .put(UUID.fromString(rows.getString(3)), rows.getString(4));
-                    }
-                }
-            }
-            List<ConversationMessage> result = new ArrayList<>();
-            try (PreparedStatement q = db.connection().prepareStatement("""
-                    SELECT timestamp, body, edited_at, remote_deleted, quote_id, quote_author, quote_text, read_at,
-                      attachments
-                    FROM inbox WHERE source_account = ? AND signal IS NULL AND error IS NULL AND group_id IS NULL
-                    ORDER BY id""")) {
-                q.setString(1, contact.toString());
-                try (ResultSet rows = q.executeQuery()) {
-                    while (rows.next()) {
-                        long timestamp = rows.getLong(1);
-                        rows.getLong(5);
-                        Optional<Quote> quote = rows.wasNull() ? Optional.empty()
-                                : Optional.of(new Quote(rows.getLong(5), UUID.fromString(rows.getString(6)),
-                                        Optional.ofNullable(rows.getString(7)).orElse("")));
-                        result.add(new ConversationMessage(contact, timestamp, false,
-                                Optional.ofNullable(rows.getString(2)), nullableLong(rows, 3), rows.getInt(4) == 1,
-                                quote, reactions.getOrDefault(contact + "/" + timestamp, Map.of()),
-                                Optional.empty(), nullableLong(rows, 8), Optional.empty(),
-                                LocalMessages.decode(rows.getBytes(9))));
-                    }
-                }
-            }
-            try (PreparedStatement q = db.connection().prepareStatement("""
-                    SELECT s.timestamp, s.body, s.edited_at, s.remote_deleted, r.delivered_at, r.read_at, r.viewed_at
-                    FROM sent s LEFT JOIN receipts r ON r.sent_id = s.id AND r.account = s.conversation
-                    WHERE s.conversation = ? ORDER BY s.id""")) {
-                q.setString(1, contact.toString());
-                try (ResultSet rows = q.executeQuery()) {
-                    while (rows.next()) {
-                        long timestamp = rows.getLong(1);
-                        result.add(new ConversationMessage(self, timestamp, true, Optional.ofNullable(rows.getString(2)),
-                                nullableLong(rows, 3), rows.getInt(4) == 1, Optional.empty(),
-                                reactions.getOrDefault(self + "/" + timestamp, Map.of()),
-                                nullableLong(rows, 5), nullableLong(rows, 6), nullableLong(rows, 7), List.of()));
-                    }
-                }
-            }
-            result.sort(Comparator.comparingLong(ConversationMessage::timestamp));
-            return result;
-        });
-    }
-
-    private static Optional<Long> nullableLong(ResultSet rows, int column) throws SQLException {
-        long value = rows.getLong(column);
-        return rows.wasNull() ? Optional.empty() : Optional.of(value);
     }
 }

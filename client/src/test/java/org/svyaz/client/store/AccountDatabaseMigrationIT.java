@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,15 +41,16 @@ class AccountDatabaseMigrationIT {
             });
         }
         try (AccountDatabase db = AccountDatabase.open(file)) {
-            assertThat(version(db)).isEqualTo(AccountDatabase.VERSION).isEqualTo(8);
+            assertThat(version(db)).isEqualTo(AccountDatabase.VERSION).isEqualTo(9);
             assertThat(new LocalMessages(db).unshown()).singleElement()
                     .satisfies(p -> assertThat(p.message().body()).contains("kept across the upgrade"));
             LocalSignals signals = new LocalSignals(db);
-            signals.recordSent(alice, 2000, "sent after the upgrade", 0, 2000);
-            assertThat(signals.conversation(alice, UUID.randomUUID())).hasSize(2)
+            LocalConversations conversations = new LocalConversations(db);
+            signals.recordSent(alice, 2000, "sent after the upgrade", List.of(), 0, 2000);
+            assertThat(conversations.conversation(alice, UUID.randomUUID())).hasSize(2)
                     .filteredOn(m -> !m.outgoing()).singleElement()
                     .satisfies(m -> assertThat(m.readAt()).as("what came before counts as read").isPresent());
-            assertThat(signals.chatSummary(alice)).hasValueSatisfying(chat -> {
+            assertThat(conversations.chatSummary(alice)).hasValueSatisfying(chat -> {
                 assertThat(chat.unread()).isZero();
                 assertThat(chat.lastOutgoing()).isTrue();
             });
