@@ -53,15 +53,56 @@ function newGroupForm(account, open) {
     el('button', {type: 'submit'}, t('chats.createGroup')), error));
 }
 
+/** What the user searches for; kept while the list refreshes and when they come back to it. */
+let searchText = '';
+
+/** Whether a chat matches the search: its name, username or last message, ignoring case. */
+function matches(chat, query) {
+  const haystack = [chat.name, chat.recipient, chat.lastMessage.body].filter(Boolean).join('\n');
+  return haystack.toLocaleLowerCase().includes(query.toLocaleLowerCase());
+}
+
 export async function showChats(account) {
   events.clear();
-  const chats = await call('listChats', {account});
   const open = peer => showConversation(account, peer, () => showChats(account));
   const recipient = el('input', {id: 'new-chat', name: 'recipient', required: true, autocomplete: 'off',
     placeholder: 'bob.42'});
-  const list = chats.length === 0
-    ? el('p', {class: 'empty'}, t('chats.empty'))
-    : el('ul', {class: 'chat-list'}, chats.map(chat => chatItem(chat, open)));
+  const search = el('input', {type: 'search', id: 'chat-search', name: 'search', autocomplete: 'off',
+    value: searchText, 'aria-controls': 'chat-list-holder'});
+  const holder = el('div', {id: 'chat-list-holder', 'aria-live': 'polite'});
+  let chats = [];
+
+  function renderList() {
+    const query = searchText.trim();
+    const shown = query ? chats.filter(chat => matches(chat, query)) : chats;
+    holder.replaceChildren(chats.length === 0
+      ? el('p', {class: 'empty'}, t('chats.empty'))
+      : shown.length === 0
+        ? el('p', {class: 'empty no-match'}, t('chats.noMatch', {text: query}))
+        : el('ul', {class: 'chat-list'}, shown.map(chat => chatItem(chat, open))));
+  }
+
+  // Messages come in bursts: one fetch for each burst, not one per message.
+  let refreshing = null;
+  function refresh() {
+    refreshing ??= new Promise(resolve => setTimeout(resolve, 200))
+      .then(() => call('listChats', {account}))
+      .then(fresh => {
+        chats = fresh;
+        renderList();
+      })
+      .finally(() => {
+        refreshing = null;
+      });
+    return refreshing;
+  }
+
+  search.addEventListener('input', () => {
+    searchText = search.value;
+    renderList();
+  });
+  chats = await call('listChats', {account});
+  renderList();
   show(
     el('header', {}, el('h1', {}, t('chats.title')), el('p', {class: 'me'}, t('chats.you', {username: account})),
       el('nav', {class: 'menu'},
@@ -78,11 +119,12 @@ export async function showChats(account) {
     el('label', {for: 'new-chat'}, t('chats.newChatPrompt')), recipient,
     el('button', {type: 'submit'}, t('chats.open'))),
     newGroupForm(account, open),
-    list);
+    el('div', {class: 'search', role: 'search'}, el('label', {for: 'chat-search'}, t('chats.search')), search),
+    holder);
   events.subscribe(received => {
     const data = received.envelope.dataMessage;
     if (received.account === account && data && (typeof data.message === 'string' || data.attachments)) {
-      showChats(account);
+      refresh().catch(() => {});
     }
   });
 }

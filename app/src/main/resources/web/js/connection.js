@@ -16,12 +16,14 @@ function verdictSentence(verdict) {
   return t(VERDICTS.includes(verdict) ? `probe.verdict.${verdict}` : 'probe.verdict.other');
 }
 
-export async function showConnection(account, onBack) {
+/** {@code relayToAdd}: a relay link the app was opened with, shown ready to add. */
+export async function showConnection(account, onBack, relayToAdd = '') {
   const error = el('p', {class: 'error', role: 'alert'});
   const current = el('p', {class: 'route', role: 'status'}, t('connection.checking'));
   const findings = el('ul', {class: 'probe-results', 'aria-live': 'polite'});
   const relaysOnly = el('input', {type: 'checkbox', id: 'relays-only'});
-  const relayLink = el('input', {id: 'relay-link', name: 'relay', autocomplete: 'off', placeholder: 'svyaz://relay/…'});
+  const relayLink = el('input', {id: 'relay-link', name: 'relay', autocomplete: 'off', placeholder: 'svyaz://relay/…',
+    value: relayToAdd});
   const probeButton = el('button', {type: 'button', class: 'probe', onclick: async () => {
     probeButton.disabled = true;
     findings.replaceChildren(el('li', {}, t('connection.probing')));

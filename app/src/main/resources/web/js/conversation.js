@@ -4,14 +4,21 @@
 // and the warning that holds sending back after the contact's safety number changed.
 import {attachmentUrl, call, upload} from './api.js';
 import {el, show} from './dom.js';
-import {formatDate, formatTime, t} from './i18n.js';
+import {formatDate, formatTime, t, tn} from './i18n.js';
 import {events} from './events.js';
 import {showContact} from './contact.js';
 import {showGroup} from './group.js';
+import {recordButton, voiceNoteView} from './voice.js';
 
 export const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 const TYPING_SHOWN_MILLIS = 15000;
 const IDENTITY_FAILURE = -4;
+/** The disappearing-message timers offered, in seconds (0: off), as Signal offers them. */
+const TIMERS = [0, 300, 3600, 86400, 604800, 2419200];
+/** Messages loaded at a time; older ones come when the user scrolls back. */
+const PAGE = 100;
+/** Pages loaded at most when a conversation opens, to reach its first unread message. */
+const MAX_UNREAD_PAGES = 5;
 /** Signal repeats "started typing" while typing goes on; the receiver hides it after 15 s. */
 const TYPING_REPEAT_MILLIS = 5000;
 
@@ -24,6 +31,19 @@ function tick(message) {
     return {symbol: '✓✓', state: 'delivered'};
   }
   return {symbol: '✓', state: 'sent'};
+}
+
+/** A timer as people say it: off, 5 minutes, 1 hour, 1 day, 1 week, 4 weeks. */
+function timerName(seconds) {
+  if (seconds === 0) {
+    return t('timer.off');
+  }
+  for (const [unit, length] of [['week', 604800], ['day', 86400], ['hour', 3600], ['minute', 60]]) {
+    if (seconds % length === 0) {
+      return tn(`timer.${unit}`, seconds / length);
+    }
+  }
+  return tn('timer.second', seconds);
 }
 
 function formatSize(bytes) {
@@ -60,6 +80,47 @@ export async function showConversation(account, peer, onBack) {
     el('button', {type: 'button', class: 'secondary', onclick: () => openContact()}, t('conversation.viewSafetyNumber')));
   const composing = el('div', {class: 'composing', hidden: true});
   let typingTimer = null;
+  /** Stands first in the list while older messages remain; scrolling to it loads them. */
+  const earlier = el('li', {class: 'earlier', hidden: true},
+    el('button', {type: 'button', class: 'secondary load-earlier', onclick: () => loadEarlier()},
+      t('conversation.earlier')));
+  let loadingEarlier = false;
+
+  /** The key of the oldest message shown. */
+  function oldestShownKey() {
+    return [...byKey.entries()].reduce((a, b) => (b[1].message.timestamp < a[1].message.timestamp ? b : a))[0];
+  }
+
+  /** Loads the page of messages before the oldest shown, keeping what the user looks at in place. */
+  async function loadEarlier() {
+    if (loadingEarlier || earlier.hidden) {
+      return;
+    }
+    loadingEarlier = true;
+    try {
+      const oldestKey = oldestShownKey();
+      const oldest = byKey.get(oldestKey).message.timestamp;
+      const page = await call('listMessages', {account, ...target, before: oldest, limit: PAGE});
+      const scroller = document.scrollingElement;
+      const fromBottom = scroller.scrollHeight - scroller.scrollTop;
+      for (const message of page) {
+        byKey.set(keyOf(message.outgoing, message.timestamp, message.author), {message, element: render(message)});
+      }
+      // When the unread run began before this page, the marker moves to where it really begins.
+      const unread = page.filter(m => !m.outgoing && !m.readAt);
+      if (unread.length > 0 && firstUnreadKey === oldestKey) {
+        firstUnreadKey = keyOf(false, unread[0].timestamp, unread[0].author);
+      }
+      markRead(unread.map(m => m.timestamp));
+      earlier.hidden = page.length < PAGE;
+      rebuild();
+      scroller.scrollTop = scroller.scrollHeight - fromBottom;
+    } catch (e) {
+      error.textContent = e.message;
+    } finally {
+      loadingEarlier = false;
+    }
+  }
   let lastDay = null;
   let replyTo = null;
   let editing = null;
@@ -109,8 +170,11 @@ export async function showConversation(account, peer, onBack) {
     return [el('div', {class: 'actions'}, buttons), picker];
   }
 
-  /** A file of a message: a picture shown, anything else a link to save it. */
+  /** A file of a message: a voice note played, a picture shown, anything else a link to save it. */
   function attachmentView(file) {
+    if (file.voiceNote && (file.localUrl || file.id)) {
+      return voiceNoteView(file.localUrl || attachmentUrl(account, file), file.filename, file.blob);
+    }
     if (file.localUrl) {
       return file.contentType.startsWith('image/')
         ? el('img', {class: 'picture', src: file.localUrl, alt: file.filename})
@@ -153,21 +217,44 @@ export async function showConversation(account, peer, onBack) {
     message.remoteDeleted ? null : actions(message));
   }
 
+  /** The message before which the "new messages" marker stands, by key. */
+  let firstUnreadKey = null;
+
+  function appendInOrder(key, element, timestamp) {
+    if (key === firstUnreadKey) {
+      list.append(el('li', {class: 'new-marker', role: 'separator'}, t('conversation.newMessages')));
+    }
+    const day = dayOf(timestamp);
+    if (day !== lastDay) {
+      list.append(el('li', {class: 'date-separator', role: 'separator'}, formatDate(timestamp)));
+      lastDay = day;
+    }
+    list.append(element);
+  }
+
+  /** Lays the list out again, oldest first: after older messages were loaded in front. */
+  function rebuild() {
+    list.replaceChildren(earlier);
+    lastDay = null;
+    const ordered = [...byKey.entries()].sort((a, b) => a[1].message.timestamp - b[1].message.timestamp);
+    for (const [key, known] of ordered) {
+      appendInOrder(key, known.element, known.message.timestamp);
+    }
+  }
+
   function put(message) {
     const key = keyOf(message.outgoing, message.timestamp, message.author);
     const element = render(message);
     const known = byKey.get(key);
+    const newest = Math.max(0, ...[...byKey.values()].map(m => m.message.timestamp));
+    byKey.set(key, {message, element});
     if (known) {
       known.element.replaceWith(element);
+    } else if (message.timestamp >= newest) {
+      appendInOrder(key, element, message.timestamp);
     } else {
-      const day = dayOf(message.timestamp);
-      if (day !== lastDay) {
-        list.append(el('li', {class: 'date-separator', role: 'separator'}, formatDate(message.timestamp)));
-        lastDay = day;
-      }
-      list.append(element);
+      rebuild();
     }
-    byKey.set(key, {message, element});
   }
 
   function change(outgoing, timestamp, update) {
@@ -259,8 +346,11 @@ export async function showConversation(account, peer, onBack) {
   const attach = el('label', {for: 'attach', class: 'attach', title: t('conversation.attach')}, '📎',
     el('span', {class: 'visually-hidden'}, t('conversation.attach')));
 
-  /** Uploads the files to the daemon with progress, then sends them (with the typed text, if any). */
-  async function sendFiles(chosen) {
+  /**
+   * Uploads the files to the daemon with progress, then sends them (with the typed text, if any);
+   * with {@code voiceNote}, as recordings to play.
+   */
+  async function sendFiles(chosen, voiceNote = false) {
     if (chosen.length === 0 || send.disabled) {
       return;
     }
@@ -276,12 +366,12 @@ export async function showConversation(account, peer, onBack) {
       }
       error.textContent = t('conversation.sending');
       const body = text.value.trim();
-      const params = group ? {account, groupId: peer.groupId, message: body, attachments: paths}
-        : {account, recipient: [contact], message: body, attachments: paths};
+      const params = group ? {account, groupId: peer.groupId, message: body, attachments: paths, voiceNote}
+        : {account, recipient: [contact], message: body, attachments: paths, voiceNote};
       const result = await call('send', params);
       put({outgoing: true, timestamp: result.timestamp, body, reactions: {}, author: account,
-        attachments: chosen.map(file => ({filename: file.name, contentType: file.type || '',
-          localUrl: URL.createObjectURL(file)}))});
+        attachments: chosen.map(file => ({filename: file.name, contentType: file.type || '', voiceNote,
+          localUrl: URL.createObjectURL(file), blob: file}))});
       text.value = '';
       error.textContent = '';
     } catch (e) {
@@ -337,7 +427,9 @@ export async function showConversation(account, peer, onBack) {
     } finally {
       text.focus();
     }
-  }}, attach, picker, text, send);
+  }}, attach, picker, ...recordButton(recording => sendFiles([recording], true), reason => {
+    error.textContent = reason;
+  }), text, send);
   text.addEventListener('keydown', event => {
     if (event.key === 'Enter' && !event.shiftKey) {
       event.preventDefault();
@@ -345,9 +437,25 @@ export async function showConversation(account, peer, onBack) {
     }
   });
   text.addEventListener('input', typed);
+  const timer = group ? null : el('select', {id: 'disappearing', 'aria-label': t('conversation.disappearing'),
+    onchange: async () => {
+      try {
+        await call('updateContact', {account, recipient: contact, expiration: Number(timer.value)});
+        note(t('conversation.timerSetByYou', {timer: timerName(Number(timer.value))}));
+      } catch (e) {
+        error.textContent = e.message;
+      }
+    }}, TIMERS.map(seconds => el('option', {value: seconds}, timerName(seconds))));
+
+  /** A line in the conversation that is not a message, e.g. a changed timer. */
+  function note(text) {
+    list.append(el('li', {class: 'system-note', role: 'note'}, text));
+  }
+
   show(
     el('header', {}, el('button', {class: 'back', onclick: onBack}, t('conversation.back')),
       el('h1', {}, title),
+      timer ? el('label', {class: 'timer'}, '⏱ ', timer) : null,
       el('button', {type: 'button', class: 'secondary contact-info', onclick: () => openContact()},
         t(group ? 'conversation.groupInfo' : 'conversation.contactInfo'))),
     keyChanged, list, typing, progress, error, composing, form);
@@ -381,7 +489,14 @@ export async function showConversation(account, peer, onBack) {
     if (envelope.untrustedIdentity) {
       setKeyChanged(true);
     }
-    if (data && data.reaction) {
+    if (data && data.isExpirationUpdate) {
+      const seconds = data.expiresInSeconds || 0;
+      if (!TIMERS.includes(seconds)) {
+        timer.append(el('option', {value: seconds}, timerName(seconds)));
+      }
+      timer.value = String(seconds);
+      note(t('conversation.timerSetBy', {name: contact, timer: timerName(seconds)}));
+    } else if (data && data.reaction) {
       const reaction = data.reaction;
       change(reaction.targetAuthor === account, reaction.targetSentTimestamp, m => {
         const reactions = {...m.reactions};
@@ -420,17 +535,35 @@ export async function showConversation(account, peer, onBack) {
   try {
     // A contact never written to has no identity here yet: nothing to warn about.
     const [history, identities] = await Promise.all([
-      call('listMessages', {account, ...target}),
+      call('listMessages', {account, ...target, limit: PAGE}),
       group ? [] : call('listIdentities', {account, recipient: contact}).catch(() => []),
     ]);
-    let marked = false;
-    for (const message of history) {
-      if (!marked && !message.outgoing && !message.readAt) {
-        list.append(el('li', {class: 'new-marker', role: 'separator'}, t('conversation.newMessages')));
-        marked = true;
+    if (timer) {
+      const known = await call('listContacts', {account, recipient: contact}).catch(() => []);
+      const seconds = known.length > 0 ? known[0].messageExpirationTime : 0;
+      if (!TIMERS.includes(seconds)) {
+        timer.append(el('option', {value: seconds}, timerName(seconds)));
       }
-      put(message);
+      timer.value = String(seconds);
     }
+    const firstUnread = history.find(message => !message.outgoing && !message.readAt);
+    firstUnreadKey = firstUnread ? keyOf(false, firstUnread.timestamp, firstUnread.author) : null;
+    for (const message of history) {
+      byKey.set(keyOf(message.outgoing, message.timestamp, message.author), {message, element: render(message)});
+    }
+    earlier.hidden = history.length < PAGE;
+    rebuild();
+    // Open at the first unread message, as messengers do: when the unread run goes back past this
+    // page, load the earlier pages it spans (a few at most, so a huge backlog still opens fast).
+    for (let pages = 0; pages < MAX_UNREAD_PAGES && !earlier.hidden && firstUnreadKey
+      && firstUnreadKey === oldestShownKey(); pages++) {
+      await loadEarlier();
+    }
+    new IntersectionObserver(entries => {
+      if (entries.some(entry => entry.isIntersecting)) {
+        loadEarlier();
+      }
+    }).observe(earlier);
     setKeyChanged(identities.some(identity => identity.trustLevel === 'UNTRUSTED'));
     markRead(history.filter(m => !m.outgoing && !m.readAt).map(m => m.timestamp));
     (list.querySelector('.new-marker') || list.lastElementChild)?.scrollIntoView({block: 'center'});

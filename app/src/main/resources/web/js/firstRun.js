@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-// First run: the server's invite link, a username and a name.
+// First run: the server's invite link, a username and a name; a relay when the server is blocked.
 import {call} from './api.js';
 import {el, show} from './dom.js';
 import {t} from './i18n.js';
 
-export function showFirstRun(onRegistered) {
+/** {@code link}: a svyaz:// link the app was opened with, filled into the field it belongs in. */
+export function showFirstRun(onRegistered, link = '') {
   const invite = el('textarea', {id: 'invite', name: 'invite', required: true, rows: 3, autocomplete: 'off',
     spellcheck: 'false'});
+  const relay = el('textarea', {id: 'first-run-relay', name: 'relay', rows: 2, autocomplete: 'off',
+    spellcheck: 'false', placeholder: 'svyaz://relay/…', 'aria-describedby': 'relay-hint'});
+  if (link.startsWith('svyaz://server/')) {
+    invite.value = link;
+  } else if (link.startsWith('svyaz://relay/')) {
+    relay.value = link;
+  }
   const username = el('input', {id: 'username', name: 'username', required: true, autocomplete: 'username',
     'aria-describedby': 'username-hint'});
   const name = el('input', {id: 'name', name: 'name', autocomplete: 'name', 'aria-describedby': 'name-hint'});
@@ -17,7 +25,9 @@ export function showFirstRun(onRegistered) {
     submit.disabled = true;
     error.textContent = t('firstRun.working');
     try {
-      const account = await call('register', {server: invite.value.trim(), username: username.value.trim()});
+      const relays = relay.value.split(/\s+/).filter(Boolean);
+      const account = await call('register', {server: invite.value.trim(), username: username.value.trim(),
+        ...(relays.length > 0 ? {relay: relays} : {})});
       if (name.value.trim()) {
         await call('updateProfile', {account: account.username, name: name.value.trim()});
       }
@@ -34,7 +44,9 @@ export function showFirstRun(onRegistered) {
   el('p', {class: 'hint', id: 'username-hint'}, t('firstRun.usernameHint')),
   el('label', {for: 'name'}, t('firstRun.name')), name,
   el('p', {class: 'hint', id: 'name-hint'}, t('firstRun.nameHint')),
+  el('label', {for: 'first-run-relay'}, t('firstRun.relay')), relay,
+  el('p', {class: 'hint', id: 'relay-hint'}, t('firstRun.relayHint')),
   submit, error);
   show(form);
-  invite.focus();
+  (invite.value ? username : invite).focus();
 }

@@ -5,6 +5,7 @@ import {el, show} from './dom.js';
 import {loadLanguage, preferredLanguage, t} from './i18n.js';
 import {showFirstRun} from './firstRun.js';
 import {showChats} from './chats.js';
+import {showConnection} from './connection.js';
 import {events} from './events.js';
 
 function setOffline(offline) {
@@ -18,7 +19,10 @@ async function boot() {
   await loadLanguage(preferredLanguage());
   document.title = t('app.title');
   show(el('p', {}, t('app.loading')));
-  const secret = new URLSearchParams(location.hash.slice(1)).get('secret');
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const secret = fragment.get('secret');
+  // A svyaz:// link the app was opened with (svyaz app LINK, as a click on one runs it).
+  const link = fragment.get('link') || '';
   if (secret) {
     // The secret is good once; keep it out of the history and the address bar.
     history.replaceState(null, '', '/');
@@ -30,7 +34,10 @@ async function boot() {
   listen(received => events.publish(received), online => setOffline(!online));
   const accounts = await call('listAccounts');
   if (accounts.length === 0) {
-    showFirstRun(account => showChats(account));
+    showFirstRun(account => showChats(account), link);
+  } else if (link.startsWith('svyaz://relay/')) {
+    const account = accounts[0].username;
+    showConnection(account, () => showChats(account), link);
   } else {
     showChats(accounts[0].username);
   }

@@ -3,6 +3,8 @@ package org.svyaz.app;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -15,9 +17,12 @@ import org.svyaz.app.rpc.AppSessions;
 import org.svyaz.app.rpc.DaemonConfig;
 import org.svyaz.app.rpc.ListenAddress;
 import org.svyaz.app.rpc.ReceiveMode;
+import org.svyaz.protocol.InviteLink;
+import org.svyaz.protocol.RelayLink;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -42,17 +47,24 @@ final class AppCommand implements Callable<Integer> {
     @Option(names = "--no-open", description = "Print the link only; do not start a browser.")
     boolean noOpen;
 
+    @Parameters(index = "0", arity = "0..1", paramLabel = "LINK",
+            description = {"A svyaz:// link to open in the app (what a browser or the desktop hands over "
+                    + "when you click one): a server's invite link fills in the sign-up, a relay's link "
+                    + "the connection screen, where you confirm it."})
+    String link;
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) {
             throw new CommandLineException("--port is 0 to 65535, not " + port + ".");
         }
+        String linkFragment = linkFragment();
         Optional<DaemonConnection> running = runningDaemon();
         if (running.isPresent()) {
             // A daemon (or another svyaz app) owns the accounts: it serves the app, with a fresh link.
             String url;
             try (DaemonConnection daemon = running.get()) {
-                url = daemon.call("openApp", Output.object()).get("url").asText();
+                url = daemon.call("openApp", Output.object()).get("url").asText() + linkFragment;
             }
             announce("Svyaz is already running. Open this link in your browser (it works once):", url);
             return ExitCodes.OK;
@@ -65,10 +77,22 @@ final class AppCommand implements Callable<Integer> {
                 SvyazCommand.VERSION, System.err);
         Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "svyaz-app-stop"));
         String url = "http://127.0.0.1:" + daemon.httpAddress().orElseThrow().getPort() + "/#secret="
-                + sessions.newSecret();
+                + sessions.newSecret() + linkFragment;
         announce("Svyaz is running. Open this link in your browser (it works once):", url);
         new CountDownLatch(1).await();
         return ExitCodes.OK;
+    }
+
+    /** The link for the page, after the secret in the URL's fragment (which never reaches a server's log). */
+    private String linkFragment() throws CommandLineException {
+        if (link == null) {
+            return "";
+        }
+        if (!link.startsWith(InviteLink.PREFIX) && !link.startsWith(RelayLink.PREFIX)) {
+            throw new CommandLineException("LINK is not a Svyaz link: the app opens "
+                    + InviteLink.PREFIX + "… (a server's invite) and " + RelayLink.PREFIX + "… (a relay).");
+        }
+        return "&link=" + URLEncoder.encode(link, StandardCharsets.UTF_8);
     }
 
     private void announce(String sentence, String url) {

@@ -31,6 +31,10 @@ final class SendCommand implements Callable<Integer> {
             description = "A file to send with the message (encrypted on this device first); repeatable.")
     List<Path> attachments = new ArrayList<>();
 
+    @Option(names = "--voice-note", description = "The attachments are voice notes: recordings the app plays "
+            + "in the conversation rather than files to open.")
+    boolean voiceNote;
+
     @Option(names = {"-g", "--group-id", "--group"}, paramLabel = "GROUP_ID",
             description = "Send to this group (its id as listGroups shows it) instead of to users.")
     String groupId;
@@ -63,6 +67,12 @@ final class SendCommand implements Callable<Integer> {
         }
         // Absolute: a daemon that sends them does not share this command's working directory.
         attachments.forEach(file -> params.withArray("attachments").add(file.toAbsolutePath().toString()));
+        if (voiceNote) {
+            if (attachments.isEmpty()) {
+                throw new CommandLineException("--voice-note marks attachments: add the recording with -a FILE.");
+            }
+            params.put("voiceNote", true);
+        }
         if (quoteTimestamp != null) {
             params.put("quoteTimestamp", quoteTimestamp);
         }

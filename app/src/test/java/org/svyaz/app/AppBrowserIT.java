@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +36,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /** The web app in a real Chromium, against a real server, with bob as a bot on his own daemon. */
 class AppBrowserIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final Pattern LINK = Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)/#secret=[A-Za-z0-9_-]+");
+    private static final Pattern LINK = Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)/#secret=[A-Za-z0-9_-]+(&link=\\S+)?");
 
     @TempDir
     Path temp;
@@ -78,8 +79,11 @@ class AppBrowserIT {
     }
 
     /** Starts {@code svyaz app} on a data directory and returns the link it prints. */
-    private String startApp(Path dataDir, String name) throws Exception {
-        Process app = Cli.start(temp.resolve("logs"), name, "-d", dataDir.toString(), "app", "--no-open");
+    /** {@code svyazLink}: a svyaz:// link to open the app with, as a click on one does; none when empty. */
+    private String startApp(Path dataDir, String name, String... svyazLink) throws Exception {
+        List<String> arguments = new ArrayList<>(List.of("-d", dataDir.toString(), "app", "--no-open"));
+        arguments.addAll(List.of(svyazLink));
+        Process app = Cli.start(temp.resolve("logs"), name, arguments.toArray(String[]::new));
         processes.add(app);
         Path out = temp.resolve("logs").resolve(name + ".out");
         String[] link = new String[1];
@@ -212,6 +216,47 @@ class AppBrowserIT {
                 assertThat(browser.findElement(By.cssSelector(".message.incoming figure.picture a.file")).getText())
                         .contains("picture.png");
 
+                // A voice message recorded in the browser (Chromium's fake microphone) reaches bob as a
+                // voice note in Opus; his comes back and plays inline with its length.
+                browser.findElement(By.className("record")).click();
+                wait.until(ExpectedConditions.attributeToBe(By.className("record"), "aria-pressed", "true"));
+                wait.until(ExpectedConditions.textMatches(By.className("recording-time"), Pattern.compile("0:0[2-9]")));
+                browser.findElement(By.className("record")).click();
+                JsonNode withVoice = nextWith(bob, "/dataMessage/attachments");
+                JsonNode voice = withVoice.get("dataMessage").get("attachments").get(0);
+                assertThat(voice.get("voiceNote").asBoolean()).isTrue();
+                assertThat(voice.get("contentType").asText()).isEqualTo("audio/webm");
+                byte[] recorded = Files.readAllBytes(Path.of(voice.get("storedFilename").asText()));
+                assertThat(recorded).as("WebM").startsWith((byte) 0x1A, (byte) 0x45, (byte) 0xDF, (byte) 0xA3);
+                assertThat(new String(recorded, StandardCharsets.ISO_8859_1)).contains("A_OPUS");
+                By myVoiceLength = By.cssSelector(".message.outgoing .voice-note .voice-length");
+                wait.until(ExpectedConditions.textMatches(myVoiceLength, Pattern.compile("0:0[1-9]")));
+                bob.result("send", RpcClient.params().put("recipient", alice).put("message", "")
+                        .put("attachment", voice.get("storedFilename").asText()).put("voiceNote", true));
+                By bobsVoiceLength = By.cssSelector(".message.incoming .voice-note .voice-length");
+                wait.until(ExpectedConditions.textMatches(bobsVoiceLength, Pattern.compile("0:0[1-9]")));
+                assertThat(browser.findElement(By.cssSelector(".message.incoming .voice-note audio"))
+                        .getAttribute("src")).contains("/api/v1/attachments/");
+                // Reopened, the conversation still has both: alice's own recording is kept on her device.
+                browser.findElement(By.className("back")).click();
+                wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("button[data-chat='bob.33']"))).click();
+                wait.until(ExpectedConditions.textMatches(myVoiceLength, Pattern.compile("0:0[1-9]")));
+                wait.until(ExpectedConditions.textMatches(bobsVoiceLength, Pattern.compile("0:0[1-9]")));
+
+                // A disappearing-message timer set by bob shows in alice's conversation, and hers reaches him.
+                bob.result("updateContact", RpcClient.params().put("recipient", alice).put("expiration", 86400));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.className("system-note"),
+                        "bob.33 set disappearing messages to 1 day."));
+                assertThat(new Select(browser.findElement(By.id("disappearing"))).getFirstSelectedOption().getText())
+                        .isEqualTo("1 day");
+                new Select(browser.findElement(By.id("disappearing"))).selectByValue("3600");
+                JsonNode timerUpdate = nextWith(bob, "/dataMessage/isExpirationUpdate");
+                for (int i = 0; i < 5 && !timerUpdate.get("dataMessage").get("isExpirationUpdate").asBoolean(); i++) {
+                    timerUpdate = nextWith(bob, "/dataMessage/isExpirationUpdate");
+                }
+                assertThat(timerUpdate.get("dataMessage").get("expiresInSeconds").asInt()).isEqualTo(3600);
+                new Select(browser.findElement(By.id("disappearing"))).selectByValue("0");
+
                 // Bob's identity changes: alice's next message waits until she accepts the new number.
                 bob.result("resetIdentity", RpcClient.params().put("yes", true));
                 browser.findElement(By.id("compose")).sendKeys("after the change", Keys.ENTER);
@@ -281,6 +326,41 @@ class AppBrowserIT {
                                     .asBoolean()).as("a read receipt with receipts off").isFalse();
                 }
             }
+
+            // A long conversation opens with its newest page at the first unread message; the unread
+            // run began on an older page, so that page comes too and the marker stands before n0.
+            try (RpcClient bob = RpcClient.unix(bobSocket)) {
+                for (int i = 0; i < 130; i++) {
+                    bob.result("send", RpcClient.params().put("recipient", alice).put("message", "n" + i));
+                }
+            }
+            By chatPreview = By.cssSelector("button[data-chat='bob.44'] .chat-preview");
+            wait.until(ExpectedConditions.textToBe(chatPreview, "n129"));
+            browser.findElement(By.cssSelector("button[data-chat='bob.44']")).click();
+            try {
+                wait.until(ExpectedConditions.textToBe(By.xpath("//li[contains(@class,'new-marker')]"
+                        + "/following-sibling::li[contains(@class,'message')][1]/p[@class='body']"), "n0"));
+            } catch (org.openqa.selenium.TimeoutException e) {
+                throw new AssertionError("the list: " + ((JavascriptExecutor) browser).executeScript(
+                        "return [...document.querySelectorAll('.messages > li')].slice(0, 6)"
+                                + ".map(li => li.className + (li.hidden ? ' (hidden)' : '') + ': ' + li.innerText)"
+                                + ".join(' | ') + ' / error: ' + document.querySelector('.error')?.textContent"), e);
+            }
+            browser.findElement(By.className("back")).click();
+            wait.until(ExpectedConditions.visibilityOfElementLocated(chatPreview));
+            wait.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("button[data-chat='bob.44'] .unread")));
+            // Opened again, everything read: the newest page only, until the user scrolls back.
+            browser.findElement(By.cssSelector("button[data-chat='bob.44']")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".messages"), "n129"));
+            assertThat(browser.findElements(By.cssSelector(".message"))).hasSize(100);
+            assertThat(browser.findElements(By.className("new-marker"))).isEmpty();
+            By oldest = By.xpath("//li[contains(@class,'message')][p[@class='body' and text()='n0']]");
+            await().atMost(WAIT).until(() -> {
+                ((JavascriptExecutor) browser).executeScript("window.scrollTo(0, 0);");
+                return !browser.findElements(oldest).isEmpty();
+            });
+            assertThat(browser.findElements(By.cssSelector(".message"))).hasSize(130 + 2);
+            browser.findElement(By.className("back")).click();
 
             // The connection screen says in plain words how Svyaz is connected, and what the probe found.
             browser.findElement(By.className("open-connection")).click();
@@ -366,6 +446,20 @@ class AppBrowserIT {
                 By groupChat = By.cssSelector("button[data-chat='" + groupId + "']");
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(groupChat, "hi from bob"));
                 assertThat(browser.findElements(By.cssSelector("button[data-chat='bob.55']"))).isEmpty();
+                // Search finds chats by name and by their last message, and says when nothing matches.
+                WebElement search = browser.findElement(By.id("chat-search"));
+                search.sendKeys("FROM BOB");
+                assertThat(browser.findElements(groupChat)).hasSize(1);
+                search.sendKeys(" and nobody else");
+                wait.until(ExpectedConditions.textToBe(By.className("no-match"),
+                        "No chat matches “FROM BOB and nobody else”."));
+                assertThat(browser.findElements(groupChat)).isEmpty();
+                search.clear();
+                search.sendKeys("trio");
+                wait.until(ExpectedConditions.visibilityOfElementLocated(groupChat));
+                search.clear();
+                search.sendKeys(Keys.SPACE, Keys.BACK_SPACE); // clear() fires no input event
+                wait.until(ExpectedConditions.invisibilityOfElementLocated(By.className("no-match")));
 
                 // Rename it and remove carol: the others' devices follow.
                 browser.findElement(groupChat).click();
@@ -410,6 +504,11 @@ class AppBrowserIT {
         assertThat(forms).containsExactly("1 непрочитанное сообщение", "2 непрочитанных сообщения",
                 "5 непрочитанных сообщений", "11 непрочитанных сообщений", "21 непрочитанное сообщение",
                 "22 непрочитанных сообщения", "25 непрочитанных сообщений");
+        @SuppressWarnings("unchecked")
+        List<String> days = (List<String>) ((JavascriptExecutor) browser).executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                        + "import('/js/i18n.js').then(i18n => done([1, 3, 7].map(n => i18n.tn('timer.day', n))));");
+        assertThat(days).containsExactly("1 день", "3 дня", "7 дней");
 
         // Every key of one catalogue is in the other: no screen falls back to a key name.
         @SuppressWarnings("unchecked")
@@ -425,7 +524,12 @@ class AppBrowserIT {
     void aliceSignsUpInTheBrowserAndChatsLiveWithBob() throws Exception {
         try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
             Path bobSocket = startBotDaemon(server.inviteLink(), "bob.22");
-            String link = startApp(temp.resolve("alice"), "app-alice");
+            Cli.Result garbage = Cli.run("-d", temp.resolve("alice").toString(), "app", "--no-open",
+                    "https://example.org/svyaz://server/x");
+            assertThat(garbage.exitCode()).isEqualTo(1);
+            assertThat(garbage.err()).contains("LINK is not a Svyaz link");
+            // Alice clicked the invite link she was sent: the app opens with it filled in.
+            String link = startApp(temp.resolve("alice"), "app-alice", server.inviteLink());
             WebDriver browser = Chromium.start(temp.resolve("chromium-alice"), "en");
             browsers.add(browser);
             WebDriverWait wait = waitFor(browser);
@@ -433,8 +537,9 @@ class AppBrowserIT {
             browser.get(link);
             wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("invite")));
             assertThat(browser.getCurrentUrl()).as("the secret leaves the address bar").doesNotContain("secret");
+            assertThat(browser.findElement(By.id("invite")).getAttribute("value")).isEqualTo(server.inviteLink());
+            assertThat(browser.findElement(By.id("first-run-relay")).getAttribute("value")).isEmpty();
             Chromium.screenshot(browser, "first-run");
-            browser.findElement(By.id("invite")).sendKeys(server.inviteLink());
             browser.findElement(By.id("username")).sendKeys("alice");
             browser.findElement(By.id("name")).sendKeys("Alice");
             browser.findElement(By.cssSelector("form.first-run button[type=submit]")).click();

@@ -126,6 +126,7 @@ public final class EnvelopeJson {
             file.put("contentType", attachment.contentType());
             file.put("filename", attachment.fileName());
             file.put("size", attachment.size());
+            file.put("voiceNote", attachment.voiceNote());
             if (attachment.path().isPresent()) {
                 // The file's name in the account's attachment folder.
                 file.put("id", attachment.path().get().getFileName().toString());

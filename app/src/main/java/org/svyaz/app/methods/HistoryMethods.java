@@ -2,6 +2,7 @@
 package org.svyaz.app.methods;
 
 import static org.svyaz.app.rpc.RpcParam.Type.ARRAY;
+import static org.svyaz.app.rpc.RpcParam.Type.INTEGER;
 import static org.svyaz.app.rpc.RpcParam.Type.STRING;
 import static org.svyaz.app.rpc.RpcParam.optional;
 import static org.svyaz.app.rpc.RpcParam.required;
@@ -36,10 +37,12 @@ public final class HistoryMethods {
                 AccountMethod.of("listMessages", "A conversation as stored here, oldest first: texts with their "
                                 + "edits, deletes, reactions and receipts.",
                         List.of(optional("recipient", STRING, "The contact."),
-                                optional("groupId", STRING, "A group's id instead (listGroups).")),
-                        (client, call) -> messages(client, call.optionalString("groupId").isPresent()
+                                optional("groupId", STRING, "A group's id instead (listGroups)."),
+                                optional("before", INTEGER, "Only messages sent before this timestamp."),
+                                optional("limit", INTEGER, "At most this many, the newest of them.")),
+                        (client, call) -> messages(client, page(call, call.optionalString("groupId").isPresent()
                                 ? client.groupConversation(call.string("groupId"))
-                                : client.conversation(recipientOf(call)))),
+                                : client.conversation(recipientOf(call))))),
                 AccountMethod.of("markRead", "You read these messages from a contact: marked read here, and the "
                                 + "contact told unless read receipts are off (see updateConfiguration).",
                         List.of(optional("recipient", STRING, "The contact who sent them."),
@@ -57,6 +60,17 @@ public final class HistoryMethods {
                 AccountMethod.of("listChats", "Conversations with their latest message and unread count, "
                                 + "newest first.", List.of(),
                         (client, call) -> listChats(client)));
+    }
+
+    /** The newest {@code limit} messages sent before {@code before}, oldest first: a page when scrolling back. */
+    private static List<ConversationMessage> page(RpcCall call, List<ConversationMessage> all) throws RpcException {
+        long before = call.optionalLong("before").orElse(Long.MAX_VALUE);
+        int limit = call.optionalInt("limit").orElse(Integer.MAX_VALUE);
+        if (limit < 1) {
+            throw RpcException.invalidParams("parameter 'limit' must be at least 1");
+        }
+        List<ConversationMessage> earlier = all.stream().filter(m -> m.timestamp() < before).toList();
+        return earlier.subList(Math.max(0, earlier.size() - limit), earlier.size());
     }
 
     /** The contact a call names; a call must name a contact or a group. */

@@ -45,6 +45,8 @@ public final class MessageMethods {
                                 required("message", STRING, "The text."),
                                 optional("attachments", ARRAY, "Paths of files (readable by the daemon) to send with it."),
                                 optional("attachment", STRING, "One such path."),
+                                optional("voiceNote", BOOLEAN, "The files are voice notes: recordings to play in the "
+                                        + "conversation, not files to open."),
                                 optional("quoteTimestamp", INTEGER, "Reply to the message sent at this timestamp."),
                                 optional("quoteAuthor", STRING, "The quoted message's author (default: found by timestamp)."),
                                 optional("editTimestamp", INTEGER, "Replace the text of your message sent at this timestamp.")),
@@ -105,9 +107,13 @@ public final class MessageMethods {
         for (String file : call.stringList("attachment")) {
             files.add(Path.of(file));
         }
+        boolean voiceNote = call.bool("voiceNote", false);
         OptionalLong quoteTimestamp = call.optionalLong("quoteTimestamp");
         Optional<String> quoteAuthor = call.optionalString("quoteAuthor");
         OptionalLong editTimestamp = call.optionalLong("editTimestamp");
+        if (voiceNote && files.isEmpty()) {
+            throw RpcException.invalidParams("'voiceNote' marks attachments: name the recording in 'attachments'");
+        }
         if (groupId.isPresent() == !recipients.isEmpty()) {
             throw RpcException.invalidParams("name either 'recipient' or 'groupId'");
         }
@@ -123,7 +129,7 @@ public final class MessageMethods {
         }
         SendResults results = new SendResults();
         if (groupId.isPresent()) {
-            SendResult sent = client.sendToGroup(groupId.get(), message, files);
+            SendResult sent = client.sendToGroup(groupId.get(), message, files, voiceNote);
             for (GroupDetails group : client.listGroups()) {
                 if (group.id().equals(groupId.get())) {
                     for (GroupDetails.Member member : group.members()) {
@@ -141,7 +147,7 @@ public final class MessageMethods {
         for (String recipient : recipients) {
             sendOne(client, results, recipient, to -> editTimestamp.isPresent()
                     ? client.editMessage(to, editTimestamp.getAsLong(), message)
-                    : client.send(to, message, files, quote));
+                    : client.send(to, message, files, quote, voiceNote));
         }
         return results.response();
     }
