@@ -127,4 +127,5 @@ export async function showChats(account) {
       refresh().catch(() => {});
     }
   });
+  events.onReconnect(() => refresh().catch(() => {}));
 }

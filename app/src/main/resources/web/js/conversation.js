@@ -467,6 +467,18 @@ export async function showConversation(account, peer, onBack) {
     sendFiles([...event.dataTransfer.files]);
   };
 
+  // Back after the daemon was away: what arrived meanwhile is in its store; what is typed stays.
+  events.onReconnect(async () => {
+    try {
+      const page = await call('listMessages', {account, ...target, limit: PAGE});
+      for (const message of page) {
+        put(message);
+      }
+      markRead(page.filter(m => !m.outgoing && !m.readAt).map(m => m.timestamp));
+    } catch (e) {
+      error.textContent = e.message;
+    }
+  });
   events.subscribe(received => {
     const envelope = received.envelope;
     const data = envelope.dataMessage;

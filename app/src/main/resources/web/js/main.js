@@ -31,7 +31,14 @@ async function boot() {
       return;
     }
   }
-  listen(received => events.publish(received), online => setOffline(!online));
+  let wasOffline = false;
+  listen(received => events.publish(received), online => {
+    setOffline(!online);
+    if (online && wasOffline) {
+      events.reconnected();
+    }
+    wasOffline = !online;
+  });
   const accounts = await call('listAccounts');
   if (accounts.length === 0) {
     showFirstRun(account => showChats(account), link);

@@ -3,6 +3,8 @@ package org.svyaz.app;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,6 +36,11 @@ import picocli.CommandLine.Spec;
                 "When a svyaz daemon or app already serves the data directory, it asks that one for a new "
                         + "link instead, and exits."})
 final class AppCommand implements Callable<Integer> {
+    /** In the data directory: the key that signs the browser's session cookies (see AppSessions). */
+    static final String SESSION_KEY_FILE = "app-session.key";
+    /** In the data directory: the port the app was last served on, tried first next time. */
+    static final String PORT_FILE = "app.port";
+
     @ParentCommand
     SvyazCommand root;
 
@@ -41,7 +48,8 @@ final class AppCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "0",
-            description = "Serve on this port of 127.0.0.1 (default: a free one).")
+            description = "Serve on this port of 127.0.0.1 (default: the last run's, if free, so an open tab "
+                    + "reconnects; else a free one).")
     int port;
 
     @Option(names = "--no-open", description = "Print the link only; do not start a browser.")
@@ -70,17 +78,36 @@ final class AppCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         Files.createDirectories(root.dataDir());
-        AppSessions sessions = new AppSessions(Clock.systemUTC());
+        // The tab of the last run reconnects by itself when both its session and its address still hold.
+        AppSessions sessions = AppSessions.persistent(root.dataDir().resolve(SESSION_KEY_FILE), Clock.systemUTC());
+        Path portFile = root.dataDir().resolve(PORT_FILE);
+        int chosen = port != 0 ? port : lastPortIfFree(portFile);
         DaemonConfig config = DaemonCommand.withCommandSocket(
-                DaemonConfig.none().withHttp(new ListenAddress("127.0.0.1", port)).withApp(sessions), root);
+                DaemonConfig.none().withHttp(new ListenAddress("127.0.0.1", chosen)).withApp(sessions), root);
         DaemonRuntime daemon = DaemonRuntime.start(DaemonCommand.openAccounts(root), config, ReceiveMode.ON_START,
                 SvyazCommand.VERSION, System.err);
         Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "svyaz-app-stop"));
-        String url = "http://127.0.0.1:" + daemon.httpAddress().orElseThrow().getPort() + "/#secret="
-                + sessions.newSecret() + linkFragment;
+        int bound = daemon.httpAddress().orElseThrow().getPort();
+        Files.writeString(portFile, Integer.toString(bound));
+        String url = "http://127.0.0.1:" + bound + "/#secret=" + sessions.newSecret() + linkFragment;
         announce("Svyaz is running. Open this link in your browser (it works once):", url);
         new CountDownLatch(1).await();
         return ExitCodes.OK;
+    }
+
+    /** The port the last run served on, when it is free now; else 0, any free port. */
+    private static int lastPortIfFree(Path portFile) {
+        try {
+            int last = Integer.parseInt(Files.readString(portFile).strip());
+            if (last < 1024 || last > 65535) {
+                return 0;
+            }
+            try (ServerSocket probe = new ServerSocket(last, 1, InetAddress.getLoopbackAddress())) {
+                return last;
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0; // none yet, unreadable, or taken by now
+        }
     }
 
     /** The link for the page, after the secret in the URL's fragment (which never reaches a server's log). */

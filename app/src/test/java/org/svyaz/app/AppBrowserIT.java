@@ -14,7 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
@@ -29,6 +31,7 @@ import org.openqa.selenium.Keys;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -42,6 +45,8 @@ class AppBrowserIT {
     Path temp;
 
     private final List<Process> processes = new ArrayList<>();
+    /** The svyaz app processes by the name startApp was given. */
+    private final Map<String, Process> apps = new HashMap<>();
     private final List<WebDriver> browsers = new ArrayList<>();
 
     @AfterEach
@@ -85,6 +90,7 @@ class AppBrowserIT {
         arguments.addAll(List.of(svyazLink));
         Process app = Cli.start(temp.resolve("logs"), name, arguments.toArray(String[]::new));
         processes.add(app);
+        apps.put(name, app);
         Path out = temp.resolve("logs").resolve(name + ".out");
         String[] link = new String[1];
         await().atMost(Duration.ofSeconds(60)).until(() -> {
@@ -114,6 +120,29 @@ class AppBrowserIT {
             }
         });
         return socket;
+    }
+
+    /**
+     * Takes the screen's picture, and checks that every control a user can reach on it has a name a
+     * screen reader says: its text, a label, aria-label or a title.
+     */
+    private static void screen(WebDriver browser, String name) throws Exception {
+        Chromium.screenshot(browser, name);
+        assertEveryControlIsLabelled(browser, name);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void assertEveryControlIsLabelled(WebDriver browser, String screen) {
+        List<String> unnamed = (List<String>) ((JavascriptExecutor) browser).executeScript("""
+                const named = c => (c.getAttribute('aria-label') || c.title || '').trim()
+                  || (c.labels && [...c.labels].some(l => l.textContent.trim()))
+                  || (c.getAttribute('aria-labelledby') || '').split(' ').some(id => document.getElementById(id))
+                  || (['BUTTON', 'SUMMARY', 'A'].includes(c.tagName) && c.textContent.trim());
+                return [...document.querySelectorAll('button, input, select, textarea, summary, a[href]')]
+                  .filter(c => c.getClientRects().length > 0 || (c.type === 'file' && c.labels?.length))
+                  .filter(c => !named(c))
+                  .map(c => c.outerHTML.slice(0, 120));""");
+        assertThat(unnamed).as("controls without a name on " + screen).isEmpty();
     }
 
     /** Signs up through the first-run screen and returns the username the server gave. */
@@ -264,7 +293,7 @@ class AppBrowserIT {
                 assertThat(browser.findElement(By.cssSelector("form.compose button[type=submit]")).isEnabled())
                         .as("sending waits").isFalse();
                 assertThat(browser.findElement(By.id("compose")).getAttribute("value")).isEqualTo("after the change");
-                Chromium.screenshot(browser, "safety-number-changed");
+                screen(browser, "safety-number-changed");
                 browser.findElement(By.className("accept-key")).click();
                 wait.until(ExpectedConditions.invisibilityOfElementLocated(By.className("key-change")));
                 browser.findElement(By.id("compose")).sendKeys(Keys.ENTER);
@@ -281,7 +310,7 @@ class AppBrowserIT {
                 assertThat(browser.findElement(By.cssSelector("canvas.qr")).getAttribute("width")).isNotEqualTo("0");
                 browser.findElement(By.className("verify")).click();
                 wait.until(ExpectedConditions.attributeToBe(By.className("trust"), "data-trust", "TRUSTED_VERIFIED"));
-                Chromium.screenshot(browser, "safety-number");
+                screen(browser, "safety-number");
             }
         }
     }
@@ -300,13 +329,19 @@ class AppBrowserIT {
             browser.findElement(By.className("open-settings")).click();
             wait.until(ExpectedConditions.elementToBeClickable(By.id("read-receipts"))).click();
             wait.until(ExpectedConditions.textToBe(By.className("saved"), "Saved."));
+            assertEveryControlIsLabelled(browser, "settings");
             browser.findElement(By.id("profile-name")).sendKeys("Alice A.", Keys.ENTER);
             browser.findElement(By.className("back")).click();
             try (RpcClient bob = RpcClient.unix(bobSocket)) {
                 bob.result("send", RpcClient.params().put("recipient", alice).put("message", "are you there?"));
                 By chat = By.cssSelector("button[data-chat='bob.44']");
                 wait.until(ExpectedConditions.textToBe(By.cssSelector("button[data-chat='bob.44'] .unread"), "1"));
-                browser.findElement(chat).click();
+                // By keyboard alone: Tab reaches the chat, Enter opens it.
+                for (int i = 0; i < 40 && !browser.switchTo().activeElement().equals(browser.findElement(chat)); i++) {
+                    new Actions(browser).sendKeys(Keys.TAB).perform();
+                }
+                assertThat(browser.switchTo().activeElement()).as("Tab reaches the chat").isEqualTo(browser.findElement(chat));
+                new Actions(browser).sendKeys(Keys.ENTER).perform();
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".messages"),
                         "are you there?"));
                 // While alice types, bob sees it (typing indicators are on).
@@ -372,7 +407,7 @@ class AppBrowserIT {
             assertThat(browser.findElement(By.className("recommendation")).getText())
                     .startsWith("Svyaz will use this way first on this network");
             assertThat(browser.findElements(By.cssSelector(".probe-results li[data-verdict='ok']"))).isNotEmpty();
-            Chromium.screenshot(browser, "connection");
+            screen(browser, "connection");
             browser.findElement(By.id("relay-link")).sendKeys("svyaz://relay/garbage", Keys.ENTER);
             wait.until(ExpectedConditions.textMatches(By.cssSelector("[role=alert]"), Pattern.compile(".+")));
             browser.findElement(By.id("relays-only")).click();
@@ -441,7 +476,7 @@ class AppBrowserIT {
                 wait.until(ExpectedConditions.visibilityOfElementLocated(bobsBubble));
                 assertThat(browser.findElement(bobsBubble).findElement(By.className("author")).getText())
                         .isEqualTo("bob.55");
-                Chromium.screenshot(browser, "group");
+                screen(browser, "group");
                 browser.findElement(By.className("back")).click();
                 By groupChat = By.cssSelector("button[data-chat='" + groupId + "']");
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(groupChat, "hi from bob"));
@@ -539,7 +574,7 @@ class AppBrowserIT {
             assertThat(browser.getCurrentUrl()).as("the secret leaves the address bar").doesNotContain("secret");
             assertThat(browser.findElement(By.id("invite")).getAttribute("value")).isEqualTo(server.inviteLink());
             assertThat(browser.findElement(By.id("first-run-relay")).getAttribute("value")).isEmpty();
-            Chromium.screenshot(browser, "first-run");
+            screen(browser, "first-run");
             browser.findElement(By.id("username")).sendKeys("alice");
             browser.findElement(By.id("name")).sendKeys("Alice");
             browser.findElement(By.cssSelector("form.first-run button[type=submit]")).click();
@@ -598,7 +633,7 @@ class AppBrowserIT {
                 assertThat(read).as("bob's bot got alice's read receipt").isTrue();
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(
                         By.cssSelector(".message.incoming .reaction"), "❤️"));
-                Chromium.screenshot(browser, "conversation");
+                screen(browser, "conversation");
             }
 
             // A reload keeps the session (the cookie) and the conversation (stored on alice's device),
@@ -623,7 +658,7 @@ class AppBrowserIT {
             By unread = By.cssSelector("button[data-chat='bob.22'] .unread");
             wait.until(ExpectedConditions.textToBe(unread, "2"));
             assertThat(browser.findElement(unread).getAttribute("aria-label")).isEqualTo("2 unread messages");
-            Chromium.screenshot(browser, "chats");
+            screen(browser, "chats");
             assertThat(browser.findElement(By.cssSelector("button[data-chat='bob.22'] .chat-preview")).getText())
                     .isEqualTo("two");
             browser.findElement(By.cssSelector("button[data-chat='bob.22']")).click();
@@ -636,6 +671,31 @@ class AppBrowserIT {
                 assertThat(browser.findElements(unread)).as("opening the chat read it").isEmpty();
             });
 
+            // The service stops (as with Ctrl-C) and starts again: the open page says it is offline, then
+            // reconnects by itself (same address, same session) and shows what arrived meanwhile.
+            browser.findElement(By.cssSelector("button[data-chat='bob.22']")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".messages"), "two"));
+            browser.findElement(By.id("compose")).sendKeys("half-typed");
+            Process firstRun = apps.get("app-alice");
+            firstRun.destroy();
+            assertThat(firstRun.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            wait.until(ExpectedConditions.textToBe(By.id("status"), "Offline: trying to reach the Svyaz service again…"));
+            try (RpcClient bob = RpcClient.unix(bobSocket)) {
+                bob.result("send", RpcClient.params().put("message", "while you were away").put("recipient", alice));
+            }
+            String again = startApp(temp.resolve("alice"), "app-alice-again");
+            Matcher firstPort = LINK.matcher(link);
+            Matcher secondPort = LINK.matcher(again);
+            assertThat(firstPort.find() && secondPort.find()).isTrue();
+            assertThat(secondPort.group(1)).as("the last run's port").isEqualTo(firstPort.group(1));
+            wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("status")));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".messages"),
+                    "while you were away"));
+            assertThat(browser.findElement(By.id("compose")).getAttribute("value")).isEqualTo("half-typed");
+            browser.findElement(By.id("compose")).clear();
+            browser.findElement(By.className("back")).click();
+            wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("button[data-chat='bob.22']")));
+
             // Switching the language to Russian in the settings; the choice is kept.
             browser.findElement(By.className("open-settings")).click();
             new Select(wait.until(ExpectedConditions.elementToBeClickable(
@@ -644,7 +704,7 @@ class AppBrowserIT {
             browser.navigate().refresh();
             wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Чаты"));
             assertThat(browser.findElement(By.tagName("html")).getAttribute("lang")).isEqualTo("ru");
-            Chromium.screenshot(browser, "chats-ru");
+            screen(browser, "chats-ru");
 
             // The link works once, and the API without the session cookie gives nothing.
             WebDriver stranger = Chromium.start(temp.resolve("chromium-stranger"), "en");
