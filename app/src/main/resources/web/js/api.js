@@ -47,12 +47,14 @@ export async function startSession(secret) {
 }
 
 /**
- * Follows the daemon's receive events. The browser reconnects by itself (and resumes from the last
- * event id); onOnline(false) is called while it is away.
+ * Follows the daemon's events: received messages, and files moving between the daemon and the
+ * server (onTransfer). The browser reconnects by itself (and resumes from the last event id);
+ * onOnline(false) is called while it is away.
  */
-export function listen(onReceive, onOnline) {
+export function listen(onReceive, onOnline, onTransfer) {
   const source = new EventSource('/api/v1/events');
   source.addEventListener('receive', event => onReceive(JSON.parse(event.data)));
+  source.addEventListener('transfer', event => onTransfer(JSON.parse(event.data)));
   source.addEventListener('open', () => onOnline(true));
   source.addEventListener('error', () => onOnline(false));
   return source;

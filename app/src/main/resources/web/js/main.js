@@ -15,6 +15,23 @@ function setOffline(offline) {
   document.body.classList.toggle('offline', offline);
 }
 
+/** Files on their way between this computer and the server, by direction and name, as a line each. */
+const transfers = new Map();
+
+function showTransfer(transfer) {
+  const key = `${transfer.upload ? 'up' : 'down'}:${transfer.filename}`;
+  if (transfer.done >= transfer.total) {
+    transfers.delete(key);
+  } else {
+    const percent = transfer.total > 0 ? Math.floor((100 * transfer.done) / transfer.total) : 0;
+    transfers.set(key, t(transfer.upload ? 'transfer.sending' : 'transfer.receiving',
+      {name: transfer.filename, percent}));
+  }
+  const line = document.getElementById('transfers');
+  line.textContent = [...transfers.values()].join(' · ');
+  line.hidden = transfers.size === 0;
+}
+
 async function boot() {
   await loadLanguage(preferredLanguage());
   document.title = t('app.title');
@@ -38,7 +55,7 @@ async function boot() {
       events.reconnected();
     }
     wasOffline = !online;
-  });
+  }, showTransfer);
   const accounts = await call('listAccounts');
   if (accounts.length === 0) {
     showFirstRun(account => showChats(account), link);

@@ -245,6 +245,25 @@ class AppBrowserIT {
                 assertThat(browser.findElement(By.cssSelector(".message.incoming figure.picture a.file")).getText())
                         .contains("picture.png");
 
+                // A larger file from bob: while alice's daemon downloads it, the page says how far it got.
+                ((JavascriptExecutor) browser).executeScript("""
+                        window.transferLines = [];
+                        new MutationObserver(() => window.transferLines.push(
+                            document.getElementById('transfers').hidden ? '' : document.getElementById('transfers').textContent))
+                          .observe(document.getElementById('transfers'),
+                            {childList: true, characterData: true, subtree: true, attributes: true});""");
+                byte[] bigBytes = new byte[6 * 1024 * 1024];
+                new java.util.Random(7).nextBytes(bigBytes);
+                Path big = Files.write(temp.resolve("big.bin"), bigBytes);
+                bob.result("send", RpcClient.params().put("recipient", alice).put("message", "the big one")
+                        .put("attachment", big.toString()));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".messages"), "big.bin"));
+                wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("transfers")));
+                @SuppressWarnings("unchecked")
+                List<String> lines = (List<String>) ((JavascriptExecutor) browser).executeScript(
+                        "return window.transferLines;");
+                assertThat(lines).anySatisfy(line -> assertThat(line).matches("Receiving big\\.bin: \\d+ %"));
+
                 // A voice message recorded in the browser (Chromium's fake microphone) reaches bob as a
                 // voice note in Opus; his comes back and plays inline with its length.
                 browser.findElement(By.className("record")).click();

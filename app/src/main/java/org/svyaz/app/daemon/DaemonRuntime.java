@@ -35,7 +35,13 @@ public final class DaemonRuntime implements AutoCloseable {
         this.accounts = accounts;
         this.hub = new ReceiveHub(mode, this::startReceiving);
         this.pump = new ReceivePump(accounts.all(), hub::hasAudience, (client, received) -> hub.publish(received));
-        this.daemon = Daemon.start(config.withAppFiles(new AccountFiles(accounts)), new MethodTable(methods(accounts, version, pump::add, this::openApp), hub), hub, announce);
+        accounts.all().forEach(this::reportTransfers);
+        Consumer<SvyazClient> joined = client -> {
+            reportTransfers(client);
+            pump.add(client);
+        };
+        this.daemon = Daemon.start(config.withAppFiles(new AccountFiles(accounts)),
+                new MethodTable(methods(accounts, version, joined, this::openApp), hub), hub, announce);
         if (daemon.commandSocketPath().isPresent()) {
             try {
                 accounts.markSocket(daemon.commandSocketPath().get());
@@ -70,6 +76,11 @@ public final class DaemonRuntime implements AutoCloseable {
     @FunctionalInterface
     interface AppOpener {
         String open() throws DaemonStartException;
+    }
+
+    /** The account's file transfers go to the web app's event stream (the daemon has no terminal to draw on). */
+    private void reportTransfers(SvyazClient client) {
+        client.onTransferProgress(new TransferEvents(client.username(), hub));
     }
 
     private String openApp() throws DaemonStartException {

@@ -12,7 +12,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The last {@value #KEPT} receive events, numbered, for {@code GET /api/v1/events} and its
+ * The last {@value #KEPT} events (received messages, and file transfer progress for the web app),
+ * numbered, for {@code GET /api/v1/events} and its
  * {@code Last-Event-ID} replay. Event streams pull from it at their own pace, so a slow one never slows
  * down the publisher.
  *
@@ -23,8 +24,11 @@ import java.util.concurrent.locks.ReentrantLock;
 final class EventLog {
     static final int KEPT = 1_000;
 
-    /** One event: its id and its {@code data:} line, {@code {"envelope":…,"account":…}}. */
-    record Event(long id, String data) {}
+    /**
+     * One event: its id, its {@code event:} type ({@code receive} or {@code transfer}) and its
+     * {@code data:} line, e.g. {@code {"envelope":…,"account":…}}.
+     */
+    record Event(long id, String type, String data) {}
 
     /**
      * Events read together, and the id to read after next: the newest id when they were read, which is
@@ -42,14 +46,14 @@ final class EventLog {
         this.lastId = clock.millis() * 1_000;
     }
 
-    void append(ObjectNode params) {
+    void append(String type, ObjectNode params) {
         String data = RpcJson.write(params);
         lock.lock();
         try {
             if (kept.size() == KEPT) {
                 kept.removeFirst();
             }
-            kept.addLast(new Event(++lastId, data));
+            kept.addLast(new Event(++lastId, type, data));
             appended.signalAll();
         } finally {
             lock.unlock();

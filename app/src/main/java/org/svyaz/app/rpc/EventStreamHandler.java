@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /api/v1/events}: receive events as Server-Sent Events, each
- * {@code id: N / event: receive / data: {"envelope":…,"account":…}}. With {@code Last-Event-ID} the
+ * {@code id: N / event: receive / data: {"envelope":…,"account":…}}, and for the web app
+ * {@code event: transfer} with a file's progress ({@link ReceiveHub#publishTransfer}). With {@code Last-Event-ID} the
  * stream first replays the kept events after that id (all of them when the id is unknown). An idle stream
  * gets a comment line every heartbeat, so proxies keep it open and a vanished client is noticed.
  */
@@ -65,7 +66,7 @@ final class EventStreamHandler implements HttpHandler {
             }
             replay = false;
             for (EventLog.Event event : batch) {
-                out.write(("id: " + event.id() + "\nevent: receive\ndata: " + event.data() + "\n\n")
+                out.write(("id: " + event.id() + "\nevent: " + event.type() + "\ndata: " + event.data() + "\n\n")
                         .getBytes(StandardCharsets.UTF_8));
             }
             // Not the last id sent: after an unknown Last-Event-ID that could be a number never reached.

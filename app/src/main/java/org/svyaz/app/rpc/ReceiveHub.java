@@ -11,7 +11,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +34,7 @@ public final class ReceiveHub {
     private final Runnable receiveStarter;
     private final AtomicBoolean started = new AtomicBoolean();
     private final Map<RpcPeer, Subscriptions> peers = new ConcurrentHashMap<>();
-    private final List<Consumer<ObjectNode>> listeners = new CopyOnWriteArrayList<>();
+    private final List<EventListener> listeners = new CopyOnWriteArrayList<>();
 
     /**
      * @param receiveStarter starts receiving messages; runs once, on the thread that triggered it (a
@@ -98,9 +97,26 @@ public final class ReceiveHub {
         }
     }
 
-    /** Every published message, unwrapped, goes to this listener too (the HTTP event log). */
-    void addListener(Consumer<ObjectNode> listener) {
+    /** Every published event goes to this listener too (the HTTP event log), with its type. */
+    void addListener(EventListener listener) {
         listeners.add(listener);
+    }
+
+    /** Hears every event: {@code receive} (a message, unwrapped) or {@code transfer}. */
+    @FunctionalInterface
+    interface EventListener {
+        void event(String type, ObjectNode params);
+    }
+
+    /**
+     * How a file's upload to or download from the server advances:
+     * {@code {account, filename, upload, done, total}}. Only the web app's event stream hears it; it
+     * is no JSON-RPC notification (signal-cli has none).
+     */
+    public void publishTransfer(ObjectNode params) {
+        for (EventListener listener : listeners) {
+            listener.event("transfer", params);
+        }
     }
 
     /** @return the new subscription's id */
@@ -139,8 +155,8 @@ public final class ReceiveHub {
      * {@code exception} beside them when it could not be read.
      */
     public void publish(ObjectNode params) {
-        for (Consumer<ObjectNode> listener : listeners) {
-            listener.accept(params);
+        for (EventListener listener : listeners) {
+            listener.event("receive", params);
         }
         String plain = mode.deliversToEveryConnection() ? RpcJson.write(RpcJson.notification("receive", params)) : null;
         peers.forEach((peer, subscriptions) -> {

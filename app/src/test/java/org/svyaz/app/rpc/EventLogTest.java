@@ -17,7 +17,7 @@ class EventLogTest {
     @Test
     void idsCountUpFromTheStartTimeAndAfterGivesTheNewerOnes() {
         for (int i = 0; i < 3; i++) {
-            log.append(ReceiveHubTest.envelope("m" + i));
+            log.append("receive", ReceiveHubTest.envelope("m" + i));
         }
 
         assertThat(log.after(5_000).events()).extracting(EventLog.Event::id).containsExactly(5_001L, 5_002L, 5_003L);
@@ -29,7 +29,7 @@ class EventLogTest {
     @Test
     void anUnknownIdGetsEveryKeptEvent() {
         for (int i = 0; i < EventLog.KEPT + 10; i++) {
-            log.append(ReceiveHubTest.envelope("m" + i));
+            log.append("receive", ReceiveHubTest.envelope("m" + i));
         }
 
         assertThat(log.after(5_003).events()).hasSize(EventLog.KEPT).first().extracting(EventLog.Event::id).isEqualTo(5_011L);
@@ -43,7 +43,7 @@ class EventLogTest {
     void theCursorIsTheNewestIdEvenAfterAnUnknownOne() {
         assertThat(log.after(Long.MIN_VALUE).cursor()).isEqualTo(5_000);
         assertThat(log.after(Long.MAX_VALUE).cursor()).isEqualTo(5_000);
-        log.append(ReceiveHubTest.envelope("m"));
+        log.append("receive", ReceiveHubTest.envelope("m"));
 
         assertThat(log.after(99_999_999).cursor()).isEqualTo(5_001);
         assertThat(log.after(5_001).cursor()).isEqualTo(5_001);
@@ -52,7 +52,7 @@ class EventLogTest {
     @Test
     void waitingEndsWithAnEventATimeoutOrClose() throws Exception {
         assertThat(log.awaitAfter(log.lastId(), Duration.ofMillis(20))).isFalse();
-        log.append(ReceiveHubTest.envelope("m"));
+        log.append("receive", ReceiveHubTest.envelope("m"));
         assertThat(log.awaitAfter(5_000, Duration.ofSeconds(5))).isTrue();
         log.close();
         assertThat(log.awaitAfter(log.lastId(), Duration.ofSeconds(5))).isFalse();

@@ -138,13 +138,15 @@ class ReceiveHubTest {
     @Test
     void listenersGetEveryMessageUnwrappedInEveryMode() {
         ReceiveHub hub = new ReceiveHub(ReceiveMode.MANUAL, () -> { });
-        List<ObjectNode> heard = new CopyOnWriteArrayList<>();
-        hub.addListener(heard::add);
+        List<String> heard = new CopyOnWriteArrayList<>();
+        hub.addListener((type, params) -> heard.add(type + " " + params));
 
         hub.publish("alice.01", envelope("to the log"));
+        hub.publishTransfer(envelope("a file's progress"));
 
-        assertThat(heard).singleElement().satisfies(params ->
-                assertThat(params.toString()).isEqualTo("{\"envelope\":{\"body\":\"to the log\"},\"account\":\"alice.01\"}"));
+        assertThat(heard).containsExactly(
+                "receive {\"envelope\":{\"body\":\"to the log\"},\"account\":\"alice.01\"}",
+                "transfer {\"body\":\"a file's progress\"}");
     }
 
     @Test
