@@ -18,6 +18,7 @@ import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.remote.http.ClientConfig;
 import org.svyaz.bench.BenchException;
 
 /**
@@ -56,7 +57,9 @@ final class AppPage implements AutoCloseable {
         ChromeDriver driver;
         try {
             Files.createDirectories(profile);
-            driver = new ChromeDriver(service, options);
+            // Selenium gives up on an answer after 3 minutes by default; scrolling back through a long
+            // history is one script that runs longer.
+            driver = new ChromeDriver(service, options, ClientConfig.defaultConfig().readTimeout(SCRIPT_TIMEOUT));
         } catch (IOException | WebDriverException e) {
             throw new BenchException("Cannot start Chromium (" + browser + ") through " + driverBinary + ": "
                     + e.getMessage(), e);
@@ -197,8 +200,19 @@ final class AppPage implements AutoCloseable {
         throw new IllegalStateException("expected a number from the page, got " + value);
     }
 
+    /**
+     * Quits the browser. When the driver's session is stuck (a script past Selenium's read timeout)
+     * quit can leave Chromium running without its driver, so its process is ended by its id too.
+     */
     @Override
     public void close() {
-        driver.quit();
+        Object pid = driver.getCapabilities().getCapability("goog:processID");
+        try {
+            driver.quit();
+        } finally {
+            if (pid instanceof Number number) {
+                ProcessHandle.of(number.longValue()).ifPresent(ProcessHandle::destroy);
+            }
+        }
     }
 }
