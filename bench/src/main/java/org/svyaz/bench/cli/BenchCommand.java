@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         description = {"Benchmarks: registered users over real TLS WebSockets against a real server, with every "
                 + "message accounted for. See BENCHMARKS.md."},
         subcommands = {BenchRelayCommand.class, BenchDrainCommand.class, BenchIdleCommand.class,
-                BenchStormCommand.class, BenchFanoutCommand.class, BenchDaemonCommand.class})
+                BenchStormCommand.class, BenchFanoutCommand.class, BenchDaemonCommand.class,
+                BenchAppCommand.class})
 final class BenchCommand {
 }

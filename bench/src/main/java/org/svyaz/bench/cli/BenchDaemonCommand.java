@@ -84,7 +84,7 @@ final class BenchDaemonCommand implements Callable<Integer> {
      * {@code svyaz} at the root of the tree this tool's jar was built in: the jar is
      * {@code bench/target/svyaz-bench.jar} (or the classes {@code bench/target/classes}).
      */
-    private static Path launcherInTree() {
+    static Path launcherInTree() {
         try {
             Path built = Path.of(BenchDaemonCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             return built.toAbsolutePath().getParent().getParent().getParent().resolve("svyaz");

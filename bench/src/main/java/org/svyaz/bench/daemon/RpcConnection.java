@@ -24,14 +24,14 @@ import java.util.concurrent.TimeoutException;
  * {@link System#nanoTime()} at which it was read. The channel reads and writes under separate
  * locks, so writing never waits for the reader.
  */
-final class RpcConnection implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
+public final class RpcConnection implements AutoCloseable {
+    public static final ObjectMapper JSON = new ObjectMapper();
     /** The id of the readiness probe; the benchmark's own calls use numbers. */
     private static final String PROBE_ID = "bench-ready";
 
     /** What the reader hands on. Runs on the reader thread: keep it short. */
     @FunctionalInterface
-    interface Listener {
+    public interface Listener {
         void line(JsonNode message, long readNanos);
     }
 
@@ -51,7 +51,7 @@ final class RpcConnection implements AutoCloseable {
      * Connects to {@code socket} and waits, at most {@code timeout}, until the daemon answers a
      * {@code version} call, so that the connection is known to be served before the run starts.
      */
-    static RpcConnection open(Path socket, String name, Listener listener, long timeout, TimeUnit unit)
+    public static RpcConnection open(Path socket, String name, Listener listener, long timeout, TimeUnit unit)
             throws IOException, TimeoutException, InterruptedException {
         SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
         RpcConnection connection;
@@ -79,7 +79,7 @@ final class RpcConnection implements AutoCloseable {
     }
 
     /** Writes one request as one line. Thread-safe; lines never interleave. */
-    void write(ObjectNode request) throws IOException {
+    public void write(ObjectNode request) throws IOException {
         byte[] json = JSON.writeValueAsBytes(request);
         ByteBuffer line = ByteBuffer.allocate(json.length + 1).put(json).put((byte) '\n').flip();
         synchronized (this) {
@@ -90,7 +90,7 @@ final class RpcConnection implements AutoCloseable {
     }
 
     /** Whether the daemon closed the connection (or it broke). */
-    boolean ended() {
+    public boolean ended() {
         return ended;
     }
 

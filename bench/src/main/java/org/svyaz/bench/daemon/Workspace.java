@@ -19,7 +19,7 @@ import org.svyaz.bench.BenchException;
  * load tool is stopped (Ctrl-C), so no daemon outlives it: a daemon, unlike the spawned server,
  * does not stop when its standard input ends.
  */
-final class Workspace implements AutoCloseable {
+public final class Workspace implements AutoCloseable {
     /** A daemon shuts down gracefully on SIGTERM (closing its accounts); after this it is killed. */
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
 
@@ -30,37 +30,42 @@ final class Workspace implements AutoCloseable {
     private boolean closed;
 
     /** The result of a command that ran to its end. */
-    record Finished(int exitCode, Path out, Path err) {}
+    public record Finished(int exitCode, Path out, Path err) {}
 
     /** @param launcher the {@code svyaz} command every process runs */
     Workspace(Path launcher) throws IOException {
+        this(launcher, "svyaz-bench-daemon-");
+    }
+
+    /** @param prefix how the temporary directory's name starts, after the scenario */
+    public Workspace(Path launcher, String prefix) throws IOException {
         this.launcher = launcher;
-        this.directory = Files.createTempDirectory("svyaz-bench-daemon-");
+        this.directory = Files.createTempDirectory(prefix);
         Files.createDirectories(logs());
         this.hook = new Thread(() -> close(false), "bench-daemon-stop");
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
-    Path directory() {
+    public Path directory() {
         return directory;
     }
 
-    Path logs() {
+    public Path logs() {
         return directory.resolve("logs");
     }
 
     /** The daemons' sockets: each daemon creates the folder itself, private (0700). */
-    Path socket(String user) {
+    public Path socket(String user) {
         return directory.resolve("sockets").resolve(user + ".sock");
     }
 
     /** A data directory for one user. */
-    Path dataDir(String user) {
+    public Path dataDir(String user) {
         return directory.resolve(user);
     }
 
     /** Starts {@code svyaz ARGS} for good (a daemon); its output goes to logs/NAME.out and .err. */
-    synchronized Process start(String name, List<String> args) throws BenchException {
+    public synchronized Process start(String name, List<String> args) throws BenchException {
         if (closed) {
             throw new BenchException("The run is stopping; " + name + " was not started.", null);
         }
@@ -77,7 +82,7 @@ final class Workspace implements AutoCloseable {
      * Runs {@code svyaz ARGS} to its end, at most {@code timeout}; its output goes to
      * logs/NAME.out and .err.
      */
-    Finished run(String name, Duration timeout, List<String> args) throws BenchException {
+    public Finished run(String name, Duration timeout, List<String> args) throws BenchException {
         Process process = start(name, args);
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -97,7 +102,7 @@ final class Workspace implements AutoCloseable {
     }
 
     /** Stops {@code process} (SIGTERM, then SIGKILL after the grace period) and waits for it. */
-    static void stop(Process process) {
+    public static void stop(Process process) {
         process.destroy();
         try {
             if (!process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -130,7 +135,7 @@ final class Workspace implements AutoCloseable {
     }
 
     /** As {@link #close()}; with {@code keep} the directory and its logs stay. Runs once. */
-    synchronized void close(boolean keep) {
+    public synchronized void close(boolean keep) {
         if (closed) {
             return;
         }
