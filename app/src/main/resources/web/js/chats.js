@@ -17,6 +17,12 @@ function preview(chat) {
   return chat.lastMessage.outgoing ? t('chats.fromYou', {text}) : text;
 }
 
+/**
+ * Chats made into elements per task, when the list is first shown: 1,000 chats made at once block
+ * the page for a long task (BENCHMARKS.md, the web app); a slice of them does not.
+ */
+const SLICE = 100;
+
 function chatItem(chat, open) {
   const peer = chat.groupId ? {groupId: chat.groupId, title: chat.name} : {recipient: chat.recipient};
   const time = chat.lastMessage.timestamp > 0
@@ -72,14 +78,62 @@ export async function showChats(account) {
   const holder = el('div', {id: 'chat-list-holder', 'aria-live': 'polite'});
   let chats = [];
 
+  /** Each chat's element, kept while the chat is unchanged: searching and refreshing reuse it. */
+  const items = new Map();
+  /** Counts renders: a slice of an older one that is still queued stops when a newer one began. */
+  let renders = 0;
+
+  /** The chat's element, and whether it was made now (rather than reused). */
+  function itemFor(chat) {
+    const key = chat.groupId ? `group:${chat.groupId}` : `contact:${chat.recipient}`;
+    const state = JSON.stringify([chat.name, chat.unread, chat.lastMessage]);
+    const known = items.get(key);
+    if (known && known.state === state) {
+      return {element: known.element, made: false};
+    }
+    const element = chatItem(chat, open);
+    items.set(key, {state, element});
+    return {element, made: true};
+  }
+
   function renderList() {
+    const render = ++renders;
     const query = searchText.trim();
     const shown = query ? chats.filter(chat => matches(chat, query)) : chats;
-    holder.replaceChildren(chats.length === 0
-      ? el('p', {class: 'empty'}, t('chats.empty'))
-      : shown.length === 0
-        ? el('p', {class: 'empty no-match'}, t('chats.noMatch', {text: query}))
-        : el('ul', {class: 'chat-list'}, shown.map(chat => chatItem(chat, open))));
+    if (chats.length === 0 || shown.length === 0) {
+      holder.replaceChildren(chats.length === 0
+        ? el('p', {class: 'empty'}, t('chats.empty'))
+        : el('p', {class: 'empty no-match'}, t('chats.noMatch', {text: query})));
+      return;
+    }
+    // A list already on screen stays there until the new one is whole, so the page does not jump
+    // while the user scrolls; the first list is shown as it grows, its top first.
+    const list = el('ul', {class: 'chat-list'});
+    const growing = !holder.querySelector('.chat-list');
+    if (growing) {
+      holder.replaceChildren(list);
+    }
+    const fill = from => {
+      if (render !== renders) {
+        return;
+      }
+      let made = 0;
+      let next = from;
+      const slice = [];
+      while (next < shown.length && made < SLICE) {
+        const item = itemFor(shown[next]);
+        made += item.made ? 1 : 0;
+        slice.push(item.element);
+        next++;
+      }
+      list.append(...slice);
+      if (next < shown.length) {
+        setTimeout(() => fill(next), 0);
+      } else if (!growing) {
+        holder.replaceChildren(list);
+      }
+    };
+    fill(0);
   }
 
   // Messages come in bursts: one fetch for each burst, not one per message.

@@ -59,7 +59,7 @@ function dayOf(timestamp) {
 
 /**
  * Shows the conversation with {recipient} (a contact's username) or {groupId, title} (a group).
- * Groups have texts only for now: no replies, reactions, edits or deletes.
+ * Groups have texts, files and reactions; no replies, edits or deletes yet.
  */
 export async function showConversation(account, peer, onBack) {
   events.clear();
@@ -113,7 +113,7 @@ export async function showConversation(account, peer, onBack) {
       }
       markRead(unread.map(m => m.timestamp));
       earlier.hidden = page.length < PAGE;
-      rebuild();
+      prependPage(page);
       scroller.scrollTop = scroller.scrollHeight - fromBottom;
     } catch (e) {
       error.textContent = e.message;
@@ -145,9 +145,6 @@ export async function showConversation(account, peer, onBack) {
   }
 
   function actions(message) {
-    if (group) {
-      return null;
-    }
     const picker = el('div', {class: 'reaction-picker', hidden: true, role: 'group',
       'aria-label': t('conversation.reactWith')},
     REACTIONS.map(emoji => el('button', {type: 'button', class: 'emoji', 'aria-label': emoji,
@@ -157,9 +154,13 @@ export async function showConversation(account, peer, onBack) {
         onclick: () => {
           picker.hidden = !picker.hidden;
         }}, '☺'),
-      el('button', {type: 'button', class: 'reply', 'aria-label': t('conversation.reply'),
-        onclick: () => startReply(message)}, '↩'),
     ];
+    if (group) {
+      // Replies, edits and deletes for everyone work in one-to-one conversations only, so far.
+      return [el('div', {class: 'actions'}, buttons), picker];
+    }
+    buttons.push(el('button', {type: 'button', class: 'reply', 'aria-label': t('conversation.reply'),
+      onclick: () => startReply(message)}, '↩'));
     if (message.outgoing && !message.remoteDeleted) {
       buttons.push(
         el('button', {type: 'button', class: 'edit', 'aria-label': t('conversation.edit'),
@@ -220,16 +221,50 @@ export async function showConversation(account, peer, onBack) {
   /** The message before which the "new messages" marker stands, by key. */
   let firstUnreadKey = null;
 
+  const newMarker = () => el('li', {class: 'new-marker', role: 'separator'}, t('conversation.newMessages'));
+  const dateSeparator = (day, timestamp) => el('li', {class: 'date-separator', role: 'separator', 'data-day': day},
+    formatDate(timestamp));
+
   function appendInOrder(key, element, timestamp) {
     if (key === firstUnreadKey) {
-      list.append(el('li', {class: 'new-marker', role: 'separator'}, t('conversation.newMessages')));
+      list.append(newMarker());
     }
     const day = dayOf(timestamp);
     if (day !== lastDay) {
-      list.append(el('li', {class: 'date-separator', role: 'separator'}, formatDate(timestamp)));
+      list.append(dateSeparator(day, timestamp));
       lastDay = day;
     }
     list.append(element);
+  }
+
+  /**
+   * Puts a page of older messages (oldest first) in front of those shown. Only the page is laid out:
+   * laying out everything again for each page made scrolling back through a long history slower
+   * with every page (BENCHMARKS.md, the web app).
+   */
+  function prependPage(page) {
+    const front = document.createDocumentFragment();
+    let day = null;
+    for (const message of page) {
+      const key = keyOf(message.outgoing, message.timestamp, message.author);
+      if (key === firstUnreadKey) {
+        list.querySelector('.new-marker')?.remove();
+        front.append(newMarker());
+      }
+      const messageDay = dayOf(message.timestamp);
+      if (messageDay !== day) {
+        front.append(dateSeparator(messageDay, message.timestamp));
+        day = messageDay;
+      }
+      front.append(byKey.get(key).element);
+    }
+    // The messages shown may begin on the day the page ends with: one separator for it is enough.
+    const next = earlier.nextElementSibling;
+    const shownFirstDay = next?.classList.contains('new-marker') ? next.nextElementSibling : next;
+    if (shownFirstDay?.classList.contains('date-separator') && shownFirstDay.dataset.day === day) {
+      shownFirstDay.remove();
+    }
+    earlier.after(front);
   }
 
   /** Lays the list out again, oldest first: after older messages were loaded in front. */
@@ -257,18 +292,31 @@ export async function showConversation(account, peer, onBack) {
     }
   }
 
-  function change(outgoing, timestamp, update) {
-    const known = byKey.get(keyOf(outgoing, timestamp));
+  /** Someone's reaction (or its withdrawal) to a message; {@code author}: who wrote it, if not this account. */
+  function applyReaction(reaction, reactor, author) {
+    change(reaction.targetAuthor === account, reaction.targetSentTimestamp, m => {
+      const reactions = {...m.reactions};
+      if (reaction.isRemove) {
+        delete reactions[reactor];
+      } else {
+        reactions[reactor] = reaction.emoji;
+      }
+      return {reactions};
+    }, author);
+  }
+
+  function change(outgoing, timestamp, update, author = contact) {
+    const known = byKey.get(keyOf(outgoing, timestamp, author));
     if (known) {
       put({...known.message, ...update(known.message)});
     }
   }
 
   async function react(message, emoji) {
+    const author = message.outgoing ? account : (message.author || contact);
     try {
-      await call('sendReaction', {account, recipient: contact, emoji,
-        targetAuthor: message.outgoing ? account : contact, targetTimestamp: message.timestamp});
-      change(message.outgoing, message.timestamp, m => ({reactions: {...m.reactions, [account]: emoji}}));
+      await call('sendReaction', {account, ...target, emoji, targetAuthor: author, targetTimestamp: message.timestamp});
+      change(message.outgoing, message.timestamp, m => ({reactions: {...m.reactions, [account]: emoji}}), author);
     } catch (e) {
       error.textContent = t('conversation.failed', {reason: e.message});
     }
@@ -487,7 +535,9 @@ export async function showConversation(account, peer, onBack) {
       return;
     }
     if (group) {
-      if (inGroup === peer.groupId && data && (typeof data.message === 'string' || data.attachments)
+      if (inGroup === peer.groupId && data?.reaction) {
+        applyReaction(data.reaction, envelope.source, data.reaction.targetAuthor);
+      } else if (inGroup === peer.groupId && data && (typeof data.message === 'string' || data.attachments)
           && !data.reaction) {
         put({outgoing: false, timestamp: envelope.timestamp, body: data.message ?? '', reactions: {},
           author: envelope.source, attachments: data.attachments || []});
@@ -509,16 +559,7 @@ export async function showConversation(account, peer, onBack) {
       timer.value = String(seconds);
       note(t('conversation.timerSetBy', {name: contact, timer: timerName(seconds)}));
     } else if (data && data.reaction) {
-      const reaction = data.reaction;
-      change(reaction.targetAuthor === account, reaction.targetSentTimestamp, m => {
-        const reactions = {...m.reactions};
-        if (reaction.isRemove) {
-          delete reactions[contact];
-        } else {
-          reactions[contact] = reaction.emoji;
-        }
-        return {reactions};
-      });
+      applyReaction(data.reaction, contact, contact);
     } else if (data && data.remoteDelete) {
       change(false, data.remoteDelete.timestamp, () => ({remoteDeleted: true, body: ''}));
     } else if (data && (typeof data.message === 'string' || data.attachments)) {

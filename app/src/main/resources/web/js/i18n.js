@@ -58,12 +58,25 @@ export function tn(key, count, values = {}) {
   return fill(form, {...values, count});
 }
 
+/**
+ * One formatter per language and style: making an Intl.DateTimeFormat costs far more than using
+ * one, and a long chat list or conversation formats thousands of times (BENCHMARKS.md, the web app).
+ */
+const formats = new Map();
+function formatter(style) {
+  const key = `${language}|${JSON.stringify(style)}`;
+  if (!formats.has(key)) {
+    formats.set(key, new Intl.DateTimeFormat(language, style));
+  }
+  return formats.get(key);
+}
+
 /** A day as the user's language writes it, for the separators between days. */
 export function formatDate(millis) {
-  return new Intl.DateTimeFormat(language, {day: 'numeric', month: 'long', year: 'numeric'}).format(new Date(millis));
+  return formatter({day: 'numeric', month: 'long', year: 'numeric'}).format(new Date(millis));
 }
 
 /** A time as the user's language writes it. */
 export function formatTime(millis) {
-  return new Intl.DateTimeFormat(language, {hour: '2-digit', minute: '2-digit'}).format(new Date(millis));
+  return formatter({hour: '2-digit', minute: '2-digit'}).format(new Date(millis));
 }

@@ -34,13 +34,25 @@ final class SendReactionCommand implements Callable<Integer> {
     @Option(names = {"-r", "--remove"}, description = "Withdraw the reaction.")
     boolean remove;
 
-    @Parameters(arity = "1", paramLabel = "USERNAME", description = "The contact, like alice.42.")
+    @Option(names = {"-g", "--group-id", "--group"}, paramLabel = "GROUP_ID",
+            description = "React to a message of this group (its id as listGroups shows it) instead.")
+    String groupId;
+
+    @Parameters(arity = "0..1", paramLabel = "USERNAME", description = "The contact, like alice.42.")
     String recipient;
 
     @Override
     public Integer call() throws Exception {
-        ObjectNode params = Output.object().put("recipient", recipient).put("emoji", emoji)
+        if ((groupId == null) == (recipient == null)) {
+            throw new CommandLineException("Name either the contact (USERNAME) or a group (-g GROUP_ID).");
+        }
+        ObjectNode params = Output.object().put("emoji", emoji)
                 .put("targetAuthor", targetAuthor).put("targetTimestamp", targetTimestamp).put("remove", remove);
+        if (groupId != null) {
+            params.put("groupId", groupId);
+        } else {
+            params.put("recipient", recipient);
+        }
         Output.sent(root, spec, AccountCall.run(root, spec, "sendReaction", params));
         return ExitCodes.OK;
     }

@@ -345,7 +345,7 @@ class AppBrowserIT {
             String alice = signUp(browser, wait, link, server.inviteLink(), "alice");
 
             // Read receipts off: what alice reads drops from her unread count, and bob is not told.
-            browser.findElement(By.className("open-settings")).click();
+            wait.until(ExpectedConditions.elementToBeClickable(By.className("open-settings"))).click();
             wait.until(ExpectedConditions.elementToBeClickable(By.id("read-receipts"))).click();
             wait.until(ExpectedConditions.textToBe(By.className("saved"), "Saved."));
             assertEveryControlIsLabelled(browser, "settings");
@@ -417,7 +417,7 @@ class AppBrowserIT {
             browser.findElement(By.className("back")).click();
 
             // The connection screen says in plain words how Svyaz is connected, and what the probe found.
-            browser.findElement(By.className("open-connection")).click();
+            wait.until(ExpectedConditions.elementToBeClickable(By.className("open-connection"))).click();
             wait.until(ExpectedConditions.attributeToBe(By.className("route"), "data-kind", "direct"));
             assertThat(browser.findElement(By.className("route")).getText()).isEqualTo("Connected directly to the server.");
             browser.findElement(By.className("probe")).click();
@@ -495,6 +495,28 @@ class AppBrowserIT {
                 wait.until(ExpectedConditions.visibilityOfElementLocated(bobsBubble));
                 assertThat(browser.findElement(bobsBubble).findElement(By.className("author")).getText())
                         .isEqualTo("bob.55");
+
+                // Reactions in the group: bob's to alice's message shows on her bubble; hers to his reaches him.
+                long hello = atBob.get("timestamp").asLong();
+                bob.result("sendReaction", RpcClient.params().put("groupId", groupId).put("emoji", "👍")
+                        .put("targetAuthor", atBob.get("source").asText()).put("targetTimestamp", hello));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(
+                        By.cssSelector(".message.outgoing .reaction"), "👍"));
+                browser.findElement(bobsBubble).findElement(By.className("react")).click();
+                wait.until(ExpectedConditions.elementToBeClickable(By.xpath("//li[contains(@class,'incoming')]"
+                        + "//div[contains(@class,'reaction-picker')]/button[@aria-label='❤️']"))).click();
+                await().atMost(WAIT).until(() -> {
+                    JsonNode messages = bob.result("listMessages", RpcClient.params().put("groupId", groupId));
+                    JsonNode last = messages.get(messages.size() - 1);
+                    return last.get("body").asText().equals("hi from bob")
+                            && "❤️".equals(last.path("reactions").path(atBob.get("source").asText()).asText());
+                });
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(
+                        By.cssSelector(".message.incoming .reaction"), "❤️"));
+                await("carol's device has both reactions").atMost(WAIT).until(() -> {
+                    String atCarol = carol.result("listMessages", RpcClient.params().put("groupId", groupId)).toString();
+                    return atCarol.contains("👍") && atCarol.contains("❤️");
+                });
                 screen(browser, "group");
                 browser.findElement(By.className("back")).click();
                 By groupChat = By.cssSelector("button[data-chat='" + groupId + "']");
@@ -716,7 +738,7 @@ class AppBrowserIT {
             wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("button[data-chat='bob.22']")));
 
             // Switching the language to Russian in the settings; the choice is kept.
-            browser.findElement(By.className("open-settings")).click();
+            wait.until(ExpectedConditions.elementToBeClickable(By.className("open-settings"))).click();
             new Select(wait.until(ExpectedConditions.elementToBeClickable(
                     By.id("language")))).selectByValue("ru");
             wait.until(ExpectedConditions.textToBe(By.tagName("h1"), "Настройки"));

@@ -63,8 +63,13 @@ final class IncomingSignals {
             notApplied = untrusted ? Optional.of(UNTRUSTED) : edit(source, content.getEditMessage(), timestamp);
         } else if (content.getDataMessage().hasReaction()) {
             stored.setReaction(content.getDataMessage().getReaction());
+            DataMessage data = content.getDataMessage();
+            if (data.hasGroup()) {
+                stored.setGroupId(data.getGroup().getId());
+            }
             notApplied = untrusted ? Optional.of(UNTRUSTED)
-                    : reaction(source, content.getDataMessage().getReaction(), serverTimestamp);
+                    : reaction(source, data.getReaction(), serverTimestamp,
+                            data.hasGroup() ? Optional.of(data.getGroup().getId().toByteArray()) : Optional.empty());
         } else {
             stored.setDelete(content.getDataMessage().getDelete());
             notApplied = untrusted ? Optional.of(UNTRUSTED)
@@ -114,20 +119,30 @@ final class IncomingSignals {
                 + (unknown.size() > NAMED_TIMESTAMPS ? ", ..." : "") + ".");
     }
 
-    private Optional<String> reaction(UUID source, Reaction reaction, long serverTimestamp) {
+    /**
+     * A reaction to a message of the conversation with {@code source}, or with {@code groupId} of that
+     * group's conversation (the caller checked that {@code source} is a member).
+     */
+    private Optional<String> reaction(UUID source, Reaction reaction, long serverTimestamp, Optional<byte[]> groupId) {
         if (!reaction.getRemove() && !Emoji.isSingle(reaction.getEmoji())) {
             return Optional.of("Not applied: a reaction must be exactly one emoji.");
         }
         UUID author = LocalSignals.accountOrUnknown(reaction.getTargetAuthor().toByteArray());
         long target = reaction.getTargetSentTimestamp();
-        Optional<LocalSignals.Target> found = signals.find(source, self, author, target);
+        Optional<LocalSignals.Target> found = groupId.isPresent()
+                ? signals.findInGroup(groupId.get(), self, author, target)
+                : signals.find(source, self, author, target);
         if (found.isEmpty()) {
             return Optional.of("Not applied: no message of this conversation was sent at " + target + " by that author.");
         }
         if (found.get().remoteDeleted()) {
             return Optional.of("Not applied: the message was deleted for everyone.");
         }
-        if (reaction.getRemove()) {
+        if (groupId.isPresent() && reaction.getRemove()) {
+            signals.unreactInGroup(groupId.get(), author, target, source);
+        } else if (groupId.isPresent()) {
+            signals.reactInGroup(groupId.get(), author, target, source, reaction.getEmoji(), serverTimestamp);
+        } else if (reaction.getRemove()) {
             signals.unreact(source, author, target, source);
         } else {
             signals.react(source, author, target, source, reaction.getEmoji(), serverTimestamp);

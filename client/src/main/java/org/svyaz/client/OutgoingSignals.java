@@ -8,15 +8,16 @@ import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.svyaz.client.api.ReceivedAttachment;
 import org.svyaz.client.api.ClientException;
 import org.svyaz.client.api.LocalFailureException;
 import org.svyaz.client.api.NetworkException;
 import org.svyaz.client.api.QuoteTarget;
 import org.svyaz.client.api.RateLimitedException;
 import org.svyaz.client.api.ReceiptType;
+import org.svyaz.client.api.ReceivedAttachment;
 import org.svyaz.client.api.SendResult;
 import org.svyaz.client.api.UserInputException;
+import org.svyaz.client.groups.GroupId;
 import org.svyaz.client.store.LocalMessages;
 import org.svyaz.client.store.LocalSignals;
 import org.svyaz.client.store.LocalStoreException;
@@ -46,6 +47,12 @@ final class OutgoingSignals {
                 throws ClientException;
     }
 
+    /** Sends a data message to a group's members (GroupMessaging's sender-key fan-out). */
+    @FunctionalInterface
+    interface GroupSender {
+        SendResult send(GroupId group, DataMessage.Builder data) throws ClientException;
+    }
+
     /** Finds the account behind a username. */
     @FunctionalInterface
     interface Resolver {
@@ -58,10 +65,12 @@ final class OutgoingSignals {
     private final UUID self;
     private final Resolver resolver;
     private final Sender sender;
+    private final GroupSender groupSender;
     private final Runnable eraseFromWal;
 
     OutgoingSignals(LocalSignals signals, LocalMessages messages, Clock clock, UUID self, Resolver resolver,
-                    Sender sender, Runnable eraseFromWal) {
+                    Sender sender, GroupSender groupSender, Runnable eraseFromWal) {
+        this.groupSender = groupSender;
         this.signals = signals;
         this.messages = messages;
         this.clock = clock;
@@ -147,15 +156,52 @@ final class OutgoingSignals {
         return result;
     }
 
-    /** Reacts to (or with {@code remove} withdraws the reaction to) a message of the conversation. */
-    SendResult react(String recipient, String emoji, String targetAuthor, long targetTimestamp,
-                                 boolean remove) throws ClientException {
+    /**
+     * Reacts to (or with {@code remove} withdraws the reaction to) a message of a group's
+     * conversation, sent by a member or by this account.
+     */
+    SendResult reactInGroup(GroupId group, String emoji, String targetAuthor, long targetTimestamp, boolean remove)
+            throws ClientException {
+        checkReaction(emoji, targetTimestamp);
+        UUID author = resolver.resolve(targetAuthor);
+        Optional<LocalSignals.Target> target = signals.findInGroup(group.bytes(), self, author, targetTimestamp);
+        if (target.isEmpty() || target.get().remoteDeleted()) {
+            throw new UserInputException("No message of this group from " + targetAuthor + " was sent at "
+                    + targetTimestamp + "; listMessages shows the group's messages.");
+        }
+        long timestamp = clock.millis();
+        SendResult result = groupSender.send(group, DataMessage.newBuilder()
+                .setTimestamp(timestamp)
+                .setReaction(reaction(emoji, remove, author, targetTimestamp)));
+        if (remove) {
+            signals.unreactInGroup(group.bytes(), author, targetTimestamp, self);
+        } else {
+            signals.reactInGroup(group.bytes(), author, targetTimestamp, self, emoji, timestamp);
+        }
+        return result;
+    }
+
+    private static Reaction.Builder reaction(String emoji, boolean remove, UUID author, long targetTimestamp) {
+        return Reaction.newBuilder()
+                .setEmoji(emoji)
+                .setRemove(remove)
+                .setTargetAuthor(Uuids.toByteString(author))
+                .setTargetSentTimestamp(targetTimestamp);
+    }
+
+    private static void checkReaction(String emoji, long targetTimestamp) throws UserInputException {
         if (!Emoji.isSingle(emoji)) {
             throw new UserInputException(emoji == null || emoji.isEmpty()
                     ? "A reaction needs an emoji (-e), like 👍."
                     : "'" + emoji + "' is not one emoji; a reaction is exactly one, like 👍.");
         }
         checkTimestamp(targetTimestamp);
+    }
+
+    /** Reacts to (or with {@code remove} withdraws the reaction to) a message of the conversation. */
+    SendResult react(String recipient, String emoji, String targetAuthor, long targetTimestamp,
+                                 boolean remove) throws ClientException {
+        checkReaction(emoji, targetTimestamp);
         UUID destination = contact(recipient);
         UUID author = resolver.resolve(targetAuthor);
         if (!author.equals(self) && !author.equals(destination)) {
@@ -165,11 +211,7 @@ final class OutgoingSignals {
         long timestamp = clock.millis();
         DataMessage data = DataMessage.newBuilder()
                 .setTimestamp(timestamp)
-                .setReaction(Reaction.newBuilder()
-                        .setEmoji(emoji)
-                        .setRemove(remove)
-                        .setTargetAuthor(Uuids.toByteString(author))
-                        .setTargetSentTimestamp(targetTimestamp))
+                .setReaction(reaction(emoji, remove, author, targetTimestamp))
                 .build();
         SendResult result = sender.send(recipient, destination, Content.newBuilder().setDataMessage(data),
                 timestamp);

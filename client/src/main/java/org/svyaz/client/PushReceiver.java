@@ -214,6 +214,13 @@ final class PushReceiver implements PushHandler {
                 boolean untrusted = store.identity(decrypted.source().toString())
                         .map(r -> r.trust() == TrustLevel.UNTRUSTED).orElse(false);
                 if (IncomingSignals.isSignal(content)) {
+                    // A signal about a group's message (a reaction) counts only from a member of it.
+                    if (content.getDataMessage().hasGroup() && groups.accept(decrypted.source(),
+                            content.getDataMessage().getGroup()) instanceof GroupInbox.Verdict.Refused refused) {
+                        log.warn("dropped a group signal: {}", refused.reason());
+                        messages.markReceived(guid, clock.millis());
+                        return null;
+                    }
                     incoming.apply(decrypted.source(), content.getSenderUsername().isEmpty() ? null
                             : content.getSenderUsername(), decrypted.sourceDevice(), envelope.getTimestamp(),
                             envelope.getServerTimestamp(), untrusted, content);

@@ -102,7 +102,7 @@ public final class SvyazClient implements AutoCloseable {
         this.groups = new GroupMessaging(connections, sender, contacts, groupInbox, groupStore, store, messages,
                 messageClock, self, settings.deviceId());
         this.outgoing = new OutgoingSignals(signals, messages, messageClock, self, contacts::resolve,
-                sender::sendToContact, db::checkpoint);
+                sender::sendToContact, groups::send, db::checkpoint);
         this.receiveLoop = new ReceiveLoop(connections, receiver, contacts, outgoing, db, messages, signals, preKeys,
                 clock);
         this.identities = new Identities(connections, contacts, settings, db, store, messages, preKeys);
@@ -432,6 +432,13 @@ public final class SvyazClient implements AutoCloseable {
     public SendResult sendReaction(String recipient, String emoji, String targetAuthor, long targetTimestamp,
                                    boolean remove) throws ClientException {
         return OutgoingSignals.guarded(() -> outgoing.react(recipient, emoji, targetAuthor, targetTimestamp, remove));
+    }
+
+    /** Reacts to a message of a group's conversation (or withdraws the reaction), for every member. */
+    public SendResult sendGroupReaction(String groupId, String emoji, String targetAuthor, long targetTimestamp,
+                                        boolean remove) throws ClientException {
+        GroupId id = groupId(groupId);
+        return OutgoingSignals.guarded(() -> outgoing.reactInGroup(id, emoji, targetAuthor, targetTimestamp, remove));
     }
 
     /** Deletes a message this account sent to {@code recipient}, for everyone. */

@@ -28,6 +28,7 @@ import org.signal.libsignal.protocol.DuplicateMessageException;
 import org.signal.libsignal.protocol.NoSessionException;
 import org.signal.libsignal.protocol.SignalProtocolAddress;
 import org.signal.libsignal.protocol.groups.GroupCipher;
+import org.svyaz.client.api.ClientException;
 import org.svyaz.client.api.GroupAccessException;
 import org.svyaz.client.api.GroupDetails;
 import org.svyaz.client.api.ReceivedMessage;
@@ -168,6 +169,43 @@ class GroupsIT {
                     client.close();
                 }
             }
+        }
+    }
+
+    @Test
+    void membersReactToEachOthersGroupMessagesAndAnOutsiderCannot() throws Exception {
+        try (SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server")));
+             SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.71", Clock.systemUTC());
+             SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.72", Clock.systemUTC());
+             SvyazClient eve = SvyazClient.register(temp.resolve("e"), server.inviteLink(), "eve.73", Clock.systemUTC())) {
+            String groupId = alice.createGroup("pair", List.of("bob.72"));
+            TestAccounts.receiveUntil(bob, m -> m.group().isPresent());
+            long hello = alice.sendToGroup(groupId, "hello group", List.of()).timestamp();
+            TestAccounts.receiveUntil(bob, TestAccounts.body("hello group"));
+
+            bob.sendGroupReaction(groupId, "👍", "alice.71", hello, false);
+            alice.sendGroupReaction(groupId, "❤️", "alice.71", hello, false);
+            TestAccounts.receiveUntil(alice, m -> reactionsOnLast(alice, groupId) == 2);
+            assertThat(alice.groupConversation(groupId).getLast().reactions())
+                    .containsEntry(bob.accountId(), "👍").containsEntry(alice.accountId(), "❤️");
+            TestAccounts.receiveUntil(bob, m -> reactionsOnLast(bob, groupId) == 2);
+
+            bob.sendGroupReaction(groupId, "👍", "alice.71", hello, true);
+            TestAccounts.receiveUntil(alice, m -> reactionsOnLast(alice, groupId) == 1);
+            assertThat(alice.groupConversation(groupId).getLast().reactions()).containsOnlyKeys(alice.accountId());
+
+            assertThatThrownBy(() -> bob.sendGroupReaction(groupId, "👍", "alice.71", hello + 1, false))
+                    .isInstanceOf(UserInputException.class).hasMessageContaining("No message of this group");
+            assertThatThrownBy(() -> eve.sendGroupReaction(groupId, "👍", "alice.71", hello, false))
+                    .isInstanceOf(ClientException.class);
+        }
+    }
+
+    private static int reactionsOnLast(SvyazClient client, String groupId) {
+        try {
+            return client.groupConversation(groupId).getLast().reactions().size();
+        } catch (ClientException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -87,7 +87,7 @@ class SignalsIT {
             // Reactions: set, replaced by the reactor's next one, withdrawn.
             bob.sendReaction("alice.11", "👍", "alice.11", hello, false);
             ReceivedMessage reaction = receiveUntil(alice, isSignal(ReceivedSignal.Reaction.class)).getLast();
-            assertThat(reaction.signal()).contains(new ReceivedSignal.Reaction("👍", alice.accountId(), hello, false));
+            assertThat(reaction.signal()).contains(new ReceivedSignal.Reaction("👍", alice.accountId(), hello, false, Optional.empty()));
             assertThat(sent(alice, "bob.22", hello).reactions()).containsExactly(java.util.Map.entry(bob.accountId(), "👍"));
             assertThat(received(bob, "alice.11", hello).reactions()).as("the reactor's own copy")
                     .containsExactly(java.util.Map.entry(bob.accountId(), "👍"));
@@ -96,7 +96,7 @@ class SignalsIT {
             assertThat(sent(alice, "bob.22", hello).reactions()).containsExactly(java.util.Map.entry(bob.accountId(), "❤️"));
             bob.sendReaction("alice.11", "❤️", "alice.11", hello, true);
             assertThat(receiveUntil(alice, isSignal(ReceivedSignal.Reaction.class)).getLast().signal())
-                    .contains(new ReceivedSignal.Reaction("❤️", alice.accountId(), hello, true));
+                    .contains(new ReceivedSignal.Reaction("❤️", alice.accountId(), hello, true, Optional.empty()));
             assertThat(sent(alice, "bob.22", hello).reactions()).isEmpty();
 
             // A reply quoting Alice's first message; the author is found by the timestamp.

@@ -95,8 +95,9 @@ public final class EnvelopeJson {
                     .put("timestamp", typing.timestamp())
                     .putNull("groupId"); // typing is sent in one-to-one conversations only, so far
             case ReceivedSignal.Reaction reaction -> {
-                ObjectNode node = dataMessage(envelope, message.timestamp(), Optional.empty(), 0)
-                        .putObject("reaction");
+                ObjectNode data = dataMessage(envelope, message.timestamp(), Optional.empty(), 0);
+                reaction.groupId().ifPresent(id -> data.putObject("groupInfo").put("groupId", id).put("type", "DELIVER"));
+                ObjectNode node = data.putObject("reaction");
                 node.put("emoji", reaction.emoji());
                 node.put("targetAuthor", nameOf(client, reaction.targetAuthor()));
                 node.putNull("targetAuthorNumber");

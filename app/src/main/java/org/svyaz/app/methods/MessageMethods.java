@@ -52,7 +52,8 @@ public final class MessageMethods {
                                 optional("editTimestamp", INTEGER, "Replace the text of your message sent at this timestamp.")),
                         MessageMethods::send),
                 AccountMethod.of("sendReaction", "React with one emoji to a message of a conversation.",
-                        List.of(required("recipient", STRING, "The contact."),
+                        List.of(optional("recipient", STRING, "The contact."),
+                                optional("groupId", STRING, "A group's id instead: a message of the group."),
                                 required("emoji", STRING, "Exactly one emoji."),
                                 required("targetAuthor", STRING, "Who wrote the message: the contact or you."),
                                 required("targetTimestamp", INTEGER, "The message's sent timestamp."),
@@ -62,6 +63,14 @@ public final class MessageMethods {
                             String targetAuthor = call.string("targetAuthor");
                             long targetTimestamp = call.requiredLong("targetTimestamp");
                             boolean remove = call.bool("remove", false);
+                            Optional<String> groupId = call.optionalString("groupId");
+                            if (groupId.isPresent() == call.optionalString("recipient").isPresent()) {
+                                throw RpcException.invalidParams("name either 'recipient' or 'groupId'");
+                            }
+                            if (groupId.isPresent()) {
+                                return groupResults(client, groupId.get(), client.sendGroupReaction(groupId.get(),
+                                        emoji, targetAuthor, targetTimestamp, remove));
+                            }
                             return one(client, call, recipient -> client.sendReaction(recipient, emoji, targetAuthor,
                                     targetTimestamp, remove));
                         }),
@@ -127,20 +136,10 @@ public final class MessageMethods {
         if (groupId.isPresent() && (quoteTimestamp.isPresent() || editTimestamp.isPresent())) {
             throw RpcException.userError("Quotes and edits work in one-to-one conversations only, not yet in groups.");
         }
-        SendResults results = new SendResults();
         if (groupId.isPresent()) {
-            SendResult sent = client.sendToGroup(groupId.get(), message, files, voiceNote);
-            for (GroupDetails group : client.listGroups()) {
-                if (group.id().equals(groupId.get())) {
-                    for (GroupDetails.Member member : group.members()) {
-                        if (!member.accountId().equals(client.accountId())) {
-                            results.succeeded(member.username(), Optional.of(member.accountId()), sent);
-                        }
-                    }
-                }
-            }
-            return results.response();
+            return groupResults(client, groupId.get(), client.sendToGroup(groupId.get(), message, files, voiceNote));
         }
+        SendResults results = new SendResults();
         Optional<QuoteTarget> quote = quoteTimestamp.isPresent()
                 ? Optional.of(new QuoteTarget(quoteTimestamp.getAsLong(), quoteAuthor))
                 : Optional.empty();
@@ -148,6 +147,21 @@ public final class MessageMethods {
             sendOne(client, results, recipient, to -> editTimestamp.isPresent()
                     ? client.editMessage(to, editTimestamp.getAsLong(), message)
                     : client.send(to, message, files, quote, voiceNote));
+        }
+        return results.response();
+    }
+
+    /** What a send to a group answers: every other member, reached by the one fan-out. */
+    private static JsonNode groupResults(SvyazClient client, String groupId, SendResult sent) throws RpcException {
+        SendResults results = new SendResults();
+        for (GroupDetails group : client.listGroups()) {
+            if (group.id().equals(groupId)) {
+                for (GroupDetails.Member member : group.members()) {
+                    if (!member.accountId().equals(client.accountId())) {
+                        results.succeeded(member.username(), Optional.of(member.accountId()), sent);
+                    }
+                }
+            }
         }
         return results.response();
     }

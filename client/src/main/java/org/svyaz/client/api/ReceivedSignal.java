@@ -2,6 +2,7 @@
 package org.svyaz.client.api;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -22,8 +23,11 @@ public sealed interface ReceivedSignal {
     /** The contact started or stopped typing; {@code timestamp} is when, by their clock. */
     record Typing(boolean started, long timestamp) implements ReceivedSignal {}
 
-    /** The contact reacted to (or, with {@code remove}, withdrew a reaction to) a message. */
-    record Reaction(String emoji, UUID targetAuthor, long targetSentTimestamp, boolean remove)
+    /**
+     * The contact reacted to (or, with {@code remove}, withdrew a reaction to) a message; with
+     * {@code groupId} (as listGroups shows it), a message of that group.
+     */
+    record Reaction(String emoji, UUID targetAuthor, long targetSentTimestamp, boolean remove, Optional<String> groupId)
             implements ReceivedSignal {}
 
     /** The contact changed the text of a message they sent earlier. */

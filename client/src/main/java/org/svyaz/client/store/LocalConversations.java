@@ -64,11 +64,12 @@ public final class LocalConversations {
 
     /**
      * A group's messages as stored here, oldest first: received texts (not the group's own updates)
-     * with their authors, and what this device sent to it. Reactions, receipts and edits are not
+     * with their authors and reactions, and what this device sent to it. Receipts and edits are not
      * kept per group yet.
      */
     public List<ConversationMessage> groupConversation(byte[] groupId, UUID self) {
         return db.locked(() -> {
+            Map<String, Map<UUID, String>> reactions = reactions(LocalSignals.groupConversation(groupId));
             List<ConversationMessage> result = new ArrayList<>();
             try (PreparedStatement q = db.connection().prepareStatement("""
                     SELECT source_account, timestamp, body, remote_deleted, quote_id, quote_author, quote_text, read_at,
@@ -84,7 +85,8 @@ public final class LocalConversations {
                                         Optional.ofNullable(rows.getString(7)).orElse("")));
                         result.add(new ConversationMessage(UUID.fromString(rows.getString(1)), rows.getLong(2), false,
                                 Optional.ofNullable(rows.getString(3)), Optional.empty(), rows.getInt(4) == 1, quote,
-                                Map.of(), Optional.empty(), nullableLong(rows, 8), Optional.empty(),
+                                reactions.getOrDefault(rows.getString(1) + "/" + rows.getLong(2), Map.of()),
+                                Optional.empty(), nullableLong(rows, 8), Optional.empty(),
                                 LocalMessages.decode(rows.getBytes(9))));
                     }
                 }
@@ -96,7 +98,8 @@ public final class LocalConversations {
                     while (rows.next()) {
                         result.add(new ConversationMessage(self, rows.getLong(1), true,
                                 Optional.ofNullable(rows.getString(2)), Optional.empty(), rows.getInt(3) == 1,
-                                Optional.empty(), Map.of(), Optional.empty(), Optional.empty(), Optional.empty(),
+                                Optional.empty(), reactions.getOrDefault(self + "/" + rows.getLong(1), Map.of()),
+                                Optional.empty(), Optional.empty(), Optional.empty(),
                                 LocalMessages.decode(rows.getBytes(4))));
                     }
                 }
@@ -166,17 +169,7 @@ public final class LocalConversations {
     /** Every message of the conversation with {@code contact}, received and sent, oldest first. */
     public List<ConversationMessage> conversation(UUID contact, UUID self) {
         return db.locked(() -> {
-            Map<String, Map<UUID, String>> reactions = new HashMap<>();
-            try (PreparedStatement q = db.connection().prepareStatement(
-                    "SELECT target_author, target_timestamp, reactor, emoji FROM reactions WHERE conversation = ?")) {
-                q.setString(1, contact.toString());
-                try (ResultSet rows = q.executeQuery()) {
-                    while (rows.next()) {
-                        reactions.computeIfAbsent(rows.getString(1) + "/" + rows.getLong(2), k -> new HashMap<>())
-                                .put(UUID.fromString(rows.getString(3)), rows.getString(4));
-                    }
-                }
-            }
+            Map<String, Map<UUID, String>> reactions = reactions(contact.toString());
             List<ConversationMessage> result = new ArrayList<>();
             try (PreparedStatement q = db.connection().prepareStatement("""
                     SELECT timestamp, body, edited_at, remote_deleted, quote_id, quote_author, quote_text, read_at,
@@ -219,6 +212,22 @@ public final class LocalConversations {
             result.sort(Comparator.comparingLong(ConversationMessage::timestamp));
             return result;
         });
+    }
+
+    /** A conversation's reactions by message ("author/timestamp"), each reactor's emoji; under the lock. */
+    private Map<String, Map<UUID, String>> reactions(String conversation) throws SQLException {
+        Map<String, Map<UUID, String>> reactions = new HashMap<>();
+        try (PreparedStatement q = db.connection().prepareStatement(
+                "SELECT target_author, target_timestamp, reactor, emoji FROM reactions WHERE conversation = ?")) {
+            q.setString(1, conversation);
+            try (ResultSet rows = q.executeQuery()) {
+                while (rows.next()) {
+                    reactions.computeIfAbsent(rows.getString(1) + "/" + rows.getLong(2), k -> new HashMap<>())
+                            .put(UUID.fromString(rows.getString(3)), rows.getString(4));
+                }
+            }
+        }
+        return reactions;
     }
 
     private static Optional<Long> nullableLong(ResultSet rows, int column) throws SQLException {

@@ -23,6 +23,7 @@ import org.svyaz.client.api.Quote;
 import org.svyaz.client.api.ReceiptType;
 import org.svyaz.client.api.ReceivedAttachment;
 import org.svyaz.client.api.ReceivedSignal;
+import org.svyaz.client.groups.GroupId;
 import org.svyaz.protocol.content.ReceiptMessage;
 import org.svyaz.protocol.content.StoredAttachments;
 import org.svyaz.protocol.content.StoredSignal;
@@ -221,31 +222,46 @@ public final class LocalSignals {
      */
     public Optional<Target> find(UUID conversation, UUID self, UUID author, long timestamp) {
         if (author.equals(self)) {
-            return db.locked(() -> {
-                try (PreparedStatement q = db.connection().prepareStatement(
-                        "SELECT id, remote_deleted, body FROM sent WHERE conversation = ? AND timestamp = ?")) {
-                    q.setString(1, conversation.toString());
-                    q.setLong(2, timestamp);
-                    try (ResultSet rows = q.executeQuery()) {
-                        return rows.next()
-                                ? Optional.of(new Sent(rows.getLong(1), rows.getInt(2) == 1,
-                                        Optional.ofNullable(rows.getString(3))))
-                                : Optional.empty();
-                    }
-                }
-            });
+            return sentTarget(conversation.toString(), timestamp);
         }
-        if (!author.equals(conversation)) {
-            return Optional.empty();
-        }
+        return author.equals(conversation) ? receivedTarget(Optional.empty(), author, timestamp) : Optional.empty();
+    }
+
+    /** As {@link #find}, in a group's conversation: a message any member (or this account) sent to it. */
+    public Optional<Target> findInGroup(byte[] groupId, UUID self, UUID author, long timestamp) {
+        return author.equals(self)
+                ? sentTarget(groupConversation(groupId), timestamp)
+                : receivedTarget(Optional.of(groupId), author, timestamp);
+    }
+
+    private Optional<Target> sentTarget(String conversation, long timestamp) {
         return db.locked(() -> {
-            // Only real messages: not signal rows, not messages that failed to decrypt.
+            try (PreparedStatement q = db.connection().prepareStatement(
+                    "SELECT id, remote_deleted, body FROM sent WHERE conversation = ? AND timestamp = ?")) {
+                q.setString(1, conversation);
+                q.setLong(2, timestamp);
+                try (ResultSet rows = q.executeQuery()) {
+                    return rows.next()
+                            ? Optional.of(new Sent(rows.getLong(1), rows.getInt(2) == 1,
+                                    Optional.ofNullable(rows.getString(3))))
+                            : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** A real message (no signal row, none that failed to decrypt) from {@code author}, in the group or not. */
+    private Optional<Target> receivedTarget(Optional<byte[]> groupId, UUID author, long timestamp) {
+        return db.locked(() -> {
             try (PreparedStatement q = db.connection().prepareStatement("""
                     SELECT id, remote_deleted, body FROM inbox
                     WHERE source_account = ? AND timestamp = ? AND signal IS NULL AND error IS NULL
+                      AND (group_id = ? OR (? IS NULL AND group_id IS NULL))
                     ORDER BY id LIMIT 1""")) {
                 q.setString(1, author.toString());
                 q.setLong(2, timestamp);
+                q.setBytes(3, groupId.orElse(null));
+                q.setBytes(4, groupId.orElse(null));
                 try (ResultSet rows = q.executeQuery()) {
                     return rows.next()
                             ? Optional.of(new Received(rows.getLong(1), rows.getInt(2) == 1,
@@ -345,11 +361,22 @@ public final class LocalSignals {
     /** Sets the reactor's reaction to a message, replacing the reactor's earlier one. */
     public void react(UUID conversation, UUID targetAuthor, long targetTimestamp, UUID reactor, String emoji,
                       long atMillis) {
+        react(conversation.toString(), targetAuthor, targetTimestamp, reactor, emoji, atMillis);
+    }
+
+    /** Sets the reactor's reaction to a message of a group's conversation. */
+    public void reactInGroup(byte[] groupId, UUID targetAuthor, long targetTimestamp, UUID reactor, String emoji,
+                             long atMillis) {
+        react(groupConversation(groupId), targetAuthor, targetTimestamp, reactor, emoji, atMillis);
+    }
+
+    private void react(String conversation, UUID targetAuthor, long targetTimestamp, UUID reactor, String emoji,
+                       long atMillis) {
         db.locked(() -> {
             try (PreparedStatement u = db.connection().prepareStatement("""
                     INSERT OR REPLACE INTO reactions (conversation, target_author, target_timestamp, reactor, emoji, reacted_at)
                     VALUES (?, ?, ?, ?, ?, ?)""")) {
-                u.setString(1, conversation.toString());
+                u.setString(1, conversation);
                 u.setString(2, targetAuthor.toString());
                 u.setLong(3, targetTimestamp);
                 u.setString(4, reactor.toString());
@@ -362,10 +389,19 @@ public final class LocalSignals {
 
     /** Withdraws the reactor's reaction to a message, if any. */
     public void unreact(UUID conversation, UUID targetAuthor, long targetTimestamp, UUID reactor) {
+        unreact(conversation.toString(), targetAuthor, targetTimestamp, reactor);
+    }
+
+    /** Withdraws the reactor's reaction to a message of a group's conversation. */
+    public void unreactInGroup(byte[] groupId, UUID targetAuthor, long targetTimestamp, UUID reactor) {
+        unreact(groupConversation(groupId), targetAuthor, targetTimestamp, reactor);
+    }
+
+    private void unreact(String conversation, UUID targetAuthor, long targetTimestamp, UUID reactor) {
         db.locked(() -> {
             try (PreparedStatement d = db.connection().prepareStatement("""
                     DELETE FROM reactions WHERE conversation = ? AND target_author = ? AND target_timestamp = ? AND reactor = ?""")) {
-                d.setString(1, conversation.toString());
+                d.setString(1, conversation);
                 d.setString(2, targetAuthor.toString());
                 d.setLong(3, targetTimestamp);
                 d.setString(4, reactor.toString());
@@ -419,7 +455,8 @@ public final class LocalSignals {
                     signal.getTyping().getTimestamp());
             case REACTION -> new ReceivedSignal.Reaction(signal.getReaction().getEmoji(),
                     accountOrUnknown(signal.getReaction().getTargetAuthor().toByteArray()),
-                    signal.getReaction().getTargetSentTimestamp(), signal.getReaction().getRemove());
+                    signal.getReaction().getTargetSentTimestamp(), signal.getReaction().getRemove(),
+                    GroupId.fromBytes(signal.getGroupId().toByteArray()).map(GroupId::toString));
             case EDIT -> new ReceivedSignal.Edit(signal.getEdit().getTargetSentTimestamp(),
                     signal.getEdit().getDataMessage().getTimestamp(), signal.getEdit().getDataMessage().getBody());
             case DELETE -> new ReceivedSignal.RemoteDelete(signal.getDelete().getTargetSentTimestamp());
