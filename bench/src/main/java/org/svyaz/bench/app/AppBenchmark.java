@@ -6,13 +6,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,7 +37,6 @@ import org.svyaz.bench.relay.Waits;
  * Then Chromium opens the link and the page goes through the steps of {@link #measure}.
  */
 public final class AppBenchmark {
-    private static final Duration LAUNCHER_CHECK_TIMEOUT = Duration.ofMinutes(10);
     private static final Duration REGISTER_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration DAEMON_START_TIMEOUT = Duration.ofSeconds(60);
     /** A send retries a broken connection for up to 30 s; twice that without any answer is stuck. */
@@ -66,47 +62,24 @@ public final class AppBenchmark {
 
     /** Makes the data, measures, reports; the temporary directory is kept (and named) when the run fails. */
     public AppReport run() throws BenchException {
-        Workspace workspace;
-        try {
-            workspace = new Workspace(options.launcher(), "svyaz-bench-app-");
-        } catch (IOException e) {
-            throw new BenchException("Cannot create a temporary directory: " + e.getMessage(), e);
-        }
-        boolean finished = false;
-        try {
-            AppReport report = runIn(workspace);
-            finished = true;
-            return report;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("Interrupted.", e);
-        } finally {
-            workspace.close(!finished);
-            if (!finished) {
-                progress.accept("kept " + workspace.directory() + " (accounts and logs) for a look");
-            }
-        }
+        return Workspace.run(options.launcher(), "svyaz-bench-app-", progress, this::runIn);
     }
 
     private AppReport runIn(Workspace workspace) throws BenchException, InterruptedException {
         long setupStart = System.nanoTime();
-        progress.accept("workspace " + workspace.directory() + "; running the launcher once (it builds when stale)");
-        Workspace.Finished version = workspace.run("version", LAUNCHER_CHECK_TIMEOUT, List.of("--version"));
-        if (version.exitCode() != 0) {
-            throw new BenchException(options.launcher() + " --version exited with " + version.exitCode() + "; see "
-                    + version.err() + ".", null);
-        }
         String alice = registerAlice(workspace);
         Process aliceDaemon = workspace.start("daemon-alice", List.of("-d", workspace.dataDir("alice").toString(),
                 "-a", alice, "daemon", "--socket", workspace.socket("alice").toString()));
         RpcCalls aliceCalls = new RpcCalls("alice's daemon");
-        try (RpcConnection aliceConnection = connect(workspace, "alice", aliceDaemon, aliceCalls)) {
+        try (RpcConnection aliceConnection = workspace.connect("alice", aliceDaemon, aliceCalls,
+                DAEMON_START_TIMEOUT)) {
             aliceCalls.attach(aliceConnection);
             Process senders = workspace.start("daemon-senders", List.of("-d", workspace.dataDir("senders").toString(),
                     "daemon", "--socket", workspace.socket("senders").toString()));
             String big;
             RpcCalls senderCalls = new RpcCalls("the senders' daemon");
-            try (RpcConnection senderConnection = connect(workspace, "senders", senders, senderCalls)) {
+            try (RpcConnection senderConnection = workspace.connect("senders", senders, senderCalls,
+                    DAEMON_START_TIMEOUT)) {
                 senderCalls.attach(senderConnection);
                 List<String> chatUsers = registerSenders(senderCalls);
                 big = chatUsers.removeLast();
@@ -152,32 +125,6 @@ public final class AppBenchmark {
         }
         throw new BenchException("Registering alice failed (exit " + done.exitCode() + "); see " + done.err() + ".",
                 null);
-    }
-
-    /** Connects to a daemon's socket once it listens and answers, at most {@link #DAEMON_START_TIMEOUT}. */
-    private static RpcConnection connect(Workspace workspace, String nickname, Process daemon, RpcCalls calls)
-            throws BenchException, InterruptedException {
-        long deadline = System.nanoTime() + DAEMON_START_TIMEOUT.toNanos();
-        Path socket = workspace.socket(nickname);
-        while (true) {
-            if (!daemon.isAlive()) {
-                throw new BenchException("A daemon exited with " + daemon.exitValue() + " before it listened; see "
-                        + workspace.logs().resolve("daemon-" + nickname + ".err") + ".", null);
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new BenchException("A daemon did not answer on its socket within "
-                        + DAEMON_START_TIMEOUT.toSeconds() + " s; see " + workspace.logs() + ".", null);
-            }
-            if (Files.exists(socket)) {
-                try {
-                    return RpcConnection.open(socket, nickname, calls, left, TimeUnit.NANOSECONDS);
-                } catch (IOException | TimeoutException e) {
-                    // Listening but not serving yet: look again.
-                }
-            }
-            Thread.sleep(100);
-        }
     }
 
     /** The CHATS senders, then the big conversation's sender last; their usernames as the server gave them. */

@@ -15,7 +15,6 @@ import java.util.OptionalLong;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.svyaz.bench.BenchException;
@@ -39,8 +38,6 @@ import org.svyaz.bench.server.ProcessSample;
  * then the answer or the exit, and bob's notification), so one clock times them all.
  */
 public final class DaemonBenchmark {
-    /** The first run of the launcher builds its jar when the sources are newer. */
-    private static final Duration LAUNCHER_CHECK_TIMEOUT = Duration.ofMinutes(10);
     private static final Duration REGISTER_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration DAEMON_START_TIMEOUT = Duration.ofSeconds(60);
     /**
@@ -49,7 +46,6 @@ public final class DaemonBenchmark {
      */
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration CLI_SEND_TIMEOUT = Duration.ofMinutes(2);
-    private static final Duration RETRY_CONNECT = Duration.ofMillis(100);
 
     private final ServerUnderTest server;
     private final DaemonOptions options;
@@ -77,44 +73,21 @@ public final class DaemonBenchmark {
 
     /** Runs both paths and reports; the temporary directory is kept (and named) when the run fails. */
     public DaemonReport run() throws BenchException {
-        Workspace workspace;
-        try {
-            workspace = new Workspace(options.launcher());
-        } catch (IOException e) {
-            throw new BenchException("Cannot create a temporary directory: " + e.getMessage(), e);
-        }
-        boolean finished = false;
-        try {
-            DaemonReport report = runIn(workspace);
-            finished = true;
-            return report;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("Interrupted.", e);
-        } finally {
-            workspace.close(!finished);
-            if (!finished) {
-                progress.accept("kept " + workspace.directory() + " (accounts and logs) for a look");
-            }
-        }
+        return Workspace.run(options.launcher(), "svyaz-bench-daemon-", progress, this::runIn);
     }
 
     private DaemonReport runIn(Workspace workspace) throws BenchException, InterruptedException {
         long setupStart = System.nanoTime();
-        progress.accept("workspace " + workspace.directory() + "; running the launcher once (it builds when stale)");
-        Workspace.Finished version = workspace.run("version", LAUNCHER_CHECK_TIMEOUT, List.of("--version"));
-        if (version.exitCode() != 0) {
-            throw new BenchException(options.launcher() + " --version exited with " + version.exitCode() + "; see "
-                    + version.err() + ".", null);
-        }
         String alice = register(workspace, "alice");
         String bob = register(workspace, "bob");
         Process bobDaemon = startDaemon(workspace, "bob", bob);
-        try (RpcConnection bobConnection = connect(workspace, "bob", bobDaemon, this::onBobLine)) {
+        try (RpcConnection bobConnection = workspace.connect("bob", bobDaemon, this::onBobLine,
+                DAEMON_START_TIMEOUT)) {
             Process aliceDaemon = startDaemon(workspace, "alice", alice);
             DaemonReport.PathResult daemon;
             double setupSeconds;
-            try (RpcConnection aliceConnection = connect(workspace, "alice", aliceDaemon, this::onAliceLine)) {
+            try (RpcConnection aliceConnection = workspace.connect("alice", aliceDaemon, this::onAliceLine,
+                    DAEMON_START_TIMEOUT)) {
                 setupSeconds = (System.nanoTime() - setupStart) / 1e9;
                 progress.accept(String.format("set up in %.1f s: two accounts, two daemons", setupSeconds));
                 daemon = sendThroughDaemon(workspace, aliceConnection, aliceDaemon, bobDaemon, bob);
@@ -170,32 +143,6 @@ public final class DaemonBenchmark {
     private Process startDaemon(Workspace workspace, String nickname, String username) throws BenchException {
         return workspace.start("daemon-" + nickname, List.of("-d", workspace.dataDir(nickname).toString(),
                 "-a", username, "daemon", "--socket", workspace.socket(nickname).toString()));
-    }
-
-    /** Connects to a daemon's socket once it listens and answers, at most {@link #DAEMON_START_TIMEOUT}. */
-    private RpcConnection connect(Workspace workspace, String nickname, Process daemon, RpcConnection.Listener listener)
-            throws BenchException, InterruptedException {
-        long deadline = System.nanoTime() + DAEMON_START_TIMEOUT.toNanos();
-        Path socket = workspace.socket(nickname);
-        while (true) {
-            if (!daemon.isAlive()) {
-                throw new BenchException("A daemon exited with " + daemon.exitValue() + " before it listened; see "
-                        + workspace.logs().resolve("daemon-" + nickname + ".err") + ".", null);
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new BenchException("A daemon did not answer on its socket within "
-                        + DAEMON_START_TIMEOUT.toSeconds() + " s; see " + workspace.logs() + ".", null);
-            }
-            if (Files.exists(socket)) {
-                try {
-                    return RpcConnection.open(socket, nickname, listener, left, TimeUnit.NANOSECONDS);
-                } catch (IOException | TimeoutException e) {
-                    // Listening but not serving yet, or gone: look again.
-                }
-            }
-            Thread.sleep(RETRY_CONNECT.toMillis());
-        }
     }
 
     /** Everything bob's daemon says: a message text is entered in the books of the path it came by. */

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.svyaz.bench.BenchException;
 
@@ -22,6 +24,8 @@ import org.svyaz.bench.BenchException;
 public final class Workspace implements AutoCloseable {
     /** A daemon shuts down gracefully on SIGTERM (closing its accounts); after this it is killed. */
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+    /** The launcher's first run may build the project. */
+    private static final Duration LAUNCHER_CHECK_TIMEOUT = Duration.ofMinutes(10);
 
     private final Path directory;
     private final Path launcher;
@@ -32,13 +36,11 @@ public final class Workspace implements AutoCloseable {
     /** The result of a command that ran to its end. */
     public record Finished(int exitCode, Path out, Path err) {}
 
-    /** @param launcher the {@code svyaz} command every process runs */
-    Workspace(Path launcher) throws IOException {
-        this(launcher, "svyaz-bench-daemon-");
-    }
-
-    /** @param prefix how the temporary directory's name starts, after the scenario */
-    public Workspace(Path launcher, String prefix) throws IOException {
+    /**
+     * @param launcher the {@code svyaz} command every process runs
+     * @param prefix how the temporary directory's name starts, after the scenario
+     */
+    private Workspace(Path launcher, String prefix) throws IOException {
         this.launcher = launcher;
         this.directory = Files.createTempDirectory(prefix);
         Files.createDirectories(logs());
@@ -46,8 +48,78 @@ public final class Workspace implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
+    /** What a scenario does in its workspace. */
+    @FunctionalInterface
+    public interface Body<T> {
+        T runIn(Workspace workspace) throws BenchException, InterruptedException;
+    }
+
+    /**
+     * Runs {@code body} in a new workspace named {@code prefix…}, once the launcher answers
+     * {@code --version} (building first if it must): deleted afterwards, or kept (and
+     * named through {@code progress}) when the run fails, so its accounts and logs can be looked at.
+     */
+    public static <T> T run(Path launcher, String prefix, Consumer<String> progress, Body<T> body)
+            throws BenchException {
+        Workspace workspace;
+        try {
+            workspace = new Workspace(launcher, prefix);
+        } catch (IOException e) {
+            throw new BenchException("Cannot create a temporary directory: " + e.getMessage(), e);
+        }
+        boolean finished = false;
+        try {
+            progress.accept("workspace " + workspace.directory() + "; running the launcher once (it builds when stale)");
+            Finished version = workspace.run("version", LAUNCHER_CHECK_TIMEOUT, List.of("--version"));
+            if (version.exitCode() != 0) {
+                throw new BenchException(launcher + " --version exited with " + version.exitCode() + "; see "
+                        + version.err() + ".", null);
+            }
+            T result = body.runIn(workspace);
+            finished = true;
+            return result;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BenchException("Interrupted.", e);
+        } finally {
+            workspace.close(!finished);
+            if (!finished) {
+                progress.accept("kept " + workspace.directory() + " (accounts and logs) for a look");
+            }
+        }
+    }
+
     public Path directory() {
         return directory;
+    }
+
+    /**
+     * Connects to the socket of {@code daemon} (started as "daemon-NICKNAME") once it listens and
+     * answers, within {@code timeout}; fails at once when the daemon exits first.
+     */
+    public RpcConnection connect(String nickname, Process daemon, RpcConnection.Listener listener, Duration timeout)
+            throws BenchException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Path socket = socket(nickname);
+        while (true) {
+            if (!daemon.isAlive()) {
+                throw new BenchException("A daemon exited with " + daemon.exitValue() + " before it listened; see "
+                        + logs().resolve("daemon-" + nickname + ".err") + ".", null);
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new BenchException("A daemon did not answer on its socket within "
+                        + timeout.toSeconds() + " s; see " + logs() + ".", null);
+            }
+            if (Files.exists(socket)) {
+                try {
+                    return RpcConnection.open(socket, nickname, listener, left, TimeUnit.NANOSECONDS);
+                } catch (IOException | TimeoutException e) {
+                    // Listening but not serving yet, or gone: look again.
+                }
+            }
+            Thread.sleep(100);
+        }
     }
 
     public Path logs() {
