@@ -94,7 +94,7 @@ public final class AppBenchmark {
                     setupSeconds, options.chats() + 1, options.messages()));
             String link = appLink(workspace);
             try (AppPage page = AppPage.start(options.browser(), options.driver(),
-                    workspace.directory().resolve("chromium").resolve("profile"))) {
+                    workspace.directory().resolve("chromium").resolve("profile"), options.cpuProfiles())) {
                 List<AppReport.Step> steps = measure(page, link, big, aliceCalls);
                 List<String> notes = List.of(
                         "times are the page's own clock (performance.now()); long tasks are what Chromium's "
@@ -218,6 +218,7 @@ public final class AppBenchmark {
         List<AppReport.Step> steps = new ArrayList<>();
 
         progress.accept("(a) opening the app");
+        page.startProfile();
         page.open(link);
         Object shown = page.step("waitForCount", chatItems, chats, 120_000);
         page.requireObserver();
@@ -226,15 +227,19 @@ public final class AppBenchmark {
                     + "shows: " + page.visibleText(), null);
         }
         steps.add(page.measure("a. open → chat list shown", 0, AppPage.number(shown), chats + " chats", SETTLE));
+        page.saveProfile("a-open");
 
         progress.accept("(b) scrolling the chat list down and up");
+        page.startProfile();
         Map<String, Object> scrolled = map(page.step("scrollDownAndUp", 0.9, 2_000, 120_000));
         steps.add(page.measure("b. scroll chat list down and up", AppPage.number(scrolled.get("start")),
                 AppPage.number(scrolled.get("end")), scrolled.get("steps") + " steps of 90% of the window, bottom "
                         + (Boolean.TRUE.equals(scrolled.get("reachedBottom")) ? "reached" : "NOT reached"), SETTLE));
+        page.saveProfile("b-scroll-chats");
 
         progress.accept("(c) searching");
         String query = options.searchQuery();
+        page.startProfile();
         double typing = page.now();
         page.type("#chat-search", query);
         Object found = page.step("waitForCount", chatItems, options.searchMatches(), 30_000);
@@ -244,6 +249,8 @@ public final class AppBenchmark {
         }
         steps.add(page.measure("c. type search '" + query + "'", typing, AppPage.number(found),
                 query.length() + " keys, " + options.searchMatches() + " chats match", SETTLE));
+        page.saveProfile("c-search");
+        page.startProfile();
         double clearing = page.now();
         page.type("#chat-search", Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
         Object cleared = page.step("waitForCount", chatItems, chats, 30_000);
@@ -252,9 +259,13 @@ public final class AppBenchmark {
         }
         steps.add(page.measure("c. clear search", clearing, AppPage.number(cleared), chats + " chats again",
                 SETTLE));
+        page.saveProfile("c-clear-search");
 
         progress.accept("(d) opening the big conversation, every message unread");
+        page.startProfile();
         steps.add(openConversation(page, big, "d. open conversation (all unread)"));
+        page.saveProfile("d-open-unread");
+        page.startProfile();
         double backing = page.now();
         page.click("button.back");
         Object back = page.step("waitForCount", chatItems, chats, 60_000);
@@ -262,12 +273,16 @@ public final class AppBenchmark {
             throw new BenchException("Back did not show the chat list within 60 s.", null);
         }
         steps.add(page.measure("back to the chat list", backing, AppPage.number(back), chats + " chats", SETTLE));
+        page.saveProfile("d-back");
         markAllRead(alice, big);
         progress.accept("(d) opening the big conversation again, every message read");
+        page.startProfile();
         steps.add(openConversation(page, big, "d. open conversation (all read)"));
+        page.saveProfile("d-open-read");
 
         progress.accept("(e) scrolling back through " + options.messages() + " messages, a page at a time");
         int maxPages = options.messages() / 100 + 10;
+        page.startProfile();
         Map<String, Object> history = map(page.step("scrollBackThroughHistory", maxPages, 60_000, 900_000));
         List<?> pages = (List<?>) history.get("pages");
         long messagesShown = (long) AppPage.number(history.get("messages"));
@@ -275,6 +290,7 @@ public final class AppBenchmark {
         steps.add(page.measure("e. scroll back to the oldest", AppPage.number(history.get("start")),
                 AppPage.number(history.get("end")), pages.size() + " pages loaded, " + messagesShown
                         + " messages shown, " + outcome + pageTimes(pages), SETTLE));
+        page.saveProfile("e-scroll-back");
         if (messagesShown != options.messages() || !outcome.equals("done")) {
             throw new BenchException("Scrolling back showed " + messagesShown + " of " + options.messages()
                     + " messages (" + outcome + ").", null);

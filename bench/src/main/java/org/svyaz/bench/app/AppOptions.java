@@ -13,8 +13,10 @@ import java.nio.file.Path;
  * @param launcher the {@code svyaz} command that registers, runs the daemons and the app
  * @param browser the Chromium binary
  * @param driver its chromedriver
+ * @param cpuProfiles where each step's CPU profile is written; null: steps are not profiled
  */
-public record AppOptions(int chats, int messages, int window, Path launcher, Path browser, Path driver) {
+public record AppOptions(int chats, int messages, int window, Path launcher, Path browser, Path driver,
+                         Path cpuProfiles) {
     /** The daemon's limit on one connection's running calls (app's PeerLimits.DEFAULT). */
     static final int MAX_WINDOW = 4_096;
     /** Nicknames are "chat" and four digits; more would need a wider number. */

@@ -20,6 +20,7 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.remote.http.ClientConfig;
 import org.svyaz.bench.BenchException;
+import org.svyaz.bench.daemon.RpcConnection;
 
 /**
  * The app's page in Debian's Chromium, driven through its chromedriver (Selenium), headless, with a
@@ -31,14 +32,23 @@ final class AppPage implements AutoCloseable {
     /** The longest a script of a step may run; each step's own deadline is shorter. */
     private static final Duration SCRIPT_TIMEOUT = Duration.ofMinutes(20);
 
-    private final ChromeDriver driver;
+    /** Functions listed in each step's summary of its CPU profile. */
+    private static final int PROFILE_SUMMARY_LINES = 25;
 
-    private AppPage(ChromeDriver driver) {
+    private final ChromeDriver driver;
+    /** Where each step's CPU profile goes; null: steps are not profiled. */
+    private final Path cpuProfiles;
+
+    private AppPage(ChromeDriver driver, Path cpuProfiles) {
         this.driver = driver;
+        this.cpuProfiles = cpuProfiles;
     }
 
-    /** Starts Chromium with a profile in {@code profile} and the probe installed for every document. */
-    static AppPage start(Path browser, Path driverBinary, Path profile) throws BenchException {
+    /**
+     * Starts Chromium with a profile in {@code profile} and the probe installed for every document;
+     * with {@code cpuProfiles} (else null), each step's CPU profile is written there.
+     */
+    static AppPage start(Path browser, Path driverBinary, Path profile, Path cpuProfiles) throws BenchException {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(browser.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -67,7 +77,11 @@ final class AppPage implements AutoCloseable {
         try {
             driver.manage().timeouts().scriptTimeout(SCRIPT_TIMEOUT);
             driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", probe()));
-            return new AppPage(driver);
+            if (cpuProfiles != null) {
+                Files.createDirectories(cpuProfiles);
+                driver.executeCdpCommand("Profiler.enable", Map.of());
+            }
+            return new AppPage(driver, cpuProfiles);
         } catch (IOException | WebDriverException e) {
             driver.quit();
             throw new BenchException("Cannot install the page probe: " + e.getMessage(), e);
@@ -190,6 +204,32 @@ final class AppPage implements AutoCloseable {
                     items.get(method)));
         });
         return result;
+    }
+
+    /** Starts a step's CPU profile, when steps are profiled. */
+    void startProfile() {
+        if (cpuProfiles != null) {
+            driver.executeCdpCommand("Profiler.start", Map.of());
+        }
+    }
+
+    /**
+     * Ends the step's CPU profile, when steps are profiled: writes it as {@code FILE.cpuprofile}
+     * (DevTools' Performance panel opens it) and its summary by function as {@code FILE.txt}.
+     */
+    void saveProfile(String file) throws BenchException {
+        if (cpuProfiles == null) {
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> profile = (Map<String, Object>) driver.executeCdpCommand("Profiler.stop", Map.of())
+                .get("profile");
+        try {
+            RpcConnection.JSON.writeValue(cpuProfiles.resolve(file + ".cpuprofile").toFile(), profile);
+            Files.writeString(cpuProfiles.resolve(file + ".txt"), CpuProfile.of(profile).summary(PROFILE_SUMMARY_LINES));
+        } catch (IOException e) {
+            throw new BenchException("Cannot write the CPU profile into " + cpuProfiles + ": " + e.getMessage(), e);
+        }
     }
 
     /** Selenium hands numbers over as Long or Double. */

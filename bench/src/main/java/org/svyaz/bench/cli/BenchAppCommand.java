@@ -56,6 +56,12 @@ final class BenchAppCommand implements Callable<Integer> {
             description = "Its driver (default ${DEFAULT-VALUE}).")
     Path driver;
 
+    @Option(names = "--cpu-profiles", paramLabel = "DIR",
+            description = "Write each step's CPU profile of the page into DIR: STEP.cpuprofile (DevTools' "
+                    + "Performance panel opens it) and STEP.txt, the functions that took the most time. The "
+                    + "profiler's own sampling costs a little, so long tasks come out a little longer.")
+    Path cpuProfiles;
+
     @Mixin
     BenchOutput output;
 
@@ -65,7 +71,7 @@ final class BenchAppCommand implements Callable<Integer> {
         try {
             options = new AppOptions(chats, messages, window,
                     launcher != null ? launcher.toAbsolutePath() : BenchDaemonCommand.launcherInTree(), browser,
-                    driver);
+                    driver, cpuProfiles == null ? null : cpuProfiles.toAbsolutePath());
         } catch (IllegalArgumentException e) {
             throw new CommandLineException(e.getMessage() + ".");
         }

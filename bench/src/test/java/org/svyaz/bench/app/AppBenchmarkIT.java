@@ -32,7 +32,7 @@ class AppBenchmarkIT {
 
     @Test
     void everyStepIsMeasuredWithTheWholeChatListAndConversationShown() throws Exception {
-        AppOptions options = new AppOptions(20, 300, 8, launcher(), CHROMIUM, CHROMEDRIVER);
+        AppOptions options = new AppOptions(20, 300, 8, launcher(), CHROMIUM, CHROMEDRIVER, null);
         AppReport report;
         try (ServerProcess server = ServerProcess.spawn(temp.resolve("server"), Duration.ofSeconds(60))) {
             report = new AppBenchmark(new ServerUnderTest(server.link(), OptionalLong.of(server.pid()), "spawned"),
@@ -66,7 +66,7 @@ class AppBenchmarkIT {
 
     @Test
     void aBlockedMainThreadCountsAsALongTaskOfTheStepItFallsIn() throws Exception {
-        try (AppPage page = AppPage.start(CHROMIUM, CHROMEDRIVER, temp.resolve("profile"))) {
+        try (AppPage page = AppPage.start(CHROMIUM, CHROMEDRIVER, temp.resolve("profile"), null)) {
             page.open("data:text/html,<p>nothing</p>");
             page.requireObserver();
             double from = page.now();
@@ -87,6 +87,29 @@ class AppBenchmarkIT {
             // Nothing before the step counts in it.
             assertThat(page.measure("after", to + 1, page.now(), "", Duration.ZERO).longTasks()).isZero();
         }
+    }
+
+    @Test
+    void aStepsCpuProfileNamesTheFunctionThatTookItsTime() throws Exception {
+        Path profiles = temp.resolve("cpu");
+        try (AppPage page = AppPage.start(CHROMIUM, CHROMEDRIVER, temp.resolve("profile"), profiles)) {
+            page.open("data:text/html,<p>nothing</p>");
+            page.startProfile();
+            page.script("window.busyDone = false; setTimeout(function spinForAWhile() {"
+                    + " const until = performance.now() + 300; while (performance.now() < until) {}"
+                    + " window.busyDone = true; }, 0);");
+            for (int i = 0; i < 100 && !Boolean.TRUE.equals(page.script("return window.busyDone;")); i++) {
+                Thread.sleep(50);
+            }
+            page.saveProfile("busy");
+        }
+
+        assertThat(profiles.resolve("busy.cpuprofile")).isNotEmptyFile();
+        String summary = Files.readString(profiles.resolve("busy.txt"));
+        // The function that spun is the one with the most time of its own, most of its 300 ms.
+        String first = summary.lines().skip(2).findFirst().orElseThrow();
+        assertThat(first).contains("spinForAWhile");
+        assertThat(Double.parseDouble(first.trim().split("\\s+")[0])).isGreaterThan(200);
     }
 
     @Test
