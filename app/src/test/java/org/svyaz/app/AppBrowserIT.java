@@ -317,8 +317,8 @@ class AppBrowserIT {
                 browser.findElement(By.className("accept-key")).click();
                 wait.until(ExpectedConditions.invisibilityOfElementLocated(By.className("key-change")));
                 browser.findElement(By.id("compose")).sendKeys(Keys.ENTER);
-                assertThat(nextWith(bob, "/dataMessage/message").get("dataMessage").get("message").asText())
-                        .isEqualTo("after the change");
+                // By its text: the timer set back to off just before may reach bob first, or fail on his new key.
+                nextText(bob, "after the change");
 
                 // The safety number, the same digits bob sees, as digits and QR; marked verified.
                 browser.findElement(By.className("contact-info")).click();
