@@ -59,7 +59,6 @@ function dayOf(timestamp) {
 
 /**
  * Shows the conversation with {recipient} (a contact's username) or {groupId, title} (a group).
- * Groups have texts, files and reactions; no replies, edits or deletes yet.
  */
 export async function showConversation(account, peer, onBack) {
   events.clear();
@@ -155,10 +154,6 @@ export async function showConversation(account, peer, onBack) {
           picker.hidden = !picker.hidden;
         }}, '☺'),
     ];
-    if (group) {
-      // Replies, edits and deletes for everyone work in one-to-one conversations only, so far.
-      return [el('div', {class: 'actions'}, buttons), picker];
-    }
     buttons.push(el('button', {type: 'button', class: 'reply', 'aria-label': t('conversation.reply'),
       onclick: () => startReply(message)}, '↩'));
     if (message.outgoing && !message.remoteDeleted) {
@@ -327,7 +322,7 @@ export async function showConversation(account, peer, onBack) {
       return;
     }
     try {
-      await call('remoteDelete', {account, recipient: contact, targetTimestamp: message.timestamp});
+      await call('remoteDelete', {account, ...target, targetTimestamp: message.timestamp});
       change(true, message.timestamp, () => ({remoteDeleted: true, body: ''}));
     } catch (e) {
       error.textContent = t('conversation.failed', {reason: e.message});
@@ -349,7 +344,8 @@ export async function showConversation(account, peer, onBack) {
   function startReply(message) {
     editing = null;
     replyTo = message;
-    showComposing(t('conversation.replyingTo', {name: message.outgoing ? account : contact}), message.body);
+    showComposing(t('conversation.replyingTo', {name: message.outgoing ? account : (message.author || contact)}),
+      message.body);
   }
 
   function startEdit(message) {
@@ -443,7 +439,7 @@ export async function showConversation(account, peer, onBack) {
       : {account, recipient: [contact], message: body};
     if (replyTo) {
       params.quoteTimestamp = replyTo.timestamp;
-      params.quoteAuthor = replyTo.outgoing ? account : contact;
+      params.quoteAuthor = replyTo.outgoing ? account : (replyTo.author || contact);
     }
     if (editing) {
       params.editTimestamp = editing.timestamp;
@@ -535,13 +531,25 @@ export async function showConversation(account, peer, onBack) {
       return;
     }
     if (group) {
+      // An edit names its group inside the edited message, as signal-cli shows it.
+      const edit = envelope.editMessage;
+      if (received.exception?.type === 'NotApplied') {
+        // Any member can send a signal that changes nothing here, like an edit of someone else's message.
+        return;
+      }
       if (inGroup === peer.groupId && data?.reaction) {
         applyReaction(data.reaction, envelope.source, data.reaction.targetAuthor);
+      } else if (inGroup === peer.groupId && data?.remoteDelete) {
+        change(false, data.remoteDelete.timestamp, () => ({remoteDeleted: true, body: ''}), envelope.source);
       } else if (inGroup === peer.groupId && data && (typeof data.message === 'string' || data.attachments)
           && !data.reaction) {
         put({outgoing: false, timestamp: envelope.timestamp, body: data.message ?? '', reactions: {},
-          author: envelope.source, attachments: data.attachments || []});
+          author: envelope.source, attachments: data.attachments || [],
+          quote: data.quote ? {author: data.quote.author, text: data.quote.text} : null});
         markRead([envelope.timestamp]);
+      } else if (edit?.dataMessage?.groupInfo?.groupId === peer.groupId) {
+        change(false, edit.targetSentTimestamp, () => ({body: edit.dataMessage.message, editedAt: envelope.timestamp}),
+          envelope.source);
       }
       return;
     }

@@ -67,9 +67,9 @@ final class ReceiveCommand implements Callable<Integer> {
                     + (reaction.remove() ? " (removed)" : "") + " to the message of "
                     + EnvelopeJson.nameOf(client, reaction.targetAuthor()) + " sent at " + reaction.targetSentTimestamp());
             case ReceivedSignal.Edit edit -> out.println("Edit of the message sent at " + edit.targetSentTimestamp()
-                    + ": " + edit.body());
+                    + edit.groupId().map(id -> " to the group " + id).orElse("") + ": " + edit.body());
             case ReceivedSignal.RemoteDelete delete -> out.println("Deleted for everyone: the message sent at "
-                    + delete.targetSentTimestamp());
+                    + delete.targetSentTimestamp() + delete.groupId().map(id -> " to the group " + id).orElse(""));
         }
     }
 

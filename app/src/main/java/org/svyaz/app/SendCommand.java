@@ -44,7 +44,8 @@ final class SendCommand implements Callable<Integer> {
     Long quoteTimestamp;
 
     @Option(names = "--quote-author", paramLabel = "USERNAME",
-            description = "The quoted message's author (default: found in the conversation by its timestamp).")
+            description = "The quoted message's author (default: found in the conversation by its timestamp; "
+                    + "in a group, your own message).")
     String quoteAuthor;
 
     @Option(names = "--edit-timestamp", paramLabel = "TIMESTAMP",

@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.StreamSupport;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -68,6 +69,11 @@ class DaemonIT {
         Process daemon = Cli.start(temp.resolve("logs"), "daemon-" + username + "-" + daemons.size(),
                 "-d", temp.resolve(username).toString(), "-a", username, "daemon", "--socket", socket.toString());
         daemons.add(daemon);
+        awaitAnswer(daemon, socket);
+        return socket;
+    }
+
+    private static void awaitAnswer(Process daemon, Path socket) {
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
             if (!daemon.isAlive()) {
                 throw new IllegalStateException("the daemon exited with " + daemon.exitValue());
@@ -76,7 +82,6 @@ class DaemonIT {
                 return probe.call("version", null).has("result");
             }
         });
-        return socket;
     }
 
     /** Where the multi-account daemon number {@code daemon} writes its standard error (it says where it listens). */
@@ -473,5 +478,90 @@ class DaemonIT {
                 }
             }
         }
+    }
+
+    @Test
+    void groupRepliesEditsAndDeletesOverJsonRpcNameTheirGroup() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            // One daemon serves all three accounts; each call and notification names its account.
+            Path shared = temp.resolve("trio");
+            for (String username : List.of("alice.71", "bob.72", "carol.73")) {
+                register(shared, server.inviteLink(), username);
+            }
+            Path socket = temp.resolve("sockets").resolve("trio.sock");
+            Process daemon = Cli.start(temp.resolve("logs"), "daemon-trio", "-d", shared.toString(), "daemon",
+                    "--socket", socket.toString());
+            daemons.add(daemon);
+            awaitAnswer(daemon, socket);
+            try (RpcClient rpc = RpcClient.unix(socket)) {
+                String groupId = rpc.result("updateGroup", RpcClient.params().put("account", "alice.71")
+                        .put("name", "Trio").set("member", RpcClient.JSON.createArrayNode().add("bob.72").add("carol.73")))
+                        .get("groupId").asText();
+                long chapter = rpc.result("send", RpcClient.params().put("account", "alice.71").put("groupId", groupId)
+                        .put("message", "first chapter")).get("timestamp").asLong();
+                nextFor(rpc, "bob.72", e -> e.path("dataMessage").path("message").asText().equals("first chapter"));
+
+                // Bob replies quoting Alice's message: Carol's notification has the quote and the group.
+                JsonNode replied = rpc.result("send", RpcClient.params().put("account", "bob.72").put("groupId", groupId)
+                        .put("message", "which one?").put("quoteTimestamp", chapter).put("quoteAuthor", "alice.71"));
+                assertThat(replied.get("results").findValuesAsText("type")).containsExactly("SUCCESS", "SUCCESS");
+                JsonNode reply = nextFor(rpc, "carol.73", e -> e.path("dataMessage").has("quote")).get("envelope");
+                assertThat(reply.get("source").asText()).isEqualTo("bob.72");
+                assertThat(reply.at("/dataMessage/groupInfo/groupId").asText()).isEqualTo(groupId);
+                assertThat(reply.at("/dataMessage/quote/id").asLong()).isEqualTo(chapter);
+                assertThat(reply.at("/dataMessage/quote/author").asText()).isEqualTo("alice.71");
+                assertThat(reply.at("/dataMessage/quote/text").asText()).isEqualTo("first chapter");
+
+                // Alice edits, then deletes her message: signal-cli's editMessage and remoteDelete, each with the group.
+                long edited = rpc.result("send", RpcClient.params().put("account", "alice.71").put("groupId", groupId)
+                        .put("message", "first two chapters").put("editTimestamp", chapter)).get("timestamp").asLong();
+                JsonNode edit = nextFor(rpc, "carol.73", e -> e.has("editMessage"));
+                assertThat(edit.has("exception")).as(edit.toString()).isFalse();
+                assertThat(edit.at("/envelope/editMessage/targetSentTimestamp").asLong()).isEqualTo(chapter);
+                assertThat(edit.at("/envelope/editMessage/dataMessage/message").asText()).isEqualTo("first two chapters");
+                assertThat(edit.at("/envelope/editMessage/dataMessage/timestamp").asLong()).isEqualTo(edited);
+                assertThat(edit.at("/envelope/editMessage/dataMessage/groupInfo/groupId").asText()).isEqualTo(groupId);
+                await("bob's device applies the edit").atMost(Duration.ofSeconds(30)).until(() -> rpc.result(
+                        "listMessages", RpcClient.params().put("account", "bob.72").put("groupId", groupId))
+                        .get(0).path("editedAt").asLong() == edited);
+
+                rpc.result("remoteDelete", RpcClient.params().put("account", "alice.71").put("groupId", groupId)
+                        .put("targetTimestamp", chapter));
+                JsonNode delete = nextFor(rpc, "carol.73", e -> e.path("dataMessage").has("remoteDelete"));
+                assertThat(delete.has("exception")).as(delete.toString()).isFalse();
+                assertThat(delete.at("/envelope/dataMessage/remoteDelete/timestamp").asLong()).isEqualTo(chapter);
+                assertThat(delete.at("/envelope/dataMessage/groupInfo/groupId").asText()).isEqualTo(groupId);
+                JsonNode atCarol = rpc.result("listMessages", RpcClient.params().put("account", "carol.73")
+                        .put("groupId", groupId));
+                assertThat(atCarol.get(0).get("remoteDeleted").asBoolean()).isTrue();
+                assertThat(atCarol.get(0).get("body").asText()).isEmpty();
+                assertThat(atCarol.get(1).get("quote").get("text").asText()).as("the quote of it is erased too").isEmpty();
+
+                // Only one's own messages, and a group or recipients, not both.
+                JsonNode notHers = rpc.call("remoteDelete", RpcClient.params().put("account", "bob.72")
+                        .put("groupId", groupId).put("targetTimestamp", chapter));
+                assertThat(notHers.get("error").get("code").asInt()).isEqualTo(-1);
+                JsonNode both = rpc.call("remoteDelete", RpcClient.params().put("account", "bob.72")
+                        .put("groupId", groupId).put("recipient", "alice.71").put("targetTimestamp", chapter));
+                assertThat(both.get("error").get("code").asInt()).isEqualTo(-32602);
+                JsonNode noSuchQuote = rpc.call("send", RpcClient.params().put("account", "bob.72").put("groupId", groupId)
+                        .put("message", "x").put("quoteTimestamp", chapter + 1).put("quoteAuthor", "alice.71"));
+                assertThat(noSuchQuote.get("error").get("code").asInt()).isEqualTo(-1);
+            }
+        }
+    }
+
+    /** The next notification for {@code account} whose envelope matches, skipping the rest; fails after 30 s. */
+    private static JsonNode nextFor(RpcClient rpc, String account, Predicate<JsonNode> envelope)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode notification = rpc.nextNotification(Duration.ofSeconds(1));
+            if (notification != null && notification.at("/params/account").asText().equals(account)
+                    && envelope.test(notification.at("/params/envelope"))) {
+                return notification.get("params");
+            }
+        }
+        throw new AssertionError("no such notification for " + account + " in 30 s");
     }
 }

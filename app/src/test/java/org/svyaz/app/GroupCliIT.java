@@ -68,6 +68,38 @@ class GroupCliIT {
                         .isEqualTo(40_000);
             }
 
+            // Replies, edits and deletes in the group, as signal-cli's send -g and remoteDelete -g.
+            long chapter = Long.parseLong(sent.out().strip());
+            ok(Cli.run("-d", bob, "send", "-g", groupId, "-m", "which one?", "--quote-timestamp", String.valueOf(chapter),
+                    "--quote-author", "alice.51"));
+            ok(Cli.run("-d", alice, "send", "-g", groupId, "--edit-timestamp", String.valueOf(chapter), "-m",
+                    "first two chapters"));
+            ok(Cli.run("-d", alice, "remoteDelete", "-g", groupId, "-t", String.valueOf(chapter)));
+            List<JsonNode> atCarol = jsonLines(ok(Cli.run("-d", carol, "-o", "json", "receive", "-t", "3")));
+            JsonNode reply = atCarol.stream().map(line -> line.path("envelope").path("dataMessage"))
+                    .filter(data -> data.has("quote")).findFirst().orElseThrow();
+            assertThat(reply.path("message").asText()).isEqualTo("which one?");
+            assertThat(reply.path("groupInfo").path("groupId").asText()).isEqualTo(groupId);
+            assertThat(reply.path("quote").path("id").asLong()).isEqualTo(chapter);
+            assertThat(reply.path("quote").path("author").asText()).isEqualTo("alice.51");
+            JsonNode edit = atCarol.stream().filter(line -> line.path("envelope").has("editMessage")).findFirst()
+                    .orElseThrow();
+            assertThat(edit.has("exception")).as(edit.toString()).isFalse();
+            assertThat(edit.at("/envelope/editMessage/targetSentTimestamp").asLong()).isEqualTo(chapter);
+            assertThat(edit.at("/envelope/editMessage/dataMessage/groupInfo/groupId").asText()).isEqualTo(groupId);
+            JsonNode delete = atCarol.stream().filter(line -> line.at("/envelope/dataMessage").has("remoteDelete"))
+                    .findFirst().orElseThrow();
+            assertThat(delete.has("exception")).as(delete.toString()).isFalse();
+            assertThat(delete.at("/envelope/dataMessage/remoteDelete/timestamp").asLong()).isEqualTo(chapter);
+            assertThat(delete.at("/envelope/dataMessage/groupInfo/groupId").asText()).isEqualTo(groupId);
+            Cli.Result notBobs = Cli.run("-d", bob, "remoteDelete", "-g", groupId, "-t", String.valueOf(chapter));
+            assertThat(notBobs.exitCode()).isEqualTo(1);
+            assertThat(notBobs.err()).contains("only your own");
+            Cli.Result noAuthor = Cli.run("-d", carol, "send", "-g", groupId, "-m", "x", "--quote-timestamp",
+                    String.valueOf(chapter));
+            assertThat(noAuthor.exitCode()).isEqualTo(1);
+            assertThat(noAuthor.err()).contains("--quote-author");
+
             ok(Cli.run("-d", alice, "updateGroup", "-g", groupId, "-n", "Reading club", "--admin", "bob.52"));
             ok(Cli.run("-d", bob, "receive", "-t", "3"));
             JsonNode promoted = jsonLines(ok(Cli.run("-d", bob, "-o", "json", "listGroups"))).getFirst().get(0);

@@ -46,6 +46,7 @@ import org.svyaz.protocol.ApiPaths;
 import org.svyaz.protocol.Uuids;
 import org.svyaz.protocol.content.Content;
 import org.svyaz.protocol.content.DataMessage;
+import org.svyaz.protocol.content.EditMessage;
 import org.svyaz.protocol.content.GroupContext;
 import org.svyaz.protocol.content.GroupMember;
 import org.svyaz.protocol.content.GroupState;
@@ -262,6 +263,18 @@ final class GroupMessaging {
         return fanOut(group, GroupRules.members(group.state()), data.build());
     }
 
+    /**
+     * Sends a new text for this account's group message sent at {@code targetTimestamp}: an edit
+     * whose message carries the group context, as Signal's edits in groups do.
+     */
+    SendResult sendEdit(GroupId id, long targetTimestamp, DataMessage.Builder data) throws ClientException {
+        StoredGroup group = requireMember(id);
+        data.setGroup(GroupContext.newBuilder().setId(group.state().getId()).setRevision(group.state().getRevision()));
+        Content content = sender.contentFromHere().setEditMessage(EditMessage.newBuilder()
+                .setTargetSentTimestamp(targetTimestamp).setDataMessage(data)).build();
+        return fanOut(group, GroupRules.members(group.state()), data.getTimestamp(), content);
+    }
+
     private record Target(UUID account, String username) {
         String name() {
             return account.toString();
@@ -274,11 +287,17 @@ final class GroupMessaging {
      */
     private SendResult fanOut(StoredGroup group, Map<UUID, GroupMember> recipients, DataMessage data)
             throws ClientException {
-        return SendRetry.untilSent(() -> fanOutOnce(group, recipients, data));
+        return fanOut(group, recipients, data.getTimestamp(), sender.contentFromHere().setDataMessage(data).build());
     }
 
-    private SendResult fanOutOnce(StoredGroup group, Map<UUID, GroupMember> recipients, DataMessage data)
+    /** As {@link #fanOut(StoredGroup, Map, DataMessage)}, for any content sent under {@code timestamp}. */
+    private SendResult fanOut(StoredGroup group, Map<UUID, GroupMember> recipients, long timestamp, Content content)
             throws ClientException {
+        return SendRetry.untilSent(() -> fanOutOnce(group, recipients, timestamp, content));
+    }
+
+    private SendResult fanOutOnce(StoredGroup group, Map<UUID, GroupMember> recipients, long timestamp,
+                                  Content content) throws ClientException {
         List<Target> targets = new ArrayList<>();
         for (GroupMember member : recipients.values()) {
             UUID account = Uuids.fromByteString(member.getAccountId());
@@ -286,12 +305,11 @@ final class GroupMessaging {
                 targets.add(new Target(account, member.getUsername()));
             }
         }
-        long timestamp = data.getTimestamp();
         if (targets.isEmpty()) {
             return new SendResult(timestamp, true, "none (no other members)");
         }
         byte[] groupId = group.state().getId().toByteArray();
-        byte[] plaintext = MessageSender.pad(sender.contentFromHere().setDataMessage(data).build());
+        byte[] plaintext = MessageSender.pad(content);
         for (int attempt = 0; attempt < SEND_ATTEMPTS; attempt++) {
             // Each member's devices, read once per attempt: for 1,000 members every read counts.
             Map<Target, List<Integer>> devices = withSessions(targets);

@@ -2,14 +2,18 @@
 package org.svyaz.client;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.svyaz.client.api.Quote;
 import org.svyaz.client.api.ReceiptType;
 import org.svyaz.client.store.LocalSignals;
 import org.svyaz.protocol.content.Content;
 import org.svyaz.protocol.content.DataMessage;
 import org.svyaz.protocol.content.EditMessage;
+import org.svyaz.protocol.content.GroupContext;
 import org.svyaz.protocol.content.Reaction;
 import org.svyaz.protocol.content.ReceiptMessage;
 import org.svyaz.protocol.content.StoredSignal;
@@ -23,11 +27,13 @@ import org.svyaz.protocol.content.StoredSignal;
  * once, together with the session update and the envelope id.
  *
  * <p>Rules, as in Signal: only a message's author may edit or delete it; a reaction or edit names
- * a message of this conversation by author and sent timestamp, and one that names nothing here
- * changes nothing. Signals from a contact whose new safety number is not yet trusted change
- * nothing either: whoever holds that key must not rewrite what the trusted key said.
+ * a message of this conversation (the contact's, or the group's it names) by author and sent
+ * timestamp, and one that names nothing here changes nothing. Signals from a contact whose new
+ * safety number is not yet trusted change nothing either: whoever holds that key must not rewrite
+ * what the trusted key said.
  */
 final class IncomingSignals {
+    private static final Logger log = LoggerFactory.getLogger(IncomingSignals.class);
     /** At most this many unknown timestamps are named in a receipt's not-applied sentence. */
     private static final int NAMED_TIMESTAMPS = 5;
 
@@ -47,10 +53,24 @@ final class IncomingSignals {
                 || content.getDataMessage().hasReaction() || content.getDataMessage().hasDelete();
     }
 
-    /** Applies a signal from {@code source} and stores it to be shown. */
+    /**
+     * The group a signal is about: named in its data message, or for an edit in the new message;
+     * empty in a one-to-one conversation.
+     */
+    static Optional<GroupContext> group(Content content) {
+        DataMessage data = content.hasEditMessage() ? content.getEditMessage().getDataMessage() : content.getDataMessage();
+        return data.hasGroup() ? Optional.of(data.getGroup()) : Optional.empty();
+    }
+
+    /**
+     * Applies a signal from {@code source} and stores it to be shown. A signal about a group's
+     * message comes here only from a member of that group (the caller checked, see {@link GroupInbox}).
+     */
     void apply(UUID source, String claimedUsername, int sourceDevice, long timestamp, long serverTimestamp,
                boolean untrusted, Content content) {
         StoredSignal.Builder stored = StoredSignal.newBuilder();
+        Optional<byte[]> groupId = group(content).map(context -> context.getId().toByteArray());
+        group(content).ifPresent(context -> stored.setGroupId(context.getId()));
         Optional<String> notApplied;
         if (content.hasReceiptMessage()) {
             stored.setReceipt(content.getReceiptMessage());
@@ -60,22 +80,23 @@ final class IncomingSignals {
             notApplied = Optional.empty();
         } else if (content.hasEditMessage()) {
             stored.setEdit(content.getEditMessage());
-            notApplied = untrusted ? Optional.of(UNTRUSTED) : edit(source, content.getEditMessage(), timestamp);
+            notApplied = untrusted ? Optional.of(UNTRUSTED) : edit(source, content.getEditMessage(), timestamp, groupId);
         } else if (content.getDataMessage().hasReaction()) {
             stored.setReaction(content.getDataMessage().getReaction());
-            DataMessage data = content.getDataMessage();
-            if (data.hasGroup()) {
-                stored.setGroupId(data.getGroup().getId());
-            }
             notApplied = untrusted ? Optional.of(UNTRUSTED)
-                    : reaction(source, data.getReaction(), serverTimestamp,
-                            data.hasGroup() ? Optional.of(data.getGroup().getId().toByteArray()) : Optional.empty());
+                    : reaction(source, content.getDataMessage().getReaction(), serverTimestamp, groupId);
         } else {
             stored.setDelete(content.getDataMessage().getDelete());
             notApplied = untrusted ? Optional.of(UNTRUSTED)
-                    : delete(source, content.getDataMessage().getDelete().getTargetSentTimestamp());
+                    : delete(source, content.getDataMessage().getDelete().getTargetSentTimestamp(), groupId);
         }
         notApplied.ifPresent(stored::setNotApplied);
+        if (notApplied.isPresent() && groupId.isPresent()) {
+            // Any member may send one, so the log keeps a trace; the reason names timestamps at
+            // most: no text, no sender, no group.
+            log.info("a group {} changed nothing: {}", stored.getKindCase().name().toLowerCase(Locale.ROOT),
+                    notApplied.get());
+        }
         signals.insertSignal(source, claimedUsername, sourceDevice, timestamp, serverTimestamp, untrusted, stored.build());
     }
 
@@ -88,13 +109,21 @@ final class IncomingSignals {
      * could not be decrypted get none, so receipts never answer receipts.
      */
     void messageStored(long localId, UUID source, long timestamp, DataMessage data, boolean untrusted) {
-        if (data.hasQuote()) {
-            signals.setQuote(localId, new Quote(data.getQuote().getId(),
-                    LocalSignals.accountOrUnknown(data.getQuote().getAuthor().toByteArray()), data.getQuote().getText()));
-        }
+        quoteStored(localId, data);
         boolean content = !data.getBody().isEmpty() || data.getAttachmentsCount() > 0;
         if (content && !data.getExpirationTimerUpdate() && !untrusted) {
             signals.owe(source, ReceiptType.DELIVERY, timestamp);
+        }
+    }
+
+    /**
+     * After a group message was stored: keeps its quote. Group messages owe no delivery receipts
+     * (Signal sends those to each author; not yet here).
+     */
+    void quoteStored(long localId, DataMessage data) {
+        if (data.hasQuote()) {
+            signals.setQuote(localId, new Quote(data.getQuote().getId(),
+                    LocalSignals.accountOrUnknown(data.getQuote().getAuthor().toByteArray()), data.getQuote().getText()));
         }
     }
 
@@ -129,9 +158,7 @@ final class IncomingSignals {
         }
         UUID author = LocalSignals.accountOrUnknown(reaction.getTargetAuthor().toByteArray());
         long target = reaction.getTargetSentTimestamp();
-        Optional<LocalSignals.Target> found = groupId.isPresent()
-                ? signals.findInGroup(groupId.get(), self, author, target)
-                : signals.find(source, self, author, target);
+        Optional<LocalSignals.Target> found = find(source, author, target, groupId);
         if (found.isEmpty()) {
             return Optional.of("Not applied: no message of this conversation was sent at " + target + " by that author.");
         }
@@ -150,43 +177,61 @@ final class IncomingSignals {
         return Optional.empty();
     }
 
-    private Optional<String> edit(UUID source, EditMessage edit, long timestamp) {
+    /** An edit of {@code source}'s own message, in the conversation with them or in {@code groupId}'s. */
+    private Optional<String> edit(UUID source, EditMessage edit, long timestamp, Optional<byte[]> groupId) {
         long target = edit.getTargetSentTimestamp();
-        Optional<String> problem = authorsOwn(source, target);
+        Optional<String> problem = authorsOwn(source, target, groupId);
         if (problem.isPresent()) {
             return problem;
         }
         if (edit.getDataMessage().getBody().isEmpty()) {
             return Optional.of("Not applied: an edit without text.");
         }
-        LocalSignals.Target found = signals.find(source, self, source, target).orElseThrow();
+        LocalSignals.Target found = find(source, source, target, groupId).orElseThrow();
         long editedAt = edit.getDataMessage().getTimestamp() != 0 ? edit.getDataMessage().getTimestamp() : timestamp;
         signals.edit(found, edit.getDataMessage().getBody(), editedAt);
         erased = true;
         return Optional.empty();
     }
 
-    private Optional<String> delete(UUID source, long target) {
-        Optional<String> problem = authorsOwn(source, target);
+    /** A delete for everyone of {@code source}'s own message, in the conversation with them or in {@code groupId}'s. */
+    private Optional<String> delete(UUID source, long target, Optional<byte[]> groupId) {
+        Optional<String> problem = authorsOwn(source, target, groupId);
         if (problem.isPresent()) {
             return problem;
         }
-        signals.erase(signals.find(source, self, source, target).orElseThrow(), source, source, target);
+        LocalSignals.Target found = find(source, source, target, groupId).orElseThrow();
+        if (groupId.isPresent()) {
+            signals.eraseInGroup(found, groupId.get(), source, target);
+        } else {
+            signals.erase(found, source, source, target);
+        }
         erased = true;
         return Optional.empty();
     }
 
     /** Why {@code source} may not change the message it sent at {@code target}; empty when it may. */
-    private Optional<String> authorsOwn(UUID source, long target) {
-        Optional<LocalSignals.Target> own = signals.find(source, self, source, target);
+    private Optional<String> authorsOwn(UUID source, long target, Optional<byte[]> groupId) {
+        Optional<LocalSignals.Target> own = find(source, source, target, groupId);
         if (own.isPresent()) {
             return own.get().remoteDeleted()
                     ? Optional.of("Not applied: the message was already deleted for everyone.")
                     : Optional.empty();
         }
-        if (signals.find(source, self, self, target).isPresent()) {
+        if (find(source, self, target, groupId).isPresent()) {
             return Optional.of("Not applied: only a message's author may change it, and this one was written here.");
         }
-        return Optional.of("Not applied: no message from this contact was sent at " + target + ".");
+        return Optional.of("Not applied: no message from this " + (groupId.isPresent() ? "member" : "contact")
+                + " was sent at " + target + (groupId.isPresent() ? " in this group." : "."));
+    }
+
+    /**
+     * The message {@code author} sent at {@code timestamp}: in the conversation with {@code source},
+     * or with {@code groupId} in that group's conversation.
+     */
+    private Optional<LocalSignals.Target> find(UUID source, UUID author, long timestamp, Optional<byte[]> groupId) {
+        return groupId.isPresent()
+                ? signals.findInGroup(groupId.get(), self, author, timestamp)
+                : signals.find(source, self, author, timestamp);
     }
 }

@@ -53,6 +53,12 @@ final class OutgoingSignals {
         SendResult send(GroupId group, DataMessage.Builder data) throws ClientException;
     }
 
+    /** Sends an edit of this account's group message (GroupMessaging's sender-key fan-out). */
+    @FunctionalInterface
+    interface GroupEditSender {
+        SendResult send(GroupId group, long targetTimestamp, DataMessage.Builder data) throws ClientException;
+    }
+
     /** Finds the account behind a username. */
     @FunctionalInterface
     interface Resolver {
@@ -66,11 +72,13 @@ final class OutgoingSignals {
     private final Resolver resolver;
     private final Sender sender;
     private final GroupSender groupSender;
+    private final GroupEditSender groupEditSender;
     private final Runnable eraseFromWal;
 
     OutgoingSignals(LocalSignals signals, LocalMessages messages, Clock clock, UUID self, Resolver resolver,
-                    Sender sender, GroupSender groupSender, Runnable eraseFromWal) {
+                    Sender sender, GroupSender groupSender, GroupEditSender groupEditSender, Runnable eraseFromWal) {
         this.groupSender = groupSender;
+        this.groupEditSender = groupEditSender;
         this.signals = signals;
         this.messages = messages;
         this.clock = clock;
@@ -123,6 +131,29 @@ final class OutgoingSignals {
     }
 
     /**
+     * The quote for a reply in a group to the message {@code target.author()} sent at
+     * {@code target.timestamp()}, or this account's own when no author is named. Unlike in a
+     * one-to-one conversation, the message must be in the group's conversation here: any member
+     * may have written it, so the timestamp alone does not say whose it is.
+     */
+    Quote quoteInGroup(GroupId group, QuoteTarget target) throws ClientException {
+        checkTimestamp(target.timestamp());
+        UUID author = target.author().isPresent() ? resolver.resolve(target.author().get()) : self;
+        Optional<LocalSignals.Target> found = signals.findInGroup(group.bytes(), self, author, target.timestamp());
+        if (found.isEmpty() || found.get().remoteDeleted()) {
+            throw new UserInputException("No message of this group " + target.author().map(name -> "from " + name)
+                    .orElse("of yours") + " was sent at " + target.timestamp()
+                    + (target.author().isPresent() ? "" : "; name its author with --quote-author")
+                    + ". listMessages shows the group's messages.");
+        }
+        return Quote.newBuilder()
+                .setId(target.timestamp())
+                .setAuthor(Uuids.toByteString(author))
+                .setText(found.get().body().orElse(""))
+                .build();
+    }
+
+    /**
      * Keeps a copy of a sent message with text or files, for receipts, reactions, edits and deletes,
      * with {@code files}, the copies of its files kept here.
      */
@@ -154,6 +185,45 @@ final class OutgoingSignals {
             eraseFromWal.run();
         }
         return result;
+    }
+
+    /** Sends a new text for this account's message of a group's conversation; the local copy changes too. */
+    SendResult editInGroup(GroupId group, long targetTimestamp, String text) throws ClientException {
+        if (text == null || text.isBlank()) {
+            throw new UserInputException("An edit needs the new text (-m).");
+        }
+        LocalSignals.Target own = ownInGroup(group, targetTimestamp);
+        long timestamp = clock.millis();
+        SendResult result = groupEditSender.send(group, targetTimestamp,
+                DataMessage.newBuilder().setBody(text).setTimestamp(timestamp));
+        signals.edit(own, text, timestamp);
+        eraseFromWal.run();
+        return result;
+    }
+
+    /** Deletes this account's message of a group's conversation for everyone: on every member's device and here. */
+    SendResult remoteDeleteInGroup(GroupId group, long targetTimestamp) throws ClientException {
+        LocalSignals.Target own = ownInGroup(group, targetTimestamp);
+        SendResult result = groupSender.send(group, DataMessage.newBuilder()
+                .setTimestamp(clock.millis())
+                .setDelete(Delete.newBuilder().setTargetSentTimestamp(targetTimestamp)));
+        signals.eraseInGroup(own, group.bytes(), self, targetTimestamp);
+        eraseFromWal.run();
+        return result;
+    }
+
+    /**
+     * This account's message of the group sent at {@code targetTimestamp}, not deleted yet; checked
+     * before sending, so an edit or delete that could change nothing anywhere is not sent.
+     */
+    private LocalSignals.Target ownInGroup(GroupId group, long targetTimestamp) throws UserInputException {
+        checkTimestamp(targetTimestamp);
+        Optional<LocalSignals.Target> own = signals.findInGroup(group.bytes(), self, self, targetTimestamp);
+        if (own.isEmpty() || own.get().remoteDeleted()) {
+            throw new UserInputException("You sent no message to this group at " + targetTimestamp
+                    + " (that is not deleted); only your own messages can be edited or deleted.");
+        }
+        return own.get();
     }
 
     /**

@@ -38,6 +38,7 @@ import org.svyaz.protocol.Uuids;
 import org.svyaz.protocol.content.AttachmentPointer;
 import org.svyaz.protocol.content.Content;
 import org.svyaz.protocol.content.DataMessage;
+import org.svyaz.protocol.content.GroupContext;
 import org.svyaz.protocol.wire.Envelope;
 import org.svyaz.protocol.wire.EnvelopeType;
 import org.svyaz.protocol.wire.ErrorCode;
@@ -214,10 +215,11 @@ final class PushReceiver implements PushHandler {
                 boolean untrusted = store.identity(decrypted.source().toString())
                         .map(r -> r.trust() == TrustLevel.UNTRUSTED).orElse(false);
                 if (IncomingSignals.isSignal(content)) {
-                    // A signal about a group's message (a reaction) counts only from a member of it.
-                    if (content.getDataMessage().hasGroup() && groups.accept(decrypted.source(),
-                            content.getDataMessage().getGroup()) instanceof GroupInbox.Verdict.Refused refused) {
-                        log.warn("dropped a group signal: {}", refused.reason());
+                    // A signal about a group's message (a reaction, edit or delete) counts only from a member of it.
+                    Optional<String> refused = IncomingSignals.group(content)
+                            .flatMap(group -> refusedGroupSignal(decrypted.source(), group));
+                    if (refused.isPresent()) {
+                        log.warn("dropped a group signal: {}", refused.get());
                         messages.markReceived(guid, clock.millis());
                         return null;
                     }
@@ -249,6 +251,17 @@ final class PushReceiver implements PushHandler {
         });
     }
 
+    /** Why a signal about a group's message is dropped; empty when its sender, a member, may send it. */
+    private Optional<String> refusedGroupSignal(UUID sender, GroupContext group) {
+        if (group.hasState()) {
+            // Changes travel as group updates, which are shown; accept() would apply this one unseen.
+            return Optional.of("a group signal that carries a group change");
+        }
+        return groups.accept(sender, group) instanceof GroupInbox.Verdict.Refused refused
+                ? Optional.of(refused.reason())
+                : Optional.empty();
+    }
+
     /** Stores a decrypted data message; a group message only if the group's rules let it in. */
     private void storeData(Envelope envelope, Decrypted decrypted, Content content, boolean untrusted,
                            List<AttachmentPointer> pointers, long[] localId) {
@@ -272,6 +285,9 @@ final class PushReceiver implements PushHandler {
                     envelope.getTimestamp(), envelope.getServerTimestamp(), update ? null : data.getBody(), null,
                     untrusted, 0, false, Attachments.pending(data.getAttachmentsList()),
                     data.getGroup().getId().toByteArray(), update);
+            if (!update) {
+                incoming.quoteStored(localId[0], data);
+            }
             pointers.addAll(data.getAttachmentsList());
             return;
         }

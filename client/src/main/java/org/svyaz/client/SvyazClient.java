@@ -102,7 +102,7 @@ public final class SvyazClient implements AutoCloseable {
         this.groups = new GroupMessaging(connections, sender, contacts, groupInbox, groupStore, store, messages,
                 messageClock, self, settings.deviceId());
         this.outgoing = new OutgoingSignals(signals, messages, messageClock, self, contacts::resolve,
-                sender::sendToContact, groups::send, db::checkpoint);
+                sender::sendToContact, groups::send, groups::sendEdit, db::checkpoint);
         this.receiveLoop = new ReceiveLoop(connections, receiver, contacts, outgoing, db, messages, signals, preKeys,
                 clock);
         this.identities = new Identities(connections, contacts, settings, db, store, messages, preKeys);
@@ -345,10 +345,22 @@ public final class SvyazClient implements AutoCloseable {
     /** As {@link #sendToGroup(String, String, List)}; with {@code voiceNote} the files are recordings to play. */
     public SendResult sendToGroup(String groupId, String text, List<Path> files, boolean voiceNote)
             throws ClientException {
+        return sendToGroup(groupId, text, files, Optional.empty(), voiceNote);
+    }
+
+    /**
+     * As {@link #sendToGroup(String, String, List, boolean)}, as a reply to a message of the group
+     * ({@code quote}: by any member, or this account's own when it names no author).
+     */
+    public SendResult sendToGroup(String groupId, String text, List<Path> files, Optional<QuoteTarget> quote,
+                                  boolean voiceNote) throws ClientException {
         try {
             GroupId id = groupId(groupId);
             MessageSender.checkReadable(files);
             DataMessage.Builder data = DataMessage.newBuilder().setBody(text).setTimestamp(messageClock.millis());
+            if (quote.isPresent()) {
+                data.setQuote(outgoing.quoteInGroup(id, quote.get()));
+            }
             List<AttachmentPointer> pointers = sender.uploadAttachments(files, voiceNote);
             data.addAllAttachments(pointers);
             SendResult result = groups.send(id, data);
@@ -439,6 +451,18 @@ public final class SvyazClient implements AutoCloseable {
                                         boolean remove) throws ClientException {
         GroupId id = groupId(groupId);
         return OutgoingSignals.guarded(() -> outgoing.reactInGroup(id, emoji, targetAuthor, targetTimestamp, remove));
+    }
+
+    /** Replaces the text of a message this account sent to a group, on every member's device and here. */
+    public SendResult editGroupMessage(String groupId, long targetTimestamp, String text) throws ClientException {
+        GroupId id = groupId(groupId);
+        return OutgoingSignals.guarded(() -> outgoing.editInGroup(id, targetTimestamp, text));
+    }
+
+    /** Deletes a message this account sent to a group, for everyone. */
+    public SendResult remoteDeleteInGroup(String groupId, long targetTimestamp) throws ClientException {
+        GroupId id = groupId(groupId);
+        return OutgoingSignals.guarded(() -> outgoing.remoteDeleteInGroup(id, targetTimestamp));
     }
 
     /** Deletes a message this account sent to {@code recipient}, for everyone. */

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -29,13 +30,18 @@ import org.signal.libsignal.protocol.NoSessionException;
 import org.signal.libsignal.protocol.SignalProtocolAddress;
 import org.signal.libsignal.protocol.groups.GroupCipher;
 import org.svyaz.client.api.ClientException;
+import org.svyaz.client.api.ConversationMessage;
 import org.svyaz.client.api.GroupAccessException;
 import org.svyaz.client.api.GroupDetails;
+import org.svyaz.client.api.Quote;
+import org.svyaz.client.api.QuoteTarget;
 import org.svyaz.client.api.ReceivedMessage;
+import org.svyaz.client.api.ReceivedSignal;
 import org.svyaz.client.api.UserInputException;
 import org.svyaz.client.groups.GroupId;
 import org.svyaz.client.store.AccountDatabase;
 import org.svyaz.client.store.GroupStore;
+import org.svyaz.client.store.LocalSignals;
 import org.svyaz.client.store.SqliteSignalStore;
 import org.svyaz.protocol.ApiPaths;
 import org.svyaz.protocol.Uuids;
@@ -201,6 +207,134 @@ class GroupsIT {
         }
     }
 
+    @Test
+    void membersQuoteEditAndDeleteInAGroupOnlyTheirOwnAndOnlyWhileMembers() throws Exception {
+        Path accounts = temp.resolve("accounts");
+        try (SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server")));
+             SvyazClient alice = SvyazClient.register(accounts, server.inviteLink(), "alice.81", Clock.systemUTC());
+             SvyazClient bob = SvyazClient.register(accounts, server.inviteLink(), "bob.82", Clock.systemUTC());
+             SvyazClient carol = SvyazClient.register(accounts, server.inviteLink(), "carol.83", Clock.systemUTC())) {
+            String groupId = alice.createGroup("three", List.of("bob.82", "carol.83"));
+            receiveUntil(bob, m -> m.group().isPresent());
+            receiveUntil(carol, m -> m.group().isPresent());
+            long hello = alice.sendToGroup(groupId, "hello group", List.of()).timestamp();
+            long carols = carol.sendToGroup(groupId, "carol's words", List.of()).timestamp();
+            receiveUntil(bob, body("carol's words"));
+            receiveUntil(alice, body("carol's words"));
+            receiveUntil(carol, body("hello group"));
+
+            // Bob replies to Alice's message: Alice and Carol store the quote in the group's conversation.
+            long reply = bob.sendToGroup(groupId, "a reply", List.of(),
+                    Optional.of(new QuoteTarget(hello, Optional.of("alice.81"))), false).timestamp();
+            Quote quoted = new Quote(hello, alice.accountId(), "hello group");
+            for (SvyazClient member : List.of(alice, carol)) {
+                ReceivedMessage got = receiveUntil(member, body("a reply")).getLast();
+                assertThat(got.quote()).contains(quoted);
+                assertThat(got.group().orElseThrow().id()).isEqualTo(groupId);
+                assertThat(inGroup(member, groupId, bob.accountId(), reply).quote()).contains(quoted);
+            }
+            assertThatThrownBy(() -> bob.sendToGroup(groupId, "x", List.of(),
+                    Optional.of(new QuoteTarget(hello, Optional.of("carol.83"))), false))
+                    .as("Carol sent nothing at that time").isInstanceOf(UserInputException.class);
+
+            // Alice edits her message: the others get the edit with the group and store the new text.
+            long edited = alice.editGroupMessage(groupId, hello, "hello, group").timestamp();
+            for (SvyazClient member : List.of(bob, carol)) {
+                ReceivedMessage got = receiveUntil(member, isSignal(ReceivedSignal.Edit.class)).getLast();
+                assertThat(got.signal()).contains(new ReceivedSignal.Edit(hello, edited, "hello, group",
+                        Optional.of(groupId)));
+                assertThat(got.notApplied()).isEmpty();
+                ConversationMessage message = inGroup(member, groupId, alice.accountId(), hello);
+                assertThat(message.body()).contains("hello, group");
+                assertThat(message.editedAt()).contains(edited);
+            }
+            assertThat(inGroup(alice, groupId, alice.accountId(), hello).editedAt()).contains(edited);
+
+            // Bob deletes his reply for everyone: gone at Alice and Carol, and here.
+            bob.remoteDeleteInGroup(groupId, reply);
+            for (SvyazClient member : List.of(alice, carol)) {
+                ReceivedMessage got = receiveUntil(member, isSignal(ReceivedSignal.RemoteDelete.class)).getLast();
+                assertThat(got.signal()).contains(new ReceivedSignal.RemoteDelete(reply, Optional.of(groupId)));
+                assertThat(got.notApplied()).isEmpty();
+                ConversationMessage message = inGroup(member, groupId, bob.accountId(), reply);
+                assertThat(message.remoteDeleted()).isTrue();
+                assertThat(message.body()).isEmpty();
+            }
+            assertThat(inGroup(bob, groupId, bob.accountId(), reply).remoteDeleted()).isTrue();
+            assertThatThrownBy(() -> bob.editGroupMessage(groupId, hello, "mine now"))
+                    .isInstanceOf(UserInputException.class).hasMessageContaining("only your own");
+
+            // Carol's client is tampered with to believe Alice's message is hers: her edit and delete
+            // of it reach the others and change nothing there.
+            try (AccountDatabase db = AccountDatabase.open(accounts.resolve("carol.83").resolve(SvyazClient.ACCOUNT_FILE))) {
+                new LocalSignals(db).recordSentToGroup(GroupId.parse(groupId).bytes(), hello, "hello group", List.of(),
+                        System.currentTimeMillis());
+            }
+            carol.editGroupMessage(groupId, hello, "forged");
+            carol.remoteDeleteInGroup(groupId, hello);
+            for (SvyazClient member : List.of(alice, bob)) {
+                List<ReceivedMessage> got = receiveUntil(member, isSignal(ReceivedSignal.RemoteDelete.class));
+                assertThat(got).filteredOn(isSignal(ReceivedSignal.Edit.class).or(isSignal(ReceivedSignal.RemoteDelete.class)))
+                        .hasSize(2).allSatisfy(m -> assertThat(m.notApplied()).isPresent());
+                ConversationMessage message = inGroup(member, groupId, alice.accountId(), hello);
+                assertThat(message.body()).contains("hello, group");
+                assertThat(message.remoteDeleted()).isFalse();
+            }
+
+            // Carol is removed. Alice's client, tampered with to send to her anyway, edits: Carol's
+            // device, no longer in the group, ignores it.
+            alice.updateGroup(groupId, Optional.empty(), List.of(), List.of("carol.83"), List.of(), List.of());
+            receiveUntil(bob, m -> m.group().isPresent() && m.group().get().update());
+            receiveUntil(carol, m -> m.group().isPresent() && m.group().get().update());
+            Path aliceDir = accounts.resolve("alice.81");
+            GroupStore.StoredGroup withoutCarol = storedGroup(aliceDir, groupId);
+            forceMembership(aliceDir, carol, groupId);
+            alice.editGroupMessage(groupId, hello, "hello, two of you");
+            restore(aliceDir, withoutCarol);
+            alice.send("carol.83", "after the edit");
+            assertThat(receiveUntil(carol, body("after the edit"))).noneMatch(isSignal(ReceivedSignal.Edit.class));
+            assertThat(inGroup(carol, groupId, alice.accountId(), hello).body()).contains("hello, group");
+            receiveUntil(bob, isSignal(ReceivedSignal.Edit.class));
+
+            // Carol's client, tampered with to believe she is still in, edits and deletes her own
+            // message: the members drop both, as from a non-member.
+            forceMembership(accounts.resolve("carol.83"), carol, groupId);
+            carol.editGroupMessage(groupId, carols, "edited from outside");
+            carol.remoteDeleteInGroup(groupId, carols);
+            alice.sendToGroup(groupId, "members only", List.of());
+            List<ReceivedMessage> atBob = receiveUntil(bob, body("members only"));
+            assertThat(atBob).noneMatch(isSignal(ReceivedSignal.Edit.class).or(isSignal(ReceivedSignal.RemoteDelete.class)));
+            ConversationMessage untouched = inGroup(bob, groupId, carol.accountId(), carols);
+            assertThat(untouched.body()).contains("carol's words");
+            assertThat(untouched.remoteDeleted()).isFalse();
+            assertThat(untouched.editedAt()).isEmpty();
+        }
+    }
+
+    private static Predicate<ReceivedMessage> isSignal(Class<? extends ReceivedSignal> kind) {
+        return m -> m.signal().filter(kind::isInstance).isPresent();
+    }
+
+    /** The message {@code author} sent at {@code timestamp}, as the group's conversation on {@code client} has it. */
+    private static ConversationMessage inGroup(SvyazClient client, String groupId, UUID author, long timestamp)
+            throws ClientException {
+        return client.groupConversation(groupId).stream()
+                .filter(m -> m.author().equals(author) && m.timestamp() == timestamp)
+                .findFirst().orElseThrow();
+    }
+
+    private static GroupStore.StoredGroup storedGroup(Path accountDir, String groupId) throws Exception {
+        try (AccountDatabase db = AccountDatabase.open(accountDir.resolve(SvyazClient.ACCOUNT_FILE))) {
+            return new GroupStore(db).group(GroupId.parse(groupId).bytes()).orElseThrow();
+        }
+    }
+
+    private static void restore(Path accountDir, GroupStore.StoredGroup group) throws Exception {
+        try (AccountDatabase db = AccountDatabase.open(accountDir.resolve(SvyazClient.ACCOUNT_FILE))) {
+            new GroupStore(db).put(group);
+        }
+    }
+
     private static int reactionsOnLast(SvyazClient client, String groupId) {
         try {
             return client.groupConversation(groupId).getLast().reactions().size();
@@ -271,14 +405,17 @@ class GroupsIT {
         }
     }
 
-    /** Marks the group as joined again in Bob's local store, as a modified client would. */
-    private static void forceMembership(Path bobDir, SvyazClient bob, String groupId) throws Exception {
-        try (AccountDatabase db = AccountDatabase.open(bobDir.resolve(SvyazClient.ACCOUNT_FILE))) {
+    /**
+     * Puts {@code removed} into the group again in the local store under {@code accountDir} (theirs
+     * or another's), marked as a group this account is in, as a modified client would.
+     */
+    private static void forceMembership(Path accountDir, SvyazClient removed, String groupId) throws Exception {
+        try (AccountDatabase db = AccountDatabase.open(accountDir.resolve(SvyazClient.ACCOUNT_FILE))) {
             GroupStore groups = new GroupStore(db);
             GroupStore.StoredGroup stored = groups.group(GroupId.parse(groupId).bytes()).orElseThrow();
             groups.put(new GroupStore.StoredGroup(stored.state().toBuilder()
                     .addMembers(org.svyaz.protocol.content.GroupMember.newBuilder()
-                            .setAccountId(Uuids.toByteString(bob.accountId())).setUsername(bob.username()))
+                            .setAccountId(Uuids.toByteString(removed.accountId())).setUsername(removed.username()))
                     .build(), stored.distributionId(), true));
         }
     }

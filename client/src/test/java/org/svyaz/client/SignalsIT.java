@@ -128,7 +128,7 @@ class SignalsIT {
             assertThat(filesContaining(bobDir, "hello bob")).isNotEmpty();
             alice.remoteDelete("bob.22", hello);
             ReceivedMessage delete = receiveUntil(bob, isSignal(ReceivedSignal.RemoteDelete.class)).getLast();
-            assertThat(delete.signal()).contains(new ReceivedSignal.RemoteDelete(hello));
+            assertThat(delete.signal()).contains(new ReceivedSignal.RemoteDelete(hello, Optional.empty()));
             assertThat(delete.notApplied()).isEmpty();
             ConversationMessage deleted = received(bob, "alice.11", hello);
             assertThat(deleted.remoteDeleted()).isTrue();

@@ -96,7 +96,7 @@ public final class EnvelopeJson {
                     .putNull("groupId"); // typing is sent in one-to-one conversations only, so far
             case ReceivedSignal.Reaction reaction -> {
                 ObjectNode data = dataMessage(envelope, message.timestamp(), Optional.empty(), 0);
-                reaction.groupId().ifPresent(id -> data.putObject("groupInfo").put("groupId", id).put("type", "DELIVER"));
+                groupInfo(data, reaction.groupId());
                 ObjectNode node = data.putObject("reaction");
                 node.put("emoji", reaction.emoji());
                 node.put("targetAuthor", nameOf(client, reaction.targetAuthor()));
@@ -108,11 +108,20 @@ public final class EnvelopeJson {
             case ReceivedSignal.Edit edit -> {
                 ObjectNode node = envelope.putObject("editMessage");
                 node.put("targetSentTimestamp", edit.targetSentTimestamp());
-                dataMessage(node, edit.editTimestamp(), Optional.of(edit.body()), message.expiresInSeconds());
+                groupInfo(dataMessage(node, edit.editTimestamp(), Optional.of(edit.body()), message.expiresInSeconds()),
+                        edit.groupId());
             }
-            case ReceivedSignal.RemoteDelete delete -> dataMessage(envelope, message.timestamp(),
-                    Optional.empty(), 0).putObject("remoteDelete").put("timestamp", delete.targetSentTimestamp());
+            case ReceivedSignal.RemoteDelete delete -> {
+                ObjectNode data = dataMessage(envelope, message.timestamp(), Optional.empty(), 0);
+                groupInfo(data, delete.groupId());
+                data.putObject("remoteDelete").put("timestamp", delete.targetSentTimestamp());
+            }
         }
+    }
+
+    /** For a signal about a group's message, the group as signal-cli names it: {@code groupInfo.groupId}. */
+    private static void groupInfo(ObjectNode data, Optional<String> groupId) {
+        groupId.ifPresent(id -> data.putObject("groupInfo").put("groupId", id).put("type", "DELIVER"));
     }
 
     /** A username when known (this account's or a contact's), else the account id. */

@@ -48,7 +48,8 @@ public final class MessageMethods {
                                 optional("voiceNote", BOOLEAN, "The files are voice notes: recordings to play in the "
                                         + "conversation, not files to open."),
                                 optional("quoteTimestamp", INTEGER, "Reply to the message sent at this timestamp."),
-                                optional("quoteAuthor", STRING, "The quoted message's author (default: found by timestamp)."),
+                                optional("quoteAuthor", STRING, "The quoted message's author (default: found by timestamp; "
+                                        + "in a group, your own message)."),
                                 optional("editTimestamp", INTEGER, "Replace the text of your message sent at this timestamp.")),
                         MessageMethods::send),
                 AccountMethod.of("sendReaction", "React with one emoji to a message of a conversation.",
@@ -97,10 +98,19 @@ public final class MessageMethods {
                         (client, call) -> JsonNodeFactory.instance.objectNode().put("data", Base64.getEncoder()
                                 .encodeToString(Files.readAllBytes(client.receivedAttachment(call.string("id")))))),
                 AccountMethod.of("remoteDelete", "Delete a message you sent, for everyone.",
-                        List.of(required("recipient", STRING, "The recipient of that message."),
+                        List.of(optional("recipient", STRING, "The recipient of that message."),
+                                optional("groupId", STRING, "A group's id instead: your message to the group."),
                                 required("targetTimestamp", INTEGER, "The sent timestamp of your message.")),
                         (client, call) -> {
                             long targetTimestamp = call.requiredLong("targetTimestamp");
+                            Optional<String> groupId = call.optionalString("groupId");
+                            if (groupId.isPresent() == call.optionalString("recipient").isPresent()) {
+                                throw RpcException.invalidParams("name either 'recipient' or 'groupId'");
+                            }
+                            if (groupId.isPresent()) {
+                                return groupResults(client, groupId.get(),
+                                        client.remoteDeleteInGroup(groupId.get(), targetTimestamp));
+                            }
                             return one(client, call, recipient -> client.remoteDelete(recipient, targetTimestamp));
                         }));
     }
@@ -133,16 +143,15 @@ public final class MessageMethods {
             throw RpcException.invalidParams("an edit changes only the text: 'editTimestamp' goes with neither "
                     + "'attachments' nor 'quoteTimestamp'");
         }
-        if (groupId.isPresent() && (quoteTimestamp.isPresent() || editTimestamp.isPresent())) {
-            throw RpcException.userError("Quotes and edits work in one-to-one conversations only, not yet in groups.");
-        }
-        if (groupId.isPresent()) {
-            return groupResults(client, groupId.get(), client.sendToGroup(groupId.get(), message, files, voiceNote));
-        }
-        SendResults results = new SendResults();
         Optional<QuoteTarget> quote = quoteTimestamp.isPresent()
                 ? Optional.of(new QuoteTarget(quoteTimestamp.getAsLong(), quoteAuthor))
                 : Optional.empty();
+        if (groupId.isPresent()) {
+            return groupResults(client, groupId.get(), editTimestamp.isPresent()
+                    ? client.editGroupMessage(groupId.get(), editTimestamp.getAsLong(), message)
+                    : client.sendToGroup(groupId.get(), message, files, quote, voiceNote));
+        }
+        SendResults results = new SendResults();
         for (String recipient : recipients) {
             sendOne(client, results, recipient, to -> editTimestamp.isPresent()
                     ? client.editMessage(to, editTimestamp.getAsLong(), message)

@@ -30,9 +30,16 @@ public sealed interface ReceivedSignal {
     record Reaction(String emoji, UUID targetAuthor, long targetSentTimestamp, boolean remove, Optional<String> groupId)
             implements ReceivedSignal {}
 
-    /** The contact changed the text of a message they sent earlier. */
-    record Edit(long targetSentTimestamp, long editTimestamp, String body) implements ReceivedSignal {}
+    /**
+     * The contact changed the text of a message they sent earlier; with {@code groupId}, a message
+     * they sent to that group.
+     */
+    record Edit(long targetSentTimestamp, long editTimestamp, String body, Optional<String> groupId)
+            implements ReceivedSignal {}
 
-    /** The contact deleted a message they sent earlier, for everyone. */
-    record RemoteDelete(long targetSentTimestamp) implements ReceivedSignal {}
+    /**
+     * The contact deleted a message they sent earlier, for everyone; with {@code groupId}, a message
+     * they sent to that group.
+     */
+    record RemoteDelete(long targetSentTimestamp, Optional<String> groupId) implements ReceivedSignal {}
 }

@@ -64,8 +64,8 @@ public final class LocalConversations {
 
     /**
      * A group's messages as stored here, oldest first: received texts (not the group's own updates)
-     * with their authors and reactions, and what this device sent to it. Receipts and edits are not
-     * kept per group yet.
+     * with their authors, quotes, edits and reactions, and what this device sent to it. Receipts
+     * are not kept per group yet.
      */
     public List<ConversationMessage> groupConversation(byte[] groupId, UUID self) {
         return db.locked(() -> {
@@ -73,7 +73,7 @@ public final class LocalConversations {
             List<ConversationMessage> result = new ArrayList<>();
             try (PreparedStatement q = db.connection().prepareStatement("""
                     SELECT source_account, timestamp, body, remote_deleted, quote_id, quote_author, quote_text, read_at,
-                      attachments
+                      attachments, edited_at
                     FROM inbox WHERE group_id = ? AND signal IS NULL AND error IS NULL AND group_update = 0
                     ORDER BY id""")) {
                 q.setBytes(1, groupId);
@@ -84,20 +84,21 @@ public final class LocalConversations {
                                 : Optional.of(new Quote(rows.getLong(5), UUID.fromString(rows.getString(6)),
                                         Optional.ofNullable(rows.getString(7)).orElse("")));
                         result.add(new ConversationMessage(UUID.fromString(rows.getString(1)), rows.getLong(2), false,
-                                Optional.ofNullable(rows.getString(3)), Optional.empty(), rows.getInt(4) == 1, quote,
-                                reactions.getOrDefault(rows.getString(1) + "/" + rows.getLong(2), Map.of()),
+                                Optional.ofNullable(rows.getString(3)), nullableLong(rows, 10), rows.getInt(4) == 1,
+                                quote, reactions.getOrDefault(rows.getString(1) + "/" + rows.getLong(2), Map.of()),
                                 Optional.empty(), nullableLong(rows, 8), Optional.empty(),
                                 LocalMessages.decode(rows.getBytes(9))));
                     }
                 }
             }
-            try (PreparedStatement q = db.connection().prepareStatement(
-                    "SELECT timestamp, body, remote_deleted, attachments FROM sent WHERE conversation = ? ORDER BY id")) {
+            try (PreparedStatement q = db.connection().prepareStatement("""
+                    SELECT timestamp, body, remote_deleted, attachments, edited_at FROM sent WHERE conversation = ?
+                    ORDER BY id""")) {
                 q.setString(1, LocalSignals.groupConversation(groupId));
                 try (ResultSet rows = q.executeQuery()) {
                     while (rows.next()) {
                         result.add(new ConversationMessage(self, rows.getLong(1), true,
-                                Optional.ofNullable(rows.getString(2)), Optional.empty(), rows.getInt(3) == 1,
+                                Optional.ofNullable(rows.getString(2)), nullableLong(rows, 5), rows.getInt(3) == 1,
                                 Optional.empty(), reactions.getOrDefault(self + "/" + rows.getLong(1), Map.of()),
                                 Optional.empty(), Optional.empty(), Optional.empty(),
                                 LocalMessages.decode(rows.getBytes(4))));

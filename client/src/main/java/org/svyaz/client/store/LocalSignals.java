@@ -295,29 +295,7 @@ public final class LocalSignals {
      */
     public void erase(Target target, UUID conversation, UUID author, long timestamp) {
         db.inTransaction(() -> {
-            if (target instanceof Received) {
-                deleteFiles("inbox", target.rowId());
-                try (PreparedStatement u = db.connection().prepareStatement("""
-                        UPDATE inbox SET body = NULL, attachments = NULL, quote_text = NULL, remote_deleted = 1
-                        WHERE id = ?""")) {
-                    u.setLong(1, target.rowId());
-                    u.executeUpdate();
-                }
-            } else {
-                deleteFiles("sent", target.rowId());
-                try (PreparedStatement u = db.connection().prepareStatement(
-                        "UPDATE sent SET body = NULL, attachments = NULL, remote_deleted = 1 WHERE id = ?")) {
-                    u.setLong(1, target.rowId());
-                    u.executeUpdate();
-                }
-            }
-            try (PreparedStatement d = db.connection().prepareStatement(
-                    "DELETE FROM reactions WHERE conversation = ? AND target_author = ? AND target_timestamp = ?")) {
-                d.setString(1, conversation.toString());
-                d.setString(2, author.toString());
-                d.setLong(3, timestamp);
-                d.executeUpdate();
-            }
+            eraseRow(target, conversation.toString(), author, timestamp);
             try (PreparedStatement u = db.connection().prepareStatement("""
                     UPDATE inbox SET quote_text = '' WHERE source_account = ? AND quote_author = ? AND quote_id = ?""")) {
                 u.setString(1, conversation.toString());
@@ -327,6 +305,48 @@ public final class LocalSignals {
             }
             return null;
         });
+    }
+
+    /** As {@link #erase}, for a message of a group's conversation: quotes of it by any member are erased. */
+    public void eraseInGroup(Target target, byte[] groupId, UUID author, long timestamp) {
+        db.inTransaction(() -> {
+            eraseRow(target, groupConversation(groupId), author, timestamp);
+            try (PreparedStatement u = db.connection().prepareStatement("""
+                    UPDATE inbox SET quote_text = '' WHERE group_id = ? AND quote_author = ? AND quote_id = ?""")) {
+                u.setBytes(1, groupId);
+                u.setString(2, author.toString());
+                u.setLong(3, timestamp);
+                u.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** Erases a message's text and files, marks it deleted and drops the reactions to it; in the caller's transaction. */
+    private void eraseRow(Target target, String conversation, UUID author, long timestamp) throws SQLException {
+        if (target instanceof Received) {
+            deleteFiles("inbox", target.rowId());
+            try (PreparedStatement u = db.connection().prepareStatement("""
+                    UPDATE inbox SET body = NULL, attachments = NULL, quote_text = NULL, remote_deleted = 1
+                    WHERE id = ?""")) {
+                u.setLong(1, target.rowId());
+                u.executeUpdate();
+            }
+        } else {
+            deleteFiles("sent", target.rowId());
+            try (PreparedStatement u = db.connection().prepareStatement(
+                    "UPDATE sent SET body = NULL, attachments = NULL, remote_deleted = 1 WHERE id = ?")) {
+                u.setLong(1, target.rowId());
+                u.executeUpdate();
+            }
+        }
+        try (PreparedStatement d = db.connection().prepareStatement(
+                "DELETE FROM reactions WHERE conversation = ? AND target_author = ? AND target_timestamp = ?")) {
+            d.setString(1, conversation);
+            d.setString(2, author.toString());
+            d.setLong(3, timestamp);
+            d.executeUpdate();
+        }
     }
 
     /** Deletes the files of a row of {@code table} ({@code inbox} or {@code sent}). */
@@ -458,8 +478,10 @@ public final class LocalSignals {
                     signal.getReaction().getTargetSentTimestamp(), signal.getReaction().getRemove(),
                     GroupId.fromBytes(signal.getGroupId().toByteArray()).map(GroupId::toString));
             case EDIT -> new ReceivedSignal.Edit(signal.getEdit().getTargetSentTimestamp(),
-                    signal.getEdit().getDataMessage().getTimestamp(), signal.getEdit().getDataMessage().getBody());
-            case DELETE -> new ReceivedSignal.RemoteDelete(signal.getDelete().getTargetSentTimestamp());
+                    signal.getEdit().getDataMessage().getTimestamp(), signal.getEdit().getDataMessage().getBody(),
+                    GroupId.fromBytes(signal.getGroupId().toByteArray()).map(GroupId::toString));
+            case DELETE -> new ReceivedSignal.RemoteDelete(signal.getDelete().getTargetSentTimestamp(),
+                    GroupId.fromBytes(signal.getGroupId().toByteArray()).map(GroupId::toString));
             case KIND_NOT_SET -> throw new LocalStoreException("a stored signal has no kind", null);
         };
     }
