@@ -17,6 +17,12 @@ const IDENTITY_FAILURE = -4;
 const TIMERS = [0, 300, 3600, 86400, 604800, 2419200];
 /** Messages loaded at a time; older ones come when the user scrolls back. */
 const PAGE = 100;
+/**
+ * Messages in the page at most: scrolling on takes those at the far end out of the page (they stay
+ * loaded and come back when the user scrolls to them), so a page scrolled costs the same however
+ * long the history is (BENCHMARKS.md, the web app).
+ */
+const MAX_SHOWN = 3 * PAGE;
 /** Pages loaded at most when a conversation opens, to reach its first unread message. */
 const MAX_UNREAD_PAGES = 5;
 /** Signal repeats "started typing" while typing goes on; the receiver hides it after 15 s. */
@@ -68,7 +74,10 @@ export async function showConversation(account, peer, onBack) {
   /** Who a call is about: the contact or the group. */
   const target = group ? {groupId: peer.groupId} : {recipient: contact};
   const configuration = await call('getConfiguration', {account}).catch(() => ({typingIndicators: false}));
-  /** Messages by "author/timestamp" (author: the contact's username, or this account's). */
+  /**
+   * Every message loaded, by "author/timestamp" (author: the contact's username, or this
+   * account's): {message, element}, the element made when the message is first shown.
+   */
   const byKey = new Map();
   const list = el('ol', {class: 'messages', 'aria-live': 'polite'});
   const typing = el('p', {class: 'typing', hidden: true}, t('conversation.typing', {name: title}));
@@ -79,52 +88,85 @@ export async function showConversation(account, peer, onBack) {
     el('button', {type: 'button', class: 'secondary', onclick: () => openContact()}, t('conversation.viewSafetyNumber')));
   const composing = el('div', {class: 'composing', hidden: true});
   let typingTimer = null;
-  /** Stands first in the list while older messages remain; scrolling to it loads them. */
+  /** Stands first in the list while older messages remain; scrolling to it shows them. */
   const earlier = el('li', {class: 'earlier', hidden: true},
     el('button', {type: 'button', class: 'secondary load-earlier', onclick: () => loadEarlier()},
       t('conversation.earlier')));
-  let loadingEarlier = false;
+  /** Stands last in the list while newer messages are loaded but not shown; scrolling to it shows them. */
+  const later = el('li', {class: 'later', hidden: true},
+    el('button', {type: 'button', class: 'secondary load-later', onclick: () => showLater()},
+      t('conversation.later')));
+  /** The keys of the messages loaded, oldest first. */
+  const ordered = [];
+  /** The page shows ordered[shownFrom] up to, not including, ordered[shownTo]. */
+  let shownFrom = 0;
+  let shownTo = 0;
+  /** Whether the daemon may have messages older than the oldest loaded. */
+  let olderOnDaemon = false;
+  /** Loading or moving the messages shown; one at a time. */
+  let moving = false;
 
-  /** The key of the oldest message shown. */
-  function oldestShownKey() {
-    return [...byKey.entries()].reduce((a, b) => (b[1].message.timestamp < a[1].message.timestamp ? b : a))[0];
-  }
-
-  /** Loads the page of messages before the oldest shown, keeping what the user looks at in place. */
+  /** Loads (when it must) and shows the page of messages before the oldest shown. */
   async function loadEarlier() {
-    if (loadingEarlier || earlier.hidden) {
+    if (moving || earlier.hidden) {
       return;
     }
-    loadingEarlier = true;
+    moving = true;
     try {
-      const oldestKey = oldestShownKey();
-      const oldest = byKey.get(oldestKey).message.timestamp;
-      const page = await call('listMessages', {account, ...target, before: oldest, limit: PAGE});
-      const scroller = document.scrollingElement;
-      const fromBottom = scroller.scrollHeight - scroller.scrollTop;
-      for (const message of page) {
-        byKey.set(keyOf(message.outgoing, message.timestamp, message.author), {message, element: render(message)});
+      if (shownFrom === 0) {
+        await loadOlderPage();
       }
-      // When the unread run began before this page, the marker moves to where it really begins.
-      const unread = page.filter(m => !m.outgoing && !m.readAt);
-      if (unread.length > 0 && firstUnreadKey === oldestKey) {
-        firstUnreadKey = keyOf(false, unread[0].timestamp, unread[0].author);
-      }
-      markRead(unread.map(m => m.timestamp));
-      earlier.hidden = page.length < PAGE;
-      prependPage(page);
-      scroller.scrollTop = scroller.scrollHeight - fromBottom;
+      const anchor = shownTo > shownFrom ? elementOf(ordered[shownFrom]) : null;
+      keepingInPlace(anchor, () => {
+        prependRange(Math.max(0, shownFrom - PAGE));
+        if (shownTo - shownFrom > MAX_SHOWN) {
+          dropNewest(shownTo - shownFrom - MAX_SHOWN);
+        }
+      });
+      updateSentinels();
     } catch (e) {
       error.textContent = e.message;
     } finally {
-      loadingEarlier = false;
+      moving = false;
     }
   }
-  let lastDay = null;
+
+  /** Fetches the page of messages before the oldest loaded, and marks what was unread in it read. */
+  async function loadOlderPage() {
+    const oldestKey = ordered[0];
+    const page = await call('listMessages', {account, ...target, before: timestampOf(oldestKey), limit: PAGE});
+    olderOnDaemon = page.length === PAGE;
+    const keys = page.map(message => remember(message));
+    ordered.unshift(...keys);
+    shownFrom += keys.length;
+    shownTo += keys.length;
+    // When the unread run began before this page, the marker moves to where it really begins.
+    const unread = page.filter(m => !m.outgoing && !m.readAt);
+    if (unread.length > 0 && firstUnreadKey === oldestKey) {
+      firstUnreadKey = keyOfMessage(unread[0]);
+    }
+    markRead(unread.map(m => m.timestamp));
+  }
+
+  /** Shows the page of loaded messages after the newest shown. */
+  function showLater() {
+    if (moving || later.hidden) {
+      return;
+    }
+    keepingInPlace(elementOf(ordered[shownTo - 1]), () => {
+      appendRange(Math.min(ordered.length, shownTo + PAGE));
+      if (shownTo - shownFrom > MAX_SHOWN) {
+        dropOldest(shownTo - shownFrom - MAX_SHOWN);
+      }
+    });
+    updateSentinels();
+  }
   let replyTo = null;
   let editing = null;
 
   const keyOf = (outgoing, timestamp, author = contact) => `${outgoing ? account : author}/${timestamp}`;
+  const keyOfMessage = message => keyOf(message.outgoing, message.timestamp, message.author);
+  const timestampOf = key => byKey.get(key).message.timestamp;
   const back = () => showConversation(account, peer, onBack);
   const openContact = () => (group ? showGroup(account, peer.groupId, back, onBack) : showContact(account, contact, back));
 
@@ -144,15 +186,23 @@ export async function showConversation(account, peer, onBack) {
   }
 
   function actions(message) {
-    const picker = el('div', {class: 'reaction-picker', hidden: true, role: 'group',
-      'aria-label': t('conversation.reactWith')},
-    REACTIONS.map(emoji => el('button', {type: 'button', class: 'emoji', 'aria-label': emoji,
-      onclick: () => react(message, emoji)}, emoji)));
+    // The picker is made when first asked for: six buttons for each of hundreds of messages shown
+    // would be most of the page's elements.
+    let picker = null;
+    const bar = el('div', {class: 'actions'});
+    const togglePicker = () => {
+      picker ??= el('div', {class: 'reaction-picker', hidden: true, role: 'group',
+        'aria-label': t('conversation.reactWith')},
+      REACTIONS.map(emoji => el('button', {type: 'button', class: 'emoji', 'aria-label': emoji,
+        onclick: () => react(message, emoji)}, emoji)));
+      if (!picker.isConnected) {
+        bar.after(picker);
+      }
+      picker.hidden = !picker.hidden;
+    };
     const buttons = [
       el('button', {type: 'button', class: 'react', 'aria-label': t('conversation.react'),
-        onclick: () => {
-          picker.hidden = !picker.hidden;
-        }}, '☺'),
+        onclick: togglePicker}, '☺'),
     ];
     buttons.push(el('button', {type: 'button', class: 'reply', 'aria-label': t('conversation.reply'),
       onclick: () => startReply(message)}, '↩'));
@@ -163,7 +213,8 @@ export async function showConversation(account, peer, onBack) {
         el('button', {type: 'button', class: 'delete', 'aria-label': t('conversation.deleteForEveryone'),
           onclick: () => deleteForEveryone(message)}, '🗑'));
     }
-    return [el('div', {class: 'actions'}, buttons), picker];
+    bar.append(...buttons);
+    return bar;
   }
 
   /** A file of a message: a voice note played, a picture shown, anything else a link to save it. */
@@ -219,72 +270,179 @@ export async function showConversation(account, peer, onBack) {
   const newMarker = () => el('li', {class: 'new-marker', role: 'separator'}, t('conversation.newMessages'));
   const dateSeparator = (day, timestamp) => el('li', {class: 'date-separator', role: 'separator', 'data-day': day},
     formatDate(timestamp));
+  const isMessageItem = item => item.classList.contains('message');
 
-  function appendInOrder(key, element, timestamp) {
-    if (key === firstUnreadKey) {
-      list.append(newMarker());
-    }
-    const day = dayOf(timestamp);
-    if (day !== lastDay) {
-      list.append(dateSeparator(day, timestamp));
-      lastDay = day;
-    }
-    list.append(element);
+  /** Keeps a loaded message; returns its key. Its element is made when it is first shown. */
+  function remember(message) {
+    const key = keyOfMessage(message);
+    byKey.set(key, {message, element: null});
+    return key;
+  }
+
+  function elementOf(key) {
+    const known = byKey.get(key);
+    known.element ??= render(known.message);
+    return known.element;
   }
 
   /**
-   * Puts a page of older messages (oldest first) in front of those shown. Only the page is laid out:
-   * laying out everything again for each page made scrolling back through a long history slower
-   * with every page (BENCHMARKS.md, the web app).
+   * The items of ordered[from] up to ordered[to]: each message with a date separator where the day
+   * changes (after {@code dayBefore}) and the "new messages" marker before the first unread.
    */
-  function prependPage(page) {
-    const front = document.createDocumentFragment();
-    let day = null;
-    for (const message of page) {
-      const key = keyOf(message.outgoing, message.timestamp, message.author);
+  function itemsOf(from, to, dayBefore) {
+    const items = document.createDocumentFragment();
+    let day = dayBefore;
+    for (let i = from; i < to; i++) {
+      const key = ordered[i];
       if (key === firstUnreadKey) {
         list.querySelector('.new-marker')?.remove();
-        front.append(newMarker());
+        items.append(newMarker());
       }
-      const messageDay = dayOf(message.timestamp);
-      if (messageDay !== day) {
-        front.append(dateSeparator(messageDay, message.timestamp));
-        day = messageDay;
+      const timestamp = timestampOf(key);
+      if (dayOf(timestamp) !== day) {
+        day = dayOf(timestamp);
+        items.append(dateSeparator(day, timestamp));
       }
-      front.append(byKey.get(key).element);
+      items.append(elementOf(key));
     }
-    // The messages shown may begin on the day the page ends with: one separator for it is enough.
+    return items;
+  }
+
+  /** Shows ordered[from] up to ordered[to] and nothing else. */
+  function showRange(from, to) {
+    list.replaceChildren(earlier, itemsOf(from, to, null), later);
+    shownFrom = from;
+    shownTo = to;
+    updateSentinels();
+  }
+
+  function updateSentinels() {
+    earlier.hidden = shownFrom === 0 && !olderOnDaemon;
+    later.hidden = shownTo === ordered.length;
+  }
+
+  /**
+   * Puts the messages from ordered[from] in front of those shown. Only they are laid out: laying
+   * everything out again for each page made scrolling back slower with every page (BENCHMARKS.md).
+   */
+  function prependRange(from) {
+    const items = itemsOf(from, shownFrom, null);
+    const lastDay = from < shownFrom ? dayOf(timestampOf(ordered[shownFrom - 1])) : null;
+    // The messages shown may begin on the day the new ones end with: one separator for it is enough.
     const next = earlier.nextElementSibling;
     const shownFirstDay = next?.classList.contains('new-marker') ? next.nextElementSibling : next;
-    if (shownFirstDay?.classList.contains('date-separator') && shownFirstDay.dataset.day === day) {
+    if (shownFirstDay?.classList.contains('date-separator') && shownFirstDay.dataset.day === lastDay) {
       shownFirstDay.remove();
     }
-    earlier.after(front);
+    earlier.after(items);
+    shownFrom = from;
   }
 
-  /** Lays the list out again, oldest first: after older messages were loaded in front. */
-  function rebuild() {
-    list.replaceChildren(earlier);
-    lastDay = null;
-    const ordered = [...byKey.entries()].sort((a, b) => a[1].message.timestamp - b[1].message.timestamp);
-    for (const [key, known] of ordered) {
-      appendInOrder(key, known.element, known.message.timestamp);
+  /** Puts the messages up to ordered[to] after those shown. */
+  function appendRange(to) {
+    const dayBefore = shownTo > shownFrom ? dayOf(timestampOf(ordered[shownTo - 1])) : null;
+    later.before(itemsOf(shownTo, to, dayBefore));
+    shownTo = to;
+  }
+
+  /** Takes the newest {@code count} messages shown out of the page; they stay loaded. */
+  function dropNewest(count) {
+    for (let dropped = 0; dropped < count && later.previousElementSibling !== earlier;) {
+      const item = later.previousElementSibling;
+      dropped += isMessageItem(item) ? 1 : 0;
+      item.remove();
+    }
+    // A separator or marker with no message after it goes too.
+    while (later.previousElementSibling !== earlier && !isMessageItem(later.previousElementSibling)) {
+      later.previousElementSibling.remove();
+    }
+    shownTo -= count;
+  }
+
+  /** Takes the oldest {@code count} messages shown out of the page; they stay loaded. */
+  function dropOldest(count) {
+    for (let dropped = 0; dropped < count && earlier.nextElementSibling !== later;) {
+      const item = earlier.nextElementSibling;
+      dropped += isMessageItem(item) ? 1 : 0;
+      item.remove();
+    }
+    while (earlier.nextElementSibling !== later && !isMessageItem(earlier.nextElementSibling)) {
+      earlier.nextElementSibling.remove();
+    }
+    shownFrom += count;
+    // The first message shown now stands under its own date (and the marker, if it is the first unread).
+    if (shownFrom < shownTo) {
+      const key = ordered[shownFrom];
+      const timestamp = timestampOf(key);
+      earlier.after(...(key === firstUnreadKey ? [newMarker()] : []), dateSeparator(dayOf(timestamp), timestamp));
     }
   }
 
+  /**
+   * Runs {@code move} (which changes what is shown above or below {@code anchor}, but keeps it) so
+   * that {@code anchor} stays where it is on the screen: what the user looks at does not jump.
+   */
+  function keepingInPlace(anchor, move) {
+    if (!anchor) {
+      move();
+      return;
+    }
+    const top = anchor.getBoundingClientRect().top;
+    move();
+    document.scrollingElement.scrollTop += anchor.getBoundingClientRect().top - top;
+  }
+
+  /** The index in ordered where a message of {@code timestamp} belongs: after those not newer. */
+  function indexFor(timestamp) {
+    let low = 0;
+    let high = ordered.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (timestampOf(ordered[middle]) <= timestamp) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    return low;
+  }
+
+  /** Shows the newest page, at its end: where a message the user just sent appears. */
+  function showNewest() {
+    showRange(Math.max(0, ordered.length - PAGE), ordered.length);
+    list.lastElementChild.previousElementSibling?.scrollIntoView({block: 'end'});
+  }
+
+  /** A message new or changed: shown where it belongs, if that is in the part of the list shown. */
   function put(message) {
-    const key = keyOf(message.outgoing, message.timestamp, message.author);
-    const element = render(message);
+    const key = keyOfMessage(message);
     const known = byKey.get(key);
-    const newest = Math.max(0, ...[...byKey.values()].map(m => m.message.timestamp));
-    byKey.set(key, {message, element});
     if (known) {
-      known.element.replaceWith(element);
-    } else if (message.timestamp >= newest) {
-      appendInOrder(key, element, message.timestamp);
-    } else {
-      rebuild();
+      const shown = known.element?.isConnected ? known.element : null;
+      byKey.set(key, {message, element: null});
+      shown?.replaceWith(elementOf(key));
+      return;
     }
+    remember(message);
+    const index = indexFor(message.timestamp);
+    ordered.splice(index, 0, key);
+    if (index === ordered.length - 1 && shownTo === index) {
+      // The newest, while the newest are shown: it goes at the end.
+      appendRange(ordered.length);
+      if (shownTo - shownFrom > MAX_SHOWN + PAGE) {
+        keepingInPlace(elementOf(key), () => dropOldest(PAGE));
+      }
+    } else if (index === ordered.length - 1 && message.outgoing) {
+      showNewest();
+    } else if (index < shownFrom) {
+      shownFrom++;
+      shownTo++;
+    } else if (index <= shownTo) {
+      // Older than the newest shown (it came late): the part shown is laid out again.
+      keepingInPlace(shownTo > shownFrom ? elementOf(ordered[shownFrom === index ? index + 1 : shownFrom]) : null,
+        () => showRange(shownFrom, shownTo + 1));
+    }
+    updateSentinels();
   }
 
   /** Someone's reaction (or its withdrawal) to a message; {@code author}: who wrote it, if not this account. */
@@ -493,7 +651,7 @@ export async function showConversation(account, peer, onBack) {
 
   /** A line in the conversation that is not a message, e.g. a changed timer. */
   function note(text) {
-    list.append(el('li', {class: 'system-note', role: 'note'}, text));
+    later.before(el('li', {class: 'system-note', role: 'note'}, text));
   }
 
   show(
@@ -609,25 +767,29 @@ export async function showConversation(account, peer, onBack) {
     }
     const firstUnread = history.find(message => !message.outgoing && !message.readAt);
     firstUnreadKey = firstUnread ? keyOf(false, firstUnread.timestamp, firstUnread.author) : null;
-    for (const message of history) {
-      byKey.set(keyOf(message.outgoing, message.timestamp, message.author), {message, element: render(message)});
-    }
-    earlier.hidden = history.length < PAGE;
-    rebuild();
+    ordered.push(...history.map(message => remember(message)));
+    olderOnDaemon = history.length === PAGE;
+    showRange(0, ordered.length);
     // Open at the first unread message, as messengers do: when the unread run goes back past this
     // page, load the earlier pages it spans (a few at most, so a huge backlog still opens fast).
     for (let pages = 0; pages < MAX_UNREAD_PAGES && !earlier.hidden && firstUnreadKey
-      && firstUnreadKey === oldestShownKey(); pages++) {
+      && firstUnreadKey === ordered[0]; pages++) {
       await loadEarlier();
     }
-    new IntersectionObserver(entries => {
-      if (entries.some(entry => entry.isIntersecting)) {
-        loadEarlier();
+    const sentinels = new IntersectionObserver(entries => {
+      for (const entry of entries.filter(e => e.isIntersecting)) {
+        if (entry.target === earlier) {
+          loadEarlier();
+        } else {
+          showLater();
+        }
       }
-    }).observe(earlier);
+    });
+    sentinels.observe(earlier);
+    sentinels.observe(later);
     setKeyChanged(identities.some(identity => identity.trustLevel === 'UNTRUSTED'));
     markRead(history.filter(m => !m.outgoing && !m.readAt).map(m => m.timestamp));
-    (list.querySelector('.new-marker') || list.lastElementChild)?.scrollIntoView({block: 'center'});
+    (list.querySelector('.new-marker') || later.previousElementSibling)?.scrollIntoView({block: 'center'});
   } catch (e) {
     error.textContent = e.message;
   }

@@ -284,18 +284,33 @@ public final class AppBenchmark {
         int maxPages = options.messages() / 100 + 10;
         page.startProfile();
         Map<String, Object> history = map(page.step("scrollBackThroughHistory", maxPages, 60_000, 900_000));
-        List<?> pages = (List<?>) history.get("pages");
-        long messagesShown = (long) AppPage.number(history.get("messages"));
-        String outcome = String.valueOf(history.get("outcome"));
-        steps.add(page.measure("e. scroll back to the oldest", AppPage.number(history.get("start")),
-                AppPage.number(history.get("end")), pages.size() + " pages loaded, " + messagesShown
-                        + " messages shown, " + outcome + pageTimes(pages), SETTLE));
-        page.saveProfile("e-scroll-back");
-        if (messagesShown != options.messages() || !outcome.equals("done")) {
-            throw new BenchException("Scrolling back showed " + messagesShown + " of " + options.messages()
-                    + " messages (" + outcome + ").", null);
-        }
+        steps.add(scrolledThrough(page, history, "e. scroll back to the oldest", "e-scroll-back"));
+        progress.accept("(f) scrolling forward to the newest message");
+        page.startProfile();
+        Map<String, Object> forward = map(page.step("scrollForwardToNewest", maxPages, 60_000, 900_000));
+        steps.add(scrolledThrough(page, forward, "f. scroll forward to the newest", "f-scroll-forward"));
         return steps;
+    }
+
+    /**
+     * The measurement of scrolling through the whole big conversation, one way: it must have shown
+     * every message on the way and stopped at the end (the sentinel hidden).
+     */
+    private AppReport.Step scrolledThrough(AppPage page, Map<String, Object> result, String name, String profile)
+            throws BenchException, InterruptedException {
+        List<?> pages = (List<?>) result.get("pages");
+        long messagesShown = (long) AppPage.number(result.get("messages"));
+        long inPage = (long) AppPage.number(result.get("inPage"));
+        String outcome = String.valueOf(result.get("outcome"));
+        AppReport.Step step = page.measure(name, AppPage.number(result.get("start")), AppPage.number(result.get("end")),
+                pages.size() + " pages, " + messagesShown + " messages shown on the way, " + inPage + " in the page at "
+                        + "the end, " + outcome + pageTimes(pages), SETTLE);
+        page.saveProfile(profile);
+        if (messagesShown != options.messages() || !outcome.equals("done")) {
+            throw new BenchException(name + ": " + messagesShown + " of " + options.messages()
+                    + " messages shown (" + outcome + ").", null);
+        }
+        return step;
     }
 
     /** Opens the big conversation from the chat list and waits until it has stopped changing. */
@@ -329,7 +344,7 @@ public final class AppBenchmark {
         }
     }
 
-    /** The page-by-page times in brief: how long from scrolling to the top to the page shown. */
+    /** The page-by-page times in brief: how long from scrolling to the sentinel to the page shown. */
     private static String pageTimes(List<?> pages) {
         if (pages.isEmpty()) {
             return "";

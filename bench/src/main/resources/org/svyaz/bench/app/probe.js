@@ -105,43 +105,62 @@
     return {start, end: performance.now(), steps, reachedBottom: bottom, backAtTop: scroller.scrollTop === 0};
   };
 
+  /** The timestamps of the messages the page shows, oldest first. */
+  const shownMessages = () => [...document.querySelectorAll('.messages .message')]
+    .map(item => Number(item.dataset.timestamp));
+
   /**
-   * Scrolls to the top of the conversation again and again, each time waiting for the page of older
-   * messages that scrolling to the '.earlier' sentinel loads, until the sentinel is hidden (nothing
-   * older) or {maxPages} pages. One entry per page: when it was asked for and when it was shown.
+   * Scrolls to the {edge} ('top' or 'bottom') of the conversation again and again, each time waiting
+   * for the page of messages that scrolling to its sentinel ('.earlier' or '.later') brings, until
+   * the sentinel is hidden (nothing more that way) or {maxPages} pages. The app keeps only a few
+   * pages in the page, so a page counts as shown when the message at that edge changed. One entry
+   * per page: when it was asked for and when it was shown. {messages}: how many different messages
+   * were shown on the way.
    */
-  bench.scrollBackThroughHistory = async (maxPages, pageTimeoutMillis, timeoutMillis) => {
+  const scrollThrough = async (edge, maxPages, pageTimeoutMillis, timeoutMillis) => {
     const scroller = document.scrollingElement;
     const deadline = performance.now() + timeoutMillis;
     const start = performance.now();
     const pages = [];
-    const earlier = () => document.querySelector('.messages .earlier');
+    const sentinel = () => document.querySelector(edge === 'top' ? '.messages .earlier' : '.messages .later');
+    const atEdge = () => {
+      const shown = shownMessages();
+      return shown.length === 0 ? null : (edge === 'top' ? shown[0] : shown[shown.length - 1]);
+    };
+    const seen = new Set(shownMessages());
     let outcome = 'done';
-    while (earlier() && !earlier().hidden) {
+    while (sentinel() && !sentinel().hidden) {
       if (pages.length >= maxPages || performance.now() >= deadline) {
         outcome = pages.length >= maxPages ? 'page limit' : 'time limit';
         break;
       }
-      const before = count('.messages .message');
+      const before = atEdge();
       const asked = performance.now();
-      scroller.scrollTop = 0;
+      scroller.scrollTop = edge === 'top' ? 0 : scroller.scrollHeight;
       const pageDeadline = Math.min(deadline, asked + pageTimeoutMillis);
-      while ((count('.messages .message') === before && !earlier()?.hidden) && performance.now() < pageDeadline) {
+      while (atEdge() === before && !sentinel()?.hidden && performance.now() < pageDeadline) {
         await frame();
       }
-      const after = count('.messages .message');
-      if (after === before) {
+      if (atEdge() === before) {
         // With a multiple of 100 messages the last full page leaves the sentinel up; the empty page after it hides it.
-        outcome = earlier()?.hidden ? 'done' : 'no page came';
+        outcome = sentinel()?.hidden ? 'done' : 'no page came';
         break;
       }
-      pages.push({asked, shown: performance.now(), messages: after});
+      shownMessages().forEach(timestamp => seen.add(timestamp));
+      pages.push({asked, shown: performance.now(), messages: count('.messages .message')});
       await frame();
     }
-    const shown = [...document.querySelectorAll('.messages .message')];
-    return {start, end: performance.now(), pages, outcome, messages: shown.length,
-      oldest: shown.length > 0 ? Number(shown[0].dataset.timestamp) : null};
+    return {start, end: performance.now(), pages, outcome, messages: seen.size, inPage: count('.messages .message'),
+      edge: atEdge()};
   };
+
+  /** Scrolls back to the first message of the conversation. */
+  bench.scrollBackThroughHistory = (maxPages, pageTimeoutMillis, timeoutMillis) =>
+    scrollThrough('top', maxPages, pageTimeoutMillis, timeoutMillis);
+
+  /** Then forward again to the newest. */
+  bench.scrollForwardToNewest = (maxPages, pageTimeoutMillis, timeoutMillis) =>
+    scrollThrough('bottom', maxPages, pageTimeoutMillis, timeoutMillis);
 
   /** What happened between two times: long tasks that started then, calls that started then, the JS heap now. */
   bench.between = (from, to) => ({

@@ -32,7 +32,7 @@ class AppBenchmarkIT {
 
     @Test
     void everyStepIsMeasuredWithTheWholeChatListAndConversationShown() throws Exception {
-        AppOptions options = new AppOptions(20, 300, 8, launcher(), CHROMIUM, CHROMEDRIVER, null);
+        AppOptions options = new AppOptions(20, 450, 8, launcher(), CHROMIUM, CHROMEDRIVER, null);
         AppReport report;
         try (ServerProcess server = ServerProcess.spawn(temp.resolve("server"), Duration.ofSeconds(60))) {
             report = new AppBenchmark(new ServerUnderTest(server.link(), OptionalLong.of(server.pid()), "spawned"),
@@ -42,7 +42,7 @@ class AppBenchmarkIT {
         assertThat(report.steps()).extracting(AppReport.Step::name).containsExactly(
                 "a. open → chat list shown", "b. scroll chat list down and up", "c. type search 'chat001'",
                 "c. clear search", "d. open conversation (all unread)", "back to the chat list",
-                "d. open conversation (all read)", "e. scroll back to the oldest");
+                "d. open conversation (all read)", "e. scroll back to the oldest", "f. scroll forward to the newest");
         AppReport.Step open = report.steps().get(0);
         assertThat(open.detail()).isEqualTo("21 chats");
         assertThat(open.calls()).anySatisfy(calls -> {
@@ -52,12 +52,19 @@ class AppBenchmarkIT {
         assertThat(report.steps().get(1).detail()).contains("bottom reached");
         assertThat(report.steps().get(2).detail()).isEqualTo("7 keys, 10 chats match");
         assertThat(report.steps().get(6).detail()).isEqualTo("100 messages shown");
+        // The app keeps three pages of 100 in the page: scrolling back through 450 drops the newest,
+        // scrolling forward again brings them back and drops the oldest.
         AppReport.Step history = report.steps().get(7);
-        assertThat(history.detail()).startsWith("2 pages loaded, 300 messages shown, done");
+        assertThat(history.detail()).startsWith("4 pages, 450 messages shown on the way, 300 in the page at the end, "
+                + "done");
         assertThat(history.calls()).anySatisfy(calls -> {
             assertThat(calls.method()).isEqualTo("listMessages");
-            assertThat(calls.items()).isEqualTo(200);
+            assertThat(calls.items()).isEqualTo(350);
         });
+        AppReport.Step forward = report.steps().get(8);
+        assertThat(forward.detail()).startsWith("2 pages, 450 messages shown on the way, 300 in the page at the end, "
+                + "done");
+        assertThat(forward.calls()).as("newer messages come from memory").isEmpty();
         assertThat(report.steps()).allSatisfy(step -> {
             assertThat(step.wallMillis()).isPositive();
             assertThat(step.heapMiB()).isPositive();
