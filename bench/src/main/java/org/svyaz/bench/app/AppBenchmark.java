@@ -270,7 +270,9 @@ public final class AppBenchmark {
         page.click("button.back");
         Object back = page.step("waitForCount", chatItems, chats, 60_000);
         if (!(back instanceof Number)) {
-            throw new BenchException("Back did not show the chat list within 60 s.", null);
+            throw new BenchException("Back did not show the chat list within 60 s; the page shows " + page.script(
+                    "return document.querySelectorAll('.chat-list > li').length") + " chats and: " + page.visibleText(),
+                    null);
         }
         steps.add(page.measure("back to the chat list", backing, AppPage.number(back), chats + " chats", SETTLE));
         page.saveProfile("d-back");
