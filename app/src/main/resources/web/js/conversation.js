@@ -526,13 +526,16 @@ export async function showConversation(account, peer, onBack) {
     }
   }
 
-  /** Tells the contact that this user types, at most every few seconds, if typing indicators are on. */
+  /**
+   * Tells the contact (or the group's members) that this user types, at most every few seconds, if
+   * typing indicators are on.
+   */
   let typingSentAt = 0;
   function typed() {
     const now = Date.now();
-    if (!group && configuration.typingIndicators && now - typingSentAt > TYPING_REPEAT_MILLIS) {
+    if (configuration.typingIndicators && now - typingSentAt > TYPING_REPEAT_MILLIS) {
       typingSentAt = now;
-      call('sendTyping', {account, recipient: contact}).catch(() => {});
+      call('sendTyping', {account, ...target}).catch(() => {});
     }
   }
 
@@ -691,6 +694,16 @@ export async function showConversation(account, peer, onBack) {
     if (group) {
       // An edit names its group inside the edited message, as signal-cli shows it.
       const edit = envelope.editMessage;
+      if (envelope.receiptMessage) {
+        // A receipt names no group; the daemon adds this account's group messages it names, each
+        // with its state for the whole group (delivered to all, read by all members).
+        for (const state of envelope.receiptMessage.groupMessages || []) {
+          if (state.groupId === peer.groupId) {
+            change(true, state.timestamp, () => ({deliveredAt: state.deliveredAt, readAt: state.readAt}));
+          }
+        }
+        return;
+      }
       if (received.exception?.type === 'NotApplied') {
         // Any member can send a signal that changes nothing here, like an edit of someone else's message.
         return;
@@ -701,6 +714,9 @@ export async function showConversation(account, peer, onBack) {
         change(false, data.remoteDelete.timestamp, () => ({remoteDeleted: true, body: ''}), envelope.source);
       } else if (inGroup === peer.groupId && data && (typeof data.message === 'string' || data.attachments)
           && !data.reaction) {
+        if (typing.dataset.author === envelope.source) {
+          typing.hidden = true;
+        }
         put({outgoing: false, timestamp: envelope.timestamp, body: data.message ?? '', reactions: {},
           author: envelope.source, attachments: data.attachments || [],
           quote: data.quote ? {author: data.quote.author, text: data.quote.text} : null});
@@ -708,6 +724,15 @@ export async function showConversation(account, peer, onBack) {
       } else if (edit?.dataMessage?.groupInfo?.groupId === peer.groupId) {
         change(false, edit.targetSentTimestamp, () => ({body: edit.dataMessage.message, editedAt: envelope.timestamp}),
           envelope.source);
+      } else if (inGroup === peer.groupId && envelope.typingMessage) {
+        // In a group the line names the member who types: the latest one.
+        typing.textContent = t('conversation.typing', {name: envelope.source});
+        typing.dataset.author = envelope.source;
+        typing.hidden = envelope.typingMessage.action !== 'STARTED';
+        clearTimeout(typingTimer);
+        typingTimer = setTimeout(() => {
+          typing.hidden = true;
+        }, TYPING_SHOWN_MILLIS);
       }
       return;
     }

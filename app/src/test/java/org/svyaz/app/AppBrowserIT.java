@@ -499,8 +499,22 @@ class AppBrowserIT {
                 assertThat(browser.findElement(bobsBubble).findElement(By.className("author")).getText())
                         .isEqualTo("bob.55");
 
-                // Reactions in the group: bob's to alice's message shows on her bubble; hers to his reaches him.
+                // Ticks in the group, as in Signal: delivered once both devices have alice's message
+                // (they tell her by themselves), read only once both opened it.
                 long hello = atBob.get("timestamp").asLong();
+                By helloTick = By.cssSelector(".message.outgoing[data-timestamp='" + hello + "'] .tick");
+                wait.until(ExpectedConditions.attributeToBe(helloTick, "data-state", "delivered"));
+                assertThat(bob.result("markRead", RpcClient.params().put("groupId", groupId).put("targetTimestamp", hello))
+                        .get("readReceiptSent").asBoolean()).isTrue();
+                // Bob types after his receipt left: once alice sees him typing, his receipt was applied too.
+                bob.result("sendTyping", RpcClient.params().put("groupId", groupId));
+                wait.until(ExpectedConditions.textToBe(By.className("typing"), "bob.55 is typing…"));
+                assertThat(browser.findElement(helloTick).getAttribute("data-state")).as("read by bob only")
+                        .isEqualTo("delivered");
+                carol.result("markRead", RpcClient.params().put("groupId", groupId).put("targetTimestamp", hello));
+                wait.until(ExpectedConditions.attributeToBe(helloTick, "data-state", "read"));
+
+                // Reactions in the group: bob's to alice's message shows on her bubble; hers to his reaches him.
                 bob.result("sendReaction", RpcClient.params().put("groupId", groupId).put("emoji", "👍")
                         .put("targetAuthor", atBob.get("source").asText()).put("targetTimestamp", hello));
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(
@@ -547,6 +561,10 @@ class AppBrowserIT {
                 browser.findElement(bobsBubble).findElement(By.className("reply")).click();
                 wait.until(ExpectedConditions.visibilityOfElementLocated(By.className("composing")));
                 browser.findElement(By.id("compose")).sendKeys("re bob", Keys.ENTER);
+                JsonNode typingAtBob = nextWith(bob, "/typingMessage");
+                assertThat(typingAtBob.get("source").asText()).isEqualTo(alice);
+                assertThat(typingAtBob.at("/typingMessage/groupId").asText()).as("alice typed in the group")
+                        .isEqualTo(groupId);
                 JsonNode reAtCarol = nextWith(carol, "/dataMessage/quote");
                 assertThat(reAtCarol.at("/dataMessage/message").asText()).isEqualTo("re bob");
                 assertThat(reAtCarol.at("/dataMessage/groupInfo/groupId").asText()).isEqualTo(groupId);

@@ -488,11 +488,7 @@ class DaemonIT {
             for (String username : List.of("alice.71", "bob.72", "carol.73")) {
                 register(shared, server.inviteLink(), username);
             }
-            Path socket = temp.resolve("sockets").resolve("trio.sock");
-            Process daemon = Cli.start(temp.resolve("logs"), "daemon-trio", "-d", shared.toString(), "daemon",
-                    "--socket", socket.toString());
-            daemons.add(daemon);
-            awaitAnswer(daemon, socket);
+            Path socket = startSharedDaemon(shared);
             try (RpcClient rpc = RpcClient.unix(socket)) {
                 String groupId = rpc.result("updateGroup", RpcClient.params().put("account", "alice.71")
                         .put("name", "Trio").set("member", RpcClient.JSON.createArrayNode().add("bob.72").add("carol.73")))
@@ -549,6 +545,119 @@ class DaemonIT {
                 assertThat(noSuchQuote.get("error").get("code").asInt()).isEqualTo(-1);
             }
         }
+    }
+
+    /** Starts one daemon for every account under {@code dataDir} and waits until it answers. */
+    private Path startSharedDaemon(Path dataDir) throws Exception {
+        Path socket = temp.resolve("sockets").resolve(dataDir.getFileName() + ".sock");
+        Process daemon = Cli.start(temp.resolve("logs"), "daemon-" + dataDir.getFileName() + "-" + daemons.size(),
+                "-d", dataDir.toString(), "daemon", "--socket", socket.toString());
+        daemons.add(daemon);
+        awaitAnswer(daemon, socket);
+        return socket;
+    }
+
+    @Test
+    void groupReceiptsTypingAndOwnRepliesOverJsonRpcAsSignalShowsThem() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            Path shared = temp.resolve("club");
+            for (String username : List.of("alice.61", "bob.62", "carol.63")) {
+                register(shared, server.inviteLink(), username);
+            }
+            Path socket = startSharedDaemon(shared);
+            String groupId;
+            long chapter;
+            long groupReply;
+            long direct;
+            long directReply;
+            try (RpcClient rpc = RpcClient.unix(socket)) {
+                groupId = rpc.result("updateGroup", RpcClient.params().put("account", "alice.61")
+                        .put("name", "Club").set("member", RpcClient.JSON.createArrayNode().add("bob.62").add("carol.63")))
+                        .get("groupId").asText();
+                chapter = rpc.result("send", RpcClient.params().put("account", "alice.61").put("groupId", groupId)
+                        .put("message", "first chapter")).get("timestamp").asLong();
+
+                // Bob's and Carol's devices send Alice delivery receipts by themselves; the receipt
+                // notification tells the message's state for the whole group, as listMessages does.
+                long sent = chapter;
+                nextFor(rpc, "alice.61", e -> groupState(e, groupId, sent, "deliveredAt"));
+                JsonNode delivered = ownMessage(rpc, "alice.61", groupId, chapter);
+                assertThat(delivered.get("deliveredAt").isNull()).as(delivered.toString()).isFalse();
+                assertThat(delivered.get("readAt").isNull()).isTrue();
+
+                // Read when both read it.
+                for (String member : List.of("bob.62", "carol.63")) {
+                    await(member + " has the message").atMost(Duration.ofSeconds(30)).until(() -> rpc.result(
+                            "listMessages", RpcClient.params().put("account", member).put("groupId", groupId)).size() == 1);
+                    assertThat(rpc.result("markRead", RpcClient.params().put("account", member).put("groupId", groupId)
+                            .put("targetTimestamp", chapter)).get("readReceiptSent").asBoolean()).isTrue();
+                }
+                nextFor(rpc, "alice.61", e -> groupState(e, groupId, sent, "readAt"));
+                assertThat(ownMessage(rpc, "alice.61", groupId, chapter).get("readAt").isNull()).isFalse();
+
+                // Typing in the group names it.
+                rpc.result("sendTyping", RpcClient.params().put("account", "bob.62").put("groupId", groupId));
+                JsonNode typing = nextFor(rpc, "alice.61", e -> e.has("typingMessage")).get("envelope");
+                assertThat(typing.get("source").asText()).isEqualTo("bob.62");
+                assertThat(typing.at("/typingMessage/action").asText()).isEqualTo("STARTED");
+                assertThat(typing.at("/typingMessage/groupId").asText()).isEqualTo(groupId);
+                JsonNode both = rpc.call("sendTyping", RpcClient.params().put("account", "bob.62")
+                        .put("groupId", groupId).put("recipient", "alice.61"));
+                assertThat(both.get("error").get("code").asInt()).isEqualTo(-32602);
+
+                // Bob's replies, in the group and to Alice alone, keep their quotes.
+                groupReply = rpc.result("send", RpcClient.params().put("account", "bob.62").put("groupId", groupId)
+                        .put("message", "which one?").put("quoteTimestamp", chapter).put("quoteAuthor", "alice.61"))
+                        .get("timestamp").asLong();
+                direct = rpc.result("send", RpcClient.params().put("account", "alice.61")
+                        .put("recipient", "bob.62").put("message", "just us")).get("timestamp").asLong();
+                nextFor(rpc, "bob.62", e -> e.path("dataMessage").path("message").asText().equals("just us"));
+                directReply = rpc.result("send", RpcClient.params().put("account", "bob.62").put("recipient", "alice.61")
+                        .put("message", "yes").put("quoteTimestamp", direct)).get("timestamp").asLong();
+            }
+
+            // Another daemon on the same accounts shows Bob's replies with their quotes.
+            Process first = daemons.removeLast();
+            first.destroy();
+            first.waitFor();
+            try (RpcClient rpc = RpcClient.unix(startSharedDaemon(shared))) {
+                JsonNode inGroup = ownMessage(rpc, "bob.62", groupId, groupReply).get("quote");
+                assertThat(inGroup.get("id").asLong()).isEqualTo(chapter);
+                assertThat(inGroup.get("author").asText()).isEqualTo("alice.61");
+                assertThat(inGroup.get("text").asText()).isEqualTo("first chapter");
+                JsonNode alone = messageAt(rpc.result("listMessages", RpcClient.params().put("account", "bob.62")
+                        .put("recipient", "alice.61")), directReply).get("quote");
+                assertThat(alone.get("id").asLong()).isEqualTo(direct);
+                assertThat(alone.get("author").asText()).isEqualTo("alice.61");
+                assertThat(alone.get("text").asText()).isEqualTo("just us");
+            }
+        }
+    }
+
+    /** Whether a receipt notification tells that the group message sent at {@code timestamp} has {@code field}. */
+    private static boolean groupState(JsonNode envelope, String groupId, long timestamp, String field) {
+        for (JsonNode state : envelope.path("receiptMessage").path("groupMessages")) {
+            if (state.get("groupId").asText().equals(groupId) && state.get("timestamp").asLong() == timestamp
+                    && !state.get(field).isNull()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code account}'s own message of the group sent at {@code timestamp}, as listMessages shows it. */
+    private static JsonNode ownMessage(RpcClient rpc, String account, String groupId, long timestamp) throws Exception {
+        return messageAt(rpc.result("listMessages", RpcClient.params().put("account", account).put("groupId", groupId)),
+                timestamp);
+    }
+
+    private static JsonNode messageAt(JsonNode messages, long timestamp) {
+        for (JsonNode message : messages) {
+            if (message.get("outgoing").asBoolean() && message.get("timestamp").asLong() == timestamp) {
+                return message;
+            }
+        }
+        throw new AssertionError("no own message sent at " + timestamp + " in " + messages);
     }
 
     /** The next notification for {@code account} whose envelope matches, skipping the rest; fails after 30 s. */

@@ -50,6 +50,7 @@ import org.svyaz.protocol.content.EditMessage;
 import org.svyaz.protocol.content.GroupContext;
 import org.svyaz.protocol.content.GroupMember;
 import org.svyaz.protocol.content.GroupState;
+import org.svyaz.protocol.content.TypingMessage;
 import org.svyaz.protocol.wire.AccountStaleDevices;
 import org.svyaz.protocol.wire.ErrorCode;
 import org.svyaz.protocol.wire.MultiRecipientSendRequest;
@@ -256,6 +257,13 @@ final class GroupMessaging {
 
     // ---------------------------------------------------------------- sending
 
+    /** The group's members but this account: whom a message sent to it now goes to. */
+    Set<UUID> otherMembers(GroupId id) throws GroupAccessException {
+        Set<UUID> members = new HashSet<>(GroupRules.members(requireMember(id).state()).keySet());
+        members.remove(self);
+        return members;
+    }
+
     /** Sends {@code data} (body, files) to the group; the group context is added here. */
     SendResult send(GroupId id, DataMessage.Builder data) throws ClientException {
         StoredGroup group = requireMember(id);
@@ -273,6 +281,20 @@ final class GroupMessaging {
         Content content = sender.contentFromHere().setEditMessage(EditMessage.newBuilder()
                 .setTargetSentTimestamp(targetTimestamp).setDataMessage(data)).build();
         return fanOut(group, GroupRules.members(group.state()), data.getTimestamp(), content);
+    }
+
+    /**
+     * Tells the group's members that this user started (or, with {@code stop}, stopped) typing in
+     * it: a typing notice naming the group, sent with the sender key as Signal sends it.
+     */
+    SendResult sendTyping(GroupId id, boolean stop) throws ClientException {
+        StoredGroup group = requireMember(id);
+        long timestamp = clock.millis();
+        Content content = sender.contentFromHere().setTypingMessage(TypingMessage.newBuilder()
+                .setTimestamp(timestamp)
+                .setAction(stop ? TypingMessage.Action.STOPPED : TypingMessage.Action.STARTED)
+                .setGroupId(group.state().getId())).build();
+        return fanOut(group, GroupRules.members(group.state()), timestamp, content);
     }
 
     private record Target(UUID account, String username) {

@@ -7,7 +7,6 @@ import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.svyaz.client.api.Quote;
 import org.svyaz.client.api.ReceiptType;
 import org.svyaz.client.store.LocalSignals;
 import org.svyaz.protocol.content.Content;
@@ -54,17 +53,22 @@ final class IncomingSignals {
     }
 
     /**
-     * The group a signal is about: named in its data message, or for an edit in the new message;
-     * empty in a one-to-one conversation.
+     * The group a signal is about: named in its data message, for an edit in the new message, for
+     * typing by its group id; empty in a one-to-one conversation.
      */
     static Optional<GroupContext> group(Content content) {
+        if (content.hasTypingMessage()) {
+            return content.getTypingMessage().getGroupId().isEmpty() ? Optional.empty()
+                    : Optional.of(GroupContext.newBuilder().setId(content.getTypingMessage().getGroupId()).build());
+        }
         DataMessage data = content.hasEditMessage() ? content.getEditMessage().getDataMessage() : content.getDataMessage();
         return data.hasGroup() ? Optional.of(data.getGroup()) : Optional.empty();
     }
 
     /**
      * Applies a signal from {@code source} and stores it to be shown. A signal about a group's
-     * message comes here only from a member of that group (the caller checked, see {@link GroupInbox}).
+     * message, or typing in a group, comes here only from a member of that group (the caller
+     * checked, see {@link GroupInbox}).
      */
     void apply(UUID source, String claimedUsername, int sourceDevice, long timestamp, long serverTimestamp,
                boolean untrusted, Content content) {
@@ -117,14 +121,19 @@ final class IncomingSignals {
     }
 
     /**
-     * After a group message was stored: keeps its quote. Group messages owe no delivery receipts
-     * (Signal sends those to each author; not yet here).
+     * After a group message was stored: keeps its quote and, as Signal does, owes its author a
+     * delivery receipt, one-to-one, by the same rules as {@link #messageStored}.
      */
-    void quoteStored(long localId, DataMessage data) {
-        if (data.hasQuote()) {
-            signals.setQuote(localId, new Quote(data.getQuote().getId(),
-                    LocalSignals.accountOrUnknown(data.getQuote().getAuthor().toByteArray()), data.getQuote().getText()));
+    void groupMessageStored(long localId, UUID source, long timestamp, DataMessage data, boolean untrusted) {
+        quoteStored(localId, data);
+        boolean content = !data.getBody().isEmpty() || data.getAttachmentsCount() > 0;
+        if (content && !untrusted) {
+            signals.owe(source, ReceiptType.DELIVERY, timestamp);
         }
+    }
+
+    private void quoteStored(long localId, DataMessage data) {
+        OutgoingSignals.quoteOf(data).ifPresent(quote -> signals.setQuote(localId, quote));
     }
 
     /** Whether text was erased or replaced since the last call; the WAL should then be emptied. */

@@ -4,6 +4,7 @@ package org.svyaz.client;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -160,8 +161,16 @@ final class OutgoingSignals {
     void recordSent(UUID destination, DataMessage data, List<ReceivedAttachment> files) {
         if (!data.getBody().isEmpty() || data.getAttachmentsCount() > 0) {
             signals.recordSent(destination, data.getTimestamp(), data.getBody().isEmpty() ? null : data.getBody(),
-                    files, data.getExpireTimer(), clock.millis());
+                    files, quoteOf(data), data.getExpireTimer(), clock.millis());
         }
+    }
+
+    /** The quote a data message carries, as the local store keeps it. */
+    static Optional<org.svyaz.client.api.Quote> quoteOf(DataMessage data) {
+        return data.hasQuote()
+                ? Optional.of(new org.svyaz.client.api.Quote(data.getQuote().getId(),
+                        LocalSignals.accountOrUnknown(data.getQuote().getAuthor().toByteArray()), data.getQuote().getText()))
+                : Optional.empty();
     }
 
     /** Sends a new text for a message sent earlier; the local copy changes too. */
@@ -334,6 +343,32 @@ final class OutgoingSignals {
         }
         return sender.send(recipient, destination, Content.newBuilder().setReceiptMessage(receiptMessage(type, timestamps)),
                 clock.millis());
+    }
+
+    /**
+     * Tells the authors of a group's messages among {@code timestamps} that this user read them:
+     * one receipt to each author, one-to-one, as Signal does. Every author is tried; the first
+     * failure is thrown after the others were sent.
+     */
+    List<SendResult> readInGroup(GroupId group, List<Long> timestamps) throws ClientException {
+        List<SendResult> sent = new ArrayList<>();
+        ClientException failed = null;
+        for (Map.Entry<UUID, List<Long>> author : signals.authorsInGroup(group.bytes(), timestamps).entrySet()) {
+            if (author.getKey().equals(self)) {
+                continue;
+            }
+            String name = messages.contactUsername(author.getKey()).orElse(author.getKey().toString());
+            try {
+                sent.add(sender.send(name, author.getKey(), Content.newBuilder()
+                        .setReceiptMessage(receiptMessage(ReceiptType.READ, author.getValue())), clock.millis()));
+            } catch (ClientException e) {
+                failed = failed == null ? e : failed;
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+        return sent;
     }
 
     /** Tells a contact that this user started or stopped typing. */

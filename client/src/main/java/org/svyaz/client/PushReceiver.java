@@ -215,7 +215,7 @@ final class PushReceiver implements PushHandler {
                 boolean untrusted = store.identity(decrypted.source().toString())
                         .map(r -> r.trust() == TrustLevel.UNTRUSTED).orElse(false);
                 if (IncomingSignals.isSignal(content)) {
-                    // A signal about a group's message (a reaction, edit or delete) counts only from a member of it.
+                    // A signal about a group's message (a reaction, edit or delete), or typing in a group, counts only from a member of it.
                     Optional<String> refused = IncomingSignals.group(content)
                             .flatMap(group -> refusedGroupSignal(decrypted.source(), group));
                     if (refused.isPresent()) {
@@ -286,7 +286,7 @@ final class PushReceiver implements PushHandler {
                     untrusted, 0, false, Attachments.pending(data.getAttachmentsList()),
                     data.getGroup().getId().toByteArray(), update);
             if (!update) {
-                incoming.quoteStored(localId[0], data);
+                incoming.groupMessageStored(localId[0], decrypted.source(), envelope.getTimestamp(), data, untrusted);
             }
             pointers.addAll(data.getAttachmentsList());
             return;

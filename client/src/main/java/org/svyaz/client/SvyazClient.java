@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -18,6 +19,7 @@ import org.svyaz.client.api.ConnectionStatus;
 import org.svyaz.client.api.ContactInfo;
 import org.svyaz.client.api.ConversationMessage;
 import org.svyaz.client.api.GroupDetails;
+import org.svyaz.client.api.GroupReceiptState;
 import org.svyaz.client.api.IdentityInfo;
 import org.svyaz.client.api.LocalFailureException;
 import org.svyaz.client.api.QuoteTarget;
@@ -363,9 +365,11 @@ public final class SvyazClient implements AutoCloseable {
             }
             List<AttachmentPointer> pointers = sender.uploadAttachments(files, voiceNote);
             data.addAllAttachments(pointers);
+            Set<UUID> recipients = groups.otherMembers(id);
             SendResult result = groups.send(id, data);
             signals.recordSentToGroup(id.bytes(), data.getTimestamp(), text == null || text.isEmpty() ? null : text,
-                    sender.keepSentCopies(files, pointers, data.getTimestamp()), messageClock.millis());
+                    sender.keepSentCopies(files, pointers, data.getTimestamp()), OutgoingSignals.quoteOf(data.build()),
+                    recipients, messageClock.millis());
             return result;
         } catch (LocalStoreException e) {
             throw new LocalFailureException(e.getMessage(), e);
@@ -385,12 +389,25 @@ public final class SvyazClient implements AutoCloseable {
     }
 
     /**
-     * This user read these messages of a group: marked read here. Group messages get no read
-     * receipts yet (Signal sends them to each author; a later step).
+     * This user read these messages of a group: marked read here, and unless read receipts are off
+     * each author is told, one-to-one, as Signal does. Returns the receipts' results, one per author.
      */
-    public void markReadInGroup(String groupId, List<Long> timestamps) throws ClientException {
+    public List<SendResult> markReadInGroup(String groupId, List<Long> timestamps) throws ClientException {
         GroupId id = groupId(groupId);
+        // Read here first: a receipt that cannot be sent now does not make the messages unread again.
         OutgoingSignals.guarded(() -> conversations.markReadInGroup(id.bytes(), timestamps, messageClock.millis()));
+        if (!settings.readReceipts()) {
+            return List.of();
+        }
+        return OutgoingSignals.guarded(() -> outgoing.readInGroup(id, timestamps));
+    }
+
+    /**
+     * This account's group messages among {@code timestamps} with their receipts for the whole
+     * group: what a receipt that named them changed (a receipt names no group).
+     */
+    public List<GroupReceiptState> groupReceiptStates(List<Long> timestamps) {
+        return conversations.groupReceiptStates(timestamps);
     }
 
     private static GroupId groupId(String text) throws UserInputException {
@@ -524,6 +541,15 @@ public final class SvyazClient implements AutoCloseable {
     /** Tells {@code recipient} that this user started (or, with {@code stop}, stopped) typing. */
     public SendResult sendTyping(String recipient, boolean stop) throws ClientException {
         return OutgoingSignals.guarded(() -> outgoing.typing(recipient, stop));
+    }
+
+    /**
+     * Tells a group's members that this user started (or, with {@code stop}, stopped) typing in it;
+     * one message for all of them, as a group message goes.
+     */
+    public SendResult sendTypingInGroup(String groupId, boolean stop) throws ClientException {
+        GroupId id = groupId(groupId);
+        return OutgoingSignals.guarded(() -> groups.sendTyping(id, stop));
     }
 
     /**

@@ -35,6 +35,7 @@ import org.svyaz.client.api.GroupAccessException;
 import org.svyaz.client.api.GroupDetails;
 import org.svyaz.client.api.Quote;
 import org.svyaz.client.api.QuoteTarget;
+import org.svyaz.client.api.ReceiptType;
 import org.svyaz.client.api.ReceivedMessage;
 import org.svyaz.client.api.ReceivedSignal;
 import org.svyaz.client.api.UserInputException;
@@ -268,7 +269,7 @@ class GroupsIT {
             // of it reach the others and change nothing there.
             try (AccountDatabase db = AccountDatabase.open(accounts.resolve("carol.83").resolve(SvyazClient.ACCOUNT_FILE))) {
                 new LocalSignals(db).recordSentToGroup(GroupId.parse(groupId).bytes(), hello, "hello group", List.of(),
-                        System.currentTimeMillis());
+                        Optional.empty(), List.of(), System.currentTimeMillis());
             }
             carol.editGroupMessage(groupId, hello, "forged");
             carol.remoteDeleteInGroup(groupId, hello);
@@ -309,6 +310,78 @@ class GroupsIT {
             assertThat(untouched.remoteDeleted()).isFalse();
             assertThat(untouched.editedAt()).isEmpty();
         }
+    }
+
+    @Test
+    void groupMessagesShowDeliveredAndReadOnlyOnceEveryMemberDidAndMembersSeeEachOtherType() throws Exception {
+        Path accounts = temp.resolve("accounts");
+        try (SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server")));
+             SvyazClient alice = SvyazClient.register(accounts, server.inviteLink(), "alice.91", Clock.systemUTC());
+             SvyazClient carol = SvyazClient.register(accounts, server.inviteLink(), "carol.93", Clock.systemUTC())) {
+            SvyazClient bob = SvyazClient.register(accounts, server.inviteLink(), "bob.92", Clock.systemUTC());
+            String groupId = alice.createGroup("three", List.of("bob.92", "carol.93"));
+            receiveUntil(bob, m -> m.group().isPresent());
+            receiveUntil(carol, m -> m.group().isPresent());
+            long hello = alice.sendToGroup(groupId, "hello group", List.of()).timestamp();
+
+            // Bob's receive sends Alice a delivery receipt: delivered to one of two is not delivered.
+            receiveUntil(bob, body("hello group"));
+            receiveUntil(alice, receiptFrom(bob, ReceiptType.DELIVERY, hello));
+            assertThat(inGroup(alice, groupId, alice.accountId(), hello).deliveredAt()).isEmpty();
+            receiveUntil(carol, body("hello group"));
+            receiveUntil(alice, receiptFrom(carol, ReceiptType.DELIVERY, hello));
+            ConversationMessage delivered = inGroup(alice, groupId, alice.accountId(), hello);
+            assertThat(delivered.deliveredAt()).isPresent();
+            assertThat(delivered.readAt()).isEmpty();
+
+            // Read by Bob only is not read; Carol with read receipts off tells nobody.
+            assertThat(bob.markReadInGroup(groupId, List.of(hello))).hasSize(1);
+            receiveUntil(alice, receiptFrom(bob, ReceiptType.READ, hello));
+            assertThat(inGroup(alice, groupId, alice.accountId(), hello).readAt()).isEmpty();
+            assertThat(alice.groupReceiptStates(List.of(hello))).singleElement().satisfies(state -> {
+                assertThat(state.groupId()).isEqualTo(groupId);
+                assertThat(state.deliveredAt()).isPresent();
+                assertThat(state.readAt()).isEmpty();
+            });
+            carol.setReadReceipts(false);
+            assertThat(carol.markReadInGroup(groupId, List.of(hello))).isEmpty();
+            assertThat(carol.groupSummary(groupId).orElseThrow().unread()).isZero();
+            carol.setReadReceipts(true);
+            assertThat(carol.markReadInGroup(groupId, List.of(hello))).hasSize(1);
+            receiveUntil(alice, receiptFrom(carol, ReceiptType.READ, hello));
+            assertThat(inGroup(alice, groupId, alice.accountId(), hello).readAt()).isPresent();
+            assertThat(alice.groupReceiptStates(List.of(hello))).singleElement()
+                    .satisfies(state -> assertThat(state.readAt()).isPresent());
+
+            // Typing names the group; only the group's members are told.
+            bob.sendTypingInGroup(groupId, false);
+            ReceivedMessage typing = receiveUntil(alice, isSignal(ReceivedSignal.Typing.class)).getLast();
+            assertThat(typing.sourceAccount()).isEqualTo(bob.accountId());
+            assertThat(typing.signal()).hasValueSatisfying(signal -> {
+                ReceivedSignal.Typing t = (ReceivedSignal.Typing) signal;
+                assertThat(t.started()).isTrue();
+                assertThat(t.groupId()).contains(groupId);
+            });
+            assertThat(receiveUntil(carol, isSignal(ReceivedSignal.Typing.class)).getLast().signal())
+                    .hasValueSatisfying(signal -> assertThat(((ReceivedSignal.Typing) signal).groupId()).contains(groupId));
+
+            // Bob's reply keeps its quote in his own conversation after his client is opened again.
+            long reply = bob.sendToGroup(groupId, "a reply", List.of(),
+                    Optional.of(new QuoteTarget(hello, Optional.of("alice.91"))), false).timestamp();
+            Quote quoted = new Quote(hello, alice.accountId(), "hello group");
+            assertThat(inGroup(bob, groupId, bob.accountId(), reply).quote()).contains(quoted);
+            bob.close();
+            try (SvyazClient reopened = SvyazClient.open(accounts.resolve("bob.92"), Clock.systemUTC())) {
+                assertThat(inGroup(reopened, groupId, bob.accountId(), reply).quote()).contains(quoted);
+            }
+        }
+    }
+
+    /** A receipt of {@code type} from {@code member} naming {@code timestamp}. */
+    private static Predicate<ReceivedMessage> receiptFrom(SvyazClient member, ReceiptType type, long timestamp) {
+        return m -> m.sourceAccount().equals(member.accountId())
+                && m.signal().orElse(null) instanceof ReceivedSignal.Receipt r
+                && r.type() == type && r.timestamps().contains(timestamp);
     }
 
     private static Predicate<ReceivedMessage> isSignal(Class<? extends ReceivedSignal> kind) {

@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.svyaz.client.api.ConversationMessage;
+import org.svyaz.client.api.Quote;
 import org.svyaz.client.api.QuoteTarget;
 import org.svyaz.client.api.ReceiptType;
 import org.svyaz.client.api.ReceivedMessage;
@@ -137,6 +138,25 @@ class SignalsIT {
             assertThat(received(alice, "bob.22", reply).quote()).hasValueSatisfying(q -> assertThat(q.text()).isEmpty());
             assertThat(filesContaining(bobDir, "hello bob")).as("overwritten in Bob's files").isEmpty();
             assertThat(filesContaining(aliceDir, "hello bob")).as("and in Alice's").isEmpty();
+        }
+    }
+
+    @Test
+    void aSentReplyKeepsItsQuoteWhenTheAccountIsOpenedAgain() throws Exception {
+        try (SvyazServer server = TestServer.start(temp.resolve("server"));
+             SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.41", Clock.systemUTC())) {
+            SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.42", Clock.systemUTC());
+            Path bobDir = temp.resolve("b").resolve(bob.username());
+            long hello = alice.send("bob.42", "hello bob").timestamp();
+            receiveUntil(bob, body("hello bob"));
+            long reply = bob.send("alice.41", "yes, hello", List.of(), Optional.of(new QuoteTarget(hello,
+                    Optional.empty()))).timestamp();
+            Quote quoted = new Quote(hello, alice.accountId(), "hello bob");
+            assertThat(sent(bob, "alice.41", reply).quote()).contains(quoted);
+            bob.close();
+            try (SvyazClient reopened = SvyazClient.open(bobDir, Clock.systemUTC())) {
+                assertThat(sent(reopened, "alice.41", reply).quote()).contains(quoted);
+            }
         }
     }
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.svyaz.client.SvyazClient;
+import org.svyaz.client.api.GroupReceiptState;
 import org.svyaz.client.api.ReceiptType;
 import org.svyaz.client.api.ReceivedAttachment;
 import org.svyaz.client.api.ReceivedMessage;
@@ -77,6 +78,14 @@ public final class EnvelopeJson {
         return data;
     }
 
+    private static void putOptional(ObjectNode node, String field, Optional<Long> value) {
+        if (value.isPresent()) {
+            node.put(field, value.get());
+        } else {
+            node.putNull(field);
+        }
+    }
+
     /** signal-cli's shapes: receiptMessage, typingMessage, editMessage; reactions and deletes inside dataMessage. */
     private static void signalJson(SvyazClient client, ObjectNode envelope, ReceivedMessage message,
                                    ReceivedSignal signal) {
@@ -89,11 +98,28 @@ public final class EnvelopeJson {
                 node.put("isViewed", receipt.type() == ReceiptType.VIEWED);
                 var timestamps = node.putArray("timestamps");
                 receipt.timestamps().forEach(timestamps::add);
+                // Svyaz's own: a receipt names no group, and one member's receipt changes a group
+                // message's ticks only with everyone else's, so the state for the whole group is told.
+                ArrayNode groupMessages = node.putArray("groupMessages");
+                for (GroupReceiptState state : client.groupReceiptStates(receipt.timestamps())) {
+                    ObjectNode entry = groupMessages.addObject()
+                            .put("groupId", state.groupId())
+                            .put("timestamp", state.timestamp());
+                    putOptional(entry, "deliveredAt", state.deliveredAt());
+                    putOptional(entry, "readAt", state.readAt());
+                    putOptional(entry, "viewedAt", state.viewedAt());
+                }
             }
-            case ReceivedSignal.Typing typing -> envelope.putObject("typingMessage")
-                    .put("action", typing.started() ? "STARTED" : "STOPPED")
-                    .put("timestamp", typing.timestamp())
-                    .putNull("groupId"); // typing is sent in one-to-one conversations only, so far
+            case ReceivedSignal.Typing typing -> {
+                ObjectNode node = envelope.putObject("typingMessage")
+                        .put("action", typing.started() ? "STARTED" : "STOPPED")
+                        .put("timestamp", typing.timestamp());
+                if (typing.groupId().isPresent()) {
+                    node.put("groupId", typing.groupId().get());
+                } else {
+                    node.putNull("groupId");
+                }
+            }
             case ReceivedSignal.Reaction reaction -> {
                 ObjectNode data = dataMessage(envelope, message.timestamp(), Optional.empty(), 0);
                 groupInfo(data, reaction.groupId());

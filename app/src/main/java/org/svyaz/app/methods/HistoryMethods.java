@@ -43,16 +43,16 @@ public final class HistoryMethods {
                         (client, call) -> messages(client, page(call, call.optionalString("groupId").isPresent()
                                 ? client.groupConversation(call.string("groupId"))
                                 : client.conversation(recipientOf(call))))),
-                AccountMethod.of("markRead", "You read these messages from a contact: marked read here, and the "
-                                + "contact told unless read receipts are off (see updateConfiguration).",
+                AccountMethod.of("markRead", "You read these messages from a contact or in a group: marked read "
+                                + "here, and each author told unless read receipts are off (see updateConfiguration).",
                         List.of(optional("recipient", STRING, "The contact who sent them."),
                                 optional("groupId", STRING, "Or the group they were sent to."),
                                 required("targetTimestamp", ARRAY, "Their sent timestamps (one or an array).")),
                         (client, call) -> {
                             List<Long> timestamps = MessageMethods.longList(call, "targetTimestamp");
                             if (call.optionalString("groupId").isPresent()) {
-                                client.markReadInGroup(call.string("groupId"), timestamps);
-                                return JsonNodeFactory.instance.objectNode().put("readReceiptSent", false);
+                                return JsonNodeFactory.instance.objectNode().put("readReceiptSent",
+                                        !client.markReadInGroup(call.string("groupId"), timestamps).isEmpty());
                             }
                             return JsonNodeFactory.instance.objectNode().put("readReceiptSent",
                                     client.markRead(recipientOf(call), timestamps).isPresent());

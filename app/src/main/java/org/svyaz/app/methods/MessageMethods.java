@@ -84,11 +84,20 @@ public final class MessageMethods {
                             List<Long> timestamps = longList(call, "targetTimestamp");
                             return one(client, call, recipient -> client.sendReceipt(recipient, type, timestamps));
                         }),
-                AccountMethod.of("sendTyping", "Tell a contact that you started (or, with stop, stopped) typing.",
-                        List.of(required("recipient", STRING, "The contact."),
+                AccountMethod.of("sendTyping", "Tell a contact or a group that you started (or, with stop, "
+                                + "stopped) typing.",
+                        List.of(optional("recipient", STRING, "The contact."),
+                                optional("groupId", STRING, "A group's id instead: its members are told."),
                                 optional("stop", BOOLEAN, "Typing stopped.")),
                         (client, call) -> {
                             boolean stop = call.bool("stop", false);
+                            Optional<String> groupId = call.optionalString("groupId");
+                            if (groupId.isPresent() == call.optionalString("recipient").isPresent()) {
+                                throw RpcException.invalidParams("name either 'recipient' or 'groupId'");
+                            }
+                            if (groupId.isPresent()) {
+                                return groupResults(client, groupId.get(), client.sendTypingInGroup(groupId.get(), stop));
+                            }
                             return one(client, call, recipient -> client.sendTyping(recipient, stop));
                         }),
                 AccountMethod.of("getAttachment", "A received file, base64-encoded, by its id from the envelope.",

@@ -16,12 +16,13 @@ import java.util.UUID;
  * @param body the current text; empty for a message without text and after a delete for everyone
  * @param editedAt the sent timestamp of the latest edit, if it was edited
  * @param remoteDeleted its author deleted it for everyone
- * @param quote the message it replies to (received messages only)
+ * @param quote the message it replies to
  * @param reactions each reactor's emoji
- * @param deliveredAt for a sent message: when the recipient's device said it arrived (server time)
- * @param readAt for a sent message: when the recipient said they read it; for a received one: when
- *     this user read it ({@code sendReceipt} of type read marks it)
- * @param viewedAt for a sent message: when the recipient said they viewed it
+ * @param deliveredAt for a sent message: when the recipient's device said it arrived (server time);
+ *     in a group, when the last of its members did (see {@link GroupReceiptState})
+ * @param readAt for a sent message: when the recipient said they read it (in a group: the last of
+ *     them); for a received one: when this user read it ({@code sendReceipt} of type read marks it)
+ * @param viewedAt for a sent message: when the recipient said they viewed it (in a group: the last of them)
  * @param attachments the files of a received message (files this device sent are not kept with it)
  */
 public record ConversationMessage(UUID author, long timestamp, boolean outgoing, Optional<String> body,

@@ -20,8 +20,11 @@ public sealed interface ReceivedSignal {
         }
     }
 
-    /** The contact started or stopped typing; {@code timestamp} is when, by their clock. */
-    record Typing(boolean started, long timestamp) implements ReceivedSignal {}
+    /**
+     * The contact started or stopped typing; {@code timestamp} is when, by their clock; with
+     * {@code groupId}, in that group's conversation.
+     */
+    record Typing(boolean started, long timestamp, Optional<String> groupId) implements ReceivedSignal {}
 
     /**
      * The contact reacted to (or, with {@code remove}, withdrew a reaction to) a message; with

@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * When modifying a CREATE statement here, add a migration step instead.
  */
 public final class AccountDatabase implements AutoCloseable {
-    static final int VERSION = 9;
+    static final int VERSION = 10;
 
     /** Work inside a transaction. */
     @FunctionalInterface
@@ -186,6 +186,13 @@ public final class AccountDatabase implements AutoCloseable {
                 // The files of a sent message, as copies kept here (a StoredAttachments), so the
                 // conversation still shows and plays them after the sender's originals are gone.
                 s.execute("ALTER TABLE sent ADD COLUMN attachments BLOB");
+            }
+            if (version < 10) {
+                // The message a sent reply quotes, as inbox keeps it for received replies, so the
+                // conversation still shows the quote after a restart.
+                s.execute("ALTER TABLE sent ADD COLUMN quote_id INTEGER");
+                s.execute("ALTER TABLE sent ADD COLUMN quote_author TEXT");
+                s.execute("ALTER TABLE sent ADD COLUMN quote_text TEXT");
             }
             s.execute("PRAGMA user_version = " + VERSION);
             connection.commit();

@@ -5,15 +5,21 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.svyaz.client.api.ChatSummary;
 import org.svyaz.client.api.ConversationMessage;
+import org.svyaz.client.api.GroupReceiptState;
 import org.svyaz.client.api.Quote;
+import org.svyaz.client.groups.GroupRules;
 
 /**
  * Conversations as the user sees them, read from what {@link LocalMessages} and {@link LocalSignals}
@@ -22,9 +28,11 @@ import org.svyaz.client.api.Quote;
  */
 public final class LocalConversations {
     private final AccountDatabase db;
+    private final GroupStore groups;
 
     public LocalConversations(AccountDatabase db) {
         this.db = db;
+        this.groups = new GroupStore(db);
     }
 
     /** Marks messages received from {@code contact} read by this user; returns how many were unread. */
@@ -64,8 +72,10 @@ public final class LocalConversations {
 
     /**
      * A group's messages as stored here, oldest first: received texts (not the group's own updates)
-     * with their authors, quotes, edits and reactions, and what this device sent to it. Receipts
-     * are not kept per group yet.
+     * with their authors, quotes, edits and reactions, and what this device sent to it with its
+     * receipts. As in Signal, a sent message is delivered once every member it was sent to who is
+     * still in the group has it, and read once every one of them read it (the time is the last
+     * one's); a member added later is not waited for, one who left no longer counts.
      */
     public List<ConversationMessage> groupConversation(byte[] groupId, UUID self) {
         return db.locked(() -> {
@@ -91,17 +101,20 @@ public final class LocalConversations {
                     }
                 }
             }
+            Map<Long, List<MemberReceipt>> receipts = groupReceipts(
+                    "s.conversation = ?", LocalSignals.groupConversation(groupId), currentMembers(groupId));
             try (PreparedStatement q = db.connection().prepareStatement("""
-                    SELECT timestamp, body, remote_deleted, attachments, edited_at FROM sent WHERE conversation = ?
-                    ORDER BY id""")) {
+                    SELECT timestamp, body, remote_deleted, attachments, edited_at, quote_id, quote_author, quote_text, id
+                    FROM sent WHERE conversation = ? ORDER BY id""")) {
                 q.setString(1, LocalSignals.groupConversation(groupId));
                 try (ResultSet rows = q.executeQuery()) {
                     while (rows.next()) {
+                        List<MemberReceipt> members = receipts.getOrDefault(rows.getLong(9), List.of());
                         result.add(new ConversationMessage(self, rows.getLong(1), true,
                                 Optional.ofNullable(rows.getString(2)), nullableLong(rows, 5), rows.getInt(3) == 1,
-                                Optional.empty(), reactions.getOrDefault(self + "/" + rows.getLong(1), Map.of()),
-                                Optional.empty(), Optional.empty(), Optional.empty(),
-                                LocalMessages.decode(rows.getBytes(4))));
+                                quote(rows, 6), reactions.getOrDefault(self + "/" + rows.getLong(1), Map.of()),
+                                byAll(members, MemberReceipt::deliveredAt), byAll(members, MemberReceipt::readAt),
+                                byAll(members, MemberReceipt::viewedAt), LocalMessages.decode(rows.getBytes(4))));
                     }
                 }
             }
@@ -195,7 +208,7 @@ public final class LocalConversations {
             }
             try (PreparedStatement q = db.connection().prepareStatement("""
                     SELECT s.timestamp, s.body, s.edited_at, s.remote_deleted, r.delivered_at, r.read_at, r.viewed_at,
-                      s.attachments
+                      s.attachments, s.quote_id, s.quote_author, s.quote_text
                     FROM sent s LEFT JOIN receipts r ON r.sent_id = s.id AND r.account = s.conversation
                     WHERE s.conversation = ? ORDER BY s.id""")) {
                 q.setString(1, contact.toString());
@@ -203,7 +216,7 @@ public final class LocalConversations {
                     while (rows.next()) {
                         long timestamp = rows.getLong(1);
                         result.add(new ConversationMessage(self, timestamp, true, Optional.ofNullable(rows.getString(2)),
-                                nullableLong(rows, 3), rows.getInt(4) == 1, Optional.empty(),
+                                nullableLong(rows, 3), rows.getInt(4) == 1, quote(rows, 9),
                                 reactions.getOrDefault(self + "/" + timestamp, Map.of()),
                                 nullableLong(rows, 5), nullableLong(rows, 6), nullableLong(rows, 7),
                                 LocalMessages.decode(rows.getBytes(8))));
@@ -229,6 +242,91 @@ public final class LocalConversations {
             }
         }
         return reactions;
+    }
+
+    /**
+     * This account's messages to groups among {@code timestamps}, each with its state for the whole
+     * group as {@link #groupConversation} shows it: what a receipt from one member changed.
+     */
+    public List<GroupReceiptState> groupReceiptStates(List<Long> timestamps) {
+        return db.locked(() -> {
+            List<GroupReceiptState> states = new ArrayList<>();
+            for (long timestamp : timestamps) {
+                try (PreparedStatement q = db.connection().prepareStatement(
+                        "SELECT id, conversation FROM sent WHERE timestamp = ? AND conversation LIKE 'group:%'")) {
+                    q.setLong(1, timestamp);
+                    try (ResultSet rows = q.executeQuery()) {
+                        while (rows.next()) {
+                            String groupId = rows.getString(2).substring("group:".length());
+                            List<MemberReceipt> members = groupReceipts("s.id = ?", rows.getLong(1),
+                                    currentMembers(Base64.getDecoder().decode(groupId)))
+                                    .getOrDefault(rows.getLong(1), List.of());
+                            states.add(new GroupReceiptState(groupId, timestamp, byAll(members, MemberReceipt::deliveredAt),
+                                    byAll(members, MemberReceipt::readAt), byAll(members, MemberReceipt::viewedAt)));
+                        }
+                    }
+                }
+            }
+            return states;
+        });
+    }
+
+    /** One recipient's receipts for a group message. */
+    private record MemberReceipt(Optional<Long> deliveredAt, Optional<Long> readAt, Optional<Long> viewedAt) {}
+
+    /** The group's members now, by account id; none when the group is unknown. */
+    private Set<String> currentMembers(byte[] groupId) {
+        return groups.group(groupId)
+                .map(group -> GroupRules.members(group.state()).keySet().stream().map(UUID::toString)
+                        .collect(Collectors.toSet()))
+                .orElse(Set.of());
+    }
+
+    /**
+     * The receipts of sent group messages ({@code sent s} matching {@code condition} on {@code value})
+     * from recipients in {@code members}, by sent message id; under the lock.
+     */
+    private Map<Long, List<MemberReceipt>> groupReceipts(String condition, Object value, Set<String> members)
+            throws SQLException {
+        Map<Long, List<MemberReceipt>> bySent = new HashMap<>();
+        try (PreparedStatement q = db.connection().prepareStatement(
+                "SELECT r.sent_id, r.account, r.delivered_at, r.read_at, r.viewed_at FROM receipts r "
+                        + "JOIN sent s ON s.id = r.sent_id WHERE " + condition)) {
+            q.setObject(1, value);
+            try (ResultSet rows = q.executeQuery()) {
+                while (rows.next()) {
+                    if (members.contains(rows.getString(2))) {
+                        bySent.computeIfAbsent(rows.getLong(1), k -> new ArrayList<>()).add(new MemberReceipt(
+                                nullableLong(rows, 3), nullableLong(rows, 4), nullableLong(rows, 5)));
+                    }
+                }
+            }
+        }
+        return bySent;
+    }
+
+    /** The last of the recipients' times when every one of them has one (Signal: "delivered to all"); else empty. */
+    private static Optional<Long> byAll(List<MemberReceipt> receipts, Function<MemberReceipt, Optional<Long>> when) {
+        if (receipts.isEmpty()) {
+            return Optional.empty(); // sent to nobody who is still in the group: nobody to tell
+        }
+        long last = 0;
+        for (MemberReceipt receipt : receipts) {
+            Optional<Long> at = when.apply(receipt);
+            if (at.isEmpty()) {
+                return Optional.empty();
+            }
+            last = Math.max(last, at.get());
+        }
+        return Optional.of(last);
+    }
+
+    /** The quote stored from column {@code first} on (id, author, text), if the message is a reply. */
+    private static Optional<Quote> quote(ResultSet rows, int first) throws SQLException {
+        rows.getLong(first);
+        return rows.wasNull() ? Optional.empty()
+                : Optional.of(new Quote(rows.getLong(first), UUID.fromString(rows.getString(first + 1)),
+                        Optional.ofNullable(rows.getString(first + 2)).orElse("")));
     }
 
     private static Optional<Long> nullableLong(ResultSet rows, int column) throws SQLException {

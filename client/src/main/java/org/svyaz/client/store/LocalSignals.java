@@ -8,9 +8,11 @@ import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -34,9 +36,11 @@ import org.svyaz.protocol.content.TypingMessage;
  *
  * <ul>
  *   <li>{@code sent}: each message with a body or files this device sent, per conversation (the
- *       recipient's account id) and sent timestamp, with its text, so that receipts, reactions,
- *       edits and deletes can find it; rows of a disappearing conversation expire like received ones.
- *   <li>{@code receipts}: per sent message and recipient, when it was delivered, read, viewed.
+ *       recipient's account id, or {@code group:} and the group's id) and sent timestamp, with its
+ *       text and the message it quotes (v10), so that receipts, reactions, edits and deletes can
+ *       find it; rows of a disappearing conversation expire like received ones.
+ *   <li>{@code receipts}: per sent message and recipient, when it was delivered, read, viewed. A
+ *       group message gets an empty row per member it was sent to, filled as their receipts come.
  *   <li>{@code reactions}: per conversation and message (author, sent timestamp), each reactor's emoji.
  *   <li>{@code owed_receipts}: delivery receipts this device still has to send.
  *   <li>in {@code inbox}: the quote a received message carries, its latest edit, whether it was
@@ -57,12 +61,15 @@ public final class LocalSignals {
     // ---------------------------------------------------------------- sent messages and receipts
 
     /**
-     * Records a sent message with the copies of its files kept here; a timer of {@code expireSeconds}
-     * starts now, as the sender sends.
+     * Records a sent message with the copies of its files kept here and the message it replies to;
+     * a timer of {@code expireSeconds} starts now, as the sender sends.
      */
     public void recordSent(UUID conversation, long timestamp, String body, List<ReceivedAttachment> files,
-                           int expireSeconds, long nowMillis) {
-        recordSent(conversation.toString(), timestamp, body, files, expireSeconds, nowMillis);
+                           Optional<Quote> quote, int expireSeconds, long nowMillis) {
+        db.locked(() -> {
+            insertSent(conversation.toString(), timestamp, body, files, quote, expireSeconds, nowMillis);
+            return null;
+        });
     }
 
     /**
@@ -73,50 +80,86 @@ public final class LocalSignals {
         return "group:" + Base64.getEncoder().encodeToString(groupId);
     }
 
-    /** Records a message sent to a group, so the group's conversation shows it. */
+    /**
+     * Records a message sent to a group, so the group's conversation shows it, with an empty
+     * receipt row per {@code recipients} (the other members when it was sent): only they can mark
+     * it delivered or read (see {@link LocalConversations#groupConversation}).
+     */
     public void recordSentToGroup(byte[] groupId, long timestamp, String body, List<ReceivedAttachment> files,
-                                  long nowMillis) {
-        recordSent(groupConversation(groupId), timestamp, body, files, 0, nowMillis);
-    }
-
-    private void recordSent(String conversation, long timestamp, String body, List<ReceivedAttachment> files,
-                            int expireSeconds, long nowMillis) {
-        db.locked(() -> {
-            try (PreparedStatement u = db.connection().prepareStatement("""
-                    INSERT OR REPLACE INTO sent (conversation, timestamp, body, expires_at, attachments)
-                    VALUES (?, ?, ?, ?, ?)""")) {
-                u.setString(1, conversation);
-                u.setLong(2, timestamp);
-                u.setString(3, body);
-                if (expireSeconds > 0) {
-                    u.setLong(4, nowMillis + expireSeconds * 1000L);
-                } else {
-                    u.setNull(4, Types.INTEGER);
+                                  Optional<Quote> quote, Collection<UUID> recipients, long nowMillis) {
+        db.inTransaction(() -> {
+            long sentId = insertSent(groupConversation(groupId), timestamp, body, files, quote, 0, nowMillis);
+            try (PreparedStatement u = db.connection().prepareStatement(
+                    "INSERT OR IGNORE INTO receipts (sent_id, account) VALUES (?, ?)")) {
+                for (UUID recipient : recipients) {
+                    u.setLong(1, sentId);
+                    u.setString(2, recipient.toString());
+                    u.executeUpdate();
                 }
-                u.setBytes(5, files.isEmpty() ? null : LocalMessages.encode(files));
-                return u.executeUpdate();
             }
+            return null;
         });
     }
 
+    /** Inserts a row of {@code sent} and returns its id; the caller holds the lock. */
+    private long insertSent(String conversation, long timestamp, String body, List<ReceivedAttachment> files,
+                            Optional<Quote> quote, int expireSeconds, long nowMillis) throws SQLException {
+        try (PreparedStatement u = db.connection().prepareStatement("""
+                INSERT OR REPLACE INTO sent (conversation, timestamp, body, expires_at, attachments,
+                                             quote_id, quote_author, quote_text)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {
+            u.setString(1, conversation);
+            u.setLong(2, timestamp);
+            u.setString(3, body);
+            if (expireSeconds > 0) {
+                u.setLong(4, nowMillis + expireSeconds * 1000L);
+            } else {
+                u.setNull(4, Types.INTEGER);
+            }
+            u.setBytes(5, files.isEmpty() ? null : LocalMessages.encode(files));
+            if (quote.isPresent()) {
+                u.setLong(6, quote.get().id());
+                u.setString(7, quote.get().author().toString());
+                u.setString(8, quote.get().text());
+            } else {
+                u.setNull(6, Types.INTEGER);
+                u.setNull(7, Types.VARCHAR);
+                u.setNull(8, Types.VARCHAR);
+            }
+            u.executeUpdate();
+        }
+        try (Statement q = db.connection().createStatement();
+             ResultSet rows = q.executeQuery("SELECT last_insert_rowid()")) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+
     /**
-     * Applies a receipt from {@code account} to the messages this device sent it; returns the
-     * timestamps that name no such message. A read or viewed message counts as delivered too.
+     * Applies a receipt from {@code account} to the messages this device sent it, alone or in a
+     * group it was a member of when the message was sent; returns the timestamps that name no such
+     * message. A read or viewed message counts as delivered too.
      */
     public List<Long> applyReceipt(UUID account, ReceiptType type, List<Long> timestamps, long atMillis) {
         return db.locked(() -> {
             List<Long> unknown = new ArrayList<>();
             for (long timestamp : timestamps) {
                 Optional<Long> sentId = sentId(account, timestamp);
+                if (sentId.isPresent()) {
+                    try (PreparedStatement u = db.connection().prepareStatement(
+                            "INSERT OR IGNORE INTO receipts (sent_id, account) VALUES (?, ?)")) {
+                        u.setLong(1, sentId.get());
+                        u.setString(2, account.toString());
+                        u.executeUpdate();
+                    }
+                } else {
+                    // A group message has its recipients' rows from the send: a receipt from
+                    // anyone else names nothing.
+                    sentId = sentToGroupMember(account, timestamp);
+                }
                 if (sentId.isEmpty()) {
                     unknown.add(timestamp);
                     continue;
-                }
-                try (PreparedStatement u = db.connection().prepareStatement(
-                        "INSERT OR IGNORE INTO receipts (sent_id, account) VALUES (?, ?)")) {
-                    u.setLong(1, sentId.get());
-                    u.setString(2, account.toString());
-                    u.executeUpdate();
                 }
                 // The first receipt of each kind counts; later ones (a second device, a repeat) change nothing.
                 try (PreparedStatement u = db.connection().prepareStatement("""
@@ -148,6 +191,44 @@ public final class LocalSignals {
                     return rows.next() ? Optional.of(rows.getLong(1)) : Optional.empty();
                 }
             }
+        });
+    }
+
+    /** A message sent to a group at {@code timestamp} with {@code member} among its recipients; under the lock. */
+    private Optional<Long> sentToGroupMember(UUID member, long timestamp) throws SQLException {
+        try (PreparedStatement q = db.connection().prepareStatement("""
+                SELECT s.id FROM sent s JOIN receipts r ON r.sent_id = s.id
+                WHERE s.timestamp = ? AND r.account = ? AND s.conversation LIKE 'group:%'""")) {
+            q.setLong(1, timestamp);
+            q.setString(2, member.toString());
+            try (ResultSet rows = q.executeQuery()) {
+                return rows.next() ? Optional.of(rows.getLong(1)) : Optional.empty();
+            }
+        }
+    }
+
+    /**
+     * The authors of a group's received messages among {@code timestamps}, each with the timestamps
+     * of theirs: whom read receipts for them go to.
+     */
+    public Map<UUID, List<Long>> authorsInGroup(byte[] groupId, List<Long> timestamps) {
+        return db.locked(() -> {
+            Map<UUID, List<Long>> authors = new LinkedHashMap<>();
+            try (PreparedStatement q = db.connection().prepareStatement("""
+                    SELECT DISTINCT source_account FROM inbox WHERE group_id = ? AND timestamp = ?
+                      AND signal IS NULL AND error IS NULL AND group_update = 0""")) {
+                for (long timestamp : timestamps) {
+                    q.setBytes(1, groupId);
+                    q.setLong(2, timestamp);
+                    try (ResultSet rows = q.executeQuery()) {
+                        while (rows.next()) {
+                            authors.computeIfAbsent(UUID.fromString(rows.getString(1)), k -> new ArrayList<>())
+                                    .add(timestamp);
+                        }
+                    }
+                }
+            }
+            return authors;
         });
     }
 
@@ -303,6 +384,7 @@ public final class LocalSignals {
                 u.setLong(3, timestamp);
                 u.executeUpdate();
             }
+            eraseSentQuotes(conversation.toString(), author, timestamp);
             return null;
         });
     }
@@ -318,8 +400,20 @@ public final class LocalSignals {
                 u.setLong(3, timestamp);
                 u.executeUpdate();
             }
+            eraseSentQuotes(groupConversation(groupId), author, timestamp);
             return null;
         });
+    }
+
+    /** Erases the text this device's replies in {@code conversation} quote from a deleted message; in the caller's transaction. */
+    private void eraseSentQuotes(String conversation, UUID author, long timestamp) throws SQLException {
+        try (PreparedStatement u = db.connection().prepareStatement("""
+                UPDATE sent SET quote_text = '' WHERE conversation = ? AND quote_author = ? AND quote_id = ?""")) {
+            u.setString(1, conversation);
+            u.setString(2, author.toString());
+            u.setLong(3, timestamp);
+            u.executeUpdate();
+        }
     }
 
     /** Erases a message's text and files, marks it deleted and drops the reactions to it; in the caller's transaction. */
@@ -335,7 +429,7 @@ public final class LocalSignals {
         } else {
             deleteFiles("sent", target.rowId());
             try (PreparedStatement u = db.connection().prepareStatement(
-                    "UPDATE sent SET body = NULL, attachments = NULL, remote_deleted = 1 WHERE id = ?")) {
+                    "UPDATE sent SET body = NULL, attachments = NULL, quote_text = NULL, remote_deleted = 1 WHERE id = ?")) {
                 u.setLong(1, target.rowId());
                 u.executeUpdate();
             }
@@ -472,7 +566,8 @@ public final class LocalSignals {
             case RECEIPT -> new ReceivedSignal.Receipt(receiptType(signal.getReceipt().getType()),
                     signal.getReceipt().getTimestampList());
             case TYPING -> new ReceivedSignal.Typing(signal.getTyping().getAction() == TypingMessage.Action.STARTED,
-                    signal.getTyping().getTimestamp());
+                    signal.getTyping().getTimestamp(),
+                    GroupId.fromBytes(signal.getGroupId().toByteArray()).map(GroupId::toString));
             case REACTION -> new ReceivedSignal.Reaction(signal.getReaction().getEmoji(),
                     accountOrUnknown(signal.getReaction().getTargetAuthor().toByteArray()),
                     signal.getReaction().getTargetSentTimestamp(), signal.getReaction().getRemove(),

@@ -7,11 +7,16 @@ import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.svyaz.client.api.Quote;
 
-/** An account written by an older version (schema 5) opens, gains the v6 and v7 tables and keeps its messages. */
+/**
+ * An account written by an older version (schema 5) opens, gains the later tables and columns (v6
+ * and v7 tables, v10 quotes of sent replies) and keeps its messages.
+ */
 class AccountDatabaseMigrationIT {
     @TempDir
     Path temp;
@@ -41,12 +46,16 @@ class AccountDatabaseMigrationIT {
             });
         }
         try (AccountDatabase db = AccountDatabase.open(file)) {
-            assertThat(version(db)).isEqualTo(AccountDatabase.VERSION).isEqualTo(9);
+            assertThat(version(db)).isEqualTo(AccountDatabase.VERSION).isEqualTo(10);
             assertThat(new LocalMessages(db).unshown()).singleElement()
                     .satisfies(p -> assertThat(p.message().body()).contains("kept across the upgrade"));
             LocalSignals signals = new LocalSignals(db);
             LocalConversations conversations = new LocalConversations(db);
-            signals.recordSent(alice, 2000, "sent after the upgrade", List.of(), 0, 2000);
+            Quote quote = new Quote(1000, alice, "kept across the upgrade");
+            signals.recordSent(alice, 2000, "sent after the upgrade", List.of(), Optional.of(quote), 0, 2000);
+            assertThat(conversations.conversation(alice, UUID.randomUUID())).hasSize(2)
+                    .filteredOn(m -> m.outgoing()).singleElement()
+                    .satisfies(m -> assertThat(m.quote()).contains(quote));
             assertThat(conversations.conversation(alice, UUID.randomUUID())).hasSize(2)
                     .filteredOn(m -> !m.outgoing()).singleElement()
                     .satisfies(m -> assertThat(m.readAt()).as("what came before counts as read").isPresent());
