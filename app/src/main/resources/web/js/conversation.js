@@ -657,15 +657,13 @@ export async function showConversation(account, peer, onBack) {
     later.before(el('li', {class: 'system-note', role: 'note'}, text));
   }
 
-  // The warning about a changed safety number is part of the header, so it stays on screen too.
   show(
     el('header', {}, el('button', {class: 'back', onclick: onBack}, t('conversation.back')),
       el('h1', {}, title),
       timer ? el('label', {class: 'timer'}, '⏱ ', timer) : null,
       el('button', {type: 'button', class: 'secondary contact-info', onclick: () => openContact()},
-        t(group ? 'conversation.groupInfo' : 'conversation.contactInfo')),
-      keyChanged),
-    list, typing, progress, error, composing, form);
+        t(group ? 'conversation.groupInfo' : 'conversation.contactInfo'))),
+    keyChanged, list, typing, progress, error, composing, form);
   // Files dropped anywhere on the conversation are sent like picked ones.
   const main = document.getElementById('app');
   main.ondragover = event => event.preventDefault();
