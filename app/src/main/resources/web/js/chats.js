@@ -78,17 +78,14 @@ export async function showChats(account) {
   const holder = el('div', {id: 'chat-list-holder', 'aria-live': 'polite'});
   let chats = [];
 
-  /** Each chat's element, kept while the chat is unchanged: refreshing reuses it. */
+  /** Each chat's element, kept while the chat is unchanged: searching and refreshing reuse it. */
   const items = new Map();
   /** Counts renders: a slice of an older one that is still queued stops when a newer one began. */
   let renders = 0;
-  const noMatch = el('p', {class: 'empty no-match', hidden: true});
-
-  const keyOfChat = chat => (chat.groupId ? `group:${chat.groupId}` : `contact:${chat.recipient}`);
 
   /** The chat's element, and whether it was made now (rather than reused). */
   function itemFor(chat) {
-    const key = keyOfChat(chat);
+    const key = chat.groupId ? `group:${chat.groupId}` : `contact:${chat.recipient}`;
     const state = JSON.stringify([chat.name, chat.unread, chat.lastMessage]);
     const known = items.get(key);
     if (known && known.state === state) {
@@ -99,29 +96,14 @@ export async function showChats(account) {
     return {element, made: true};
   }
 
-  /**
-   * Shows only the chats that match the search: the others stay in the list, hidden, so that typing
-   * a letter changes what is hidden rather than building the list again (BENCHMARKS.md, the web app).
-   */
-  function applySearch() {
-    const query = searchText.trim();
-    let matching = 0;
-    for (const chat of chats) {
-      const element = items.get(keyOfChat(chat))?.element;
-      const match = !query || matches(chat, query);
-      matching += match ? 1 : 0;
-      if (element && element.hidden === match) {
-        element.hidden = !match;
-      }
-    }
-    noMatch.hidden = chats.length === 0 || matching > 0;
-    noMatch.textContent = t('chats.noMatch', {text: query});
-  }
-
   function renderList() {
     const render = ++renders;
-    if (chats.length === 0) {
-      holder.replaceChildren(el('p', {class: 'empty'}, t('chats.empty')));
+    const query = searchText.trim();
+    const shown = query ? chats.filter(chat => matches(chat, query)) : chats;
+    if (chats.length === 0 || shown.length === 0) {
+      holder.replaceChildren(chats.length === 0
+        ? el('p', {class: 'empty'}, t('chats.empty'))
+        : el('p', {class: 'empty no-match'}, t('chats.noMatch', {text: query})));
       return;
     }
     // A list already on screen stays there until the new one is whole, so the page does not jump
@@ -129,7 +111,7 @@ export async function showChats(account) {
     const list = el('ul', {class: 'chat-list'});
     const growing = !holder.querySelector('.chat-list');
     if (growing) {
-      holder.replaceChildren(list, noMatch);
+      holder.replaceChildren(list);
     }
     const fill = from => {
       if (render !== renders) {
@@ -138,19 +120,18 @@ export async function showChats(account) {
       let made = 0;
       let next = from;
       const slice = [];
-      while (next < chats.length && made < SLICE) {
-        const item = itemFor(chats[next]);
+      while (next < shown.length && made < SLICE) {
+        const item = itemFor(shown[next]);
         made += item.made ? 1 : 0;
         slice.push(item.element);
         next++;
       }
       list.append(...slice);
-      if (next < chats.length) {
+      if (next < shown.length) {
         setTimeout(() => fill(next), 0);
       } else if (!growing) {
-        holder.replaceChildren(list, noMatch);
+        holder.replaceChildren(list);
       }
-      applySearch();
     };
     fill(0);
   }
@@ -172,7 +153,7 @@ export async function showChats(account) {
 
   search.addEventListener('input', () => {
     searchText = search.value;
-    applySearch();
+    renderList();
   });
   chats = await call('listChats', {account});
   renderList();
