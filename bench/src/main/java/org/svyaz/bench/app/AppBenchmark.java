@@ -67,7 +67,7 @@ public final class AppBenchmark {
 
     private AppReport runIn(Workspace workspace) throws BenchException, InterruptedException {
         long setupStart = System.nanoTime();
-        String alice = registerAlice(workspace);
+        String alice = workspace.register("alice", server.link().toString(), REGISTER_TIMEOUT);
         Process aliceDaemon = workspace.start("daemon-alice", List.of("-d", workspace.dataDir("alice").toString(),
                 "-a", alice, "daemon", "--socket", workspace.socket("alice").toString()));
         RpcCalls aliceCalls = new RpcCalls("alice's daemon");
@@ -107,24 +107,6 @@ public final class AppBenchmark {
                 throw new BenchException("The browser failed: " + e.getMessage(), e);
             }
         }
-    }
-
-    private String registerAlice(Workspace workspace) throws BenchException {
-        Workspace.Finished done = workspace.run("register-alice", REGISTER_TIMEOUT,
-                List.of("-d", workspace.dataDir("alice").toString(), "-o", "json", "register",
-                        "--server", server.link().toString(), "--username", "alice"));
-        try {
-            if (done.exitCode() == 0) {
-                JsonNode registered = RpcConnection.JSON.readTree(Files.readString(done.out()));
-                if (registered.path("username").isTextual()) {
-                    return registered.get("username").asText();
-                }
-            }
-        } catch (IOException e) {
-            // Reported below with the log.
-        }
-        throw new BenchException("Registering alice failed (exit " + done.exitCode() + "); see " + done.err() + ".",
-                null);
     }
 
     /** The CHATS senders, then the big conversation's sender last; their usernames as the server gave them. */

@@ -78,8 +78,8 @@ public final class DaemonBenchmark {
 
     private DaemonReport runIn(Workspace workspace) throws BenchException, InterruptedException {
         long setupStart = System.nanoTime();
-        String alice = register(workspace, "alice");
-        String bob = register(workspace, "bob");
+        String alice = workspace.register("alice", server.link().toString(), REGISTER_TIMEOUT);
+        String bob = workspace.register("bob", server.link().toString(), REGISTER_TIMEOUT);
         Process bobDaemon = startDaemon(workspace, "bob", bob);
         try (RpcConnection bobConnection = workspace.connect("bob", bobDaemon, this::onBobLine,
                 DAEMON_START_TIMEOUT)) {
@@ -119,25 +119,6 @@ public final class DaemonBenchmark {
             return new DaemonReport("daemon", options.messages(), options.window(), options.cliSends(),
                     options.size(), server.description(), setupSeconds, daemon, cli, ratio, List.copyOf(notes));
         }
-    }
-
-    /** Registers a nickname in a data directory of its own; returns the username the server gave. */
-    private String register(Workspace workspace, String nickname) throws BenchException {
-        Workspace.Finished done = workspace.run("register-" + nickname, REGISTER_TIMEOUT,
-                List.of("-d", workspace.dataDir(nickname).toString(), "-o", "json", "register",
-                        "--server", server.link().toString(), "--username", nickname));
-        try {
-            if (done.exitCode() == 0) {
-                JsonNode registered = RpcConnection.JSON.readTree(Files.readString(done.out()));
-                if (registered.path("username").isTextual()) {
-                    return registered.get("username").asText();
-                }
-            }
-        } catch (IOException e) {
-            // Reported below with the log.
-        }
-        throw new BenchException("Registering an account failed (exit " + done.exitCode() + "); see " + done.err()
-                + ".", null);
     }
 
     private Process startDaemon(Workspace workspace, String nickname, String username) throws BenchException {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.bench.daemon;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,6 +88,27 @@ public final class Workspace implements AutoCloseable {
                 progress.accept("kept " + workspace.directory() + " (accounts and logs) for a look");
             }
         }
+    }
+
+    /**
+     * Registers {@code nickname} with {@code svyaz register} in a data directory of its own, within
+     * {@code timeout}; returns the username the server gave.
+     */
+    public String register(String nickname, String serverLink, Duration timeout) throws BenchException {
+        Finished done = run("register-" + nickname, timeout, List.of("-d", dataDir(nickname).toString(), "-o", "json",
+                "register", "--server", serverLink, "--username", nickname));
+        try {
+            if (done.exitCode() == 0) {
+                JsonNode registered = RpcConnection.JSON.readTree(Files.readString(done.out()));
+                if (registered.path("username").isTextual()) {
+                    return registered.get("username").asText();
+                }
+            }
+        } catch (IOException e) {
+            // Reported below with the log.
+        }
+        throw new BenchException("Registering " + nickname + " failed (exit " + done.exitCode() + "); see "
+                + done.err() + ".", null);
     }
 
     public Path directory() {
