@@ -3,7 +3,7 @@
 // (messages, edits, deletes, receipts, reactions, typing), replying, editing, deleting for everyone,
 // and the warning that holds sending back after the contact's safety number changed.
 import {attachmentUrl, call, upload} from './api.js';
-import {el, show} from './dom.js';
+import {el, show, whenLeft} from './dom.js';
 import {formatDate, formatTime, t, tn} from './i18n.js';
 import {events} from './events.js';
 import {showContact} from './contact.js';
@@ -25,6 +25,8 @@ const PAGE = 100;
 const MAX_SHOWN = 3 * PAGE;
 /** Pages loaded at most when a conversation opens, to reach its first unread message. */
 const MAX_UNREAD_PAGES = 5;
+/** Messages already read shown above the "new messages" marker, when a conversation opens there. */
+const READ_BEFORE_UNREAD = 10;
 /** Signal repeats "started typing" while typing goes on; the receiver hides it after 15 s. */
 const TYPING_REPEAT_MILLIS = 5000;
 
@@ -96,6 +98,37 @@ export async function showConversation(account, peer, onBack) {
   const later = el('li', {class: 'later', hidden: true},
     el('button', {type: 'button', class: 'secondary load-later', onclick: () => showLater()},
       t('conversation.later')));
+  /**
+   * Only the messages scroll; the header and the compose box stay on screen. When the whole page
+   * scrolled, loading older messages above kept pushing the back button out of reach.
+   */
+  const scroller = el('div', {class: 'message-scroller'}, list);
+  /**
+   * Whether the newest message is in view. Then what grows (a picture that loaded, a message that
+   * arrived, the warning above that took room) keeps it in view, as in messengers.
+   */
+  let atNewest = false;
+  const followNewest = () => {
+    atNewest = later.hidden && scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2;
+  };
+  scroller.addEventListener('scroll', followNewest, {passive: true});
+  const keepNewestInView = new ResizeObserver(() => {
+    if (atNewest) {
+      scroller.scrollTop = scroller.scrollHeight;
+    }
+  });
+  keepNewestInView.observe(scroller);
+  keepNewestInView.observe(list);
+  /** Scrolling to the sentinel at either end shows the next page that way. */
+  const sentinels = new IntersectionObserver(entries => {
+    for (const entry of entries.filter(e => e.isIntersecting)) {
+      if (entry.target === earlier) {
+        loadEarlier();
+      } else {
+        showLater();
+      }
+    }
+  }, {root: scroller});
   /** The keys of the messages loaded, oldest first. */
   const ordered = [];
   /** The page shows ordered[shownFrom] up to, not including, ordered[shownTo]. */
@@ -389,7 +422,7 @@ export async function showConversation(account, peer, onBack) {
     }
     const top = anchor.getBoundingClientRect().top;
     move();
-    document.scrollingElement.scrollTop += anchor.getBoundingClientRect().top - top;
+    scroller.scrollTop += anchor.getBoundingClientRect().top - top;
   }
 
   /** The index in ordered where a message of {@code timestamp} belongs: after those not newer. */
@@ -588,6 +621,9 @@ export async function showConversation(account, peer, onBack) {
     }
   }
   const send = el('button', {type: 'submit'}, t('conversation.send'));
+  const recorder = recordButton(recording => sendFiles([recording], true), reason => {
+    error.textContent = reason;
+  });
   const form = el('form', {class: 'compose', onsubmit: async event => {
     event.preventDefault();
     const body = text.value.trim();
@@ -632,9 +668,7 @@ export async function showConversation(account, peer, onBack) {
     } finally {
       text.focus();
     }
-  }}, attach, picker, ...recordButton(recording => sendFiles([recording], true), reason => {
-    error.textContent = reason;
-  }), text, send);
+  }}, attach, picker, ...recorder.controls, text, send);
   text.addEventListener('keydown', event => {
     if (event.key === 'Enter' && !event.shiftKey) {
       event.preventDefault();
@@ -663,7 +697,13 @@ export async function showConversation(account, peer, onBack) {
       timer ? el('label', {class: 'timer'}, '⏱ ', timer) : null,
       el('button', {type: 'button', class: 'secondary contact-info', onclick: () => openContact()},
         t(group ? 'conversation.groupInfo' : 'conversation.contactInfo'))),
-    keyChanged, list, typing, progress, error, composing, form);
+    keyChanged, scroller, typing, progress, error, composing, form);
+  document.getElementById('app').classList.add('conversation-screen');
+  whenLeft(() => {
+    recorder.discard();
+    sentinels.disconnect();
+    keepNewestInView.disconnect();
+  });
   // Files dropped anywhere on the conversation are sent like picked ones.
   const main = document.getElementById('app');
   main.ondragover = event => event.preventDefault();
@@ -794,27 +834,27 @@ export async function showConversation(account, peer, onBack) {
     firstUnreadKey = firstUnread ? keyOf(false, firstUnread.timestamp, firstUnread.author) : null;
     ordered.push(...history.map(message => remember(message)));
     olderOnDaemon = history.length === PAGE;
-    showRange(0, ordered.length);
     // Open at the first unread message, as messengers do: when the unread run goes back past this
     // page, load the earlier pages it spans (a few at most, so a huge backlog still opens fast).
-    for (let pages = 0; pages < MAX_UNREAD_PAGES && !earlier.hidden && firstUnreadKey
-      && firstUnreadKey === ordered[0]; pages++) {
-      await loadEarlier();
+    let pages = 0;
+    for (; pages < MAX_UNREAD_PAGES && olderOnDaemon && firstUnreadKey && firstUnreadKey === ordered[0]; pages++) {
+      await loadOlderPage();
     }
-    const sentinels = new IntersectionObserver(entries => {
-      for (const entry of entries.filter(e => e.isIntersecting)) {
-        if (entry.target === earlier) {
-          loadEarlier();
-        } else {
-          showLater();
-        }
-      }
-    });
+    if (pages === 0) {
+      showRange(0, ordered.length);
+    } else {
+      // Only a page from a little before the first unread is laid out, once: showing each page as it
+      // came and taking the newest out again made one long task (BENCHMARKS.md, the web app). The
+      // newer ones come from memory as the user scrolls down.
+      const from = Math.max(0, ordered.indexOf(firstUnreadKey) - READ_BEFORE_UNREAD);
+      showRange(from, Math.min(ordered.length, from + PAGE));
+    }
     sentinels.observe(earlier);
     sentinels.observe(later);
     setKeyChanged(identities.some(identity => identity.trustLevel === 'UNTRUSTED'));
     markRead(history.filter(m => !m.outgoing && !m.readAt).map(m => m.timestamp));
     (list.querySelector('.new-marker') || later.previousElementSibling)?.scrollIntoView({block: 'center'});
+    followNewest();
   } catch (e) {
     error.textContent = e.message;
   }

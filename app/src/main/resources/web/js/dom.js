@@ -20,12 +20,25 @@ export function el(tag, attributes = {}, ...children) {
   return element;
 }
 
+/** What the screen shown now must do when another replaces it (let the microphone go, stop watching). */
+const onLeave = [];
+
+/** Runs {@code action} when the screen shown now is replaced; call it after that screen's show(). */
+export function whenLeft(action) {
+  onLeave.push(action);
+}
+
 /** Replaces what the main area shows. */
 export function show(...children) {
+  for (const action of onLeave.splice(0)) {
+    action();
+  }
   const main = document.getElementById('app');
   // A screen that takes dropped files sets these again after showing itself.
   main.ondragover = null;
   main.ondrop = null;
+  // A screen laid out on its own (the conversation) marks itself again after showing itself.
+  main.removeAttribute('class');
   main.replaceChildren(...children);
   main.removeAttribute('aria-busy');
 }

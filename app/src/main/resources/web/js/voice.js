@@ -43,7 +43,8 @@ export function voiceNoteView(src, filename, blob = null) {
 
 /**
  * A record button: the first press starts recording, the second stops it and hands the recording
- * to {@code onRecorded} as a file; Escape throws it away.
+ * to {@code onRecorded} as a file; Escape throws it away. Returns the controls to show and
+ * {@code discard}, to call when the screen is left.
  */
 export function recordButton(onRecorded, onError) {
   let recorder = null;
@@ -116,10 +117,16 @@ export function recordButton(onRecorded, onError) {
   }
 
   button.addEventListener('click', () => (recorder ? stop(true) : start()));
-  document.addEventListener('keydown', event => {
+  const onKey = event => {
     if (event.key === 'Escape' && recorder) {
       stop(false);
     }
-  });
-  return [button, elapsed];
+  };
+  document.addEventListener('keydown', onKey);
+  /** For leaving the screen: a recording under way is thrown away and the microphone let go. */
+  const discard = () => {
+    document.removeEventListener('keydown', onKey);
+    stop(false);
+  };
+  return {controls: [button, elapsed], discard};
 }

@@ -127,6 +127,26 @@ class AppBrowserIT {
      * Takes the screen's picture, and checks that every control a user can reach on it has a name a
      * screen reader says: its text, a label, aria-label or a title.
      */
+    /**
+     * Whether the element at {@code xpath} is wholly on screen: inside the window and inside the part of
+     * every scrolled box around it that shows, so a user sees it without scrolling.
+     */
+    private static boolean onScreen(WebDriver browser, String xpath) {
+        return Boolean.TRUE.equals(((JavascriptExecutor) browser).executeScript("""
+                const element = document.evaluate(arguments[0], document, null,
+                  XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
+                if (!element) return false;
+                const rect = element.getBoundingClientRect();
+                let inside = rect.height > 0 && rect.top >= 0 && rect.bottom <= window.innerHeight;
+                for (let box = element.parentElement; box && inside; box = box.parentElement) {
+                  if (getComputedStyle(box).overflowY !== 'visible') {
+                    const shown = box.getBoundingClientRect();
+                    inside = rect.top >= shown.top - 1 && rect.bottom <= shown.bottom + 1;
+                  }
+                }
+                return inside;""", xpath));
+    }
+
     private static void screen(WebDriver browser, String name) throws Exception {
         Chromium.screenshot(browser, name);
         assertEveryControlIsLabelled(browser, name);
@@ -288,9 +308,25 @@ class AppBrowserIT {
                 wait.until(ExpectedConditions.textMatches(bobsVoiceLength, Pattern.compile("0:0[1-9]")));
                 assertThat(browser.findElement(By.cssSelector(".message.incoming .voice-note audio"))
                         .getAttribute("src")).contains("/api/v1/attachments/");
+                // Leaving while recording throws the recording away and lets the microphone go.
+                ((JavascriptExecutor) browser).executeScript("""
+                        const media = navigator.mediaDevices;
+                        const getUserMedia = media.getUserMedia.bind(media);
+                        window.recordedStreams = [];
+                        media.getUserMedia = async constraints => {
+                          const stream = await getUserMedia(constraints);
+                          window.recordedStreams.push(stream);
+                          return stream;
+                        };""");
+                browser.findElement(By.className("record")).click();
+                wait.until(ExpectedConditions.attributeToBe(By.className("record"), "aria-pressed", "true"));
                 // Reopened, the conversation still has both: alice's own recording is kept on her device.
                 browser.findElement(By.className("back")).click();
-                wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("button[data-chat='bob.33']"))).click();
+                wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("button[data-chat='bob.33']")));
+                assertThat(((JavascriptExecutor) browser).executeScript("return window.recordedStreams.map("
+                        + "stream => stream.getTracks().map(track => track.readyState).join())"))
+                        .as("the microphone's tracks after leaving").isEqualTo(List.of("ended"));
+                browser.findElement(By.cssSelector("button[data-chat='bob.33']")).click();
                 wait.until(ExpectedConditions.textMatches(myVoiceLength, Pattern.compile("0:0[1-9]")));
                 wait.until(ExpectedConditions.textMatches(bobsVoiceLength, Pattern.compile("0:0[1-9]")));
 
@@ -411,12 +447,23 @@ class AppBrowserIT {
             wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".messages"), "n129"));
             assertThat(browser.findElements(By.cssSelector(".message"))).hasSize(100);
             assertThat(browser.findElements(By.className("new-marker"))).isEmpty();
+            // It opens at the newest message, and only the messages scroll: the back button stays on screen.
+            String newest = "//li[contains(@class,'message')][p[@class='body' and text()='n129']]";
+            await().atMost(WAIT).until(() -> onScreen(browser, newest));
+            assertThat(onScreen(browser, "//button[contains(@class,'back')]")).as("back button on screen").isTrue();
+            // A message that arrives while the newest is in view comes into view too.
+            try (RpcClient bob = RpcClient.unix(bobSocket)) {
+                bob.result("send", RpcClient.params().put("recipient", alice).put("message", "n130"));
+            }
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".messages"), "n130"));
+            await().atMost(WAIT).until(() -> onScreen(browser, "//li[contains(@class,'message')][p[@class='body' and text()='n130']]"));
             By oldest = By.xpath("//li[contains(@class,'message')][p[@class='body' and text()='n0']]");
             await().atMost(WAIT).until(() -> {
-                ((JavascriptExecutor) browser).executeScript("window.scrollTo(0, 0);");
+                ((JavascriptExecutor) browser).executeScript("document.querySelector('.message-scroller').scrollTop = 0;");
                 return !browser.findElements(oldest).isEmpty();
             });
-            assertThat(browser.findElements(By.cssSelector(".message"))).hasSize(130 + 2);
+            assertThat(browser.findElements(By.cssSelector(".message"))).hasSize(131 + 2);
+            assertThat(onScreen(browser, "//button[contains(@class,'back')]")).as("back button on screen").isTrue();
             browser.findElement(By.className("back")).click();
 
             // The connection screen says in plain words how Svyaz is connected, and what the probe found.

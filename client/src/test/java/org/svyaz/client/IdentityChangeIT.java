@@ -7,8 +7,15 @@ import static org.svyaz.client.MessagingIT.receiveAll;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.svyaz.client.api.IdentityInfo;
@@ -18,8 +25,49 @@ import org.svyaz.server.SvyazServer;
 
 /** A contact's identity key changes: sending is refused until accepted, received messages are flagged. */
 class IdentityChangeIT {
+    /** Sends at once, as a daemon makes them for the app (a timer change and a message, say). */
+    private static final int RACING_SENDS = 8;
+    private static final int ROUNDS = 5;
+
     @TempDir
     Path temp;
+
+    /**
+     * Several sends at once meet a contact's new key: each must say the key changed. One of them
+     * drops the old sessions on the server's word; another that had just seen them there once
+     * encrypted for no device, and the server refused the empty send as malformed.
+     */
+    @Test
+    void sendsRacingIntoAKeyChangeAllSayTheKeyChanged() throws Exception {
+        try (SvyazServer server = TestServer.start(temp.resolve("server"));
+             SvyazClient alice = SvyazClient.register(temp.resolve("alice"), server.inviteLink(), "alice.53", Clock.systemUTC());
+             SvyazClient bob = SvyazClient.register(temp.resolve("bob"), server.inviteLink(), "bob.54", Clock.systemUTC())) {
+            ExecutorService pool = Executors.newFixedThreadPool(RACING_SENDS);
+            try {
+                for (int round = 0; round < ROUNDS; round++) {
+                    alice.send("bob.54", "sessions with the key of round " + round);
+                    bob.resetIdentity();
+                    CyclicBarrier start = new CyclicBarrier(RACING_SENDS);
+                    List<Future<?>> sends = new ArrayList<>();
+                    for (int i = 0; i < RACING_SENDS; i++) {
+                        String text = "racing " + round + "." + i;
+                        sends.add(pool.submit(() -> {
+                            start.await(30, TimeUnit.SECONDS);
+                            return alice.send("bob.54", text);
+                        }));
+                    }
+                    for (Future<?> send : sends) {
+                        assertThatThrownBy(() -> send.get(60, TimeUnit.SECONDS)).as("round %d", round)
+                                .isInstanceOf(ExecutionException.class)
+                                .cause().isInstanceOf(UntrustedIdentityError.class);
+                    }
+                    alice.trustAccept("bob.54");
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
 
     @Test
     void changedIdentityIsDetectedFlaggedAndMustBeAccepted() throws Exception {

@@ -249,7 +249,7 @@ public final class AppBenchmark {
         page.saveProfile("d-open-unread");
         page.startProfile();
         double backing = page.now();
-        page.clickInPage("button.back");
+        page.click("button.back");
         Object back = page.step("waitForCount", chatItems, chats, 60_000);
         if (!(back instanceof Number)) {
             Object shownChats = page.script("return document.querySelectorAll(arguments[0]).length", chatItems);

@@ -145,15 +145,6 @@ final class AppPage implements AutoCloseable {
         driver.findElement(By.cssSelector(css)).click();
     }
 
-    /**
-     * Clicks the element {@code css} from inside the page, without scrolling to it first. For the
-     * conversation's back button: scrolling up to it brings the '.earlier' sentinel into view, the
-     * app puts older messages above, and a click at where the button was lands on a message.
-     */
-    void clickInPage(String css) {
-        script("document.querySelector(arguments[0]).click()", css);
-    }
-
     String text(String css) {
         return driver.findElement(By.cssSelector(css)).getText();
     }

@@ -118,7 +118,8 @@
    * were shown on the way.
    */
   const scrollThrough = async (edge, maxPages, pageTimeoutMillis, timeoutMillis) => {
-    const scroller = document.scrollingElement;
+    // Only the messages scroll in a conversation, not the page.
+    const scroller = document.querySelector('.message-scroller');
     const deadline = performance.now() + timeoutMillis;
     const start = performance.now();
     const pages = [];
