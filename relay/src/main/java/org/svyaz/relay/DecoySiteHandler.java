@@ -21,7 +21,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 
-/** Answers HTTP like a small static web server. Requests are not logged. */
+/**
+ * Answers HTTP like a small static web server. Requests are not logged. A visitor that sends
+ * requests without reading the answers is read no further until it has taken them, so it cannot
+ * make the relay hold its answers in memory.
+ */
 final class DecoySiteHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final DecoySite site;
 
@@ -48,6 +52,20 @@ final class DecoySiteHandler extends SimpleChannelInboundHandler<FullHttpRequest
         } else {
             send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, DecoySite.notFoundPage(), "text/html; charset=utf-8", head);
         }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isWritable()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        ctx.fireChannelWritabilityChanged();
     }
 
     private static byte[] errorPage(String title) {

@@ -14,15 +14,32 @@ import java.util.Optional;
  * @param site a directory served to anyone without the secret; empty: a built-in page
  * @param certificate a PEM certificate (chain) to present instead of a self-signed one, with {@code key}
  * @param key the PEM (PKCS#8) private key of {@code certificate}
- * @param maxConnections connections beyond this are closed at once
- * @param idleTimeout a connection silent this long is closed
+ * @param maxConnections slots in all; when they are full, the oldest connection that has not shown
+ *        the token gives way to a new one (tunnels never do)
+ * @param idleTimeout a tunnel silent this long is closed
+ * @param certificate a PEM certificate (chain) to present instead of a self-signed one, with {@code key}
+ * @param key the PEM (PKCS#8) private key of {@code certificate}
+ * @param maxWithoutTokenPerAddress connections from one address that have not shown the token (yet)
+ * @param decoyIdleTimeout a visitor of the decoy site silent this long is closed, as a web server
+ *        closes an idle keep-alive connection
  */
 public record RelayConfig(Path dataDir, InetSocketAddress listen, InetSocketAddress upstream, String sni,
                           Optional<Path> site, int maxConnections, Duration idleTimeout, Optional<Path> certificate,
-                          Optional<Path> key) {
+                          Optional<Path> key, int maxWithoutTokenPerAddress, Duration decoyIdleTimeout) {
+    public static final int DEFAULT_MAX_WITHOUT_TOKEN_PER_ADDRESS = 64;
+    /** nginx closes an idle keep-alive connection after 75 s and a silent request after 60 s. */
+    public static final Duration DEFAULT_DECOY_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
     public RelayConfig(Path dataDir, InetSocketAddress listen, InetSocketAddress upstream, String sni,
                        Optional<Path> site, int maxConnections, Duration idleTimeout) {
         this(dataDir, listen, upstream, sni, site, maxConnections, idleTimeout, Optional.empty(), Optional.empty());
+    }
+
+    public RelayConfig(Path dataDir, InetSocketAddress listen, InetSocketAddress upstream, String sni,
+                       Optional<Path> site, int maxConnections, Duration idleTimeout, Optional<Path> certificate,
+                       Optional<Path> key) {
+        this(dataDir, listen, upstream, sni, site, maxConnections, idleTimeout, certificate, key,
+                DEFAULT_MAX_WITHOUT_TOKEN_PER_ADDRESS, DEFAULT_DECOY_IDLE_TIMEOUT);
     }
 
     public RelayConfig {
@@ -32,8 +49,17 @@ public record RelayConfig(Path dataDir, InetSocketAddress listen, InetSocketAddr
         if (maxConnections < 1) {
             throw new IllegalArgumentException("maxConnections must be at least 1");
         }
+        if (maxWithoutTokenPerAddress < 1) {
+            throw new IllegalArgumentException("maxWithoutTokenPerAddress must be at least 1");
+        }
         if (sni == null || sni.isBlank()) {
             throw new IllegalArgumentException("the relay needs a name for its certificate");
         }
+    }
+
+    /** The same relay with other limits for connections that have not shown the token. */
+    public RelayConfig withoutTokenLimits(int perAddress, Duration decoyIdle) {
+        return new RelayConfig(dataDir, listen, upstream, sni, site, maxConnections, idleTimeout, certificate, key,
+                perAddress, decoyIdle);
     }
 }

@@ -5,7 +5,11 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /** Rewires a connection's pipeline once the gate has decided what it is. */
 final class RelayPipelines {
@@ -13,17 +17,24 @@ final class RelayPipelines {
 
     private final DecoySite site;
     private final InetSocketAddress upstream;
+    private final Duration decoyIdleTimeout;
 
-    RelayPipelines(DecoySite site, InetSocketAddress upstream) {
+    RelayPipelines(DecoySite site, InetSocketAddress upstream, Duration decoyIdleTimeout) {
         this.site = site;
         this.upstream = upstream;
+        this.decoyIdleTimeout = decoyIdleTimeout;
     }
 
     /** Anyone without the secret: an ordinary HTTPS web site. The bytes already read go to it. */
     void toDecoy(ChannelHandlerContext ctx, ChannelHandler gate) {
         ctx.pipeline().addAfter(ctx.name(), "http", new HttpServerCodec());
-        ctx.pipeline().addAfter("http", "http-aggregator", new HttpObjectAggregator(MAX_DECOY_REQUEST_BYTES));
+        // Requests that arrived together (pipelined) are handed on only while the answers are taken:
+        // the site stops reading when they are not (DecoySiteHandler), and this holds the rest.
+        ctx.pipeline().addAfter("http", "http-flow", new FlowControlHandler());
+        ctx.pipeline().addAfter("http-flow", "http-aggregator", new HttpObjectAggregator(MAX_DECOY_REQUEST_BYTES));
         ctx.pipeline().addAfter("http-aggregator", "site", new DecoySiteHandler(site));
+        // A visitor is closed when idle as a web server would, long before a tunnel would be.
+        ctx.pipeline().replace("idle", "idle", new IdleStateHandler(0, 0, decoyIdleTimeout.toMillis(), TimeUnit.MILLISECONDS));
         ctx.pipeline().remove(gate);
         ctx.channel().config().setAutoRead(true);
     }

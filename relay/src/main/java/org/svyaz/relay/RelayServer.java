@@ -8,7 +8,10 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -18,10 +21,10 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.svyaz.protocol.RelayLink;
 import org.svyaz.protocol.relay.RelayDescriptor;
@@ -38,9 +41,11 @@ public final class RelayServer implements AutoCloseable {
     private final RelayKeys keys;
     private final RelayConfig config;
     private final AtomicLong tunnels;
+    private final ChannelGroup connections;
 
     private RelayServer(EventLoopGroup boss, EventLoopGroup workers, Channel channel, RelayKeys keys,
-                        RelayConfig config, AtomicLong tunnels) {
+                        RelayConfig config, AtomicLong tunnels, ChannelGroup connections) {
+        this.connections = connections;
         this.boss = boss;
         this.workers = workers;
         this.channel = channel;
@@ -55,8 +60,10 @@ public final class RelayServer implements AutoCloseable {
                 .sslProvider(SslProvider.JDK)
                 .build();
         byte[] token = RelayLink.token(keys.secret());
-        RelayPipelines pipelines = new RelayPipelines(new DecoySite(config.site()), config.upstream());
-        AtomicInteger open = new AtomicInteger();
+        RelayPipelines pipelines = new RelayPipelines(new DecoySite(config.site()), config.upstream(),
+                config.decoyIdleTimeout());
+        ConnectionSlots slots = new ConnectionSlots(config.maxConnections(), config.maxWithoutTokenPerAddress());
+        ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
         AtomicLong tunnels = new AtomicLong();
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
@@ -69,12 +76,11 @@ public final class RelayServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            if (open.incrementAndGet() > config.maxConnections()) {
-                                open.decrementAndGet();
+                            if (!slots.admit(ch)) {
                                 ch.close();
                                 return;
                             }
-                            ch.closeFuture().addListener(closed -> open.decrementAndGet());
+                            connections.add(ch);
                             ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
                             ch.pipeline().addLast("idle", new IdleStateHandler(0, 0,
                                     config.idleTimeout().toSeconds(), TimeUnit.SECONDS));
@@ -88,11 +94,14 @@ public final class RelayServer implements AutoCloseable {
                                     }
                                 }
                             });
-                            ch.pipeline().addLast("gate", new SecretGate(token, pipelines, tunnels::incrementAndGet));
+                            ch.pipeline().addLast("gate", new SecretGate(token, pipelines, tunnel -> {
+                                tunnels.incrementAndGet();
+                                slots.tunnelOpened(tunnel);
+                            }));
                         }
                     })
                     .bind(config.listen()).sync().channel();
-            return new RelayServer(boss, workers, channel, keys, config, tunnels);
+            return new RelayServer(boss, workers, channel, keys, config, tunnels, connections);
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -107,6 +116,24 @@ public final class RelayServer implements AutoCloseable {
     /** How many connections presented the secret since start (no addresses, only a count). */
     public long tunnelsOpened() {
         return tunnels.get();
+    }
+
+    /** Connections open now, tunnels and others. */
+    public int connectionsOpen() {
+        return connections.size();
+    }
+
+    /**
+     * Bytes written to connections but not yet taken by them, in all: what a visitor that sends
+     * and never reads makes the relay hold.
+     */
+    long bytesWaitingToBeSent() {
+        long waiting = 0;
+        for (Channel connection : connections) {
+            ChannelOutboundBuffer buffer = connection.unsafe().outboundBuffer();
+            waiting += buffer == null ? 0 : buffer.totalPendingWriteBytes();
+        }
+        return waiting;
     }
 
     /**

@@ -5,8 +5,10 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -26,11 +28,11 @@ final class SecretGate extends ByteToMessageDecoder {
     private static final long DECISION_TIMEOUT_SECONDS = 10;
 
     private final byte[] token;
-    private final Runnable onTunnel;
+    private final Consumer<Channel> onTunnel;
     private final RelayPipelines pipelines;
     private ScheduledFuture<?> timeout;
 
-    SecretGate(byte[] token, RelayPipelines pipelines, Runnable onTunnel) {
+    SecretGate(byte[] token, RelayPipelines pipelines, Consumer<Channel> onTunnel) {
         this.token = token.clone();
         this.pipelines = pipelines;
         this.onTunnel = onTunnel;
@@ -56,7 +58,7 @@ final class SecretGate extends ByteToMessageDecoder {
         } else if (seen == RelayLink.TOKEN_BYTES) {
             timeout.cancel(false);
             in.skipBytes(RelayLink.TOKEN_BYTES);
-            onTunnel.run();
+            onTunnel.accept(ctx.channel());
             pipelines.toTunnel(ctx, this);
         }
         // Otherwise: a matching prefix so far; wait for more bytes.

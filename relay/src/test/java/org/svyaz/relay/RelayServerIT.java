@@ -140,7 +140,7 @@ class RelayServerIT {
         }
     }
 
-    private static SSLSocket connect(InetSocketAddress relay) throws Exception {
+    static SSLSocket connect(InetSocketAddress relay) throws Exception {
         SSLSocket socket = (SSLSocket) trustAll().getSocketFactory().createSocket(relay.getHostString(), relay.getPort());
         socket.setSoTimeout(10_000);
         socket.startHandshake();
@@ -148,7 +148,7 @@ class RelayServerIT {
     }
 
     /** A probe does not know the relay's key; it accepts whatever certificate it is shown. */
-    private static SSLContext trustAll() throws Exception {
+    static SSLContext trustAll() throws Exception {
         SSLContext context = SSLContext.getInstance("TLS");
         // Extended, so the JDK adds no hostname check of its own: a probe takes any certificate.
         context.init(null, new TrustManager[] {new X509ExtendedTrustManager() {
@@ -191,7 +191,7 @@ class RelayServerIT {
     }
 
     /** The relay's upstream: sends back every byte it gets, one connection at a time, on loopback. */
-    private static final class EchoServer implements AutoCloseable {
+    static final class EchoServer implements AutoCloseable {
         private final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         private final AtomicInteger accepted = new AtomicInteger();
         private final Thread acceptor;
