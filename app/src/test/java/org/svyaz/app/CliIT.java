@@ -358,6 +358,8 @@ class CliIT {
             new java.util.Random(3).nextBytes(scan);
             Path file = java.nio.file.Files.write(temp.resolve("passport.pdf"), scan);
 
+            // Files arrive unasked only from someone the recipient wrote to.
+            assertThat(Cli.run("-d", bob, "send", "-m", "send the scan", "alice.30").exitCode()).isZero();
             Cli.Result sent = Cli.run("-d", alice, "send", "-m", "the scan", "-a", file.toString(), "bob.31");
             assertThat(sent.exitCode()).as(sent.err()).isZero();
             assertThat(sent.err()).contains("Uploading passport.pdf: 0%").contains("Uploading passport.pdf: 100% (3.0 of 3.0 MB)");

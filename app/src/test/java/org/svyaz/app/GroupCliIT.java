@@ -54,6 +54,10 @@ class GroupCliIT {
             assertThat(refused.exitCode()).isEqualTo(1);
             assertThat(refused.err()).contains("admins");
 
+            // Files arrive unasked only from someone the member wrote to (or in a group they wrote to).
+            for (String member : List.of(bob, carol)) {
+                assertThat(Cli.run("-d", member, "send", "-m", "hello", "alice.51").exitCode()).isZero();
+            }
             Path photo = Files.write(temp.resolve("cover.jpg"), new byte[40_000]);
             Cli.Result sent = Cli.run("-d", alice, "send", "-g", groupId, "-m", "first chapter", "-a", photo.toString());
             assertThat(sent.exitCode()).as(sent.err()).isZero();

@@ -4,16 +4,18 @@ package org.svyaz.client;
 import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.net.URLConnection;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.svyaz.client.api.ReceivedAttachment;
 import org.svyaz.client.api.TransferProgress;
 import org.svyaz.client.attachments.AttachmentCipher;
@@ -21,6 +23,7 @@ import org.svyaz.client.attachments.AttachmentCipher.AttachmentCorruptException;
 import org.svyaz.client.net.BlobClient;
 import org.svyaz.client.net.ConnectionException;
 import org.svyaz.client.net.Route;
+import org.svyaz.client.store.LocalMessages.StoredFile;
 import org.svyaz.protocol.DeviceCredentials;
 import org.svyaz.protocol.InviteLink;
 import org.svyaz.protocol.content.AttachmentPointer;
@@ -34,6 +37,23 @@ final class Attachments {
     /** A transfer that moves no byte for this long is moved to a new connection. */
     private static final Duration QUIET = Duration.ofSeconds(10);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * Files a received message may carry; more are refused unfetched. Signal's apps take at most
+     * 32 per message as well.
+     */
+    static final int MAX_FILES_PER_MESSAGE = 32;
+    /**
+     * The largest file a received message may announce: what the server's blob limit takes by
+     * default ({@code server --max-attachment-mb}, 100 MiB, applied to the blob) less the
+     * encryption's overhead. A larger one is refused unfetched.
+     */
+    static final long MAX_FILE_BYTES = 100L * 1024 * 1024 - AttachmentCipher.OVERHEAD_BYTES;
+    /** Nonce and tag around a file's ciphertext in its blob. */
+    private static final long BLOB_OVERHEAD = AttachmentCipher.OVERHEAD_BYTES;
+    /** A blob id as {@link #upload} makes them: 32 random bytes in unpadded base64url. */
+    private static final Pattern BLOB_ID = Pattern.compile("[A-Za-z0-9_-]{43}");
+    /** Names drawn before giving up on a directory that has every one of them (never, in practice). */
+    private static final int NAME_ATTEMPTS = 3;
 
     private Attachments() {}
 
@@ -65,76 +85,170 @@ final class Attachments {
         }
     }
 
-    /** Copies each sent file next to the received ones, named after the message's timestamp. */
+    /**
+     * Copies each sent file next to the received ones, under a name no one else can choose (see
+     * {@link #storedName}); an existing file is never replaced.
+     */
     static List<ReceivedAttachment> keepSent(List<Path> files, List<AttachmentPointer> pointers, Path directory,
                                              long timestamp) {
         List<ReceivedAttachment> kept = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
             AttachmentPointer pointer = pointers.get(i);
-            Path copy = directory.resolve("sent-" + timestamp + "-" + i + "-" + safeName(pointer.getFileName()));
+            Optional<Path> copy = Optional.empty();
             Optional<String> error = Optional.empty();
             try {
                 Files.createDirectories(directory);
-                Files.copy(files.get(i), copy, StandardCopyOption.REPLACE_EXISTING);
+                copy = Optional.of(copyToNewName(files.get(i), directory, "sent-" + timestamp, i, pointer.getFileName()));
             } catch (IOException e) {
                 error = Optional.of("sent, but no copy is kept on this device: " + e.getMessage());
             }
-            kept.add(new ReceivedAttachment(error.isEmpty() ? Optional.of(copy) : Optional.empty(),
-                    pointer.getFileName(), pointer.getSize(), pointer.getContentType(), error, pointer.getVoiceNote()));
+            kept.add(new ReceivedAttachment(copy, pointer.getFileName(), pointer.getSize(), pointer.getContentType(),
+                    error, pointer.getVoiceNote(),
+                    copy.isPresent() ? ReceivedAttachment.State.SAVED : ReceivedAttachment.State.FAILED));
         }
         return kept;
     }
 
-    /** How the files of a just-stored message look until they are fetched. */
-    static List<ReceivedAttachment> pending(List<AttachmentPointer> pointers) {
-        return pointers.stream().map(p -> new ReceivedAttachment(Optional.empty(), p.getFileName(), p.getSize(),
-                p.getContentType(), Optional.of("not downloaded (the download was interrupted)"), p.getVoiceNote()))
-                .toList();
-    }
-
-    /** Fetches, checks and decrypts each file; one that fails says why and leaves nothing behind. */
-    static List<ReceivedAttachment> download(InviteLink server, Optional<Route> route, DeviceCredentials credentials,
-                                             Path directory, long timestamp, List<AttachmentPointer> pointers,
-                                             TransferProgress progress) {
-        List<ReceivedAttachment> received = new ArrayList<>();
-        for (int i = 0; i < pointers.size(); i++) {
-            AttachmentPointer pointer = pointers.get(i);
-            Optional<String> error = Optional.empty();
-            Path target = directory.resolve(timestamp + "-" + i + "-" + safeName(pointer.getFileName()));
-            if (route.isEmpty()) {
-                error = Optional.of("not downloaded: no connection to the server");
-            } else {
-                error = fetch(server, route.get(), credentials, directory, pointer, target, progress);
+    private static Path copyToNewName(Path file, Path directory, String prefix, int index, String fileName)
+            throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                // Without REPLACE_EXISTING: a name already taken fails, and a new one is drawn.
+                return Files.copy(file, directory.resolve(storedName(prefix, index, fileName)));
+            } catch (FileAlreadyExistsException e) {
+                if (attempt == NAME_ATTEMPTS - 1) {
+                    throw e;
+                }
             }
-            received.add(new ReceivedAttachment(error.isEmpty() ? Optional.of(target) : Optional.empty(),
-                    pointer.getFileName(), pointer.getSize(), pointer.getContentType(), error, pointer.getVoiceNote()));
         }
-        return received;
     }
 
-    private static Optional<String> fetch(InviteLink server, Route route, DeviceCredentials credentials, Path directory,
-                                          AttachmentPointer pointer, Path target, TransferProgress progress) {
-        Path blob = directory.resolve(".download-" + pointer.getBlobId());
+    /**
+     * The name a file is stored under: {@code PREFIX-INDEX-RANDOM-NAME}. The prefix is the
+     * message's timestamp, which its sender chose; the random part, drawn here and recorded in the
+     * local store with the message, is what keeps one sender from naming another sender's file
+     * (to overwrite it, or to have it deleted with their own message).
+     */
+    static String storedName(String prefix, int index, String fileName) {
+        byte[] random = new byte[8];
+        RANDOM.nextBytes(random);
+        return prefix + "-" + index + "-" + HexFormat.of().formatHex(random) + "-" + safeName(fileName);
+    }
+
+    /**
+     * How the files of a message just stored look: refused when the message carries more, or
+     * larger, files than any message may; otherwise not downloaded yet, with the pointer kept so
+     * they can be fetched (now when {@code fromContact}, else when the user asks).
+     */
+    static List<StoredFile> arrived(List<AttachmentPointer> pointers, boolean fromContact) {
+        List<StoredFile> files = new ArrayList<>();
+        for (AttachmentPointer pointer : pointers) {
+            Optional<String> refusal = refusal(pointer, pointers.size());
+            if (refusal.isPresent()) {
+                files.add(new StoredFile(attachment(pointer, Optional.empty(), refusal,
+                        ReceivedAttachment.State.REFUSED), Optional.empty()));
+            } else {
+                files.add(new StoredFile(attachment(pointer, Optional.empty(), Optional.of(fromContact
+                        ? "not downloaded (the download was interrupted)"
+                        : "not downloaded: the sender is someone you have not written to; fetch it on request"),
+                        ReceivedAttachment.State.NOT_DOWNLOADED), Optional.of(pointer)));
+            }
+        }
+        return files;
+    }
+
+    /** Why a file is refused before any byte of it is fetched; empty when it may be fetched. */
+    private static Optional<String> refusal(AttachmentPointer pointer, int filesInMessage) {
+        if (filesInMessage > MAX_FILES_PER_MESSAGE) {
+            return Optional.of("refused: the message carries " + filesInMessage + " files, more than the "
+                    + MAX_FILES_PER_MESSAGE + " a message may");
+        }
+        if (pointer.getSize() < 0 || pointer.getSize() > MAX_FILE_BYTES) {
+            return Optional.of("refused: the file is announced as " + Long.toUnsignedString(pointer.getSize())
+                    + " bytes, more than the " + MAX_FILE_BYTES + " a file may be");
+        }
+        if (!BLOB_ID.matcher(pointer.getBlobId()).matches()) {
+            return Optional.of("refused: the file's blob id is malformed");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Fetches, checks and decrypts each file still waiting; one that fails says why and leaves
+     * nothing behind. Files already saved, refused or failed are returned unchanged.
+     */
+    static List<StoredFile> download(InviteLink server, Optional<Route> route, DeviceCredentials credentials,
+                                     Path directory, long timestamp, List<StoredFile> files,
+                                     TransferProgress progress) {
+        List<StoredFile> result = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            StoredFile file = files.get(i);
+            if (file.attachment().state() != ReceivedAttachment.State.NOT_DOWNLOADED || file.pointer().isEmpty()) {
+                result.add(file);
+            } else if (route.isEmpty()) {
+                result.add(new StoredFile(attachment(file.pointer().get(), Optional.empty(),
+                        Optional.of("not downloaded: no connection to the server"),
+                        ReceivedAttachment.State.NOT_DOWNLOADED), file.pointer()));
+            } else {
+                result.add(fetch(server, route.get(), credentials, directory, timestamp, i, file.pointer().get(),
+                        progress));
+            }
+        }
+        return result;
+    }
+
+    private static StoredFile fetch(InviteLink server, Route route, DeviceCredentials credentials, Path directory,
+                                    long timestamp, int index, AttachmentPointer pointer, TransferProgress progress) {
+        Path blob = null;
         try (BlobClient client = new BlobClient(server, route, credentials, QUIET)) {
             Files.createDirectories(directory);
-            // The blob is the file plus nonce and tag.
-            long total = pointer.getSize() + 28;
-            client.download(pointer.getBlobId(), blob, bytes -> progress.update(pointer.getFileName(), false, bytes, total));
-            AttachmentCipher.decrypt(blob, pointer.getKey().toByteArray(), pointer.getDigest().toByteArray(), target);
-            return Optional.empty();
+            blob = Files.createTempFile(directory, ".download-", ".blob");
+            long total = pointer.getSize() + BLOB_OVERHEAD;
+            client.download(pointer.getBlobId(), blob, total,
+                    bytes -> progress.update(pointer.getFileName(), false, bytes, total));
+            Path target = decryptToNewName(blob, pointer, directory, Long.toString(timestamp), index);
+            return new StoredFile(attachment(pointer, Optional.of(target), Optional.empty(),
+                    ReceivedAttachment.State.SAVED), Optional.empty());
         } catch (ConnectionException e) {
-            return Optional.of("not downloaded: " + e.getMessage());
+            // Kept fetchable: the network may let it through later.
+            return new StoredFile(attachment(pointer, Optional.empty(), Optional.of("not downloaded: " + e.getMessage()),
+                    ReceivedAttachment.State.NOT_DOWNLOADED), Optional.of(pointer));
         } catch (AttachmentCorruptException e) {
-            return Optional.of("refused: " + e.getMessage());
+            return new StoredFile(attachment(pointer, Optional.empty(), Optional.of("refused: " + e.getMessage()),
+                    ReceivedAttachment.State.FAILED), Optional.empty());
         } catch (IOException e) {
-            return Optional.of("not saved: " + e.getMessage());
+            return new StoredFile(attachment(pointer, Optional.empty(), Optional.of("not saved: " + e.getMessage()),
+                    ReceivedAttachment.State.FAILED), Optional.empty());
         } finally {
             try {
-                Files.deleteIfExists(blob);
+                if (blob != null) {
+                    Files.deleteIfExists(blob);
+                }
             } catch (IOException ignored) {
-                // A leftover ciphertext is harmless; it is overwritten by the next try.
+                // A leftover ciphertext is harmless; it is never read again.
             }
         }
+    }
+
+    private static Path decryptToNewName(Path blob, AttachmentPointer pointer, Path directory, String prefix, int index)
+            throws IOException, AttachmentCorruptException {
+        for (int attempt = 0; ; attempt++) {
+            Path target = directory.resolve(storedName(prefix, index, pointer.getFileName()));
+            try {
+                AttachmentCipher.decrypt(blob, pointer.getKey().toByteArray(), pointer.getDigest().toByteArray(), target);
+                return target;
+            } catch (FileAlreadyExistsException e) {
+                if (attempt == NAME_ATTEMPTS - 1) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static ReceivedAttachment attachment(AttachmentPointer pointer, Optional<Path> path, Optional<String> error,
+                                                 ReceivedAttachment.State state) {
+        return new ReceivedAttachment(path, pointer.getFileName(), pointer.getSize(), pointer.getContentType(), error,
+                pointer.getVoiceNote(), state);
     }
 
     /** The sender's file name reduced to characters safe in any file system, never a path. */

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.client;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,11 +28,14 @@ import org.signal.libsignal.protocol.message.PreKeySignalMessage;
 import org.signal.libsignal.protocol.message.SignalMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.svyaz.client.api.ReceivedAttachment;
 import org.svyaz.client.api.TransferProgress;
+import org.svyaz.client.api.UserInputException;
 import org.svyaz.client.net.PushHandler;
 import org.svyaz.client.net.Route;
 import org.svyaz.client.store.AccountDatabase;
 import org.svyaz.client.store.LocalMessages;
+import org.svyaz.client.store.LocalMessages.StoredFile;
 import org.svyaz.client.store.LocalStoreException;
 import org.svyaz.client.store.SqliteSignalStore;
 import org.svyaz.client.store.TrustLevel;
@@ -48,7 +54,9 @@ import org.svyaz.protocol.wire.Response;
 /**
  * Takes the server's pushes on the authenticated connection: decrypts each envelope and stores the
  * message in the same transaction as the decryption's session update, exactly once per envelope
- * id, fetches the files it carries, and only then answers OK so the server may delete it. Tells
+ * id, fetches the files it carries when they come from someone this account wrote to (a
+ * stranger's wait for {@link #fetchOnRequest}), and only then answers OK so the server may delete
+ * it. Tells
  * the receive loop ({@link ReceiveLoop}) when something arrived and when the queue ran empty.
  */
 final class PushReceiver implements PushHandler {
@@ -148,6 +156,39 @@ final class PushReceiver implements PushHandler {
         }
     }
 
+    /**
+     * Fetches the files of received message {@code localId} that are not downloaded yet (from a
+     * stranger, or after a broken download), along {@code route}; returns all its files as they
+     * are now. One request at a time, so two never fetch the same file twice.
+     */
+    synchronized List<ReceivedAttachment> fetchOnRequest(long localId, Route route) throws UserInputException {
+        Optional<LocalMessages.FilesOf> stored = messages.storedFiles(localId);
+        if (stored.isEmpty()) {
+            throw new UserInputException("No received message has the id " + localId + ".");
+        }
+        List<StoredFile> files = Attachments.download(settings.server(), Optional.of(route), settings.credentials(),
+                db.directory().resolve(MessageSender.ATTACHMENT_DIRECTORY), stored.get().timestamp(),
+                stored.get().files(), transferProgress);
+        if (!messages.setAttachmentsIfPresent(localId, files)) {
+            // Deleted while the files came: they must not outlive it.
+            for (StoredFile file : files) {
+                if (!stored.get().files().contains(file)) {
+                    file.attachment().path().ifPresent(PushReceiver::deleteQuietly);
+                }
+            }
+            throw new UserInputException("The message " + localId + " was deleted meanwhile.");
+        }
+        return files.stream().map(StoredFile::attachment).toList();
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            log.warn("cannot delete a file of a deleted message: {}", e.getClass().getSimpleName());
+        }
+    }
+
     /** Who sent a decrypted message, and what. */
     private record Decrypted(UUID source, int sourceDevice, byte[] plaintext) {}
 
@@ -175,18 +216,18 @@ final class PushReceiver implements PushHandler {
      * carries, outside the transaction (a download may take long), before the server is told.
      */
     private void store(Envelope envelope, Optional<Route> route) {
-        List<AttachmentPointer> pointers = new ArrayList<>();
+        List<StoredFile> toFetch = new ArrayList<>();
         long[] localId = {-1};
         try {
-            storeDecrypted(envelope, pointers, localId);
+            storeDecrypted(envelope, toFetch, localId);
             if (incoming.takeErased()) {
                 db.checkpoint(); // an edit or delete for everyone replaced text: no copy may stay in the WAL
             }
-            if (!pointers.isEmpty() && localId[0] >= 0) {
+            if (!toFetch.isEmpty() && localId[0] >= 0) {
                 // Along the route the message came in on: the connection that carries it may not be
                 // handed to this client yet when the first pushes arrive.
                 messages.setAttachments(localId[0], Attachments.download(settings.server(), route, settings.credentials(),
-                        db.directory().resolve(MessageSender.ATTACHMENT_DIRECTORY), envelope.getTimestamp(), pointers,
+                        db.directory().resolve(MessageSender.ATTACHMENT_DIRECTORY), envelope.getTimestamp(), toFetch,
                         transferProgress));
             }
         } finally {
@@ -196,7 +237,7 @@ final class PushReceiver implements PushHandler {
         }
     }
 
-    private void storeDecrypted(Envelope envelope, List<AttachmentPointer> pointers, long[] localId) {
+    private void storeDecrypted(Envelope envelope, List<StoredFile> toFetch, long[] localId) {
         byte[] guid = envelope.getGuid().toByteArray();
         db.inTransaction(() -> {
             if (messages.isReceived(guid)) {
@@ -230,8 +271,8 @@ final class PushReceiver implements PushHandler {
                     return null;
                 }
                 if (content.hasDataMessage()) {
-                    storeData(envelope, decrypted, content, untrusted, pointers, localId);
-                    if (!pointers.isEmpty() && localId[0] >= 0) {
+                    storeData(envelope, decrypted, content, untrusted, toFetch, localId);
+                    if (!toFetch.isEmpty() && localId[0] >= 0) {
                         // Before the commit, so a receive loop woken by an earlier push cannot
                         // show the message while its files are still on the way.
                         downloading.add(localId[0]);
@@ -262,9 +303,14 @@ final class PushReceiver implements PushHandler {
                 : Optional.empty();
     }
 
-    /** Stores a decrypted data message; a group message only if the group's rules let it in. */
+    /**
+     * Stores a decrypted data message; a group message only if the group's rules let it in. Its
+     * files go into {@code toFetch} when they are to be fetched now: only from someone this
+     * account wrote to (in this conversation, or in this group), so a stranger cannot make this
+     * device download anything before the user asks.
+     */
     private void storeData(Envelope envelope, Decrypted decrypted, Content content, boolean untrusted,
-                           List<AttachmentPointer> pointers, long[] localId) {
+                           List<StoredFile> toFetch, long[] localId) {
         DataMessage data = content.getDataMessage();
         String claimedUsername = content.getSenderUsername().isEmpty() ? null : content.getSenderUsername();
         // A sender that retries keeps the timestamp, inside the encryption and on the envelope alike:
@@ -281,14 +327,14 @@ final class PushReceiver implements PushHandler {
                 return;
             }
             boolean update = ((GroupInbox.Verdict.Accepted) verdict).update();
+            byte[] groupId = data.getGroup().getId().toByteArray();
             localId[0] = messages.insert(decrypted.source(), claimedUsername, decrypted.sourceDevice(),
                     envelope.getTimestamp(), envelope.getServerTimestamp(), update ? null : data.getBody(), null,
-                    untrusted, 0, false, Attachments.pending(data.getAttachmentsList()),
-                    data.getGroup().getId().toByteArray(), update);
+                    untrusted, 0, false, List.of(), groupId, update);
             if (!update) {
                 incoming.groupMessageStored(localId[0], decrypted.source(), envelope.getTimestamp(), data, untrusted);
             }
-            pointers.addAll(data.getAttachmentsList());
+            storeFiles(localId[0], data.getAttachmentsList(), messages.wroteTo(decrypted.source(), groupId), toFetch);
             return;
         }
         // The newest message's timer is the conversation's timer, whoever set it.
@@ -298,9 +344,22 @@ final class PushReceiver implements PushHandler {
         localId[0] = messages.insert(decrypted.source(), claimedUsername,
                 decrypted.sourceDevice(), envelope.getTimestamp(), envelope.getServerTimestamp(),
                 data.getExpirationTimerUpdate() ? null : data.getBody(), null, untrusted,
-                data.getExpireTimer(), data.getExpirationTimerUpdate(), Attachments.pending(data.getAttachmentsList()));
+                data.getExpireTimer(), data.getExpirationTimerUpdate(), List.of());
         incoming.messageStored(localId[0], decrypted.source(), envelope.getTimestamp(), data, untrusted);
-        pointers.addAll(data.getAttachmentsList());
+        storeFiles(localId[0], data.getAttachmentsList(), messages.wroteTo(decrypted.source(), null), toFetch);
+    }
+
+    /** Records a stored message's files as they arrived (see {@link Attachments#arrived}); a contact's go into {@code toFetch}. */
+    private void storeFiles(long localId, List<AttachmentPointer> pointers, boolean fromContact,
+                            List<StoredFile> toFetch) {
+        if (pointers.isEmpty()) {
+            return;
+        }
+        List<StoredFile> files = Attachments.arrived(pointers, fromContact);
+        messages.setAttachments(localId, files);
+        if (fromContact && files.stream().anyMatch(f -> f.pointer().isPresent())) {
+            toFetch.addAll(files);
+        }
     }
 
     private Decrypted decrypt(Envelope envelope) throws DuplicateException, UndecryptableException {

@@ -24,6 +24,7 @@ import org.svyaz.client.api.IdentityInfo;
 import org.svyaz.client.api.LocalFailureException;
 import org.svyaz.client.api.QuoteTarget;
 import org.svyaz.client.api.ReceiptType;
+import org.svyaz.client.api.ReceivedAttachment;
 import org.svyaz.client.api.ReceivedMessage;
 import org.svyaz.client.api.SendResult;
 import org.svyaz.client.api.TransferProgress;
@@ -581,6 +582,16 @@ public final class SvyazClient implements AutoCloseable {
             throw new UserInputException("No received attachment has the id '" + id + "'.");
         }
         return file;
+    }
+
+    /**
+     * Fetches the files of received message {@code localId} ({@link ReceivedMessage#localId()})
+     * that are {@link ReceivedAttachment.State#NOT_DOWNLOADED}: a stranger's, which are never
+     * fetched unasked, or ones whose download broke off. Returns the message's files as they are
+     * now; one that still could not be fetched says why in its error.
+     */
+    public List<ReceivedAttachment> fetchAttachments(long localId) throws ClientException {
+        return receiver.fetchOnRequest(localId, connections.winningRoute());
     }
 
     /**

@@ -20,6 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.svyaz.client.api.ReceivedAttachment;
 import org.svyaz.client.api.ReceivedMessage;
 import org.svyaz.client.api.UserInputException;
+import org.svyaz.protocol.content.AttachmentPointer;
+import org.svyaz.protocol.content.Content;
+import org.svyaz.protocol.content.DataMessage;
+import org.svyaz.protocol.content.Delete;
 import org.svyaz.server.SvyazServer;
 
 /** A file sent with a message arrives whole, decrypted on the recipient's device; the server holds only ciphertext. */
@@ -40,6 +44,7 @@ class AttachmentIT {
         try (SvyazServer server = SvyazServer.start(TestServer.config(data));
              SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.98", Clock.systemUTC());
              SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.99", Clock.systemUTC())) {
+            bob.send("alice.98", "send me the photo", List.of()); // a contact's files arrive unasked
             alice.send("bob.99", "the dacha", List.of(file));
 
             List<ReceivedMessage> received = receiveUntil(bob, body("the dacha"));
@@ -75,6 +80,7 @@ class AttachmentIT {
         try (SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server")));
              SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.94", Clock.systemUTC());
              SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.95", Clock.systemUTC())) {
+            bob.send("alice.94", "say it", List.of());
             long sent = alice.send("bob.95", "", List.of(file), java.util.Optional.empty(), true).timestamp();
 
             ReceivedMessage message = receiveUntil(bob, m -> !m.attachments().isEmpty()).stream()
@@ -105,6 +111,7 @@ class AttachmentIT {
         try (SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server")));
              SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.96", Clock.systemUTC());
              SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.97", Clock.systemUTC())) {
+            bob.send("alice.96", "the scan, please", List.of());
             alice.send("bob.97", "first", List.of());
             alice.send("bob.97", "the scan", List.of(file));
             // A slow network: the download stalls for longer than receive's quiet time, once.
@@ -127,6 +134,147 @@ class AttachmentIT {
             ReceivedAttachment attachment = shown.get(1).attachments().getFirst();
             assertThat(attachment.error()).as("shown before its file was in").isEmpty();
             assertThat(Files.mismatch(file, attachment.path().orElseThrow())).isEqualTo(-1);
+        }
+    }
+
+    /**
+     * Bob and Carol each send Alice a file under the same timestamp and file name, as a modified
+     * client may: once both files were stored under {@code TIMESTAMP-INDEX-NAME}, and Carol's
+     * replaced Bob's, and her delete for everyone removed it.
+     */
+    @Test
+    void aSenderCanNeitherOverwriteNorDeleteAnotherSendersFile() throws Exception {
+        byte[] bobsBytes = "bob's contract".getBytes(StandardCharsets.UTF_8);
+        byte[] carolsBytes = "carol's forgery".getBytes(StandardCharsets.UTF_8);
+        Path bobsFile = Files.write(Files.createDirectories(temp.resolve("bob-files")).resolve("contract.pdf"), bobsBytes);
+        Path carolsFile = Files.write(Files.createDirectories(temp.resolve("carol-files")).resolve("contract.pdf"),
+                carolsBytes);
+        try (SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server")));
+             SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.90", Clock.systemUTC());
+             SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.91", Clock.systemUTC());
+             SvyazClient carol = SvyazClient.register(temp.resolve("c"), server.inviteLink(), "carol.92", Clock.systemUTC())) {
+            alice.send("bob.91", "send the contract", List.of());
+            alice.send("carol.92", "send yours too", List.of());
+            long timestamp = System.currentTimeMillis();
+            sendAt(bob, alice, timestamp, "signed", List.of(bobsFile));
+            sendAt(carol, alice, timestamp, "mine", List.of(carolsFile));
+
+            List<ReceivedMessage> received = receiveUntil(alice, body("mine"));
+            ReceivedAttachment bobs = received.stream().filter(body("signed")).findFirst().orElseThrow()
+                    .attachments().getFirst();
+            ReceivedAttachment carols = received.stream().filter(body("mine")).findFirst().orElseThrow()
+                    .attachments().getFirst();
+            assertThat(bobs.path()).isPresent().isNotEqualTo(carols.path());
+            assertThat(Files.readAllBytes(bobs.path().orElseThrow())).as("Bob's file at Alice").isEqualTo(bobsBytes);
+            assertThat(Files.readAllBytes(carols.path().orElseThrow())).isEqualTo(carolsBytes);
+
+            // Carol withdraws "her" message: only her own file goes.
+            carol.sender().sendToContact("alice.90", alice.accountId(), Content.newBuilder().setDataMessage(
+                    DataMessage.newBuilder().setTimestamp(timestamp + 1)
+                            .setDelete(Delete.newBuilder().setTargetSentTimestamp(timestamp))), timestamp + 1);
+            receiveUntil(alice, m -> m.signal().isPresent());
+            assertThat(carols.path().orElseThrow()).doesNotExist();
+            assertThat(Files.readAllBytes(bobs.path().orElseThrow())).as("Bob's file after Carol's delete")
+                    .isEqualTo(bobsBytes);
+            assertThat(alice.conversation("bob.91")).anySatisfy(m -> assertThat(m.attachments()).hasSize(1));
+        }
+    }
+
+    @Test
+    void aStrangersFileWaitsUntilAskedForWhileAContactsArrivesAtOnce() throws Exception {
+        byte[] flyer = new byte[50_000];
+        new SecureRandom().nextBytes(flyer);
+        Path file = Files.write(temp.resolve("flyer.png"), flyer);
+        try (SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server")));
+             SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.86", Clock.systemUTC());
+             SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.87", Clock.systemUTC())) {
+            bob.send("alice.86", "look at this", List.of(file));
+
+            ReceivedMessage fromStranger = receiveUntil(alice, body("look at this")).stream()
+                    .filter(body("look at this")).findFirst().orElseThrow();
+            ReceivedAttachment waiting = fromStranger.attachments().getFirst();
+            assertThat(waiting.state()).isEqualTo(ReceivedAttachment.State.NOT_DOWNLOADED);
+            assertThat(waiting.path()).isEmpty();
+            assertThat(waiting.error().orElseThrow()).contains("not written to");
+            assertThat(savedFiles("alice.86")).as("nothing of a stranger's is fetched unasked").isEmpty();
+
+            ReceivedAttachment fetched = alice.fetchAttachments(fromStranger.localId()).getFirst();
+            assertThat(fetched.state()).isEqualTo(ReceivedAttachment.State.SAVED);
+            assertThat(fetched.error()).isEmpty();
+            assertThat(Files.readAllBytes(fetched.path().orElseThrow())).isEqualTo(flyer);
+            assertThat(alice.conversation("bob.87").getFirst().attachments().getFirst().path()).isEqualTo(fetched.path());
+            assertThatThrownBy(() -> alice.fetchAttachments(fromStranger.localId() + 1000))
+                    .isInstanceOf(UserInputException.class);
+
+            // Once Alice wrote to Bob, his files come with his messages.
+            alice.send("bob.87", "thanks", List.of());
+            bob.send("alice.86", "another", List.of(file));
+            ReceivedAttachment fromContact = receiveUntil(alice, body("another")).stream()
+                    .filter(body("another")).findFirst().orElseThrow().attachments().getFirst();
+            assertThat(fromContact.state()).isEqualTo(ReceivedAttachment.State.SAVED);
+            assertThat(Files.readAllBytes(fromContact.path().orElseThrow())).isEqualTo(flyer);
+        }
+    }
+
+    @Test
+    void tooManyOrTooLargeFilesAreRefusedUnfetchedAndTheNextMessagesStillArrive() throws Exception {
+        Path file = Files.write(temp.resolve("note.txt"), "a note".getBytes(StandardCharsets.UTF_8));
+        try (SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server")));
+             SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.84", Clock.systemUTC());
+             SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.85", Clock.systemUTC())) {
+            alice.send("bob.85", "files welcome", List.of()); // even a contact's files have limits
+            AttachmentPointer pointer = bob.sender().uploadAttachments(List.of(file), false).getFirst();
+            long now = System.currentTimeMillis();
+            sendPointers(bob, alice, now, "many", java.util.Collections.nCopies(Attachments.MAX_FILES_PER_MESSAGE + 1,
+                    pointer));
+            sendPointers(bob, alice, now + 1, "huge",
+                    List.of(pointer.toBuilder().setSize(Attachments.MAX_FILE_BYTES + 1).build()));
+            bob.send("alice.84", "and a normal one", List.of(file));
+
+            List<ReceivedMessage> received = receiveUntil(alice, body("and a normal one"));
+            assertThat(received.stream().filter(body("many")).findFirst().orElseThrow().attachments())
+                    .hasSize(Attachments.MAX_FILES_PER_MESSAGE + 1)
+                    .allSatisfy(a -> {
+                        assertThat(a.state()).isEqualTo(ReceivedAttachment.State.REFUSED);
+                        assertThat(a.path()).isEmpty();
+                        assertThat(a.error().orElseThrow()).contains("more than the 32");
+                    });
+            ReceivedAttachment huge = received.stream().filter(body("huge")).findFirst().orElseThrow()
+                    .attachments().getFirst();
+            assertThat(huge.state()).isEqualTo(ReceivedAttachment.State.REFUSED);
+            assertThat(huge.error().orElseThrow()).contains("a file may be");
+            ReceivedMessage normal = received.stream().filter(body("and a normal one")).findFirst().orElseThrow();
+            assertThat(normal.attachments().getFirst().state()).isEqualTo(ReceivedAttachment.State.SAVED);
+            assertThat(savedFiles("alice.84")).hasSize(1);
+            // A refused file cannot be fetched on request either.
+            long many = received.stream().filter(body("many")).findFirst().orElseThrow().localId();
+            assertThat(alice.fetchAttachments(many)).allSatisfy(a ->
+                    assertThat(a.state()).isEqualTo(ReceivedAttachment.State.REFUSED));
+            assertThat(savedFiles("alice.84")).hasSize(1);
+        }
+    }
+
+    /** Sends {@code files} under a timestamp the sender picks, as a modified client can. */
+    private static void sendAt(SvyazClient from, SvyazClient to, long timestamp, String body, List<Path> files)
+            throws Exception {
+        sendPointers(from, to, timestamp, body, from.sender().uploadAttachments(files, false));
+    }
+
+    private static void sendPointers(SvyazClient from, SvyazClient to, long timestamp, String body,
+                                     List<AttachmentPointer> pointers) throws Exception {
+        from.sender().sendToContact(to.username(), to.accountId(), Content.newBuilder().setDataMessage(
+                DataMessage.newBuilder().setTimestamp(timestamp).setBody(body).addAllAttachments(pointers)), timestamp);
+    }
+
+    /** The files saved in an account's attachment folder (no download leftovers). */
+    private List<Path> savedFiles(String username) throws Exception {
+        Path folder = temp.resolve("a").resolve(username).resolve(MessageSender.ATTACHMENT_DIRECTORY);
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(f -> !f.getFileName().toString().startsWith(".")
+                    && !f.getFileName().toString().startsWith("sent-")).toList();
         }
     }
 }

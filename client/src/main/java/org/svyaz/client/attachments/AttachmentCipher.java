@@ -6,7 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -25,6 +25,8 @@ public final class AttachmentCipher {
     public static final int KEY_BYTES = 32;
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BYTES = 16;
+    /** What a blob holds besides the file: nonce and tag. */
+    public static final int OVERHEAD_BYTES = NONCE_BYTES + TAG_BYTES;
     private static final int CHUNK = 64 * 1024;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -60,7 +62,9 @@ public final class AttachmentCipher {
 
     /**
      * Checks {@code blob} against {@code expectedDigest}, decrypts it and moves the plaintext to
-     * {@code target}; nothing is left at {@code target} when the blob was tampered with.
+     * {@code target}; nothing is left at {@code target} when the blob was tampered with. An
+     * existing file is never replaced: then {@link java.nio.file.FileAlreadyExistsException} and
+     * nothing is written.
      */
     public static void decrypt(Path blob, byte[] key, byte[] expectedDigest, Path target)
             throws IOException, AttachmentCorruptException {
@@ -80,7 +84,8 @@ public final class AttachmentCipher {
             throw new AttachmentCorruptException("the attachment does not match the digest its sender sent");
         }
         Path partial = target.resolveSibling(target.getFileName() + ".part");
-        try (InputStream in = Files.newInputStream(blob); OutputStream out = Files.newOutputStream(partial)) {
+        try (InputStream in = Files.newInputStream(blob); OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE)) {
             byte[] nonce = in.readNBytes(NONCE_BYTES);
             Aes256GcmDecryption gcm = new Aes256GcmDecryption(key, nonce, new byte[0]);
             long remaining = size - NONCE_BYTES - TAG_BYTES;
@@ -104,7 +109,13 @@ public final class AttachmentCipher {
             Files.deleteIfExists(partial);
             throw e;
         }
-        Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            // Not ATOMIC_MOVE: on POSIX an atomic rename replaces an existing target.
+            Files.move(partial, target);
+        } catch (IOException e) {
+            Files.deleteIfExists(partial);
+            throw e;
+        }
     }
 
     private static void write(OutputStream out, MessageDigest digest, byte[] bytes, int length) throws IOException {

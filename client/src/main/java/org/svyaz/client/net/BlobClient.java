@@ -79,7 +79,8 @@ public final class BlobClient implements AutoCloseable {
         ConnectionException last = null;
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             try {
-                Answer head = exchange(request(HttpMethod.HEAD, id), Optional.empty(), Optional.empty(), 0, progress);
+                Answer head = exchange(request(HttpMethod.HEAD, id), Optional.empty(), Optional.empty(), 0, Long.MAX_VALUE,
+                        progress);
                 long offset = head.status() == 404 ? 0 : head.offset();
                 if (head.status() == 200 && head.length() == offset && offset == total) {
                     progress.accept(total);
@@ -90,7 +91,7 @@ public final class BlobClient implements AutoCloseable {
                 put.headers().set("Upload-Length", total);
                 put.headers().set("Upload-Offset", offset);
                 HttpUtil.setContentLength(put, total - offset);
-                Answer answer = exchange(put, Optional.of(file), Optional.empty(), offset, progress);
+                Answer answer = exchange(put, Optional.of(file), Optional.empty(), offset, Long.MAX_VALUE, progress);
                 switch (answer.status()) {
                     case 201 -> {
                         progress.accept(total);
@@ -108,15 +109,26 @@ public final class BlobClient implements AutoCloseable {
 
     /** Downloads blob {@code id} into {@code target}, continuing from what a broken download left there. */
     public void download(String id, Path target, LongConsumer progress) throws ConnectionException {
+        download(id, target, Long.MAX_VALUE, progress);
+    }
+
+    /**
+     * As {@link #download(String, Path, LongConsumer)}, stopping once more than {@code maxBytes}
+     * arrived: the size a file's sender announced bounds what it may cost this device's disk.
+     */
+    public void download(String id, Path target, long maxBytes, LongConsumer progress) throws ConnectionException {
         ConnectionException last = null;
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             try {
                 long have = Files.exists(target) ? Files.size(target) : 0;
+                if (have > maxBytes) {
+                    throw new ConnectionException("The attachment is larger than its sender announced.", null);
+                }
                 HttpRequest get = request(HttpMethod.GET, id);
                 if (have > 0) {
                     get.headers().set(HttpHeaderNames.RANGE, "bytes=" + have + "-");
                 }
-                Answer answer = exchange(get, Optional.empty(), Optional.of(target), have, progress);
+                Answer answer = exchange(get, Optional.empty(), Optional.of(target), have, maxBytes, progress);
                 switch (answer.status()) {
                     case 200, 206 -> {
                         if (answer.complete()) {
@@ -146,7 +158,7 @@ public final class BlobClient implements AutoCloseable {
     private record Answer(int status, long offset, long length, String reason, boolean complete) {}
 
     /** One request on its own connection; a download's body goes to {@code sink}, appended or from scratch. */
-    private Answer exchange(HttpRequest request, Optional<Path> body, Optional<Path> sink, long from,
+    private Answer exchange(HttpRequest request, Optional<Path> body, Optional<Path> sink, long from, long maxBytes,
                             LongConsumer progress) throws IOException {
         CompletableFuture<Answer> answer = new CompletableFuture<>();
         FileChannel upload = body.isPresent() ? FileChannel.open(body.get(), StandardOpenOption.READ) : null;
@@ -162,7 +174,7 @@ public final class BlobClient implements AutoCloseable {
                             RouteTransport.addTo(ch, route, serverSsl, relayTls, quiet.multipliedBy(3));
                             ch.pipeline().addLast(new HttpClientCodec());
                             ch.pipeline().addLast(new ChunkedWriteHandler());
-                            ch.pipeline().addLast(new ExchangeHandler(answer, sink, from, progress));
+                            ch.pipeline().addLast(new ExchangeHandler(answer, sink, from, maxBytes, progress));
                         }
                     });
             channel = bootstrap.connect(RouteTransport.remoteAddress(route)).sync().channel();
@@ -225,16 +237,19 @@ public final class BlobClient implements AutoCloseable {
         private final CompletableFuture<Answer> answer;
         private final Optional<Path> sink;
         private final long from;
+        private final long maxBytes;
         private final LongConsumer progress;
         private FileChannel out;
         private HttpResponse head;
         private final StringBuilder reason = new StringBuilder();
         private long received;
 
-        ExchangeHandler(CompletableFuture<Answer> answer, Optional<Path> sink, long from, LongConsumer progress) {
+        ExchangeHandler(CompletableFuture<Answer> answer, Optional<Path> sink, long from, long maxBytes,
+                        LongConsumer progress) {
             this.answer = answer;
             this.sink = sink;
             this.from = from;
+            this.maxBytes = maxBytes;
             this.progress = progress;
         }
 
@@ -256,6 +271,14 @@ public final class BlobClient implements AutoCloseable {
                 if (out != null) {
                     received += out.write(content.content().nioBuffer());
                     progress.accept(received);
+                    if (received > maxBytes) {
+                        // The next attempt sees the file too long and gives up (download above).
+                        out.close();
+                        out = null;
+                        answer.completeExceptionally(new IOException("more bytes than the sender announced"));
+                        ctx.close();
+                        return;
+                    }
                 } else if (reason.length() < 500) {
                     reason.append(content.content().toString(StandardCharsets.UTF_8));
                 }

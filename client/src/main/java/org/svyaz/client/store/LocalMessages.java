@@ -17,8 +17,10 @@ import org.svyaz.client.api.GroupInfo;
 import org.svyaz.client.api.Quote;
 import org.svyaz.client.api.ReceivedAttachment;
 import org.svyaz.client.api.ReceivedMessage;
+import org.svyaz.protocol.content.AttachmentPointer;
 import org.svyaz.protocol.content.GroupState;
 import org.svyaz.protocol.content.StoredAttachment;
+import org.svyaz.protocol.content.StoredAttachmentState;
 import org.svyaz.protocol.content.StoredAttachments;
 import org.svyaz.protocol.content.StoredSignal;
 
@@ -129,46 +131,129 @@ public final class LocalMessages {
         });
     }
 
+    /**
+     * A received message's file as stored: what the user sees, and while it is not downloaded the
+     * pointer (blob id, key, digest) that fetches it on request.
+     */
+    public record StoredFile(ReceivedAttachment attachment, Optional<AttachmentPointer> pointer) {}
+
     /** Replaces what is known of a message's attachments (once they are downloaded, or failed). */
-    public void setAttachments(long localId, List<ReceivedAttachment> attachments) {
+    public void setAttachments(long localId, List<StoredFile> files) {
         db.locked(() -> {
             try (PreparedStatement u = db.connection().prepareStatement("UPDATE inbox SET attachments = ? WHERE id = ?")) {
-                u.setBytes(1, encode(attachments));
+                u.setBytes(1, encodeFiles(files));
                 u.setLong(2, localId);
                 return u.executeUpdate();
             }
         });
     }
 
+    /**
+     * As {@link #setAttachments}, unless the message was deleted meanwhile (for everyone, or its
+     * timer ran out); returns whether it was still there.
+     */
+    public boolean setAttachmentsIfPresent(long localId, List<StoredFile> files) {
+        return db.locked(() -> {
+            try (PreparedStatement u = db.connection().prepareStatement(
+                    "UPDATE inbox SET attachments = ? WHERE id = ? AND remote_deleted = 0")) {
+                u.setBytes(1, encodeFiles(files));
+                u.setLong(2, localId);
+                return u.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** A received message's sent timestamp and files, for fetching them on request. */
+    public record FilesOf(long timestamp, List<StoredFile> files) {}
+
+    /** The files of received message {@code localId}; empty when there is no such message (or it was deleted). */
+    public Optional<FilesOf> storedFiles(long localId) {
+        return db.locked(() -> {
+            try (PreparedStatement q = db.connection().prepareStatement(
+                    "SELECT timestamp, attachments FROM inbox WHERE id = ? AND signal IS NULL AND remote_deleted = 0")) {
+                q.setLong(1, localId);
+                try (ResultSet rows = q.executeQuery()) {
+                    return rows.next() ? Optional.of(new FilesOf(rows.getLong(1), decodeFiles(rows.getBytes(2))))
+                            : Optional.empty();
+                }
+            }
+        });
+    }
+
     static byte[] encode(List<ReceivedAttachment> attachments) {
+        return encodeFiles(attachments.stream().map(a -> new StoredFile(a, Optional.empty())).toList());
+    }
+
+    static byte[] encodeFiles(List<StoredFile> files) {
         StoredAttachments.Builder stored = StoredAttachments.newBuilder();
-        for (ReceivedAttachment a : attachments) {
-            stored.addItems(StoredAttachment.newBuilder()
+        for (StoredFile file : files) {
+            ReceivedAttachment a = file.attachment();
+            StoredAttachment.Builder item = StoredAttachment.newBuilder()
                     .setPath(a.path().map(Path::toString).orElse(""))
                     .setFileName(a.fileName()).setSize(a.size()).setContentType(a.contentType())
                     .setError(a.error().orElse(""))
-                    .setVoiceNote(a.voiceNote()));
+                    .setVoiceNote(a.voiceNote())
+                    .setState(switch (a.state()) {
+                        case SAVED -> StoredAttachmentState.STORED_ATTACHMENT_STATE_SAVED;
+                        case NOT_DOWNLOADED -> StoredAttachmentState.STORED_ATTACHMENT_STATE_NOT_DOWNLOADED;
+                        case REFUSED -> StoredAttachmentState.STORED_ATTACHMENT_STATE_REFUSED;
+                        case FAILED -> StoredAttachmentState.STORED_ATTACHMENT_STATE_FAILED;
+                    });
+            file.pointer().ifPresent(item::setPointer);
+            stored.addItems(item);
         }
         return stored.build().toByteArray();
     }
 
     static List<ReceivedAttachment> decode(byte[] bytes) {
+        return decodeFiles(bytes).stream().map(StoredFile::attachment).toList();
+    }
+
+    static List<StoredFile> decodeFiles(byte[] bytes) {
         if (bytes == null) {
             return List.of();
         }
         try {
-            List<ReceivedAttachment> attachments = new ArrayList<>();
+            List<StoredFile> files = new ArrayList<>();
             for (var item : StoredAttachments.parseFrom(bytes).getItemsList()) {
-                attachments.add(new ReceivedAttachment(
-                        item.getPath().isEmpty() ? Optional.empty() : Optional.of(Path.of(item.getPath())),
+                Optional<Path> path = item.getPath().isEmpty() ? Optional.empty() : Optional.of(Path.of(item.getPath()));
+                ReceivedAttachment.State state = switch (item.getState()) {
+                    case STORED_ATTACHMENT_STATE_SAVED -> ReceivedAttachment.State.SAVED;
+                    case STORED_ATTACHMENT_STATE_NOT_DOWNLOADED -> ReceivedAttachment.State.NOT_DOWNLOADED;
+                    case STORED_ATTACHMENT_STATE_REFUSED -> ReceivedAttachment.State.REFUSED;
+                    case STORED_ATTACHMENT_STATE_FAILED -> ReceivedAttachment.State.FAILED;
+                    // Written before the state was kept: a path means the file is here.
+                    case STORED_ATTACHMENT_STATE_UNSPECIFIED, UNRECOGNIZED ->
+                            path.isPresent() ? ReceivedAttachment.State.SAVED : ReceivedAttachment.State.FAILED;
+                };
+                files.add(new StoredFile(new ReceivedAttachment(path,
                         item.getFileName(), item.getSize(), item.getContentType(),
                         item.getError().isEmpty() ? Optional.empty() : Optional.of(item.getError()),
-                        item.getVoiceNote()));
+                        item.getVoiceNote(), state),
+                        item.hasPointer() ? Optional.of(item.getPointer()) : Optional.empty()));
             }
-            return attachments;
+            return files;
         } catch (InvalidProtocolBufferException e) {
             throw new LocalStoreException("a stored message's attachment list is unreadable", e);
         }
+    }
+
+    /**
+     * Whether this account wrote to {@code account} in a one-to-one conversation, or, for a
+     * group's message ({@code groupId} not null), to that group: a message with text or files
+     * in the {@code sent} table. Files from anyone else wait until the user asks for them.
+     */
+    public boolean wroteTo(UUID account, byte[] groupId) {
+        return db.locked(() -> {
+            try (PreparedStatement q = db.connection().prepareStatement(
+                    "SELECT 1 FROM sent WHERE conversation IN (?, ?) LIMIT 1")) {
+                q.setString(1, account.toString());
+                q.setString(2, groupId == null ? account.toString() : LocalSignals.groupConversation(groupId));
+                try (ResultSet rows = q.executeQuery()) {
+                    return rows.next();
+                }
+            }
+        });
     }
 
     /** A message not yet shown, with the sender's claimed (unconfirmed) username. */
