@@ -2,24 +2,18 @@
 package org.svyaz.relay;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The web site shown to everyone without the relay's secret: files from a directory, or a plain
- * built-in page. It only ever serves files inside its directory.
+ * The web site shown to everyone without the relay's secret: the files of a directory (the
+ * operator's, or one made for this relay by {@link GeneratedSite}). It only ever serves files
+ * inside that directory.
  */
 final class DecoySite {
-    static final String BUILT_IN_PAGE = """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head><meta charset="utf-8"><title>Welcome</title></head>
-            <body><h1>Welcome</h1><p>This site is under construction.</p></body>
-            </html>
-            """;
     private static final Map<String, String> TYPES = Map.of(
             "html", "text/html; charset=utf-8", "htm", "text/html; charset=utf-8", "css", "text/css",
             "js", "text/javascript", "png", "image/png", "jpg", "image/jpeg", "jpeg", "image/jpeg",
@@ -28,22 +22,25 @@ final class DecoySite {
     /** A file to send: its bytes and content type. */
     record Page(byte[] body, String contentType) {}
 
-    private final Optional<Path> root;
+    private final Path root;
 
-    DecoySite(Optional<Path> root) {
-        this.root = root.map(p -> p.toAbsolutePath().normalize());
+    DecoySite(Path root) {
+        this.root = root.toAbsolutePath().normalize();
     }
 
-    /** The page for a request path, or empty for "not found". */
-    Optional<Page> page(String requestPath) {
-        String path = requestPath.split("[?#]", 2)[0];
-        if (root.isEmpty()) {
-            return path.equals("/") || path.equals("/index.html")
-                    ? Optional.of(new Page(BUILT_IN_PAGE.getBytes(StandardCharsets.UTF_8), TYPES.get("html")))
-                    : Optional.empty();
+    /** The page for a request target, or empty for "not found". */
+    Optional<Page> page(String requestTarget) {
+        String path = requestTarget.split("[?#]", 2)[0];
+        if (!path.startsWith("/")) {
+            return Optional.empty();
         }
-        Path file = root.get().resolve(path.substring(1)).normalize();
-        if (!file.startsWith(root.get())) {
+        Path file;
+        try {
+            file = root.resolve(path.substring(1)).normalize();
+        } catch (InvalidPathException e) {
+            return Optional.empty();
+        }
+        if (!file.startsWith(root)) {
             return Optional.empty();
         }
         if (Files.isDirectory(file)) {
@@ -59,12 +56,5 @@ final class DecoySite {
         } catch (IOException e) {
             return Optional.empty();
         }
-    }
-
-    static byte[] notFoundPage() {
-        return """
-                <!DOCTYPE html>
-                <html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>
-                """.getBytes(StandardCharsets.UTF_8);
     }
 }

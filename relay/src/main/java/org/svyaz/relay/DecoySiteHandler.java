@@ -50,7 +50,7 @@ final class DecoySiteHandler extends SimpleChannelInboundHandler<FullHttpRequest
         if (page.isPresent()) {
             send(ctx, keepAlive, HttpResponseStatus.OK, page.get().body(), page.get().contentType(), head);
         } else {
-            send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, DecoySite.notFoundPage(), "text/html; charset=utf-8", head);
+            send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, errorPage("404 Not Found"), "text/html", head);
         }
     }
 
@@ -68,19 +68,23 @@ final class DecoySiteHandler extends SimpleChannelInboundHandler<FullHttpRequest
         ctx.fireChannelWritabilityChanged();
     }
 
-    private static byte[] errorPage(String title) {
-        return ("<!DOCTYPE html>\n<html><head><title>" + title + "</title></head><body><h1>" + title
-                + "</h1></body></html>\n").getBytes(StandardCharsets.UTF_8);
+    /** An error page as nginx, the most common web server, writes it: a relay should look like one. */
+    static byte[] errorPage(String title) {
+        return ("<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title
+                + "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
     }
 
     private static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, byte[] body,
                              String contentType, boolean head) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
-        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        // In nginx's order, with its name.
+        response.headers().set(HttpHeaderNames.SERVER, "nginx");
         response.headers().set(HttpHeaderNames.DATE,
                 DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
         if (keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             ctx.writeAndFlush(response);

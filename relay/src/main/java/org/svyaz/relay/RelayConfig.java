@@ -11,7 +11,8 @@ import java.util.Optional;
  * @param listen where clients (and everyone else) connect
  * @param upstream the server the relay forwards to
  * @param sni the innocuous name in the relay's certificate and in clients' ClientHello
- * @param site a directory served to anyone without the secret; empty: a built-in page
+ * @param site a directory served to anyone without the secret; empty: a site made for this relay
+ *        on its first start ({@code DATA/site}, see {@link GeneratedSite})
  * @param certificate a PEM certificate (chain) to present instead of a self-signed one, with {@code key}
  * @param key the PEM (PKCS#8) private key of {@code certificate}
  * @param maxConnections slots in all; when they are full, the oldest connection that has not shown

@@ -16,6 +16,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -24,6 +26,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.svyaz.protocol.RelayLink;
@@ -58,9 +61,15 @@ public final class RelayServer implements AutoCloseable {
         RelayKeys keys = RelayKeys.loadOrCreate(config.dataDir(), config.sni(), config.certificate(), config.key());
         SslContext tls = SslContextBuilder.forServer(keys.tlsKey(), keys.certificate())
                 .sslProvider(SslProvider.JDK)
+                // A web server answers ALPN; one that ignores it stands out. HTTP/1.1 is what the site speaks.
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        ApplicationProtocolNames.HTTP_1_1))
                 .build();
         byte[] token = RelayLink.token(keys.secret());
-        RelayPipelines pipelines = new RelayPipelines(new DecoySite(config.site()), config.upstream(),
+        Path site = config.site().isPresent() ? config.site().get() : GeneratedSite.ensure(config.dataDir().resolve("site"));
+        RelayPipelines pipelines = new RelayPipelines(new DecoySite(site), config.upstream(),
                 config.decoyIdleTimeout());
         ConnectionSlots slots = new ConnectionSlots(config.maxConnections(), config.maxWithoutTokenPerAddress());
         ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);

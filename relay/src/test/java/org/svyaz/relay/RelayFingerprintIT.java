@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a censor's scanner sees of a relay without its secret (issue #16, point 2), over real TLS on
+ * loopback: it must answer like nginx serving a site of its own, not like something every relay
+ * shares.
+ */
+class RelayFingerprintIT {
+    private static final String SITE = "<!DOCTYPE html><html><body><h1>Kotiki daily</h1></body></html>\n";
+    private static final String NGINX_404 = "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n"
+            + "<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+
+    @TempDir
+    Path temp;
+
+    private RelayServer start(String name, Optional<Path> site, InetSocketAddress upstream) throws Exception {
+        return RelayServer.start(new RelayConfig(temp.resolve(name), new InetSocketAddress("127.0.0.1", 0), upstream,
+                "kotiki-daily.example", site, 100, Duration.ofMinutes(2)));
+    }
+
+    @Test
+    void itAnswersLikeNginxServingItsSite() throws Exception {
+        Path site = Files.createDirectories(temp.resolve("site"));
+        Files.writeString(site.resolve("index.html"), SITE);
+        try (RelayServerIT.EchoServer upstream = new RelayServerIT.EchoServer();
+             RelayServer relay = start("relay", Optional.of(site), upstream.address())) {
+            HttpClient browser = browser();
+            URI base = URI.create("https://127.0.0.1:" + relay.address().getPort());
+            HttpResponse<String> page = get(browser, base.resolve("/"));
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.headers().firstValue("server")).contains("nginx");
+            // A query string is part of any site's traffic; it used to cost the connection.
+            HttpResponse<String> withQuery = get(browser, base.resolve("/?x"));
+            assertThat(withQuery.statusCode()).isEqualTo(200);
+            assertThat(withQuery.body()).isEqualTo(SITE);
+            assertThat(get(browser, base.resolve("/index.html?utm_source=feed&x=%00")).body()).isEqualTo(SITE);
+
+            HttpResponse<String> missing = get(browser, base.resolve("/wp-login.php"));
+            assertThat(missing.statusCode()).isEqualTo(404);
+            assertThat(missing.headers().firstValue("server")).contains("nginx");
+            assertThat(missing.headers().firstValue("content-type")).contains("text/html");
+            assertThat(missing.body()).isEqualTo(NGINX_404);
+
+            // A path the file system cannot name (NUL is no file name) is simply not found.
+            assertThat(rawStatus(relay.address(), "GET /a%00b/\u0001 HTTP/1.1\r\nHost: x\r\n\r\n")).isIn("HTTP/1.1 404", "HTTP/1.1 400");
+            assertThat(rawStatus(relay.address(), "GET /?x HTTP/1.1\r\nHost: x\r\n\r\n")).isEqualTo("HTTP/1.1 200");
+        }
+    }
+
+    @Test
+    void itNegotiatesHttp11ByAlpnAsAWebServerDoes() throws Exception {
+        try (RelayServerIT.EchoServer upstream = new RelayServerIT.EchoServer();
+             RelayServer relay = start("relay", Optional.empty(), upstream.address());
+             SSLSocket socket = (SSLSocket) RelayServerIT.trustAll().getSocketFactory()
+                     .createSocket("127.0.0.1", relay.address().getPort())) {
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+            assertThat(socket.getApplicationProtocol()).isEqualTo("http/1.1");
+        }
+    }
+
+    @Test
+    void withoutASiteEachRelayShowsASiteOfItsOwnAndKeepsIt() throws Exception {
+        String first;
+        String second;
+        try (RelayServerIT.EchoServer upstream = new RelayServerIT.EchoServer();
+             RelayServer one = start("one", Optional.empty(), upstream.address());
+             RelayServer two = start("two", Optional.empty(), upstream.address())) {
+            first = get(browser(), URI.create("https://127.0.0.1:" + one.address().getPort() + "/")).body();
+            second = get(browser(), URI.create("https://127.0.0.1:" + two.address().getPort() + "/")).body();
+        }
+        assertThat(first).startsWith("<!DOCTYPE html>").contains("<h1>").isNotEqualTo(second);
+        assertThat(Files.readString(temp.resolve("one/site/index.html"))).isEqualTo(first);
+        try (RelayServerIT.EchoServer upstream = new RelayServerIT.EchoServer();
+             RelayServer again = start("one", Optional.empty(), upstream.address())) {
+            assertThat(get(browser(), URI.create("https://127.0.0.1:" + again.address().getPort() + "/")).body())
+                    .as("the same site after a restart").isEqualTo(first);
+        }
+    }
+
+    private static HttpClient browser() throws Exception {
+        return HttpClient.newBuilder().sslContext(RelayServerIT.trustAll())
+                .sslParameters(RelayServerIT.noHostnameCheck()).build();
+    }
+
+    private static HttpResponse<String> get(HttpClient browser, URI uri) throws Exception {
+        return browser.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The status line a raw request gets. */
+    private static String rawStatus(InetSocketAddress relay, String request) throws Exception {
+        try (SSLSocket socket = RelayServerIT.connect(relay)) {
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            return new String(in.readNBytes(12), StandardCharsets.ISO_8859_1);
+        }
+    }
+}
