@@ -22,6 +22,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.Extension;
@@ -36,7 +38,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * The relay's TLS key and certificate (created for its innocuous name on first start, unless the
  * operator brings a real one) and its secret, all kept in the relay's data directory.
  */
-record RelayKeys(PrivateKey tlsKey, X509Certificate certificate, byte[] secret) {
+record RelayKeys(PrivateKey tlsKey, List<X509Certificate> chain, byte[] secret) {
     private static final String KEY = "relay-tls.key";
     private static final String CERTIFICATE = "relay-tls.crt";
     private static final String SECRET = "relay.secret";
@@ -55,14 +57,21 @@ record RelayKeys(PrivateKey tlsKey, X509Certificate certificate, byte[] secret) 
                 new SecureRandom().nextBytes(secret);
                 writePrivate(dataDir.resolve(SECRET), Base64.getEncoder().encodeToString(secret));
             }
-            X509Certificate certificate;
+            // Every certificate of the file: a fullchain.pem (Let's Encrypt's) holds the intermediate
+            // too, and a web server that leaves it out is both broken for browsers and unusual.
+            List<X509Certificate> chain = new ArrayList<>();
             try (InputStream in = Files.newInputStream(certificatePath)) {
-                certificate = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+                for (var certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    chain.add((X509Certificate) certificate);
+                }
             }
-            PrivateKey key = KeyFactory.getInstance(certificate.getPublicKey().getAlgorithm())
+            if (chain.isEmpty()) {
+                throw new IOException(certificatePath + " holds no certificate");
+            }
+            PrivateKey key = KeyFactory.getInstance(chain.getFirst().getPublicKey().getAlgorithm())
                     .generatePrivate(new PKCS8EncodedKeySpec(pem(Files.readString(keyPath))));
             byte[] secret = Base64.getDecoder().decode(Files.readString(dataDir.resolve(SECRET)).strip());
-            return new RelayKeys(key, certificate, secret);
+            return new RelayKeys(key, List.copyOf(chain), secret);
         } catch (GeneralSecurityException | OperatorCreationException | IllegalArgumentException e) {
             throw new IOException("the relay keys in " + dataDir + " are unreadable: " + e.getMessage(), e);
         }
@@ -105,10 +114,15 @@ record RelayKeys(PrivateKey tlsKey, X509Certificate certificate, byte[] secret) 
         Files.writeString(file, content);
     }
 
+    /** The relay's own certificate, first in its chain. */
+    X509Certificate certificate() {
+        return chain.getFirst();
+    }
+
     /** SHA-256 of the certificate's public key: the pin clients check. */
     byte[] pin() {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(certificate.getPublicKey().getEncoded());
+            return MessageDigest.getInstance("SHA-256").digest(certificate().getPublicKey().getEncoded());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }

@@ -27,6 +27,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.svyaz.protocol.RelayLink;
@@ -59,7 +60,7 @@ public final class RelayServer implements AutoCloseable {
 
     public static RelayServer start(RelayConfig config) throws IOException, InterruptedException {
         RelayKeys keys = RelayKeys.loadOrCreate(config.dataDir(), config.sni(), config.certificate(), config.key());
-        SslContext tls = SslContextBuilder.forServer(keys.tlsKey(), keys.certificate())
+        SslContext tls = SslContextBuilder.forServer(keys.tlsKey(), keys.chain().toArray(X509Certificate[]::new))
                 .sslProvider(SslProvider.JDK)
                 // A web server answers ALPN; one that ignores it stands out. HTTP/1.1 is what the site speaks.
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,

@@ -4,6 +4,7 @@ package org.svyaz.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.InputStream;
+import java.math.BigInteger;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -13,10 +14,25 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
 import java.util.Optional;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -98,6 +114,49 @@ class RelayFingerprintIT {
             assertThat(get(browser(), URI.create("https://127.0.0.1:" + again.address().getPort() + "/")).body())
                     .as("the same site after a restart").isEqualTo(first);
         }
+    }
+
+    @Test
+    void aCertificateChainFromCertIsPresentedWhole() throws Exception {
+        // A certificate authority and a certificate it signed for the relay's name, as in a fullchain.pem.
+        KeyPair authorityKeys = keyPair();
+        X509Certificate authority = certificate("CN=Test Authority R1", authorityKeys.getPublic(), "CN=Test Authority R1",
+                authorityKeys.getPrivate(), true);
+        KeyPair relayKeys = keyPair();
+        X509Certificate leaf = certificate("CN=kotiki-daily.example", relayKeys.getPublic(), "CN=Test Authority R1",
+                authorityKeys.getPrivate(), false);
+        Path fullchain = temp.resolve("fullchain.pem");
+        Files.writeString(fullchain, pem("CERTIFICATE", leaf.getEncoded()) + pem("CERTIFICATE", authority.getEncoded()));
+        Path key = temp.resolve("privkey.pem");
+        Files.writeString(key, pem("PRIVATE KEY", relayKeys.getPrivate().getEncoded()));
+        try (RelayServerIT.EchoServer upstream = new RelayServerIT.EchoServer();
+             RelayServer relay = RelayServer.start(new RelayConfig(temp.resolve("relay"),
+                     new InetSocketAddress("127.0.0.1", 0), upstream.address(), "kotiki-daily.example",
+                     Optional.empty(), 100, Duration.ofMinutes(2), Optional.of(fullchain), Optional.of(key)));
+             SSLSocket socket = RelayServerIT.connect(relay.address())) {
+            assertThat(socket.getSession().getPeerCertificates()).containsExactly(leaf, authority);
+        }
+    }
+
+    private static KeyPair keyPair() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"));
+        return generator.generateKeyPair();
+    }
+
+    private static X509Certificate certificate(String subject, PublicKey key, String issuer, PrivateKey issuerKey,
+                                               boolean authority) throws Exception {
+        Instant now = Instant.now();
+        var builder = new JcaX509v3CertificateBuilder(new X500Name(issuer), BigInteger.valueOf(now.toEpochMilli()),
+                Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(90))), new X500Name(subject), key);
+        builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(authority));
+        return new JcaX509CertificateConverter()
+                .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKey)));
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
     }
 
     private static HttpClient browser() throws Exception {
