@@ -20,6 +20,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -107,6 +108,16 @@ public final class RelayServer implements AutoCloseable {
     /** How many connections presented the secret since start (no addresses, only a count). */
     public long tunnelsOpened() {
         return tunnels.get();
+    }
+
+    /** Whether this start made the relay's secret (its first start), so the link is new too. */
+    public boolean secretCreated() {
+        return keys.secretCreated();
+    }
+
+    /** The file that keeps the relay's secret, readable by its owner only. */
+    public Path secretFile() {
+        return config.dataDir().resolve(RelayKeys.SECRET);
     }
 
     /**
