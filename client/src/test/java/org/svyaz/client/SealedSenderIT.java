@@ -111,6 +111,31 @@ class SealedSenderIT {
     }
 
     @Test
+    void oneSenderUsingUpItsSealedBudgetDoesNotStopAnothersSealedMessages() throws Exception {
+        int burst = 5;
+        try (SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server")).withSendLimit(burst, 0.001));
+             SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.51", Clock.systemUTC());
+             SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.52", Clock.systemUTC())) {
+            bob.setUnrestrictedSealedSender(true);
+            // Mallory, any anonymous client, spends the whole sealed budget towards Bob (bounded: burst + 5 tries).
+            try (RawSocket mallory = RawSocket.connect(server, Optional.empty())) {
+                for (int i = 0; i < burst; i++) {
+                    assertThat(mallory.call(ApiPaths.MESSAGES_SEND_SEALED, sealedSend(bob, new byte[16]).toByteString())
+                            .getError()).isEqualTo(ErrorCode.OK);
+                }
+                for (int i = 0; i < 5; i++) {
+                    assertThat(mallory.call(ApiPaths.MESSAGES_SEND_SEALED, sealedSend(bob, new byte[16]).toByteString())
+                            .getError()).isEqualTo(ErrorCode.RATE_LIMITED);
+                }
+            }
+            // Alice's sealed message to Bob still goes through: the budget Mallory used up was Mallory's.
+            assertThat(alice.send("bob.52", "sealed despite mallory").sealed()).isTrue();
+            assertThat(receiveUntil(bob, body("sealed despite mallory"))).last()
+                    .satisfies(m -> assertThat(m.source()).isEqualTo("alice.51"));
+        }
+    }
+
+    @Test
     void wrongOrMissingAccessKeyIsRefusedAndNothingIsStored() throws Exception {
         try (SvyazServer server = TestServer.start(temp.resolve("server"));
              SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.43", Clock.systemUTC());
