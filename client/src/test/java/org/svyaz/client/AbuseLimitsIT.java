@@ -8,7 +8,9 @@ import com.google.protobuf.ByteString;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.signal.libsignal.protocol.ecc.ECKeyPair;
@@ -17,9 +19,13 @@ import org.svyaz.protocol.ApiPaths;
 import org.svyaz.protocol.InviteLink;
 import org.svyaz.protocol.Uuids;
 import org.svyaz.protocol.wire.ErrorCode;
+import org.svyaz.protocol.wire.DeviceBundle;
+import org.svyaz.protocol.wire.KeyCountRequest;
+import org.svyaz.protocol.wire.KeyCountResponse;
 import org.svyaz.protocol.wire.KeyUpload;
 import org.svyaz.protocol.wire.PreKey;
 import org.svyaz.protocol.wire.PreKeyBundleRequest;
+import org.svyaz.protocol.wire.PreKeyBundleResponse;
 import org.svyaz.protocol.wire.Response;
 import org.svyaz.protocol.wire.UsernameLookupRequest;
 import org.svyaz.server.StorageSettings;
@@ -91,27 +97,33 @@ class AbuseLimitsIT {
     }
 
     @Test
-    void drainingSomeonesPreKeysBeyondTheLimitIsRefusedAndOthersCanStillWriteFirst() throws Exception {
+    void drainingSomeonesOneTimeKeysStopsAtTheLimitAndOthersCanStillWriteFirst() throws Exception {
         try (SvyazServer server = TestServer.start(temp.resolve("server"));
              SvyazClient mallory = SvyazClient.register(temp.resolve("m"), server.inviteLink(), "mallory.45", Clock.systemUTC());
              SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.46", Clock.systemUTC());
              SvyazClient carol = SvyazClient.register(temp.resolve("c"), server.inviteLink(), "carol.47", Clock.systemUTC())) {
-            int initial = bob.serverKeyCounts().getPreKeys();
+            KeyCountResponse initial = bob.serverKeyCounts();
             int burst = RateLimit.PREKEY_FETCHES.burst();
             try (RawSocket raw = RawSocket.connect(server, TestAccounts.credentials(temp.resolve("m").resolve(mallory.username())))) {
                 for (int i = 0; i < burst; i++) {
-                    assertThat(bundle(raw, bob).getError()).isEqualTo(ErrorCode.OK);
+                    DeviceBundle bundle = onlyBundle(bundle(raw, bob));
+                    assertThat(bundle.hasPreKey()).isTrue();
                 }
-                // Bounded: 20 more tries, each refused.
+                // Bounded: 20 more. Each still answers (the signed and last-resort keys start a
+                // session) but hands out no one-time key of either kind.
+                Set<Integer> kyberIds = new HashSet<>();
                 for (int i = 0; i < 20; i++) {
-                    Response refused = bundle(raw, bob);
-                    assertThat(refused.getError()).isEqualTo(ErrorCode.RATE_LIMITED);
-                    assertThat(refused.getMessage()).contains("key requests");
+                    DeviceBundle bundle = onlyBundle(bundle(raw, bob));
+                    assertThat(bundle.hasPreKey()).isFalse();
+                    kyberIds.add(bundle.getKyberPreKey().getId());
                 }
+                assertThat(kyberIds).as("always the same last-resort key").hasSize(1);
             }
-            assertThat(bob.serverKeyCounts().getPreKeys()).isEqualTo(initial - burst);
+            KeyCountResponse after = bob.serverKeyCounts();
+            assertThat(after.getPreKeys()).isEqualTo(initial.getPreKeys() - burst);
+            assertThat(after.getKyberPreKeys()).isEqualTo(initial.getKyberPreKeys() - burst);
 
-            // Carol's first message to Bob fetches his bundle under her own limit, and arrives.
+            // Carol's first message to Bob takes one-time keys under her own limit, and arrives.
             carol.send("bob.46", "first contact");
             assertThat(MessagingIT.receiveAll(bob, 1)).extracting(m -> m.body().orElseThrow())
                     .containsExactly("first contact");
@@ -122,31 +134,46 @@ class AbuseLimitsIT {
     void oneTimeKeysBeyondTheCapAreRefusedAndTheCountStaysBounded() throws Exception {
         try (SvyazServer server = TestServer.start(temp.resolve("server"));
              SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.48", Clock.systemUTC());
-             SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.49", Clock.systemUTC());
-             RawSocket raw = RawSocket.connect(server, TestAccounts.credentials(temp.resolve("b").resolve("bob.48")))) {
+             SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.49", Clock.systemUTC())) {
             int cap = KeyStore.MAX_ONE_TIME_KEYS_PER_DEVICE;
-            int stored = bob.serverKeyCounts().getPreKeys();
-            int nextId = 1_000_000;
-            // Up to the cap is fine.
-            assertThat(upload(raw, nextId, cap - stored).getError()).isEqualTo(ErrorCode.OK);
-            nextId += cap - stored;
-            assertThat(bob.serverKeyCounts().getPreKeys()).isEqualTo(cap);
+            int perUpload = KeyService.MAX_KEYS_PER_UPLOAD;
+            // Bob's own device, talking to the server directly (his client stays off meanwhile:
+            // one connection per device).
+            try (RawSocket raw = RawSocket.connect(server, TestAccounts.credentials(temp.resolve("b").resolve("bob.48")))) {
+                int stored = preKeyCount(raw);
+                int nextId = 1_000_000;
+                // Up to the cap is fine.
+                assertThat(upload(raw, nextId, cap - stored).getError()).isEqualTo(ErrorCode.OK);
+                nextId += cap - stored;
+                assertThat(preKeyCount(raw)).isEqualTo(cap);
 
-            // Bounded: 20 uploads of a full batch each, every one refused whole.
-            for (int i = 0; i < 20; i++) {
-                Response refused = upload(raw, nextId, KeyService.MAX_KEYS_PER_UPLOAD);
-                nextId += KeyService.MAX_KEYS_PER_UPLOAD;
-                assertThat(refused.getError()).isEqualTo(ErrorCode.TOO_LARGE);
-                assertThat(refused.getMessage()).contains("at most " + cap);
+                // Bounded: 20 uploads of a full batch each, every one refused whole.
+                for (int i = 0; i < 20; i++) {
+                    Response refused = upload(raw, nextId, perUpload);
+                    nextId += perUpload;
+                    assertThat(refused.getError()).isEqualTo(ErrorCode.TOO_LARGE);
+                    assertThat(refused.getMessage()).contains("at most " + cap);
+                }
+                assertThat(upload(raw, nextId, 1).getError()).isEqualTo(ErrorCode.TOO_LARGE);
+                assertThat(preKeyCount(raw)).isEqualTo(cap);
             }
-            assertThat(upload(raw, nextId, 1).getError()).isEqualTo(ErrorCode.TOO_LARGE);
-            assertThat(bob.serverKeyCounts().getPreKeys()).isEqualTo(cap);
 
             // Bob stays reachable.
             alice.send("bob.48", "still reachable");
             assertThat(MessagingIT.receiveAll(bob, 1)).extracting(m -> m.body().orElseThrow())
                     .containsExactly("still reachable");
         }
+    }
+
+    private static int preKeyCount(RawSocket socket) throws Exception {
+        Response response = socket.call(ApiPaths.KEYS_COUNT, KeyCountRequest.getDefaultInstance().toByteString());
+        assertThat(response.getError()).isEqualTo(ErrorCode.OK);
+        return KeyCountResponse.parseFrom(response.getBody()).getPreKeys();
+    }
+
+    private static DeviceBundle onlyBundle(Response response) throws Exception {
+        assertThat(response.getError()).as(response.getMessage()).isEqualTo(ErrorCode.OK);
+        return PreKeyBundleResponse.parseFrom(response.getBody()).getDevicesList().getFirst();
     }
 
     private static InviteLink withCode(InviteLink link, String code) {

@@ -118,14 +118,19 @@ class SealedSenderIT {
              SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.52", Clock.systemUTC())) {
             bob.setUnrestrictedSealedSender(true);
             // Mallory, any anonymous client, spends the whole sealed budget towards Bob (bounded: burst + 5 tries).
+            int bobsRegistrationId = registrationIdOf(temp.resolve("b").resolve(bob.username()));
+            ByteString junk = sealedSend(bob, new byte[16]).toBuilder()
+                    .setMessages(0, sealedSend(bob, new byte[16]).getMessages(0).toBuilder()
+                            .setRegistrationId(bobsRegistrationId))
+                    .build().toByteString();
             try (RawSocket mallory = RawSocket.connect(server, Optional.empty())) {
                 for (int i = 0; i < burst; i++) {
-                    assertThat(mallory.call(ApiPaths.MESSAGES_SEND_SEALED, sealedSend(bob, new byte[16]).toByteString())
-                            .getError()).isEqualTo(ErrorCode.OK);
+                    Response sent = mallory.call(ApiPaths.MESSAGES_SEND_SEALED, junk);
+                    assertThat(sent.getError()).as(sent.getMessage()).isEqualTo(ErrorCode.OK);
                 }
                 for (int i = 0; i < 5; i++) {
-                    assertThat(mallory.call(ApiPaths.MESSAGES_SEND_SEALED, sealedSend(bob, new byte[16]).toByteString())
-                            .getError()).isEqualTo(ErrorCode.RATE_LIMITED);
+                    assertThat(mallory.call(ApiPaths.MESSAGES_SEND_SEALED, junk).getError())
+                            .isEqualTo(ErrorCode.RATE_LIMITED);
                 }
             }
             // Alice's sealed message to Bob still goes through: the budget Mallory used up was Mallory's.

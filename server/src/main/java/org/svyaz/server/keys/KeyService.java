@@ -44,8 +44,8 @@ public final class KeyService {
     private final RateLimiter fetchLimiter;
 
     /**
-     * {@code fetchLimiter} limits bundle fetches per (requesting account, target account)
-     * ({@code RateLimit.PREKEY_FETCHES}): each fetch uses up one of the target's one-time keys.
+     * {@code fetchLimiter} limits the one-time keys handed out per (requesting account, target
+     * account) ({@code RateLimit.PREKEY_FETCHES}): each bundle with them uses up one of each kind.
      */
     public KeyService(AccountStore accounts, KeyStore keys, RateLimiter fetchLimiter) {
         this.accounts = accounts;
@@ -158,15 +158,17 @@ public final class KeyService {
 
     /**
      * One bundle per device of the account; each one-time key in it is handed out only this once.
-     * Limited per (caller, target), so no account can drain another's one-time keys (after which
-     * sessions with it would start without one, losing that key's forward secrecy).
+     *
+     * <p>One-time keys are limited per (caller, target): beyond the limit the bundle carries only
+     * the signed prekey and the Kyber last-resort key, so no account can drain another's one-time
+     * keys (after which everyone's sessions with it would start without one). The bundle is not
+     * refused: a client sends again and again to a contact whose identity key changed until the
+     * user accepts it (each send fetches the bundle, several at once from the app), and each must
+     * say the key changed, not that it was rate limited.
      */
     public PreKeyBundleResponse bundle(Caller caller, PreKeyBundleRequest request) throws ApiException {
         UUID accountId = RequestHandler.accountId(request.getAccountId());
-        if (!fetchLimiter.tryAcquire(RateLimiter.pairKey(caller.accountId(), accountId))) {
-            throw new ApiException(ErrorCode.RATE_LIMITED, "Too many key requests for this account; wait "
-                    + fetchLimiter.secondsUntilNextToken() + " s and try again.");
-        }
+        boolean oneTimeKeys = fetchLimiter.tryAcquire(RateLimiter.pairKey(caller.accountId(), accountId));
         try {
             Optional<Account> account = accounts.findAccount(accountId);
             if (account.isEmpty()) {
@@ -175,7 +177,9 @@ public final class KeyService {
             List<DeviceBundle> bundles = new ArrayList<>();
             for (Device device : accounts.findDevices(accountId)) {
                 Optional<PublicPreKey> signed = keys.signedPreKey(accountId, device.id());
-                Optional<PublicPreKey> kyber = keys.takeKyberPreKey(accountId, device.id());
+                Optional<PublicPreKey> kyber = oneTimeKeys
+                        ? keys.takeKyberPreKey(accountId, device.id())
+                        : keys.kyberLastResort(accountId, device.id());
                 if (signed.isEmpty() || kyber.isEmpty()) {
                     continue; // A device without keys cannot receive; senders learn of it as a missing device.
                 }
@@ -184,8 +188,10 @@ public final class KeyService {
                         .setRegistrationId(device.registrationId())
                         .setSignedPreKey(toWire(signed.get()))
                         .setKyberPreKey(toWire(kyber.get()));
-                keys.takePreKey(accountId, device.id()).ifPresent(k -> bundle.setPreKey(PreKey.newBuilder()
-                        .setId(k.id()).setPublicKey(ByteString.copyFrom(k.publicKey()))));
+                if (oneTimeKeys) {
+                    keys.takePreKey(accountId, device.id()).ifPresent(k -> bundle.setPreKey(PreKey.newBuilder()
+                            .setId(k.id()).setPublicKey(ByteString.copyFrom(k.publicKey()))));
+                }
                 bundles.add(bundle.build());
             }
             return PreKeyBundleResponse.newBuilder()

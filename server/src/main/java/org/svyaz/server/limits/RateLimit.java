@@ -7,9 +7,10 @@ package org.svyaz.server.limits;
  */
 public record RateLimit(String name, int burst, double perSecond) {
     /**
-     * Prekey bundles per (requesting account, target account), as Signal-Server limits them: a
-     * first message, a new device or a reset identity needs one bundle, so 6 is plenty for a
-     * contact, while draining someone's 50-100 one-time prekeys takes hours instead of a second.
+     * Bundles with one-time prekeys per (requesting account, target account), as Signal-Server
+     * limits bundle fetches: a first message, a new device or a reset identity needs one, so 6 is
+     * plenty for a contact, while draining someone's 50-100 one-time prekeys takes hours instead
+     * of a second. Beyond it bundles come without one-time keys ({@code KeyService.bundle}).
      */
     public static final RateLimit PREKEY_FETCHES = new RateLimit("prekeys", 6, 1.0 / 600);
 

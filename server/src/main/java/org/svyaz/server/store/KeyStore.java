@@ -37,6 +37,9 @@ public interface KeyStore {
 
     Optional<PublicPreKey> signedPreKey(UUID accountId, int deviceId) throws StoreException;
 
+    /** The Kyber last-resort key, left in place (for a bundle that takes no one-time key). */
+    Optional<PublicPreKey> kyberLastResort(UUID accountId, int deviceId) throws StoreException;
+
     /** Removes and returns the one-time EC prekey with the lowest id, if any. */
     Optional<PublicPreKey> takePreKey(UUID accountId, int deviceId) throws StoreException;
 

@@ -147,6 +147,11 @@ public class JdbcKeyStore implements KeyStore {
     }
 
     @Override
+    public Optional<PublicPreKey> kyberLastResort(UUID accountId, int deviceId) throws StoreException {
+        return database.read(session -> first(session, accountId, deviceId, KYBER_LAST_RESORT));
+    }
+
+    @Override
     public Optional<PublicPreKey> takePreKey(UUID accountId, int deviceId) throws StoreException {
         return database.write(session -> take(session, accountId, deviceId, ONE_TIME));
     }
