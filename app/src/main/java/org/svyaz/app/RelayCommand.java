@@ -19,9 +19,12 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "relay", mixinStandardHelpOptions = true,
         description = {"Run a relay that carries Svyaz clients to a server when the server itself is blocked.",
-                "To anyone without the relay's secret it is an ordinary HTTPS web site (--site, or a built-in page). "
+                "To anyone without the relay's secret it looks like nginx serving a web site (--site, or a small site "
+                        + "made for this relay on its first start, in DATA/site). "
                         + "It cannot read what it carries and keeps no log of who connects. Prints the relay link "
-                        + "to share with users (svyaz addRelay LINK)."})
+                        + "to share with users (svyaz addRelay LINK) on its first start only, when its secret is "
+                        + "made, or when asked with --show-link: the link holds the secret, and logs of later "
+                        + "starts should not."})
 final class RelayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -43,9 +46,10 @@ final class RelayCommand implements Callable<Integer> {
             description = "The address users should dial, written into the relay link (default: --listen).")
     String publicAddress;
 
-    @Option(names = "--sni", paramLabel = "NAME", defaultValue = "www.example.com",
+    @Option(names = "--sni", paramLabel = "NAME", required = true,
             description = "The innocuous name clients show in their TLS ClientHello and the self-signed "
-                    + "certificate carries (default ${DEFAULT-VALUE}); use your site's real name with --cert.")
+                    + "certificate carries; use your site's real name with --cert. There is no default: a name "
+                    + "every relay shared would give them all away.")
     String sni;
 
     @Option(names = "--site", paramLabel = "DIR", description = "A static web site to show everyone else.")
@@ -67,6 +71,10 @@ final class RelayCommand implements Callable<Integer> {
 
     @Option(names = "--no-qr", description = "Do not draw the relay link as a QR code on the terminal.")
     boolean noQr;
+
+    @Option(names = "--show-link", description = "Print the relay link again (it is printed unasked only on "
+            + "the first start, when the relay's secret is made).")
+    boolean showLink;
 
     @Override
     public Integer call() throws Exception {
@@ -94,7 +102,16 @@ final class RelayCommand implements Callable<Integer> {
                 : ServerCommand.parseAddress(publicAddress, "--public");
         PrintWriter err = spec.commandLine().getErr();
         err.println("Svyaz relay listening on " + relay.address() + ", carrying clients to the server");
-        err.println("Relay link (share it with the server's users):");
+        if (!relay.secretCreated() && !showLink) {
+            // The link carries the secret: printed on every start, it would end up in every log.
+            err.println("The relay link was printed on the first start; its secret is kept in " + relay.secretFile()
+                    + ". Start with --show-link to print the link again.");
+            err.flush();
+            stopped.await();
+            return ExitCodes.OK;
+        }
+        err.println("Relay link (share it with the server's users; its secret is kept in " + relay.secretFile()
+                + ", and the link is printed again only with --show-link):");
         err.flush();
         String link = relay.link(advertised.getHostString(), advertised.getPort(),
                 server.descriptor().getIdentityKey().toByteArray()).toString();

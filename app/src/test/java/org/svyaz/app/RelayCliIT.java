@@ -65,6 +65,23 @@ class RelayCliIT {
                 relay.destroy();
                 relay.waitFor();
             }
+
+            // A restart keeps the secret, and does not print it again: it would land in every log.
+            Process restarted = Cli.start(temp.resolve("logs"), "relay-again", "relay", "--listen",
+                    "127.0.0.1:" + relayPort, "--upstream", realLink, "--upstream-address", "127.0.0.1:" + server.port(),
+                    "--data", temp.resolve("relay").toString(), "--sni", "news.example.org", "--no-qr");
+            try {
+                Path err = temp.resolve("logs").resolve("relay-again.err");
+                await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(err)
+                        && Files.readString(err).contains("--show-link"));
+                String secret = Files.readString(temp.resolve("relay").resolve("relay.secret")).strip();
+                assertThat(Files.readString(err)).contains(temp.resolve("relay").resolve("relay.secret").toString())
+                        .doesNotContain("svyaz://relay/").doesNotContain(secret);
+                assertThat(Files.readString(temp.resolve("logs").resolve("relay-again.out"))).isEmpty();
+            } finally {
+                restarted.destroy();
+                restarted.waitFor();
+            }
         }
     }
 

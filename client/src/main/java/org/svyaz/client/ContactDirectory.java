@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.svyaz.client.api.ClientException;
 import org.svyaz.client.api.NetworkException;
+import org.svyaz.client.api.RateLimitedException;
 import org.svyaz.client.api.ServerRejectedException;
 import org.svyaz.client.api.UnknownUserException;
 import org.svyaz.client.api.UserInputException;
@@ -94,7 +95,7 @@ final class ContactDirectory {
             return resolved.equals(account) ? Optional.of(claimed.get()) : Optional.empty();
         } catch (UnknownUserException | UserInputException e) {
             return Optional.empty();
-        } catch (NetworkException | ServerRejectedException e) {
+        } catch (NetworkException | ServerRejectedException | RateLimitedException e) {
             // Show the message now under the account id rather than hold it back.
             log.warn("could not confirm a sender's username: {}", e.getMessage());
             return Optional.empty();

@@ -71,6 +71,7 @@ import org.svyaz.protocol.wire.SendRequest;
 import org.svyaz.protocol.wire.StaleDevices;
 import org.svyaz.protocol.wire.UsernameLookupRequest;
 import org.svyaz.server.SvyazServer;
+import org.svyaz.server.limits.RateLimit;
 
 /**
  * Hostile or broken input gets its typed error, and the server keeps serving everybody else. One
@@ -505,18 +506,23 @@ class BadInputIT {
             // Registered and never connected: the server holds exactly the initial batch.
             target = olga.accountId();
         }
-        DeviceCredentials other;
-        try (SvyazClient nina = register("nina.71")) {
-            other = credentials(accounts().resolve(nina.username()));
+        // One-time keys go to each fetcher only up to its limit, so enough fetchers to take them all.
+        int perFetcher = RateLimit.PREKEY_FETCHES.burst();
+        List<ServerConnection> fetchers = new ArrayList<>();
+        for (int i = 0; i < (pool + perFetcher - 1) / perFetcher; i++) {
+            try (SvyazClient fetcher = register("fetcher." + (10 + i))) {
+                fetchers.add(connectionAs(credentials(accounts().resolve(fetcher.username()))));
+            }
         }
         PreKeyBundleRequest request = PreKeyBundleRequest.newBuilder().setAccountId(Uuids.toByteString(target)).build();
         List<DeviceBundle> handedOut = new ArrayList<>();
-        try (ServerConnection first = connectionAs(mallory);
-             ServerConnection second = connectionAs(other)) {
-            // Both fetchers ask at once, all requests in flight together, to race the takes.
+        ServerConnection first = fetchers.getFirst();
+        ServerConnection second = fetchers.getLast();
+        try {
+            // The fetchers ask at once, all requests in flight together, to race the takes.
             List<CompletableFuture<Response>> responses = new ArrayList<>();
             for (int i = 0; i < pool; i++) {
-                responses.add((i % 2 == 0 ? first : second).request(ApiPaths.KEYS_BUNDLE, request));
+                responses.add(fetchers.get(i / perFetcher).request(ApiPaths.KEYS_BUNDLE, request));
             }
             for (CompletableFuture<Response> response : responses) {
                 Response answer = ok(response.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
@@ -542,6 +548,8 @@ class BadInputIT {
             assertThat(exhausted2.hasPreKey()).isFalse();
             assertThat(exhausted1.getKyberPreKey().getId()).isEqualTo(exhausted2.getKyberPreKey().getId())
                     .isNotIn(kyberIds);
+        } finally {
+            fetchers.forEach(ServerConnection::close);
         }
         assertStillServing();
     }

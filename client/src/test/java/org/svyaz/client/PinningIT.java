@@ -54,17 +54,29 @@ class PinningIT {
     }
 
     @Test
-    void healthIsPlainHttpsOnTheSamePortAndTheKeysSurviveARestart() throws Exception {
+    void healthIsOnlyOnTheAdminPortAndTheKeysSurviveARestart() throws Exception {
         Path data = temp.resolve("server");
         InviteLink first;
-        try (SvyazServer server = TestServer.start(data)) {
+        try (SvyazServer server = SvyazServer.start(TestServer.config(data)
+                .withAdmin(Optional.of(new java.net.InetSocketAddress("127.0.0.1", 0))))) {
             first = server.inviteLink();
+            // The public port answers /health exactly as any path it does not serve: a prober learns nothing.
             HttpClient http = RawSocket.client(server);
             HttpResponse<String> health = http.send(HttpRequest.newBuilder(
                     URI.create("https://127.0.0.1:" + server.address().getPort() + "/health")).build(),
                     HttpResponse.BodyHandlers.ofString());
-            assertThat(health.statusCode()).isEqualTo(200);
-            assertThat(health.body()).isEqualTo("ok\n");
+            HttpResponse<String> unknown = http.send(HttpRequest.newBuilder(
+                    URI.create("https://127.0.0.1:" + server.address().getPort() + "/no-such-page")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(unknown.statusCode()).isEqualTo(404);
+            assertThat(health.body()).isEqualTo(unknown.body());
+            assertThat(health.headers().map()).isEqualTo(unknown.headers().map());
+            // The operator's health check is on the admin port (loopback only).
+            HttpResponse<String> admin = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + server.adminAddress().orElseThrow().getPort() + "/health")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(admin.statusCode()).isEqualTo(200);
+            assertThat(admin.body()).isEqualTo("ok\n");
         }
         try (SvyazServer restarted = TestServer.start(data)) {
             assertThat(restarted.inviteLink().descriptor().getTlsKeyPinsList())

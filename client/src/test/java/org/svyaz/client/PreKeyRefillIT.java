@@ -19,6 +19,7 @@ import org.svyaz.protocol.wire.PreKeyBundleRequest;
 import org.svyaz.protocol.wire.PreKeyBundleResponse;
 import org.svyaz.protocol.wire.Response;
 import org.svyaz.server.SvyazServer;
+import org.svyaz.server.limits.RateLimit;
 
 /** One-time prekeys are handed out once each, and a client tops them up when the server runs low. */
 class PreKeyRefillIT {
@@ -27,7 +28,10 @@ class PreKeyRefillIT {
 
     @Test
     void oneTimeKeysAreUniqueAndRefilledWhenLow() throws Exception {
-        try (SvyazServer server = TestServer.start(temp.resolve("server"));
+        // The server limits bundle fetches per (requester, target); its clock moves on an hour
+        // whenever Alice's burst is spent, so one requester can take the 35 keys this test needs.
+        MovableClock serverClock = new MovableClock();
+        try (SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server")).withClock(serverClock));
              SvyazClient alice = SvyazClient.register(temp.resolve("alice"), server.inviteLink(), "alice.91", Clock.systemUTC());
              SvyazClient bob = SvyazClient.register(temp.resolve("bob"), server.inviteLink(), "bob.92", Clock.systemUTC())) {
             int initial = bob.serverKeyCounts().getPreKeys();
@@ -38,6 +42,9 @@ class PreKeyRefillIT {
                     Optional.of(TestAccounts.credentials(temp.resolve("alice").resolve(alice.username()))),
                     push -> Response.getDefaultInstance(), Duration.ofSeconds(10))) {
                 for (int i = 0; i < 35; i++) {
+                    if (i > 0 && i % RateLimit.PREKEY_FETCHES.burst() == 0) {
+                        serverClock.advance(Duration.ofHours(1));
+                    }
                     Response response = raw.call(ApiPaths.KEYS_BUNDLE, PreKeyBundleRequest.newBuilder()
                             .setAccountId(Uuids.toByteString(bob.accountId())).build(), Duration.ofSeconds(10));
                     assertThat(response.getError()).isEqualTo(ErrorCode.OK);

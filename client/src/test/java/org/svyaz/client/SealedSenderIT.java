@@ -111,6 +111,36 @@ class SealedSenderIT {
     }
 
     @Test
+    void oneSenderUsingUpItsSealedBudgetDoesNotStopAnothersSealedMessages() throws Exception {
+        int burst = 5;
+        try (SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server")).withSendLimit(burst, 0.001));
+             SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.51", Clock.systemUTC());
+             SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.52", Clock.systemUTC())) {
+            bob.setUnrestrictedSealedSender(true);
+            // Mallory, any anonymous client, spends the whole sealed budget towards Bob (bounded: burst + 5 tries).
+            int bobsRegistrationId = registrationIdOf(temp.resolve("b").resolve(bob.username()));
+            ByteString junk = sealedSend(bob, new byte[16]).toBuilder()
+                    .setMessages(0, sealedSend(bob, new byte[16]).getMessages(0).toBuilder()
+                            .setRegistrationId(bobsRegistrationId))
+                    .build().toByteString();
+            try (RawSocket mallory = RawSocket.connect(server, Optional.empty())) {
+                for (int i = 0; i < burst; i++) {
+                    Response sent = mallory.call(ApiPaths.MESSAGES_SEND_SEALED, junk);
+                    assertThat(sent.getError()).as(sent.getMessage()).isEqualTo(ErrorCode.OK);
+                }
+                for (int i = 0; i < 5; i++) {
+                    assertThat(mallory.call(ApiPaths.MESSAGES_SEND_SEALED, junk).getError())
+                            .isEqualTo(ErrorCode.RATE_LIMITED);
+                }
+            }
+            // Alice's sealed message to Bob still goes through: the budget Mallory used up was Mallory's.
+            assertThat(alice.send("bob.52", "sealed despite mallory").sealed()).isTrue();
+            assertThat(receiveUntil(bob, body("sealed despite mallory"))).last()
+                    .satisfies(m -> assertThat(m.source()).isEqualTo("alice.51"));
+        }
+    }
+
+    @Test
     void wrongOrMissingAccessKeyIsRefusedAndNothingIsStored() throws Exception {
         try (SvyazServer server = TestServer.start(temp.resolve("server"));
              SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.43", Clock.systemUTC());

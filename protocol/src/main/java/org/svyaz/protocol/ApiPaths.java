@@ -8,8 +8,6 @@ package org.svyaz.protocol;
 public final class ApiPaths {
     /** HTTP path of the WebSocket upgrade. */
     public static final String WEBSOCKET = "/v1/websocket";
-    /** HTTP path of the plain health check. */
-    public static final String HEALTH = "/health";
     /**
      * HTTP path of the probe's timed transfer: {@code GET /v1/probe/download?bytes=N} answers N bytes
      * (0 to {@link #PROBE_DOWNLOAD_MAX_BYTES}), without credentials.

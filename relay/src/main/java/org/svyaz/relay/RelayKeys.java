@@ -37,11 +37,12 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 /**
  * The relay's TLS key and certificate (created for its innocuous name on first start, unless the
  * operator brings a real one) and its secret, all kept in the relay's data directory.
+ * {@code secretCreated}: the secret was made by this start (the first), not read from an earlier one.
  */
-record RelayKeys(PrivateKey tlsKey, List<X509Certificate> chain, byte[] secret) {
+record RelayKeys(PrivateKey tlsKey, List<X509Certificate> chain, byte[] secret, boolean secretCreated) {
     private static final String KEY = "relay-tls.key";
     private static final String CERTIFICATE = "relay-tls.crt";
-    private static final String SECRET = "relay.secret";
+    static final String SECRET = "relay.secret";
 
     static RelayKeys loadOrCreate(Path dataDir, String sni, Optional<Path> certificateFile,
                                   Optional<Path> keyFile) throws IOException {
@@ -52,7 +53,8 @@ record RelayKeys(PrivateKey tlsKey, List<X509Certificate> chain, byte[] secret) 
             if (certificateFile.isEmpty() && !Files.exists(certificatePath)) {
                 createCertificate(dataDir, sni);
             }
-            if (!Files.exists(dataDir.resolve(SECRET))) {
+            boolean secretCreated = !Files.exists(dataDir.resolve(SECRET));
+            if (secretCreated) {
                 byte[] secret = new byte[32];
                 new SecureRandom().nextBytes(secret);
                 writePrivate(dataDir.resolve(SECRET), Base64.getEncoder().encodeToString(secret));
@@ -71,7 +73,7 @@ record RelayKeys(PrivateKey tlsKey, List<X509Certificate> chain, byte[] secret) 
             PrivateKey key = KeyFactory.getInstance(chain.getFirst().getPublicKey().getAlgorithm())
                     .generatePrivate(new PKCS8EncodedKeySpec(pem(Files.readString(keyPath))));
             byte[] secret = Base64.getDecoder().decode(Files.readString(dataDir.resolve(SECRET)).strip());
-            return new RelayKeys(key, List.copyOf(chain), secret);
+            return new RelayKeys(key, List.copyOf(chain), secret, secretCreated);
         } catch (GeneralSecurityException | OperatorCreationException | IllegalArgumentException e) {
             throw new IOException("the relay keys in " + dataDir + " are unreadable: " + e.getMessage(), e);
         }

@@ -146,6 +146,16 @@ public final class RelayServer implements AutoCloseable {
         return waiting;
     }
 
+    /** Whether this start made the relay's secret (its first start), so the link is new too. */
+    public boolean secretCreated() {
+        return keys.secretCreated();
+    }
+
+    /** The file that keeps the relay's secret, readable by its owner only. */
+    public Path secretFile() {
+        return config.dataDir().resolve(RelayKeys.SECRET);
+    }
+
     /**
      * The shareable link for clients of the server with {@code serverIdentityKey}, naming
      * {@code publicHost:publicPort} as the address clients should dial.

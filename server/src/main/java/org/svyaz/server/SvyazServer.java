@@ -157,9 +157,9 @@ public final class SvyazServer implements AutoCloseable {
             throw e;
         }
 
-        KeyService keyService = new KeyService(storage.accounts(), storage.keys());
+        KeyService keyService = new KeyService(storage.accounts(), storage.keys(), links.preKeyFetches());
         AccountService accountService = new AccountService(storage.accounts(), keyService, config.registration(),
-                config.clock());
+                links.usernameLookups(), config.clock());
         DeliveryRegistry deliveries = new DeliveryRegistry(connected, links.remoteDevices());
         MessageService messageService = new MessageService(storage.accounts(), storage.mailbox(), deliveries,
                 links.sends(), links.sealedSends(), config.messages(), config.clock(), messageMetrics);

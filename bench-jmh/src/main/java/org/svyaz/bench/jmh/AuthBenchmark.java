@@ -33,6 +33,7 @@ import org.svyaz.server.account.Credentials;
 import org.svyaz.server.account.RegistrationPolicy;
 import org.svyaz.server.api.Caller;
 import org.svyaz.server.keys.KeyService;
+import org.svyaz.server.limits.LocalRateLimiter;
 import org.svyaz.server.store.Account;
 import org.svyaz.server.store.CreateAccountResult;
 import org.svyaz.server.store.Device;
@@ -72,8 +73,10 @@ public class AuthBenchmark {
         SplittableRandom random = new SplittableRandom(13);
         directory = Fixtures.tempDirectory("svyaz-jmh-auth-");
         storage = EmbeddedStorage.open(directory);
-        accountService = new AccountService(storage.accounts(), new KeyService(storage.accounts(), storage.keys()),
-                RegistrationPolicy.OPEN, Clock.systemUTC());
+        // Authentication is measured here; the limiters are never asked.
+        LocalRateLimiter unused = new LocalRateLimiter(1, 1.0, Clock.systemUTC());
+        accountService = new AccountService(storage.accounts(), new KeyService(storage.accounts(), storage.keys(),
+                unused), RegistrationPolicy.OPEN, unused, Clock.systemUTC());
         rightHeaders = new String[accounts];
         wrongPasswordHeaders = new String[accounts];
         unknownAccountHeaders = new String[accounts];

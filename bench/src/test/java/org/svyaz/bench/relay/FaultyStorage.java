@@ -83,7 +83,7 @@ public final class FaultyStorage implements Storage {
         }
 
         @Override
-        public void insert(List<MailboxEntry> entries) throws StoreException {
+        public boolean insert(List<MailboxEntry> entries, int maxEntriesPerDevice) throws StoreException {
             List<MailboxEntry> stored = new ArrayList<>();
             for (MailboxEntry entry : entries) {
                 if (inserted.incrementAndGet() % every != 0) {
@@ -115,7 +115,7 @@ public final class FaultyStorage implements Storage {
                             entry.guid(), corrupted(entry.envelope()), entry.storedAtMillis()));
                 }
             }
-            real.insert(stored);
+            return real.insert(stored, maxEntriesPerDevice);
         }
 
         private static MailboxEntry withEnvelope(MailboxEntry entry, byte[] envelope) {

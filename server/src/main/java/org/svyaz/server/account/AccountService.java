@@ -23,6 +23,7 @@ import org.svyaz.protocol.wire.UsernameLookupResponse;
 import org.svyaz.server.api.ApiException;
 import org.svyaz.server.api.Caller;
 import org.svyaz.server.keys.KeyService;
+import org.svyaz.server.limits.RateLimiter;
 import org.svyaz.server.store.Account;
 import org.svyaz.server.store.AccountStore;
 import org.svyaz.server.store.CreateAccountResult;
@@ -39,12 +40,16 @@ public final class AccountService {
     private final AccountStore accounts;
     private final KeyService keys;
     private final RegistrationPolicy policy;
+    private final RateLimiter lookupLimiter;
     private final Clock clock;
 
-    public AccountService(AccountStore accounts, KeyService keys, RegistrationPolicy policy, Clock clock) {
+    /** {@code lookupLimiter} limits username lookups per account ({@code RateLimit.USERNAME_LOOKUPS}). */
+    public AccountService(AccountStore accounts, KeyService keys, RegistrationPolicy policy,
+                          RateLimiter lookupLimiter, Clock clock) {
         this.accounts = accounts;
         this.keys = keys;
         this.policy = policy;
+        this.lookupLimiter = lookupLimiter;
         this.clock = clock;
     }
 
@@ -75,8 +80,9 @@ public final class AccountService {
                 Credentials.hash(salt, request.getPassword().toByteArray()), now);
         CreateAccountResult result;
         try {
-            result = accounts.create(new Account(accountId, identityKey.serialize(), now), device, usernameHashes,
-                    inviteCodeHash, now);
+            // One transaction with the keys and access: a failure leaves no username held by a keyless account.
+            result = accounts.create(new Account(accountId, identityKey.serialize(), now), device,
+                    KeyService.deviceKeys(request.getKeys()), access, usernameHashes, inviteCodeHash, now);
         } catch (StoreException e) {
             throw ApiException.unavailable();
         }
@@ -86,8 +92,6 @@ public final class AccountService {
             case CreateAccountResult.InviteRejected rejected -> throw new ApiException(ErrorCode.INVALID_INVITE,
                     "The invite code is unknown, already used or expired.");
             case CreateAccountResult.Created created -> {
-                keys.store(accountId, PRIMARY_DEVICE_ID, request.getKeys());
-                setAccess(accountId, access);
                 yield RegisterResponse.newBuilder()
                         .setAccountId(Uuids.toByteString(accountId))
                         .setDeviceId(PRIMARY_DEVICE_ID)
@@ -95,14 +99,6 @@ public final class AccountService {
                         .build();
             }
         };
-    }
-
-    private void setAccess(UUID accountId, SealedSenderAccess access) throws ApiException {
-        try {
-            accounts.setSealedSenderAccess(accountId, access);
-        } catch (StoreException e) {
-            throw ApiException.unavailable();
-        }
     }
 
     /** Gives the caller's account a new identity key; only the primary device may. */
@@ -114,14 +110,14 @@ public final class AccountService {
         IdentityKey identityKey = identityKey(request.getIdentityKey().toByteArray());
         keys.validateInitialKeys(identityKey, request.getKeys());
         try {
+            // The new keys go in the same transaction: a failure keeps the old identity and its keys.
             if (!accounts.replaceIdentity(caller.accountId(), identityKey.serialize(), PRIMARY_DEVICE_ID,
-                    request.getRegistrationId())) {
+                    request.getRegistrationId(), KeyService.deviceKeys(request.getKeys()))) {
                 throw new ApiException(ErrorCode.UNAUTHORIZED, "This account no longer exists.");
             }
         } catch (StoreException e) {
             throw ApiException.unavailable();
         }
-        keys.replaceAll(caller.accountId(), PRIMARY_DEVICE_ID, request.getKeys());
         return ResetIdentityResponse.getDefaultInstance();
     }
 
@@ -185,9 +181,17 @@ public final class AccountService {
                 : Optional.empty();
     }
 
-    public UsernameLookupResponse lookup(UsernameLookupRequest request) throws ApiException {
+    /**
+     * The account holding a username hash. Limited per caller, so that one account cannot walk a
+     * dictionary of usernames and map who is on the server.
+     */
+    public UsernameLookupResponse lookup(Caller caller, UsernameLookupRequest request) throws ApiException {
         if (request.getHash().size() != 32) {
             throw ApiException.malformed("A username hash is 32 bytes.");
+        }
+        if (!lookupLimiter.tryAcquire(caller.accountId())) {
+            throw new ApiException(ErrorCode.RATE_LIMITED, "Too many username lookups; wait "
+                    + lookupLimiter.secondsUntilNextToken() + " s and try again.");
         }
         try {
             UUID accountId = accounts.findByUsernameHash(request.getHash().toByteArray())

@@ -45,7 +45,7 @@ public final class Routes {
                 .anonymous(ApiPaths.PROFILE_GET,
                         (caller, body) -> profiles.get(caller, RequestHandler.parse(GetProfileRequest.parser(), body)))
                 .authenticated(ApiPaths.USERNAME_LOOKUP,
-                        (caller, body) -> accounts.lookup(RequestHandler.parse(UsernameLookupRequest.parser(), body)))
+                        (caller, body) -> accounts.lookup(caller, RequestHandler.parse(UsernameLookupRequest.parser(), body)))
                 .authenticated(ApiPaths.KEYS_UPLOAD, (caller, body) -> {
                     keys.upload(caller, RequestHandler.parse(KeyUpload.parser(), body));
                     return KeyUploadResponse.getDefaultInstance();
@@ -55,15 +55,16 @@ public final class Routes {
                     return keys.count(caller);
                 })
                 .authenticated(ApiPaths.KEYS_BUNDLE,
-                        (caller, body) -> keys.bundle(RequestHandler.parse(PreKeyBundleRequest.parser(), body)))
+                        (caller, body) -> keys.bundle(caller, RequestHandler.parse(PreKeyBundleRequest.parser(), body)))
                 .authenticated(ApiPaths.MESSAGES_SEND,
                         (caller, body) -> messages.send(caller, RequestHandler.parse(SendRequest.parser(), body)))
-                .anonymous(ApiPaths.MESSAGES_SEND_SEALED,
-                        (caller, body) -> messages.sendSealed(RequestHandler.parse(SealedSendRequest.parser(), body)))
+                .anonymousPerConnection(ApiPaths.MESSAGES_SEND_SEALED, (connection, body) -> messages.sendSealed(
+                        connection, RequestHandler.parse(SealedSendRequest.parser(), body)))
                 .authenticated(ApiPaths.MESSAGES_SEND_MULTI, (caller, body) -> messages.sendMultiRecipient(caller,
                         RequestHandler.parse(MultiRecipientSendRequest.parser(), body)))
-                .anonymous(ApiPaths.MESSAGES_SEND_MULTI_SEALED, (caller, body) -> messages.sendMultiRecipientSealed(
-                        RequestHandler.parse(MultiRecipientSendRequest.parser(), body)))
+                .anonymousPerConnection(ApiPaths.MESSAGES_SEND_MULTI_SEALED, (connection, body) ->
+                        messages.sendMultiRecipientSealed(connection,
+                                RequestHandler.parse(MultiRecipientSendRequest.parser(), body)))
                 .authenticated(ApiPaths.SENDER_CERTIFICATE, (caller, body) -> {
                     RequestHandler.parse(SenderCertificateRequest.parser(), body);
                     return sealedSender.certificate(caller);

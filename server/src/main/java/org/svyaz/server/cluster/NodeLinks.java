@@ -6,12 +6,13 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.svyaz.server.limits.LocalRateLimiter;
+import org.svyaz.server.limits.RateLimit;
 import org.svyaz.server.limits.RateLimiter;
 import org.svyaz.server.message.ConnectedDevices;
 import org.svyaz.server.message.RemoteDevices;
 
 /**
- * What ties this node to the others: the send rate limiters and, in a cluster, presence and
+ * What ties this node to the others: the rate limiters and, in a cluster, presence and
  * wake-ups. A single server limits on its own and has nobody to wake; a cluster node shares both
  * through Redis ({@link RedisPresence}, {@link RedisRateLimiter}).
  */
@@ -20,13 +21,17 @@ public final class NodeLinks implements AutoCloseable {
 
     private final RateLimiter sends;
     private final RateLimiter sealedSends;
+    private final RateLimiter preKeyFetches;
+    private final RateLimiter usernameLookups;
     private final Optional<RedisConnector> redis;
     private final Optional<RedisPresence> presence;
 
-    private NodeLinks(RateLimiter sends, RateLimiter sealedSends, Optional<RedisConnector> redis,
-                      Optional<RedisPresence> presence) {
+    private NodeLinks(RateLimiter sends, RateLimiter sealedSends, RateLimiter preKeyFetches,
+                      RateLimiter usernameLookups, Optional<RedisConnector> redis, Optional<RedisPresence> presence) {
         this.sends = sends;
         this.sealedSends = sealedSends;
+        this.preKeyFetches = preKeyFetches;
+        this.usernameLookups = usernameLookups;
         this.redis = redis;
         this.presence = presence;
     }
@@ -39,7 +44,8 @@ public final class NodeLinks implements AutoCloseable {
                                  double perSecond, Clock clock) throws RedisUnavailableException {
         if (settings.isEmpty()) {
             return new NodeLinks(new LocalRateLimiter(burst, perSecond, clock),
-                    new LocalRateLimiter(burst, perSecond, clock), Optional.empty(), Optional.empty());
+                    new LocalRateLimiter(burst, perSecond, clock), local(RateLimit.PREKEY_FETCHES, clock),
+                    local(RateLimit.USERNAME_LOOKUPS, clock), Optional.empty(), Optional.empty());
         }
         RedisSettings redis = settings.get();
         RedisConnector connector;
@@ -56,12 +62,23 @@ public final class NodeLinks implements AutoCloseable {
             RateLimiter sealed = new RedisRateLimiter(connector, redis.prefix(), "sealed", burst, perSecond,
                     new LocalRateLimiter(burst, perSecond, clock));
             log.info("cluster node: presence and rate limits in Redis ({})", redis.cluster() ? "Redis Cluster" : "standalone");
-            return new NodeLinks(sends, sealed, Optional.of(connector), Optional.of(presence));
+            return new NodeLinks(sends, sealed, shared(connector, redis.prefix(), RateLimit.PREKEY_FETCHES, clock),
+                    shared(connector, redis.prefix(), RateLimit.USERNAME_LOOKUPS, clock), Optional.of(connector),
+                    Optional.of(presence));
         } catch (RuntimeException e) {
             connector.close();
             throw new RedisUnavailableException("Redis does not answer at " + redis.uris().size()
                     + " configured address(es) (" + e.getClass().getSimpleName() + ")", e);
         }
+    }
+
+    private static LocalRateLimiter local(RateLimit limit, Clock clock) {
+        return new LocalRateLimiter(limit.burst(), limit.perSecond(), clock);
+    }
+
+    private static RateLimiter shared(RedisConnector connector, String prefix, RateLimit limit, Clock clock) {
+        return new RedisRateLimiter(connector, prefix, limit.name(), limit.burst(), limit.perSecond(),
+                local(limit, clock));
     }
 
     /** How this node reaches devices connected to the others: through Redis, or nowhere for one server. */
@@ -74,9 +91,19 @@ public final class NodeLinks implements AutoCloseable {
         return sends;
     }
 
-    /** Sealed sends, per recipient. */
+    /** Sealed sends, per (connection, recipient): see {@code MessageService.sendSealed}. */
     public RateLimiter sealedSends() {
         return sealedSends;
+    }
+
+    /** Prekey bundle fetches, per (requesting account, target account): {@link RateLimit#PREKEY_FETCHES}. */
+    public RateLimiter preKeyFetches() {
+        return preKeyFetches;
+    }
+
+    /** Username lookups, per account: {@link RateLimit#USERNAME_LOOKUPS}. */
+    public RateLimiter usernameLookups() {
+        return usernameLookups;
     }
 
     /** Unregisters this node's devices from Redis, then disconnects; nothing to do for one server. */

@@ -21,9 +21,11 @@ import org.svyaz.protocol.wire.SignedPreKey;
 import org.svyaz.server.api.ApiException;
 import org.svyaz.server.api.RequestHandler;
 import org.svyaz.server.api.Caller;
+import org.svyaz.server.limits.RateLimiter;
 import org.svyaz.server.store.Account;
 import org.svyaz.server.store.AccountStore;
 import org.svyaz.server.store.Device;
+import org.svyaz.server.store.DeviceKeys;
 import org.svyaz.server.store.KeyCounts;
 import org.svyaz.server.store.KeyStore;
 import org.svyaz.server.store.PublicPreKey;
@@ -34,14 +36,21 @@ import org.svyaz.server.store.StoreException;
  * Signatures are checked on upload so a bundle handed out is always one the account signed.
  */
 public final class KeyService {
-    public static final int MAX_KEYS_PER_UPLOAD = 200;
+    /** More could never be stored at once: a device keeps at most this many of each kind. */
+    public static final int MAX_KEYS_PER_UPLOAD = KeyStore.MAX_ONE_TIME_KEYS_PER_DEVICE;
 
     private final AccountStore accounts;
     private final KeyStore keys;
+    private final RateLimiter fetchLimiter;
 
-    public KeyService(AccountStore accounts, KeyStore keys) {
+    /**
+     * {@code fetchLimiter} limits the one-time keys handed out per (requesting account, target
+     * account) ({@code RateLimit.PREKEY_FETCHES}): each bundle with them uses up one of each kind.
+     */
+    public KeyService(AccountStore accounts, KeyStore keys, RateLimiter fetchLimiter) {
         this.accounts = accounts;
         this.keys = keys;
+        this.fetchLimiter = fetchLimiter;
     }
 
     /** Registration must bring a signed prekey and a Kyber last-resort key, or nobody could start a session. */
@@ -90,8 +99,13 @@ public final class KeyService {
         }
     }
 
-    /** Stores already-validated keys. */
-    public void store(UUID accountId, int deviceId, KeyUpload upload) throws ApiException {
+    /**
+     * Stores already-validated keys of a device that has some already. A pool that would hold more than
+     * {@link KeyStore#MAX_ONE_TIME_KEYS_PER_DEVICE} keys is refused whole with TOO_LARGE (the
+     * other kind's pool and the signed keys of the same upload are still stored): a client tops
+     * up when it runs low, so only a device bent on filling the database gets here.
+     */
+    private void store(UUID accountId, int deviceId, KeyUpload upload) throws ApiException {
         try {
             if (upload.hasSignedPreKey()) {
                 keys.setSignedPreKey(accountId, deviceId, toStored(upload.getSignedPreKey()));
@@ -99,28 +113,30 @@ public final class KeyService {
             if (upload.hasKyberLastResort()) {
                 keys.setKyberLastResort(accountId, deviceId, toStored(upload.getKyberLastResort()));
             }
-            if (upload.getPreKeysCount() > 0) {
-                keys.addPreKeys(accountId, deviceId, upload.getPreKeysList().stream()
-                        .map(k -> new PublicPreKey(k.getId(), k.getPublicKey().toByteArray(), new byte[0]))
-                        .toList());
-            }
-            if (upload.getKyberPreKeysCount() > 0) {
-                keys.addKyberPreKeys(accountId, deviceId, upload.getKyberPreKeysList().stream()
-                        .map(KeyService::toStored).toList());
+            boolean preKeysFit = keys.addPreKeys(accountId, deviceId, upload.getPreKeysList().stream()
+                    .map(KeyService::toStored).toList());
+            boolean kyberFit = keys.addKyberPreKeys(accountId, deviceId, upload.getKyberPreKeysList().stream()
+                    .map(KeyService::toStored).toList());
+            if (!preKeysFit || !kyberFit) {
+                throw new ApiException(ErrorCode.TOO_LARGE, "The server keeps at most "
+                        + KeyStore.MAX_ONE_TIME_KEYS_PER_DEVICE + " one-time keys of a kind per device; "
+                        + "upload more only when it holds fewer.");
             }
         } catch (StoreException e) {
             throw ApiException.unavailable();
         }
     }
 
-    /** Drops every key of the account and stores {@code upload} (validated) for {@code deviceId}. */
-    public void replaceAll(UUID accountId, int deviceId, KeyUpload upload) throws ApiException {
-        try {
-            keys.deleteAll(accountId);
-        } catch (StoreException e) {
-            throw ApiException.unavailable();
-        }
-        store(accountId, deviceId, upload);
+    /**
+     * A device's first keys (validated, see {@link #validateInitialKeys}) as the account store keeps
+     * them with a new account or a reset identity, in the same transaction.
+     */
+    public static DeviceKeys deviceKeys(KeyUpload upload) {
+        return new DeviceKeys(
+                upload.hasSignedPreKey() ? Optional.of(toStored(upload.getSignedPreKey())) : Optional.empty(),
+                upload.hasKyberLastResort() ? Optional.of(toStored(upload.getKyberLastResort())) : Optional.empty(),
+                upload.getPreKeysList().stream().map(KeyService::toStored).toList(),
+                upload.getKyberPreKeysList().stream().map(KeyService::toStored).toList());
     }
 
     public void upload(Caller caller, KeyUpload upload) throws ApiException {
@@ -140,9 +156,19 @@ public final class KeyService {
         }
     }
 
-    /** One bundle per device of the account; each one-time key in it is handed out only this once. */
-    public PreKeyBundleResponse bundle(PreKeyBundleRequest request) throws ApiException {
+    /**
+     * One bundle per device of the account; each one-time key in it is handed out only this once.
+     *
+     * <p>One-time keys are limited per (caller, target): beyond the limit the bundle carries only
+     * the signed prekey and the Kyber last-resort key, so no account can drain another's one-time
+     * keys (after which everyone's sessions with it would start without one). The bundle is not
+     * refused: a client sends again and again to a contact whose identity key changed until the
+     * user accepts it (each send fetches the bundle, several at once from the app), and each must
+     * say the key changed, not that it was rate limited.
+     */
+    public PreKeyBundleResponse bundle(Caller caller, PreKeyBundleRequest request) throws ApiException {
         UUID accountId = RequestHandler.accountId(request.getAccountId());
+        boolean oneTimeKeys = fetchLimiter.tryAcquire(RateLimiter.pairKey(caller.accountId(), accountId));
         try {
             Optional<Account> account = accounts.findAccount(accountId);
             if (account.isEmpty()) {
@@ -151,7 +177,9 @@ public final class KeyService {
             List<DeviceBundle> bundles = new ArrayList<>();
             for (Device device : accounts.findDevices(accountId)) {
                 Optional<PublicPreKey> signed = keys.signedPreKey(accountId, device.id());
-                Optional<PublicPreKey> kyber = keys.takeKyberPreKey(accountId, device.id());
+                Optional<PublicPreKey> kyber = oneTimeKeys
+                        ? keys.takeKyberPreKey(accountId, device.id())
+                        : keys.kyberLastResort(accountId, device.id());
                 if (signed.isEmpty() || kyber.isEmpty()) {
                     continue; // A device without keys cannot receive; senders learn of it as a missing device.
                 }
@@ -160,8 +188,10 @@ public final class KeyService {
                         .setRegistrationId(device.registrationId())
                         .setSignedPreKey(toWire(signed.get()))
                         .setKyberPreKey(toWire(kyber.get()));
-                keys.takePreKey(accountId, device.id()).ifPresent(k -> bundle.setPreKey(PreKey.newBuilder()
-                        .setId(k.id()).setPublicKey(ByteString.copyFrom(k.publicKey()))));
+                if (oneTimeKeys) {
+                    keys.takePreKey(accountId, device.id()).ifPresent(k -> bundle.setPreKey(PreKey.newBuilder()
+                            .setId(k.id()).setPublicKey(ByteString.copyFrom(k.publicKey()))));
+                }
                 bundles.add(bundle.build());
             }
             return PreKeyBundleResponse.newBuilder()
@@ -183,6 +213,10 @@ public final class KeyService {
         } catch (InvalidKeyException e) {
             throw new IllegalStateException("a stored identity key was validated on registration", e);
         }
+    }
+
+    private static PublicPreKey toStored(PreKey key) {
+        return new PublicPreKey(key.getId(), key.getPublicKey().toByteArray(), new byte[0]);
     }
 
     private static PublicPreKey toStored(SignedPreKey key) {

@@ -49,6 +49,8 @@ public final class MessageService {
      * call, and a guid per stored message made it show in the relay benchmark's profile.
      */
     private static final SecureRandom RANDOM = drbg();
+    private static final String MAILBOX_FULL_TO_ONE_OF_MANY =
+            "A recipient's mailbox is full; try again after they have been online.";
 
     private final AccountStore accounts;
     private final MailboxStore mailbox;
@@ -100,8 +102,16 @@ public final class MessageService {
      * to the destination is its access key (which only the destination's contacts can derive), or
      * the destination's choice to accept sealed messages from anyone. The stored envelope names no
      * sender.
+     *
+     * <p>The rate limit is kept per (connection, recipient). Keyed by recipient alone, any one
+     * contact could use up the recipient's budget and block every other contact's sealed messages.
+     * An access key does not tell contacts apart (all of them derive the same one from the
+     * recipient's profile key), and a source address would be shared by everyone behind one relay
+     * and would keep a record of which address writes to whom, for messages meant to name no
+     * sender. A connection id is random and tied to nothing; a sender that reconnects for a fresh
+     * budget is held back by the mailbox cap and the connection limits instead.
      */
-    public SendResponse sendSealed(SealedSendRequest request) throws ApiException {
+    public SendResponse sendSealed(UUID connectionId, SealedSendRequest request) throws ApiException {
         UUID destination = RequestHandler.accountId(request.getDestination());
         Map<Integer, OutgoingMessage> byDevice = validate(request.getMessagesList(), Set.of(EnvelopeType.UNIDENTIFIED_SENDER));
         try {
@@ -111,7 +121,7 @@ public final class MessageService {
                 throw new ApiException(ErrorCode.UNAUTHORIZED,
                         "The access key does not let you send sealed messages to this recipient.");
             }
-            if (!sealedLimiter.tryAcquire(destination)) {
+            if (!sealedLimiter.tryAcquire(RateLimiter.pairKey(connectionId, destination))) {
                 throw new ApiException(ErrorCode.RATE_LIMITED, "Too many sealed messages to this recipient; wait "
                         + sealedLimiter.secondsUntilNextToken() + " s and try again.");
             }
@@ -162,9 +172,9 @@ public final class MessageService {
      * One sealed-sender v2 payload for many accounts, on an unauthenticated connection. The proof is
      * the combined access key: the XOR of every named account's access key as stored here (an
      * account open to everyone that never set a key counts as 16 zero bytes; excluded recipients
-     * count too). Each receiving account's sealed rate limit applies as for a single sealed send.
+     * count too). The sealed rate limit applies per (connection, recipient) as for a single sealed send.
      */
-    public MultiRecipientSendResponse sendMultiRecipientSealed(MultiRecipientSendRequest request)
+    public MultiRecipientSendResponse sendMultiRecipientSealed(UUID connectionId, MultiRecipientSendRequest request)
             throws ApiException {
         MultiRecipientPayload payload = parseMultiRecipient(request);
         try {
@@ -176,7 +186,7 @@ public final class MessageService {
             }
             Map<UUID, List<Device>> devicesByAccount = accounts.findDevices(accountIds(payload));
             for (MultiRecipientPayload.Recipient recipient : payload.recipients()) {
-                if (!recipient.excluded() && !sealedLimiter.tryAcquire(recipient.accountId())) {
+                if (!recipient.excluded() && !sealedLimiter.tryAcquire(RateLimiter.pairKey(connectionId, recipient.accountId()))) {
                     throw new ApiException(ErrorCode.RATE_LIMITED, "Too many sealed messages to a recipient; wait "
                             + sealedLimiter.secondsUntilNextToken() + " s and try again.");
                 }
@@ -257,9 +267,9 @@ public final class MessageService {
             List<Integer> ids = deviceIds.computeIfAbsent(recipient.accountId(), account -> new ArrayList<>());
             recipient.devices().forEach(device -> ids.add(device.id()));
         }
+        // A cheap early refusal; the insert below checks again, atomically.
         if (mailbox.largestCount(deviceIds) >= limits.maxMailboxEntries()) {
-            throw new ApiException(ErrorCode.RATE_LIMITED,
-                    "A recipient's mailbox is full; try again after they have been online.");
+            throw new ApiException(ErrorCode.RATE_LIMITED, MAILBOX_FULL_TO_ONE_OF_MANY);
         }
 
         long now = clock.millis();
@@ -283,7 +293,9 @@ public final class MessageService {
                 woken.add(new DeviceAddress(recipient.accountId(), device.id()));
             }
         }
-        mailbox.insert(entries);
+        if (!mailbox.insert(entries, limits.maxMailboxEntries())) {
+            throw new ApiException(ErrorCode.RATE_LIMITED, MAILBOX_FULL_TO_ONE_OF_MANY);
+        }
         metrics.stored(entries.size());
         for (DeviceAddress device : woken) {
             connected.wake(device.accountId(), device.deviceId());
@@ -331,12 +343,6 @@ public final class MessageService {
     private void store(UUID destination, List<Device> devices, Map<Integer, OutgoingMessage> byDevice, long timestamp,
                        Optional<Caller> source) throws ApiException, StoreException {
         checkDevices(devices, byDevice);
-        for (Device device : devices) {
-            if (mailbox.count(destination, device.id()) >= limits.maxMailboxEntries()) {
-                throw new ApiException(ErrorCode.RATE_LIMITED,
-                        "The recipient's mailbox is full; try again after they have been online.");
-            }
-        }
         long now = clock.millis();
         List<MailboxEntry> entries = new ArrayList<>(devices.size());
         for (Device device : devices) {
@@ -352,7 +358,11 @@ public final class MessageService {
                     .setSourceDevice(caller.deviceId()));
             entries.add(new MailboxEntry(0, destination, device.id(), guid, envelope.build().toByteArray(), now));
         }
-        mailbox.insert(entries);
+        // The cap is checked in the insert's transaction: concurrent sends cannot pass it together.
+        if (!mailbox.insert(entries, limits.maxMailboxEntries())) {
+            throw new ApiException(ErrorCode.RATE_LIMITED,
+                    "The recipient's mailbox is full; try again after they have been online.");
+        }
         metrics.stored(entries.size());
         for (Device device : devices) {
             connected.wake(destination, device.id());

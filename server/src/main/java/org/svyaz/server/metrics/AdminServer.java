@@ -26,6 +26,7 @@ public final class AdminServer implements AutoCloseable {
         }
         HttpServer server = HttpServer.create(listen, 16);
         server.createContext("/metrics", exchange -> respond(exchange, registry.scrape()));
+        // Only here, on loopback: the public port answers /health like any unknown path.
         server.createContext("/health", exchange -> respond(exchange, "ok\n"));
         server.setExecutor(null);
         server.start();

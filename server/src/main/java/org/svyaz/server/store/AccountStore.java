@@ -21,10 +21,21 @@ public interface AccountStore {
     /**
      * Atomically creates an account with device 1, claiming the first free hash of
      * {@code usernameHashes} and, when {@code inviteCodeHash} is not null, consuming that invite code.
-     * Either all of it happens or nothing does.
+     * With it, in the same transaction, the device's keys and the account's sealed-sender access are
+     * stored. Either all of it happens or nothing does: a failure storing the keys must not leave a
+     * username held by an account nobody can start a session with. The invite code is checked
+     * before the usernames, so a rejected invite says nothing about which usernames are taken.
      */
-    CreateAccountResult create(Account account, Device firstDevice, List<byte[]> usernameHashes,
-                               byte[] inviteCodeHash, long nowMillis) throws StoreException;
+    CreateAccountResult create(Account account, Device firstDevice, DeviceKeys firstDeviceKeys,
+                               SealedSenderAccess access, List<byte[]> usernameHashes, byte[] inviteCodeHash,
+                               long nowMillis) throws StoreException;
+
+    /** {@link #create} without keys and with no sealed-sender access. */
+    default CreateAccountResult create(Account account, Device firstDevice, List<byte[]> usernameHashes,
+                                       byte[] inviteCodeHash, long nowMillis) throws StoreException {
+        return create(account, firstDevice, DeviceKeys.NONE, new SealedSenderAccess(new byte[0], false),
+                usernameHashes, inviteCodeHash, nowMillis);
+    }
 
     Optional<Account> findAccount(UUID accountId) throws StoreException;
 
@@ -43,11 +54,19 @@ public interface AccountStore {
     Map<UUID, List<Device>> findDevices(Collection<UUID> accountIds) throws StoreException;
 
     /**
-     * Replaces the account's identity key, sets the registration id of {@code keptDeviceId} and
-     * removes every other device, atomically. Returns false when the account does not exist.
+     * Replaces the account's identity key, sets the registration id of {@code keptDeviceId},
+     * removes every other device and every key of the account and stores {@code keptDeviceKeys},
+     * atomically: a failure leaves the old identity with its old keys. Returns false (and changes
+     * nothing) when the account does not exist.
      */
-    boolean replaceIdentity(UUID accountId, byte[] identityKey, int keptDeviceId, int registrationId)
-            throws StoreException;
+    boolean replaceIdentity(UUID accountId, byte[] identityKey, int keptDeviceId, int registrationId,
+                            DeviceKeys keptDeviceKeys) throws StoreException;
+
+    /** {@link #replaceIdentity} leaving the kept device without keys. */
+    default boolean replaceIdentity(UUID accountId, byte[] identityKey, int keptDeviceId, int registrationId)
+            throws StoreException {
+        return replaceIdentity(accountId, identityKey, keptDeviceId, registrationId, DeviceKeys.NONE);
+    }
 
     /** Sets who may send sealed messages to the account; false when the account does not exist. */
     boolean setSealedSenderAccess(UUID accountId, SealedSenderAccess access) throws StoreException;

@@ -14,8 +14,18 @@ import java.util.UUID;
  * An entry lives until the device acknowledges it or it expires.
  */
 public interface MailboxStore {
-    /** Stores all entries atomically; when this returns they survive a crash. */
-    void insert(List<MailboxEntry> entries) throws StoreException;
+    /**
+     * Stores all entries atomically unless that would put more than {@code maxEntriesPerDevice}
+     * entries in any one device's mailbox: then nothing is stored and false is returned. The count
+     * and the insert are one transaction, with other inserts for these mailboxes kept out, so
+     * concurrent sends cannot pass the cap together. When this returns true the entries survive a crash.
+     */
+    boolean insert(List<MailboxEntry> entries, int maxEntriesPerDevice) throws StoreException;
+
+    /** Stores all entries atomically, however full the mailboxes; when this returns they survive a crash. */
+    default void insert(List<MailboxEntry> entries) throws StoreException {
+        insert(entries, Integer.MAX_VALUE);
+    }
 
     /** Up to {@code limit} entries of the device with a sequence above {@code afterSequence}, in order. */
     List<MailboxEntry> fetch(UUID accountId, int deviceId, long afterSequence, int limit) throws StoreException;

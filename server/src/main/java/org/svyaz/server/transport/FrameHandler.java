@@ -4,6 +4,7 @@ package org.svyaz.server.transport;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -37,6 +38,8 @@ public final class FrameHandler extends SimpleChannelInboundHandler<Frame> {
     private final Executor executor;
     private final InFlightRequests inFlight;
     private final SessionListener listener;
+    /** Random, and tied to nothing: what per-connection limits (sealed sends) are kept by. */
+    private final UUID connectionId = UUID.randomUUID();
     private WebSocketSession session;
     private Caller caller;
     private DeliveryRegistry.Registration registration;
@@ -83,7 +86,7 @@ public final class FrameHandler extends SimpleChannelInboundHandler<Frame> {
         try {
             executor.execute(() -> {
                 try {
-                    Response response = dispatcher.dispatch(requestCaller, request);
+                    Response response = dispatcher.dispatch(requestCaller, connectionId, request);
                     requestSession.send(Frame.newBuilder().setResponse(response).build());
                 } finally {
                     inFlight.end();

@@ -53,11 +53,8 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         String path = new QueryStringDecoder(request.uri()).path();
-        if (path.equals(ApiPaths.HEALTH)) {
-            respond(ctx, request, HttpResponseStatus.OK, "ok\n");
-            request.release();
-            return;
-        }
+        // No /health here: on the public port it would tell a prober it found a Svyaz server.
+        // The admin port (loopback only, AdminServer) answers it.
         if (path.equals(ApiPaths.PROBE_DOWNLOAD)) {
             // One download per connection: whoever wants more bytes pays for another TLS handshake.
             FullHttpResponse download = ProbeDownload.respond(request, ctx.alloc());

@@ -52,6 +52,19 @@ class RateLimiterTest {
     }
 
     @Test
+    void eachPairOfKeysHasItsOwnBucket() {
+        RateLimiter limiter = new LocalRateLimiter(1, 0.001, clock);
+        UUID requester = UUID.randomUUID();
+        UUID target = UUID.randomUUID();
+
+        assertThat(limiter.tryAcquire(RateLimiter.pairKey(requester, target))).isTrue();
+        assertThat(limiter.tryAcquire(RateLimiter.pairKey(requester, target))).isFalse();
+        assertThat(limiter.tryAcquire(RateLimiter.pairKey(target, requester))).as("the order counts").isTrue();
+        assertThat(limiter.tryAcquire(RateLimiter.pairKey(requester, UUID.randomUUID()))).isTrue();
+        assertThat(limiter.tryAcquire(requester)).as("and a pair is not either of its keys").isTrue();
+    }
+
+    @Test
     void refillsAtTheConfiguredRate() {
         RateLimiter limiter = new LocalRateLimiter(3, 2.0, clock);
         drain(limiter, account, 3);

@@ -42,8 +42,8 @@ class DeviceDeliveryTest {
         }
 
         @Override
-        public void insert(List<MailboxEntry> entries) throws StoreException {
-            real.insert(entries);
+        public boolean insert(List<MailboxEntry> entries, int maxEntriesPerDevice) throws StoreException {
+            return real.insert(entries, maxEntriesPerDevice);
         }
 
         @Override

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -89,6 +90,9 @@ class MultiRecipientSendTest {
     void closeStore() {
         storage.close();
     }
+
+    /** The anonymous connection the sealed sends arrive on; its limits are its own. */
+    private static final UUID CONNECTION = UUID.randomUUID();
 
     private MessageService service(MessageLimits limits, int burst) {
         metrics = new MessageMetrics(new SimpleMeterRegistry());
@@ -181,7 +185,7 @@ class MultiRecipientSendTest {
         byte[] combined = xor(setAccessKey(alice), setAccessKey(bob), setAccessKey(carol));
         byte[] payload = group.seal(List.of(alice, bob, carol), PLAINTEXT);
 
-        service.sendMultiRecipientSealed(request(payload, ByteString.copyFrom(combined)));
+        service.sendMultiRecipientSealed(CONNECTION, request(payload, ByteString.copyFrom(combined)));
 
         for (Member member : List.of(alice, bob, carol)) {
             for (MemberDevice device : member.devices()) {
@@ -205,7 +209,7 @@ class MultiRecipientSendTest {
         flipped[15] ^= 1;
 
         for (byte[] key : List.of(xor(a, b), flipped, new byte[16], new byte[0], java.util.Arrays.copyOf(xor(a, b, c), 15))) {
-            ApiException error = failure(() -> service.sendMultiRecipientSealed(request(payload, ByteString.copyFrom(key))));
+            ApiException error = failure(() -> service.sendMultiRecipientSealed(CONNECTION, request(payload, ByteString.copyFrom(key))));
             assertThat(error.code()).isEqualTo(ErrorCode.UNAUTHORIZED);
             assertThat(error.detail().isEmpty()).isTrue();
         }
@@ -218,11 +222,11 @@ class MultiRecipientSendTest {
         byte[] combined = xor(setAccessKey(alice), setAccessKey(carol));
         byte[] payload = group.seal(List.of(alice, bob, carol), PLAINTEXT);
 
-        ApiException unknown = failure(() -> service.sendMultiRecipientSealed(request(payload, ByteString.copyFrom(combined))));
+        ApiException unknown = failure(() -> service.sendMultiRecipientSealed(CONNECTION, request(payload, ByteString.copyFrom(combined))));
         byte[] wrong = combined.clone();
         wrong[0] ^= 1;
         byte[] onlyKnown = group.seal(List.of(alice, carol), PLAINTEXT);
-        ApiException wrongKey = failure(() -> service.sendMultiRecipientSealed(request(onlyKnown, ByteString.copyFrom(wrong))));
+        ApiException wrongKey = failure(() -> service.sendMultiRecipientSealed(CONNECTION, request(onlyKnown, ByteString.copyFrom(wrong))));
 
         assertThat(unknown.code()).isEqualTo(ErrorCode.UNAUTHORIZED);
         assertThat(unknown.getMessage()).isEqualTo(wrongKey.getMessage());
@@ -237,13 +241,13 @@ class MultiRecipientSendTest {
         byte[] payload = group.seal(List.of(alice, carol), PLAINTEXT);
 
         // carol never set a key: zeros must not open her mailbox.
-        assertThat(failure(() -> service.sendMultiRecipientSealed(request(payload, ByteString.copyFrom(a)))).code())
+        assertThat(failure(() -> service.sendMultiRecipientSealed(CONNECTION, request(payload, ByteString.copyFrom(a)))).code())
                 .isEqualTo(ErrorCode.UNAUTHORIZED);
         assertNothingStored(alice, carol);
 
         // carol is open to everyone and has no key: she adds nothing to the XOR.
         storage.accounts().setSealedSenderAccess(carol.accountId(), new SealedSenderAccess(new byte[0], true));
-        service.sendMultiRecipientSealed(request(payload, ByteString.copyFrom(a)));
+        service.sendMultiRecipientSealed(CONNECTION, request(payload, ByteString.copyFrom(a)));
         assertThat(storage.mailbox().count(carol.accountId(), 1)).isEqualTo(1);
     }
 
@@ -254,7 +258,7 @@ class MultiRecipientSendTest {
         byte[] combined = xor(setAccessKey(alice), setAccessKey(carol));
         byte[] payload = group.seal(List.of(alice, carol), PLAINTEXT);
 
-        ApiException error = failure(() -> service.sendMultiRecipientSealed(request(payload, ByteString.copyFrom(combined))));
+        ApiException error = failure(() -> service.sendMultiRecipientSealed(CONNECTION, request(payload, ByteString.copyFrom(combined))));
 
         assertThat(error.code()).isEqualTo(ErrorCode.STALE_DEVICES);
         assertThat(MultiRecipientStaleDevices.parseFrom(error.detail()).getAccountsList())
@@ -277,7 +281,7 @@ class MultiRecipientSendTest {
                 .serviceId(0, bob.accountId()).excluded()
                 .raw(sealed.sharedBytes().toByteArray()).bytes();
 
-        service.sendMultiRecipientSealed(request(payload, ByteString.copyFrom(combined)));
+        service.sendMultiRecipientSealed(CONNECTION, request(payload, ByteString.copyFrom(combined)));
 
         assertThat(group.open(alice, alice.device(1), onlyEnvelope(alice, alice.device(1)).getContent().toByteArray()))
                 .isEqualTo(PLAINTEXT);
@@ -291,12 +295,15 @@ class MultiRecipientSendTest {
         byte[] a = setAccessKey(alice);
         byte[] c = setAccessKey(carol);
 
-        service.sendMultiRecipientSealed(request(group.seal(List.of(alice), PLAINTEXT), ByteString.copyFrom(a)));
+        service.sendMultiRecipientSealed(CONNECTION, request(group.seal(List.of(alice), PLAINTEXT), ByteString.copyFrom(a)));
         byte[] toBoth = group.seal(List.of(carol, alice), PLAINTEXT);
-        assertThat(failure(() -> service.sendMultiRecipientSealed(request(toBoth, ByteString.copyFrom(xor(a, c))))).code())
+        assertThat(failure(() -> service.sendMultiRecipientSealed(CONNECTION, request(toBoth, ByteString.copyFrom(xor(a, c))))).code())
                 .isEqualTo(ErrorCode.RATE_LIMITED);
         assertThat(storage.mailbox().count(carol.accountId(), 1)).isZero();
         assertThat(storage.mailbox().count(alice.accountId(), 1)).isEqualTo(1);
+        // The budget is the connection's: another sender's connection is not held back by it.
+        service.sendMultiRecipientSealed(UUID.randomUUID(), request(toBoth, ByteString.copyFrom(xor(a, c))));
+        assertThat(storage.mailbox().count(alice.accountId(), 1)).isEqualTo(2);
     }
 
     // ---- limits ----
@@ -343,6 +350,48 @@ class MultiRecipientSendTest {
         assertThat(storage.mailbox().count(bob.accountId(), 1)).isZero();
         assertThat(storage.mailbox().count(bob.accountId(), 2)).isEqualTo(2);
         assertThat(storage.mailbox().count(bob.accountId(), 3)).isZero();
+    }
+
+    @Test
+    void concurrentSendsToANearlyFullMailboxNeverPassTheCap() throws Exception {
+        int cap = 6;
+        service = service(new MessageLimits(256 * 1024, cap), 1000);
+        registerAll(bob);
+        List<MailboxEntry> waiting = new ArrayList<>();
+        for (int i = 0; i < cap - 2; i++) {
+            waiting.add(new MailboxEntry(0, bob.accountId(), 1, guid(), new byte[] {1}, NOW));
+        }
+        storage.mailbox().insert(waiting);
+        byte[] payload = group.seal(List.of(bob), PLAINTEXT);
+
+        // 16 senders at once (bounded), when only two more messages fit.
+        int senders = 16;
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        List<Future<ErrorCode>> outcomes = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(senders)) {
+            for (int i = 0; i < senders; i++) {
+                outcomes.add(pool.submit(() -> {
+                    start.await();
+                    try {
+                        service.sendMultiRecipient(sender, request(payload, ByteString.EMPTY));
+                        return ErrorCode.OK;
+                    } catch (ApiException e) {
+                        return e.code();
+                    }
+                }));
+            }
+            start.countDown();
+            List<ErrorCode> codes = new ArrayList<>();
+            for (Future<ErrorCode> outcome : outcomes) {
+                codes.add(outcome.get());
+            }
+            assertThat(codes).filteredOn(ErrorCode.OK::equals).hasSize(2);
+            assertThat(codes).filteredOn(ErrorCode.RATE_LIMITED::equals).hasSize(senders - 2);
+        }
+        for (MemberDevice device : bob.devices()) {
+            assertThat(storage.mailbox().count(bob.accountId(), device.deviceId())).isLessThanOrEqualTo(cap);
+        }
+        assertThat(storage.mailbox().count(bob.accountId(), 1)).isEqualTo(cap);
     }
 
     @Test
@@ -404,7 +453,7 @@ class MultiRecipientSendTest {
         }
         byte[] payload = group.seal(members, PLAINTEXT);
 
-        service.sendMultiRecipientSealed(request(payload, ByteString.copyFrom(combined)));
+        service.sendMultiRecipientSealed(CONNECTION, request(payload, ByteString.copyFrom(combined)));
 
         assertThat(metrics.multiRecipientSends()).isEqualTo(1);
         assertThat(metrics.storedEnvelopes()).isEqualTo(1000);

@@ -126,6 +126,87 @@ public class AccountStoreContractTest extends StoreContract {
                 IntStream.range(0, threads).boxed().toList());
     }
 
+    // ---- create: one transaction with the keys ----
+
+    @Test
+    void createStoresTheFirstDevicesKeysAndAccess() throws Exception {
+        UUID id = UUID.randomUUID();
+        SealedSenderAccess access = new SealedSenderAccess(bytes(16, 5), true);
+
+        CreateAccountResult result = store.create(account(id), device(), keys(1), access, List.of(hash(1)), null, NOW);
+
+        assertThat(result).isEqualTo(new CreateAccountResult.Created(0));
+        assertThat(storage.keys().signedPreKey(id, 1)).hasValueSatisfying(k -> assertThat(k.id()).isEqualTo(1));
+        assertThat(storage.keys().count(id, 1)).isEqualTo(new KeyCounts(2, 1));
+        assertThat(store.findSealedSenderAccess(id)).hasValueSatisfying(a -> {
+            assertThat(a.accessKey()).isEqualTo(bytes(16, 5));
+            assertThat(a.unrestricted()).isTrue();
+        });
+    }
+
+    @Test
+    void createThatFailsStoringTheKeysLeavesTheUsernameAndInviteFree() throws Exception {
+        store.addInviteCode(hash(100), NOW + 60_000);
+        UUID id = UUID.randomUUID();
+
+        // The keys are written last; a key the database refuses (no public key) fails the whole create.
+        assertThatThrownBy(() -> store.create(account(id), device(), brokenKeys(), noAccess(), List.of(hash(1)),
+                hash(100), NOW)).isInstanceOf(StoreException.class);
+
+        assertRejectedCreateWroteNothing(id, hash(1));
+        assertThat(storage.keys().count(id, 1)).isEqualTo(new KeyCounts(0, 0));
+        UUID retry = UUID.randomUUID();
+        assertThat(store.create(account(retry), device(), keys(1), noAccess(), List.of(hash(1)), hash(100), NOW))
+                .as("the username and the invite are free again").isEqualTo(new CreateAccountResult.Created(0));
+        assertThat(store.findByUsernameHash(hash(1))).contains(retry);
+    }
+
+    @Test
+    void replaceIdentityStoresTheNewKeysInPlaceOfEveryOldOne() throws Exception {
+        UUID id = UUID.randomUUID();
+        store.create(account(id), device(), keys(1), noAccess(), List.of(hash(1)), null, NOW);
+
+        assertThat(store.replaceIdentity(id, bytes(33, 77), 1, 999, keys(50))).isTrue();
+
+        assertThat(storage.keys().signedPreKey(id, 1)).hasValueSatisfying(k -> assertThat(k.id()).isEqualTo(50));
+        assertThat(storage.keys().takePreKey(id, 1)).hasValueSatisfying(k -> assertThat(k.id()).isEqualTo(51));
+        assertThat(storage.keys().count(id, 1)).isEqualTo(new KeyCounts(1, 1));
+    }
+
+    @Test
+    void replaceIdentityThatFailsStoringTheKeysKeepsTheOldIdentityAndKeys() throws Exception {
+        UUID id = UUID.randomUUID();
+        store.create(account(id), device(), keys(1), noAccess(), List.of(hash(1)), null, NOW);
+
+        assertThatThrownBy(() -> store.replaceIdentity(id, bytes(33, 77), 1, 999, brokenKeys()))
+                .isInstanceOf(StoreException.class);
+
+        assertThat(store.findAccount(id).orElseThrow().identityKey()).isEqualTo(bytes(33, 1));
+        assertThat(store.findDevice(id, 1).orElseThrow().registrationId()).isEqualTo(device().registrationId());
+        assertThat(storage.keys().signedPreKey(id, 1)).hasValueSatisfying(k -> assertThat(k.id()).isEqualTo(1));
+        assertThat(storage.keys().count(id, 1)).isEqualTo(new KeyCounts(2, 1));
+    }
+
+    /** A signed prekey, a last-resort key, two one-time EC keys and one Kyber key, ids from {@code firstId}. */
+    private static DeviceKeys keys(int firstId) {
+        return new DeviceKeys(java.util.Optional.of(new PublicPreKey(firstId, bytes(33, 1), bytes(64, 2))),
+                java.util.Optional.of(new PublicPreKey(firstId, bytes(1569, 3), bytes(64, 4))),
+                List.of(new PublicPreKey(firstId + 1, bytes(33, 5), new byte[0]),
+                        new PublicPreKey(firstId + 2, bytes(33, 6), new byte[0])),
+                List.of(new PublicPreKey(firstId + 3, bytes(1569, 7), bytes(64, 8))));
+    }
+
+    /** Valid signed keys, then a one-time key the database refuses: the failure comes after writes. */
+    private static DeviceKeys brokenKeys() {
+        DeviceKeys good = keys(1);
+        return new DeviceKeys(good.signedPreKey(), good.kyberLastResort(),
+                List.of(new PublicPreKey(2, null, new byte[0])), List.of());
+    }
+
+    private static SealedSenderAccess noAccess() {
+        return new SealedSenderAccess(new byte[0], false);
+    }
+
     // ---- create: invite codes ----
 
     @Test

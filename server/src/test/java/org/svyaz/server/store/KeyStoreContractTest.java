@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -184,6 +185,32 @@ public class KeyStoreContractTest extends StoreContract {
         assertThat(store.count(account, DEVICE)).isEqualTo(new KeyCounts(2, 2));
         store.takeKyberPreKey(account, DEVICE);
         assertThat(store.count(account, DEVICE)).isEqualTo(new KeyCounts(2, 1));
+    }
+
+    @Test
+    void anUploadThatWouldPassTheCapStoresNothing() throws Exception {
+        int cap = KeyStore.MAX_ONE_TIME_KEYS_PER_DEVICE;
+        assertThat(store.addPreKeys(account, DEVICE, keys(1, cap - 1))).isTrue();
+
+        assertThat(store.addPreKeys(account, DEVICE, keys(cap, 2))).isFalse();
+        assertThat(store.addKyberPreKeys(account, DEVICE, keys(1, cap + 1))).isFalse();
+        assertThat(store.count(account, DEVICE)).isEqualTo(new KeyCounts(cap - 1, 0));
+        // Re-sent ids replace keys and do not count twice; one new key still fits.
+        assertThat(store.addPreKeys(account, DEVICE, keys(cap - 5, 6))).isTrue();
+        assertThat(store.count(account, DEVICE)).isEqualTo(new KeyCounts(cap, 0));
+    }
+
+    @Test
+    void racingUploadsNeverPassTheCap() throws Exception {
+        int cap = KeyStore.MAX_ONE_TIME_KEYS_PER_DEVICE;
+        AtomicInteger nextBatch = new AtomicInteger();
+
+        // 8 uploads of 20 keys with distinct ids at once: at most 5 fit.
+        List<Boolean> stored = Concurrently.run(8,
+                () -> store.addPreKeys(account, DEVICE, keys(1 + 20 * nextBatch.getAndIncrement(), 20)));
+
+        assertThat(stored).filteredOn(b -> b).hasSize(cap / 20);
+        assertThat(store.count(account, DEVICE).preKeys()).isEqualTo(cap);
     }
 
     @Test

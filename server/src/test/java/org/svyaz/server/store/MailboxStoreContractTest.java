@@ -35,6 +35,36 @@ public class MailboxStoreContractTest extends StoreContract {
         store = storage.mailbox();
     }
 
+    // ---- the per-device cap ----
+
+    @Test
+    void anInsertThatWouldOverfillAMailboxStoresNothing() throws Exception {
+        store.insert(List.of(entry(alice, 1, 1, NOW), entry(alice, 1, 2, NOW)));
+
+        assertThat(store.insert(List.of(entry(bob, 1, 3, NOW), entry(alice, 1, 4, NOW)), 2)).isFalse();
+        assertThat(store.count(bob, 1)).as("all or nothing").isZero();
+        assertThat(store.insert(List.of(entry(bob, 1, 5, NOW), entry(bob, 1, 6, NOW)), 2)).isTrue();
+        assertThat(store.count(alice, 1)).isEqualTo(2);
+        assertThat(store.count(bob, 1)).isEqualTo(2);
+    }
+
+    @Test
+    void racingInsertsIntoANearlyFullMailboxNeverPassTheCap() throws Exception {
+        int cap = 10;
+        List<MailboxEntry> waiting = new ArrayList<>();
+        for (int i = 0; i < cap - 3; i++) {
+            waiting.add(entry(alice, 1, 1000 + i, NOW));
+        }
+        store.insert(waiting);
+        AtomicInteger next = new AtomicInteger();
+
+        List<Boolean> stored = Concurrently.run(16,
+                () -> store.insert(List.of(entry(alice, 1, next.getAndIncrement(), NOW)), cap));
+
+        assertThat(stored).filteredOn(b -> b).hasSize(3);
+        assertThat(store.count(alice, 1)).isEqualTo(cap);
+    }
+
     // ---- insert and fetch ----
 
     @Test

@@ -15,6 +15,7 @@ import org.svyaz.server.store.Account;
 import org.svyaz.server.store.AccountStore;
 import org.svyaz.server.store.CreateAccountResult;
 import org.svyaz.server.store.Device;
+import org.svyaz.server.store.DeviceKeys;
 import org.svyaz.server.store.SealedSenderAccess;
 import org.svyaz.server.store.StoreException;
 
@@ -29,15 +30,19 @@ public class JdbcAccountStore implements AccountStore {
 
     protected final JdbcDatabase database;
     protected final UuidColumns uuids;
+    /** Writes a device's first keys inside this store's transactions (same database). */
+    private final JdbcKeyStore keys;
 
-    public JdbcAccountStore(JdbcDatabase database) {
+    public JdbcAccountStore(JdbcDatabase database, JdbcKeyStore keys) {
         this.database = database;
         this.uuids = database.uuids();
+        this.keys = keys;
     }
 
     @Override
-    public CreateAccountResult create(Account account, Device firstDevice, List<byte[]> usernameHashes,
-                                      byte[] inviteCodeHash, long nowMillis) throws StoreException {
+    public CreateAccountResult create(Account account, Device firstDevice, DeviceKeys firstDeviceKeys,
+                                      SealedSenderAccess access, List<byte[]> usernameHashes, byte[] inviteCodeHash,
+                                      long nowMillis) throws StoreException {
         return database.write(session -> {
             // The account comes first because the username row refers to it; a rollback below undoes it.
             PreparedStatement insert = session.prepare(
@@ -47,15 +52,20 @@ public class JdbcAccountStore implements AccountStore {
             insert.setLong(3, account.createdAtMillis());
             insert.executeUpdate();
             insertDevice(session, account.id(), firstDevice);
-            int claimed = claimFirstFree(session, account.id(), usernameHashes);
-            if (claimed < 0) {
-                session.rollback();
-                return new CreateAccountResult.UsernamesTaken();
-            }
+            // The invite before the usernames: someone without a valid invite must learn nothing,
+            // not even whether a username is taken, on a server that registers by invite only.
             if (inviteCodeHash != null && !consumeInvite(session, inviteCodeHash, nowMillis)) {
-                session.rollback(); // the username claimed above goes back too
+                session.rollback();
                 return new CreateAccountResult.InviteRejected();
             }
+            int claimed = claimFirstFree(session, account.id(), usernameHashes);
+            if (claimed < 0) {
+                session.rollback(); // the invite consumed above goes back too
+                return new CreateAccountResult.UsernamesTaken();
+            }
+            // Last and in the same transaction: if they fail, the username claimed above is free again.
+            keys.insertDeviceKeys(session, account.id(), firstDevice.id(), firstDeviceKeys);
+            updateAccess(session, account.id(), access);
             return new CreateAccountResult.Created(claimed);
         });
     }
@@ -176,8 +186,8 @@ public class JdbcAccountStore implements AccountStore {
     }
 
     @Override
-    public boolean replaceIdentity(UUID accountId, byte[] identityKey, int keptDeviceId, int registrationId)
-            throws StoreException {
+    public boolean replaceIdentity(UUID accountId, byte[] identityKey, int keptDeviceId, int registrationId,
+                                   DeviceKeys keptDeviceKeys) throws StoreException {
         return database.write(session -> {
             // On PostgreSQL the update locks the account row, so two resets of one account run one after the other.
             PreparedStatement update = session.prepare("UPDATE accounts SET identity_key = ? WHERE id = ?");
@@ -195,21 +205,29 @@ public class JdbcAccountStore implements AccountStore {
             keep.setInt(1, registrationId);
             uuids.set(keep, 2, accountId);
             keep.setInt(3, keptDeviceId);
-            return keep.executeUpdate() == 1;
+            if (keep.executeUpdate() != 1) {
+                session.rollback();
+                return false;
+            }
+            keys.deleteAll(session, accountId);
+            keys.insertDeviceKeys(session, accountId, keptDeviceId, keptDeviceKeys);
+            return true;
         });
     }
 
     @Override
     public boolean setSealedSenderAccess(UUID accountId, SealedSenderAccess access) throws StoreException {
-        return database.write(session -> {
-            PreparedStatement update = session.prepare(
-                    "UPDATE accounts SET access_key = ?, unrestricted_access = ? WHERE id = ?");
-            update.setBytes(1, access.accessKey());
-            // A boolean column on PostgreSQL, 0 or 1 in an INTEGER on SQLite: both drivers bind it right.
-            update.setBoolean(2, access.unrestricted());
-            uuids.set(update, 3, accountId);
-            return update.executeUpdate() == 1;
-        });
+        return database.write(session -> updateAccess(session, accountId, access));
+    }
+
+    private boolean updateAccess(JdbcSession session, UUID accountId, SealedSenderAccess access) throws SQLException {
+        PreparedStatement update = session.prepare(
+                "UPDATE accounts SET access_key = ?, unrestricted_access = ? WHERE id = ?");
+        update.setBytes(1, access.accessKey());
+        // A boolean column on PostgreSQL, 0 or 1 in an INTEGER on SQLite: both drivers bind it right.
+        update.setBoolean(2, access.unrestricted());
+        uuids.set(update, 3, accountId);
+        return update.executeUpdate() == 1;
     }
 
     @Override

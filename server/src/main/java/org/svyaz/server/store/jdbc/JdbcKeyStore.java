@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.svyaz.server.store.DeviceKeys;
 import org.svyaz.server.store.KeyCounts;
 import org.svyaz.server.store.KeyStore;
 import org.svyaz.server.store.PublicPreKey;
@@ -63,23 +64,51 @@ public class JdbcKeyStore implements KeyStore {
     }
 
     @Override
-    public void addPreKeys(UUID accountId, int deviceId, List<PublicPreKey> keys) throws StoreException {
-        addOneTime(accountId, deviceId, ONE_TIME, keys);
+    public boolean addPreKeys(UUID accountId, int deviceId, List<PublicPreKey> keys) throws StoreException {
+        return addOneTime(accountId, deviceId, ONE_TIME, keys);
     }
 
     @Override
-    public void addKyberPreKeys(UUID accountId, int deviceId, List<PublicPreKey> keys) throws StoreException {
-        addOneTime(accountId, deviceId, KYBER_ONE_TIME, keys);
+    public boolean addKyberPreKeys(UUID accountId, int deviceId, List<PublicPreKey> keys) throws StoreException {
+        return addOneTime(accountId, deviceId, KYBER_ONE_TIME, keys);
     }
 
-    private void addOneTime(UUID accountId, int deviceId, int kind, List<PublicPreKey> keys) throws StoreException {
+    /**
+     * Inserts, then counts the pool in the same transaction and rolls back if it is over the cap:
+     * counting after the insert counts a replaced id once, as the pool holds it.
+     */
+    private boolean addOneTime(UUID accountId, int deviceId, int kind, List<PublicPreKey> keys) throws StoreException {
         if (keys.isEmpty()) {
-            return;
+            return true;
         }
-        database.write(session -> {
+        return database.write(session -> {
+            lockPool(session, accountId, deviceId);
             addOneTime(session, accountId, deviceId, kind, keys);
-            return null;
+            if (poolSize(session, accountId, deviceId, kind) > MAX_ONE_TIME_KEYS_PER_DEVICE) {
+                session.rollback();
+                return false;
+            }
+            return true;
         });
+    }
+
+    /**
+     * Keeps other uploads of the device out until this transaction ends. Nothing to do here: SQLite
+     * runs every write on its one writer thread. PostgreSQL locks the device's row.
+     */
+    protected void lockPool(JdbcSession session, UUID accountId, int deviceId) throws SQLException {
+    }
+
+    private int poolSize(JdbcSession session, UUID accountId, int deviceId, int kind) throws SQLException {
+        PreparedStatement query = session.prepare(
+                "SELECT count(*) FROM device_keys WHERE account_id = ? AND device_id = ? AND kind = ?");
+        uuids.set(query, 1, accountId);
+        query.setInt(2, deviceId);
+        query.setShort(3, (short) kind);
+        try (ResultSet rows = query.executeQuery()) {
+            rows.next();
+            return rows.getInt(1);
+        }
     }
 
     private void addOneTime(JdbcSession session, UUID accountId, int deviceId, int kind, List<PublicPreKey> keys)
@@ -115,6 +144,11 @@ public class JdbcKeyStore implements KeyStore {
     @Override
     public Optional<PublicPreKey> signedPreKey(UUID accountId, int deviceId) throws StoreException {
         return database.read(session -> first(session, accountId, deviceId, SIGNED));
+    }
+
+    @Override
+    public Optional<PublicPreKey> kyberLastResort(UUID accountId, int deviceId) throws StoreException {
+        return database.read(session -> first(session, accountId, deviceId, KYBER_LAST_RESORT));
     }
 
     @Override
@@ -167,10 +201,36 @@ public class JdbcKeyStore implements KeyStore {
     @Override
     public void deleteAll(UUID accountId) throws StoreException {
         database.write(session -> {
-            PreparedStatement delete = session.prepare("DELETE FROM device_keys WHERE account_id = ?");
-            uuids.set(delete, 1, accountId);
-            return delete.executeUpdate();
+            deleteAll(session, accountId);
+            return null;
         });
+    }
+
+    /** Removes every key of every device of the account, inside the caller's transaction. */
+    void deleteAll(JdbcSession session, UUID accountId) throws SQLException {
+        PreparedStatement delete = session.prepare("DELETE FROM device_keys WHERE account_id = ?");
+        uuids.set(delete, 1, accountId);
+        delete.executeUpdate();
+    }
+
+    /**
+     * Stores a device's first keys inside the caller's transaction ({@link JdbcAccountStore}'s
+     * create and identity reset): the device has no keys yet, so nothing is replaced and no cap
+     * can be passed (one upload carries at most the cap).
+     */
+    void insertDeviceKeys(JdbcSession session, UUID accountId, int deviceId, DeviceKeys keys) throws SQLException {
+        if (keys.signedPreKey().isPresent()) {
+            addOneTime(session, accountId, deviceId, SIGNED, List.of(keys.signedPreKey().get()));
+        }
+        if (keys.kyberLastResort().isPresent()) {
+            addOneTime(session, accountId, deviceId, KYBER_LAST_RESORT, List.of(keys.kyberLastResort().get()));
+        }
+        if (!keys.preKeys().isEmpty()) {
+            addOneTime(session, accountId, deviceId, ONE_TIME, keys.preKeys());
+        }
+        if (!keys.kyberPreKeys().isEmpty()) {
+            addOneTime(session, accountId, deviceId, KYBER_ONE_TIME, keys.kyberPreKeys());
+        }
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -31,12 +32,15 @@ public class JdbcMailboxStore implements MailboxStore {
     }
 
     @Override
-    public void insert(List<MailboxEntry> entries) throws StoreException {
+    public boolean insert(List<MailboxEntry> entries, int maxEntriesPerDevice) throws StoreException {
         if (entries.isEmpty()) {
-            return;
+            return true;
         }
-        database.write(session -> {
+        return database.write(session -> {
             lockMailboxes(session, entries);
+            if (maxEntriesPerDevice < Integer.MAX_VALUE && !roomFor(session, entries, maxEntriesPerDevice)) {
+                return false;
+            }
             PreparedStatement insert = session.prepare("""
                     INSERT INTO mailbox (account_id, device_id, guid, envelope, stored_at) VALUES (?, ?, ?, ?, ?)""");
             for (MailboxEntry entry : entries) {
@@ -49,8 +53,29 @@ public class JdbcMailboxStore implements MailboxStore {
             }
             // In list order, so the sequences follow it; a repeated guid fails the whole write.
             insert.executeBatch();
-            return null;
+            return true;
         });
+    }
+
+    /**
+     * Whether every device's mailbox stays within {@code max} with these entries added. Counted
+     * inside the insert's write, after {@link #lockMailboxes}: no other insert for these devices
+     * can land between the count and the insert.
+     */
+    private boolean roomFor(JdbcSession session, List<MailboxEntry> entries, int max) throws SQLException {
+        Map<UUID, Map<Integer, Integer>> adding = new HashMap<>();
+        for (MailboxEntry entry : entries) {
+            adding.computeIfAbsent(entry.accountId(), account -> new HashMap<>())
+                    .merge(entry.deviceId(), 1, Integer::sum);
+        }
+        for (Map.Entry<UUID, Map<Integer, Integer>> account : adding.entrySet()) {
+            for (Map.Entry<Integer, Integer> device : account.getValue().entrySet()) {
+                if (countOf(session, account.getKey(), device.getKey()) + device.getValue() > max) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /**

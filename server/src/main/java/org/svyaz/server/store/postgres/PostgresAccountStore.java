@@ -15,8 +15,8 @@ import org.svyaz.server.store.jdbc.JdbcAccountStore;
 
 /** The account store on PostgreSQL: the shared SQL, and the devices of many accounts in one query. */
 final class PostgresAccountStore extends JdbcAccountStore {
-    PostgresAccountStore(PostgresDatabase database) {
-        super(database);
+    PostgresAccountStore(PostgresDatabase database, PostgresKeyStore keys) {
+        super(database, keys);
     }
 
     @Override

@@ -20,6 +20,21 @@ final class PostgresKeyStore extends JdbcKeyStore {
         super(database);
     }
 
+    /**
+     * Takes a transaction-scoped advisory lock for the device, so two uploads of one device on
+     * different nodes count its pool one after the other and cannot pass the cap together. The
+     * lock's number mixes the ids; two devices that share one only wait for each other.
+     */
+    @Override
+    protected void lockPool(JdbcSession session, UUID accountId, int deviceId) throws SQLException {
+        PreparedStatement lock = session.prepare("SELECT pg_advisory_xact_lock(?)");
+        lock.setLong(1, accountId.getMostSignificantBits() ^ accountId.getLeastSignificantBits()
+                ^ ((long) deviceId * 0x9E3779B97F4A7C15L));
+        try (ResultSet rows = lock.executeQuery()) {
+            rows.next();
+        }
+    }
+
     /** One upsert on the partial unique index {@code device_keys_single}: two racing uploads leave one key. */
     @Override
     protected void replaceSingle(JdbcSession session, UUID accountId, int deviceId, int kind, PublicPreKey key)

@@ -23,7 +23,8 @@ public record PostgresStorage(PostgresDatabase database, AccountStore accounts, 
     /** Connects and brings the schema up to date; fails within the connect timeout when the database is down. */
     public static PostgresStorage open(PostgresSettings settings) throws StoreException {
         PostgresDatabase database = PostgresDatabase.open(settings);
-        return new PostgresStorage(database, new PostgresAccountStore(database), new PostgresKeyStore(database),
+        PostgresKeyStore keys = new PostgresKeyStore(database);
+        return new PostgresStorage(database, new PostgresAccountStore(database, keys), keys,
                 new PostgresMailboxStore(database));
     }
 

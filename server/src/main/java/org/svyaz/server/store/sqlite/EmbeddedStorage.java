@@ -18,7 +18,8 @@ public record EmbeddedStorage(SqliteDatabase database, AccountStore accounts, Ke
 
     public static EmbeddedStorage open(Path dataDir) throws StoreException {
         SqliteDatabase database = SqliteDatabase.open(dataDir.resolve(DATABASE_FILE));
-        return new EmbeddedStorage(database, new JdbcAccountStore(database), new JdbcKeyStore(database),
+        JdbcKeyStore keys = new JdbcKeyStore(database);
+        return new EmbeddedStorage(database, new JdbcAccountStore(database, keys), keys,
                 new JdbcMailboxStore(database));
     }
 

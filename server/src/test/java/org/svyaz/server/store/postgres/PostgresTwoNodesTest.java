@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Timeout;
 import org.svyaz.server.store.Account;
 import org.svyaz.server.store.CreateAccountResult;
 import org.svyaz.server.store.Device;
+import org.svyaz.server.store.KeyStore;
 import org.svyaz.server.store.MailboxEntry;
 import org.svyaz.server.store.PublicPreKey;
 
@@ -128,9 +129,9 @@ class PostgresTwoNodesTest {
     @Test
     void bothNodesTakingKeysHandOutEachOnce() throws Exception {
         UUID account = UUID.randomUUID();
-        int keys = 200;
-        first.keys().addPreKeys(account, 1, IntStream.rangeClosed(1, keys)
-                .mapToObj(id -> new PublicPreKey(id, new byte[] {(byte) id}, new byte[0])).toList());
+        int keys = KeyStore.MAX_ONE_TIME_KEYS_PER_DEVICE;
+        assertThat(first.keys().addPreKeys(account, 1, IntStream.rangeClosed(1, keys)
+                .mapToObj(id -> new PublicPreKey(id, new byte[] {(byte) id}, new byte[0])).toList())).isTrue();
 
         List<List<Integer>> taken = together(8, node -> {
             List<Integer> ids = new ArrayList<>();
