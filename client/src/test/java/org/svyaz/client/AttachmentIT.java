@@ -111,10 +111,9 @@ class AttachmentIT {
         try (SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server")));
              SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.96", Clock.systemUTC());
              SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.97", Clock.systemUTC())) {
-            bob.send("alice.96", "the scan, please", List.of());
-            alice.send("bob.97", "first", List.of());
-            alice.send("bob.97", "the scan", List.of(file));
-            // A slow network: the download stalls for longer than receive's quiet time, once.
+            // A slow network: the download stalls for longer than receive's quiet time, once. Set before
+            // anything is sent: bob is connected since he wrote first, so the push and its download
+            // may begin before receive() below does.
             java.util.concurrent.atomic.AtomicBoolean stalled = new java.util.concurrent.atomic.AtomicBoolean();
             bob.onTransferProgress((name, upload, done, total) -> {
                 if (!upload && stalled.compareAndSet(false, true)) {
@@ -125,6 +124,9 @@ class AttachmentIT {
                     }
                 }
             });
+            bob.send("alice.96", "the scan, please", List.of());
+            alice.send("bob.97", "first", List.of());
+            alice.send("bob.97", "the scan", List.of(file));
 
             List<ReceivedMessage> shown = new java.util.ArrayList<>();
             bob.receive(java.time.Duration.ofMillis(500), 10, shown::add);
