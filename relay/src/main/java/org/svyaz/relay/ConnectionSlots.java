@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -59,6 +60,11 @@ final class ConnectionSlots {
         address.ifPresent(a -> withoutTokenByAddress.computeIfAbsent(a, key -> new LinkedHashSet<>()).add(channel));
         channel.closeFuture().addListener(closed -> release(channel));
         return true;
+    }
+
+    /** The connections holding a slot now, tunnels and others. */
+    synchronized List<Channel> open() {
+        return List.copyOf(counted);
     }
 
     /** The connection showed the token: it keeps its slot until it closes. */

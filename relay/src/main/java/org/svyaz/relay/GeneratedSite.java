@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 
@@ -62,13 +63,13 @@ final class GeneratedSite {
         String topic = pick(random, TOPICS);
         String colour = pick(random, COLOURS);
         List<String> sentences = new ArrayList<>(SENTENCES);
-        java.util.Collections.shuffle(sentences, random);
+        Collections.shuffle(sentences, random);
         StringBuilder about = new StringBuilder();
         for (String sentence : sentences.subList(0, 2 + random.nextInt(3))) {
             about.append(sentence.formatted(topic)).append(' ');
         }
         List<String> posts = new ArrayList<>(POSTS);
-        java.util.Collections.shuffle(posts, random);
+        Collections.shuffle(posts, random);
         StringBuilder list = new StringBuilder();
         LocalDate date = today.minusDays(random.nextInt(40));
         for (String post : posts.subList(0, 3 + random.nextInt(5))) {

@@ -10,8 +10,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -23,7 +21,6 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -45,11 +42,11 @@ public final class RelayServer implements AutoCloseable {
     private final RelayKeys keys;
     private final RelayConfig config;
     private final AtomicLong tunnels;
-    private final ChannelGroup connections;
+    private final ConnectionSlots slots;
 
     private RelayServer(EventLoopGroup boss, EventLoopGroup workers, Channel channel, RelayKeys keys,
-                        RelayConfig config, AtomicLong tunnels, ChannelGroup connections) {
-        this.connections = connections;
+                        RelayConfig config, AtomicLong tunnels, ConnectionSlots slots) {
+        this.slots = slots;
         this.boss = boss;
         this.workers = workers;
         this.channel = channel;
@@ -73,7 +70,6 @@ public final class RelayServer implements AutoCloseable {
         RelayPipelines pipelines = new RelayPipelines(new DecoySite(site), config.upstream(),
                 config.decoyIdleTimeout());
         ConnectionSlots slots = new ConnectionSlots(config.maxConnections(), config.maxWithoutTokenPerAddress());
-        ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
         AtomicLong tunnels = new AtomicLong();
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
@@ -90,7 +86,6 @@ public final class RelayServer implements AutoCloseable {
                                 ch.close();
                                 return;
                             }
-                            connections.add(ch);
                             ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
                             ch.pipeline().addLast("idle", new IdleStateHandler(0, 0,
                                     config.idleTimeout().toSeconds(), TimeUnit.SECONDS));
@@ -111,7 +106,7 @@ public final class RelayServer implements AutoCloseable {
                         }
                     })
                     .bind(config.listen()).sync().channel();
-            return new RelayServer(boss, workers, channel, keys, config, tunnels, connections);
+            return new RelayServer(boss, workers, channel, keys, config, tunnels, slots);
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -130,7 +125,7 @@ public final class RelayServer implements AutoCloseable {
 
     /** Connections open now, tunnels and others. */
     public int connectionsOpen() {
-        return connections.size();
+        return slots.open().size();
     }
 
     /**
@@ -139,7 +134,7 @@ public final class RelayServer implements AutoCloseable {
      */
     long bytesWaitingToBeSent() {
         long waiting = 0;
-        for (Channel connection : connections) {
+        for (Channel connection : slots.open()) {
             ChannelOutboundBuffer buffer = connection.unsafe().outboundBuffer();
             waiting += buffer == null ? 0 : buffer.totalPendingWriteBytes();
         }
