@@ -25,6 +25,7 @@ import org.svyaz.server.account.RegistrationPolicy;
 import org.svyaz.server.cluster.RedisUnavailableException;
 import org.svyaz.server.identity.DescriptorPublisher;
 import org.svyaz.server.identity.DescriptorSettings;
+import org.svyaz.server.identity.RelayGrants;
 import org.svyaz.server.store.Storage;
 import org.svyaz.server.store.StoreException;
 import picocli.CommandLine.Command;
@@ -237,7 +238,9 @@ final class ServerCommand implements Callable<Integer> {
 
     @Command(name = "invite", mixinStandardHelpOptions = true,
             description = {"Make a one-time invite link for a server with --registration invite.",
-                    "Works while the server runs. Share the printed link with one person."})
+                    "Works while the server runs. Share the printed link with one person. It carries "
+                            + RelayGrants.PER_SUBJECT + " of the server's relays (if it has any), so it works where "
+                            + "the server is blocked."})
     static final class InviteCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -267,7 +270,6 @@ final class ServerCommand implements Callable<Integer> {
             if (validDays < 1) {
                 throw new CommandLineException("--valid-days must be at least 1.");
             }
-            InviteLink base = InviteLink.parse(Files.readString(inviteFile));
             StorageSettings storageSettings = settings.storage();
             Storage opened;
             try {
@@ -279,7 +281,9 @@ final class ServerCommand implements Callable<Integer> {
             try (Storage storage = opened) {
                 String code = new InviteCodes(storage.accounts(), Clock.systemUTC())
                         .create(Duration.ofDays(validDays));
-                spec.commandLine().getOut().println(new InviteLink(base.signed(), base.descriptor(), Optional.of(code)));
+                // The invite carries relays of its own, so someone whose network blocks the server can
+                // still register; the descriptor everyone may fetch names none.
+                spec.commandLine().getOut().println(RelayGrants.invite(data, code, Clock.systemUTC()));
             }
             return ExitCodes.OK;
         }
@@ -288,7 +292,8 @@ final class ServerCommand implements Callable<Integer> {
     @Command(name = "descriptor", mixinStandardHelpOptions = true,
             description = {"Add or remove addresses, relays and DNS-over-HTTPS resolvers in the server's signed descriptor.",
                     "Clients learn the new descriptor the next time they connect; a running server re-signs within "
-                            + "a minute. Without options, lists the current additions."})
+                            + "a minute. Without options, lists the current additions.",
+                    "Relays stay out of the descriptor (anyone may fetch it): the server hands each account a few."})
     static final class DescriptorCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -302,10 +307,13 @@ final class ServerCommand implements Callable<Integer> {
         @Option(names = "--remove-endpoint", paramLabel = "HOST:PORT", description = "Stop advertising an address.")
         List<String> removeEndpoints = new ArrayList<>();
 
-        @Option(names = "--add-relay", paramLabel = "RELAY_LINK", description = "A relay for this server; repeatable.")
+        @Option(names = "--add-relay", paramLabel = "RELAY_LINK",
+                description = "A relay for this server, as 'svyaz relay' printed its link; repeatable. Relays are not "
+                        + "published: each account gets " + RelayGrants.PER_SUBJECT + " of them, and each invite "
+                        + "link carries " + RelayGrants.PER_SUBJECT + ", with tokens that expire.")
         List<String> addRelays = new ArrayList<>();
 
-        @Option(names = "--remove-relay", paramLabel = "RELAY_LINK", description = "Stop advertising a relay.")
+        @Option(names = "--remove-relay", paramLabel = "RELAY_LINK", description = "Stop handing out a relay.")
         List<String> removeRelays = new ArrayList<>();
 
         @Option(names = "--add-doh", paramLabel = "URL", description = "A DNS-over-HTTPS resolver (https://...).")
@@ -339,6 +347,10 @@ final class ServerCommand implements Callable<Integer> {
                 RelayLink link = RelayLink.parse(relay);
                 if (!link.descriptor().getServerIdentityKey().equals(server.descriptor().getIdentityKey())) {
                     throw new CommandLineException("That relay forwards to another server.");
+                }
+                if (link.granted()) {
+                    throw new CommandLineException("That link carries a token a server handed out, not the relay's "
+                            + "secret: add the link 'svyaz relay' printed when it first started.");
                 }
             }
             for (String url : addDoh) {

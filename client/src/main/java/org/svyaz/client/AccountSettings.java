@@ -2,6 +2,7 @@
 package org.svyaz.client;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -45,6 +46,9 @@ final class AccountSettings {
     static final String PROFILE_KEY = "profile_key";
     private static final String SENDER_CERTIFICATE = "sender_certificate";
     private static final String RELAYS = "relays";
+    /** The relays the server handed to this account (or its invite carried), with tokens that expire. */
+    private static final String SERVER_RELAYS = "server_relays";
+    private static final String SERVER_RELAYS_FETCHED_AT = "server_relays_fetched_at";
 
     private final AccountDatabase db;
     private final UUID accountId;
@@ -71,7 +75,10 @@ final class AccountSettings {
         this.username = text(USERNAME);
     }
 
-    /** What registration learned; once stored, the account opens. */
+    /**
+     * What registration learned; once stored, the account opens. {@code relays} are those the user
+     * gave; the invite's own relays serve until the server hands this account its own.
+     */
     static void storeRegistration(AccountDatabase db, InviteLink link, UUID accountId, int deviceId, byte[] password,
                                   String username, List<RelayLink> relays) {
         db.setSetting(SERVER_LINK, link.withoutCode().toString().getBytes(StandardCharsets.UTF_8));
@@ -80,9 +87,15 @@ final class AccountSettings {
         db.setSetting(PASSWORD, password);
         db.setSetting(USERNAME, username.getBytes(StandardCharsets.UTF_8));
         if (!relays.isEmpty()) {
-            db.setSetting(RELAYS, String.join("\n", relays.stream().map(RelayLink::toString).toList())
-                    .getBytes(StandardCharsets.UTF_8));
+            db.setSetting(RELAYS, joined(relays));
         }
+        if (!link.relays().isEmpty()) {
+            db.setSetting(SERVER_RELAYS, joined(link.relays()));
+        }
+    }
+
+    private static byte[] joined(List<RelayLink> relays) {
+        return String.join("\n", relays.stream().map(RelayLink::toString).toList()).getBytes(StandardCharsets.UTF_8);
     }
 
     private String text(String setting) {
@@ -136,21 +149,63 @@ final class AccountSettings {
 
     /**
      * Relays to fall back on when the server cannot be reached directly: those the user added, in
-     * order, then those the server's descriptor names.
+     * order, then those the server handed to this account whose tokens have not expired, then those
+     * an older server's descriptor named.
      */
     List<RelayLink> relays() {
-        List<RelayLink> relays = new ArrayList<>(userRelays());
-        for (var described : server.descriptor().getRelaysList()) {
-            RelayLink relay = new RelayLink(described);
-            if (!relays.contains(relay)) {
-                relays.add(relay);
+        List<RelayLink> relays = new ArrayList<>(stored(RELAYS));
+        long now = System.currentTimeMillis();
+        for (RelayLink granted : stored(SERVER_RELAYS)) {
+            if (granted.expiresAtMillis() > now) {
+                addUnlessKnown(relays, granted);
             }
+        }
+        for (var described : server.descriptor().getRelaysList()) {
+            addUnlessKnown(relays, new RelayLink(described));
         }
         return relays;
     }
 
+    private static void addUnlessKnown(List<RelayLink> relays, RelayLink relay) {
+        if (relays.stream().noneMatch(relay::sameRelay)) {
+            relays.add(relay);
+        }
+    }
+
+    /**
+     * Keeps the relays the server just handed out in place of those it handed out before. The same
+     * relays with tokens younger than {@code renewAfter} are left as they are: every connection asks,
+     * and the database need not be written each time.
+     */
+    synchronized void storeServerRelays(List<RelayLink> relays, long nowMillis, Duration renewAfter)
+            throws InvalidInviteLinkException {
+        for (RelayLink relay : relays) {
+            if (!relay.descriptor().getServerIdentityKey().equals(server.descriptor().getIdentityKey())) {
+                throw new InvalidInviteLinkException("The server handed out a relay that forwards to another server.");
+            }
+        }
+        List<RelayLink> known = stored(SERVER_RELAYS);
+        boolean sameRelays = known.size() == relays.size()
+                && known.stream().allMatch(k -> relays.stream().anyMatch(k::sameRelay));
+        if (sameRelays && nowMillis - fetchedAtMillis() < renewAfter.toMillis()) {
+            return;
+        }
+        db.setSetting(SERVER_RELAYS, joined(relays));
+        db.setSetting(SERVER_RELAYS_FETCHED_AT, Long.toString(nowMillis).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** When the server's relays were last kept; 0 when never (an invite's relays count as never). */
+    private long fetchedAtMillis() {
+        byte[] stored = db.setting(SERVER_RELAYS_FETCHED_AT);
+        return stored == null ? 0 : Long.parseLong(new String(stored, StandardCharsets.UTF_8));
+    }
+
     private List<RelayLink> userRelays() {
-        byte[] stored = db.setting(RELAYS);
+        return stored(RELAYS);
+    }
+
+    private List<RelayLink> stored(String setting) {
+        byte[] stored = db.setting(setting);
         if (stored == null) {
             return List.of();
         }

@@ -3,10 +3,13 @@ package org.svyaz.client;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -24,10 +27,14 @@ import org.svyaz.client.store.LocalStoreException;
 import org.svyaz.protocol.ApiPaths;
 import org.svyaz.protocol.InvalidInviteLinkException;
 import org.svyaz.protocol.InviteLink;
+import org.svyaz.protocol.RelayLink;
 import org.svyaz.protocol.descriptor.SignedServerDescriptor;
+import org.svyaz.protocol.relay.RelayDescriptor;
+import org.svyaz.protocol.relay.RelayList;
 import org.svyaz.protocol.wire.DescriptorRequest;
 import org.svyaz.protocol.wire.DescriptorResponse;
 import org.svyaz.protocol.wire.ErrorCode;
+import org.svyaz.protocol.wire.RelaysRequest;
 import org.svyaz.protocol.wire.Response;
 
 /**
@@ -41,6 +48,19 @@ final class Connections implements AutoCloseable {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
     /** For requests that only improve what is shown (prekey refill, profile names, the descriptor). */
     static final Duration REFILL_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * How often the relays are fetched again on a connection that stays open (their tokens last a
+     * month); each new connection fetches them too, so relays an operator adds arrive soon.
+     */
+    static final Duration RELAY_REFRESH = Duration.ofDays(1);
+    /** After a failed fetch of the relays: the next try. */
+    private static final Duration RELAY_RETRY = Duration.ofMinutes(10);
+    /**
+     * Where answers that write the database are handled: not on the connection's event loop, which
+     * would stall every other answer while a transaction of this account (one that waits for an
+     * answer itself, such as an identity reset) holds the database.
+     */
+    private static final Executor OFF_THE_EVENT_LOOP = task -> Thread.ofVirtual().name("svyaz-refresh").start(task);
 
     private final AccountSettings settings;
     private final PushHandler pushes;
@@ -51,6 +71,9 @@ final class Connections implements AutoCloseable {
     private volatile ServerConnection connection;
     private volatile ServerConnection anonymousConnection;
     private volatile CompletableFuture<Void> descriptorRefresh = CompletableFuture.completedFuture(null);
+    /** When the relays are fetched next on the open connection; kept here so a request need not read the database. */
+    private volatile long nextRelayRefreshMillis;
+    private volatile CompletableFuture<Void> relayRefresh = CompletableFuture.completedFuture(null);
 
     Connections(AccountSettings settings, PushHandler pushes, Runnable beforeConnecting, Clock clock) {
         this.settings = settings;
@@ -76,6 +99,9 @@ final class Connections implements AutoCloseable {
                         : e.getMessage(), e);
             }
             refreshDescriptor(connection);
+            refreshRelays(connection);
+        } else if (clock.millis() >= nextRelayRefreshMillis) {
+            refreshRelays(connection); // a connection open for days: the tokens are renewed all the same
         }
         return connection;
     }
@@ -176,7 +202,7 @@ final class Connections implements AutoCloseable {
     private void refreshDescriptor(ServerConnection via) {
         descriptorRefresh = via.request(ApiPaths.DESCRIPTOR, DescriptorRequest.getDefaultInstance())
                 .orTimeout(REFILL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                .handle((response, failure) -> {
+                .handleAsync((response, failure) -> {
                     if (failure != null) {
                         log.warn("could not refresh the server descriptor: {}", failure.getMessage() == null
                                 ? failure.getClass().getSimpleName() : failure.getMessage());
@@ -184,7 +210,41 @@ final class Connections implements AutoCloseable {
                         adoptDescriptor(response);
                     }
                     return null;
-                });
+                }, OFF_THE_EVENT_LOOP);
+    }
+
+    /**
+     * Asks for this account's relays (a few of the operator's, with tokens that expire) without
+     * waiting for the answer; the next connection that has to take a relay uses them.
+     */
+    private void refreshRelays(ServerConnection via) {
+        nextRelayRefreshMillis = clock.millis() + RELAY_RETRY.toMillis();
+        relayRefresh = via.request(ApiPaths.RELAYS, RelaysRequest.getDefaultInstance())
+                .orTimeout(REFILL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .handleAsync((response, failure) -> {
+                    if (failure != null) {
+                        log.warn("could not fetch this account's relays: {}", failure.getMessage() == null
+                                ? failure.getClass().getSimpleName() : failure.getMessage());
+                    } else if (response.getError() != ErrorCode.OK) {
+                        log.warn("the server did not hand out relays: {}", response.getError());
+                    } else {
+                        storeRelays(response);
+                    }
+                    return null;
+                }, OFF_THE_EVENT_LOOP);
+    }
+
+    private void storeRelays(Response response) {
+        try {
+            List<RelayLink> relays = new ArrayList<>();
+            for (RelayDescriptor relay : RelayList.parseFrom(response.getBody()).getRelaysList()) {
+                relays.add(RelayLink.checked(relay));
+            }
+            settings.storeServerRelays(relays, clock.millis(), RELAY_REFRESH);
+            nextRelayRefreshMillis = clock.millis() + RELAY_REFRESH.toMillis();
+        } catch (InvalidProtocolBufferException | InvalidInviteLinkException | LocalStoreException e) {
+            log.warn("could not keep the relays the server handed out: {}", e.getMessage());
+        }
     }
 
     private void adoptDescriptor(Response response) {
@@ -213,6 +273,15 @@ final class Connections implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        // A command that ran for a moment (one 'send') must still keep the relays it was handed:
+        // they are what reaches the server once its address is blocked.
+        try {
+            relayRefresh.get(REFILL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // Not kept this time; the next connection asks again.
+        }
         if (connection != null) {
             connection.close();
             connection = null;

@@ -65,6 +65,7 @@ final class Registration {
                     + "current one.");
         }
         List<RelayLink> routes = new ArrayList<>(relays);
+        routes.addAll(link.relays());
         link.descriptor().getRelaysList().forEach(r -> routes.add(new RelayLink(r)));
         List<Username> candidates = usernameCandidates(requestedUsername);
         Path staging;

@@ -3,6 +3,7 @@ package org.svyaz.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.svyaz.client.TestAccounts.body;
 import static org.svyaz.client.TestAccounts.receiveUntil;
 
@@ -62,12 +63,19 @@ class DescriptorRefreshIT {
             assertThat(published.descriptor().getEndpointsList()).contains(endpoint(newAddress.port()));
             assertThat(published.descriptor().getExpiresAt()).isGreaterThan(System.currentTimeMillis());
 
-            // Connecting once through the old address is enough to learn the new descriptor.
+            // Connecting once through the old address is enough to learn the new descriptor, and the
+            // relay, which the server hands to each account with a token of its own (never its secret).
             for (Path dir : List.of(aliceDir, bobDir)) {
                 try (SvyazClient client = SvyazClient.open(dir, Clock.systemUTC())) {
                     client.serverKeyCounts();
                     assertThat(client.server().descriptor().getEndpointsList()).contains(endpoint(newAddress.port()));
-                    assertThat(client.relays()).contains(relayLink);
+                    assertThat(client.server().descriptor().getRelaysList()).isEmpty();
+                    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(client.relays())
+                            .singleElement().satisfies(granted -> {
+                                assertThat(granted.sameRelay(relayLink)).isTrue();
+                                assertThat(granted.granted()).isTrue();
+                                assertThat(granted.descriptor().getSecret()).isEmpty();
+                            }));
                 }
             }
 
@@ -78,11 +86,11 @@ class DescriptorRefreshIT {
                 assertThat(receiveUntil(bob, body("from the new address"))).isNotEmpty();
             }
 
-            newAddress.close(); // and then the new one: only the relay from the descriptor is left
+            newAddress.close(); // and then the new one: only the relay the server handed out is left
             try (SvyazClient alice = SvyazClient.open(aliceDir, Clock.systemUTC());
                  SvyazClient bob = SvyazClient.open(bobDir, Clock.systemUTC())) {
-                alice.send("bob.52", "through the descriptor's relay");
-                assertThat(receiveUntil(bob, body("through the descriptor's relay"))).isNotEmpty();
+                alice.send("bob.52", "through the relay");
+                assertThat(receiveUntil(bob, body("through the relay"))).isNotEmpty();
                 assertThat(relay.tunnelsOpened()).isPositive();
             }
         }

@@ -3,6 +3,7 @@ package org.svyaz.probe;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -55,9 +56,18 @@ public final class Probe {
         this.stepTimeout = stepTimeout;
     }
 
-    /** Probes the server of {@code link} and the relays its descriptor names. */
+    /** Probes the server of {@code link} and the relays the link carries. */
     public ProbeReport run(InviteLink link) throws InterruptedException {
-        return run(link, link.descriptor().getRelaysList().stream().map(RelayLink::new).toList());
+        return run(link, relaysOf(link));
+    }
+
+    /** The relays an invite link carries, then those an older server's descriptor named. */
+    public static List<RelayLink> relaysOf(InviteLink link) {
+        List<RelayLink> relays = new ArrayList<>(link.relays());
+        link.descriptor().getRelaysList().stream().map(RelayLink::new)
+                .filter(described -> relays.stream().noneMatch(described::sameRelay))
+                .forEach(relays::add);
+        return relays;
     }
 
     /** Probes the server of {@code link} and {@code relays}, the client's relays (see {@code SvyazClient.relays()}). */

@@ -161,6 +161,51 @@ class InviteLinkTest {
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test
+    void anInvitesRelaysTravelWithItAndCarryTokensNotSecrets() throws Exception {
+        InviteLink signed = InviteLink.sign(descriptor, serverKey.getPrivate(), Optional.of("code7"));
+        RelayLink relay = grantedRelay(serverKey, "relay.example");
+
+        InviteLink withRelays = signed.withRelays(java.util.List.of(relay));
+        InviteLink parsed = InviteLink.parse(withRelays.toString());
+
+        assertThat(withRelays.toString()).contains("?invite=code7&relays=");
+        assertThat(parsed.inviteCode()).contains("code7");
+        assertThat(parsed.relays()).containsExactly(relay);
+        assertThat(parsed.relays().get(0).granted()).isTrue();
+        assertThat(parsed.signed()).isEqualTo(signed.signed());
+        assertThat(parsed.withoutCode().relays()).isEmpty();
+        InviteLink noCode = InviteLink.parse(InviteLink.sign(descriptor, serverKey.getPrivate(), Optional.empty())
+                .withRelays(java.util.List.of(relay)).toString());
+        assertThat(noCode.inviteCode()).isEmpty();
+        assertThat(noCode.relays()).containsExactly(relay);
+    }
+
+    @Test
+    void relaysForAnotherServerDamagedRelaysAndUnknownParametersAreRejected() {
+        InviteLink signed = InviteLink.sign(descriptor, serverKey.getPrivate(), Optional.of("code7"));
+        assertInvalid(() -> InviteLink.parse(signed.withRelays(java.util.List.of(grantedRelay(ed25519(), "x.example")))
+                .toString()));
+        assertInvalid(() -> InviteLink.parse(signed + "&relays=!!!"));
+        assertInvalid(() -> InviteLink.parse(signed + "&relays="));
+        assertInvalid(() -> InviteLink.parse(signed + "&tracking=1"));
+        RelayLink withSecretAndToken = new RelayLink(grantedRelay(serverKey, "y.example").descriptor().toBuilder()
+                .setSecret(ByteString.copyFrom(new byte[RelayLink.SECRET_BYTES])).build());
+        assertInvalid(() -> InviteLink.parse(signed.withRelays(java.util.List.of(withSecretAndToken)).toString()));
+        java.util.List<RelayLink> nine = java.util.Collections.nCopies(9, grantedRelay(serverKey, "z.example"));
+        assertInvalid(() -> InviteLink.parse(signed.withRelays(nine).toString()));
+    }
+
+    private static RelayLink grantedRelay(KeyPair server, String host) {
+        return new RelayLink(org.svyaz.protocol.relay.RelayDescriptor.newBuilder()
+                .setHost(host).setPort(443).setSni("site.example")
+                .setTlsKeyPin(ByteString.copyFrom(new byte[32]))
+                .setToken(ByteString.copyFrom(new RelayToken(new byte[32]).grant(new byte[RelayToken.TAG_BYTES],
+                        1_800_000_000L)))
+                .setServerIdentityKey(ByteString.copyFrom(server.getPublic().getEncoded()))
+                .build());
+    }
+
     /** Rejected with a message a person can read: a capitalised sentence ending in a full stop. */
     private static void assertInvalid(ThrowingCallable parse) {
         assertThatThrownBy(parse)

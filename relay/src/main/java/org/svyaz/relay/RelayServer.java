@@ -24,10 +24,12 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.svyaz.protocol.RelayLink;
+import org.svyaz.protocol.RelayToken;
 import org.svyaz.protocol.relay.RelayDescriptor;
 
 /**
@@ -65,7 +67,7 @@ public final class RelayServer implements AutoCloseable {
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                         ApplicationProtocolNames.HTTP_1_1))
                 .build();
-        byte[] token = RelayLink.token(keys.secret());
+        RelayToken tokens = new RelayToken(keys.secret());
         Path site = config.site().isPresent() ? config.site().get() : GeneratedSite.ensure(config.dataDir().resolve("site"));
         RelayPipelines pipelines = new RelayPipelines(new DecoySite(site), config.upstream(),
                 config.decoyIdleTimeout());
@@ -99,7 +101,7 @@ public final class RelayServer implements AutoCloseable {
                                     }
                                 }
                             });
-                            ch.pipeline().addLast("gate", new SecretGate(token, pipelines, tunnel -> {
+                            ch.pipeline().addLast("gate", new SecretGate(tokens, Clock.systemUTC(), pipelines, tunnel -> {
                                 tunnels.incrementAndGet();
                                 slots.tunnelOpened(tunnel);
                             }));

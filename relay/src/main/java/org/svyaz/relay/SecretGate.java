@@ -2,6 +2,7 @@
 package org.svyaz.relay;
 
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -12,28 +13,33 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
-import org.svyaz.protocol.RelayLink;
+import org.svyaz.protocol.RelayToken;
 
 /**
  * Decides, from the first bytes inside the TLS, whether a connection is a Svyaz client or anyone
- * else. A client opens with the 32-byte token derived from the relay's secret; anything else (a
- * browser, a scanner, a censor's active probe) is handed, bytes and all, to the decoy web site, so
- * the relay answers it exactly like an ordinary web server.
+ * else. A client opens with a 32-byte {@link RelayToken}: the one derived from the relay's secret,
+ * or one the server granted to an account and that has not expired. Anything else (a browser, a
+ * scanner, a censor's active probe, an expired grant) is handed, bytes and all, to the decoy web
+ * site, so the relay answers it exactly like an ordinary web server.
  *
- * <p>The decision is made as soon as the bytes seen so far stop matching the token, so an HTTP
- * request is answered at once; a connection that sends a matching prefix and then stalls gets the
- * web site after a timeout, as a slow browser would.
+ * <p>Every token starts with the same four bytes, so an HTTP request is told apart (and answered)
+ * after its first four; a connection that sends a matching prefix and then stalls gets the web site
+ * after a timeout, as a slow browser would.
  */
 final class SecretGate extends ByteToMessageDecoder {
     private static final long DECISION_TIMEOUT_SECONDS = 10;
 
-    private final byte[] token;
+    private final RelayToken tokens;
+    private final byte[] prefix;
+    private final Clock clock;
     private final Consumer<Channel> onTunnel;
     private final RelayPipelines pipelines;
     private ScheduledFuture<?> timeout;
 
-    SecretGate(byte[] token, RelayPipelines pipelines, Consumer<Channel> onTunnel) {
-        this.token = token.clone();
+    SecretGate(RelayToken tokens, Clock clock, RelayPipelines pipelines, Consumer<Channel> onTunnel) {
+        this.tokens = tokens;
+        this.prefix = tokens.prefix();
+        this.clock = clock;
         this.pipelines = pipelines;
         this.onTunnel = onTunnel;
     }
@@ -49,18 +55,22 @@ final class SecretGate extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        int seen = Math.min(in.readableBytes(), RelayLink.TOKEN_BYTES);
-        byte[] prefix = ByteBufUtil.getBytes(in, in.readerIndex(), seen);
-        byte[] expected = Arrays.copyOf(token, seen);
-        if (!MessageDigest.isEqual(prefix, expected)) {
+        int prefixSeen = Math.min(in.readableBytes(), RelayToken.PREFIX_BYTES);
+        byte[] start = ByteBufUtil.getBytes(in, in.readerIndex(), prefixSeen);
+        if (!MessageDigest.isEqual(start, Arrays.copyOf(prefix, prefixSeen))) {
             timeout.cancel(false);
             pipelines.toDecoy(ctx, this);
-        } else if (seen == RelayLink.TOKEN_BYTES) {
+        } else if (in.readableBytes() >= RelayToken.BYTES) {
             timeout.cancel(false);
-            in.skipBytes(RelayLink.TOKEN_BYTES);
-            onTunnel.accept(ctx.channel());
-            pipelines.toTunnel(ctx, this);
+            byte[] token = ByteBufUtil.getBytes(in, in.readerIndex(), RelayToken.BYTES);
+            if (tokens.accepts(token, clock.instant().getEpochSecond())) {
+                in.skipBytes(RelayToken.BYTES);
+                onTunnel.accept(ctx.channel());
+                pipelines.toTunnel(ctx, this);
+            } else {
+                pipelines.toDecoy(ctx, this);
+            }
         }
-        // Otherwise: a matching prefix so far; wait for more bytes.
+        // Otherwise: a matching prefix so far; wait for the whole token.
     }
 }

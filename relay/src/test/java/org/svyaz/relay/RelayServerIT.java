@@ -31,6 +31,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.svyaz.protocol.RelayLink;
+import org.svyaz.protocol.RelayToken;
 
 /**
  * The relay as a censor's probe and as a client see it, over real TLS on loopback: without the
@@ -104,12 +105,49 @@ class RelayServerIT {
             assertThat(upstream.connectionsAccepted()).isEqualTo(1);
 
             // Another relay's secret: the bytes are not HTTP, so the web site says so.
-            byte[] wrongToken = RelayLink.token(new byte[RelayLink.SECRET_BYTES]);
+            byte[] wrongToken = RelayToken.staticToken(new byte[RelayLink.SECRET_BYTES]);
             byte[] wrong = new byte[wrongToken.length + payload.length];
             System.arraycopy(wrongToken, 0, wrong, 0, wrongToken.length);
             System.arraycopy(payload, 0, wrong, wrongToken.length, payload.length);
             assertThat(rawExchange(relay.address(), wrong, 12)).startsWith("HTTP/1.1 400");
             assertThat(relay.tunnelsOpened()).isEqualTo(1);
+            assertThat(upstream.connectionsAccepted()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aTokenTheServerGrantedOpensTheTunnelUntilItExpiresAndNotWhenForged() throws Exception {
+        try (EchoServer upstream = new EchoServer();
+             RelayServer relay = RelayServer.start(new RelayConfig(temp.resolve("relay"),
+                     new InetSocketAddress("127.0.0.1", 0), upstream.address(), "kotiki-daily.example",
+                     Optional.empty(), 100, Duration.ofMinutes(2)))) {
+            RelayLink link = relay.link("127.0.0.1", relay.address().getPort(), SERVER_IDENTITY_KEY);
+            // What the server computes from the relay's link when it grants a relay to an account.
+            RelayToken tokens = new RelayToken(link.descriptor().getSecret().toByteArray());
+            long now = System.currentTimeMillis() / 1000;
+            byte[] tag = "account1".getBytes(StandardCharsets.US_ASCII);
+            byte[] payload = "bytes the relay cannot read\n".getBytes(StandardCharsets.US_ASCII);
+
+            try (SSLSocket socket = connect(relay.address())) {
+                OutputStream out = socket.getOutputStream();
+                out.write(tokens.grant(tag, now + 3600));
+                out.write(payload);
+                out.flush();
+                assertThat(socket.getInputStream().readNBytes(payload.length)).isEqualTo(payload);
+            }
+            assertThat(relay.tunnelsOpened()).isEqualTo(1);
+
+            byte[] expired = tokens.grant(tag, now - RelayToken.CLOCK_SKEW_SECONDS - 60);
+            byte[] forged = tokens.grant(tag, now + 3600);
+            forged[RelayToken.PREFIX_BYTES + 4] ^= 1; // another account's tag under this account's MAC
+            byte[] otherRelays = new RelayToken(new byte[RelayLink.SECRET_BYTES]).grant(tag, now + 3600);
+            for (byte[] refused : new byte[][] {expired, forged, otherRelays}) {
+                byte[] bytes = new byte[refused.length + payload.length];
+                System.arraycopy(refused, 0, bytes, 0, refused.length);
+                System.arraycopy(payload, 0, bytes, refused.length, payload.length);
+                assertThat(rawExchange(relay.address(), bytes, 12)).startsWith("HTTP/1.1 400");
+            }
+            assertThat(relay.tunnelsOpened()).as("no refused token opened a tunnel").isEqualTo(1);
             assertThat(upstream.connectionsAccepted()).isEqualTo(1);
         }
     }

@@ -36,6 +36,7 @@ import org.svyaz.server.api.Dispatcher;
 import org.svyaz.server.api.Routes;
 import org.svyaz.server.cluster.NodeLinks;
 import org.svyaz.server.identity.DescriptorKeeper;
+import org.svyaz.server.identity.RelayGrants;
 import org.svyaz.server.identity.KeyCreationLock;
 import org.svyaz.server.identity.SenderCertificateIssuer;
 import org.svyaz.server.identity.ServerIdentity;
@@ -138,10 +139,12 @@ public final class SvyazServer implements AutoCloseable {
         restrictToOwner(config.dataDir());
         ServerIdentity identity;
         SenderCertificateIssuer certificates;
+        RelayGrants relayGrants;
         // Nodes of a cluster share the data directory and must present one identity: one node makes the keys.
         try (KeyCreationLock lock = KeyCreationLock.acquire(config.dataDir())) {
             identity = ServerIdentity.loadOrCreate(config.dataDir());
             certificates = SenderCertificateIssuer.loadOrCreate(config.dataDir(), config.clock());
+            relayGrants = RelayGrants.open(config.dataDir(), config.clock());
         }
         BlobStore blobs = DirectoryBlobStore.open(config.dataDir().resolve(BLOB_DIRECTORY));
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -166,7 +169,7 @@ public final class SvyazServer implements AutoCloseable {
         DescriptorRoute descriptorRoute = new DescriptorRoute();
         Dispatcher dispatcher = Routes.dispatcher(metrics, accountService, keyService, messageService,
                 new SealedSenderService(storage.accounts(), certificates), new ProfileService(storage.accounts()),
-                descriptorRoute);
+                descriptorRoute, relayGrants);
         metrics.gauge("svyaz.connections.devices", connected, ConnectedDevices::size);
         Counter delivered = metrics.counter("svyaz.messages.delivered");
 
@@ -191,7 +194,7 @@ public final class SvyazServer implements AutoCloseable {
                     ? deriveEndpoints(config.listen().getAddress(), transport.address().getPort())
                     : config.advertised();
             DescriptorKeeper descriptors = new DescriptorKeeper(identity, certificates.trustRoot().serialize(), endpoints,
-                    config.dataDir(), config.clock());
+                    config.dataDir(), config.clock(), relayGrants);
             descriptorRoute.serve(descriptors);
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("svyaz-housekeeping").daemon(true).factory());

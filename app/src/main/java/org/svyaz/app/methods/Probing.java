@@ -53,13 +53,13 @@ public final class Probing {
     }
 
     /**
-     * Probes {@code server} over the account's relays (else the descriptor's) and {@code extraRelays};
+     * Probes {@code server} over the account's relays (else the link's) and {@code extraRelays};
      * the recommended route is stored in {@code account} when there is one.
      */
     public static ObjectNode probe(InviteLink server, List<RelayLink> extraRelays, Optional<SvyazClient> account)
             throws ClientException, InterruptedException {
         List<RelayLink> relays = new ArrayList<>(account.map(SvyazClient::relays).orElseGet(() ->
-                server.descriptor().getRelaysList().stream().map(RelayLink::new).toList()));
+                Probe.relaysOf(server)));
         for (RelayLink extra : extraRelays) {
             if (!relays.contains(extra)) {
                 relays.add(extra);

@@ -3,6 +3,8 @@ package org.svyaz.server.api;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.svyaz.protocol.ApiPaths;
+import org.svyaz.protocol.RelayLink;
+import org.svyaz.protocol.relay.RelayList;
 import org.svyaz.protocol.wire.GetProfileRequest;
 import org.svyaz.protocol.wire.KeyCountRequest;
 import org.svyaz.protocol.wire.KeyUpload;
@@ -10,6 +12,7 @@ import org.svyaz.protocol.wire.KeyUploadResponse;
 import org.svyaz.protocol.wire.MultiRecipientSendRequest;
 import org.svyaz.protocol.wire.PreKeyBundleRequest;
 import org.svyaz.protocol.wire.RegisterRequest;
+import org.svyaz.protocol.wire.RelaysRequest;
 import org.svyaz.protocol.wire.ResetIdentityRequest;
 import org.svyaz.protocol.wire.SealedSendRequest;
 import org.svyaz.protocol.wire.SealedSenderAccess;
@@ -19,6 +22,7 @@ import org.svyaz.protocol.wire.SetProfileRequest;
 import org.svyaz.protocol.wire.UsernameLookupRequest;
 import org.svyaz.server.account.AccountService;
 import org.svyaz.server.account.ProfileService;
+import org.svyaz.server.identity.RelayGrants;
 import org.svyaz.server.keys.KeyService;
 import org.svyaz.server.message.MessageService;
 import org.svyaz.server.sealed.SealedSenderService;
@@ -34,7 +38,8 @@ public final class Routes {
     /** A dispatcher for every path, counting requests in {@code metrics}. */
     public static Dispatcher dispatcher(MeterRegistry metrics, AccountService accounts, KeyService keys,
                                         MessageService messages, SealedSenderService sealedSender,
-                                        ProfileService profiles, DescriptorRoute descriptor) {
+                                        ProfileService profiles, DescriptorRoute descriptor,
+                                        RelayGrants relayGrants) {
         return new Dispatcher(metrics)
                 .anonymous(ApiPaths.REGISTER,
                         (caller, body) -> accounts.register(RequestHandler.parse(RegisterRequest.parser(), body)))
@@ -71,6 +76,12 @@ public final class Routes {
                 })
                 .authenticated(ApiPaths.SEALED_SENDER_ACCESS, (caller, body) -> sealedSender.setAccess(caller,
                         RequestHandler.parse(SealedSenderAccess.parser(), body)))
-                .anonymous(ApiPaths.DESCRIPTOR, descriptor);
+                .anonymous(ApiPaths.DESCRIPTOR, descriptor)
+                // Relays only for accounts, each its own few: the descriptor is public, this is not.
+                .authenticated(ApiPaths.RELAYS, (caller, body) -> {
+                    RequestHandler.parse(RelaysRequest.parser(), body);
+                    return RelayList.newBuilder().addAllRelays(relayGrants.forAccount(caller.accountId()).stream()
+                            .map(RelayLink::descriptor).toList()).build();
+                });
     }
 }

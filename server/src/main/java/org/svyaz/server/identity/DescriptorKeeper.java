@@ -12,15 +12,14 @@ import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.svyaz.protocol.InvalidInviteLinkException;
 import org.svyaz.protocol.InviteLink;
 import org.svyaz.protocol.RelayLink;
 import org.svyaz.protocol.descriptor.Endpoint;
-import org.svyaz.protocol.relay.RelayDescriptor;
 
 /**
  * Keeps the server's signed descriptor current: the listening addresses plus the operator's
- * {@link DescriptorSettings}, re-signed whenever the settings file changes.
+ * {@link DescriptorSettings}, re-signed whenever the settings file changes. The operator's relays
+ * go to {@link RelayGrants}, never into the descriptor, which anyone may fetch.
  */
 public final class DescriptorKeeper {
     private static final Logger log = LoggerFactory.getLogger(DescriptorKeeper.class);
@@ -30,12 +29,14 @@ public final class DescriptorKeeper {
     private final List<Endpoint> baseEndpoints;
     private final Path dataDir;
     private final Clock clock;
+    private final RelayGrants relayGrants;
     private volatile InviteLink current;
     private FileTime settingsSeen;
 
     public DescriptorKeeper(ServerIdentity identity, byte[] sealedSenderTrustRoot, List<Endpoint> baseEndpoints,
-                            Path dataDir, Clock clock) throws IOException {
+                            Path dataDir, Clock clock, RelayGrants relayGrants) throws IOException {
         this.identity = identity;
+        this.relayGrants = relayGrants;
         this.sealedSenderTrustRoot = sealedSenderTrustRoot.clone();
         this.baseEndpoints = List.copyOf(baseEndpoints);
         this.dataDir = dataDir;
@@ -62,16 +63,10 @@ public final class DescriptorKeeper {
                 throw new IOException(DescriptorSettings.FILE + ": '" + endpoint + "' is not HOST:PORT", e);
             }
         }
-        List<RelayDescriptor> relays = new ArrayList<>();
-        for (String relay : settings.relays()) {
-            try {
-                relays.add(RelayLink.parse(relay).descriptor());
-            } catch (InvalidInviteLinkException e) {
-                throw new IOException(DescriptorSettings.FILE + ": a relay link is not valid: " + e.getMessage(), e);
-            }
-        }
-        current = DescriptorPublisher.publish(identity, sealedSenderTrustRoot, new ArrayList<>(endpoints), relays,
+        List<RelayLink> relays = settings.relayLinks();
+        current = DescriptorPublisher.publish(identity, sealedSenderTrustRoot, new ArrayList<>(endpoints),
                 new ArrayList<>(settings.dohResolvers()), new ArrayList<>(settings.coverNames()), dataDir, clock);
+        relayGrants.useRelays(relays);
         settingsSeen = modified();
         return current;
     }

@@ -13,7 +13,6 @@ import com.google.protobuf.ByteString;
 import org.svyaz.protocol.InviteLink;
 import org.svyaz.protocol.descriptor.Endpoint;
 import org.svyaz.protocol.descriptor.ServerDescriptor;
-import org.svyaz.protocol.relay.RelayDescriptor;
 
 /** Signs the server descriptor for the current endpoints and writes the invite link to {@code DATA/invite.txt}. */
 public final class DescriptorPublisher {
@@ -26,11 +25,11 @@ public final class DescriptorPublisher {
 
     public static InviteLink publish(ServerIdentity identity, byte[] sealedSenderTrustRoot, List<Endpoint> endpoints,
                                      Path dataDir, Clock clock) throws IOException {
-        return publish(identity, sealedSenderTrustRoot, endpoints, List.of(), List.of(), List.of(), dataDir, clock);
+        return publish(identity, sealedSenderTrustRoot, endpoints, List.of(), List.of(), dataDir, clock);
     }
 
     public static InviteLink publish(ServerIdentity identity, byte[] sealedSenderTrustRoot, List<Endpoint> endpoints,
-                                     List<RelayDescriptor> relays, List<String> dohResolvers,
+                                     List<String> dohResolvers,
                                      List<String> coverNames, Path dataDir, Clock clock) throws IOException {
         ServerDescriptor descriptor = ServerDescriptor.newBuilder()
                 .setVersion(1)
@@ -39,7 +38,6 @@ public final class DescriptorPublisher {
                 .addAllEndpoints(endpoints)
                 .setIssuedAt(clock.millis())
                 .setExpiresAt(clock.millis() + VALIDITY.toMillis())
-                .addAllRelays(relays)
                 .addAllDohResolvers(dohResolvers)
                 .addAllCoverNames(coverNames)
                 .setSealedSenderTrustRoot(ByteString.copyFrom(sealedSenderTrustRoot))

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.svyaz.protocol.InvalidInviteLinkException;
+import org.svyaz.protocol.RelayLink;
 
 /**
  * What the operator adds to the server descriptor beyond the listening address:
@@ -68,5 +70,23 @@ public record DescriptorSettings(Set<String> endpoints, Set<String> relays, Set<
         Path temporary = dataDir.resolve(FILE + ".tmp");
         Files.write(temporary, lines, StandardCharsets.UTF_8);
         Files.move(temporary, dataDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The relay links, each checked; a damaged one is an error in the settings file. */
+    public List<RelayLink> relayLinks() throws IOException {
+        List<RelayLink> links = new ArrayList<>();
+        for (String relay : relays) {
+            try {
+                RelayLink link = RelayLink.parse(relay);
+                if (link.granted()) {
+                    throw new IOException(FILE + ": a relay is added by the link its operator printed (with its "
+                            + "secret), not by one a server handed out");
+                }
+                links.add(link);
+            } catch (InvalidInviteLinkException e) {
+                throw new IOException(FILE + ": a relay link is not valid: " + e.getMessage(), e);
+            }
+        }
+        return links;
     }
 }
