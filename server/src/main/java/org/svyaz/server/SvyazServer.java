@@ -47,6 +47,7 @@ import org.svyaz.server.message.DeviceAddress;
 import org.svyaz.server.message.DeviceDelivery;
 import org.svyaz.server.message.MessageMetrics;
 import org.svyaz.server.message.MessageService;
+import org.svyaz.server.message.SendLimiters;
 import org.svyaz.server.metrics.AdminServer;
 import org.svyaz.server.sealed.SealedSenderService;
 import org.svyaz.server.store.BlobStore;
@@ -55,6 +56,8 @@ import org.svyaz.server.store.StoreException;
 import org.svyaz.server.store.files.DirectoryBlobStore;
 import org.svyaz.server.store.postgres.PostgresStorage;
 import org.svyaz.server.store.sqlite.EmbeddedStorage;
+import org.svyaz.server.limits.RateLimit;
+import org.svyaz.server.transport.BlobLimits;
 import org.svyaz.server.transport.FrameHandler;
 import org.svyaz.server.transport.TransportServer;
 
@@ -165,7 +168,9 @@ public final class SvyazServer implements AutoCloseable {
                 links.usernameLookups(), config.clock());
         DeliveryRegistry deliveries = new DeliveryRegistry(connected, links.remoteDevices());
         MessageService messageService = new MessageService(storage.accounts(), storage.mailbox(), deliveries,
-                links.sends(), links.sealedSends(), config.messages(), config.clock(), messageMetrics);
+                new SendLimiters(links.sends(), links.sealedSends(), links.limiter(config.recipientLimit()),
+                        links.limiter(config.pairLimit()), links.limiter(config.inboundBytesLimit())),
+                config.messages(), config.clock(), messageMetrics);
         DescriptorRoute descriptorRoute = new DescriptorRoute();
         Dispatcher dispatcher = Routes.dispatcher(metrics, accountService, keyService, messageService,
                 new SealedSenderService(storage.accounts(), certificates), new ProfileService(storage.accounts()),
@@ -186,7 +191,8 @@ public final class SvyazServer implements AutoCloseable {
         try {
             transport = TransportServer.start(config.listen(), identity.tlsKey(), identity.tlsCertificate(),
                     accountService::authenticate, dispatcher, workers, sessions, config.transport(),
-                    blobs, config.maxBlobBytes());
+                    blobs, new BlobLimits(config.maxBlobBytes(), links.limiter(RateLimit.BLOB_UPLOADS),
+                            links.limiter(config.blobQuota()), config.blobQuotaBytes()));
             if (config.admin().isPresent()) {
                 admin = Optional.of(AdminServer.start(config.admin().get(), metrics));
             }

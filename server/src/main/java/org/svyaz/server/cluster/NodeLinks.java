@@ -25,15 +25,20 @@ public final class NodeLinks implements AutoCloseable {
     private final RateLimiter usernameLookups;
     private final Optional<RedisConnector> redis;
     private final Optional<RedisPresence> presence;
+    private final String redisPrefix;
+    private final Clock clock;
 
     private NodeLinks(RateLimiter sends, RateLimiter sealedSends, RateLimiter preKeyFetches,
-                      RateLimiter usernameLookups, Optional<RedisConnector> redis, Optional<RedisPresence> presence) {
+                      RateLimiter usernameLookups, Optional<RedisConnector> redis, Optional<RedisPresence> presence,
+                      String redisPrefix, Clock clock) {
         this.sends = sends;
         this.sealedSends = sealedSends;
         this.preKeyFetches = preKeyFetches;
         this.usernameLookups = usernameLookups;
         this.redis = redis;
         this.presence = presence;
+        this.redisPrefix = redisPrefix;
+        this.clock = clock;
     }
 
     /**
@@ -45,7 +50,7 @@ public final class NodeLinks implements AutoCloseable {
         if (settings.isEmpty()) {
             return new NodeLinks(new LocalRateLimiter(burst, perSecond, clock),
                     new LocalRateLimiter(burst, perSecond, clock), local(RateLimit.PREKEY_FETCHES, clock),
-                    local(RateLimit.USERNAME_LOOKUPS, clock), Optional.empty(), Optional.empty());
+                    local(RateLimit.USERNAME_LOOKUPS, clock), Optional.empty(), Optional.empty(), "", clock);
         }
         RedisSettings redis = settings.get();
         RedisConnector connector;
@@ -64,7 +69,7 @@ public final class NodeLinks implements AutoCloseable {
             log.info("cluster node: presence and rate limits in Redis ({})", redis.cluster() ? "Redis Cluster" : "standalone");
             return new NodeLinks(sends, sealed, shared(connector, redis.prefix(), RateLimit.PREKEY_FETCHES, clock),
                     shared(connector, redis.prefix(), RateLimit.USERNAME_LOOKUPS, clock), Optional.of(connector),
-                    Optional.of(presence));
+                    Optional.of(presence), redis.prefix(), clock);
         } catch (RuntimeException e) {
             connector.close();
             throw new RedisUnavailableException("Redis does not answer at " + redis.uris().size()
@@ -104,6 +109,11 @@ public final class NodeLinks implements AutoCloseable {
     /** Username lookups, per account: {@link RateLimit#USERNAME_LOOKUPS}. */
     public RateLimiter usernameLookups() {
         return usernameLookups;
+    }
+
+    /** A limiter of {@code limit}'s kind: shared with the other nodes through Redis in a cluster, else this node's own. */
+    public RateLimiter limiter(RateLimit limit) {
+        return redis.isPresent() ? shared(redis.get(), redisPrefix, limit, clock) : local(limit, clock);
     }
 
     /** Unregisters this node's devices from Redis, then disconnects; nothing to do for one server. */

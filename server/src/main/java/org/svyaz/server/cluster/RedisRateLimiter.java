@@ -22,9 +22,10 @@ public final class RedisRateLimiter implements RateLimiter {
             local tokens = tonumber(state[1]) or burst
             local at = tonumber(state[2]) or now
             tokens = math.min(burst, tokens + math.max(0, now - at) * perMilli)
+            local permits = tonumber(ARGV[4])
             local allowed = 0
-            if tokens >= 1 then
-              tokens = tokens - 1
+            if tokens >= permits then
+              tokens = tokens - permits
               allowed = 1
             end
             redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
@@ -34,13 +35,13 @@ public final class RedisRateLimiter implements RateLimiter {
 
     private final RedisConnector redis;
     private final String keyPrefix;
-    private final int burst;
+    private final long burst;
     private final double perMilli;
     private final long idleExpiryMillis;
     private final LocalRateLimiter fallback;
 
     /** {@code name} tells this limiter's buckets from others' (e.g. "send", "sealed"). */
-    public RedisRateLimiter(RedisConnector redis, String prefix, String name, int burst, double perSecond,
+    public RedisRateLimiter(RedisConnector redis, String prefix, String name, long burst, double perSecond,
                             LocalRateLimiter fallback) {
         this.redis = redis;
         this.keyPrefix = prefix + "rate:" + name + ":";
@@ -52,13 +53,14 @@ public final class RedisRateLimiter implements RateLimiter {
     }
 
     @Override
-    public boolean tryAcquire(UUID key) {
+    public boolean tryAcquire(UUID key, long permits) {
         try {
             Long allowed = redis.commands().eval(TAKE_TOKEN, ScriptOutputType.INTEGER, new String[] {keyPrefix + key},
-                    Integer.toString(burst), Double.toString(perMilli), Long.toString(idleExpiryMillis));
+                    Long.toString(burst), Double.toString(perMilli), Long.toString(idleExpiryMillis),
+                    Long.toString(permits));
             return allowed != null && allowed == 1L;
         } catch (RuntimeException e) {
-            return fallback.tryAcquire(key);
+            return fallback.tryAcquire(key, permits);
         }
     }
 

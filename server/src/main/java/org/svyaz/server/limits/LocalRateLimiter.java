@@ -34,7 +34,7 @@ public final class LocalRateLimiter implements RateLimiter {
         }
     }
 
-    public LocalRateLimiter(int burst, double perSecond, Clock clock) {
+    public LocalRateLimiter(long burst, double perSecond, Clock clock) {
         if (burst < 1 || perSecond <= 0) {
             throw new IllegalArgumentException("a rate limit needs burst >= 1 and a positive rate");
         }
@@ -44,7 +44,7 @@ public final class LocalRateLimiter implements RateLimiter {
     }
 
     @Override
-    public boolean tryAcquire(UUID key) {
+    public boolean tryAcquire(UUID key, long permits) {
         long now = clock.millis();
         if (calls.incrementAndGet() % SWEEP_EVERY == 0) {
             dropFullBuckets(now);
@@ -54,8 +54,8 @@ public final class LocalRateLimiter implements RateLimiter {
             Bucket b = bucket == null ? new Bucket(burst, now) : bucket;
             b.tokens = Math.min(burst, b.tokens + Math.max(0, now - b.updatedAtMillis) * perMilli);
             b.updatedAtMillis = now;
-            if (b.tokens >= 1) {
-                b.tokens -= 1;
+            if (b.tokens >= permits) {
+                b.tokens -= permits;
                 allowed[0] = true;
             }
             return b;

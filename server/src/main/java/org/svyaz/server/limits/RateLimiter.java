@@ -7,7 +7,15 @@ import java.util.UUID;
 /** How often one key (an account, or a pair of them) may do something. */
 public interface RateLimiter {
     /** Takes one token; false means the key is over its limit. */
-    boolean tryAcquire(UUID key);
+    default boolean tryAcquire(UUID key) {
+        return tryAcquire(key, 1);
+    }
+
+    /**
+     * Takes {@code permits} tokens at once (a message to many recipients, or bytes), or none: false
+     * means the key has fewer left. More than the burst is never allowed.
+     */
+    boolean tryAcquire(UUID key, long permits);
 
     /** Seconds until one more action is allowed, rounded up; for the error message. */
     long secondsUntilNextToken();

@@ -31,6 +31,7 @@ import org.svyaz.protocol.wire.UnknownRecipients;
 import org.svyaz.server.api.ApiException;
 import org.svyaz.server.api.Caller;
 import org.svyaz.server.api.RequestHandler;
+import org.svyaz.server.limits.RateLimit;
 import org.svyaz.server.limits.RateLimiter;
 import org.svyaz.server.store.AccountStore;
 import org.svyaz.server.store.Device;
@@ -57,18 +58,19 @@ public final class MessageService {
     private final DeliveryRegistry connected;
     private final RateLimiter sendLimiter;
     private final RateLimiter sealedLimiter;
+    private final SendLimiters limiters;
     private final MessageLimits limits;
     private final Clock clock;
     private final MessageMetrics metrics;
 
     public MessageService(AccountStore accounts, MailboxStore mailbox, DeliveryRegistry connected,
-                          RateLimiter sendLimiter, RateLimiter sealedLimiter, MessageLimits limits, Clock clock,
-                          MessageMetrics metrics) {
+                          SendLimiters limiters, MessageLimits limits, Clock clock, MessageMetrics metrics) {
         this.accounts = accounts;
         this.mailbox = mailbox;
         this.connected = connected;
-        this.sendLimiter = sendLimiter;
-        this.sealedLimiter = sealedLimiter;
+        this.sendLimiter = limiters.messages();
+        this.sealedLimiter = limiters.sealed();
+        this.limiters = limiters;
         this.limits = limits;
         this.clock = clock;
         this.metrics = metrics;
@@ -89,6 +91,8 @@ public final class MessageService {
                 // saying so leaks nothing the lookup does not.
                 throw new ApiException(ErrorCode.NOT_FOUND, "The recipient does not exist.");
             }
+            checkDevices(devices, byDevice);
+            charge(Optional.of(caller.accountId()), Map.of(destination, contentBytes(byDevice)));
             store(destination, devices, byDevice, request.getTimestamp(), Optional.of(caller));
             metrics.singleSent(false);
             return SendResponse.getDefaultInstance();
@@ -125,7 +129,10 @@ public final class MessageService {
                 throw new ApiException(ErrorCode.RATE_LIMITED, "Too many sealed messages to this recipient; wait "
                         + sealedLimiter.secondsUntilNextToken() + " s and try again.");
             }
-            store(destination, accounts.findDevices(destination), byDevice, request.getTimestamp(), Optional.empty());
+            List<Device> devices = accounts.findDevices(destination);
+            checkDevices(devices, byDevice);
+            charge(Optional.empty(), Map.of(destination, contentBytes(byDevice)));
+            store(destination, devices, byDevice, request.getTimestamp(), Optional.empty());
             metrics.singleSent(true);
             return SendResponse.getDefaultInstance();
         } catch (StoreException e) {
@@ -134,8 +141,9 @@ public final class MessageService {
     }
 
     /**
-     * One sealed-sender v2 payload for many accounts, from an authenticated device. The sender is
-     * rate limited once for the whole request; the envelopes still name no sender (the content is
+     * One sealed-sender v2 payload for many accounts, from an authenticated device. The request
+     * costs one message token, and then one recipient token per account it reaches and one per
+     * (sender, recipient) pair, as a single send to each would; the envelopes still name no sender (the content is
      * sealed), so storage does not tie the group's members to the sender.
      */
     public MultiRecipientSendResponse sendMultiRecipient(Caller caller, MultiRecipientSendRequest request)
@@ -160,7 +168,7 @@ public final class MessageService {
                 unknown.forEach(id -> body.addAccountIds(Uuids.toByteString(id)));
                 throw new ApiException(ErrorCode.NOT_FOUND, "Some recipients do not exist.", body.build());
             }
-            fanOut(payload, devicesByAccount, request.getTimestamp());
+            fanOut(payload, devicesByAccount, request.getTimestamp(), Optional.of(caller.accountId()));
             metrics.multiRecipientSent(false);
             return MultiRecipientSendResponse.getDefaultInstance();
         } catch (StoreException e) {
@@ -191,7 +199,7 @@ public final class MessageService {
                             + sealedLimiter.secondsUntilNextToken() + " s and try again.");
                 }
             }
-            fanOut(payload, devicesByAccount, request.getTimestamp());
+            fanOut(payload, devicesByAccount, request.getTimestamp(), Optional.empty());
             metrics.multiRecipientSent(true);
             return MultiRecipientSendResponse.getDefaultInstance();
         } catch (StoreException e) {
@@ -245,8 +253,8 @@ public final class MessageService {
      * The checks shared by both multi-recipient paths, then one envelope per device stored in one
      * transaction. Nothing is stored unless every check passes for every recipient.
      */
-    private void fanOut(MultiRecipientPayload payload, Map<UUID, List<Device>> devicesByAccount, long timestamp)
-            throws ApiException, StoreException {
+    private void fanOut(MultiRecipientPayload payload, Map<UUID, List<Device>> devicesByAccount, long timestamp,
+                        Optional<UUID> sender) throws ApiException, StoreException {
         MultiRecipientStaleDevices.Builder stale = MultiRecipientStaleDevices.newBuilder();
         for (MultiRecipientPayload.Recipient recipient : payload.recipients()) {
             if (recipient.excluded()) {
@@ -271,6 +279,14 @@ public final class MessageService {
         if (mailbox.largestCount(deviceIds) >= limits.maxMailboxEntries()) {
             throw new ApiException(ErrorCode.RATE_LIMITED, MAILBOX_FULL_TO_ONE_OF_MANY);
         }
+        Map<UUID, Long> bytesByRecipient = new HashMap<>();
+        for (MultiRecipientPayload.Recipient recipient : payload.recipients()) {
+            if (!recipient.excluded()) {
+                bytesByRecipient.merge(recipient.accountId(),
+                        (long) payload.receivedMessageBytes() * recipient.devices().size(), Long::sum);
+            }
+        }
+        charge(sender, bytesByRecipient);
 
         long now = clock.millis();
         List<MailboxEntry> entries = new ArrayList<>(payload.deviceCount());
@@ -340,9 +356,47 @@ public final class MessageService {
         return guid;
     }
 
+    /**
+     * The limits a send passes once it is known to be deliverable: for an identified sender, one
+     * recipient token per recipient account and one message per (sender, recipient) pair; for
+     * every send, sealed or not, the bytes it stores for each recipient. Tokens taken before a
+     * refusal stay taken (buckets cannot be peeked at); that only slows a sender already at its limit.
+     */
+    private void charge(Optional<UUID> sender, Map<UUID, Long> bytesByRecipient) throws ApiException {
+        if (sender.isPresent()) {
+            if (!limiters.recipients().tryAcquire(sender.get(), bytesByRecipient.size())) {
+                throw new ApiException(ErrorCode.RATE_LIMITED, "Too many recipients at once; wait "
+                        + limiters.recipients().secondsUntilNextToken() + " s and try again.");
+            }
+            for (UUID recipient : bytesByRecipient.keySet()) {
+                if (!limiters.pairs().tryAcquire(RateLimiter.pairKey(sender.get(), recipient))) {
+                    throw new ApiException(ErrorCode.RATE_LIMITED, bytesByRecipient.size() == 1
+                            ? "Too many messages to this recipient; wait " + limiters.pairs().secondsUntilNextToken()
+                                    + " s and try again."
+                            : "Too many messages to one of these recipients; wait "
+                                    + limiters.pairs().secondsUntilNextToken() + " s and try again.");
+                }
+            }
+        }
+        for (Map.Entry<UUID, Long> recipient : bytesByRecipient.entrySet()) {
+            if (!limiters.inboundBytes().tryAcquire(recipient.getKey(), RateLimit.permitsForBytes(recipient.getValue()))) {
+                throw new ApiException(ErrorCode.RATE_LIMITED, bytesByRecipient.size() == 1
+                        ? "The recipient has been sent too much in the last hour; try again later."
+                        : "A recipient has been sent too much in the last hour; try again later.");
+            }
+        }
+    }
+
+    private static long contentBytes(Map<Integer, OutgoingMessage> byDevice) {
+        long bytes = 0;
+        for (OutgoingMessage message : byDevice.values()) {
+            bytes += message.getContent().size();
+        }
+        return bytes;
+    }
+
     private void store(UUID destination, List<Device> devices, Map<Integer, OutgoingMessage> byDevice, long timestamp,
                        Optional<Caller> source) throws ApiException, StoreException {
-        checkDevices(devices, byDevice);
         long now = clock.millis();
         List<MailboxEntry> entries = new ArrayList<>(devices.size());
         for (Device device : devices) {

@@ -31,6 +31,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.stream.ChunkedNioFile;
 import org.svyaz.protocol.ApiPaths;
 import org.svyaz.server.api.Caller;
+import org.svyaz.server.limits.RateLimit;
 import org.svyaz.server.store.BlobId;
 import org.svyaz.server.store.BlobStore;
 import org.svyaz.server.store.BlobStore.BlobConflictException;
@@ -43,7 +44,8 @@ import org.svyaz.server.store.StoreException;
  *   <li>{@code PUT /v1/blobs/ID} with the device's credentials, {@code Upload-Length: TOTAL} and
  *       {@code Upload-Offset: N} (the bytes already stored, from {@code HEAD}) appends the body;
  *       {@code 201} when the blob is complete, {@code 204} with the new offset when not,
- *       {@code 409} with the right offset when N is wrong, {@code 413} beyond the operator's limit;</li>
+ *       {@code 409} with the right offset when N is wrong, {@code 413} beyond the operator's limit,
+ *       {@code 429} past the account's upload rate or quota ({@link BlobLimits});</li>
  *   <li>{@code HEAD /v1/blobs/ID} tells how many bytes are stored ({@code Upload-Offset});</li>
  *   <li>{@code GET /v1/blobs/ID}, optionally with {@code Range: bytes=N-}, reads a complete blob.
  *       No credentials: the random id is the capability, and the bytes are ciphertext.</li>
@@ -59,8 +61,12 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
     private static final int DOWNLOAD_CHUNK = 64 * 1024;
     private static final long LINGER_SECONDS = 2;
 
-    /** The store, the largest blob accepted, and how credentials are checked. */
-    record Blobs(BlobStore store, long maxBytes) {}
+    /** The store and what one account may put in it. */
+    record Blobs(BlobStore store, BlobLimits limits) {
+        long maxBytes() {
+            return limits.maxBytes();
+        }
+    }
 
     private final Blobs blobs;
     private final Authenticator authenticator;
@@ -147,6 +153,7 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
                     throw new CompletionException(new Refusal(HttpResponseStatus.UNAUTHORIZED,
                             "uploading needs a registered device's credentials", -1));
                 }
+                checkLimits(caller.get(), length > 0 ? length : total - offset);
                 return blobs.store().resume(id, total, offset);
             } catch (StoreException e) {
                 throw new CompletionException(new Refusal(HttpResponseStatus.INSUFFICIENT_STORAGE,
@@ -165,6 +172,25 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
                 failOnce(ctx, failure);
             }
         }));
+    }
+
+    /**
+     * The account's upload rate and byte quota. A piece is charged for the bytes it announces
+     * (its Content-Length, or what is left of the blob when the body is chunked), so a file sent
+     * as several ranges costs its size once, and a broken upload at most what it announced.
+     */
+    private void checkLimits(Caller caller, long bytes) {
+        BlobLimits limits = blobs.limits();
+        if (!limits.uploads().tryAcquire(caller.accountId())) {
+            throw new CompletionException(new Refusal(HttpResponseStatus.TOO_MANY_REQUESTS,
+                    "too many uploads from this account; wait " + limits.uploads().secondsUntilNextToken()
+                            + " s and try again", -1));
+        }
+        if (!limits.quota().tryAcquire(caller.accountId(), RateLimit.permitsForBytes(bytes))) {
+            throw new CompletionException(new Refusal(HttpResponseStatus.TOO_MANY_REQUESTS,
+                    "this account has used its attachment quota (" + limits.quotaBytes() / (1024 * 1024)
+                            + " MiB until older attachments expire); try again later", -1));
+        }
     }
 
     /** The first failure of an upload is answered at once; the body still on its way is discarded. */

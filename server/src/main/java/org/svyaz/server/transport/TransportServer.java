@@ -40,7 +40,7 @@ public final class TransportServer implements AutoCloseable {
     public static TransportServer start(InetSocketAddress listen, PrivateKey tlsKey, X509Certificate certificate,
                                         Authenticator authenticator, Dispatcher dispatcher, Executor executor,
                                         FrameHandler.SessionListener sessions, TransportLimits limits,
-                                        BlobStore blobStore, long maxBlobBytes)
+                                        BlobStore blobStore, BlobLimits blobLimits)
             throws SSLException, InterruptedException {
         SslContext sslContext = SslContextBuilder.forServer(tlsKey, certificate)
                 .sslProvider(tlsProvider())
@@ -56,7 +56,7 @@ public final class TransportServer implements AutoCloseable {
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ServerChannelInitializer(sslContext, authenticator, dispatcher, executor,
-                            inFlight, sessions, limits, new BlobHandler.Blobs(blobStore, maxBlobBytes)))
+                            inFlight, sessions, limits, new BlobHandler.Blobs(blobStore, blobLimits)))
                     .bind(listen).sync().channel();
             return new TransportServer(boss, workers, channel, inFlight);
         } catch (InterruptedException | RuntimeException e) {

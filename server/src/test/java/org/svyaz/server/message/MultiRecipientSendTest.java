@@ -37,6 +37,7 @@ import org.svyaz.protocol.wire.UnknownRecipients;
 import org.svyaz.server.api.ApiException;
 import org.svyaz.server.api.Caller;
 import org.svyaz.server.limits.LocalRateLimiter;
+import org.svyaz.server.limits.RateLimiter;
 import org.svyaz.server.message.SealedGroup.Member;
 import org.svyaz.server.message.SealedGroup.MemberDevice;
 import org.svyaz.server.store.Account;
@@ -95,9 +96,24 @@ class MultiRecipientSendTest {
     private static final UUID CONNECTION = UUID.randomUUID();
 
     private MessageService service(MessageLimits limits, int burst) {
+        return service(limits, burst, unlimited(), unlimited(), unlimited());
+    }
+
+    private MessageService service(MessageLimits limits, int burst, RateLimiter recipients, RateLimiter pairs,
+                                   RateLimiter inboundKib) {
         metrics = new MessageMetrics(new SimpleMeterRegistry());
         return new MessageService(storage.accounts(), storage.mailbox(), DeliveryRegistry.singleNode(),
-                new LocalRateLimiter(burst, 0.001, CLOCK), new LocalRateLimiter(burst, 0.001, CLOCK), limits, CLOCK, metrics);
+                new SendLimiters(new LocalRateLimiter(burst, 0.001, CLOCK), new LocalRateLimiter(burst, 0.001, CLOCK),
+                        recipients, pairs, inboundKib), limits, CLOCK, metrics);
+    }
+
+    private static LocalRateLimiter limiter(int burst) {
+        return new LocalRateLimiter(burst, 0.001, CLOCK);
+    }
+
+    /** The per-recipient limits are AbuseLimitsIT's subject; here they stay out of the way. */
+    private static LocalRateLimiter unlimited() {
+        return new LocalRateLimiter(Integer.MAX_VALUE, 1_000_000, CLOCK);
     }
 
     // ---- authenticated ----
@@ -175,6 +191,65 @@ class MultiRecipientSendTest {
         assertThat(failure(() -> service.sendMultiRecipient(sender, request(second, ByteString.EMPTY))).code())
                 .isEqualTo(ErrorCode.RATE_LIMITED);
         assertThat(storage.mailbox().count(alice.accountId(), 1)).isEqualTo(1);
+    }
+
+    @Test
+    void aGroupSendCostsOneRecipientTokenPerMember() throws Exception {
+        service = service(LIMITS, 1000, limiter(4), unlimited(), unlimited());
+        registerAll(alice, bob, carol);
+
+        // Three recipients take three of four tokens (bob's three devices count as one recipient) ...
+        service.sendMultiRecipient(sender, request(group.seal(List.of(alice, bob, carol), PLAINTEXT), ByteString.EMPTY));
+        // ... so a request to two more is refused whole, although it is only the second request.
+        byte[] toTwo = group.seal(List.of(alice, carol), PLAINTEXT);
+        ApiException refused = failure(() -> service.sendMultiRecipient(sender, request(toTwo, ByteString.EMPTY)));
+        assertThat(refused.code()).isEqualTo(ErrorCode.RATE_LIMITED);
+        assertThat(refused.getMessage()).contains("recipients");
+        assertThat(storage.mailbox().count(alice.accountId(), 1)).isEqualTo(1);
+        assertThat(storage.mailbox().count(carol.accountId(), 1)).isEqualTo(1);
+        // One recipient is still within the budget.
+        service.sendMultiRecipient(sender, request(group.seal(List.of(carol), PLAINTEXT), ByteString.EMPTY));
+        assertThat(storage.mailbox().count(carol.accountId(), 1)).isEqualTo(2);
+    }
+
+    @Test
+    void aSenderIsLimitedPerRecipientAndTheOtherRecipientsAreNot() throws Exception {
+        service = service(LIMITS, 1000, unlimited(), limiter(2), unlimited());
+        registerAll(alice, bob, carol);
+
+        for (int i = 0; i < 2; i++) {
+            service.sendMultiRecipient(sender, request(group.seal(List.of(alice), PLAINTEXT), ByteString.EMPTY));
+        }
+        byte[] toAliceAgain = group.seal(List.of(alice), PLAINTEXT);
+        ApiException refused = failure(() -> service.sendMultiRecipient(sender, request(toAliceAgain, ByteString.EMPTY)));
+        assertThat(refused.code()).isEqualTo(ErrorCode.RATE_LIMITED);
+        assertThat(refused.getMessage()).contains("to this recipient");
+        assertThat(storage.mailbox().count(alice.accountId(), 1)).isEqualTo(2);
+        // The pair (sender, alice) is spent; (sender, carol) is not.
+        service.sendMultiRecipient(sender, request(group.seal(List.of(carol), PLAINTEXT), ByteString.EMPTY));
+        assertThat(storage.mailbox().count(carol.accountId(), 1)).isEqualTo(1);
+    }
+
+    @Test
+    void theBytesARecipientReceivesAreLimitedWhoeverSendsThem() throws Exception {
+        // 64 KiB a recipient; each message below is a little over 24 KiB a device (bob has three).
+        service = service(LIMITS, 1000, unlimited(), unlimited(), limiter(64));
+        registerAll(alice, bob);
+        byte[] large = new byte[24 * 1024];
+
+        service.sendMultiRecipient(sender, request(group.seal(List.of(alice), large), ByteString.EMPTY));
+        ApiException refused = failure(() -> service.sendMultiRecipient(sender,
+                request(group.seal(List.of(bob), large), ByteString.EMPTY)));
+        assertThat(refused.code()).isEqualTo(ErrorCode.RATE_LIMITED);
+        assertThat(refused.getMessage()).contains("sent too much");
+        assertNothingStored(bob);
+        // Sealed senders are counted against the same budget: it is the recipient's.
+        byte[] a = setAccessKey(alice);
+        service.sendMultiRecipientSealed(CONNECTION, request(group.seal(List.of(alice), large), ByteString.copyFrom(a)));
+        assertThat(failure(() -> service.sendMultiRecipientSealed(CONNECTION,
+                request(group.seal(List.of(alice), large), ByteString.copyFrom(a)))).code())
+                .isEqualTo(ErrorCode.RATE_LIMITED);
+        assertThat(storage.mailbox().count(alice.accountId(), 1)).isEqualTo(2);
     }
 
     // ---- sealed ----
