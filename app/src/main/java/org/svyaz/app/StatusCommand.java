@@ -28,6 +28,10 @@ final class StatusCommand implements Callable<Integer> {
             out.println("Connected via " + status.get("route").asText() + " (" + status.get("endpoints").asInt()
                     + " address(es), " + status.get("relays").asInt() + " relay(s) known)");
             status.get("failedRoutes").forEach(f -> out.println("  failed first: " + f.asText()));
+            if (status.path("flowLimitBytes").asLong() > 0) {
+                out.println("Flows on this network froze after " + status.get("flowLimitBytes").asLong() / 1024
+                        + " KB; connections move to a fresh one before that.");
+            }
         }
         return ExitCodes.OK;
     }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import com.google.protobuf.InvalidProtocolBufferException;
 import org.slf4j.Logger;
@@ -36,6 +37,8 @@ final class AccountSettings {
     static final String SERVER_LINK = "server_link";
     /** Per network (see {@link NetworkIdentity}): the key of the route that won there last. */
     private static final String ROUTE_PREFIX = "route.";
+    /** Per network: after how many bytes a flow froze there (a censor's byte limit per flow). */
+    private static final String FLOW_LIMIT_PREFIX = "flow_limit.";
     private static final String RELAYS_ONLY = "relays_only";
     private static final String READ_RECEIPTS = "read_receipts";
     private static final String TYPING_INDICATORS = "typing_indicators";
@@ -306,6 +309,19 @@ final class AccountSettings {
         if (!Arrays.equals(db.setting(name), key)) {
             db.setSetting(name, key);
         }
+    }
+
+    /** After how many bytes flows froze on the current network, when one did. */
+    OptionalLong flowLimit() {
+        byte[] stored = db.setting(FLOW_LIMIT_PREFIX + NetworkIdentity.current());
+        return stored == null ? OptionalLong.empty()
+                : OptionalLong.of(Long.parseLong(new String(stored, StandardCharsets.UTF_8)));
+    }
+
+    /** Remembers that a flow on the current network froze after {@code bytes}. */
+    void rememberFlowLimit(long bytes) {
+        db.setSetting(FLOW_LIMIT_PREFIX + NetworkIdentity.current(),
+                Long.toString(bytes).getBytes(StandardCharsets.UTF_8));
     }
 
     Optional<byte[]> senderCertificate() {

@@ -58,8 +58,8 @@ final class Attachments {
     private Attachments() {}
 
     /** Encrypts and uploads {@code file}; the pointer goes into the message. */
-    static AttachmentPointer upload(InviteLink server, Route route, DeviceCredentials credentials, Path file,
-                                    boolean voiceNote, Path workDir, TransferProgress progress)
+    static AttachmentPointer upload(InviteLink server, Route route, DeviceCredentials credentials, long flowLimit,
+                                    Path file, boolean voiceNote, Path workDir, TransferProgress progress)
             throws IOException, ConnectionException {
         Files.createDirectories(workDir);
         Path blob = Files.createTempFile(workDir, "upload-", ".blob");
@@ -68,7 +68,7 @@ final class Attachments {
             String id = newId();
             String name = file.getFileName().toString();
             long total = sealed.blobSize();
-            try (BlobClient client = new BlobClient(server, route, credentials, QUIET)) {
+            try (BlobClient client = new BlobClient(server, route, credentials, QUIET, flowLimit)) {
                 client.upload(id, blob, bytes -> progress.update(name, true, bytes, total));
             }
             return AttachmentPointer.newBuilder()
@@ -178,7 +178,7 @@ final class Attachments {
      * nothing behind. Files already saved, refused or failed are returned unchanged.
      */
     static List<StoredFile> download(InviteLink server, Optional<Route> route, DeviceCredentials credentials,
-                                     Path directory, long timestamp, List<StoredFile> files,
+                                     long flowLimit, Path directory, long timestamp, List<StoredFile> files,
                                      TransferProgress progress) {
         List<StoredFile> result = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
@@ -190,17 +190,18 @@ final class Attachments {
                         Optional.of("not downloaded: no connection to the server"),
                         ReceivedAttachment.State.NOT_DOWNLOADED), file.pointer()));
             } else {
-                result.add(fetch(server, route.get(), credentials, directory, timestamp, i, file.pointer().get(),
+                result.add(fetch(server, route.get(), credentials, flowLimit, directory, timestamp, i, file.pointer().get(),
                         progress));
             }
         }
         return result;
     }
 
-    private static StoredFile fetch(InviteLink server, Route route, DeviceCredentials credentials, Path directory,
+    private static StoredFile fetch(InviteLink server, Route route, DeviceCredentials credentials, long flowLimit,
+                                    Path directory,
                                     long timestamp, int index, AttachmentPointer pointer, TransferProgress progress) {
         Path blob = null;
-        try (BlobClient client = new BlobClient(server, route, credentials, QUIET)) {
+        try (BlobClient client = new BlobClient(server, route, credentials, QUIET, flowLimit)) {
             Files.createDirectories(directory);
             blob = Files.createTempFile(directory, ".download-", ".blob");
             long total = pointer.getSize() + BLOB_OVERHEAD;

@@ -7,11 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import org.slf4j.Logger;
@@ -55,6 +57,10 @@ final class Connections implements AutoCloseable {
     static final Duration RELAY_REFRESH = Duration.ofDays(1);
     /** After a failed fetch of the relays: the next try. */
     private static final Duration RELAY_RETRY = Duration.ofMinutes(10);
+    /** How long a rotation waits for the old connection's requests to be answered. */
+    private static final Duration ROTATION_WAIT = Duration.ofSeconds(5);
+    /** Below this a stalled flow is taken for a lost network, not a censor's byte limit. */
+    static final long MIN_FLOW_LIMIT = 8 * 1024;
     /**
      * Where answers that write the database are handled: not on the connection's event loop, which
      * would stall every other answer while a transaction of this account (one that waits for an
@@ -74,6 +80,10 @@ final class Connections implements AutoCloseable {
     /** When the relays are fetched next on the open connection; kept here so a request need not read the database. */
     private volatile long nextRelayRefreshMillis;
     private volatile CompletableFuture<Void> relayRefresh = CompletableFuture.completedFuture(null);
+    /** Connections that froze (went quiet and were closed) since this client opened. */
+    private final AtomicInteger flowsFrozen = new AtomicInteger();
+    /** Connections moved to a fresh flow before they could freeze. */
+    private final AtomicInteger flowsRotated = new AtomicInteger();
 
     Connections(AccountSettings settings, PushHandler pushes, Runnable beforeConnecting, Clock clock) {
         this.settings = settings;
@@ -86,24 +96,89 @@ final class Connections implements AutoCloseable {
     synchronized ServerConnection connection() throws NetworkException {
         if (connection == null || !connection.isOpen()) {
             if (connection != null) {
+                learnFrom(connection);
                 connection.close();
             }
-            beforeConnecting.run();
-            try {
-                connection = ServerConnection.connect(settings.server(), settings.relays(), settings.preferredRoute(),
-                        settings.relaysOnly(), Optional.of(settings.credentials()), pushes, CONNECT_TIMEOUT);
-                settings.rememberRoute(connection.routeKey());
-            } catch (ConnectionException e) {
-                throw new NetworkException(e.unauthorized()
-                        ? "The server does not recognise this account (it may have been reset). Register again."
-                        : e.getMessage(), e);
-            }
+            connection = openAuthenticated();
             refreshDescriptor(connection);
             refreshRelays(connection);
         } else if (clock.millis() >= nextRelayRefreshMillis) {
             refreshRelays(connection); // a connection open for days: the tokens are renewed all the same
         }
         return connection;
+    }
+
+    private ServerConnection openAuthenticated() throws NetworkException {
+        beforeConnecting.run();
+        try {
+            ServerConnection opened = ServerConnection.connect(settings.server(), settings.relays(),
+                    settings.preferredRoute(), settings.relaysOnly(), Optional.of(settings.credentials()), pushes,
+                    CONNECT_TIMEOUT);
+            settings.rememberRoute(opened.routeKey());
+            OptionalLong rotateAt = rotationMark();
+            if (rotateAt.isPresent()) {
+                opened.rotateAfter(rotateAt.getAsLong(),
+                        () -> Thread.ofVirtual().name("svyaz-rotate").start(() -> rotate(opened)));
+            }
+            return opened;
+        } catch (ConnectionException e) {
+            throw new NetworkException(e.unauthorized()
+                    ? "The server does not recognise this account (it may have been reset). Register again."
+                    : e.getMessage(), e);
+        }
+    }
+
+    /** Where a connection moves to a fresh flow: well before the byte count that froze one on this network. */
+    private OptionalLong rotationMark() {
+        OptionalLong limit = settings.flowLimit();
+        return limit.isPresent() ? OptionalLong.of(limit.getAsLong() * 7 / 10) : OptionalLong.empty();
+    }
+
+    /**
+     * A connection that went quiet teaches after how many bytes flows freeze on this network. One
+     * that stalled within the first few kilobytes more likely lost its network than met a censor's
+     * byte limit; it teaches nothing, or the client would reconnect every few kilobytes.
+     */
+    private void learnFrom(ServerConnection closed) {
+        if (closed.stalled()) {
+            flowsFrozen.incrementAndGet();
+            if (closed.bytesCarried() >= MIN_FLOW_LIMIT) {
+                settings.rememberFlowLimit(closed.bytesCarried());
+                log.info("a flow froze after {} bytes; later connections move to a fresh flow before that",
+                        closed.bytesCarried());
+            }
+        }
+    }
+
+    /**
+     * Moves the authenticated connection to a fresh flow before a censor freezes this one. The
+     * server closes a device's older connection once its newer one is in, so the old one's
+     * requests get their answers first; pushes it carried and this device did not acknowledge
+     * come again on the new one.
+     */
+    private void rotate(ServerConnection old) {
+        synchronized (this) {
+            if (connection != old || !old.isOpen()) {
+                return;
+            }
+            long until = System.nanoTime() + ROTATION_WAIT.toNanos();
+            while (old.requestsInFlight() > 0 && System.nanoTime() < until) {
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            try {
+                connection = openAuthenticated();
+                flowsRotated.incrementAndGet();
+            } catch (NetworkException e) {
+                log.debug("could not open a fresh flow yet; staying on the old one: {}", e.getMessage());
+                return;
+            }
+        }
+        old.close();
     }
 
     synchronized boolean isOpen() {
@@ -154,10 +229,21 @@ final class Connections implements AutoCloseable {
         }
     }
 
-    /** The connection without credentials, opened when missing, dead or {@code fresh} is asked for. */
+    /**
+     * The connection without credentials, opened when missing, dead, {@code fresh} is asked for, or
+     * near the byte count that freezes flows on this network (and idle: no request is cut off).
+     */
     private synchronized ServerConnection anonymousConnection(boolean fresh) throws ConnectionException {
-        if (fresh || anonymousConnection == null || !anonymousConnection.isOpen()) {
+        OptionalLong rotateAt = rotationMark();
+        boolean worn = anonymousConnection != null && rotateAt.isPresent()
+                && anonymousConnection.bytesCarried() >= rotateAt.getAsLong()
+                && anonymousConnection.requestsInFlight() == 0;
+        if (fresh || worn || anonymousConnection == null || !anonymousConnection.isOpen()) {
             if (anonymousConnection != null) {
+                learnFrom(anonymousConnection);
+                if (worn && anonymousConnection.isOpen()) {
+                    flowsRotated.incrementAndGet();
+                }
                 anonymousConnection.close();
             }
             anonymousConnection = ServerConnection.connect(settings.server(), settings.relays(),
@@ -183,7 +269,8 @@ final class Connections implements AutoCloseable {
         ServerConnection current = connection();
         return new ConnectionStatus(current.route(), current.winningRoute().kind().name().toLowerCase(Locale.ROOT),
                 current.failedRoutes(),
-                settings.server().descriptor().getEndpointsCount(), settings.relays().size());
+                settings.server().descriptor().getEndpointsCount(), settings.relays().size(),
+                settings.flowLimit().orElse(0), flowsFrozen.get(), flowsRotated.get());
     }
 
     /** Closes the authenticated connection, so the next request races the routes as they are now set. */

@@ -394,7 +394,8 @@ final class MessageSender {
     private AttachmentPointer uploadAttachment(Path file, boolean voiceNote) throws ClientException {
         Route route = connections.winningRoute();
         try {
-            return Attachments.upload(settings.server(), route, settings.credentials(), file, voiceNote,
+            return Attachments.upload(settings.server(), route, settings.credentials(),
+                    settings.flowLimit().orElse(0), file, voiceNote,
                     db.directory().resolve(ATTACHMENT_DIRECTORY), transferProgress);
         } catch (ConnectionException e) {
             throw new NetworkException("Uploading " + file.getFileName() + " failed: " + e.getMessage(), e);

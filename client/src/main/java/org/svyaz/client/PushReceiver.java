@@ -167,7 +167,7 @@ final class PushReceiver implements PushHandler {
             throw new UserInputException("No received message has the id " + localId + ".");
         }
         List<StoredFile> files = Attachments.download(settings.server(), Optional.of(route), settings.credentials(),
-                db.directory().resolve(MessageSender.ATTACHMENT_DIRECTORY), stored.get().timestamp(),
+                settings.flowLimit().orElse(0), db.directory().resolve(MessageSender.ATTACHMENT_DIRECTORY), stored.get().timestamp(),
                 stored.get().files(), transferProgress);
         if (!messages.setAttachmentsIfPresent(localId, files)) {
             // Deleted while the files came: they must not outlive it.
@@ -227,7 +227,7 @@ final class PushReceiver implements PushHandler {
                 // Along the route the message came in on: the connection that carries it may not be
                 // handed to this client yet when the first pushes arrive.
                 messages.setAttachments(localId[0], Attachments.download(settings.server(), route, settings.credentials(),
-                        db.directory().resolve(MessageSender.ATTACHMENT_DIRECTORY), envelope.getTimestamp(), toFetch,
+                        settings.flowLimit().orElse(0), db.directory().resolve(MessageSender.ATTACHMENT_DIRECTORY), envelope.getTimestamp(), toFetch,
                         transferProgress));
             }
         } finally {

@@ -30,6 +30,7 @@ final class AckDroppingProxy implements AutoCloseable {
     /** With a positive value, each new connection freezes once this many bytes crossed it either way. */
     private volatile long freezeAfterBytes;
     private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger frozenByLimit = new java.util.concurrent.atomic.AtomicInteger();
     private volatile InetSocketAddress target;
 
     AckDroppingProxy() throws IOException {
@@ -44,6 +45,18 @@ final class AckDroppingProxy implements AutoCloseable {
     /** How many connections came in so far. */
     int connectionsAccepted() {
         return accepted.get();
+    }
+
+    /** Connections that reached the byte limit of {@link #freezeEachConnectionAfter} and froze. */
+    int connectionsFrozen() {
+        return frozenByLimit.get();
+    }
+
+    /** Counts a connection once, when the bytes before this read were still under the limit. */
+    private void countFreeze(long before, long limit) {
+        if (before <= limit) {
+            frozenByLimit.incrementAndGet();
+        }
     }
 
     void forwardTo(InetSocketAddress server) {
@@ -78,7 +91,9 @@ final class AckDroppingProxy implements AutoCloseable {
             byte[] buffer = new byte[1024];
             int read;
             while ((read = in.read(buffer)) != -1) {
-                if (limit > 0 && carried.addAndGet(read) > limit) {
+                long now = carried.addAndGet(read);
+                if (limit > 0 && now > limit) {
+                    countFreeze(now - read, limit);
                     frozen.add(to);
                     frozen.add(from);
                 }
@@ -110,7 +125,9 @@ final class AckDroppingProxy implements AutoCloseable {
                     return;
                 }
                 boolean application = (header[0] & 0xff) == TLS_APPLICATION_DATA;
-                if (limit > 0 && carried.addAndGet(5 + length) > limit) {
+                long now = carried.addAndGet(5 + length);
+                if (limit > 0 && now > limit) {
+                    countFreeze(now - 5 - length, limit);
                     frozen.add(client);
                     frozen.add(server);
                 }

@@ -99,6 +99,55 @@ class BlobClientIT {
         }
     }
 
+    /**
+     * Issue #16, point 4: a censor that freezes every flow after 16 KB (as flows to foreign hosting
+     * in Russia freeze since 2025). The first flow carries what it can; the client then sends and
+     * fetches the rest in pieces smaller than that, on flows of their own (downloads several at once).
+     */
+    @Test
+    void aFileGoesUpAndComesDownThroughFlowsFrozenAfter16KilobytesInPieces() throws Exception {
+        try (AckDroppingProxy censor = new AckDroppingProxy();
+             SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server")).withAdvertised(
+                     List.of(Endpoint.newBuilder().setHost("127.0.0.1").setPort(censor.port()).build())))) {
+            censor.forwardTo(server.address());
+            SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.98", Clock.systemUTC());
+            alice.close();
+            InviteLink link = server.inviteLink();
+            Route route = Routes.of(link, List.of()).getFirst();
+            Path original = randomFile("photo.jpg", 1024 * 1024);
+            AttachmentCipher.Sealed sealed = AttachmentCipher.encrypt(original, temp.resolve("blob"));
+            String id = newId();
+            int flowsNeeded = (int) (sealed.blobSize() / (16 * 1024));
+            censor.freezeEachConnectionAfter(16 * 1024);
+            try (BlobClient client = new BlobClient(link, route, alice.credentials(), QUIET)) {
+                int before = censor.connectionsAccepted();
+                AtomicLong uploaded = new AtomicLong();
+                client.upload(id, temp.resolve("blob"), uploaded::set);
+                assertThat(uploaded.get()).isEqualTo(sealed.blobSize());
+                int afterUpload = censor.connectionsAccepted();
+                assertThat(afterUpload - before).as("no flow carried 16 KB up").isGreaterThan(flowsNeeded);
+
+                AtomicLong downloaded = new AtomicLong();
+                client.download(id, temp.resolve("downloaded"), sealed.blobSize(), downloaded::set);
+                assertThat(downloaded.get()).isEqualTo(sealed.blobSize());
+                assertThat(censor.connectionsAccepted() - afterUpload).as("no flow carried 16 KB down")
+                        .isGreaterThan(flowsNeeded);
+            }
+            AttachmentCipher.decrypt(temp.resolve("downloaded"), sealed.key(), sealed.digest(), temp.resolve("plain"));
+            assertThat(Files.mismatch(original, temp.resolve("plain"))).isEqualTo(-1);
+
+            // Once the client knows that flows freeze after 16 KB here, no flow waits for it.
+            int frozenBefore = censor.connectionsFrozen();
+            try (BlobClient knowing = new BlobClient(link, route, alice.credentials(), QUIET, 16 * 1024)) {
+                String second = newId();
+                knowing.upload(second, temp.resolve("blob"), bytes -> { });
+                knowing.download(second, temp.resolve("again"), sealed.blobSize(), bytes -> { });
+            }
+            assertThat(censor.connectionsFrozen()).as("flows that met the censor's limit").isEqualTo(frozenBefore);
+            assertThat(Files.mismatch(temp.resolve("downloaded"), temp.resolve("again"))).isEqualTo(-1);
+        }
+    }
+
     @Test
     void aBlobChangedOnTheServerIsRefusedAndAMissingOneIsReported() throws Exception {
         Path data = temp.resolve("server");

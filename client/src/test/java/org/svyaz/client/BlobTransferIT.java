@@ -67,6 +67,25 @@ class BlobTransferIT {
                     .GET().build(), HttpResponse.BodyHandlers.ofInputStream());
             assertThat(tail.statusCode()).isEqualTo(206);
             assertThat(digest(tail.body())).isEqualTo(digest(new PatternStream(total - 1000, total)));
+
+            // A piece: bytes N to M inclusive, as a client fetches over flows a censor freezes.
+            HttpResponse<InputStream> piece = http.send(HttpRequest.newBuilder(blob).header("Range", "bytes=5000-17287")
+                    .GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(piece.statusCode()).isEqualTo(206);
+            assertThat(piece.headers().firstValue("Content-Range")).hasValue("bytes 5000-17287/" + total);
+            assertThat(piece.headers().firstValueAsLong("Content-Length")).hasValue(12288);
+            assertThat(digest(piece.body())).isEqualTo(digest(new PatternStream(5000, 17288)));
+            HttpResponse<InputStream> pastTheEnd = http.send(HttpRequest.newBuilder(blob)
+                    .header("Range", "bytes=" + (total - 10) + "-" + (total + 5000)).GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(pastTheEnd.statusCode()).isEqualTo(206);
+            assertThat(pastTheEnd.headers().firstValue("Content-Range"))
+                    .hasValue("bytes " + (total - 10) + "-" + (total - 1) + "/" + total);
+            assertThat(digest(pastTheEnd.body())).isEqualTo(digest(new PatternStream(total - 10, total)));
+            for (String unsatisfiable : List.of("bytes=20-10", "bytes=" + total + "-" + (total + 1), "bytes=-500")) {
+                assertThat(http.send(HttpRequest.newBuilder(blob).header("Range", unsatisfiable).GET().build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode()).as(unsatisfiable).isEqualTo(416);
+            }
             assertThat(Files.size(temp.resolve("server").resolve(SvyazServer.BLOB_DIRECTORY).resolve(idOf(blob))))
                     .isEqualTo(total);
         }

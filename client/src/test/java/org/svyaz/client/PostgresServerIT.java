@@ -65,8 +65,10 @@ class PostgresServerIT {
             }
 
             // Bob is offline now: this one waits in his mailbox, in PostgreSQL, across the restart.
+            // Alice's delivery receipt for "hi alice" may wait there too: it reached Bob just before
+            // he closed, and his acknowledgement may not have reached the server (a CI run saw 2).
             alice.send("bob.32", "sent before the restart");
-            assertThat(mailboxRows()).isEqualTo(1);
+            assertThat(mailboxRows()).isBetween(1L, 2L);
         }
         assertThat(Files.exists(config.dataDir().resolve(EmbeddedStorage.DATABASE_FILE)))
                 .as("no embedded database next to the keys").isFalse();

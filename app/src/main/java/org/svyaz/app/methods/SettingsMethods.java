@@ -70,6 +70,9 @@ public final class SettingsMethods {
         status.failedRoutes().forEach(failed::add);
         node.put("endpoints", status.endpoints());
         node.put("relays", status.relays());
+        node.put("flowLimitBytes", status.flowLimitBytes());
+        node.put("flowsFrozen", status.flowsFrozen());
+        node.put("flowsRotated", status.flowsRotated());
         return node;
     }
 

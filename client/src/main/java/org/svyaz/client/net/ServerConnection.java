@@ -22,6 +22,7 @@ import com.google.protobuf.Message;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -73,17 +74,21 @@ public final class ServerConnection implements AutoCloseable {
     private final Channel channel;
     private final PendingRequests pending;
     private final CompletableFuture<Void> closedFuture;
+    private final FlowMeter meter;
+    private final StallDetector stallDetector;
     private volatile String route;
     private volatile String routeKey;
     private volatile Route winningRoute;
     private volatile List<String> failedRoutes;
 
     private ServerConnection(Threads threads, Channel channel, PendingRequests pending,
-                             CompletableFuture<Void> closedFuture) {
+                             CompletableFuture<Void> closedFuture, FlowMeter meter, StallDetector stallDetector) {
         this.threads = threads;
         this.channel = channel;
         this.pending = pending;
         this.closedFuture = closedFuture;
+        this.meter = meter;
+        this.stallDetector = stallDetector;
         this.route = "unknown";
         this.routeKey = "";
         this.failedRoutes = List.of();
@@ -210,6 +215,10 @@ public final class ServerConnection implements AutoCloseable {
         CompletableFuture<Void> handshake = new CompletableFuture<>();
         CompletableFuture<Void> closed = new CompletableFuture<>();
         ExecutorService pushExecutor = threads.pushExecutor();
+        // Kept beyond the pipeline (which drops its handlers when the channel closes): what the
+        // connection carried and whether it froze are read after it closed.
+        FlowMeter meter = new FlowMeter();
+        ChannelHandler[] stall = StallDetector.handlers(quietBeforePing);
         try {
             Bootstrap bootstrap = new Bootstrap()
                     .group(threads.group())
@@ -219,7 +228,8 @@ public final class ServerConnection implements AutoCloseable {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(StallDetector.handlers(quietBeforePing));
+                            ch.pipeline().addLast(meter);
+                            ch.pipeline().addLast(stall);
                             RouteTransport.addTo(ch, route, ssl, relayTls, timeout);
                             ch.pipeline().addLast("upgrade-gate", gate);
                             ch.pipeline().addLast(new HttpClientCodec());
@@ -249,7 +259,7 @@ public final class ServerConnection implements AutoCloseable {
             } finally {
                 turn.release(upgraded);
             }
-            return new ServerConnection(threads, channel, pending, closed);
+            return new ServerConnection(threads, channel, pending, closed, meter, (StallDetector) stall[1]);
         } catch (ExecutionException e) {
             threads.shutdown();
             Throwable cause = e.getCause();
@@ -439,6 +449,29 @@ public final class ServerConnection implements AutoCloseable {
 
     public boolean isOpen() {
         return channel.isActive();
+    }
+
+    /** The bytes this connection carried both ways so far, TLS and relay framing included. */
+    public long bytesCarried() {
+        return meter.carried();
+    }
+
+    /** Whether the connection was closed because nothing came from the server any more: frozen or dead. */
+    public boolean stalled() {
+        return stallDetector.stalled();
+    }
+
+    /**
+     * Runs {@code rotate} once this connection has carried {@code bytes} (on the connection's event
+     * loop: it must hand the work to another thread).
+     */
+    public void rotateAfter(long bytes, Runnable rotate) {
+        meter.rotateAt(bytes, rotate);
+    }
+
+    /** Requests sent and not yet answered. */
+    public int requestsInFlight() {
+        return pending.size();
     }
 
     /**

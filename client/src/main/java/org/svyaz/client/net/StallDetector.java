@@ -27,6 +27,7 @@ final class StallDetector extends ChannelDuplexHandler {
 
     private final Duration quietBeforePing;
     private volatile boolean webSocketOpen;
+    private volatile boolean stalled;
     private boolean pinged;
 
     private StallDetector(Duration quietBeforePing) {
@@ -58,6 +59,7 @@ final class StallDetector extends ChannelDuplexHandler {
                 // Two quiet periods in a row, one after a ping: the flow is dead or frozen.
                 log.debug("no bytes from the server for {} ms despite a ping; closing the connection",
                         2 * quietBeforePing.toMillis());
+                stalled = true;
                 ctx.close();
                 return;
             }
@@ -67,6 +69,11 @@ final class StallDetector extends ChannelDuplexHandler {
             return;
         }
         super.userEventTriggered(ctx, event);
+    }
+
+    /** Whether this detector closed the connection because it went quiet (frozen or dead). */
+    boolean stalled() {
+        return stalled;
     }
 
     Duration quietBeforePing() {

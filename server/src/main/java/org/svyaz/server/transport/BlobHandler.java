@@ -47,7 +47,8 @@ import org.svyaz.server.store.StoreException;
  *       {@code 409} with the right offset when N is wrong, {@code 413} beyond the operator's limit,
  *       {@code 429} past the account's upload rate or quota ({@link BlobLimits});</li>
  *   <li>{@code HEAD /v1/blobs/ID} tells how many bytes are stored ({@code Upload-Offset});</li>
- *   <li>{@code GET /v1/blobs/ID}, optionally with {@code Range: bytes=N-}, reads a complete blob.
+ *   <li>{@code GET /v1/blobs/ID}, optionally with {@code Range: bytes=N-} or {@code bytes=N-M}, reads a
+ *       complete blob or a piece of it.
  *       No credentials: the random id is the capability, and the bytes are ciphertext.</li>
  * </ul>
  * Body pieces go to the store on the executor, in order; reading from the socket pauses while more
@@ -314,7 +315,8 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void download(ChannelHandlerContext ctx, HttpRequest request, BlobId id) {
-        long from = rangeStart(request.headers().get(HttpHeaderNames.RANGE));
+        Range range = Range.parse(request.headers().get(HttpHeaderNames.RANGE));
+        long from = range.from();
         executor.execute(() -> {
             Optional<FileChannel> blob;
             long size;
@@ -330,21 +332,25 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
                     refuse(ctx, HttpResponseStatus.NOT_FOUND, "no complete blob under this id", -1);
                     return;
                 }
-                if (from < 0 || from > size) {
+                if (from < 0 || from > size || range.closed() && from == size) {
                     closeQuietly(blob.get());
                     refuse(ctx, HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "the range starts beyond the blob", -1);
                     return;
                 }
+                // A closed range ends at its last byte or the blob's, whichever comes first.
+                long end = Math.min(range.toInclusive(), size - 1) + 1;
+                boolean partial = from > 0 || range.closed();
                 HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
-                        from > 0 ? HttpResponseStatus.PARTIAL_CONTENT : HttpResponseStatus.OK);
+                        partial ? HttpResponseStatus.PARTIAL_CONTENT : HttpResponseStatus.OK);
                 response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM);
-                HttpUtil.setContentLength(response, size - from);
-                if (from > 0) {
-                    response.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes " + from + "-" + (size - 1) + "/" + size);
+                HttpUtil.setContentLength(response, Math.max(0, end - from));
+                if (partial) {
+                    response.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes " + from + "-" + (end - 1) + "/" + size);
                 }
                 ctx.write(response);
                 try {
-                    ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(blob.get(), from, size - from, DOWNLOAD_CHUNK)))
+                    ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(blob.get(), from, Math.max(0, end - from),
+                            DOWNLOAD_CHUNK)))
                             .addListener(done -> closeQuietly(blob.get()));
                 } catch (IOException e) {
                     closeQuietly(blob.get());
@@ -354,18 +360,31 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
         });
     }
 
-    /** {@code bytes=N-} gives N; no header gives 0; anything else is unsupported (-1). */
-    private static long rangeStart(String range) {
-        if (range == null) {
-            return 0;
-        }
-        if (!range.startsWith("bytes=") || !range.endsWith("-")) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(range.substring("bytes=".length(), range.length() - 1));
-        } catch (NumberFormatException e) {
-            return -1;
+    /**
+     * The bytes a download asks for: {@code bytes=N-} (from N on) or {@code bytes=N-M} (N to M
+     * inclusive: clients fetch a file in pieces, each on its own flow, where censors freeze flows
+     * after some kilobytes); no header is the whole blob. Anything else is unsupported ({@code from} -1).
+     */
+    private record Range(long from, long toInclusive, boolean closed) {
+        static Range parse(String header) {
+            if (header == null) {
+                return new Range(0, Long.MAX_VALUE - 1, false);
+            }
+            int dash = header.indexOf('-');
+            if (!header.startsWith("bytes=") || dash < 0) {
+                return new Range(-1, -1, false);
+            }
+            try {
+                long from = Long.parseLong(header.substring("bytes=".length(), dash));
+                String last = header.substring(dash + 1);
+                if (last.isEmpty()) {
+                    return new Range(from, Long.MAX_VALUE - 1, false);
+                }
+                long to = Long.parseLong(last);
+                return to < from ? new Range(-1, -1, false) : new Range(from, to, true);
+            } catch (NumberFormatException e) {
+                return new Range(-1, -1, false);
+            }
         }
     }
 
