@@ -26,6 +26,7 @@ import org.svyaz.server.cluster.RedisUnavailableException;
 import org.svyaz.server.identity.DescriptorPublisher;
 import org.svyaz.server.identity.DescriptorSettings;
 import org.svyaz.server.identity.RelayGrants;
+import org.svyaz.server.message.MessageLimits;
 import org.svyaz.server.store.Storage;
 import org.svyaz.server.store.StoreException;
 import picocli.CommandLine.Command;
@@ -79,6 +80,11 @@ final class ServerCommand implements Callable<Integer> {
             description = "Undelivered messages a device may hold; sends beyond it are refused until it reconnects "
                     + "(default ${DEFAULT-VALUE}).")
     int mailboxMax;
+
+    @Option(names = "--mailbox-strangers-max", paramLabel = "N",
+            description = "How many of those messages may come from strangers (people the recipient has not written "
+                    + "to); the rest stays open to its contacts (default: half of --mailbox-max).")
+    Integer mailboxStrangersMax;
 
     @Option(names = "--mailbox-expiry-days", paramLabel = "DAYS", defaultValue = "30",
             description = "Undelivered messages older than this are deleted (default ${DEFAULT-VALUE}).")
@@ -151,6 +157,8 @@ final class ServerCommand implements Callable<Integer> {
         double perSecond = layered("--sends-per-second", sendsPerSecond, file.sendsPerSecond());
         int mailboxLimit = layered("--mailbox-max", mailboxMax, file.mailboxMax());
         int mailboxDays = layered("--mailbox-expiry-days", mailboxExpiryDays, file.mailboxExpiryDays());
+        Integer strangersGiven = layered("--mailbox-strangers-max", mailboxStrangersMax, file.mailboxStrangersMax());
+        int strangersMax = strangersGiven == null ? MessageLimits.defaultStrangerShare(mailboxLimit) : strangersGiven;
         long attachmentMib = layered("--max-attachment-mb", maxAttachmentMib, file.maxAttachmentMb());
         int attachmentDays = layered("--attachment-expiry-days", attachmentExpiryDays, file.attachmentExpiryDays());
         if (attachmentMib < 1 || attachmentMib > 1024 * 1024 || attachmentDays < 1) {
@@ -160,6 +168,9 @@ final class ServerCommand implements Callable<Integer> {
         if (mailboxLimit < 1 || mailboxDays < 1) {
             throw new CommandLineException("--mailbox-max and --mailbox-expiry-days must be at least 1.");
         }
+        if (strangersMax < 1 || strangersMax > mailboxLimit) {
+            throw new CommandLineException("--mailbox-strangers-max must be between 1 and --mailbox-max.");
+        }
         if (burst < 1 || perSecond <= 0) {
             throw new CommandLineException("--send-burst must be at least 1 and --sends-per-second above 0.");
         }
@@ -168,7 +179,7 @@ final class ServerCommand implements Callable<Integer> {
                 .withAdmin(adminAt.equalsIgnoreCase("off") ? Optional.empty() : Optional.of(parseAddress(adminAt, "--admin")))
                 .withAdvertised(advertised(advertiseAt))
                 .withSendLimit(burst, perSecond)
-                .withMailbox(mailboxLimit, Duration.ofDays(mailboxDays))
+                .withMailbox(mailboxLimit, strangersMax, Duration.ofDays(mailboxDays))
                 .withBlobs(attachmentMib * 1024 * 1024, Duration.ofDays(attachmentDays))
                 .withStorage(settings.storage())
                 .withRedis(settings.redis());

@@ -37,6 +37,7 @@ record ServerFile(
         @JsonProperty("send-burst") Integer sendBurst,
         @JsonProperty("sends-per-second") Double sendsPerSecond,
         @JsonProperty("mailbox-max") Integer mailboxMax,
+        @JsonProperty("mailbox-strangers-max") Integer mailboxStrangersMax,
         @JsonProperty("mailbox-expiry-days") Integer mailboxExpiryDays,
         @JsonProperty("max-attachment-mb") Long maxAttachmentMb,
         @JsonProperty("attachment-expiry-days") Integer attachmentExpiryDays,
@@ -45,7 +46,7 @@ record ServerFile(
         Redis redis) {
 
     static final ServerFile EMPTY = new ServerFile(null, null, null, null, null, null, null, null, null, null, null,
-            null, null, null);
+            null, null, null, null);
 
     /** The {@code postgres:} section. */
     record Postgres(String url, String user, String password, @JsonProperty("pool-size") Integer poolSize) {}

@@ -34,6 +34,21 @@ class ServerSettingsTest {
     }
 
     @Test
+    void strangersShareOfTheMailboxIsHalfUnlessGivenAndNeverMoreThanTheMailbox() throws Exception {
+        assertThat(config(Map.of(), "--mailbox-max", "9").messages().maxStrangerEntries()).isEqualTo(4);
+        Path file = yaml("""
+                mailbox-max: 10
+                mailbox-strangers-max: 8
+                """);
+        assertThat(config(Map.of(), "--config", file.toString()).messages().maxStrangerEntries()).isEqualTo(8);
+        assertThat(config(Map.of(), "--config", file.toString(), "--mailbox-strangers-max", "2").messages()
+                .maxStrangerEntries()).isEqualTo(2);
+
+        assertThatThrownBy(() -> config(Map.of(), "--mailbox-max", "9", "--mailbox-strangers-max", "10"))
+                .hasMessage("--mailbox-strangers-max must be between 1 and --mailbox-max.");
+    }
+
+    @Test
     void theFileChoosesPostgresAndRedisAndTheOptionsItNames() throws Exception {
         Path file = yaml("""
                 data: %s

@@ -165,13 +165,22 @@ public record ServerConfig(
                 sendBurst, sendsPerSecond, mailboxExpiry, shutdownGrace, clock, maxBlobBytes, blobExpiry, blobQuotaBytes, storage, redis);
     }
 
+    /** The mailbox cap and expiry; strangers may fill half of it ({@link MessageLimits#defaultStrangerShare}). */
     public ServerConfig withMailbox(int maxEntriesPerDevice, Duration expiry) {
+        return withMailbox(maxEntriesPerDevice, MessageLimits.defaultStrangerShare(maxEntriesPerDevice), expiry);
+    }
+
+    /**
+     * The mailbox cap, how many of its entries may come from strangers (sent without the
+     * recipient's access key), and how long an undelivered message is kept.
+     */
+    public ServerConfig withMailbox(int maxEntriesPerDevice, int maxFromStrangersPerDevice, Duration expiry) {
         if (expiry.isNegative() || expiry.isZero()) {
             throw new IllegalArgumentException("the mailbox expiry must be positive");
         }
         return new ServerConfig(dataDir, listen, advertised, admin, registration, transport,
-                new MessageLimits(messages.maxMessageBytes(), maxEntriesPerDevice, messages.maxMultiRecipients(),
-                        messages.maxFanOutBytes()), sendBurst, sendsPerSecond, expiry,
+                new MessageLimits(messages.maxMessageBytes(), maxEntriesPerDevice, maxFromStrangersPerDevice,
+                        messages.maxMultiRecipients(), messages.maxFanOutBytes()), sendBurst, sendsPerSecond, expiry,
                 shutdownGrace, clock, maxBlobBytes, blobExpiry, blobQuotaBytes, storage, redis);
     }
 

@@ -45,4 +45,18 @@ class ServerConfigTest {
 
         assertThat(config.messages()).isEqualTo(new MessageLimits(64 * 1024, 7, 500, 1L << 20));
     }
+
+    @Test
+    void strangersMayFillHalfTheMailboxByDefaultAndTheShareIsSettableWithinTheMailbox() {
+        assertThat(DEFAULTS.messages().maxStrangerEntries()).isEqualTo(DEFAULTS.messages().maxMailboxEntries() / 2);
+        assertThat(DEFAULTS.withMailbox(7, Duration.ofDays(1)).messages().maxStrangerEntries()).isEqualTo(3);
+        assertThat(DEFAULTS.withMailbox(1, Duration.ofDays(1)).messages().maxStrangerEntries()).isEqualTo(1);
+        assertThat(DEFAULTS.withMailbox(100, 90, Duration.ofDays(1)).messages().maxStrangerEntries()).isEqualTo(90);
+
+        for (int share : new int[] {0, 101}) {
+            assertThatThrownBy(() -> DEFAULTS.withMailbox(100, share, Duration.ofDays(1)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("strangers");
+        }
+    }
 }

@@ -83,7 +83,8 @@ public final class FaultyStorage implements Storage {
         }
 
         @Override
-        public boolean insert(List<MailboxEntry> entries, int maxEntriesPerDevice) throws StoreException {
+        public boolean insert(List<MailboxEntry> entries, int maxEntriesPerDevice, int maxFromStrangersPerDevice)
+                throws StoreException {
             List<MailboxEntry> stored = new ArrayList<>();
             for (MailboxEntry entry : entries) {
                 if (inserted.incrementAndGet() % every != 0) {
@@ -109,18 +110,18 @@ public final class FaultyStorage implements Storage {
                         RANDOM.nextBytes(otherGuid);
                         stored.add(entry);
                         stored.add(new MailboxEntry(entry.sequence(), entry.accountId(), entry.deviceId(), otherGuid,
-                                entry.envelope(), entry.storedAtMillis()));
+                                entry.envelope(), entry.storedAtMillis(), entry.fromStranger()));
                     }
                     case CORRUPT -> stored.add(new MailboxEntry(entry.sequence(), entry.accountId(), entry.deviceId(),
-                            entry.guid(), corrupted(entry.envelope()), entry.storedAtMillis()));
+                            entry.guid(), corrupted(entry.envelope()), entry.storedAtMillis(), entry.fromStranger()));
                 }
             }
-            return real.insert(stored, maxEntriesPerDevice);
+            return real.insert(stored, maxEntriesPerDevice, maxFromStrangersPerDevice);
         }
 
         private static MailboxEntry withEnvelope(MailboxEntry entry, byte[] envelope) {
             return new MailboxEntry(entry.sequence(), entry.accountId(), entry.deviceId(), entry.guid(), envelope,
-                    entry.storedAtMillis());
+                    entry.storedAtMillis(), entry.fromStranger());
         }
 
         /**

@@ -7,6 +7,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,6 +44,15 @@ import org.svyaz.server.store.StoreException;
 /**
  * Accepts a send, stores one envelope per recipient device and wakes those devices. A send is
  * answered only after every envelope is durable.
+ *
+ * <p>Each stored envelope is marked as from a stranger or not, and strangers may fill only their
+ * share of a mailbox ({@link MessageLimits#maxStrangerEntries}), so a flood cannot shut out the
+ * people the recipient talks to. A send is from a contact only when it proves it: a sealed send
+ * that presents the recipient's access key, which the recipient's profile key gives and the
+ * recipient hands only to those it writes to. Everything else is from a stranger: an identified
+ * send (clients send identified only when they hold no key), a sealed send that an account open
+ * to everyone accepts without the key, a multi-recipient send without keys. An account's sends to
+ * its own other devices are its own. The mark is one bit; the sender is not stored.
  */
 public final class MessageService {
     /**
@@ -93,7 +103,9 @@ public final class MessageService {
             }
             checkDevices(devices, byDevice);
             charge(Optional.of(caller.accountId()), Map.of(destination, contentBytes(byDevice)));
-            store(destination, devices, byDevice, request.getTimestamp(), Optional.of(caller));
+            // Identified: the sender had no access key to the recipient, unless it writes to itself.
+            boolean fromStranger = !destination.equals(caller.accountId());
+            store(destination, devices, byDevice, request.getTimestamp(), Optional.of(caller), fromStranger);
             metrics.singleSent(false);
             return SendResponse.getDefaultInstance();
         } catch (StoreException e) {
@@ -132,7 +144,9 @@ public final class MessageService {
             List<Device> devices = accounts.findDevices(destination);
             checkDevices(devices, byDevice);
             charge(Optional.empty(), Map.of(destination, contentBytes(byDevice)));
-            store(destination, devices, byDevice, request.getTimestamp(), Optional.empty());
+            // An account open to everyone lets a sealed send in without the key: that is a stranger's.
+            boolean fromStranger = !access.get().keyMatches(request.getAccessKey().toByteArray());
+            store(destination, devices, byDevice, request.getTimestamp(), Optional.empty(), fromStranger);
             metrics.singleSent(true);
             return SendResponse.getDefaultInstance();
         } catch (StoreException e) {
@@ -168,7 +182,9 @@ public final class MessageService {
                 unknown.forEach(id -> body.addAccountIds(Uuids.toByteString(id)));
                 throw new ApiException(ErrorCode.NOT_FOUND, "Some recipients do not exist.", body.build());
             }
-            fanOut(payload, devicesByAccount, request.getTimestamp(), Optional.of(caller.accountId()));
+            // No access keys: from a stranger to everyone but the sender's own account.
+            fanOut(payload, devicesByAccount, request.getTimestamp(), Optional.of(caller.accountId()),
+                    Set.of(caller.accountId()));
             metrics.multiRecipientSent(false);
             return MultiRecipientSendResponse.getDefaultInstance();
         } catch (StoreException e) {
@@ -188,7 +204,8 @@ public final class MessageService {
         try {
             // Unknown accounts and a wrong key answer alike, so the endpoint cannot probe for accounts;
             // the device lists (which a STALE_DEVICES answer reveals) are only read after the key checks out.
-            if (!combinedAccessKeyPermits(payload, request.getCombinedAccessKey().toByteArray())) {
+            Optional<Set<UUID>> keyed = keyedRecipients(payload, request.getCombinedAccessKey().toByteArray());
+            if (keyed.isEmpty()) {
                 throw new ApiException(ErrorCode.UNAUTHORIZED,
                         "The combined access key does not let you send sealed messages to these recipients.");
             }
@@ -199,7 +216,7 @@ public final class MessageService {
                             + sealedLimiter.secondsUntilNextToken() + " s and try again.");
                 }
             }
-            fanOut(payload, devicesByAccount, request.getTimestamp(), Optional.empty());
+            fanOut(payload, devicesByAccount, request.getTimestamp(), Optional.empty(), keyed.get());
             metrics.multiRecipientSent(true);
             return MultiRecipientSendResponse.getDefaultInstance();
         } catch (StoreException e) {
@@ -225,36 +242,46 @@ public final class MessageService {
         return payload;
     }
 
-    /** Reads every recipient's access (no early exit), then compares the XOR in constant time. */
-    private boolean combinedAccessKeyPermits(MultiRecipientPayload payload, byte[] presented) throws StoreException {
+    /**
+     * Whether the combined key opens every recipient, and if so which recipients' own keys went
+     * into it: the sender proved it holds those (each account appears once in a payload, so no
+     * key cancels out), and its messages to them are from a contact. An account open to everyone
+     * that never set a key adds nothing, so messages to it are from a stranger. Reads every
+     * recipient's access (no early exit), then compares the XOR in constant time.
+     */
+    private Optional<Set<UUID>> keyedRecipients(MultiRecipientPayload payload, byte[] presented) throws StoreException {
         byte[] combined = new byte[SealedSenderAccess.ACCESS_KEY_BYTES];
         boolean everyAccountAdmits = true;
+        Set<UUID> keyed = new HashSet<>();
         for (MultiRecipientPayload.Recipient recipient : payload.recipients()) {
             Optional<SealedSenderAccess> access = accounts.findSealedSenderAccess(recipient.accountId());
             if (access.isEmpty()) {
                 everyAccountAdmits = false;
                 continue;
             }
-            byte[] key = access.get().accessKey();
-            if (key.length == SealedSenderAccess.ACCESS_KEY_BYTES) {
+            if (access.get().hasKey()) {
+                byte[] key = access.get().accessKey();
                 for (int i = 0; i < combined.length; i++) {
                     combined[i] ^= key[i];
                 }
+                keyed.add(recipient.accountId());
             } else if (!access.get().unrestricted()) {
                 // Never set and not open to everyone: no key opens it (a zero contribution would).
                 everyAccountAdmits = false;
             }
         }
-        return presented.length == SealedSenderAccess.ACCESS_KEY_BYTES
+        boolean permits = presented.length == SealedSenderAccess.ACCESS_KEY_BYTES
                 && MessageDigest.isEqual(combined, presented) && everyAccountAdmits;
+        return permits ? Optional.of(keyed) : Optional.empty();
     }
 
     /**
      * The checks shared by both multi-recipient paths, then one envelope per device stored in one
-     * transaction. Nothing is stored unless every check passes for every recipient.
+     * transaction. Nothing is stored unless every check passes for every recipient. Envelopes to
+     * accounts outside {@code contacts} are stored as from a stranger.
      */
     private void fanOut(MultiRecipientPayload payload, Map<UUID, List<Device>> devicesByAccount, long timestamp,
-                        Optional<UUID> sender) throws ApiException, StoreException {
+                        Optional<UUID> sender, Set<UUID> contacts) throws ApiException, StoreException {
         MultiRecipientStaleDevices.Builder stale = MultiRecipientStaleDevices.newBuilder();
         for (MultiRecipientPayload.Recipient recipient : payload.recipients()) {
             if (recipient.excluded()) {
@@ -296,6 +323,7 @@ public final class MessageService {
                 continue;
             }
             ByteString content = payload.receivedMessage(recipient);
+            boolean fromStranger = !contacts.contains(recipient.accountId());
             for (MultiRecipientPayload.Device device : recipient.devices()) {
                 byte[] guid = newGuid();
                 Envelope envelope = Envelope.newBuilder()
@@ -305,11 +333,13 @@ public final class MessageService {
                         .setServerTimestamp(now)
                         .setContent(content)
                         .build();
-                entries.add(new MailboxEntry(0, recipient.accountId(), device.id(), guid, envelope.toByteArray(), now));
+                entries.add(new MailboxEntry(0, recipient.accountId(), device.id(), guid, envelope.toByteArray(), now,
+                        fromStranger));
                 woken.add(new DeviceAddress(recipient.accountId(), device.id()));
             }
         }
-        if (!mailbox.insert(entries, limits.maxMailboxEntries())) {
+        // A stranger whose share is full hears only that the mailbox is full, as anyone would.
+        if (!mailbox.insert(entries, limits.maxMailboxEntries(), limits.maxStrangerEntries())) {
             throw new ApiException(ErrorCode.RATE_LIMITED, MAILBOX_FULL_TO_ONE_OF_MANY);
         }
         metrics.stored(entries.size());
@@ -396,7 +426,7 @@ public final class MessageService {
     }
 
     private void store(UUID destination, List<Device> devices, Map<Integer, OutgoingMessage> byDevice, long timestamp,
-                       Optional<Caller> source) throws ApiException, StoreException {
+                       Optional<Caller> source, boolean fromStranger) throws ApiException, StoreException {
         long now = clock.millis();
         List<MailboxEntry> entries = new ArrayList<>(devices.size());
         for (Device device : devices) {
@@ -410,10 +440,12 @@ public final class MessageService {
                     .setContent(message.getContent());
             source.ifPresent(caller -> envelope.setSourceAccount(Uuids.toByteString(caller.accountId()))
                     .setSourceDevice(caller.deviceId()));
-            entries.add(new MailboxEntry(0, destination, device.id(), guid, envelope.build().toByteArray(), now));
+            entries.add(new MailboxEntry(0, destination, device.id(), guid, envelope.build().toByteArray(), now,
+                    fromStranger));
         }
-        // The cap is checked in the insert's transaction: concurrent sends cannot pass it together.
-        if (!mailbox.insert(entries, limits.maxMailboxEntries())) {
+        // The caps are checked in the insert's transaction: concurrent sends cannot pass them together.
+        // A stranger whose share is full hears only that the mailbox is full, as anyone would: no more.
+        if (!mailbox.insert(entries, limits.maxMailboxEntries(), limits.maxStrangerEntries())) {
             throw new ApiException(ErrorCode.RATE_LIMITED,
                     "The recipient's mailbox is full; try again after they have been online.");
         }

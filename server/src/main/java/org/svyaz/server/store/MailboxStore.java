@@ -9,18 +9,28 @@ import java.util.UUID;
 /**
  * Per-device mailboxes of undelivered envelopes.
  *
- * <p>Data layout: one table of (sequence, account, device, guid, envelope bytes, stored-at), the
- * sequence global and increasing, so a device's messages come back in the order they were stored.
- * An entry lives until the device acknowledges it or it expires.
+ * <p>Data layout: one table of (sequence, account, device, guid, envelope bytes, stored-at,
+ * from-stranger), the sequence global and increasing, so a device's messages come back in the order
+ * they were stored. From-stranger is one bit ({@link MailboxEntry#fromStranger}); the sender is not
+ * recorded. An entry lives until the device acknowledges it or it expires.
  */
 public interface MailboxStore {
     /**
      * Stores all entries atomically unless that would put more than {@code maxEntriesPerDevice}
-     * entries in any one device's mailbox: then nothing is stored and false is returned. The count
-     * and the insert are one transaction, with other inserts for these mailboxes kept out, so
-     * concurrent sends cannot pass the cap together. When this returns true the entries survive a crash.
+     * entries in any one device's mailbox, or more than {@code maxFromStrangersPerDevice} entries
+     * from strangers: then nothing is stored and false is returned. So strangers can fill only
+     * their share of a mailbox, and the rest stays open to the people the recipient talks to. The
+     * counts and the insert are one transaction, with other inserts for these mailboxes kept out,
+     * so concurrent sends cannot pass either cap together. When this returns true the entries
+     * survive a crash.
      */
-    boolean insert(List<MailboxEntry> entries, int maxEntriesPerDevice) throws StoreException;
+    boolean insert(List<MailboxEntry> entries, int maxEntriesPerDevice, int maxFromStrangersPerDevice)
+            throws StoreException;
+
+    /** {@link #insert(List, int, int)} with no separate share for strangers. */
+    default boolean insert(List<MailboxEntry> entries, int maxEntriesPerDevice) throws StoreException {
+        return insert(entries, maxEntriesPerDevice, maxEntriesPerDevice);
+    }
 
     /** Stores all entries atomically, however full the mailboxes; when this returns they survive a crash. */
     default void insert(List<MailboxEntry> entries) throws StoreException {

@@ -14,11 +14,21 @@ public record SealedSenderAccess(byte[] accessKey, boolean unrestricted) {
 
     /** Whether {@code presented} opens this access; the key comparison takes constant time. */
     public boolean permits(byte[] presented) {
-        if (unrestricted) {
-            return true;
-        }
-        // Constant time: the comparison must not reveal how many leading bytes were right.
-        return accessKey.length == ACCESS_KEY_BYTES && presented.length == ACCESS_KEY_BYTES
-                && MessageDigest.isEqual(accessKey, presented);
+        return unrestricted || keyMatches(presented);
+    }
+
+    /**
+     * Whether {@code presented} is this account's access key, which only those it gave its profile
+     * key to (the people it writes to) can derive: a sender that presents it is a contact, whether
+     * or not the account is open to everyone. Constant time: the comparison must not reveal how
+     * many leading bytes were right.
+     */
+    public boolean keyMatches(byte[] presented) {
+        return hasKey() && presented.length == ACCESS_KEY_BYTES && MessageDigest.isEqual(accessKey, presented);
+    }
+
+    /** Whether the account has set an access key. */
+    public boolean hasKey() {
+        return accessKey.length == ACCESS_KEY_BYTES;
     }
 }

@@ -42,8 +42,9 @@ class DeviceDeliveryTest {
         }
 
         @Override
-        public boolean insert(List<MailboxEntry> entries, int maxEntriesPerDevice) throws StoreException {
-            return real.insert(entries, maxEntriesPerDevice);
+        public boolean insert(List<MailboxEntry> entries, int maxEntriesPerDevice, int maxFromStrangersPerDevice)
+                throws StoreException {
+            return real.insert(entries, maxEntriesPerDevice, maxFromStrangersPerDevice);
         }
 
         @Override

@@ -507,6 +507,76 @@ class MultiRecipientSendTest {
     }
 
     @Test
+    void strangersFillOnlyTheirShareOfAMailboxAndSendersWithTheKeyStillGetIn() throws Exception {
+        // A mailbox of 4, of which strangers may fill 2 (the default: half).
+        service = service(new MessageLimits(256 * 1024, 4), 1000);
+        registerAll(alice, carol);
+        byte[] a = setAccessKey(alice);
+        byte[] toAlice = group.seal(List.of(alice), PLAINTEXT);
+
+        // Without keys (authenticated send-multi) the sender is a stranger: two get in, the third hears
+        // that the mailbox is full, as anyone would.
+        for (int i = 0; i < 2; i++) {
+            service.sendMultiRecipient(sender, request(toAlice, ByteString.EMPTY));
+        }
+        ApiException stranger = failure(() -> service.sendMultiRecipient(sender, request(toAlice, ByteString.EMPTY)));
+        assertThat(stranger.code()).isEqualTo(ErrorCode.RATE_LIMITED);
+        assertThat(stranger.getMessage()).contains("mailbox is full");
+        assertThat(storage.mailbox().count(alice.accountId(), 1)).isEqualTo(2);
+
+        // With alice's key (sealed send-multi) the sender is a contact: the rest of the mailbox is open.
+        for (int i = 0; i < 2; i++) {
+            service.sendMultiRecipientSealed(CONNECTION, request(toAlice, ByteString.copyFrom(a)));
+        }
+        ApiException full = failure(() -> service.sendMultiRecipientSealed(CONNECTION, request(toAlice, ByteString.copyFrom(a))));
+        assertThat(full.code()).isEqualTo(ErrorCode.RATE_LIMITED);
+        assertThat(full.getMessage()).isEqualTo(stranger.getMessage());
+        assertThat(storage.mailbox().count(alice.accountId(), 1)).isEqualTo(4);
+
+        // Carol takes sealed messages from anyone and set no key: nobody proves a key, so a sealed
+        // send to her is a stranger's, even in one request with a key for alice.
+        storage.accounts().setSealedSenderAccess(carol.accountId(), new SealedSenderAccess(new byte[0], true));
+        byte[] toCarol = group.seal(List.of(carol), PLAINTEXT);
+        for (int i = 0; i < 2; i++) {
+            service.sendMultiRecipientSealed(CONNECTION, request(toCarol, ByteString.copyFrom(new byte[16])));
+        }
+        assertThat(failure(() -> service.sendMultiRecipientSealed(CONNECTION,
+                request(toCarol, ByteString.copyFrom(new byte[16])))).code()).isEqualTo(ErrorCode.RATE_LIMITED);
+        assertThat(storage.mailbox().count(carol.accountId(), 1)).isEqualTo(2);
+    }
+
+    @Test
+    void aStrangersShareIsCountedPerRecipientAndTheSendersOwnAccountIsNoStranger() throws Exception {
+        service = service(new MessageLimits(256 * 1024, 4), 1000);
+        registerAll(alice, carol);
+        byte[] c = setAccessKey(carol);
+        Member self = group.member(401);
+        register(self, 401);
+        Caller selfCaller = new Caller(self.accountId(), 2);
+        byte[] toSelf = group.seal(List.of(self), PLAINTEXT);
+
+        // An account writing to its own other devices fills its whole mailbox.
+        for (int i = 0; i < 4; i++) {
+            service.sendMultiRecipient(selfCaller, request(toSelf, ByteString.EMPTY));
+        }
+        assertThat(storage.mailbox().count(self.accountId(), 1)).isEqualTo(4);
+
+        // One sealed request, with carol's key and none for alice (open to everyone, no key):
+        // from a contact to carol, from a stranger to alice.
+        storage.accounts().setSealedSenderAccess(alice.accountId(), new SealedSenderAccess(new byte[0], true));
+        byte[] toBoth = group.seal(List.of(alice, carol), PLAINTEXT);
+        for (int i = 0; i < 2; i++) {
+            service.sendMultiRecipientSealed(CONNECTION, request(toBoth, ByteString.copyFrom(c)));
+        }
+        // Alice's share is full, so the whole request is refused; carol alone still gets in.
+        assertThat(failure(() -> service.sendMultiRecipientSealed(CONNECTION, request(toBoth, ByteString.copyFrom(c)))).code())
+                .isEqualTo(ErrorCode.RATE_LIMITED);
+        service.sendMultiRecipientSealed(CONNECTION, request(group.seal(List.of(carol), PLAINTEXT), ByteString.copyFrom(c)));
+        assertThat(storage.mailbox().count(alice.accountId(), 1)).isEqualTo(2);
+        assertThat(storage.mailbox().count(carol.accountId(), 1)).isEqualTo(3);
+    }
+
+    @Test
     void aThousandMembersGetTheirMessageFromOneRequest() throws Exception {
         List<Member> members = new ArrayList<>();
         for (int i = 0; i < MessageLimits.DEFAULT_MAX_MULTI_RECIPIENTS; i++) {

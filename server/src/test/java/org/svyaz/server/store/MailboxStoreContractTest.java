@@ -65,6 +65,65 @@ public class MailboxStoreContractTest extends StoreContract {
         assertThat(store.count(alice, 1)).isEqualTo(cap);
     }
 
+    // ---- strangers' share of the cap ----
+
+    @Test
+    void strangersFillOnlyTheirShareAndTheRestStaysOpenToContacts() throws Exception {
+        int cap = 4;
+        int strangersShare = 2;
+        assertThat(store.insert(List.of(stranger(alice, 1, 1, NOW), stranger(alice, 1, 2, NOW)), cap, strangersShare))
+                .isTrue();
+
+        assertThat(store.insert(List.of(stranger(alice, 1, 3, NOW)), cap, strangersShare)).as("a third stranger").isFalse();
+        // All or nothing: a request that also goes to a mailbox with room stores nothing there either.
+        assertThat(store.insert(List.of(stranger(bob, 1, 4, NOW), stranger(alice, 1, 5, NOW)), cap, strangersShare))
+                .isFalse();
+        assertThat(store.count(bob, 1)).isZero();
+        // Another device of the same account has a share of its own.
+        assertThat(store.insert(List.of(stranger(alice, 2, 6, NOW)), cap, strangersShare)).isTrue();
+
+        assertThat(store.insert(List.of(entry(alice, 1, 7, NOW), entry(alice, 1, 8, NOW)), cap, strangersShare))
+                .as("contacts fill the rest").isTrue();
+        assertThat(store.insert(List.of(entry(alice, 1, 9, NOW)), cap, strangersShare)).as("the whole cap").isFalse();
+        assertThat(store.fetch(alice, 1, 0, 10)).extracting(MailboxEntry::fromStranger)
+                .containsExactly(true, true, false, false);
+
+        // Acknowledging a stranger's message makes room for one more stranger.
+        store.delete(alice, 1, guid(1));
+        assertThat(store.insert(List.of(stranger(alice, 1, 10, NOW)), cap, strangersShare)).isTrue();
+    }
+
+    @Test
+    void contactsCanFillTheWholeMailboxAndThenStrangersCannotSendEither() throws Exception {
+        assertThat(store.insert(List.of(entry(alice, 1, 1, NOW), entry(alice, 1, 2, NOW), entry(alice, 1, 3, NOW)), 3, 2))
+                .isTrue();
+
+        assertThat(store.insert(List.of(stranger(alice, 1, 4, NOW)), 3, 2)).isFalse();
+        assertThat(store.count(alice, 1)).isEqualTo(3);
+    }
+
+    @Test
+    void racingStrangersAndContactsNeverPassEitherCap() throws Exception {
+        int cap = 10;
+        int strangersShare = 4;
+        store.insert(List.of(stranger(alice, 1, 1000, NOW), entry(alice, 1, 1001, NOW)));
+        AtomicInteger next = new AtomicInteger();
+
+        // 24 at once, half of them strangers, when 3 more strangers and 8 more messages in all fit.
+        // Contacts are refused only by a full mailbox and 12 are more than fit, so it ends full.
+        List<Boolean> stored = Concurrently.run(24, () -> {
+            int n = next.getAndIncrement();
+            return store.insert(List.of(n % 2 == 0 ? stranger(alice, 1, n, NOW) : entry(alice, 1, n, NOW)), cap,
+                    strangersShare);
+        });
+
+        List<MailboxEntry> entries = store.fetch(alice, 1, 0, 100);
+        assertThat(entries).hasSize(cap);
+        assertThat(entries).filteredOn(MailboxEntry::fromStranger).hasSizeLessThanOrEqualTo(strangersShare);
+        assertThat(entries).filteredOn(e -> !e.fromStranger()).hasSizeGreaterThanOrEqualTo(cap - strangersShare);
+        assertThat(stored).filteredOn(b -> b).hasSize(cap - 2);
+    }
+
     // ---- insert and fetch ----
 
     @Test
@@ -304,6 +363,11 @@ public class MailboxStoreContractTest extends StoreContract {
 
     private static MailboxEntry entry(UUID account, int device, int guid, long storedAt) {
         return new MailboxEntry(0, account, device, guid(guid), envelope(guid), storedAt);
+    }
+
+    /** An entry sent without the recipient's access key. */
+    private static MailboxEntry stranger(UUID account, int device, int guid, long storedAt) {
+        return new MailboxEntry(0, account, device, guid(guid), envelope(guid), storedAt, true);
     }
 
     /** 16 bytes that carry {@code n}, so tests can name entries by number. */

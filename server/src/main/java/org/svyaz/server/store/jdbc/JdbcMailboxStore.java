@@ -32,23 +32,27 @@ public class JdbcMailboxStore implements MailboxStore {
     }
 
     @Override
-    public boolean insert(List<MailboxEntry> entries, int maxEntriesPerDevice) throws StoreException {
+    public boolean insert(List<MailboxEntry> entries, int maxEntriesPerDevice, int maxFromStrangersPerDevice)
+            throws StoreException {
         if (entries.isEmpty()) {
             return true;
         }
         return database.write(session -> {
             lockMailboxes(session, entries);
-            if (maxEntriesPerDevice < Integer.MAX_VALUE && !roomFor(session, entries, maxEntriesPerDevice)) {
+            if ((maxEntriesPerDevice < Integer.MAX_VALUE || maxFromStrangersPerDevice < Integer.MAX_VALUE)
+                    && !roomFor(session, entries, maxEntriesPerDevice, maxFromStrangersPerDevice)) {
                 return false;
             }
             PreparedStatement insert = session.prepare("""
-                    INSERT INTO mailbox (account_id, device_id, guid, envelope, stored_at) VALUES (?, ?, ?, ?, ?)""");
+                    INSERT INTO mailbox (account_id, device_id, guid, envelope, stored_at, from_stranger)
+                    VALUES (?, ?, ?, ?, ?, ?)""");
             for (MailboxEntry entry : entries) {
                 uuids.set(insert, 1, entry.accountId());
                 insert.setInt(2, entry.deviceId());
                 insert.setBytes(3, entry.guid());
                 insert.setBytes(4, entry.envelope());
                 insert.setLong(5, entry.storedAtMillis());
+                insert.setBoolean(6, entry.fromStranger());
                 insert.addBatch();
             }
             // In list order, so the sequences follow it; a repeated guid fails the whole write.
@@ -57,25 +61,55 @@ public class JdbcMailboxStore implements MailboxStore {
         });
     }
 
+    /** What one insert adds to one device's mailbox. */
+    private static final class Adding {
+        int all;
+        int fromStrangers;
+    }
+
     /**
-     * Whether every device's mailbox stays within {@code max} with these entries added. Counted
-     * inside the insert's write, after {@link #lockMailboxes}: no other insert for these devices
-     * can land between the count and the insert.
+     * Whether every device's mailbox stays within {@code max} entries, and within
+     * {@code maxFromStrangers} entries from strangers, with these entries added. Counted inside the
+     * insert's write, after {@link #lockMailboxes}: no other insert for these devices can land
+     * between the counts and the insert. Strangers' entries are counted only for a device that
+     * gets one, through the partial index {@code mailbox_from_strangers}.
      */
-    private boolean roomFor(JdbcSession session, List<MailboxEntry> entries, int max) throws SQLException {
-        Map<UUID, Map<Integer, Integer>> adding = new HashMap<>();
+    private boolean roomFor(JdbcSession session, List<MailboxEntry> entries, int max, int maxFromStrangers)
+            throws SQLException {
+        Map<UUID, Map<Integer, Adding>> adding = new HashMap<>();
         for (MailboxEntry entry : entries) {
-            adding.computeIfAbsent(entry.accountId(), account -> new HashMap<>())
-                    .merge(entry.deviceId(), 1, Integer::sum);
+            Adding device = adding.computeIfAbsent(entry.accountId(), account -> new HashMap<>())
+                    .computeIfAbsent(entry.deviceId(), id -> new Adding());
+            device.all++;
+            if (entry.fromStranger()) {
+                device.fromStrangers++;
+            }
         }
-        for (Map.Entry<UUID, Map<Integer, Integer>> account : adding.entrySet()) {
-            for (Map.Entry<Integer, Integer> device : account.getValue().entrySet()) {
-                if (countOf(session, account.getKey(), device.getKey()) + device.getValue() > max) {
+        for (Map.Entry<UUID, Map<Integer, Adding>> account : adding.entrySet()) {
+            for (Map.Entry<Integer, Adding> device : account.getValue().entrySet()) {
+                Adding added = device.getValue();
+                if (countOf(session, account.getKey(), device.getKey()) + added.all > max) {
+                    return false;
+                }
+                if (added.fromStrangers > 0 && strangersCountOf(session, account.getKey(), device.getKey())
+                        + added.fromStrangers > maxFromStrangers) {
                     return false;
                 }
             }
         }
         return true;
+    }
+
+    private int strangersCountOf(JdbcSession session, UUID accountId, int deviceId) throws SQLException {
+        // "AND from_stranger" as the index's own WHERE says it, so both databases use the partial index.
+        PreparedStatement query = session.prepare(
+                "SELECT count(*) FROM mailbox WHERE account_id = ? AND device_id = ? AND from_stranger");
+        uuids.set(query, 1, accountId);
+        query.setInt(2, deviceId);
+        try (ResultSet rows = query.executeQuery()) {
+            rows.next();
+            return rows.getInt(1);
+        }
     }
 
     /**
@@ -89,7 +123,7 @@ public class JdbcMailboxStore implements MailboxStore {
     public List<MailboxEntry> fetch(UUID accountId, int deviceId, long afterSequence, int limit) throws StoreException {
         return database.read(session -> {
             PreparedStatement query = session.prepare("""
-                    SELECT seq, guid, envelope, stored_at FROM mailbox
+                    SELECT seq, guid, envelope, stored_at, from_stranger FROM mailbox
                     WHERE account_id = ? AND device_id = ? AND seq > ? ORDER BY seq LIMIT ?""");
             uuids.set(query, 1, accountId);
             query.setInt(2, deviceId);
@@ -99,7 +133,7 @@ public class JdbcMailboxStore implements MailboxStore {
             try (ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {
                     entries.add(new MailboxEntry(rows.getLong(1), accountId, deviceId, rows.getBytes(2),
-                            rows.getBytes(3), rows.getLong(4)));
+                            rows.getBytes(3), rows.getLong(4), rows.getBoolean(5)));
                 }
             }
             return entries;

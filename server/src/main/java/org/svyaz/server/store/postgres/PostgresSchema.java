@@ -93,7 +93,11 @@ final class PostgresSchema {
                       account_id uuid NOT NULL,
                       device_id integer NOT NULL,
                       PRIMARY KEY (account_id, device_id)
-                    )"""));
+                    )"""),
+            // 2: one bit per stored message, sent without the recipient's access key (SqliteSchema v4).
+            // Rows stored before count as from contacts; a constant default rewrites no rows.
+            List.of("ALTER TABLE mailbox ADD COLUMN from_stranger boolean NOT NULL DEFAULT false",
+                    "CREATE INDEX mailbox_from_strangers ON mailbox (account_id, device_id) WHERE from_stranger"));
 
     /** The schema version this code writes. */
     static final int VERSION = MIGRATIONS.size();

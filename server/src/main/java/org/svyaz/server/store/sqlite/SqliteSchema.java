@@ -11,7 +11,7 @@ import java.sql.Statement;
  * When changing a CREATE statement here, add a migration step instead of editing an old one.
  */
 final class SqliteSchema {
-    static final int VERSION = 3;
+    static final int VERSION = 4;
 
     private SqliteSchema() {}
 
@@ -81,6 +81,12 @@ final class SqliteSchema {
             }
             if (version < 3) {
                 statement.execute("ALTER TABLE accounts ADD COLUMN profile BLOB");
+            }
+            if (version < 4) {
+                // One bit per stored message: sent without the recipient's access key. Rows stored
+                // before count as from contacts. The partial index keeps counting them cheap.
+                statement.execute("ALTER TABLE mailbox ADD COLUMN from_stranger INTEGER NOT NULL DEFAULT 0");
+                statement.execute("CREATE INDEX mailbox_from_strangers ON mailbox (account_id, device_id) WHERE from_stranger");
             }
             statement.execute("PRAGMA user_version = " + VERSION);
             connection.commit();

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Timeout;
 import org.svyaz.server.store.Account;
 import org.svyaz.server.store.CreateAccountResult;
 import org.svyaz.server.store.Device;
+import org.svyaz.server.store.MailboxEntry;
 import org.svyaz.server.store.StoreException;
 
 /** Versioned migrations of the PostgreSQL schema: applied once, never destructive, newer schemas refused. */
@@ -122,6 +123,34 @@ class PostgresSchemaTest {
         } finally {
             opened.forEach(PostgresStorage::close);
             pool.shutdownNow();
+        }
+        assertThat(versions()).isEqualTo(versionsUpTo(PostgresSchema.VERSION));
+    }
+
+    /**
+     * Version 2 added {@code mailbox.from_stranger}: a mailbox written by version 1 keeps its rows,
+     * which count as from contacts (they were let in under the whole cap).
+     */
+    @Test
+    void aVersion1MailboxKeepsItsRowsAsFromContacts() throws Exception {
+        UUID bob = UUID.randomUUID();
+        try (PostgresStorage storage = PostgresStorage.open(database.settings(2))) {
+            storage.mailbox().insert(List.of(new MailboxEntry(0, bob, 1, new byte[16], new byte[] {7}, 1L)));
+        }
+        // Back to what version 1 wrote: no column, no index, no record of version 2.
+        try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
+            statement.execute("DROP INDEX mailbox_from_strangers");
+            statement.execute("ALTER TABLE mailbox DROP COLUMN from_stranger");
+            statement.execute("DELETE FROM schema_version WHERE version = 2");
+        }
+
+        try (PostgresStorage storage = PostgresStorage.open(database.settings(2))) {
+            assertThat(storage.mailbox().fetch(bob, 1, 0, 10)).singleElement()
+                    .satisfies(entry -> assertThat(entry.fromStranger()).isFalse());
+            byte[] guid = new byte[16];
+            guid[0] = 1;
+            assertThat(storage.mailbox().insert(List.of(new MailboxEntry(0, bob, 1, guid, new byte[] {8}, 2L, true)), 2, 1))
+                    .as("the old row is not a stranger's").isTrue();
         }
         assertThat(versions()).isEqualTo(versionsUpTo(PostgresSchema.VERSION));
     }

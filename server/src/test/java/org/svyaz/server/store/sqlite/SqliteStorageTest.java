@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.svyaz.server.store.Account;
 import org.svyaz.server.store.CreateAccountResult;
 import org.svyaz.server.store.Device;
+import org.svyaz.server.store.MailboxEntry;
 import org.svyaz.server.store.StoreException;
 
 /** What only the embedded file shows: its mode, its schema version, and durability before a clean close. */
@@ -83,6 +84,36 @@ class SqliteStorageTest {
              ResultSet version = query.executeQuery("PRAGMA user_version")) {
             version.next();
             assertThat(version.getInt(1)).isEqualTo(SqliteSchema.VERSION + 1);
+        }
+    }
+
+    /**
+     * Version 4 added {@code mailbox.from_stranger}: a mailbox written by version 3 keeps its rows,
+     * which count as from contacts (they were let in under the whole cap).
+     */
+    @Test
+    void aVersion3MailboxKeepsItsRowsAsFromContacts() throws Exception {
+        UUID bob = UUID.randomUUID();
+        storage.mailbox().insert(List.of(new MailboxEntry(0, bob, 1, new byte[16], new byte[] {7}, 1L)));
+        fixture.close();
+        // Back to what version 3 wrote: no column, no index.
+        try (Connection other = fixture.rawConnection(); Statement update = other.createStatement()) {
+            update.execute("DROP INDEX mailbox_from_strangers");
+            update.execute("ALTER TABLE mailbox DROP COLUMN from_stranger");
+            update.execute("PRAGMA user_version = 3");
+        }
+
+        storage = fixture.open();
+
+        assertThat(storage.mailbox().fetch(bob, 1, 0, 10)).singleElement()
+                .satisfies(entry -> assertThat(entry.fromStranger()).isFalse());
+        assertThat(storage.mailbox().insert(List.of(
+                new MailboxEntry(0, bob, 1, new byte[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, new byte[] {8}, 2L,
+                        true)), 2, 1)).as("the old row is not a stranger's").isTrue();
+        try (Connection other = fixture.rawConnection(); Statement query = other.createStatement();
+             ResultSet version = query.executeQuery("PRAGMA user_version")) {
+            version.next();
+            assertThat(version.getInt(1)).isEqualTo(SqliteSchema.VERSION);
         }
     }
 }
