@@ -44,6 +44,8 @@ class CensorLabIT {
     private static String bob;
     private static Inbox bobInbox;
     private static final Map<Scenario, Measured> results = new EnumMap<>(Scenario.class);
+    /** The file test's times, for the report. */
+    private static String fileTimes;
 
     /** What one scenario gave: time to first delivery per run, the routes that won, the probe's verdict. */
     record Measured(List<Long> millis, List<String> routes, String verdict) {}
@@ -226,6 +228,60 @@ class CensorLabIT {
         }
     }
 
+    /**
+     * Issue #16, point 4: a 5 MB file each way through flows the censor freezes after 16 KB. Up,
+     * the client sends it in pieces once the first flow froze; down, it fetches it in pieces, several
+     * flows at once. The times go into the lab report.
+     */
+    @Test
+    void aFileGoesBothWaysThroughFlowsFrozenAfter16Kilobytes() throws Exception {
+        censor.reset();
+        java.util.Random random = new java.util.Random(16);
+        byte[] up = new byte[5 * 1024 * 1024];
+        byte[] down = new byte[5 * 1024 * 1024];
+        random.nextBytes(up);
+        random.nextBytes(down);
+        Path upFile = Files.write(work.resolve("holiday-up.bin"), up);
+        Path downFile = Files.write(work.resolve("holiday-down.bin"), down);
+        censor.apply(Scenario.FROZEN);
+        try {
+            lab.moveClientToNewNetwork();
+            long start = System.nanoTime();
+            CensorLab.Result sent = lab.exec(Host.CLIENT, Duration.ofMinutes(5), LabServices.svyaz("-d",
+                    aliceDir.toString(), "send", "-a", upFile.toString(), "-m", "a file up", bob));
+            assertThat(sent.exitCode()).as(sent.err()).isZero();
+            Optional<Long> arrived = bobInbox.awaitArrival("a file up", Duration.ofMinutes(2));
+            assertThat(arrived).as("the file reached bob").isPresent();
+            long upMillis = TimeUnit.NANOSECONDS.toMillis(arrived.get() - start);
+            assertThat(bobInbox.files("a file up")).singleElement()
+                    .satisfies(stored -> assertThat(Files.readAllBytes(Path.of(stored))).isEqualTo(up));
+
+            CensorLab.check(lab.exec(Host.SERVER, Duration.ofMinutes(2), LabServices.svyaz("-d", bobDir.toString(),
+                    "send", "-a", downFile.toString(), "-m", "a file down", alice)));
+            start = System.nanoTime();
+            CensorLab.Result received = lab.exec(Host.CLIENT, Duration.ofMinutes(5),
+                    LabServices.svyaz("-d", aliceDir.toString(), "-o", "json", "receive", "-t", "10"));
+            long downMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(received.exitCode()).as(received.err()).isZero();
+            List<String> stored = new ArrayList<>();
+            for (String line : received.out().lines().toList()) {
+                JsonNode data = JSON.readTree(line).path("envelope").path("dataMessage");
+                if (data.path("message").asText().equals("a file down")) {
+                    data.path("attachments").forEach(f -> stored.add(f.path("storedFilename").asText()));
+                }
+            }
+            assertThat(stored).as("receive said: %s", received.err()).singleElement()
+                    .satisfies(path -> assertThat(Files.readAllBytes(Path.of(path))).isEqualTo(down));
+            fileTimes = String.format(java.util.Locale.ROOT,
+                    "5 MB through flows frozen after 16 KB: up %.1f s (send until shown at the recipient), "
+                            + "down %.1f s (the whole receive, 10 s idle wait included)", upMillis / 1000.0,
+                    downMillis / 1000.0);
+            System.out.println(fileTimes);
+        } finally {
+            censor.reset();
+        }
+    }
+
     /** tcpdump says "listening on" once its filter is in place and it captures. */
     private static void awaitListening(Path log) throws Exception {
         for (int i = 0; i < 200; i++) {
@@ -276,6 +332,9 @@ class CensorLabIT {
                     .append(String.format(java.util.Locale.ROOT, "%.1f s (%d)", median / 1000.0, sorted.size()))
                     .append(" | ").append(String.join("; ", m.routes().stream().distinct().toList()))
                     .append(" | `").append(m.verdict()).append("` |\n");
+        }
+        if (fileTimes != null) {
+            table.append("\n").append(fileTimes).append("\n");
         }
         Files.writeString(Path.of(target), table.toString());
     }

@@ -17,7 +17,8 @@ import java.util.Optional;
  * with the moment it was printed.
  */
 final class Inbox {
-    record Arrival(String body, long nanoTime) {}
+    /** A message as printed: its body, when, and where its files were stored (empty when none or not fetched). */
+    record Arrival(String body, long nanoTime, List<String> files) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final List<Arrival> arrivals = new ArrayList<>();
@@ -29,10 +30,17 @@ final class Inbox {
                 String line;
                 while ((line = out.readLine()) != null) {
                     long now = System.nanoTime();
-                    JsonNode message = JSON.readTree(line).path("envelope").path("dataMessage").path("message");
+                    JsonNode data = JSON.readTree(line).path("envelope").path("dataMessage");
+                    JsonNode message = data.path("message");
                     if (message.isTextual()) {
+                        List<String> files = new ArrayList<>();
+                        data.path("attachments").forEach(f -> {
+                            if (f.path("storedFilename").isTextual()) {
+                                files.add(f.path("storedFilename").asText());
+                            }
+                        });
                         synchronized (arrivals) {
-                            arrivals.add(new Arrival(message.asText(), now));
+                            arrivals.add(new Arrival(message.asText(), now, List.copyOf(files)));
                             arrivals.notifyAll();
                         }
                     }
@@ -59,6 +67,14 @@ final class Inbox {
                 }
                 arrivals.wait(Math.max(1, left / 1_000_000));
             }
+        }
+    }
+
+    /** The stored files of the first message with {@code body}. */
+    List<String> files(String body) {
+        synchronized (arrivals) {
+            return arrivals.stream().filter(a -> a.body().equals(body)).findFirst().map(Arrival::files)
+                    .orElse(List.of());
         }
     }
 
