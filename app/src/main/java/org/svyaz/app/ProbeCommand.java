@@ -121,6 +121,11 @@ final class ProbeCommand implements Callable<Integer> {
                 ? "No route works from here."
                 : "Recommended route: " + report.get("recommendedRoute").asText()
                         + (note.isEmpty() ? "" : " (" + note + ")"));
+        for (JsonNode route : report.get("routes")) {
+            if (route.get("route").equals(report.get("recommendedRoute")) && !route.get("verdict").asText().equals("ok")) {
+                out.println("It works, slowly: " + route.get("advice").asText());
+            }
+        }
     }
 
     /** The detail of the step that timed the transfer, which says how fast the route is. */

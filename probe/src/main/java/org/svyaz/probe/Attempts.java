@@ -217,6 +217,10 @@ final class Attempts {
                     + "or too little of the probe's time was left");
         }
         Transfer transfer = measured.get();
+        if (transfer.stalled() && transfer.receivedBytes() >= Probe.MIN_FROZEN_BYTES) {
+            return result.withFailure(Failures.FLOW_FROZEN, "the flow froze after " + transfer.receivedBytes()
+                    + " of " + transfer.requestedBytes() + " bytes").withTransfer(transfer);
+        }
         if (transfer.stalled()) {
             return result.withFailure(Failures.TIMEOUT, "no data for " + Probe.STALL.toSeconds() + " s after "
                     + transfer.receivedBytes() + " of " + transfer.requestedBytes() + " bytes").withTransfer(transfer);

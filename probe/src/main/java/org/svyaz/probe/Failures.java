@@ -23,6 +23,8 @@ import javax.net.ssl.SSLHandshakeException;
  *     Connectivity calls this DNS inconsistency). When the system's addresses are all private,
  *     loopback or otherwise unroutable it is OONI's {@code dns_bogon_error} instead.</li>
  * <li>{@link #TRANSFER_TOO_SLOW}: the timed download went on but slower than {@link Probe#MIN_KBPS}.</li>
+ * <li>{@link #FLOW_FROZEN}: the timed download carried some kilobytes, then nothing more came: a
+ *     censor that freezes flows after so many bytes (as Russia's does for foreign hosting).</li>
  * <li>{@link #RELAY_SECRET_REFUSED}: the relay answered our token like a web site, not with the
  *     server's TLS.</li>
  * </ul>
@@ -33,6 +35,7 @@ final class Failures {
     static final String DNS_INCONSISTENT = "dns_inconsistent";
     static final String UNEXPECTED_STATUS = "http_unexpected_status_code";
     static final String TRANSFER_TOO_SLOW = "transfer_too_slow";
+    static final String FLOW_FROZEN = "flow_frozen";
     static final String RELAY_SECRET_REFUSED = "relay_secret_refused";
 
     private Failures() {}

@@ -41,6 +41,11 @@ public final class Probe {
     public static final Duration STALL = Duration.ofSeconds(2);
     /** Below this rate a route is called throttled (a censor's shaper, not a slow network). */
     public static final long MIN_KBPS = 64;
+    /**
+     * A stalled download that carried at least this much met a flow that froze, not a dead one:
+     * messages still get through there (the client moves to fresh flows), files in pieces.
+     */
+    public static final long MIN_FROZEN_BYTES = 4 * 1024;
     /** Steps end this long before {@link #TOTAL}, leaving time to put the report together and print it. */
     private static final Duration STEPS_MARGIN = Duration.ofSeconds(3);
     /** Results still missing this long before {@link #TOTAL} are reported as timed out. */

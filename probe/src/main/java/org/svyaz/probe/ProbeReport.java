@@ -9,10 +9,11 @@ import java.util.Optional;
  *
  * @param endpoints one report per address of the descriptor
  * @param routes the client's routes in the client's own order (direct, no SNI, cover SNI, DNS over HTTPS, relays)
- * @param recommendedRoute the key of the first route that works, for the client to start with
+ * @param recommendedRoute the key of the first route that works (else the first that works slowly,
+ *                         see {@link RouteReport#worksSlowly}), for the client to start with
  */
 public record ProbeReport(List<EndpointReport> endpoints, List<RouteReport> routes, Optional<String> recommendedRoute) {
-    /** Some route carries data at a usable rate. */
+    /** Some route carries data, at least slowly or on flows that freeze. */
     public boolean anyRouteWorks() {
         return recommendedRoute.isPresent();
     }

@@ -24,4 +24,14 @@ public record RouteReport(String route, String kind, String verdict, List<StepRe
     public boolean works() {
         return verdict.equals(Verdicts.OK);
     }
+
+    /**
+     * Connects and carries data, only slowly or on flows that freeze after some kilobytes: messages
+     * get through (the client moves to fresh flows before they freeze), files slowly or in pieces.
+     */
+    public boolean worksSlowly() {
+        return firstFailure().flatMap(StepResult::failure)
+                .filter(f -> f.equals(Failures.FLOW_FROZEN) || f.equals(Failures.TRANSFER_TOO_SLOW))
+                .isPresent();
+    }
 }

@@ -29,9 +29,13 @@ final class RouteReports {
         return List.copyOf(reports);
     }
 
-    /** The first route that works, in the client's order: the one it should start with on this network. */
+    /**
+     * The first route that works, in the client's order: the one it should start with on this
+     * network; when none does, the first that works slowly (messages get through, files slowly).
+     */
     static Optional<String> recommended(List<RouteReport> routes) {
-        return routes.stream().filter(RouteReport::works).map(RouteReport::route).findFirst();
+        return routes.stream().filter(RouteReport::works).map(RouteReport::route).findFirst()
+                .or(() -> routes.stream().filter(RouteReport::worksSlowly).map(RouteReport::route).findFirst());
     }
 
     private static List<StepResult> steps(Route route, Map<Endpoint, EndpointProbe.Result> endpoints,

@@ -59,7 +59,12 @@ final class Verdicts {
                     ? "Something else answers there (its key does not match the pin): the address is hijacked or outdated."
                     : "TLS is blocked or tampered with: a route without SNI, under a cover name, or a relay may avoid it.";
             case HTTP_FAILURE -> "The WebSocket upgrade fails: a relay may avoid it.";
-            case THROTTLING -> "Connections open but data is slowed down or frozen: another route or a relay may avoid it.";
+            case THROTTLING -> why.equals(Failures.FLOW_FROZEN)
+                    ? "Flows freeze after a few kilobytes: messages still get through (Svyaz moves to fresh flows "
+                    + "before they freeze) and files in pieces, more slowly; another route or a relay may avoid it."
+                    : why.equals(Failures.TRANSFER_TOO_SLOW)
+                    ? "Data is slowed down: messages get through, files slowly; another route or a relay may be faster."
+                    : "Connections open but data is frozen: another route or a relay may avoid it.";
             default -> "";
         };
     }

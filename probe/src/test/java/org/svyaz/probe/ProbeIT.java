@@ -183,7 +183,7 @@ class ProbeIT {
 
             Map<String, EndpointReport> byEndpoint = byEndpoint(report);
             EndpointReport freeze = byEndpoint.get("127.0.0.1:" + frozen.port());
-            assertVerdict(freeze, "throttling", "transfer", "generic_timeout_error");
+            assertVerdict(freeze, "throttling", "transfer", "flow_frozen");
             assertThat(step(freeze.steps(), "websocket_upgrade").ok()).isTrue();
             EndpointReport shaper = byEndpoint.get("chat.svyaz.test:" + shaped.port());
             assertThat(shaper.verdict()).as(shaper.toString()).isEqualTo("throttling");
@@ -193,6 +193,28 @@ class ProbeIT {
             assertThat(byEndpoint.get("127.0.0.1:" + port).verdict()).isEqualTo("ok");
             assertThat(report.recommendedRoute()).as("a throttled route is not recommended")
                     .contains("direct 127.0.0.1:" + port);
+        }
+    }
+
+    /**
+     * Issue #16, point 4: where every route freezes after 16 KB, messages still get through, so the
+     * probe recommends such a route (and says what to expect) instead of "no route works".
+     */
+    @Test
+    void whereEveryFlowFreezesAfter16KbTheProbeStillRecommendsARouteAndSaysHowItWorks() throws Exception {
+        try (SvyazServer server = start("server", "127.0.0.1", 0);
+             CensoringProxy frozen = new CensoringProxy(server.address(), new CensoringProxy.FreezeAfter(16 * 1024))) {
+            InviteLink link = resign(server, "server", d -> d.addEndpoints(endpoint("127.0.0.1", frozen.port())));
+
+            ProbeReport report = new Probe().run(link);
+
+            assertThat(report.routes()).allSatisfy(route -> assertThat(route.works()).isFalse());
+            assertThat(report.anyRouteWorks()).isTrue();
+            assertThat(report.recommendedRoute()).contains("direct 127.0.0.1:" + frozen.port());
+            RouteReport recommended = report.routes().stream()
+                    .filter(r -> r.route().equals(report.recommendedRoute().get())).findFirst().orElseThrow();
+            assertThat(recommended.worksSlowly()).isTrue();
+            assertThat(recommended.advice()).contains("messages still get through");
         }
     }
 
