@@ -19,8 +19,13 @@ final class DecoySite {
             "js", "text/javascript", "png", "image/png", "jpg", "image/jpeg", "jpeg", "image/jpeg",
             "svg", "image/svg+xml", "ico", "image/x-icon", "txt", "text/plain; charset=utf-8");
 
-    /** A file to send: its bytes and content type. */
-    record Page(byte[] body, String contentType) {}
+    /** A file to send: its bytes, content type and when it last changed (seconds since the epoch). */
+    record Page(byte[] body, String contentType, long modifiedSeconds) {
+        /** The entity tag nginx gives a static file: its modification time and length, in hex. */
+        String etag() {
+            return "\"" + Long.toHexString(modifiedSeconds) + "-" + Integer.toHexString(body.length) + "\"";
+        }
+    }
 
     private final Path root;
 
@@ -52,7 +57,8 @@ final class DecoySite {
         try {
             String name = file.getFileName().toString();
             String extension = name.contains(".") ? name.substring(name.lastIndexOf('.') + 1).toLowerCase() : "";
-            return Optional.of(new Page(Files.readAllBytes(file), TYPES.getOrDefault(extension, "application/octet-stream")));
+            return Optional.of(new Page(Files.readAllBytes(file), TYPES.getOrDefault(extension, "application/octet-stream"),
+                    Files.getLastModifiedTime(file).toInstant().getEpochSecond()));
         } catch (IOException e) {
             return Optional.empty();
         }

@@ -2,9 +2,12 @@
 package org.svyaz.relay;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.Optional;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -27,6 +30,12 @@ import io.netty.handler.codec.http.HttpVersion;
  * make the relay hold its answers in memory.
  */
 final class DecoySiteHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    /**
+     * HTTP's date, as nginx writes it: always two digits for the day ("Mon, 07 Dec 2026 ..."),
+     * which Java's RFC 1123 format does not do.
+     */
+    static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'",
+            Locale.ENGLISH);
     private final DecoySite site;
 
     DecoySiteHandler(DecoySite site) {
@@ -48,9 +57,87 @@ final class DecoySiteHandler extends SimpleChannelInboundHandler<FullHttpRequest
         boolean head = request.method().equals(HttpMethod.HEAD);
         Optional<DecoySite.Page> page = site.page(request.uri());
         if (page.isPresent()) {
-            send(ctx, keepAlive, HttpResponseStatus.OK, page.get().body(), page.get().contentType(), head);
+            sendFile(ctx, keepAlive, request, page.get(), head);
         } else {
             send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, errorPage("404 Not Found"), "text/html", head);
+        }
+    }
+
+    /**
+     * A file as nginx serves one: {@code Last-Modified}, {@code ETag} and {@code Accept-Ranges}; a
+     * 304 for a matching {@code If-None-Match} or an exactly matching {@code If-Modified-Since}; a
+     * single byte range as 206, one beyond the file as 416. (Several ranges at once get the whole
+     * file, where nginx would send them as multipart.)
+     */
+    private static void sendFile(ChannelHandlerContext ctx, boolean keepAlive, FullHttpRequest request,
+                                 DecoySite.Page page, boolean head) {
+        String lastModified = HTTP_DATE.format(
+                ZonedDateTime.ofInstant(Instant.ofEpochSecond(page.modifiedSeconds()), ZoneOffset.UTC));
+        String noneMatch = request.headers().get(HttpHeaderNames.IF_NONE_MATCH);
+        boolean notModified = noneMatch != null
+                ? noneMatch.equals("*") || Arrays.asList(noneMatch.split("\\s*,\\s*")).contains(page.etag())
+                : lastModified.equals(request.headers().get(HttpHeaderNames.IF_MODIFIED_SINCE));
+        if (notModified) {
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER);
+            response.headers().set("Server", "nginx");
+            response.headers().set("Date", now());
+            response.headers().set("Last-Modified", lastModified);
+            write(ctx, keepAlive, response, page.etag(), false, null);
+            return;
+        }
+        byte[] body = page.body();
+        HttpResponseStatus status = HttpResponseStatus.OK;
+        String contentRange = null;
+        String range = request.headers().get(HttpHeaderNames.RANGE);
+        if (range != null && range.startsWith("bytes=") && !range.contains(",")) {
+            long[] span = span(range.substring("bytes=".length()).strip(), body.length);
+            if (span == null) {
+                FullHttpResponse refused = response(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+                        errorPage("416 Requested Range Not Satisfiable"), "text/html", head);
+                write(ctx, keepAlive, refused, null, false, "bytes */" + body.length);
+                return;
+            }
+            if (span.length == 2) {
+                status = HttpResponseStatus.PARTIAL_CONTENT;
+                contentRange = "bytes " + span[0] + "-" + span[1] + "/" + body.length;
+                body = Arrays.copyOfRange(body, (int) span[0], (int) span[1] + 1);
+            }
+        }
+        FullHttpResponse response = response(status, body, page.contentType(), head);
+        response.headers().set("Last-Modified", lastModified);
+        if (contentRange != null) {
+            write(ctx, keepAlive, response, page.etag(), false, contentRange);
+        } else {
+            write(ctx, keepAlive, response, page.etag(), true, null);
+        }
+    }
+
+    /**
+     * The first and last byte a range asks for ({@code N-M}, {@code N-} or {@code -N}), clipped to
+     * the file; null when it starts beyond the file (416); an empty array when it is malformed
+     * (nginx then sends the whole file).
+     */
+    private static long[] span(String spec, long length) {
+        int dash = spec.indexOf('-');
+        try {
+            if (dash < 0) {
+                return new long[0];
+            }
+            String first = spec.substring(0, dash);
+            String last = spec.substring(dash + 1);
+            if (first.isEmpty()) {
+                long suffix = Long.parseLong(last);
+                return suffix <= 0 ? null : new long[] {Math.max(0, length - suffix), length - 1};
+            }
+            long start = Long.parseLong(first);
+            long end = last.isEmpty() ? length - 1 : Math.min(Long.parseLong(last), length - 1);
+            if (start >= length) {
+                return null;
+            }
+            return end < start ? new long[0] : new long[] {start, end};
+        } catch (NumberFormatException e) {
+            return new long[0];
         }
     }
 
@@ -77,21 +164,49 @@ final class DecoySiteHandler extends SimpleChannelInboundHandler<FullHttpRequest
 
     private static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, byte[] body,
                              String contentType, boolean head) {
+        write(ctx, keepAlive, response(status, body, contentType, head), null, false, null);
+    }
+
+    /**
+     * The response's first headers, in nginx's order and spelling (capitalised: HTTP/1.1 sends names
+     * as written, and Netty's constants are lower case), with its name.
+     */
+    private static FullHttpResponse response(HttpResponseStatus status, byte[] body, String contentType, boolean head) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
-        // In nginx's order, with its name.
-        response.headers().set(HttpHeaderNames.SERVER, "nginx");
-        response.headers().set(HttpHeaderNames.DATE,
-                DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)));
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
-        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        response.headers().set("Server", "nginx");
+        response.headers().set("Date", now());
+        response.headers().set("Content-Type", contentType);
+        response.headers().set("Content-Length", body.length);
+        return response;
+    }
+
+    /**
+     * Adds {@code Connection}, then (for files) {@code ETag} and {@code Accept-Ranges} or
+     * {@code Content-Range}, as nginx orders them, and sends.
+     */
+    private static void write(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response, String etag,
+                              boolean acceptRanges, String contentRange) {
+        response.headers().set("Connection",
+                keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+        if (etag != null) {
+            response.headers().set("ETag", etag);
+        }
+        if (acceptRanges) {
+            response.headers().set("Accept-Ranges", HttpHeaderValues.BYTES);
+        }
+        if (contentRange != null) {
+            response.headers().set("Content-Range", contentRange);
+        }
         if (keepAlive) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             ctx.writeAndFlush(response);
         } else {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    private static String now() {
+        return HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC));
     }
 
     @Override

@@ -83,6 +83,44 @@ class RelayFingerprintIT {
         }
     }
 
+    /** The headers nginx sends with a static file, and what it does with conditional and range requests. */
+    @Test
+    void filesComeWithNginxsValidatorsAndRangesAndConditionalRequestsAreAnswered() throws Exception {
+        Path site = Files.createDirectories(temp.resolve("site"));
+        Files.writeString(site.resolve("index.html"), SITE);
+        Files.setLastModifiedTime(site.resolve("index.html"),
+                java.nio.file.attribute.FileTime.from(java.time.Instant.parse("2026-03-02T08:09:10Z")));
+        try (RelayServerIT.EchoServer upstream = new RelayServerIT.EchoServer();
+             RelayServer relay = start("relay", Optional.of(site), upstream.address())) {
+            String page = rawResponse(relay.address(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            String etag = "\"" + Long.toHexString(java.time.Instant.parse("2026-03-02T08:09:10Z").getEpochSecond())
+                    + "-" + Integer.toHexString(SITE.length()) + "\"";
+            assertThat(headerNames(page)).containsExactly("Server", "Date", "Content-Type", "Content-Length",
+                    "Last-Modified", "Connection", "ETag", "Accept-Ranges");
+            assertThat(page).contains("Last-Modified: Mon, 02 Mar 2026 08:09:10 GMT\r\n")
+                    .contains("ETag: " + etag + "\r\n").contains("Accept-Ranges: bytes\r\n")
+                    .containsPattern("Date: [A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT\r\n");
+
+            assertThat(rawResponse(relay.address(), "GET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: " + etag
+                    + "\r\n\r\n")).startsWith("HTTP/1.1 304 Not Modified\r\n").doesNotContain("Kotiki");
+            assertThat(rawResponse(relay.address(), "GET / HTTP/1.1\r\nHost: x\r\n"
+                    + "If-Modified-Since: Mon, 02 Mar 2026 08:09:10 GMT\r\n\r\n")).startsWith("HTTP/1.1 304");
+            assertThat(rawResponse(relay.address(), "GET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: \"other\"\r\n\r\n"))
+                    .startsWith("HTTP/1.1 200");
+
+            String piece = rawResponse(relay.address(), "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=2-10\r\n\r\n");
+            assertThat(piece).startsWith("HTTP/1.1 206 Partial Content\r\n")
+                    .contains("Content-Range: bytes 2-10/" + SITE.length() + "\r\n")
+                    .contains("Content-Length: 9\r\n").endsWith(SITE.substring(2, 11));
+            assertThat(rawResponse(relay.address(), "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=-5\r\n\r\n"))
+                    .endsWith(SITE.substring(SITE.length() - 5));
+            String beyond = rawResponse(relay.address(), "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=9999-\r\n\r\n");
+            assertThat(beyond).startsWith("HTTP/1.1 416 Requested Range Not Satisfiable\r\n")
+                    .contains("Content-Range: bytes */" + SITE.length() + "\r\n")
+                    .contains("<title>416 Requested Range Not Satisfiable</title>");
+        }
+    }
+
     @Test
     void itNegotiatesHttp11ByAlpnAsAWebServerDoes() throws Exception {
         try (RelayServerIT.EchoServer upstream = new RelayServerIT.EchoServer();
@@ -166,6 +204,22 @@ class RelayFingerprintIT {
 
     private static HttpResponse<String> get(HttpClient browser, URI uri) throws Exception {
         return browser.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The whole response to one raw request (the relay closes after it: "Connection: close" is asked for). */
+    private static String rawResponse(InetSocketAddress relay, String request) throws Exception {
+        try (SSLSocket socket = RelayServerIT.connect(relay)) {
+            OutputStream out = socket.getOutputStream();
+            out.write(request.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /** The response's header names as sent (nginx capitalises them), in order. */
+    private static java.util.List<String> headerNames(String response) {
+        String head = response.substring(0, response.indexOf("\r\n\r\n"));
+        return head.lines().skip(1).map(line -> line.substring(0, line.indexOf(':'))).toList();
     }
 
     /** The status line a raw request gets. */
