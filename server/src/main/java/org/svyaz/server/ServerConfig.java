@@ -165,6 +165,11 @@ public record ServerConfig(
                 sendBurst, sendsPerSecond, mailboxExpiry, shutdownGrace, clock, maxBlobBytes, blobExpiry, blobQuotaBytes, storage, redis);
     }
 
+    /** Connections open at once, in all and from one address (see {@link TransportLimits#withConnections}). */
+    public ServerConfig withConnectionLimits(int total, int perAddress) {
+        return withLimits(transport.withConnections(total, perAddress), messages);
+    }
+
     public ServerConfig withMailbox(int maxEntriesPerDevice, Duration expiry) {
         if (expiry.isNegative() || expiry.isZero()) {
             throw new IllegalArgumentException("the mailbox expiry must be positive");
