@@ -59,6 +59,8 @@ admin: "off"
 send-burst: 100000000
 sends-per-second: 100000000
 mailbox-max: 10000000
+max-connections: 100000000
+max-connections-per-address: 100000000
 YAML
 ./svyaz server descriptor --data "$WORK/data" --add-endpoint "127.0.0.1:$P1" --add-endpoint "127.0.0.1:$P2" >/dev/null
 # Each node signs a descriptor naming itself first; keep each node's link so users spread evenly.

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: AGPL-3.0-only
 # Runs a Svyaz server as a user starts it (./svyaz server, embedded store), for the scripts that
-# measure a server process from outside (compare.sh, syscalls.sh), with the send rate limit and the
-# mailbox cap raised out of the load's way.
+# measure a server process from outside (compare.sh, syscalls.sh), with the send rate limit, the
+# mailbox cap and the connection caps raised out of the load's way (all load comes from loopback).
 #   svyaz.sh start DIR PORT   data and log in DIR, listening on 127.0.0.1:PORT; prints the server's
 #                             pid (the JVM: ./svyaz execs java); the invite link is DIR/data/invite.txt
 #   svyaz.sh stop DIR         stops it (bounded), also when it is not running
@@ -26,7 +26,8 @@ start() {
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
     "$ROOT/svyaz" server --data "$dir/data" --listen "127.0.0.1:$port" --admin off --send-burst 100000000 \
-        --sends-per-second 100000000 --mailbox-max 10000000 </dev/null >"$dir/server.log" 2>&1 &
+        --sends-per-second 100000000 --mailbox-max 10000000 --max-connections 100000000 \
+        --max-connections-per-address 100000000 </dev/null >"$dir/server.log" 2>&1 &
     pid=$!
     echo "$pid" >"$dir/server.pid"
     await_port svyaz "$pid" "$port" "$START_TIMEOUT" "$dir" "$dir/server.log"

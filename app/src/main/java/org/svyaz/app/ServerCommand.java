@@ -29,6 +29,7 @@ import org.svyaz.server.identity.RelayGrants;
 import org.svyaz.server.message.MessageLimits;
 import org.svyaz.server.store.Storage;
 import org.svyaz.server.store.StoreException;
+import org.svyaz.server.transport.TransportLimits;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -97,6 +98,17 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--attachment-expiry-days", paramLabel = "DAYS", defaultValue = "30",
             description = "Attachments older than this are deleted (default ${DEFAULT-VALUE}).")
     int attachmentExpiryDays;
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "" + TransportLimits.DEFAULT_MAX_CONNECTIONS,
+            description = "Connections open at once; more are closed as they arrive (default ${DEFAULT-VALUE}).")
+    int maxConnections;
+
+    @Option(names = "--max-connections-per-address", paramLabel = "N",
+            defaultValue = "" + TransportLimits.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+            description = "Connections open at once from one IPv4 address or IPv6 /64; half of them may be without "
+                    + "credentials (default ${DEFAULT-VALUE}). Raise it when a relay on another machine, or a proxy on "
+                    + "this one, carries more users: the server sees all of them come from the relay's address.")
+    int maxConnectionsPerAddress;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = {"YAML file with any of these options (long names without the dashes, e.g. send-burst: 100) "
@@ -171,6 +183,12 @@ final class ServerCommand implements Callable<Integer> {
         if (strangersMax < 1 || strangersMax > mailboxLimit) {
             throw new CommandLineException("--mailbox-strangers-max must be between 1 and --mailbox-max.");
         }
+        int connections = layered("--max-connections", maxConnections, file.maxConnections());
+        int perAddress = layered("--max-connections-per-address", maxConnectionsPerAddress,
+                file.maxConnectionsPerAddress());
+        if (connections < 1 || perAddress < 1) {
+            throw new CommandLineException("--max-connections and --max-connections-per-address must be at least 1.");
+        }
         if (burst < 1 || perSecond <= 0) {
             throw new CommandLineException("--send-burst must be at least 1 and --sends-per-second above 0.");
         }
@@ -181,6 +199,7 @@ final class ServerCommand implements Callable<Integer> {
                 .withSendLimit(burst, perSecond)
                 .withMailbox(mailboxLimit, strangersMax, Duration.ofDays(mailboxDays))
                 .withBlobs(attachmentMib * 1024 * 1024, Duration.ofDays(attachmentDays))
+                .withConnectionLimits(connections, perAddress)
                 .withStorage(settings.storage())
                 .withRedis(settings.redis());
     }
@@ -259,7 +278,18 @@ final class ServerCommand implements Callable<Integer> {
         @Option(names = "--data", paramLabel = "DIR", description = "Server data directory (default: ./svyaz-data).")
         Path data = DEFAULT_DATA;
 
-        @Option(names = "--config", paramLabel = "FILE",
+        @Option(names = "--max-connections", paramLabel = "N", defaultValue = "" + TransportLimits.DEFAULT_MAX_CONNECTIONS,
+            description = "Connections open at once; more are closed as they arrive (default ${DEFAULT-VALUE}).")
+    int maxConnections;
+
+    @Option(names = "--max-connections-per-address", paramLabel = "N",
+            defaultValue = "" + TransportLimits.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+            description = "Connections open at once from one IPv4 address or IPv6 /64; half of them may be without "
+                    + "credentials (default ${DEFAULT-VALUE}). Raise it when a relay on another machine, or a proxy on "
+                    + "this one, carries more users: the server sees all of them come from the relay's address.")
+    int maxConnectionsPerAddress;
+
+    @Option(names = "--config", paramLabel = "FILE",
                 description = "The server's YAML file, for its data directory and storage (a cluster's PostgreSQL); "
                         + "SVYAZ_STORAGE and SVYAZ_POSTGRES_* apply as for 'svyaz server'.")
         Path configFile;

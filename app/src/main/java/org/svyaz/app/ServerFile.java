@@ -41,12 +41,14 @@ record ServerFile(
         @JsonProperty("mailbox-expiry-days") Integer mailboxExpiryDays,
         @JsonProperty("max-attachment-mb") Long maxAttachmentMb,
         @JsonProperty("attachment-expiry-days") Integer attachmentExpiryDays,
+        @JsonProperty("max-connections") Integer maxConnections,
+        @JsonProperty("max-connections-per-address") Integer maxConnectionsPerAddress,
         String storage,
         Postgres postgres,
         Redis redis) {
 
     static final ServerFile EMPTY = new ServerFile(null, null, null, null, null, null, null, null, null, null, null,
-            null, null, null, null);
+            null, null, null, null, null, null);
 
     /** The {@code postgres:} section. */
     record Postgres(String url, String user, String password, @JsonProperty("pool-size") Integer poolSize) {}

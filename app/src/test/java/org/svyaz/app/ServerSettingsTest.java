@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.svyaz.server.ServerConfig;
 import org.svyaz.server.StorageSettings;
 import org.svyaz.server.cluster.RedisSettings;
+import org.svyaz.server.transport.TransportLimits;
 import picocli.CommandLine;
 
 /** The server's layered settings: defaults, YAML file, SVYAZ_* environment, flags; and every mistake as one sentence. */
@@ -146,6 +147,19 @@ class ServerSettingsTest {
                 .isInstanceOf(CommandLineException.class)
                 .hasMessageContaining("no database is named")
                 .hasMessageContaining("SVYAZ_POSTGRES_URL");
+    }
+
+    @Test
+    void connectionCapsComeFromTheFileOrTheFlags() throws Exception {
+        assertThat(config(Map.of()).transport().maxConnectionsPerAddress())
+                .isEqualTo(TransportLimits.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
+        Path file = yaml("max-connections: 300\nmax-connections-per-address: 40\n");
+        ServerConfig config = config(Map.of(), "--config", file.toString(), "--max-connections-per-address", "60");
+        assertThat(config.transport().maxConnections()).isEqualTo(300);
+        assertThat(config.transport().maxConnectionsPerAddress()).isEqualTo(60);
+        assertThat(config.transport().maxAnonymousPerAddress()).as("half the address's share").isEqualTo(30);
+        assertThatThrownBy(() -> config(Map.of(), "--max-connections", "0"))
+                .hasMessageContaining("--max-connections and --max-connections-per-address must be at least 1");
     }
 
     @Test

@@ -4,17 +4,26 @@ package org.svyaz.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,8 +34,8 @@ import org.svyaz.server.SvyazServer;
 import org.svyaz.server.limits.RateLimit;
 
 /**
- * The blob endpoints against one account that uploads too much (issue #16 point 7): uploads past
- * the account's quota or rate.
+ * The blob endpoints against one account or one connection that asks too much (issue #16 point 7):
+ * pipelined downloads that are never read, uploads past the account's quota or rate.
  */
 @Timeout(120)
 class BlobLimitsIT {
@@ -34,6 +43,41 @@ class BlobLimitsIT {
 
     @TempDir
     Path temp;
+
+    @Test
+    void pipelinedDownloadsThatAreNeverReadHoldOneFileOpenNotOneEach() throws Exception {
+        Path data = temp.resolve("server");
+        try (SvyazServer server = TestServer.start(data);
+             SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.95", Clock.systemUTC());
+             HttpClient http = client(server)) {
+            String id = newId();
+            HttpResponse<String> stored = http.send(put(server, id, alice.credentials().toAuthorizationHeader(), MIB),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(stored.statusCode()).as(stored.body()).isEqualTo(201);
+            Path blobs = data.resolve(SvyazServer.BLOB_DIRECTORY).toRealPath();
+
+            // Netty's HTTP codec closes a connection with more than 128 requests awaiting answers.
+            int pipelined = 100;
+            try (SSLSocket socket = socket(server)) {
+                StringBuilder requests = new StringBuilder();
+                for (int i = 0; i < pipelined; i++) {
+                    requests.append("GET ").append(ApiPaths.BLOBS).append(id).append(" HTTP/1.1\r\nHost: x\r\n\r\n");
+                }
+                OutputStream out = socket.getOutputStream();
+                out.write(requests.toString().getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                // Read a few answers slowly; the rest stay unread, as an attacker leaves them. Before,
+                // every request had opened its file by now, each held until its answer was written.
+                InputStream in = socket.getInputStream();
+                int mostOpen = 0;
+                for (int i = 0; i < 5; i++) {
+                    assertThat(readResponse(in)).isEqualTo(MIB);
+                    mostOpen = Math.max(mostOpen, openFilesUnder(blobs));
+                }
+                assertThat(mostOpen).as("blob files the server holds open for one connection").isLessThanOrEqualTo(1);
+            }
+        }
+    }
 
     @Test
     void uploadsPastTheAccountsQuotaAreRefusedAndOtherAccountsStillUpload() throws Exception {
@@ -77,6 +121,52 @@ class BlobLimitsIT {
             assertThat(last.statusCode()).isEqualTo(429);
             assertThat(last.body()).contains("too many uploads");
         }
+    }
+
+    /** Blob files of {@code directory} this process holds open (the server runs in the test's JVM). */
+    private static int openFilesUnder(Path directory) throws IOException {
+        int open = 0;
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    if (Files.readSymbolicLink(fd).startsWith(directory)) {
+                        open++;
+                    }
+                } catch (IOException e) {
+                    // closed while listing
+                }
+            }
+        }
+        return open;
+    }
+
+    /** Reads one response with a Content-Length body; returns that length. */
+    private static int readResponse(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("the connection closed in the headers after " + head.size() + " bytes: " + head);
+            }
+            head.write(b);
+        }
+        String headers = head.toString(StandardCharsets.US_ASCII);
+        assertThat(headers).startsWith("HTTP/1.1 200");
+        int length = -1;
+        for (String line : headers.split("\r\n")) {
+            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring("content-length:".length()).strip());
+            }
+        }
+        assertThat(in.readNBytes(length)).hasSize(length);
+        return length;
+    }
+
+    private static SSLSocket socket(SvyazServer server) throws Exception {
+        SSLSocket socket = (SSLSocket) tls(server).getSocketFactory().createSocket("127.0.0.1", server.address().getPort());
+        socket.setSoTimeout(30_000);
+        socket.startHandshake();
+        return socket;
     }
 
     private static SSLContext tls(SvyazServer server) throws Exception {

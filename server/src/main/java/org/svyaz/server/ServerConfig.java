@@ -165,6 +165,11 @@ public record ServerConfig(
                 sendBurst, sendsPerSecond, mailboxExpiry, shutdownGrace, clock, maxBlobBytes, blobExpiry, blobQuotaBytes, storage, redis);
     }
 
+    /** Connections open at once, in all and from one address (see {@link TransportLimits#withConnections}). */
+    public ServerConfig withConnectionLimits(int total, int perAddress) {
+        return withLimits(transport.withConnections(total, perAddress), messages);
+    }
+
     /** The mailbox cap and expiry; strangers may fill half of it ({@link MessageLimits#defaultStrangerShare}). */
     public ServerConfig withMailbox(int maxEntriesPerDevice, Duration expiry) {
         return withMailbox(maxEntriesPerDevice, MessageLimits.defaultStrangerShare(maxEntriesPerDevice), expiry);

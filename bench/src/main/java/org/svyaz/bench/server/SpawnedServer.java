@@ -17,7 +17,7 @@ import org.svyaz.server.SvyazServer;
 /**
  * The server process {@code --spawn} starts: {@code SvyazServer.start} on the embedded store, as
  * {@code svyaz server} runs it, on a loopback port of the system's choosing, with the per-account
- * send rate limit and the mailbox cap raised out of the way (a benchmark user sends far faster
+ * send rate limit, the mailbox cap and the connection caps raised out of the way (a benchmark user sends far faster
  * than a person). It lives in {@code bench} rather than reusing the launcher's {@code server}
  * command because the load tool's jar does not carry the launcher.
  *
@@ -30,6 +30,11 @@ public final class SpawnedServer {
     /** Far above what any benchmark sends per account, so the limit never shapes the numbers. */
     static final int UNLIMITED_SENDS = 100_000_000;
     static final int MAILBOX_MAX = 10_000_000;
+    /**
+     * Connection caps out of the way too: the idle scenario holds hundreds of thousands, all from
+     * loopback addresses (a few hundred per source address, or all from 127.0.0.1).
+     */
+    static final int UNLIMITED_CONNECTIONS = 100_000_000;
 
     private SpawnedServer() {}
 
@@ -43,7 +48,8 @@ public final class SpawnedServer {
         ServerConfig config = ServerConfig.defaults(data, new InetSocketAddress("127.0.0.1", 0))
                 .withAdmin(Optional.empty())
                 .withSendLimit(UNLIMITED_SENDS, UNLIMITED_SENDS)
-                .withMailbox(MAILBOX_MAX, Duration.ofDays(30));
+                .withMailbox(MAILBOX_MAX, Duration.ofDays(30))
+                .withConnectionLimits(UNLIMITED_CONNECTIONS, UNLIMITED_CONNECTIONS);
         SvyazServer server = SvyazServer.start(config);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bench-server-shutdown"));

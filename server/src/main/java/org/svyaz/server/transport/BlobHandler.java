@@ -4,6 +4,7 @@ package org.svyaz.server.transport;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -29,6 +30,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.stream.ChunkedNioFile;
+import io.netty.util.ReferenceCountUtil;
 import org.svyaz.protocol.ApiPaths;
 import org.svyaz.server.api.Caller;
 import org.svyaz.server.limits.RateLimit;
@@ -52,7 +54,8 @@ import org.svyaz.server.store.StoreException;
  *       No credentials: the random id is the capability, and the bytes are ciphertext.</li>
  * </ul>
  * Body pieces go to the store on the executor, in order; reading from the socket pauses while more
- * than {@link #MAX_PENDING_BYTES} wait, so an upload never piles up in memory.
+ * than {@link #MAX_PENDING_BYTES} wait, so an upload never piles up in memory. Pipelined requests
+ * are answered one at a time, in order, and a file is opened only when its request's turn comes.
  */
 final class BlobHandler extends ChannelInboundHandlerAdapter {
     static final String UPLOAD_LENGTH = "Upload-Length";
@@ -61,6 +64,14 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
     private static final int RESUME_BELOW_BYTES = 256 * 1024;
     private static final int DOWNLOAD_CHUNK = 64 * 1024;
     private static final long LINGER_SECONDS = 2;
+
+    /**
+     * Requests read while one is being answered wait here, in order; beyond this many the client is
+     * not using HTTP as anyone does (a browser pipelines a handful) and the connection is closed.
+     * Netty's HTTP codec already closes a connection with more than 128 requests unanswered
+     * ({@code maxPipelineDepth}); this bound does not rely on it.
+     */
+    static final int MAX_WAITING = 1024;
 
     /** The store and what one account may put in it. */
     record Blobs(BlobStore store, BlobLimits limits) {
@@ -81,6 +92,14 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
     /** A refusal was sent: close once the client's body has been read (or the linger ran out). */
     private boolean closeAfterBody;
     private long pendingBytes;
+    /**
+     * A blob request is being answered. Requests are answered one at a time, in order: pipelined
+     * GETs used to open their files all at once, each held open until its answer was written, so
+     * one connection that never read could use up the server's file descriptors.
+     */
+    private boolean busy;
+    /** What arrived while busy, to be handled once the current answer is out; reading is paused meanwhile. */
+    private final ArrayDeque<Object> waiting = new ArrayDeque<>();
 
     BlobHandler(Blobs blobs, Authenticator authenticator, Executor executor) {
         this.blobs = blobs;
@@ -90,7 +109,22 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        // A new request (blob or not) waits for the current answer, and so does all that follows it.
+        if (busy && msg instanceof HttpRequest || !waiting.isEmpty()) {
+            ReadPauses.of(ctx.channel()).pause(ReadPauses.Reason.BLOB_QUEUE);
+            waiting.add(msg);
+            if (waiting.size() > MAX_WAITING) {
+                releaseWaiting();
+                ctx.close();
+            }
+            return;
+        }
+        handle(ctx, msg);
+    }
+
+    private void handle(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest request && isBlobPath(request)) {
+            busy = true;
             handleHead(ctx, request);
             if (msg instanceof HttpContent content) {
                 handleBody(ctx, content);
@@ -102,6 +136,29 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.fireChannelRead(msg);
+    }
+
+    /** The current request is answered: the next waiting one (if any) goes on, else reading resumes. */
+    private void answered(ChannelHandlerContext ctx) {
+        busy = false;
+        // A request's own body follows it even while it is being answered; the next request waits.
+        while (!waiting.isEmpty() && !(busy && waiting.peek() instanceof HttpRequest)) {
+            handle(ctx, waiting.poll());
+        }
+        if (!busy) {
+            ReadPauses.of(ctx.channel()).resume(ReadPauses.Reason.BLOB_QUEUE);
+        }
+    }
+
+    private void releaseWaiting() {
+        for (Object msg; (msg = waiting.poll()) != null; ) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseWaiting();
     }
 
     private static boolean isBlobPath(HttpRequest request) {
@@ -146,7 +203,7 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
         }
         String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         answered = false;
-        ctx.channel().config().setAutoRead(false);
+        ReadPauses.of(ctx.channel()).pause(ReadPauses.Reason.UPLOAD);
         upload = CompletableFuture.supplyAsync(() -> {
             try {
                 Optional<Caller> caller = authorization == null ? Optional.empty() : authenticator.authenticate(authorization);
@@ -168,7 +225,7 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
                     new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE))));
         }
         upload.whenComplete((ok, failure) -> ctx.executor().execute(() -> {
-            ctx.channel().config().setAutoRead(true);
+            ReadPauses.of(ctx.channel()).resume(ReadPauses.Reason.UPLOAD);
             if (failure != null) {
                 failOnce(ctx, failure);
             }
@@ -219,7 +276,7 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
         int size = bytes.readableBytes();
         pendingBytes += size;
         if (pendingBytes > MAX_PENDING_BYTES) {
-            ctx.channel().config().setAutoRead(false);
+            ReadPauses.of(ctx.channel()).pause(ReadPauses.Reason.UPLOAD);
         }
         upload = upload.thenApplyAsync(running -> {
             try {
@@ -240,8 +297,8 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
                     failOnce(ctx, failure);
                 }
                 pendingBytes -= size;
-                if (pendingBytes < RESUME_BELOW_BYTES && !ctx.channel().config().isAutoRead()) {
-                    ctx.channel().config().setAutoRead(true);
+                if (pendingBytes < RESUME_BELOW_BYTES) {
+                    ReadPauses.of(ctx.channel()).resume(ReadPauses.Reason.UPLOAD);
                 }
             });
         });
@@ -265,6 +322,7 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
                 response.headers().set(UPLOAD_OFFSET, status.received());
                 response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
                 ctx.writeAndFlush(response);
+                answered(ctx);
             }));
         }
     }
@@ -310,6 +368,7 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
                 status.ifPresent(s -> response.headers().set(UPLOAD_LENGTH, s.total()));
                 response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
                 ctx.writeAndFlush(response);
+                answered(ctx);
             });
         });
     }
@@ -349,9 +408,15 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
                 }
                 ctx.write(response);
                 try {
+                    // The next request is taken only once this file is written out and closed.
                     ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(blob.get(), from, Math.max(0, end - from),
                             DOWNLOAD_CHUNK)))
-                            .addListener(done -> closeQuietly(blob.get()));
+                            .addListener(done -> {
+                                closeQuietly(blob.get());
+                                if (done.isSuccess()) {
+                                    answered(ctx);
+                                }
+                            });
                 } catch (IOException e) {
                     closeQuietly(blob.get());
                     ctx.close();

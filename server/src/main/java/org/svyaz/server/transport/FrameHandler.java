@@ -38,6 +38,10 @@ public final class FrameHandler extends SimpleChannelInboundHandler<Frame> {
     private final Executor executor;
     private final InFlightRequests inFlight;
     private final SessionListener listener;
+    private final int maxInFlight;
+    private final int maxAnonymousInFlight;
+    /** This connection's requests being handled; read only on the event loop. */
+    private int running;
     /** Random, and tied to nothing: what per-connection limits (sealed sends) are kept by. */
     private final UUID connectionId = UUID.randomUUID();
     private WebSocketSession session;
@@ -52,10 +56,23 @@ public final class FrameHandler extends SimpleChannelInboundHandler<Frame> {
      * @param executor where requests run; the server's worker pool, never the event loop
      */
     public FrameHandler(Dispatcher dispatcher, Executor executor, InFlightRequests inFlight, SessionListener listener) {
+        this(dispatcher, executor, inFlight, listener, TransportLimits.DEFAULT_MAX_REQUESTS_IN_FLIGHT,
+                TransportLimits.DEFAULT_MAX_ANONYMOUS_REQUESTS_IN_FLIGHT);
+    }
+
+    /**
+     * @param maxInFlight requests of an authenticated connection handled at once; when that many
+     *                    run, the connection is read no further until one is answered
+     * @param maxAnonymousInFlight the same for a connection without credentials
+     */
+    public FrameHandler(Dispatcher dispatcher, Executor executor, InFlightRequests inFlight, SessionListener listener,
+                        int maxInFlight, int maxAnonymousInFlight) {
         this.dispatcher = dispatcher;
         this.executor = executor;
         this.inFlight = inFlight;
         this.listener = listener;
+        this.maxInFlight = maxInFlight;
+        this.maxAnonymousInFlight = maxAnonymousInFlight;
     }
 
     @Override
@@ -73,14 +90,24 @@ public final class FrameHandler extends SimpleChannelInboundHandler<Frame> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
         switch (frame.getKindCase()) {
-            case REQUEST -> handle(frame.getRequest());
+            case REQUEST -> handle(ctx, frame.getRequest());
             case RESPONSE -> session.onResponse(frame.getResponse());
             case KIND_NOT_SET -> { } // the codec refuses these (FrameViolation.EMPTY)
         }
     }
 
-    private void handle(Request request) {
+    /**
+     * Runs the request on the executor. Requests used to get a thread each without bound, so one
+     * connection that pipelined requests could start any number; now at most {@code maxInFlight}
+     * run, and the connection is not read meanwhile (a FlowControlHandler holds the frames already
+     * decoded), so what waits stays in the client's socket, not in the server's memory.
+     */
+    private void handle(ChannelHandlerContext ctx, Request request) {
         inFlight.begin();
+        running++;
+        if (running >= (caller != null ? maxInFlight : maxAnonymousInFlight)) {
+            ReadPauses.of(ctx.channel()).pause(ReadPauses.Reason.REQUESTS_IN_FLIGHT);
+        }
         Caller requestCaller = caller;
         WebSocketSession requestSession = session;
         try {
@@ -90,11 +117,18 @@ public final class FrameHandler extends SimpleChannelInboundHandler<Frame> {
                     requestSession.send(Frame.newBuilder().setResponse(response).build());
                 } finally {
                     inFlight.end();
+                    ctx.executor().execute(() -> answered(ctx));
                 }
             });
         } catch (RejectedExecutionException e) {
             inFlight.end();
+            answered(ctx);
         }
+    }
+
+    private void answered(ChannelHandlerContext ctx) {
+        running--;
+        ReadPauses.of(ctx.channel()).resume(ReadPauses.Reason.REQUESTS_IN_FLIGHT);
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import org.svyaz.protocol.ApiPaths;
@@ -19,7 +20,9 @@ import org.svyaz.server.api.Dispatcher;
 
 /**
  * The pipeline reads like the protocol: TLS, HTTP, attachments (streamed), the authenticated
- * upgrade, WebSocket, protobuf frames (FrameCodec), their handling (FrameHandler).
+ * upgrade, WebSocket, protobuf frames (FrameCodec), their handling (FrameHandler). Around them,
+ * what bounds a connection: its slot (ConnectionCaps), the deadline for a request head, and the
+ * pauses in reading while answers are not taken (WritabilityPause) or requests run (FrameHandler).
  */
 public final class ServerChannelInitializer extends ChannelInitializer<SocketChannel> {
     private static final int MAX_HTTP_REQUEST_BYTES = 16 * 1024;
@@ -32,11 +35,12 @@ public final class ServerChannelInitializer extends ChannelInitializer<SocketCha
     private final FrameHandler.SessionListener sessions;
     private final TransportLimits limits;
     private final BlobHandler.Blobs blobs;
+    private final ConnectionCaps caps;
     private final WebSocketServerProtocolConfig webSocket;
 
     ServerChannelInitializer(SslContext sslContext, Authenticator authenticator, Dispatcher dispatcher,
                              Executor executor, InFlightRequests inFlight, FrameHandler.SessionListener sessions,
-                             TransportLimits limits, BlobHandler.Blobs blobs) {
+                             TransportLimits limits, BlobHandler.Blobs blobs, ConnectionCaps caps) {
         this.sslContext = sslContext;
         this.authenticator = authenticator;
         this.dispatcher = dispatcher;
@@ -45,6 +49,7 @@ public final class ServerChannelInitializer extends ChannelInitializer<SocketCha
         this.sessions = sessions;
         this.limits = limits;
         this.blobs = blobs;
+        this.caps = caps;
         // Immutable, so one for every connection rather than one each.
         this.webSocket = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(ApiPaths.WEBSOCKET)
@@ -63,18 +68,30 @@ public final class ServerChannelInitializer extends ChannelInitializer<SocketCha
 
     @Override
     protected void initChannel(SocketChannel channel) {
+        // Over a cap: closed before the TLS handshake costs anything.
+        if (!caps.admit(channel)) {
+            channel.close();
+            return;
+        }
+        RequestHeadDeadline headDeadline = new RequestHeadDeadline(limits.requestHeadTimeout());
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast("tls", sslContext.newHandler(channel.alloc()));
         pipeline.addLast("idle-close", new IdleCloseHandler(limits.idleTimeout()));
+        pipeline.addLast("writability", WritabilityPause.INSTANCE);
+        pipeline.addLast("head-bytes", headDeadline.bytes());
         pipeline.addLast("http", new HttpServerCodec());
+        pipeline.addLast("head-requests", headDeadline.requests());
         // Attachments stream through here, before anything collects whole requests.
         pipeline.addLast("chunked-writer", new ChunkedWriteHandler());
         pipeline.addLast("blobs", new BlobHandler(blobs, authenticator, executor));
         pipeline.addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_REQUEST_BYTES));
-        pipeline.addLast("upgrade", new UpgradeHandler(authenticator, executor));
+        pipeline.addLast("upgrade", new UpgradeHandler(authenticator, executor, caps, headDeadline));
         pipeline.addLast("websocket", new WebSocketServerProtocolHandler(webSocket));
         pipeline.addLast("ws-aggregator", new WebSocketFrameAggregator(limits.maxFrameBytes()));
         pipeline.addLast("frame-codec", new FrameCodec(limits.maxFrameBytes()));
-        pipeline.addLast("frames", new FrameHandler(dispatcher, executor, inFlight, sessions));
+        // Frames decoded from bytes already read wait here while FrameHandler pauses reading.
+        pipeline.addLast("frame-flow", new FlowControlHandler());
+        pipeline.addLast("frames", new FrameHandler(dispatcher, executor, inFlight, sessions,
+                limits.maxRequestsInFlight(), limits.maxAnonymousRequestsInFlight()));
     }
 }

@@ -11,6 +11,7 @@ import javax.net.ssl.SSLException;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -28,13 +29,15 @@ public final class TransportServer implements AutoCloseable {
     private final EventLoopGroup workerGroup;
     private final Channel serverChannel;
     private final InFlightRequests inFlight;
+    private final ConnectionCaps caps;
 
     private TransportServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, Channel serverChannel,
-                            InFlightRequests inFlight) {
+                            InFlightRequests inFlight, ConnectionCaps caps) {
         this.bossGroup = bossGroup;
         this.workerGroup = workerGroup;
         this.serverChannel = serverChannel;
         this.inFlight = inFlight;
+        this.caps = caps;
     }
 
     public static TransportServer start(InetSocketAddress listen, PrivateKey tlsKey, X509Certificate certificate,
@@ -47,6 +50,7 @@ public final class TransportServer implements AutoCloseable {
                 .protocols("TLSv1.3")
                 .build();
         InFlightRequests inFlight = new InFlightRequests();
+        ConnectionCaps caps = new ConnectionCaps(limits);
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
         try {
@@ -56,9 +60,9 @@ public final class TransportServer implements AutoCloseable {
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ServerChannelInitializer(sslContext, authenticator, dispatcher, executor,
-                            inFlight, sessions, limits, new BlobHandler.Blobs(blobStore, blobLimits)))
+                            inFlight, sessions, limits, new BlobHandler.Blobs(blobStore, blobLimits), caps))
                     .bind(listen).sync().channel();
-            return new TransportServer(boss, workers, channel, inFlight);
+            return new TransportServer(boss, workers, channel, inFlight, caps);
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -76,6 +80,24 @@ public final class TransportServer implements AutoCloseable {
 
     public InetSocketAddress address() {
         return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** Connections holding a slot now. */
+    public int connectionsOpen() {
+        return caps.open().size();
+    }
+
+    /**
+     * Bytes of answers the server holds for its connections, encrypted and not yet taken by the
+     * kernel: what clients that do not read cost the server's memory.
+     */
+    public long bytesWaitingToBeSent() {
+        long waiting = 0;
+        for (Channel connection : caps.open()) {
+            ChannelOutboundBuffer buffer = connection.unsafe().outboundBuffer();
+            waiting += buffer == null ? 0 : buffer.totalPendingWriteBytes();
+        }
+        return waiting;
     }
 
     /** Stops accepting connections; established ones keep working. */

@@ -40,10 +40,14 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
 
     private final Authenticator authenticator;
     private final Executor executor;
+    private final ConnectionCaps caps;
+    private final RequestHeadDeadline headDeadline;
 
-    UpgradeHandler(Authenticator authenticator, Executor executor) {
+    UpgradeHandler(Authenticator authenticator, Executor executor, ConnectionCaps caps, RequestHeadDeadline headDeadline) {
         this.authenticator = authenticator;
         this.executor = executor;
+        this.caps = caps;
+        this.headDeadline = headDeadline;
     }
 
     @Override
@@ -68,14 +72,23 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
             request.release();
             return;
         }
+        headDeadline.stop();
         String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (authorization == null) {
+            // Registration, sealed sends and profile reads need no account, so an invite-only server
+            // takes these too; a source gets a smaller share of them than of all connections.
+            if (!caps.admitAnonymous(ctx.channel())) {
+                respondAndClose(ctx, HttpResponseStatus.TOO_MANY_REQUESTS,
+                        "too many connections without credentials from this address\n");
+                request.release();
+                return;
+            }
             ctx.channel().attr(CALLER).set(Optional.empty());
             ctx.fireChannelRead(request);
             return;
         }
         // The credential check reads the store: keep it off the event loop.
-        ctx.channel().config().setAutoRead(false);
+        ReadPauses.of(ctx.channel()).pause(ReadPauses.Reason.AUTHENTICATING);
         executor.execute(() -> {
             Optional<Caller> caller;
             boolean storeFailed = false;
@@ -89,7 +102,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
             Optional<Caller> result = caller;
             boolean unavailable = storeFailed;
             ctx.executor().execute(() -> {
-                ctx.channel().config().setAutoRead(true);
+                ReadPauses.of(ctx.channel()).resume(ReadPauses.Reason.AUTHENTICATING);
                 if (result.isPresent()) {
                     ctx.channel().attr(CALLER).set(result);
                     ctx.fireChannelRead(request);

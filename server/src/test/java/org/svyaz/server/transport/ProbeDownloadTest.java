@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
+import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.svyaz.protocol.ApiPaths;
@@ -72,7 +73,8 @@ class ProbeDownloadTest {
 
     /** The gate with credentials that never match and an executor that is never reached for downloads. */
     private static EmbeddedChannel gate() {
-        return new EmbeddedChannel(new UpgradeHandler(header -> Optional.empty(), Runnable::run));
+        return new EmbeddedChannel(new UpgradeHandler(header -> Optional.empty(), Runnable::run,
+                new ConnectionCaps(new TransportLimits(4096, Duration.ofMinutes(1))), new RequestHeadDeadline(Duration.ofSeconds(10))));
     }
 
     private static FullHttpResponse get(EmbeddedChannel channel, String uri) {

@@ -4,6 +4,7 @@ package org.svyaz.server.store.files;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -19,29 +20,75 @@ import org.svyaz.server.store.BlobStore;
 import org.svyaz.server.store.StoreException;
 
 /**
- * Blobs as files in one directory: {@code ID} when complete, {@code ID.TOTAL.part} while the upload
- * runs. The total lives in the name so that a resume after a restart knows it without a database;
- * completion is an atomic rename, so a reader never sees half a blob. A directory shared by the
- * nodes of a cluster serves them all.
+ * Blobs as files in one directory: {@code ID} when complete; while the upload runs, its bytes in
+ * {@code ID.part} and its announced total in {@code ID.length} (decimal), so that a resume after a
+ * restart knows it without a database. Every name derives from the id alone: finding what is stored
+ * under an id never lists the directory, which holds every attachment of the server (a {@code HEAD}
+ * of a missing id used to list it all, once per request). Completion is an atomic rename, so a
+ * reader never sees half a blob. A directory shared by the nodes of a cluster serves them all.
+ *
+ * <p>Before 2026-12 an unfinished upload was one file, {@code ID.TOTAL.part}; {@link #open} renames
+ * those once.
  */
 public final class DirectoryBlobStore implements BlobStore {
     private static final String PART = ".part";
+    private static final String LENGTH = ".length";
+
+    /** How the directory is listed: only by expiry and by the rename at start-up, never per request. */
+    @FunctionalInterface
+    interface Listing {
+        DirectoryStream<Path> list(Path directory) throws IOException;
+    }
 
     private final Path directory;
+    private final Listing listing;
     /** Ids with an upload running in this process. */
     private final Set<BlobId> uploading = ConcurrentHashMap.newKeySet();
 
-    private DirectoryBlobStore(Path directory) {
+    private DirectoryBlobStore(Path directory, Listing listing) {
         this.directory = directory;
+        this.listing = listing;
     }
 
     public static DirectoryBlobStore open(Path directory) throws StoreException {
+        return open(directory, Files::newDirectoryStream);
+    }
+
+    static DirectoryBlobStore open(Path directory, Listing listing) throws StoreException {
         try {
             Files.createDirectories(directory);
         } catch (IOException e) {
             throw new StoreException("cannot create the blob directory", e);
         }
-        return new DirectoryBlobStore(directory);
+        DirectoryBlobStore store = new DirectoryBlobStore(directory, listing);
+        store.renameOldParts();
+        return store;
+    }
+
+    /** {@code ID.TOTAL.part} (the old layout) becomes {@code ID.part} and {@code ID.length}. */
+    private void renameOldParts() throws StoreException {
+        try (DirectoryStream<Path> entries = listing.list(directory)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                int dot = name.indexOf('.');
+                int secondDot = name.indexOf('.', dot + 1);
+                if (!name.endsWith(PART) || dot < 0 || secondDot != name.length() - PART.length()
+                        || BlobId.parse(name.substring(0, dot)).isEmpty()) {
+                    continue;
+                }
+                long total;
+                try {
+                    total = Long.parseLong(name.substring(dot + 1, secondDot));
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                String id = name.substring(0, dot);
+                writeLength(id, total);
+                Files.move(entry, directory.resolve(id + PART), StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            throw new StoreException("cannot rename unfinished uploads to the new layout", e);
+        }
     }
 
     @Override
@@ -52,11 +99,16 @@ public final class DirectoryBlobStore implements BlobStore {
                 long size = Files.size(complete);
                 return Optional.of(new Status(size, size, true));
             }
-            Optional<Path> part = partOf(id);
-            if (part.isEmpty()) {
+            Path length = directory.resolve(id.value() + LENGTH);
+            if (!Files.exists(length)) {
                 return Optional.empty();
             }
-            return Optional.of(new Status(Files.size(part.get()), totalOf(part.get()), false));
+            long total = readLength(length);
+            if (total < 1) {
+                return Optional.empty(); // torn by a crash as the upload began; a new upload rewrites it
+            }
+            Path part = directory.resolve(id.value() + PART);
+            return Optional.of(new Status(Files.exists(part) ? Files.size(part) : 0, total, false));
         } catch (NoSuchFileException e) {
             return Optional.empty(); // deleted or completed between the checks
         } catch (IOException e) {
@@ -84,9 +136,17 @@ public final class DirectoryBlobStore implements BlobStore {
             if (offset != received) {
                 throw new BlobConflictException("the upload must continue at byte " + received, received);
             }
-            Path part = directory.resolve(id.value() + "." + total + PART);
-            FileChannel channel = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND);
+            Path part = directory.resolve(id.value() + PART);
+            FileChannel channel;
+            if (existing.isEmpty()) {
+                // The length first: a part without its length would be a blob of unknown size.
+                writeLength(id.value(), total);
+                channel = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING);
+            } else {
+                channel = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.APPEND);
+            }
             return new FileUpload(id, part, total, received, channel);
         } catch (IOException e) {
             uploading.remove(id);
@@ -111,17 +171,36 @@ public final class DirectoryBlobStore implements BlobStore {
     @Override
     public int deleteExpired(Instant completeBefore, Instant partialBefore) throws StoreException {
         int deleted = 0;
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+        try (DirectoryStream<Path> entries = listing.list(directory)) {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
-                boolean partial = name.endsWith(PART);
-                String id = partial ? name.substring(0, name.indexOf('.')) : name;
+                int dot = name.indexOf('.');
+                String id = dot < 0 ? name : name.substring(0, dot);
+                String suffix = dot < 0 ? "" : name.substring(dot);
                 if (BlobId.parse(id).isEmpty() || uploading.contains(new BlobId(id))) {
                     continue;
                 }
-                Instant written = Files.getLastModifiedTime(entry).toInstant();
-                if (written.isBefore(partial ? partialBefore : completeBefore) && Files.deleteIfExists(entry)) {
-                    deleted++;
+                Instant written;
+                try {
+                    written = Files.getLastModifiedTime(entry).toInstant();
+                } catch (NoSuchFileException e) {
+                    continue; // a length file this loop deleted with its part, listed before it went
+                }
+                switch (suffix) {
+                    case "" -> deleted += written.isBefore(completeBefore) && Files.deleteIfExists(entry) ? 1 : 0;
+                    case PART -> {
+                        if (written.isBefore(partialBefore) && Files.deleteIfExists(entry)) {
+                            Files.deleteIfExists(directory.resolve(id + LENGTH));
+                            deleted++;
+                        }
+                    }
+                    // A length left alone: its upload completed or expired before a crash let it go.
+                    case LENGTH -> {
+                        if (written.isBefore(partialBefore) && !Files.exists(directory.resolve(id + PART))) {
+                            Files.deleteIfExists(entry);
+                        }
+                    }
+                    default -> { }
                 }
             }
         } catch (IOException e) {
@@ -130,18 +209,17 @@ public final class DirectoryBlobStore implements BlobStore {
         return deleted;
     }
 
-    private Optional<Path> partOf(BlobId id) throws IOException {
-        try (DirectoryStream<Path> parts = Files.newDirectoryStream(directory, id.value() + ".*" + PART)) {
-            for (Path part : parts) {
-                return Optional.of(part);
-            }
-        }
-        return Optional.empty();
+    private void writeLength(String id, long total) throws IOException {
+        Files.writeString(directory.resolve(id + LENGTH), Long.toString(total), StandardCharsets.US_ASCII);
     }
 
-    private static long totalOf(Path part) {
-        String name = part.getFileName().toString();
-        return Long.parseLong(name.substring(name.indexOf('.') + 1, name.length() - PART.length()));
+    /** The announced total, or -1 when the file does not hold a number. */
+    private static long readLength(Path length) throws IOException {
+        try {
+            return Long.parseLong(Files.readString(length, StandardCharsets.US_ASCII).strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private final class FileUpload implements BlobUpload {
@@ -186,6 +264,7 @@ public final class DirectoryBlobStore implements BlobStore {
                 if (received == total) {
                     channel.close();
                     Files.move(part, directory.resolve(id.value()), StandardCopyOption.ATOMIC_MOVE);
+                    Files.deleteIfExists(directory.resolve(id.value() + LENGTH));
                     return new Status(received, total, true);
                 }
                 return new Status(received, total, false);

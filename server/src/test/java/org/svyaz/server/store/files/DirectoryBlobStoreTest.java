@@ -13,6 +13,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.svyaz.server.store.BlobId;
@@ -104,6 +105,53 @@ class DirectoryBlobStoreTest {
         assertThat(store.status(old)).isEmpty();
         assertThat(store.status(abandoned)).isEmpty();
         assertThat(store.status(fresh)).hasValueSatisfying(s -> assertThat(s.complete()).isTrue());
+    }
+
+    @Test
+    void lookingUpAnIdNeverListsTheDirectory() throws Exception {
+        AtomicInteger listings = new AtomicInteger();
+        BlobStore store = DirectoryBlobStore.open(dir, directory -> {
+            listings.incrementAndGet();
+            return Files.newDirectoryStream(directory);
+        });
+        for (int i = 0; i < 50; i++) {
+            complete(store, 10);
+        }
+        BlobId unfinished = newId();
+        try (BlobUpload upload = store.resume(unfinished, 10, 0)) {
+            upload.write(ByteBuffer.wrap(random(4)));
+            upload.finish();
+        }
+        int atStart = listings.get();
+
+        // A HEAD of a missing id, of an unfinished upload, and a resume: none reads the directory.
+        assertThat(store.status(newId())).isEmpty();
+        assertThat(store.status(unfinished)).hasValue(new BlobStore.Status(4, 10, false));
+        try (BlobUpload upload = store.resume(unfinished, 10, 4)) {
+            upload.write(ByteBuffer.wrap(random(6)));
+            assertThat(upload.finish().complete()).isTrue();
+        }
+        assertThat(store.open(newId())).isEmpty();
+
+        assertThat(listings.get()).as("directory listings after start-up").isEqualTo(atStart);
+    }
+
+    @Test
+    void anUnfinishedUploadOfTheOldLayoutIsRenamedAtStartAndResumes() throws Exception {
+        BlobId id = newId();
+        Files.write(dir.resolve(id.value() + ".10.part"), random(4));
+
+        BlobStore store = DirectoryBlobStore.open(dir);
+
+        assertThat(store.status(id)).hasValue(new BlobStore.Status(4, 10, false));
+        try (BlobUpload upload = store.resume(id, 10, 4)) {
+            upload.write(ByteBuffer.wrap(random(6)));
+            assertThat(upload.finish().complete()).isTrue();
+        }
+        assertThat(store.status(id)).hasValue(new BlobStore.Status(10, 10, true));
+        try (var left = Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString()).toList()).containsExactly(id.value());
+        }
     }
 
     @Test
