@@ -60,10 +60,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
         // No /health here: on the public port it would tell a prober it found a Svyaz server.
         // The admin port (loopback only, AdminServer) answers it.
         if (path.equals(ApiPaths.PROBE_DOWNLOAD)) {
-            // One download per connection: whoever wants more bytes pays for another TLS handshake.
-            FullHttpResponse download = ProbeDownload.respond(request, ctx.alloc());
-            download.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(download).addListener(ChannelFutureListener.CLOSE);
+            ProbeDownload.answer(ctx, request);
             request.release();
             return;
         }

@@ -3,8 +3,15 @@ package org.svyaz.server.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -63,7 +70,7 @@ class ProbeDownloadTest {
         EmbeddedChannel channel = gate();
         channel.writeInbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
                 ApiPaths.PROBE_DOWNLOAD + "?bytes=10"));
-        FullHttpResponse response = channel.readOutbound();
+        FullHttpResponse response = whole(channel);
         try {
             assertThat(response.status().code()).isEqualTo(405);
         } finally {
@@ -73,12 +80,32 @@ class ProbeDownloadTest {
 
     /** The gate with credentials that never match and an executor that is never reached for downloads. */
     private static EmbeddedChannel gate() {
-        return new EmbeddedChannel(new UpgradeHandler(header -> Optional.empty(), Runnable::run,
+        return new EmbeddedChannel(new ChunkedWriteHandler(), new UpgradeHandler(header -> Optional.empty(), Runnable::run,
                 new ConnectionCaps(new TransportLimits(4096, Duration.ofMinutes(1))), new RequestHeadDeadline(Duration.ofSeconds(10))));
     }
 
     private static FullHttpResponse get(EmbeddedChannel channel, String uri) {
         channel.writeInbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, uri));
-        return channel.readOutbound();
+        return whole(channel);
+    }
+
+    /** The answer as one response, from its head and the chunks that followed it. */
+    private static FullHttpResponse whole(EmbeddedChannel channel) {
+        Object first = channel.readOutbound();
+        if (first instanceof FullHttpResponse full) {
+            return full;
+        }
+        HttpResponse head = (HttpResponse) first;
+        CompositeByteBuf body = Unpooled.compositeBuffer(Integer.MAX_VALUE);
+        for (Object next = channel.readOutbound(); next != null; next = channel.readOutbound()) {
+            HttpContent content = (HttpContent) next;
+            body.addComponent(true, content.content());
+            if (content instanceof LastHttpContent) {
+                break;
+            }
+        }
+        FullHttpResponse response = new DefaultFullHttpResponse(head.protocolVersion(), head.status(), body);
+        response.headers().set(head.headers());
+        return response;
     }
 }
