@@ -102,9 +102,10 @@ public final class MessageService {
                 throw new ApiException(ErrorCode.NOT_FOUND, "The recipient does not exist.");
             }
             checkDevices(devices, byDevice);
-            charge(Optional.of(caller.accountId()), Map.of(destination, contentBytes(byDevice)));
             // Identified: the sender had no access key to the recipient, unless it writes to itself.
             boolean fromStranger = !destination.equals(caller.accountId());
+            charge(Optional.of(caller.accountId()), Map.of(destination, contentBytes(byDevice)),
+                    fromStranger ? Set.of(destination) : Set.of());
             store(destination, devices, byDevice, request.getTimestamp(), Optional.of(caller), fromStranger);
             metrics.singleSent(false);
             return SendResponse.getDefaultInstance();
@@ -143,9 +144,10 @@ public final class MessageService {
             }
             List<Device> devices = accounts.findDevices(destination);
             checkDevices(devices, byDevice);
-            charge(Optional.empty(), Map.of(destination, contentBytes(byDevice)));
             // An account open to everyone lets a sealed send in without the key: that is a stranger's.
             boolean fromStranger = !access.get().keyMatches(request.getAccessKey().toByteArray());
+            charge(Optional.empty(), Map.of(destination, contentBytes(byDevice)),
+                    fromStranger ? Set.of(destination) : Set.of());
             store(destination, devices, byDevice, request.getTimestamp(), Optional.empty(), fromStranger);
             metrics.singleSent(true);
             return SendResponse.getDefaultInstance();
@@ -313,7 +315,9 @@ public final class MessageService {
                         (long) payload.receivedMessageBytes() * recipient.devices().size(), Long::sum);
             }
         }
-        charge(sender, bytesByRecipient);
+        Set<UUID> strangersTo = new HashSet<>(bytesByRecipient.keySet());
+        strangersTo.removeAll(contacts);
+        charge(sender, bytesByRecipient, strangersTo);
 
         long now = clock.millis();
         List<MailboxEntry> entries = new ArrayList<>(payload.deviceCount());
@@ -372,6 +376,10 @@ public final class MessageService {
         return Optional.of(StaleDevices.newBuilder().addAllMissing(missing).addAllExtra(extra).addAllStale(stale).build());
     }
 
+    /** Names a recipient's byte budget for strangers, apart from the one for its contacts. */
+    private static final UUID FROM_STRANGERS = UUID.nameUUIDFromBytes("svyaz inbound bytes from strangers".getBytes(
+            java.nio.charset.StandardCharsets.US_ASCII));
+
     private static SecureRandom drbg() {
         try {
             return SecureRandom.getInstance("DRBG");
@@ -389,10 +397,13 @@ public final class MessageService {
     /**
      * The limits a send passes once it is known to be deliverable: for an identified sender, one
      * recipient token per recipient account and one message per (sender, recipient) pair; for
-     * every send, sealed or not, the bytes it stores for each recipient. Tokens taken before a
+     * every send, sealed or not, the bytes it stores for each recipient. Each recipient has two
+     * byte budgets, one for its contacts and one for strangers (those in {@code strangersTo}), so a
+     * flood of strangers cannot spend what the recipient's contacts need. Tokens taken before a
      * refusal stay taken (buckets cannot be peeked at); that only slows a sender already at its limit.
      */
-    private void charge(Optional<UUID> sender, Map<UUID, Long> bytesByRecipient) throws ApiException {
+    private void charge(Optional<UUID> sender, Map<UUID, Long> bytesByRecipient, Set<UUID> strangersTo)
+            throws ApiException {
         if (sender.isPresent()) {
             if (!limiters.recipients().tryAcquire(sender.get(), bytesByRecipient.size())) {
                 throw new ApiException(ErrorCode.RATE_LIMITED, "Too many recipients at once; wait "
@@ -409,7 +420,9 @@ public final class MessageService {
             }
         }
         for (Map.Entry<UUID, Long> recipient : bytesByRecipient.entrySet()) {
-            if (!limiters.inboundBytes().tryAcquire(recipient.getKey(), RateLimit.permitsForBytes(recipient.getValue()))) {
+            UUID budget = strangersTo.contains(recipient.getKey())
+                    ? RateLimiter.pairKey(recipient.getKey(), FROM_STRANGERS) : recipient.getKey();
+            if (!limiters.inboundBytes().tryAcquire(budget, RateLimit.permitsForBytes(recipient.getValue()))) {
                 throw new ApiException(ErrorCode.RATE_LIMITED, bytesByRecipient.size() == 1
                         ? "The recipient has been sent too much in the last hour; try again later."
                         : "A recipient has been sent too much in the last hour; try again later.");

@@ -243,13 +243,18 @@ class MultiRecipientSendTest {
         assertThat(refused.code()).isEqualTo(ErrorCode.RATE_LIMITED);
         assertThat(refused.getMessage()).contains("sent too much");
         assertNothingStored(bob);
-        // Sealed senders are counted against the same budget: it is the recipient's.
+        // A stranger (identified, no key) spends alice's budget for strangers...
+        service.sendMultiRecipient(sender, request(group.seal(List.of(alice), large), ByteString.EMPTY));
+        assertThat(failure(() -> service.sendMultiRecipient(sender,
+                request(group.seal(List.of(alice), large), ByteString.EMPTY))).code()).isEqualTo(ErrorCode.RATE_LIMITED);
+        // ...and not the one for her contacts (sealed with her key), which has its own limit.
         byte[] a = setAccessKey(alice);
+        service.sendMultiRecipientSealed(CONNECTION, request(group.seal(List.of(alice), large), ByteString.copyFrom(a)));
         service.sendMultiRecipientSealed(CONNECTION, request(group.seal(List.of(alice), large), ByteString.copyFrom(a)));
         assertThat(failure(() -> service.sendMultiRecipientSealed(CONNECTION,
                 request(group.seal(List.of(alice), large), ByteString.copyFrom(a)))).code())
                 .isEqualTo(ErrorCode.RATE_LIMITED);
-        assertThat(storage.mailbox().count(alice.accountId(), 1)).isEqualTo(2);
+        assertThat(storage.mailbox().count(alice.accountId(), 1)).isEqualTo(4);
     }
 
     // ---- sealed ----
