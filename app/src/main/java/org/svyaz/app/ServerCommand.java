@@ -278,18 +278,7 @@ final class ServerCommand implements Callable<Integer> {
         @Option(names = "--data", paramLabel = "DIR", description = "Server data directory (default: ./svyaz-data).")
         Path data = DEFAULT_DATA;
 
-        @Option(names = "--max-connections", paramLabel = "N", defaultValue = "" + TransportLimits.DEFAULT_MAX_CONNECTIONS,
-            description = "Connections open at once; more are closed as they arrive (default ${DEFAULT-VALUE}).")
-    int maxConnections;
-
-    @Option(names = "--max-connections-per-address", paramLabel = "N",
-            defaultValue = "" + TransportLimits.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
-            description = "Connections open at once from one IPv4 address or IPv6 /64; half of them may be without "
-                    + "credentials (default ${DEFAULT-VALUE}). Raise it when a relay on another machine, or a proxy on "
-                    + "this one, carries more users: the server sees all of them come from the relay's address.")
-    int maxConnectionsPerAddress;
-
-    @Option(names = "--config", paramLabel = "FILE",
+        @Option(names = "--config", paramLabel = "FILE",
                 description = "The server's YAML file, for its data directory and storage (a cluster's PostgreSQL); "
                         + "SVYAZ_STORAGE and SVYAZ_POSTGRES_* apply as for 'svyaz server'.")
         Path configFile;
