@@ -51,7 +51,7 @@ class LinksFuzzTest {
             return;
         }
         assertThat(link.token()).hasSize(RelayToken.BYTES);
-        assertThat(link.expiresAtMillis()).isPositive();
+        assertThat(link.expiresAtMillis()).isNotNegative(); // a token may be expired already: the relay decides
         assertThat(RelayLink.parse(link.toString())).isEqualTo(link);
     }
 

@@ -134,8 +134,14 @@ class BlobHeadersFuzzTest {
         } else if (canonical.matches()) {
             long from = Long.parseLong(canonical.group(1));
             long to = canonical.group(2).isEmpty() ? Long.MAX_VALUE : Long.parseLong(canonical.group(2));
-            if (to < from || from >= CONTENT.length) {
+            boolean open = canonical.group(2).isEmpty();
+            if (to < from || from > CONTENT.length || from == CONTENT.length && !open) {
                 assertThat(status).isEqualTo(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE);
+            } else if (from == CONTENT.length) {
+                // "The rest from the end": nothing, which a client resuming a download it already
+                // has whole asks for (BlobClient.download), rather than 416 as RFC 9110 has it.
+                assertThat(status).isEqualTo(HttpResponseStatus.PARTIAL_CONTENT);
+                assertThat(body.size()).isZero();
             } else {
                 long end = Math.min(to, CONTENT.length - 1L);
                 assertThat(status).isEqualTo(from == 0 && canonical.group(2).isEmpty()
@@ -148,7 +154,7 @@ class BlobHeadersFuzzTest {
         }
         if (status.equals(HttpResponseStatus.OK)) {
             assertThat(body.toByteArray()).isEqualTo(CONTENT);
-        } else if (status.equals(HttpResponseStatus.PARTIAL_CONTENT)) {
+        } else if (status.equals(HttpResponseStatus.PARTIAL_CONTENT) && body.size() > 0) {
             Matcher contentRange = CONTENT_RANGE.matcher(response.headers().get(HttpHeaderNames.CONTENT_RANGE));
             assertThat(contentRange.matches()).isTrue();
             int first = Integer.parseInt(contentRange.group(1));
@@ -172,11 +178,16 @@ class BlobHeadersFuzzTest {
         byte[] body = data.consumeBytes(data.consumeInt(0, 2 * (int) MAX_BYTES));
         FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.PUT,
                 ApiPaths.BLOBS + UPLOADED, Unpooled.wrappedBuffer(body));
-        if (total != null) {
-            request.headers().set(BlobHandler.UPLOAD_LENGTH, total);
-        }
-        if (offset != null) {
-            request.headers().set(BlobHandler.UPLOAD_OFFSET, offset);
+        try {
+            if (total != null) {
+                request.headers().set(BlobHandler.UPLOAD_LENGTH, total);
+            }
+            if (offset != null) {
+                request.headers().set(BlobHandler.UPLOAD_OFFSET, offset);
+            }
+        } catch (IllegalArgumentException e) {
+            request.release();
+            return; // a value Netty refuses itself (a control character); HttpServerCodec would too
         }
         if (credentials) {
             request.headers().set(HttpHeaderNames.AUTHORIZATION, CREDENTIALS);
