@@ -15,6 +15,7 @@ import java.security.PrivateKey;
 import java.security.Signature;
 import java.util.Base64;
 import java.util.Optional;
+import org.junit.jupiter.api.Timeout;
 import org.svyaz.protocol.descriptor.ServerDescriptor;
 import org.svyaz.protocol.descriptor.SignedServerDescriptor;
 
@@ -26,12 +27,15 @@ import org.svyaz.protocol.descriptor.SignedServerDescriptor;
  * build; fuzzed with {@code JAZZER_FUZZ=1} (SECURITY.md, "Fuzzing").
  */
 class LinksFuzzTest {
+    /** A hang: Jazzer's fuzzing mode reports an input that runs longer (libFuzzer's -timeout). */
+    private static final int INPUT_TIMEOUT_SECONDS = 10;
     /** Someone's server key: the fuzzer's descriptors are signed with it, so they get past the signature. */
     private static final KeyPair SERVER = ed25519();
     private static final KeyPair IMPOSTOR = ed25519();
     private static final ByteString SERVER_KEY = ByteString.copyFrom(SERVER.getPublic().getEncoded());
 
     @FuzzTest
+    @Timeout(INPUT_TIMEOUT_SECONDS)
     void inviteLinkText(byte[] text) {
         InviteLink link;
         try {
@@ -43,6 +47,7 @@ class LinksFuzzTest {
     }
 
     @FuzzTest
+    @Timeout(INPUT_TIMEOUT_SECONDS)
     void relayLinkText(byte[] text) throws InvalidInviteLinkException {
         RelayLink link;
         try {
@@ -60,6 +65,7 @@ class LinksFuzzTest {
      * so parsing gets past the signature to the checks behind it.
      */
     @FuzzTest
+    @Timeout(INPUT_TIMEOUT_SECONDS)
     void signedInvite(FuzzedDataProvider data) {
         ServerDescriptor descriptor = descriptor(data.consumeBytes(data.consumeInt(0, 2048)));
         if (descriptor == null) {
@@ -82,6 +88,7 @@ class LinksFuzzTest {
      * key signed it, it is not older, not expired and names an address and a pin.
      */
     @FuzzTest
+    @Timeout(INPUT_TIMEOUT_SECONDS)
     void refreshedDescriptor(FuzzedDataProvider data) throws InvalidInviteLinkException {
         InviteLink current = InviteLink.sign(ServerDescriptor.newBuilder()
                 .setVersion(1)

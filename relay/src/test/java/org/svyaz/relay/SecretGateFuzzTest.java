@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Timeout;
 import org.svyaz.protocol.RelayToken;
 
 /**
@@ -30,6 +31,8 @@ import org.svyaz.protocol.RelayToken;
  * build; fuzzed with {@code JAZZER_FUZZ=1} (SECURITY.md, "Fuzzing").
  */
 class SecretGateFuzzTest {
+    /** A hang: Jazzer's fuzzing mode reports an input that runs longer (libFuzzer's -timeout). */
+    private static final int INPUT_TIMEOUT_SECONDS = 10;
     private static final byte[] SECRET = "a relay's secret of 32 bytes....".getBytes(StandardCharsets.US_ASCII);
     private static final RelayToken TOKENS = new RelayToken(SECRET);
     private static final RelayToken OTHER_RELAY = new RelayToken(new byte[] {1});
@@ -51,6 +54,7 @@ class SecretGateFuzzTest {
     }
 
     @FuzzTest
+    @Timeout(INPUT_TIMEOUT_SECONDS)
     void preamble(FuzzedDataProvider data) {
         int kind = data.consumeInt(0, 3);
         byte[] token = switch (kind) {

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzz targets for the daemon's JSON-RPC input: newline-delimited frames ({@link LineReader}) and
@@ -20,6 +21,8 @@ import java.util.Set;
  * {@code JAZZER_FUZZ=1} (SECURITY.md, "Fuzzing").
  */
 class JsonRpcFuzzTest {
+    /** A hang: Jazzer's fuzzing mode reports an input that runs longer (libFuzzer's -timeout). */
+    private static final int INPUT_TIMEOUT_SECONDS = 10;
     private static final int MAX_LINE_BYTES = 1024;
     private static final Set<Integer> CODES = Set.of(RpcErrorCode.PARSE_ERROR, RpcErrorCode.INVALID_REQUEST,
             RpcErrorCode.METHOD_NOT_FOUND, RpcErrorCode.INVALID_PARAMS, RpcErrorCode.RATE_LIMITED,
@@ -31,6 +34,7 @@ class JsonRpcFuzzTest {
             new ReceiveHub(ReceiveMode.ON_START, () -> { })));
 
     @FuzzTest
+    @Timeout(INPUT_TIMEOUT_SECONDS)
     void lines(byte[] bytes) throws IOException {
         LineReader reader = new LineReader(new ByteArrayInputStream(bytes), MAX_LINE_BYTES);
         int newlines = 0;
@@ -59,6 +63,7 @@ class JsonRpcFuzzTest {
     }
 
     @FuzzTest
+    @Timeout(INPUT_TIMEOUT_SECONDS)
     void frame(byte[] bytes) {
         answer(new String(bytes, StandardCharsets.UTF_8));
     }

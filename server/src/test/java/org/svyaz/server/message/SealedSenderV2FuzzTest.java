@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.UUID;
+import org.junit.jupiter.api.Timeout;
 import org.svyaz.protocol.wire.ErrorCode;
 import org.svyaz.server.api.ApiException;
 
@@ -18,9 +19,12 @@ import org.svyaz.server.api.ApiException;
  * {@code JAZZER_FUZZ=1} (SECURITY.md, "Fuzzing").
  */
 class SealedSenderV2FuzzTest {
+    /** A hang: Jazzer's fuzzing mode reports an input that runs longer (libFuzzer's -timeout). */
+    private static final int INPUT_TIMEOUT_SECONDS = 10;
     private static final int MAX_RECIPIENTS = MessageLimits.DEFAULT_MAX_MULTI_RECIPIENTS;
 
     @FuzzTest
+    @Timeout(INPUT_TIMEOUT_SECONDS)
     void payload(byte[] bytes) {
         MultiRecipientPayload payload;
         try {

@@ -31,6 +31,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Timeout;
 import org.svyaz.protocol.ApiPaths;
 import org.svyaz.server.api.Caller;
 import org.svyaz.server.limits.LocalRateLimiter;
@@ -47,6 +48,8 @@ import org.svyaz.server.store.files.DirectoryBlobStore;
  * (SECURITY.md, "Fuzzing").
  */
 class BlobHeadersFuzzTest {
+    /** A hang: Jazzer's fuzzing mode reports an input that runs longer (libFuzzer's -timeout). */
+    private static final int INPUT_TIMEOUT_SECONDS = 10;
     private static final BlobId STORED = new BlobId("A".repeat(43));
     private static final BlobId UPLOADED = new BlobId("B".repeat(42) + "A");
     private static final byte[] CONTENT = new byte[1000];
@@ -79,6 +82,7 @@ class BlobHeadersFuzzTest {
     }
 
     @FuzzTest
+    @Timeout(INPUT_TIMEOUT_SECONDS)
     void request(FuzzedDataProvider data) throws Exception {
         // Each input starts from the same store: one complete blob, nothing else.
         store.deleteExpired(Instant.now().plusSeconds(86_400), Instant.now().plusSeconds(86_400));

@@ -35,6 +35,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Timeout;
 import org.signal.libsignal.protocol.IdentityKeyPair;
 import org.svyaz.protocol.ApiPaths;
 import org.svyaz.protocol.wire.ErrorCode;
@@ -74,6 +75,8 @@ import org.svyaz.server.store.sqlite.EmbeddedStorage;
  * every build; fuzzed with {@code JAZZER_FUZZ=1} (SECURITY.md, "Fuzzing").
  */
 class WebSocketDispatchFuzzTest {
+    /** A hang: Jazzer's fuzzing mode reports an input that runs longer (libFuzzer's -timeout). */
+    private static final int INPUT_TIMEOUT_SECONDS = 10;
     private static final int MAX_FRAME_BYTES = 64 * 1024;
     private static final List<String> PATHS = List.of(ApiPaths.REGISTER, ApiPaths.RESET_IDENTITY,
             ApiPaths.PROFILE_SET, ApiPaths.PROFILE_GET, ApiPaths.USERNAME_LOOKUP, ApiPaths.KEYS_UPLOAD,
@@ -124,6 +127,7 @@ class WebSocketDispatchFuzzTest {
     }
 
     @FuzzTest
+    @Timeout(INPUT_TIMEOUT_SECONDS)
     void connection(FuzzedDataProvider data) {
         boolean authenticated = data.consumeBoolean();
         List<Request> requests = new ArrayList<>();
