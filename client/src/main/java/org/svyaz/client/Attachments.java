@@ -4,9 +4,11 @@ package org.svyaz.client;
 import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.net.URLConnection;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +17,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
 import org.svyaz.client.api.ReceivedAttachment;
 import org.svyaz.client.api.TransferProgress;
@@ -27,6 +36,7 @@ import org.svyaz.client.store.LocalMessages.StoredFile;
 import org.svyaz.protocol.DeviceCredentials;
 import org.svyaz.protocol.InviteLink;
 import org.svyaz.protocol.content.AttachmentPointer;
+import org.svyaz.protocol.content.BlobPart;
 
 /**
  * Files sent with messages: encrypted on this device, uploaded as blobs along the connection's
@@ -52,12 +62,23 @@ final class Attachments {
     private static final long BLOB_OVERHEAD = AttachmentCipher.OVERHEAD_BYTES;
     /** A blob id as {@link #upload} makes them: 32 random bytes in unpadded base64url. */
     private static final Pattern BLOB_ID = Pattern.compile("[A-Za-z0-9_-]{43}");
+    /** A blob up to this size goes up whole; a larger one in parts, each on flows of its own. */
+    static final long PART_THRESHOLD = 256 * 1024;
+    /** The smallest part worth flows of its own. */
+    static final long MIN_PART = 128 * 1024;
+    /** Parts a sender makes at most (and so flows at once, on a throttled network). */
+    static final int MAX_PARTS = 6;
+    /** Parts a received file may come in; more are refused unfetched. Room for senders that make more. */
+    static final int MAX_PARTS_RECEIVED = 16;
     /** Names drawn before giving up on a directory that has every one of them (never, in practice). */
     private static final int NAME_ATTEMPTS = 3;
 
     private Attachments() {}
 
-    /** Encrypts and uploads {@code file}; the pointer goes into the message. */
+    /**
+     * Encrypts and uploads {@code file}; the pointer goes into the message. A blob larger than
+     * {@link #PART_THRESHOLD} goes up in parts, each on flows of its own, all at once.
+     */
     static AttachmentPointer upload(InviteLink server, Route route, DeviceCredentials credentials, long flowLimit,
                                     Path file, boolean voiceNote, Path workDir, TransferProgress progress)
             throws IOException, ConnectionException {
@@ -65,14 +86,21 @@ final class Attachments {
         Path blob = Files.createTempFile(workDir, "upload-", ".blob");
         try {
             AttachmentCipher.Sealed sealed = AttachmentCipher.encrypt(file, blob);
-            String id = newId();
             String name = file.getFileName().toString();
             long total = sealed.blobSize();
+            AttachmentPointer.Builder pointer = AttachmentPointer.newBuilder();
             try (BlobClient client = new BlobClient(server, route, credentials, QUIET, flowLimit)) {
-                client.upload(id, blob, bytes -> progress.update(name, true, bytes, total));
+                List<Long> sizes = partSizes(total);
+                if (sizes.size() == 1) {
+                    String id = newId();
+                    client.upload(id, blob, bytes -> progress.update(name, true, bytes, total));
+                    pointer.setBlobId(id);
+                } else {
+                    pointer.addAllParts(uploadParts(client, blob, sizes,
+                            bytes -> progress.update(name, true, bytes, total)));
+                }
             }
-            return AttachmentPointer.newBuilder()
-                    .setBlobId(id)
+            return pointer
                     .setKey(ByteString.copyFrom(sealed.key()))
                     .setDigest(ByteString.copyFrom(sealed.digest()))
                     .setSize(sealed.plaintextSize())
@@ -82,6 +110,72 @@ final class Attachments {
                     .build();
         } finally {
             Files.deleteIfExists(blob);
+        }
+    }
+
+    /**
+     * How a blob of {@code total} bytes is cut: whole up to {@link #PART_THRESHOLD}, else into up
+     * to {@link #MAX_PARTS} parts of at least {@link #MIN_PART} bytes, as even as can be.
+     */
+    static List<Long> partSizes(long total) {
+        int count = total <= PART_THRESHOLD ? 1 : (int) Math.min(MAX_PARTS, (total + MIN_PART - 1) / MIN_PART);
+        List<Long> sizes = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            sizes.add(total / count + (i < total % count ? 1 : 0));
+        }
+        return sizes;
+    }
+
+    /** Uploads each part of {@code blob} as a blob of its own, all at once; the first failure ends it. */
+    private static List<BlobPart> uploadParts(BlobClient client, Path blob, List<Long> sizes, LongConsumer progress)
+            throws ConnectionException {
+        AtomicLongArray sent = new AtomicLongArray(sizes.size());
+        List<BlobPart> parts = new ArrayList<>();
+        List<Future<?>> uploads = new ArrayList<>();
+        try (ExecutorService flows = Executors.newVirtualThreadPerTaskExecutor()) {
+            long from = 0;
+            for (int i = 0; i < sizes.size(); i++) {
+                BlobPart part = BlobPart.newBuilder().setBlobId(newId()).setSize(sizes.get(i)).build();
+                parts.add(part);
+                int index = i;
+                long start = from;
+                uploads.add(flows.submit(() -> {
+                    client.upload(part.getBlobId(), blob, start, part.getSize(), bytes -> {
+                        sent.set(index, bytes);
+                        progress.accept(sum(sent));
+                    });
+                    return null;
+                }));
+                from += part.getSize();
+            }
+            awaitAll(uploads);
+        }
+        return parts;
+    }
+
+    private static long sum(AtomicLongArray values) {
+        long sum = 0;
+        for (int i = 0; i < values.length(); i++) {
+            sum += values.get(i);
+        }
+        return sum;
+    }
+
+    /** Waits for every transfer; the first that failed ends the others and is thrown. */
+    private static void awaitAll(List<Future<?>> transfers) throws ConnectionException {
+        try {
+            for (Future<?> transfer : transfers) {
+                transfer.get();
+            }
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof ConnectionException failure ? failure
+                    : new ConnectionException("The attachment transfer broke off: " + e.getCause().getMessage(),
+                    e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectionException("The attachment transfer was interrupted.", e);
+        } finally {
+            transfers.forEach(transfer -> transfer.cancel(true));
         }
     }
 
@@ -167,8 +261,29 @@ final class Attachments {
             return Optional.of("refused: the file is announced as " + Long.toUnsignedString(pointer.getSize())
                     + " bytes, more than the " + MAX_FILE_BYTES + " a file may be");
         }
-        if (!BLOB_ID.matcher(pointer.getBlobId()).matches()) {
-            return Optional.of("refused: the file's blob id is malformed");
+        if (pointer.getPartsCount() == 0) {
+            return BLOB_ID.matcher(pointer.getBlobId()).matches() ? Optional.empty()
+                    : Optional.of("refused: the file's blob id is malformed");
+        }
+        if (!pointer.getBlobId().isEmpty()) {
+            return Optional.of("refused: the file is announced both whole and in parts");
+        }
+        if (pointer.getPartsCount() > MAX_PARTS_RECEIVED) {
+            return Optional.of("refused: the file is announced in " + pointer.getPartsCount()
+                    + " parts, more than the " + MAX_PARTS_RECEIVED + " a file may come in");
+        }
+        long sum = 0;
+        for (BlobPart part : pointer.getPartsList()) {
+            if (!BLOB_ID.matcher(part.getBlobId()).matches()) {
+                return Optional.of("refused: a part of the file has a malformed blob id");
+            }
+            if (part.getSize() <= 0 || part.getSize() > MAX_FILE_BYTES + BLOB_OVERHEAD) {
+                return Optional.of("refused: a part of the file has an impossible size");
+            }
+            sum += part.getSize(); // no overflow: a few parts of at most 100 MiB each
+        }
+        if (sum != pointer.getSize() + BLOB_OVERHEAD) {
+            return Optional.of("refused: the file's parts do not add up to its size");
         }
         return Optional.empty();
     }
@@ -205,8 +320,13 @@ final class Attachments {
             Files.createDirectories(directory);
             blob = Files.createTempFile(directory, ".download-", ".blob");
             long total = pointer.getSize() + BLOB_OVERHEAD;
-            client.download(pointer.getBlobId(), blob, total,
-                    bytes -> progress.update(pointer.getFileName(), false, bytes, total));
+            LongConsumer got = bytes -> progress.update(pointer.getFileName(), false, bytes, total);
+            if (pointer.getPartsCount() == 0) {
+                client.download(pointer.getBlobId(), blob, total, got);
+            } else {
+                // With a known flow limit each part already comes on several flows at once.
+                downloadParts(client, pointer.getPartsList(), blob, flowLimit > 0 ? 1 : MAX_PARTS, got);
+            }
             Path target = decryptToNewName(blob, pointer, directory, Long.toString(timestamp), index);
             return new StoredFile(attachment(pointer, Optional.of(target), Optional.empty(),
                     ReceivedAttachment.State.SAVED), Optional.empty());
@@ -227,6 +347,56 @@ final class Attachments {
                 }
             } catch (IOException ignored) {
                 // A leftover ciphertext is harmless; it is never read again.
+            }
+        }
+    }
+
+    /**
+     * Fetches the parts of a blob, {@code atOnce} at a time, each into a file of its own beside
+     * {@code blob}, then joins them into it in order.
+     */
+    private static void downloadParts(BlobClient client, List<BlobPart> parts, Path blob, int atOnce,
+                                      LongConsumer progress) throws IOException, ConnectionException {
+        AtomicLongArray got = new AtomicLongArray(parts.size());
+        List<Path> files = new ArrayList<>();
+        try {
+            for (int i = 0; i < parts.size(); i++) {
+                files.add(Files.createTempFile(blob.getParent(), ".download-part-", ".blob"));
+            }
+            Semaphore turns = new Semaphore(atOnce);
+            List<Future<?>> downloads = new ArrayList<>();
+            try (ExecutorService flows = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < parts.size(); i++) {
+                    int index = i;
+                    downloads.add(flows.submit(() -> {
+                        turns.acquire();
+                        try {
+                            client.download(parts.get(index).getBlobId(), files.get(index), parts.get(index).getSize(),
+                                    bytes -> {
+                                        got.set(index, bytes);
+                                        progress.accept(sum(got));
+                                    });
+                        } finally {
+                            turns.release();
+                        }
+                        return null;
+                    }));
+                }
+                awaitAll(downloads);
+            }
+            try (FileChannel out = FileChannel.open(blob, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                for (Path file : files) {
+                    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+                        long size = in.size();
+                        for (long done = 0; done < size; ) {
+                            done += in.transferTo(done, size - done, out);
+                        }
+                    }
+                }
+            }
+        } finally {
+            for (Path file : files) {
+                Files.deleteIfExists(file);
             }
         }
     }

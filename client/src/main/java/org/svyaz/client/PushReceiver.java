@@ -12,6 +12,10 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -63,6 +67,10 @@ final class PushReceiver implements PushHandler {
     private static final Logger log = LoggerFactory.getLogger(PushReceiver.class);
     /** Shown as the sender of a sealed message whose sender could not be established. */
     static final UUID UNKNOWN_SENDER = new UUID(0, 0);
+    /** Messages whose files are fetched at the same time (each file on several flows of its own). */
+    static final int DOWNLOADS_AT_ONCE = 2;
+    /** How long closing waits for downloads to note where they stopped. */
+    private static final long CLOSE_WAIT_SECONDS = 10;
 
     private final AccountSettings settings;
     private final AccountDatabase db;
@@ -74,6 +82,14 @@ final class PushReceiver implements PushHandler {
     private final LinkedBlockingQueue<Boolean> arrivals = new LinkedBlockingQueue<>();
     /** Stored messages whose files are still being fetched: not shown until they are in. */
     private final Set<Long> downloading = ConcurrentHashMap.newKeySet();
+    /**
+     * Where received files are fetched: beside the pushes, never in their way, so a slow file
+     * holds back no message after it.
+     */
+    private final ExecutorService downloads =
+            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("svyaz-download-", 0).factory());
+    /** Messages whose files are fetched at once; the rest wait their turn, in order of arrival. */
+    private final Semaphore downloadTurns = new Semaphore(DOWNLOADS_AT_ONCE, true);
     private volatile CompletableFuture<Void> queueEmpty = new CompletableFuture<>();
     private volatile TransferProgress transferProgress = TransferProgress.NONE;
 
@@ -162,6 +178,9 @@ final class PushReceiver implements PushHandler {
      * are now. One request at a time, so two never fetch the same file twice.
      */
     synchronized List<ReceivedAttachment> fetchOnRequest(long localId, Route route) throws UserInputException {
+        if (downloading.contains(localId)) {
+            throw new UserInputException("The files of message " + localId + " are being downloaded already.");
+        }
         Optional<LocalMessages.FilesOf> stored = messages.storedFiles(localId);
         if (stored.isEmpty()) {
             throw new UserInputException("No received message has the id " + localId + ".");
@@ -169,16 +188,42 @@ final class PushReceiver implements PushHandler {
         List<StoredFile> files = Attachments.download(settings.server(), Optional.of(route), settings.credentials(),
                 settings.flowLimit().orElse(0), db.directory().resolve(MessageSender.ATTACHMENT_DIRECTORY), stored.get().timestamp(),
                 stored.get().files(), transferProgress);
-        if (!messages.setAttachmentsIfPresent(localId, files)) {
-            // Deleted while the files came: they must not outlive it.
-            for (StoredFile file : files) {
-                if (!stored.get().files().contains(file)) {
-                    file.attachment().path().ifPresent(PushReceiver::deleteQuietly);
-                }
-            }
+        if (!keepFiles(localId, stored.get().files(), files)) {
             throw new UserInputException("The message " + localId + " was deleted meanwhile.");
         }
         return files.stream().map(StoredFile::attachment).toList();
+    }
+
+    /**
+     * Records the files of message {@code localId} as they are after a download; false when the
+     * message was deleted meanwhile, and then the files it fetched are deleted too: they must not
+     * outlive it.
+     */
+    private boolean keepFiles(long localId, List<StoredFile> before, List<StoredFile> after) {
+        if (messages.setAttachmentsIfPresent(localId, after)) {
+            return true;
+        }
+        for (StoredFile file : after) {
+            if (!before.contains(file)) {
+                file.attachment().path().ifPresent(PushReceiver::deleteQuietly);
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Stops the downloads under way; each notes its files as not downloaded (fetchable on
+     * request) before the database closes.
+     */
+    void close() {
+        downloads.shutdownNow();
+        try {
+            if (!downloads.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                log.warn("downloads did not stop within {} s", CLOSE_WAIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void deleteQuietly(Path file) {
@@ -212,28 +257,60 @@ final class PushReceiver implements PushHandler {
     }
 
     /**
-     * Decrypts and stores one envelope, exactly once per envelope id; then fetches the files it
-     * carries, outside the transaction (a download may take long), before the server is told.
+     * Decrypts and stores one envelope, exactly once per envelope id; the files it carries are
+     * then fetched beside the pushes ({@link #fetchInBackground}), so the server is told at once
+     * and the messages after it are not held back. The message is shown when its files are in.
      */
     private void store(Envelope envelope, Optional<Route> route) {
         List<StoredFile> toFetch = new ArrayList<>();
         long[] localId = {-1};
+        boolean handedOver = false;
         try {
             storeDecrypted(envelope, toFetch, localId);
             if (incoming.takeErased()) {
                 db.checkpoint(); // an edit or delete for everyone replaced text: no copy may stay in the WAL
             }
             if (!toFetch.isEmpty() && localId[0] >= 0) {
-                // Along the route the message came in on: the connection that carries it may not be
-                // handed to this client yet when the first pushes arrive.
-                messages.setAttachments(localId[0], Attachments.download(settings.server(), route, settings.credentials(),
-                        settings.flowLimit().orElse(0), db.directory().resolve(MessageSender.ATTACHMENT_DIRECTORY), envelope.getTimestamp(), toFetch,
-                        transferProgress));
+                handedOver = fetchInBackground(localId[0], envelope.getTimestamp(), toFetch, route);
             }
         } finally {
-            if (localId[0] >= 0) {
+            if (localId[0] >= 0 && !handedOver) {
                 downloading.remove(localId[0]);
             }
+        }
+    }
+
+    /**
+     * Fetches the files of message {@code localId} on a thread of its own, along the route the
+     * message came in on (the connection that carries it may not be handed to this client yet when
+     * the first pushes arrive). False when downloads have stopped (the client is closing): the
+     * files stay fetchable on request.
+     */
+    private boolean fetchInBackground(long localId, long timestamp, List<StoredFile> toFetch, Optional<Route> route) {
+        try {
+            downloads.execute(() -> {
+                try {
+                    downloadTurns.acquire();
+                    try {
+                        keepFiles(localId, toFetch, Attachments.download(settings.server(), route,
+                                settings.credentials(), settings.flowLimit().orElse(0),
+                                db.directory().resolve(MessageSender.ATTACHMENT_DIRECTORY), timestamp, toFetch,
+                                transferProgress));
+                    } finally {
+                        downloadTurns.release();
+                    }
+                } catch (InterruptedException e) {
+                    // Closing before this message's turn came: its files stay as stored, fetchable on request.
+                } catch (RuntimeException e) {
+                    log.error("a download failed; the file stays fetchable on request", e);
+                } finally {
+                    downloading.remove(localId);
+                    arrivals.offer(Boolean.TRUE); // the message may be shown now
+                }
+            });
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
         }
     }
 

@@ -696,6 +696,7 @@ public final class SvyazClient implements AutoCloseable {
     @Override
     public synchronized void close() {
         connections.close();
+        receiver.close();
         db.close();
     }
 }

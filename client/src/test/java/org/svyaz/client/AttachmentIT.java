@@ -62,9 +62,14 @@ class AttachmentIT {
 
             try (Stream<Path> blobs = Files.list(data.resolve(SvyazServer.BLOB_DIRECTORY))) {
                 List<Path> stored = blobs.toList();
-                assertThat(stored).hasSize(1);
-                assertThat(Files.size(stored.getFirst())).isEqualTo(photo.length + 28);
-                assertThat(Bytes.indexOf(Files.readAllBytes(stored.getFirst()), marker)).as("plaintext on the server").isEqualTo(-1);
+                // A file this large goes up in parts, each a blob of its own, on flows of their own at once.
+                assertThat(stored).hasSize(Attachments.MAX_PARTS);
+                long total = 0;
+                for (Path part : stored) {
+                    total += Files.size(part);
+                    assertThat(Bytes.indexOf(Files.readAllBytes(part), marker)).as("plaintext on the server").isEqualTo(-1);
+                }
+                assertThat(total).isEqualTo(photo.length + 28);
             }
 
             assertThatThrownBy(() -> alice.send("bob.99", "missing", List.of(temp.resolve("nope.jpg"))))
@@ -136,6 +141,85 @@ class AttachmentIT {
             ReceivedAttachment attachment = shown.get(1).attachments().getFirst();
             assertThat(attachment.error()).as("shown before its file was in").isEmpty();
             assertThat(Files.mismatch(file, attachment.path().orElseThrow())).isEqualTo(-1);
+        }
+    }
+
+    /**
+     * Issue #16, point 4: a file whose download is slow holds back no message sent after it. Once
+     * the download ran inside the push that brought the file, and the pushes after it waited.
+     */
+    @Test
+    void aSlowFileHoldsBackNoMessageSentAfterIt() throws Exception {
+        Path file = Files.write(temp.resolve("video.mp4"), new byte[100_000]);
+        try (SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server")));
+             SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.82", Clock.systemUTC());
+             SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.83", Clock.systemUTC())) {
+            // The download stays stuck until the text after the file was shown (or 20 s passed).
+            java.util.concurrent.CountDownLatch textShown = new java.util.concurrent.CountDownLatch(1);
+            bob.onTransferProgress((name, upload, done, total) -> {
+                if (!upload) {
+                    try {
+                        textShown.await(20, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            bob.send("alice.82", "send the video", List.of());
+            alice.send("bob.83", "the video", List.of(file));
+            alice.send("bob.83", "sent after the video", List.of());
+
+            List<ReceivedMessage> first = new java.util.ArrayList<>();
+            bob.receive(java.time.Duration.ofSeconds(10), 1, first::add);
+            assertThat(first).extracting(m -> m.body().orElse("")).as("shown while the file is still coming")
+                    .containsExactly("sent after the video");
+            textShown.countDown();
+
+            ReceivedMessage video = receiveUntil(bob, body("the video")).stream().filter(body("the video"))
+                    .findFirst().orElseThrow();
+            assertThat(video.attachments().getFirst().state()).isEqualTo(ReceivedAttachment.State.SAVED);
+            assertThat(Files.mismatch(file, video.attachments().getFirst().path().orElseThrow())).isEqualTo(-1);
+        }
+    }
+
+    /** A pointer to parts that a sender could not have made is refused before any byte is fetched. */
+    @Test
+    void partsThatCannotMakeTheFileAreRefusedUnfetched() throws Exception {
+        Path file = Files.write(temp.resolve("archive.zip"), new byte[600_000]);
+        try (SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server")));
+             SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.80", Clock.systemUTC());
+             SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.81", Clock.systemUTC())) {
+            alice.send("bob.81", "files welcome", List.of());
+            AttachmentPointer pointer = bob.sender().uploadAttachments(List.of(file), false).getFirst();
+            assertThat(pointer.getPartsCount()).as("600 KB goes up in parts").isEqualTo(5);
+            assertThat(pointer.getBlobId()).isEmpty();
+            long now = System.currentTimeMillis();
+            org.svyaz.protocol.content.BlobPart first = pointer.getParts(0);
+            sendPointers(bob, alice, now, "short", List.of(pointer.toBuilder().removeParts(4).build()));
+            sendPointers(bob, alice, now + 1, "bad id", List.of(pointer.toBuilder()
+                    .setParts(0, first.toBuilder().setBlobId("../../etc/passwd")).build()));
+            sendPointers(bob, alice, now + 2, "many", List.of(pointer.toBuilder().clearParts()
+                    .addAllParts(java.util.Collections.nCopies(Attachments.MAX_PARTS_RECEIVED + 1,
+                            first.toBuilder().setSize(1).build())).build()));
+            sendPointers(bob, alice, now + 3, "both", List.of(pointer.toBuilder().setBlobId(first.getBlobId()).build()));
+            sendPointers(bob, alice, now + 4, "huge part", List.of(pointer.toBuilder()
+                    .setParts(0, first.toBuilder().setSize(Long.MAX_VALUE)).build()));
+            sendPointers(bob, alice, now + 5, "whole", List.of(pointer));
+
+            List<ReceivedMessage> received = receiveUntil(alice, body("whole"));
+            java.util.Map<String, String> refusals = java.util.Map.of("short", "do not add up", "bad id", "malformed",
+                    "many", "more than the 16", "both", "both whole and in parts", "huge part", "impossible size");
+            refusals.forEach((message, why) -> {
+                ReceivedAttachment refused = received.stream().filter(body(message)).findFirst().orElseThrow()
+                        .attachments().getFirst();
+                assertThat(refused.state()).as(message).isEqualTo(ReceivedAttachment.State.REFUSED);
+                assertThat(refused.error().orElseThrow()).as(message).contains(why);
+            });
+            ReceivedAttachment whole = received.stream().filter(body("whole")).findFirst().orElseThrow()
+                    .attachments().getFirst();
+            assertThat(whole.state()).isEqualTo(ReceivedAttachment.State.SAVED);
+            assertThat(Files.mismatch(file, whole.path().orElseThrow())).isEqualTo(-1);
+            assertThat(savedFiles("alice.80")).hasSize(1);
         }
     }
 

@@ -109,7 +109,14 @@ public final class BlobClient implements AutoCloseable {
      * of its own. {@link #ATTEMPTS} flows in a row that move the upload on by nothing end it.
      */
     public void upload(String id, Path file, LongConsumer progress) throws ConnectionException {
-        long total = size(file);
+        upload(id, file, 0, size(file), progress);
+    }
+
+    /**
+     * As {@link #upload(String, Path, LongConsumer)}, for the {@code total} bytes of {@code file}
+     * from byte {@code from}: one part of a blob sent in parts. Progress counts within the part.
+     */
+    public void upload(String id, Path file, long from, long total, LongConsumer progress) throws ConnectionException {
         ConnectionException last = null;
         long pieceSize = flowLimit > 0 ? pieceSize(flowLimit / 2) : Long.MAX_VALUE;
         long offset = -1; // what the server holds, as last learned; -1: ask it
@@ -138,8 +145,8 @@ public final class BlobClient implements AutoCloseable {
                 put.headers().set("Upload-Length", total);
                 put.headers().set("Upload-Offset", offset);
                 HttpUtil.setContentLength(put, length);
-                Answer answer = exchange(put, Optional.of(new UploadBody(file, offset, length)), Optional.empty(),
-                        progress);
+                Answer answer = exchange(put, Optional.of(new UploadBody(file, from + offset, length)), Optional.empty(),
+                        bytes -> progress.accept(bytes - from));
                 switch (answer.status()) {
                     case 201 -> {
                         progress.accept(total);
