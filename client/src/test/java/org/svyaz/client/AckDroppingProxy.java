@@ -29,6 +29,8 @@ final class AckDroppingProxy implements AutoCloseable {
     private final java.util.Set<Socket> frozen = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** With a positive value, each new connection freezes once this many bytes crossed it either way. */
     private volatile long freezeAfterBytes;
+    /** Bytes per second each connection may carry each way; 0: as fast as they come. */
+    private volatile int bytesPerSecondEach;
     private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger frozenByLimit = new java.util.concurrent.atomic.AtomicInteger();
     private volatile InetSocketAddress target;
@@ -78,19 +80,24 @@ final class AckDroppingProxy implements AutoCloseable {
                 boolean drop = dropNextConnectionAfterUpgrade.getAndSet(false);
                 java.util.concurrent.atomic.AtomicLong carried = new java.util.concurrent.atomic.AtomicLong();
                 long limit = freezeAfterBytes;
-                Thread.ofVirtual().start(() -> pumpClientToServer(client, server, drop, carried, limit));
-                Thread.ofVirtual().start(() -> pump(server, client, carried, limit));
+                int rate = bytesPerSecondEach;
+                Thread.ofVirtual().start(() -> pumpClientToServer(client, server, drop, carried, limit, rate));
+                Thread.ofVirtual().start(() -> pump(server, client, carried, limit, rate));
             } catch (IOException e) {
                 return; // closed
             }
         }
     }
 
-    private void pump(Socket from, Socket to, java.util.concurrent.atomic.AtomicLong carried, long limit) {
+    private void pump(Socket from, Socket to, java.util.concurrent.atomic.AtomicLong carried, long limit, int rate) {
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             byte[] buffer = new byte[1024];
             int read;
+            long start = System.nanoTime();
+            long forwarded = 0;
             while ((read = in.read(buffer)) != -1) {
+                forwarded += read;
+                pace(start, forwarded, rate);
                 long now = carried.addAndGet(read);
                 if (limit > 0 && now > limit) {
                     countFreeze(now - read, limit);
@@ -111,9 +118,11 @@ final class AckDroppingProxy implements AutoCloseable {
 
     /** Forwards whole TLS records, counting application-data ones, and drops once two have passed. */
     private void pumpClientToServer(Socket client, Socket server, boolean dropAfterUpgrade,
-                                    java.util.concurrent.atomic.AtomicLong carried, long limit) {
+                                    java.util.concurrent.atomic.AtomicLong carried, long limit, int rate) {
         try (InputStream in = client.getInputStream(); OutputStream out = server.getOutputStream()) {
             int applicationRecords = 0;
+            long start = System.nanoTime();
+            long forwarded = 0;
             byte[] header = new byte[5];
             while (true) {
                 if (in.readNBytes(header, 0, 5) < 5) {
@@ -125,6 +134,8 @@ final class AckDroppingProxy implements AutoCloseable {
                     return;
                 }
                 boolean application = (header[0] & 0xff) == TLS_APPLICATION_DATA;
+                forwarded += 5 + length;
+                pace(start, forwarded, rate);
                 long now = carried.addAndGet(5 + length);
                 if (limit > 0 && now > limit) {
                     countFreeze(now - 5 - length, limit);
@@ -148,6 +159,23 @@ final class AckDroppingProxy implements AutoCloseable {
         }
     }
 
+    /** Waits until {@code forwarded} bytes since {@code start} keep to {@code rate} bytes a second (0: no wait). */
+    private static void pace(long start, long forwarded, int rate) throws IOException {
+        if (rate <= 0) {
+            return;
+        }
+        long due = start + forwarded * 1_000_000_000L / rate;
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+            try {
+                Thread.sleep(java.time.Duration.ofNanos(wait));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+    }
+
     private static void closeQuietly(Socket socket) {
         try {
             socket.close();
@@ -167,6 +195,14 @@ final class AckDroppingProxy implements AutoCloseable {
     /** From now on each new connection freezes once {@code bytes} crossed it, as a censor's connbytes rule does. */
     void freezeEachConnectionAfter(long bytes) {
         freezeAfterBytes = bytes;
+    }
+
+    /**
+     * From now on each new connection carries at most {@code bytesPerSecond} each way, as a censor
+     * that throttles flow by flow does: more flows get more through.
+     */
+    void throttleEachConnection(int bytesPerSecond) {
+        bytesPerSecondEach = bytesPerSecond;
     }
 
     /** Cuts every open connection (as a censor's reset would) but keeps accepting new ones. */

@@ -100,6 +100,39 @@ class BlobClientIT {
     }
 
     /**
+     * Issue #16, point 4: a censor that holds each flow to 16 KB/s. A chunk of the upload takes
+     * longer than the client's quiet time to drain; a flow that moves slowly is not a dead one,
+     * so neither direction gives up or starts over.
+     */
+    @Test
+    void aFileGoesUpAndComesDownThroughSlowFlowsWithoutStartingOver() throws Exception {
+        try (AckDroppingProxy censor = new AckDroppingProxy();
+             SvyazServer server = SvyazServer.start(TestServer.config(temp.resolve("server")).withAdvertised(
+                     List.of(Endpoint.newBuilder().setHost("127.0.0.1").setPort(censor.port()).build())))) {
+            censor.forwardTo(server.address());
+            SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.94", Clock.systemUTC());
+            alice.close();
+            censor.throttleEachConnection(16 * 1024);
+            InviteLink link = server.inviteLink();
+            Route route = Routes.of(link, List.of()).getFirst();
+            Path original = randomFile("letter.pdf", 160 * 1024);
+            AttachmentCipher.Sealed sealed = AttachmentCipher.encrypt(original, temp.resolve("blob"));
+            String id = newId();
+            int before = censor.connectionsAccepted();
+
+            try (BlobClient client = new BlobClient(link, route, alice.credentials(), QUIET)) {
+                client.upload(id, temp.resolve("blob"), bytes -> { });
+                // A HEAD and a PUT.
+                assertThat(censor.connectionsAccepted() - before).as("flows the upload took").isEqualTo(2);
+                client.download(id, temp.resolve("downloaded"), bytes -> { });
+                assertThat(censor.connectionsAccepted() - before).as("flows both took").isEqualTo(3);
+            }
+            AttachmentCipher.decrypt(temp.resolve("downloaded"), sealed.key(), sealed.digest(), temp.resolve("plain"));
+            assertThat(Files.mismatch(original, temp.resolve("plain"))).isEqualTo(-1);
+        }
+    }
+
+    /**
      * Issue #16, point 4: a censor that freezes every flow after 16 KB (as flows to foreign hosting
      * in Russia freeze since 2025). The first flow carries what it can; the client then sends and
      * fetches the rest in pieces smaller than that, on flows of their own (downloads several at once).

@@ -5,6 +5,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +22,8 @@ import org.svyaz.lab.CensorLab.Host;
  */
 final class Censor {
     private static final int QUEUE = 7;
+    /** Throttled flows that each have 16 kbit/s of their own; see {@link #throttle}. */
+    private static final int FLOW_SLOTS = 64;
     /** Where the lab's DPI program is built from (relative to the lab module). */
     private static final Path DPI_SOURCE = Path.of("sni-filter", "sni_filter.c");
 
@@ -104,8 +107,22 @@ final class Censor {
             // Fails when there is no shaper, which is fine.
             lab.exec(Host.CENSOR, Duration.ofSeconds(10), List.of("tc", "qdisc", "del", "dev", link, "root"));
         }
+        packetsAsOnAWire(false);
         stopDpi();
         nationalDns(CensorLab.SERVER_IP);
+    }
+
+    /**
+     * With {@code wire}, the client and the server send packets of at most one segment each, as
+     * reach a real router; otherwise the veths' large offload packets (up to 64 KB, sent whole to
+     * the censor) are allowed again. A shaper that meets a 64 KB packet lets it through at once and
+     * then nothing for half a minute at 16 kbit/s: bursts, not throttling.
+     */
+    private void packetsAsOnAWire(boolean wire) throws IOException, InterruptedException {
+        for (Host host : List.of(Host.CLIENT, Host.SERVER)) {
+            CensorLab.check(lab.exec(host, Duration.ofSeconds(10), List.of("ip", "link", "set", "dev", host.link + "0",
+                    "gso_max_segs", wire ? "1" : "65535")));
+        }
     }
 
     private void stopDpi() throws InterruptedException {
@@ -213,20 +230,47 @@ final class Censor {
     }
 
     /**
-     * Holds the client's flows with the server to 16 kbit/s each way: HTB shapers on the links
-     * towards the client and towards the server, fed by iptables CLASSIFY so that the relay's own
-     * flows to the server (which do not cross the censor's border) are left alone.
+     * Holds each of the client's flows with the server to 16 kbit/s each way, as a throttling
+     * censor does (a flow at a time, not the sum: more flows get more through). Each new flow is
+     * dealt the next of {@link #FLOW_SLOTS} HTB classes in turn (an iptables {@code statistic} rule
+     * per slot marks the connection, a {@code CLASSIFY} rule per slot puts its packets in the
+     * slot's class), on the links towards the client and towards the server. The kernel here has
+     * neither {@code fq} nor tc's flow classifier. Two flows share a slot only when one outlives
+     * {@link #FLOW_SLOTS} newer ones. The relay's own flows to the server, which do not cross the
+     * censor's border, are left alone.
      */
     private void throttle() throws IOException, InterruptedException {
+        packetsAsOnAWire(true);
+        // In two batches: 384 commands one by one take long.
+        StringBuilder shapers = new StringBuilder();
         for (String link : List.of("c1", "s1")) {
-            lab.censor("tc", "qdisc", "add", "dev", link, "root", "handle", "1:", "htb", "default", "10");
-            lab.censor("tc", "class", "add", "dev", link, "parent", "1:", "classid", "1:10", "htb", "rate", "1gbit");
-            lab.censor("tc", "class", "add", "dev", link, "parent", "1:", "classid", "1:20", "htb", "rate", "16kbit",
-                    "ceil", "16kbit", "burst", "2k", "cburst", "2k");
+            shapers.append("qdisc add dev ").append(link).append(" root handle 1: htb default 1000\n");
+            shapers.append("class add dev ").append(link).append(" parent 1: classid 1:1000 htb rate 1gbit\n");
+            for (int slot = 1; slot <= FLOW_SLOTS; slot++) {
+                shapers.append("class add dev ").append(link).append(" parent 1: classid 1:")
+                        .append(Integer.toHexString(slot))
+                        .append(" htb rate 16kbit ceil 16kbit burst 2k cburst 2k\n");
+            }
         }
-        lab.censor("iptables", "-t", "mangle", "-A", "FORWARD", "-i", "c1", "-d", CensorLab.SERVER_IP,
-                "-j", "CLASSIFY", "--set-class", "1:20");
-        lab.censor("iptables", "-t", "mangle", "-A", "FORWARD", "-o", "c1", "-s", CensorLab.SERVER_IP,
-                "-j", "CLASSIFY", "--set-class", "1:20");
+        StringBuilder rules = new StringBuilder("*mangle\n");
+        for (int slot = 1; slot <= FLOW_SLOTS; slot++) {
+            rules.append("-A FORWARD -i c1 -d ").append(CensorLab.SERVER_IP)
+                    .append(" -m conntrack --ctstate NEW -m statistic --mode nth --every ").append(FLOW_SLOTS)
+                    .append(" --packet ").append(slot - 1).append(" -j CONNMARK --set-mark ").append(slot).append('\n');
+            rules.append("-A FORWARD -m connmark --mark ").append(slot).append(" -j CLASSIFY --set-class 1:")
+                    .append(Integer.toHexString(slot)).append('\n');
+        }
+        rules.append("COMMIT\n");
+        Path batch = Files.createTempFile("svyaz-lab-shapers", ".tc");
+        Path table = Files.createTempFile("svyaz-lab-rules", ".iptables");
+        try {
+            Files.writeString(batch, shapers);
+            Files.writeString(table, rules);
+            lab.censor("tc", "-batch", batch.toString());
+            lab.censor("iptables-restore", "--noflush", table.toString());
+        } finally {
+            Files.deleteIfExists(batch);
+            Files.deleteIfExists(table);
+        }
     }
 }

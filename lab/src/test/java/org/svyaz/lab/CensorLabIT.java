@@ -44,8 +44,9 @@ class CensorLabIT {
     private static String bob;
     private static Inbox bobInbox;
     private static final Map<Scenario, Measured> results = new EnumMap<>(Scenario.class);
-    /** The file test's times, for the report. */
+    /** The file tests' times, for the report. */
     private static String fileTimes;
+    private static String throttledTimes;
 
     /** What one scenario gave: time to first delivery per run, the routes that won, the probe's verdict. */
     record Measured(List<Long> millis, List<String> routes, String verdict) {}
@@ -282,6 +283,70 @@ class CensorLabIT {
         }
     }
 
+    /**
+     * Issue #16, point 4, throttling: a 1 MB file each way through flows the censor holds to 16
+     * kbit/s each, and a text sent after the file down shown before the file is in. Up, the file
+     * goes in parts, each on a flow of its own, at once; down, it comes the same way, beside the
+     * message connection, which carries the text meanwhile. The times go into the lab report.
+     */
+    @Test
+    void aFileGoesBothWaysThroughThrottledFlowsAndHoldsNoTextBack() throws Exception {
+        censor.reset();
+        java.util.Random random = new java.util.Random(17);
+        byte[] up = new byte[1024 * 1024];
+        byte[] down = new byte[1024 * 1024];
+        random.nextBytes(up);
+        random.nextBytes(down);
+        Path upFile = Files.write(work.resolve("throttled-up.bin"), up);
+        Path downFile = Files.write(work.resolve("throttled-down.bin"), down);
+        censor.apply(Scenario.THROTTLED);
+        Process aliceReceive = null;
+        try {
+            lab.moveClientToNewNetwork();
+            long start = System.nanoTime();
+            CensorLab.Result sent = lab.exec(Host.CLIENT, Duration.ofMinutes(4), LabServices.svyaz("-d",
+                    aliceDir.toString(), "send", "-a", upFile.toString(), "-m", "a throttled file up", bob));
+            assertThat(sent.exitCode()).as(sent.err()).isZero();
+            Optional<Long> arrived = bobInbox.awaitArrival("a throttled file up", Duration.ofMinutes(2));
+            assertThat(arrived).as("the file reached bob").isPresent();
+            long upMillis = TimeUnit.NANOSECONDS.toMillis(arrived.get() - start);
+            assertThat(bobInbox.files("a throttled file up")).singleElement()
+                    .satisfies(stored -> assertThat(Files.readAllBytes(Path.of(stored))).isEqualTo(up));
+
+            CensorLab.check(lab.exec(Host.SERVER, Duration.ofMinutes(2), LabServices.svyaz("-d", bobDir.toString(),
+                    "send", "-a", downFile.toString(), "-m", "a throttled file down", alice)));
+            CensorLab.check(lab.exec(Host.SERVER, SEND_TIMEOUT, LabServices.svyaz("-d", bobDir.toString(),
+                    "send", "-m", "sent after the throttled file", alice)));
+            start = System.nanoTime();
+            aliceReceive = lab.spawnReadable(Host.CLIENT, "alice-receive-throttled",
+                    LabServices.svyaz("-d", aliceDir.toString(), "-o", "json", "receive", "-t", "-1"));
+            Inbox aliceInbox = new Inbox(aliceReceive);
+            Optional<Long> text = aliceInbox.awaitArrival("sent after the throttled file", Duration.ofMinutes(1));
+            assertThat(text).as("the text after the file").isPresent();
+            Optional<Long> file = aliceInbox.awaitArrival("a throttled file down", Duration.ofMinutes(4));
+            assertThat(file).as("the file reached alice").isPresent();
+            assertThat(text.get()).as("the text is shown before the file is in").isLessThan(file.get());
+            assertThat(aliceInbox.files("a throttled file down")).singleElement()
+                    .satisfies(stored -> assertThat(Files.readAllBytes(Path.of(stored))).isEqualTo(down));
+            throttledTimes = String.format(java.util.Locale.ROOT,
+                    "1 MB through flows throttled to 16 kbit/s each: up %.1f s (send until shown at the recipient), "
+                            + "down %.1f s (receive started until the file was shown); the text sent after it was "
+                            + "shown after %.1f s", upMillis / 1000.0,
+                    TimeUnit.NANOSECONDS.toMillis(file.get() - start) / 1000.0,
+                    TimeUnit.NANOSECONDS.toMillis(text.get() - start) / 1000.0);
+            System.out.println(throttledTimes);
+        } finally {
+            if (aliceReceive != null) {
+                // Alice's next commands use her store; the receive must be gone first.
+                aliceReceive.destroy();
+                if (!aliceReceive.waitFor(20, TimeUnit.SECONDS)) {
+                    aliceReceive.destroyForcibly().waitFor();
+                }
+            }
+            censor.reset();
+        }
+    }
+
     /** tcpdump says "listening on" once its filter is in place and it captures. */
     private static void awaitListening(Path log) throws Exception {
         for (int i = 0; i < 200; i++) {
@@ -335,6 +400,9 @@ class CensorLabIT {
         }
         if (fileTimes != null) {
             table.append("\n").append(fileTimes).append("\n");
+        }
+        if (throttledTimes != null) {
+            table.append("\n").append(throttledTimes).append("\n");
         }
         Files.writeString(Path.of(target), table.toString());
     }

@@ -18,7 +18,7 @@ enum Scenario {
             Patterns.SNI_HIDDEN, "tls"),
     SNI_OR_NONE_DROPPED("A DPI drops ClientHellos that name the server or name nothing", "with SNI www\\.example\\.com",
             "tls"),
-    THROTTLED("Flows to the server's address throttled to 16 kbit/s", null, "throttling"),
+    THROTTLED("Each flow to the server's address throttled to 16 kbit/s", null, "throttling"),
     FROZEN("Flows to the server's address frozen after 16 KB", null, "throttling"),
     ONLY_WEB_PORTS("Only TCP ports 80 and 443 are allowed out", "relay ", "tcp_ip"),
     RELAY_ONLY("Every direct route blocked: the name (NXDOMAIN), the server's address and the DoH resolver",

@@ -45,6 +45,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -77,6 +78,8 @@ public final class BlobClient implements AutoCloseable {
     private static final int PIECE_AFTER_EMPTY_FREEZE = 8 * 1024;
     private static final int MAX_PIECE = 4 * 1024 * 1024;
     private static final int CHUNK = 64 * 1024;
+    /** How long to wait before asking again about an upload the server has whole but has not finished storing. */
+    private static final Duration RECHECK_PAUSE = Duration.ofMillis(500);
 
     private final SslContext serverSsl;
     private final Route route;
@@ -138,6 +141,16 @@ public final class BlobClient implements AutoCloseable {
                                 : pieceSize == Long.MAX_VALUE ? PIECE_AFTER_EMPTY_FREEZE : Math.max(MIN_PIECE, pieceSize / 2);
                     }
                     beforeFrozenFlow = -1;
+                    if (offset >= total) {
+                        // Every byte is in but the blob is not done: the flow that carried the
+                        // last ones was dropped before the server finished storing them. Ask again.
+                        last = new ConnectionException("the server has every byte but has not confirmed the upload",
+                                null);
+                        offset = -1;
+                        stuck++;
+                        pause(RECHECK_PAUSE);
+                        continue;
+                    }
                 }
                 long length = Math.min(total - offset, pieceSize);
                 HttpRequest put = request(HttpMethod.PUT, id);
@@ -373,7 +386,10 @@ public final class BlobClient implements AutoCloseable {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new IdleStateHandler(0, 0, quiet.toMillis(), TimeUnit.MILLISECONDS));
+                            // observeOutput: bytes leaving for the network count as progress, so a
+                            // throttled flow still draining a chunk is slow, not stalled.
+                            ch.pipeline().addLast(new IdleStateHandler(true, 0, 0, quiet.toMillis(),
+                                    TimeUnit.MILLISECONDS));
                             RouteTransport.addTo(ch, route, serverSsl, relayTls, quiet.multipliedBy(3));
                             ch.pipeline().addLast(new HttpClientCodec());
                             ch.pipeline().addLast(new ChunkedWriteHandler());
@@ -419,6 +435,15 @@ public final class BlobClient implements AutoCloseable {
             if (upload != null) {
                 upload.close();
             }
+        }
+    }
+
+    private static void pause(Duration pause) throws ConnectionException {
+        try {
+            Thread.sleep(pause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectionException("The attachment transfer was interrupted.", e);
         }
     }
 
@@ -552,6 +577,8 @@ public final class BlobClient implements AutoCloseable {
         private final CompletableFuture<Answer> answer;
         private final Optional<Sink> sink;
         private boolean receiving;
+        /** Inside an interim (1xx) answer. */
+        private boolean interim;
         private HttpResponse head;
         private final StringBuilder reason = new StringBuilder();
         /** Body bytes this flow carried. */
@@ -566,6 +593,17 @@ public final class BlobClient implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, HttpObject message) throws IOException {
+            if (message instanceof HttpResponse response
+                    && response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+                // The server's word on an upload's progress; reading it is what tells this flow
+                // moves (the idle timer), and its empty end is skipped with it.
+                interim = true;
+                return;
+            }
+            if (interim) {
+                interim = !(message instanceof LastHttpContent);
+                return;
+            }
             if (message instanceof HttpResponse response) {
                 head = response;
                 int status = response.status().code();

@@ -60,6 +60,9 @@ import org.svyaz.server.store.StoreException;
 final class BlobHandler extends ChannelInboundHandlerAdapter {
     static final String UPLOAD_LENGTH = "Upload-Length";
     static final String UPLOAD_OFFSET = "Upload-Offset";
+    /** The interim answer that tells an upload's progress; the status the IETF resumable-upload draft gives uploads. */
+    static final HttpResponseStatus UPLOAD_PROGRESS = new HttpResponseStatus(104, "Upload Resumption Supported");
+    private static final long PROGRESS_INTERVAL_NANOS = 1_000_000_000L;
     private static final int MAX_PENDING_BYTES = 1024 * 1024;
     private static final int RESUME_BELOW_BYTES = 256 * 1024;
     private static final int DOWNLOAD_CHUNK = 64 * 1024;
@@ -92,6 +95,8 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
     /** A refusal was sent: close once the client's body has been read (or the linger ran out). */
     private boolean closeAfterBody;
     private long pendingBytes;
+    /** When the current upload last told its progress ({@link #tellProgress}). */
+    private long lastProgressNanos = System.nanoTime();
     /**
      * A blob request is being answered. Requests are answered one at a time, in order: pipelined
      * GETs used to open their files all at once, each held open until its answer was written, so
@@ -203,6 +208,7 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
         }
         String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         answered = false;
+        lastProgressNanos = System.nanoTime();
         ReadPauses.of(ctx.channel()).pause(ReadPauses.Reason.UPLOAD);
         upload = CompletableFuture.supplyAsync(() -> {
             try {
@@ -295,6 +301,8 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
             ctx.executor().execute(() -> {
                 if (failure != null) {
                     failOnce(ctx, failure);
+                } else if (!last) {
+                    tellProgress(ctx, running.received());
                 }
                 pendingBytes -= size;
                 if (pendingBytes < RESUME_BELOW_BYTES) {
@@ -325,6 +333,23 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
                 answered(ctx);
             }));
         }
+    }
+
+    /**
+     * At most once a second during an upload, an interim {@code 104} answer with the bytes
+     * received so far. The client tells a slow flow from a dead one by what comes back: on a
+     * throttled network its bytes wait in buffers along the way, and before the whole body is in
+     * the final answer cannot come.
+     */
+    private void tellProgress(ChannelHandlerContext ctx, long received) {
+        long now = System.nanoTime();
+        if (answered || upload == null || now - lastProgressNanos < PROGRESS_INTERVAL_NANOS) {
+            return;
+        }
+        lastProgressNanos = now;
+        FullHttpResponse progress = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, UPLOAD_PROGRESS);
+        progress.headers().set(UPLOAD_OFFSET, received);
+        ctx.writeAndFlush(progress);
     }
 
     private void answerFailure(ChannelHandlerContext ctx, Throwable failure) {
