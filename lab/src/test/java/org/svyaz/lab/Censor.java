@@ -71,27 +71,37 @@ final class Censor {
             case SNI_RESET -> dpi(scenario, "REJECT", false);
             case SNI_OR_NONE_DROPPED -> dpi(scenario, "DROP", true);
             case THROTTLED -> throttle();
-            case FROZEN -> {
-                lab.censor("iptables", "-A", "FORWARD", "-i", "c1", "-d", CensorLab.SERVER_IP, "-p", "tcp",
-                        "-m", "connbytes", "--connbytes", "16384:", "--connbytes-dir", "both",
-                        "--connbytes-mode", "bytes", "-j", "DROP");
-                lab.censor("iptables", "-A", "FORWARD", "-o", "c1", "-s", CensorLab.SERVER_IP, "-p", "tcp",
-                        "-m", "connbytes", "--connbytes", "16384:", "--connbytes-dir", "both",
-                        "--connbytes-mode", "bytes", "-j", "DROP");
-            }
+            case FROZEN -> freezeFlowsWith(CensorLab.SERVER_IP);
             case ONLY_WEB_PORTS -> {
                 lab.censor("iptables", "-A", "FORWARD", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT");
                 lab.censor("iptables", "-A", "FORWARD", "-i", "c1", "-p", "tcp", "-m", "multiport", "--dports", "80,443",
                         "-j", "ACCEPT");
                 lab.censor("iptables", "-A", "FORWARD", "-i", "c1", "-j", "DROP");
             }
-            case RELAY_ONLY -> {
+            case RELAY_ONLY, RELAY_FROZEN -> {
                 nationalDns("");
                 interceptDns();
                 lab.censor("iptables", "-A", "FORWARD", "-i", "c1", "-d", CensorLab.SERVER_IP, "-j", "DROP");
                 lab.censor("iptables", "-A", "FORWARD", "-i", "c1", "-d", CensorLab.DOH_IP, "-j", "DROP");
+                if (scenario == Scenario.RELAY_FROZEN) {
+                    freezeFlowsWith(CensorLab.RELAY_IP);
+                }
             }
         }
+    }
+
+    /**
+     * Flows between the client and {@code address} stop carrying anything once 16 KB crossed them
+     * (either way, counted together), as flows to foreign hosting in Russia do since 2025; they
+     * stay open.
+     */
+    private void freezeFlowsWith(String address) throws IOException, InterruptedException {
+        lab.censor("iptables", "-A", "FORWARD", "-i", "c1", "-d", address, "-p", "tcp",
+                "-m", "connbytes", "--connbytes", "16384:", "--connbytes-dir", "both",
+                "--connbytes-mode", "bytes", "-j", "DROP");
+        lab.censor("iptables", "-A", "FORWARD", "-o", "c1", "-s", address, "-p", "tcp",
+                "-m", "connbytes", "--connbytes", "16384:", "--connbytes-dir", "both",
+                "--connbytes-mode", "bytes", "-j", "DROP");
     }
 
     /**

@@ -47,6 +47,7 @@ class CensorLabIT {
     /** The file tests' times, for the report. */
     private static String fileTimes;
     private static String throttledTimes;
+    private static String relayTimes;
 
     /** What one scenario gave: time to first delivery per run, the routes that won, the probe's verdict. */
     record Measured(List<Long> millis, List<String> routes, String verdict) {}
@@ -284,6 +285,60 @@ class CensorLabIT {
     }
 
     /**
+     * Issue #16, point 4, as the issue tried it: only the relay's address is reachable and every
+     * flow to it freezes after 16 KB. A 1 MB file each way, through the relay, in pieces.
+     */
+    @Test
+    void aFileGoesBothWaysThroughARelayWhoseFlowsFreezeAfter16Kilobytes() throws Exception {
+        censor.reset();
+        java.util.Random random = new java.util.Random(18);
+        byte[] up = new byte[1024 * 1024];
+        byte[] down = new byte[1024 * 1024];
+        random.nextBytes(up);
+        random.nextBytes(down);
+        Path upFile = Files.write(work.resolve("relay-up.bin"), up);
+        Path downFile = Files.write(work.resolve("relay-down.bin"), down);
+        censor.apply(Scenario.RELAY_FROZEN);
+        try {
+            lab.moveClientToNewNetwork();
+            long start = System.nanoTime();
+            CensorLab.Result sent = lab.exec(Host.CLIENT, Duration.ofMinutes(5), LabServices.svyaz("-d",
+                    aliceDir.toString(), "-o", "json", "send", "-a", upFile.toString(), "-m", "a file up a relay", bob));
+            assertThat(sent.exitCode()).as(sent.err()).isZero();
+            assertThat(JSON.readTree(sent.out()).path("route").asText()).as("the route").startsWith("relay ");
+            Optional<Long> arrived = bobInbox.awaitArrival("a file up a relay", Duration.ofMinutes(2));
+            assertThat(arrived).as("the file reached bob").isPresent();
+            long upMillis = TimeUnit.NANOSECONDS.toMillis(arrived.get() - start);
+            assertThat(bobInbox.files("a file up a relay")).singleElement()
+                    .satisfies(stored -> assertThat(Files.readAllBytes(Path.of(stored))).isEqualTo(up));
+
+            CensorLab.check(lab.exec(Host.SERVER, Duration.ofMinutes(2), LabServices.svyaz("-d", bobDir.toString(),
+                    "send", "-a", downFile.toString(), "-m", "a file down a relay", alice)));
+            start = System.nanoTime();
+            CensorLab.Result received = lab.exec(Host.CLIENT, Duration.ofMinutes(5),
+                    LabServices.svyaz("-d", aliceDir.toString(), "-o", "json", "receive", "-t", "10"));
+            long downMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(received.exitCode()).as(received.err()).isZero();
+            List<String> stored = new ArrayList<>();
+            for (String line : received.out().lines().toList()) {
+                JsonNode data = JSON.readTree(line).path("envelope").path("dataMessage");
+                if (data.path("message").asText().equals("a file down a relay")) {
+                    data.path("attachments").forEach(f -> stored.add(f.path("storedFilename").asText()));
+                }
+            }
+            assertThat(stored).as("receive said: %s", received.err()).singleElement()
+                    .satisfies(path -> assertThat(Files.readAllBytes(Path.of(path))).isEqualTo(down));
+            relayTimes = String.format(java.util.Locale.ROOT,
+                    "1 MB through a relay whose flows freeze after 16 KB (direct routes blocked): up %.1f s (send "
+                            + "until shown at the recipient), down %.1f s (the whole receive, 10 s idle wait included)",
+                    upMillis / 1000.0, downMillis / 1000.0);
+            System.out.println(relayTimes);
+        } finally {
+            censor.reset();
+        }
+    }
+
+    /**
      * Issue #16, point 4, throttling: a 1 MB file each way through flows the censor holds to 16
      * kbit/s each, and a text sent after the file down shown before the file is in. Up, the file
      * goes in parts, each on a flow of its own, at once; down, it comes the same way, beside the
@@ -403,6 +458,9 @@ class CensorLabIT {
         }
         if (throttledTimes != null) {
             table.append("\n").append(throttledTimes).append("\n");
+        }
+        if (relayTimes != null) {
+            table.append("\n").append(relayTimes).append("\n");
         }
         Files.writeString(Path.of(target), table.toString());
     }

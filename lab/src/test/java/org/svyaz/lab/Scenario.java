@@ -22,7 +22,8 @@ enum Scenario {
     FROZEN("Flows to the server's address frozen after 16 KB", null, "throttling"),
     ONLY_WEB_PORTS("Only TCP ports 80 and 443 are allowed out", "relay ", "tcp_ip"),
     RELAY_ONLY("Every direct route blocked: the name (NXDOMAIN), the server's address and the DoH resolver",
-            "relay ", "dns");
+            "relay ", "dns"),
+    RELAY_FROZEN("Every direct route blocked, and flows to the relay frozen after 16 KB", "relay ", "dns");
 
     final String description;
     final String route;
