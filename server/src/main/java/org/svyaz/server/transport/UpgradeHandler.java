@@ -101,6 +101,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
             ctx.executor().execute(() -> {
                 ReadPauses.of(ctx.channel()).resume(ReadPauses.Reason.AUTHENTICATING);
                 if (result.isPresent()) {
+                    caps.authenticated(ctx.channel());
                     ctx.channel().attr(CALLER).set(result);
                     ctx.fireChannelRead(request);
                 } else {

@@ -189,15 +189,37 @@ class TransportLimitsIT {
         assertThat(server.connectionsOpen()).isEqualTo(share + 1);
     }
 
+    /**
+     * A full server makes room for a newcomer by closing its oldest connection without credentials;
+     * an account's WebSocket, older still, keeps its slot. Before, the newcomer was closed, so
+     * strangers holding every slot locked out everyone else.
+     */
     @Test
-    void theServerHoldsAtMostItsConnections() throws Exception {
+    void aFullServerMakesRoomByClosingItsOldestConnectionWithoutCredentials() throws Exception {
         int total = 4;
         start(limits(total, 100, 50, Duration.ofSeconds(60)));
-        for (int i = 0; i < total; i++) {
-            connectFrom("127.0.0." + (10 + i));
+        SSLSocket account = webSocket("127.0.0.10", true);
+        List<Socket> strangers = new ArrayList<>();
+        for (int i = 1; i < total; i++) {
+            strangers.add(connectFrom("127.0.0." + (10 + i)));
+            int expected = i + 1;
+            await().atMost(Duration.ofSeconds(20)).until(() -> server.connectionsOpen() == expected);
         }
+        Socket newcomer = connectFrom("127.0.0.20");
+        assertThat(closedByPeer(strangers.getFirst())).as("the oldest connection without credentials").isTrue();
+        assertThat(closedCount(strangers.subList(1, strangers.size()))).as("the younger ones").isZero();
+        assertThat(closedByPeer(newcomer)).as("the newcomer").isFalse();
+        assertThat(closedByPeer(account)).as("the account's WebSocket").isFalse();
         await().atMost(Duration.ofSeconds(20)).until(() -> server.connectionsOpen() == total);
+    }
+
+    @Test
+    void aServerFullOfAuthenticatedConnectionsRefusesNewcomers() throws Exception {
+        int total = 2;
+        start(limits(total, 100, 50, Duration.ofSeconds(60)));
+        List<Socket> accounts = List.of(webSocket("127.0.0.10", true), webSocket("127.0.0.11", true));
         assertThat(closedByPeer(connectFrom("127.0.0.20"))).as("a connection beyond the server's cap").isTrue();
+        assertThat(closedCount(accounts)).isZero();
         assertThat(server.connectionsOpen()).isEqualTo(total);
     }
 
