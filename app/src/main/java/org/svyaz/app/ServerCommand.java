@@ -40,7 +40,8 @@ import picocli.CommandLine.Spec;
                 + "cluster on PostgreSQL and Redis (--config, SVYAZ_* variables).",
                 "The first start creates the data directory, the server keys and a TLS certificate, and writes "
                         + "the invite link to DATA/invite.txt. SIGTERM (Ctrl-C) shuts down gracefully."},
-        subcommands = {ServerCommand.InviteCommand.class, ServerCommand.DescriptorCommand.class})
+        subcommands = {ServerCommand.InviteCommand.class, ServerCommand.DescriptorCommand.class,
+                TokenOwnerCommand.class})
 final class ServerCommand implements Callable<Integer> {
     static final Path DEFAULT_DATA = Path.of("svyaz-data");
 
@@ -289,33 +290,42 @@ final class ServerCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            ServerSettings settings = ServerSettings.load(Optional.ofNullable(configFile), System.getenv());
-            boolean dataGiven = spec.commandLine().getParseResult().hasMatchedOption("--data");
-            Path data = dataGiven || settings.file().data() == null ? this.data : Path.of(settings.file().data());
-            Path inviteFile = data.resolve(DescriptorPublisher.INVITE_FILE);
-            if (!Files.isRegularFile(inviteFile)) {
-                throw new CommandLineException("No server in " + data.toAbsolutePath()
-                        + ": start one there with 'svyaz server --data " + data + "' first.");
-            }
             if (validDays < 1) {
                 throw new CommandLineException("--valid-days must be at least 1.");
             }
-            StorageSettings storageSettings = settings.storage();
-            Storage opened;
-            try {
-                opened = SvyazServer.openStorage(storageSettings, data);
-            } catch (StoreException e) {
-                throw new UnreachableServiceException("Cannot open the " + storageSettings.describe() + " storage: "
-                        + sentence(e.getMessage()));
-            }
-            try (Storage storage = opened) {
+            ExistingServer server = ExistingServer.open(spec, configFile, data);
+            try (Storage storage = server.storage()) {
                 String code = new InviteCodes(storage.accounts(), Clock.systemUTC())
                         .create(Duration.ofDays(validDays));
                 // The invite carries relays of its own, so someone whose network blocks the server can
                 // still register; the descriptor everyone may fetch names none.
-                spec.commandLine().getOut().println(RelayGrants.invite(data, code, Clock.systemUTC()));
+                spec.commandLine().getOut().println(RelayGrants.invite(server.data(), code, Clock.systemUTC()));
             }
             return ExitCodes.OK;
+        }
+    }
+
+    /** The data directory and storage of a server that was started before, for the commands beside it. */
+    record ExistingServer(Path data, Storage storage) {
+        /**
+         * The data directory from {@code --data}, else from the YAML file, else the default; fails
+         * clearly when no server was ever started there or its storage cannot be opened.
+         */
+        static ExistingServer open(CommandSpec spec, Path configFile, Path dataOption) throws Exception {
+            ServerSettings settings = ServerSettings.load(Optional.ofNullable(configFile), System.getenv());
+            boolean dataGiven = spec.commandLine().getParseResult().hasMatchedOption("--data");
+            Path data = dataGiven || settings.file().data() == null ? dataOption : Path.of(settings.file().data());
+            if (!Files.isRegularFile(data.resolve(DescriptorPublisher.INVITE_FILE))) {
+                throw new CommandLineException("No server in " + data.toAbsolutePath()
+                        + ": start one there with 'svyaz server --data " + data + "' first.");
+            }
+            StorageSettings storageSettings = settings.storage();
+            try {
+                return new ExistingServer(data, SvyazServer.openStorage(storageSettings, data));
+            } catch (StoreException e) {
+                throw new UnreachableServiceException("Cannot open the " + storageSettings.describe() + " storage: "
+                        + sentence(e.getMessage()));
+            }
         }
     }
 

@@ -147,6 +147,43 @@ class CliIT {
         }
     }
 
+    /**
+     * Issue #16, point 1: a relay token found in the wild points the operator at the invite (or
+     * account) it was issued to, while the server runs.
+     */
+    @Test
+    void tokenOwnerNamesTheInviteARelayTokenCameFrom() throws Exception {
+        Path data = temp.resolve("server");
+        try (ServerProcess server = new ServerProcess(data, temp.resolve("logs"), "--registration", "invite").start()) {
+            byte[] serverKey = org.svyaz.protocol.InviteLink.parse(server.inviteLink()).descriptor().getIdentityKey()
+                    .toByteArray();
+            String relay = new org.svyaz.protocol.RelayLink(org.svyaz.protocol.relay.RelayDescriptor.newBuilder()
+                    .setHost("203.0.113.7").setPort(443).setSni("news.example.org")
+                    .setTlsKeyPin(com.google.protobuf.ByteString.copyFrom(new byte[32]))
+                    .setSecret(com.google.protobuf.ByteString.copyFrom(new byte[] {
+                        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                        17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32}))
+                    .setServerIdentityKey(com.google.protobuf.ByteString.copyFrom(serverKey)).build()).toString();
+            assertThat(Cli.run("server", "descriptor", "--data", data.toString(), "--add-relay", relay).exitCode())
+                    .isZero();
+            String invite = Cli.run("server", "invite", "--data", data.toString()).out().strip();
+            String granted = org.svyaz.protocol.InviteLink.parse(invite).relays().getFirst().toString();
+
+            Cli.Result open = Cli.run("server", "token-owner", "--data", data.toString(), granted);
+            assertThat(open.exitCode()).as(open.err()).isZero();
+            assertThat(open.out()).startsWith("an invite not used yet, valid until ");
+            assertThat(Cli.run("server", "token-owner", "--data", data.toString(), invite).out())
+                    .as("the invite link itself").startsWith("an invite not used yet");
+
+            Cli.Result handShared = Cli.run("server", "token-owner", "--data", data.toString(), relay);
+            assertThat(handShared.exitCode()).isEqualTo(1);
+            assertThat(handShared.err()).contains("carries no relay token");
+            Cli.Result garbage = Cli.run("server", "token-owner", "--data", data.toString(), "svyaz://relay/%%%");
+            assertThat(garbage.exitCode()).isEqualTo(1);
+            assertThat(garbage.err()).contains("Not a relay or invite link");
+        }
+    }
+
     @Test
     void untrustedIdentityExitsWithFourAndRateLimitWithFive() throws Exception {
         try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs"),

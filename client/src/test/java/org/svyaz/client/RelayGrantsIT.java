@@ -100,6 +100,10 @@ class RelayGrantsIT {
                     assertThat(links).anyMatch(relay::sameRelay);
                 });
 
+                // A token found in the wild names its invite to the operator while the invite is open.
+                RelayGrants operator = RelayGrants.open(data, Clock.systemUTC());
+                assertThat(operator.ownerOf(RelayToken.tag(aliceInvite.relays().getFirst().token()), storage.accounts()))
+                        .get().isInstanceOf(RelayGrants.Owner.OfInvite.class);
                 try (SvyazClient alice = SvyazClient.register(temp.resolve("a"), aliceInvite, "alice.61",
                         Clock.systemUTC());
                      SvyazClient bob = SvyazClient.register(temp.resolve("b"),
@@ -114,12 +118,18 @@ class RelayGrantsIT {
                                 .hasSize(RelayGrants.PER_SUBJECT)
                                 .allSatisfy(relay -> assertThat(RelayToken.tag(relay.token()))
                                         .as("a token of the account's own").isEqualTo(tag)));
+                        // ... and an account's token names the account.
+                        assertThat(operator.ownerOf(RelayToken.tag(client.relays().getFirst().token()),
+                                storage.accounts())).contains(new RelayGrants.Owner.OfAccount(client.accountId()));
                         assertThat(client.relays()).allSatisfy(relay -> {
                             assertThat(relay.descriptor().getSecret()).isEmpty();
                             assertThat(relay.expiresAtMillis()).isGreaterThan(System.currentTimeMillis()
                                     + RelayGrants.VALIDITY.toMillis() - Duration.ofHours(1).toMillis());
                         });
                     }
+                    // Alice's invite is used up: its tokens name no one any more.
+                    assertThat(operator.ownerOf(RelayToken.tag(aliceInvite.relays().getFirst().token()),
+                            storage.accounts())).isEmpty();
                     alice.send("bob.62", "through a relay of my own");
                     assertThat(receiveUntil(bob, body("through a relay of my own"))).isNotEmpty();
                 }

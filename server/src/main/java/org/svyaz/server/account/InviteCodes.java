@@ -30,7 +30,8 @@ public final class InviteCodes {
         return code;
     }
 
-    static byte[] hash(String code) {
+    /** What is stored of a code. */
+    public static byte[] hash(String code) {
         return Credentials.sha256(code.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -2,18 +2,22 @@
 package org.svyaz.server.identity;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import javax.crypto.Mac;
@@ -23,6 +27,9 @@ import org.svyaz.protocol.InvalidInviteLinkException;
 import org.svyaz.protocol.InviteLink;
 import org.svyaz.protocol.RelayLink;
 import org.svyaz.protocol.RelayToken;
+import org.svyaz.server.account.InviteCodes;
+import org.svyaz.server.store.AccountStore;
+import org.svyaz.server.store.StoreException;
 
 /**
  * Hands out the operator's relays: each account (and each invite) gets {@link #PER_SUBJECT} of them,
@@ -45,6 +52,8 @@ public final class RelayGrants {
      * who was offline for weeks (a trip, a confiscated phone) come back through the relays they had.
      */
     public static final Duration VALIDITY = Duration.ofDays(30);
+    /** Accounts read at a time when looking for a token's owner. */
+    private static final int OWNER_PAGE = 1000;
 
     private final SecretKeySpec key;
     private final Clock clock;
@@ -101,9 +110,16 @@ public final class RelayGrants {
         return grant("account:" + accountId);
     }
 
-    /** The relays an invite carries, with tokens that name the invite. */
+    /**
+     * The relays an invite carries, with tokens that name the invite. The subject is the code's
+     * stored hash, so the operator can tell a found token's invite ({@link #ownerOf}).
+     */
     public List<RelayLink> forInvite(String code) {
-        return grant("invite:" + code);
+        return grant(inviteSubject(InviteCodes.hash(code)));
+    }
+
+    private static String inviteSubject(byte[] codeHash) {
+        return "invite:" + HexFormat.of().formatHex(codeHash);
     }
 
     /**
@@ -130,7 +146,39 @@ public final class RelayGrants {
 
     /** The tag inside the tokens an invite with {@code code} carries. */
     public byte[] tagOfInvite(String code) {
-        return tag("invite:" + code);
+        return tag(inviteSubject(InviteCodes.hash(code)));
+    }
+
+    /** Whom a granted token was issued to, as the operator's tools find it. */
+    public sealed interface Owner {
+        record OfAccount(UUID accountId) implements Owner {}
+
+        /** An invite still unused, valid until {@code expiresAtMillis}. */
+        record OfInvite(long expiresAtMillis) implements Owner {}
+    }
+
+    /**
+     * The account, or the open invite, that the tokens with {@code tag} were issued to; empty when
+     * none is (the invite was used or expired, the account deleted, or the token is another
+     * server's). Goes through every account, a page at a time.
+     */
+    public Optional<Owner> ownerOf(byte[] tag, AccountStore accounts) throws StoreException {
+        Optional<UUID> after = Optional.empty();
+        for (List<UUID> page; !(page = accounts.accountIds(after, OWNER_PAGE)).isEmpty(); after = Optional.of(page.getLast())) {
+            for (UUID account : page) {
+                if (MessageDigest.isEqual(tagOfAccount(account), tag)) {
+                    return Optional.of(new Owner.OfAccount(account));
+                }
+            }
+        }
+        for (Map.Entry<ByteBuffer, Long> invite : accounts.openInviteCodes(clock.millis()).entrySet()) {
+            byte[] codeHash = new byte[invite.getKey().remaining()];
+            invite.getKey().duplicate().get(codeHash);
+            if (MessageDigest.isEqual(tag(inviteSubject(codeHash)), tag)) {
+                return Optional.of(new Owner.OfInvite(invite.getValue()));
+            }
+        }
+        return Optional.empty();
     }
 
     private List<RelayLink> grant(String subject) {

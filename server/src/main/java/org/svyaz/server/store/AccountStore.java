@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.server.store;
 
+import java.nio.ByteBuffer;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -82,4 +83,14 @@ public interface AccountStore {
 
     /** Stores a one-time invite code hash valid until {@code expiresAtMillis}. */
     void addInviteCode(byte[] inviteCodeHash, long expiresAtMillis) throws StoreException;
+
+    /**
+     * Up to {@code limit} account ids after {@code after} (from the first when empty), in the
+     * store's own order: page after page, every account once. For the operator's tools, which
+     * look for the account a found relay token was issued to.
+     */
+    List<UUID> accountIds(Optional<UUID> after, int limit) throws StoreException;
+
+    /** The hashes of the invite codes still unused and valid at {@code nowMillis}, with their expiry. */
+    Map<ByteBuffer, Long> openInviteCodes(long nowMillis) throws StoreException;
 }

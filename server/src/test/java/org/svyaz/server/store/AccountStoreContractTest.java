@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -93,6 +94,32 @@ public class AccountStoreContractTest extends StoreContract {
         assertThat(store.findDevices(id)).isEmpty();
         assertThat(store.findByUsernameHash(hash(1))).contains(first);
         assertThat(store.findByUsernameHash(hash(2))).contains(second);
+    }
+
+    @Test
+    void accountIdsComePageByPageEachOnce() throws Exception {
+        java.util.Set<UUID> created = new java.util.HashSet<>();
+        for (int i = 0; i < 7; i++) {
+            created.add(createWith(List.of(hash(10 + i))).id());
+        }
+        List<UUID> seen = new java.util.ArrayList<>();
+        Optional<UUID> after = Optional.empty();
+        for (List<UUID> page; !(page = store.accountIds(after, 3)).isEmpty(); after = Optional.of(page.getLast())) {
+            assertThat(page.size()).isLessThanOrEqualTo(3);
+            seen.addAll(page);
+        }
+        assertThat(seen).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(created);
+    }
+
+    @Test
+    void openInviteCodesAreTheUnusedUnexpiredOnes() throws Exception {
+        store.addInviteCode(hash(100), NOW + 60_000);
+        store.addInviteCode(hash(101), NOW - 1);
+        store.addInviteCode(hash(102), NOW + 120_000);
+        store.create(account(UUID.randomUUID()), device(), List.of(hash(1)), hash(102), NOW);
+
+        assertThat(store.openInviteCodes(NOW)).containsExactly(
+                java.util.Map.entry(java.nio.ByteBuffer.wrap(hash(100)), NOW + 60_000));
     }
 
     @Test

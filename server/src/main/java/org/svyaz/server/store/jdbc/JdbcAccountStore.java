@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.server.store.jdbc;
 
+import java.nio.ByteBuffer;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -264,6 +265,42 @@ public class JdbcAccountStore implements AccountStore {
             try (ResultSet rows = query.executeQuery()) {
                 return rows.next() ? Optional.ofNullable(rows.getBytes(1)) : Optional.empty();
             }
+        });
+    }
+
+    @Override
+    public List<UUID> accountIds(Optional<UUID> after, int limit) throws StoreException {
+        return database.read(session -> {
+            PreparedStatement query = session.prepare(after.isPresent()
+                    ? "SELECT id FROM accounts WHERE id > ? ORDER BY id LIMIT ?"
+                    : "SELECT id FROM accounts ORDER BY id LIMIT ?");
+            int next = 1;
+            if (after.isPresent()) {
+                uuids.set(query, next++, after.get());
+            }
+            query.setInt(next, limit);
+            List<UUID> ids = new ArrayList<>();
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    ids.add(uuids.get(rows, 1));
+                }
+            }
+            return ids;
+        });
+    }
+
+    @Override
+    public Map<ByteBuffer, Long> openInviteCodes(long nowMillis) throws StoreException {
+        return database.read(session -> {
+            PreparedStatement query = session.prepare("SELECT code_hash, expires_at FROM invite_codes WHERE expires_at > ?");
+            query.setLong(1, nowMillis);
+            Map<ByteBuffer, Long> codes = new HashMap<>();
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    codes.put(ByteBuffer.wrap(rows.getBytes(1)), rows.getLong(2));
+                }
+            }
+            return codes;
         });
     }
 
