@@ -61,11 +61,12 @@ public final class RelayServer implements AutoCloseable {
         RelayKeys keys = RelayKeys.loadOrCreate(config.dataDir(), config.sni(), config.certificate(), config.key());
         SslContext tls = SslContextBuilder.forServer(keys.tlsKey(), keys.chain().toArray(X509Certificate[]::new))
                 .sslProvider(SslProvider.JDK)
-                // A web server answers ALPN; one that ignores it stands out. HTTP/1.1 is what the site speaks.
+                // A web server answers ALPN as nginx with HTTP/2 on does: h2 for a browser, HTTP/1.1 for
+                // the rest. One that ignores ALPN, or knows only HTTP/1.1, stands out.
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                        ApplicationProtocolNames.HTTP_1_1))
+                        ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
                 .build();
         RelayToken tokens = new RelayToken(keys.secret());
         Path site = config.site().isPresent() ? config.site().get() : GeneratedSite.ensure(config.dataDir().resolve("site"));

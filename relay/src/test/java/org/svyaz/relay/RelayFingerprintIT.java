@@ -122,16 +122,49 @@ class RelayFingerprintIT {
     }
 
     @Test
-    void itNegotiatesHttp11ByAlpnAsAWebServerDoes() throws Exception {
+    void itNegotiatesByAlpnAsNginxWithHttp2Does() throws Exception {
         try (RelayServerIT.EchoServer upstream = new RelayServerIT.EchoServer();
-             RelayServer relay = start("relay", Optional.empty(), upstream.address());
-             SSLSocket socket = (SSLSocket) RelayServerIT.trustAll().getSocketFactory()
-                     .createSocket("127.0.0.1", relay.address().getPort())) {
+             RelayServer relay = start("relay", Optional.empty(), upstream.address())) {
+            assertThat(negotiated(relay, "h2", "http/1.1")).as("a browser's offer").isEqualTo("h2");
+            assertThat(negotiated(relay, "http/1.1")).as("HTTP/1.1 only").isEqualTo("http/1.1");
+        }
+    }
+
+    /**
+     * A browser that speaks HTTP/2 gets the site over HTTP/2, as from nginx: the page, nginx's
+     * name, lower-case headers, its 404. Before, the relay offered only HTTP/1.1.
+     */
+    @Test
+    void aBrowserGetsTheSiteOverHttp2() throws Exception {
+        Path site = Files.createDirectories(temp.resolve("site"));
+        Files.writeString(site.resolve("index.html"), SITE);
+        try (RelayServerIT.EchoServer upstream = new RelayServerIT.EchoServer();
+             RelayServer relay = start("relay", Optional.of(site), upstream.address());
+             java.net.http.HttpClient browser = java.net.http.HttpClient.newBuilder()
+                     .sslContext(RelayServerIT.trustAll()).version(java.net.http.HttpClient.Version.HTTP_2).build()) {
+            java.net.URI home = java.net.URI.create("https://127.0.0.1:" + relay.address().getPort() + "/");
+            java.net.http.HttpResponse<String> page = browser.send(java.net.http.HttpRequest.newBuilder(home).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(page.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_2);
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).contains("Kotiki");
+            assertThat(page.headers().firstValue("server")).contains("nginx");
+            assertThat(page.headers().map()).doesNotContainKey("connection").containsKeys("etag", "last-modified");
+            java.net.http.HttpResponse<String> missing = browser.send(java.net.http.HttpRequest.newBuilder(
+                    home.resolve("/nowhere")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(missing.statusCode()).isEqualTo(404);
+            assertThat(missing.body()).contains("<center>nginx</center>");
+        }
+    }
+
+    private static String negotiated(RelayServer relay, String... offered) throws Exception {
+        try (SSLSocket socket = (SSLSocket) RelayServerIT.trustAll().getSocketFactory()
+                .createSocket("127.0.0.1", relay.address().getPort())) {
             SSLParameters parameters = socket.getSSLParameters();
-            parameters.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+            parameters.setApplicationProtocols(offered);
             socket.setSSLParameters(parameters);
             socket.startHandshake();
-            assertThat(socket.getApplicationProtocol()).isEqualTo("http/1.1");
+            return socket.getApplicationProtocol();
         }
     }
 
