@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.relay;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -36,6 +39,8 @@ final class DecoySiteHandler extends SimpleChannelInboundHandler<FullHttpRequest
      */
     static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'",
             Locale.ENGLISH);
+    /** nginx numbers its multipart boundaries from one, twenty digits wide. */
+    private static final AtomicLong BOUNDARIES = new AtomicLong();
     private final DecoySite site;
 
     DecoySiteHandler(DecoySite site) {
@@ -65,9 +70,9 @@ final class DecoySiteHandler extends SimpleChannelInboundHandler<FullHttpRequest
 
     /**
      * A file as nginx serves one: {@code Last-Modified}, {@code ETag} and {@code Accept-Ranges}; a
-     * 304 for a matching {@code If-None-Match} or an exactly matching {@code If-Modified-Since}; a
-     * single byte range as 206, one beyond the file as 416. (Several ranges at once get the whole
-     * file, where nginx would send them as multipart.)
+     * 304 for a matching {@code If-None-Match} or an exactly matching {@code If-Modified-Since};
+     * ranges as nginx reads them ({@link ByteRanges}): one as 206, several as a multipart 206, none
+     * inside the file (or a malformed header) as 416.
      */
     private static void sendFile(ChannelHandlerContext ctx, boolean keepAlive, FullHttpRequest request,
                                  DecoySite.Page page, boolean head) {
@@ -87,58 +92,50 @@ final class DecoySiteHandler extends SimpleChannelInboundHandler<FullHttpRequest
             return;
         }
         byte[] body = page.body();
-        HttpResponseStatus status = HttpResponseStatus.OK;
-        String contentRange = null;
-        String range = request.headers().get(HttpHeaderNames.RANGE);
-        if (range != null && range.startsWith("bytes=") && !range.contains(",")) {
-            long[] span = span(range.substring("bytes=".length()).strip(), body.length);
-            if (span == null) {
-                FullHttpResponse refused = response(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
-                        errorPage("416 Requested Range Not Satisfiable"), "text/html", head);
-                write(ctx, keepAlive, refused, null, false, "bytes */" + body.length);
-                return;
-            }
-            if (span.length == 2) {
-                status = HttpResponseStatus.PARTIAL_CONTENT;
-                contentRange = "bytes " + span[0] + "-" + span[1] + "/" + body.length;
-                body = Arrays.copyOfRange(body, (int) span[0], (int) span[1] + 1);
-            }
+        ByteRanges.Answer ranges = ByteRanges.parse(request.headers().get(HttpHeaderNames.RANGE), body.length);
+        if (!ranges.whole() && ranges.spans().isEmpty()) {
+            FullHttpResponse refused = response(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+                    errorPage("416 Requested Range Not Satisfiable"), "text/html", head);
+            write(ctx, keepAlive, refused, null, false, "bytes */" + body.length);
+            return;
         }
-        FullHttpResponse response = response(status, body, page.contentType(), head);
+        if (ranges.spans().size() > 1) {
+            String boundary = String.format(Locale.ROOT, "%020d", BOUNDARIES.incrementAndGet());
+            FullHttpResponse response = response(HttpResponseStatus.PARTIAL_CONTENT,
+                    multipart(body, page.contentType(), ranges.spans(), boundary),
+                    "multipart/byteranges; boundary=" + boundary, head);
+            response.headers().set("Last-Modified", lastModified);
+            write(ctx, keepAlive, response, page.etag(), false, null);
+            return;
+        }
+        if (ranges.spans().size() == 1) {
+            ByteRanges.Span span = ranges.spans().getFirst();
+            FullHttpResponse response = response(HttpResponseStatus.PARTIAL_CONTENT,
+                    Arrays.copyOfRange(body, (int) span.start(), (int) span.end()), page.contentType(), head);
+            response.headers().set("Last-Modified", lastModified);
+            write(ctx, keepAlive, response, page.etag(), false,
+                    "bytes " + span.start() + "-" + (span.end() - 1) + "/" + body.length);
+            return;
+        }
+        FullHttpResponse response = response(HttpResponseStatus.OK, body, page.contentType(), head);
         response.headers().set("Last-Modified", lastModified);
-        if (contentRange != null) {
-            write(ctx, keepAlive, response, page.etag(), false, contentRange);
-        } else {
-            write(ctx, keepAlive, response, page.etag(), true, null);
-        }
+        write(ctx, keepAlive, response, page.etag(), true, null);
     }
 
     /**
-     * The first and last byte a range asks for ({@code N-M}, {@code N-} or {@code -N}), clipped to
-     * the file; null when it starts beyond the file (416); an empty array when it is malformed
-     * (nginx then sends the whole file).
+     * Several ranges in one answer, laid out as nginx lays them out: before each part a line
+     * break, the boundary, its type and range; after the last, the closing boundary.
      */
-    private static long[] span(String spec, long length) {
-        int dash = spec.indexOf('-');
-        try {
-            if (dash < 0) {
-                return new long[0];
-            }
-            String first = spec.substring(0, dash);
-            String last = spec.substring(dash + 1);
-            if (first.isEmpty()) {
-                long suffix = Long.parseLong(last);
-                return suffix <= 0 ? null : new long[] {Math.max(0, length - suffix), length - 1};
-            }
-            long start = Long.parseLong(first);
-            long end = last.isEmpty() ? length - 1 : Math.min(Long.parseLong(last), length - 1);
-            if (start >= length) {
-                return null;
-            }
-            return end < start ? new long[0] : new long[] {start, end};
-        } catch (NumberFormatException e) {
-            return new long[0];
+    private static byte[] multipart(byte[] body, String contentType, List<ByteRanges.Span> spans, String boundary) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (ByteRanges.Span span : spans) {
+            out.writeBytes(("\r\n--" + boundary + "\r\nContent-Type: " + contentType + "\r\nContent-Range: bytes "
+                    + span.start() + "-" + (span.end() - 1) + "/" + body.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(body, (int) span.start(), (int) span.length());
         }
+        out.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+        return out.toByteArray();
     }
 
     @Override

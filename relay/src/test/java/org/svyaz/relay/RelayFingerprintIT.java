@@ -121,6 +121,37 @@ class RelayFingerprintIT {
         }
     }
 
+    /**
+     * Several ranges at once come as nginx sends them: one multipart 206, its parts laid out byte
+     * for byte as nginx lays them out. Before, the relay sent the whole file, as no nginx does.
+     */
+    @Test
+    void severalRangesComeAsOneMultipartAnswerAsFromNginx() throws Exception {
+        Path site = Files.createDirectories(temp.resolve("site"));
+        Files.writeString(site.resolve("index.html"), SITE);
+        try (RelayServerIT.EchoServer upstream = new RelayServerIT.EchoServer();
+             RelayServer relay = start("relay", Optional.of(site), upstream.address())) {
+            String answer = rawResponse(relay.address(), "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1, 4-5\r\n\r\n");
+            java.util.regex.Matcher boundary = java.util.regex.Pattern
+                    .compile("Content-Type: multipart/byteranges; boundary=(\\d{20})\r\n").matcher(answer);
+            assertThat(boundary.find()).as(answer).isTrue();
+            String b = boundary.group(1);
+            String body = "\r\n--" + b + "\r\nContent-Type: text/html; charset=utf-8\r\nContent-Range: bytes 0-1/" + SITE.length()
+                    + "\r\n\r\n" + SITE.substring(0, 2)
+                    + "\r\n--" + b + "\r\nContent-Type: text/html; charset=utf-8\r\nContent-Range: bytes 4-5/" + SITE.length()
+                    + "\r\n\r\n" + SITE.substring(4, 6)
+                    + "\r\n--" + b + "--\r\n";
+            assertThat(answer).startsWith("HTTP/1.1 206 Partial Content\r\n")
+                    .contains("Content-Length: " + body.length() + "\r\n").doesNotContain("Content-Range: bytes 0-1/"
+                            + SITE.length() + "\r\nC").endsWith("\r\n\r\n" + body);
+            // Ranges that together ask for more than the file get the whole file; a malformed one 416.
+            assertThat(rawResponse(relay.address(), "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=0-40,0-50\r\n\r\n"))
+                    .startsWith("HTTP/1.1 200 OK\r\n").endsWith(SITE);
+            assertThat(rawResponse(relay.address(), "GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=abc\r\n\r\n"))
+                    .startsWith("HTTP/1.1 416");
+        }
+    }
+
     @Test
     void itNegotiatesByAlpnAsNginxWithHttp2Does() throws Exception {
         try (RelayServerIT.EchoServer upstream = new RelayServerIT.EchoServer();
