@@ -28,7 +28,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.stream.ChunkedNioFile;
 import io.netty.util.ReferenceCountUtil;
 import org.svyaz.protocol.ApiPaths;
@@ -167,11 +166,12 @@ final class BlobHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static boolean isBlobPath(HttpRequest request) {
-        return new QueryStringDecoder(request.uri()).path().startsWith(ApiPaths.BLOBS);
+        // An undecodable target is no blob request; the next handler answers it with a 400.
+        return RequestTargets.path(request.uri()).map(path -> path.startsWith(ApiPaths.BLOBS)).orElse(false);
     }
 
     private void handleHead(ChannelHandlerContext ctx, HttpRequest request) {
-        String path = new QueryStringDecoder(request.uri()).path();
+        String path = RequestTargets.path(request.uri()).orElseThrow(); // isBlobPath decoded it
         Optional<BlobId> id = BlobId.parse(path.substring(ApiPaths.BLOBS.length()));
         if (id.isEmpty()) {
             refuse(ctx, HttpResponseStatus.BAD_REQUEST, "a blob id is 32 bytes in unpadded base64url", -1);

@@ -19,7 +19,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.stream.ChunkedInput;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -51,7 +50,7 @@ final class ProbeDownload {
             close(ctx.writeAndFlush(text(HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET\n")));
             return;
         }
-        List<String> values = new QueryStringDecoder(request.uri()).parameters().get("bytes");
+        List<String> values = RequestTargets.parameters(request.uri()).map(query -> query.get("bytes")).orElse(null);
         int bytes;
         try {
             bytes = values == null || values.size() != 1 ? -1 : Integer.parseInt(values.getFirst());

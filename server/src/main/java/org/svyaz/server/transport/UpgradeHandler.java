@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.util.AttributeKey;
@@ -56,7 +55,13 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
-        String path = new QueryStringDecoder(request.uri()).path();
+        Optional<String> decoded = RequestTargets.path(request.uri());
+        if (decoded.isEmpty()) {
+            respond(ctx, request, HttpResponseStatus.BAD_REQUEST, "bad request\n");
+            request.release();
+            return;
+        }
+        String path = decoded.get();
         // No /health here: on the public port it would tell a prober it found a Svyaz server.
         // The admin port (loopback only, AdminServer) answers it.
         if (path.equals(ApiPaths.PROBE_DOWNLOAD)) {

@@ -233,6 +233,33 @@ class TransportLimitsIT {
         assertThat(upgrade("127.0.0.3", false)).as("another address").startsWith("HTTP/1.1 101");
     }
 
+    /**
+     * A path or query with a broken escape ({@code %} without two hex digits) gets a 400, and the
+     * server goes on answering. Found by the blob-header fuzz target: Netty's decoder threw out of
+     * the handlers, and the request got no answer.
+     */
+    @Test
+    void aBrokenEscapeInThePathOrQueryGetsA400() throws Exception {
+        start(limits(100, 100, 50, Duration.ofSeconds(60)));
+        for (String target : List.of("/v1/blobs/%", "/%zz", ApiPaths.PROBE_DOWNLOAD + "?bytes=%4")) {
+            assertThat(statusLine(tls("127.0.0.1"), "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
+                    .as(target).startsWith("HTTP/1.1 400");
+        }
+        assertThat(upgrade("127.0.0.1", false)).as("the server carries on").startsWith("HTTP/1.1 101");
+    }
+
+    /** Sends {@code request} and reads the answer's status line. */
+    private static String statusLine(SSLSocket socket, String request) throws IOException {
+        socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        InputStream in = socket.getInputStream();
+        for (int b; (b = in.read()) >= 0 && b != '\n'; ) {
+            line.write(b);
+        }
+        return line.toString(StandardCharsets.US_ASCII);
+    }
+
     @Test
     void aRequestHeadSentAByteAtATimeIsCutOff() throws Exception {
         start(limits(100, 100, 50, Duration.ofSeconds(1)));
