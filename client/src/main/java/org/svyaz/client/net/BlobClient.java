@@ -148,7 +148,8 @@ public final class BlobClient implements AutoCloseable {
                                 null);
                         offset = -1;
                         stuck++;
-                        pause(RECHECK_PAUSE);
+                        // Longer each time: storing a large blob durably may take the server a while.
+                        pause(RECHECK_PAUSE.multipliedBy(stuck));
                         continue;
                     }
                 }
