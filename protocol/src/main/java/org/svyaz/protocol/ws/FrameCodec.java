@@ -8,10 +8,12 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.MessageToMessageCodec;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.nio.channels.ClosedChannelException;
 import java.util.List;
 import org.svyaz.protocol.wire.Frame;
 
@@ -40,9 +42,17 @@ public final class FrameCodec extends MessageToMessageCodec<WebSocketFrame, Fram
         this.maxFrameBytes = maxFrameBytes;
     }
 
+    /** A violation was answered with a Close frame: nothing more is read or written. */
+    private boolean closing;
+
     @Override
     protected void decode(ChannelHandlerContext ctx, WebSocketFrame message, List<Object> out) {
         // The message is released by the caller once this returns or throws.
+        if (closing) {
+            // Decoded from the same read as the violation: the connection is closing, and answers
+            // could no longer be sent (RFC 6455: no data after the Close frame).
+            return;
+        }
         if (!(message instanceof BinaryWebSocketFrame)) {
             throw violation(ctx, FrameViolation.NOT_BINARY, null);
         }
@@ -60,6 +70,16 @@ public final class FrameCodec extends MessageToMessageCodec<WebSocketFrame, Fram
             throw violation(ctx, FrameViolation.EMPTY, null);
         }
         out.add(frame);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+        if (closing && msg instanceof Frame) {
+            // RFC 6455: an endpoint sends no data frame after its Close frame.
+            promise.setFailure(new ClosedChannelException());
+            return;
+        }
+        super.write(ctx, msg, promise);
     }
 
     @Override
@@ -91,8 +111,8 @@ public final class FrameCodec extends MessageToMessageCodec<WebSocketFrame, Fram
         return frame;
     }
 
-    private static FrameViolationException violation(ChannelHandlerContext ctx, FrameViolation violation,
-                                                     Throwable cause) {
+    private FrameViolationException violation(ChannelHandlerContext ctx, FrameViolation violation, Throwable cause) {
+        closing = true;
         ctx.writeAndFlush(new CloseWebSocketFrame(violation.closeStatus().code(), violation.reason()))
                 .addListener(ChannelFutureListener.CLOSE);
         return new FrameViolationException(violation, cause);

@@ -143,6 +143,24 @@ class FrameCodecTest {
         assertViolation(new BinaryWebSocketFrame(Unpooled.buffer(0)), FrameViolation.EMPTY, 1007, "empty frame");
     }
 
+    /**
+     * Messages that came in the same read as a violation are dropped, not handed on: the server
+     * used to run such a request and write its answer after its own Close frame (found by the
+     * WebSocket dispatch fuzz target).
+     */
+    @Test
+    void nothingIsReadOrWrittenAfterAViolation() {
+        BinaryWebSocketFrame malformed = new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {(byte) 0xff}));
+        BinaryWebSocketFrame after = new BinaryWebSocketFrame(Unpooled.wrappedBuffer(REQUEST.toByteArray()));
+        assertThatThrownBy(() -> channel.writeInbound(malformed, after)).isInstanceOf(FrameViolationException.class);
+        assertThat((Object) channel.readInbound()).as("nothing is passed on").isNull();
+        assertThat(after.refCnt()).as("the message after it is released").isZero();
+        CloseWebSocketFrame close = channel.readOutbound();
+        close.release();
+        assertThat(channel.writeOneOutbound(RESPONSE).isSuccess()).as("no answer after the Close frame").isFalse();
+        assertThat((Object) channel.readOutbound()).isNull();
+    }
+
     private FrameViolationException assertViolation(WebSocketFrame message, FrameViolation expected, int status,
                                                     String reason) {
         Throwable thrown = catchThrowable(() -> channel.writeInbound(message));
