@@ -19,10 +19,12 @@ public interface BlobStore {
 
     /**
      * Continues the upload of {@code id} (of {@code total} bytes) at {@code offset}, which must be
-     * the number of bytes already received. Only one upload of an id runs at a time.
+     * the number of bytes already received. Only one upload of an id runs at a time: a new one
+     * takes over from one still running, which fails from then on (a flow a censor froze never
+     * closes on the server's side, and the client has moved on to a new one).
      *
      * @throws BlobConflictException when the offset is wrong, the total differs from the first
-     *                               piece's, the blob is already complete, or another upload of it runs
+     *                               piece's, or the blob is already complete
      */
     BlobUpload resume(BlobId id, long total, long offset) throws StoreException, BlobConflictException;
 

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,7 +44,8 @@ public final class DirectoryBlobStore implements BlobStore {
     private final Path directory;
     private final Listing listing;
     /** Ids with an upload running in this process. */
-    private final Set<BlobId> uploading = ConcurrentHashMap.newKeySet();
+    /** The upload running for each id; resume() takes over from one under this map's lock. */
+    private final Map<BlobId, FileUpload> uploading = new ConcurrentHashMap<>();
 
     private DirectoryBlobStore(Path directory, Listing listing) {
         this.directory = directory;
@@ -121,9 +123,17 @@ public final class DirectoryBlobStore implements BlobStore {
         if (total < 1 || offset < 0 || offset >= total) {
             throw new BlobConflictException("the upload must have bytes left to send", Math.max(0, offset));
         }
-        if (!uploading.add(id)) {
-            throw new BlobConflictException("another upload of this blob is running", 0);
+        synchronized (uploading) {
+            FileUpload running = uploading.get(id);
+            if (running != null) {
+                // Waits for a write under way, so the part's length below is final.
+                running.close();
+            }
+            return start(id, total, offset);
         }
+    }
+
+    private FileUpload start(BlobId id, long total, long offset) throws StoreException, BlobConflictException {
         try {
             Optional<Status> existing = status(id);
             long received = existing.map(Status::received).orElse(0L);
@@ -147,13 +157,11 @@ public final class DirectoryBlobStore implements BlobStore {
                 channel = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                         StandardOpenOption.APPEND);
             }
-            return new FileUpload(id, part, total, received, channel);
+            FileUpload upload = new FileUpload(id, part, total, received, channel);
+            uploading.put(id, upload);
+            return upload;
         } catch (IOException e) {
-            uploading.remove(id);
             throw new StoreException("cannot open the blob for writing", e);
-        } catch (StoreException | BlobConflictException | RuntimeException e) {
-            uploading.remove(id);
-            throw e;
         }
     }
 
@@ -177,7 +185,7 @@ public final class DirectoryBlobStore implements BlobStore {
                 int dot = name.indexOf('.');
                 String id = dot < 0 ? name : name.substring(0, dot);
                 String suffix = dot < 0 ? "" : name.substring(dot);
-                if (BlobId.parse(id).isEmpty() || uploading.contains(new BlobId(id))) {
+                if (BlobId.parse(id).isEmpty() || uploading.containsKey(new BlobId(id))) {
                     continue;
                 }
                 Instant written;
@@ -239,7 +247,10 @@ public final class DirectoryBlobStore implements BlobStore {
         }
 
         @Override
-        public void write(ByteBuffer bytes) throws StoreException, BlobConflictException {
+        public synchronized void write(ByteBuffer bytes) throws StoreException, BlobConflictException {
+            if (closed) {
+                throw new StoreException("the upload was taken over by a newer one", null);
+            }
             if (received + bytes.remaining() > total) {
                 throw new BlobConflictException("more bytes than the announced " + total, received);
             }
@@ -258,7 +269,10 @@ public final class DirectoryBlobStore implements BlobStore {
         }
 
         @Override
-        public Status finish() throws StoreException {
+        public synchronized Status finish() throws StoreException {
+            if (closed) {
+                throw new StoreException("the upload was taken over by a newer one", null);
+            }
             try {
                 channel.force(true);
                 if (received == total) {
@@ -274,7 +288,7 @@ public final class DirectoryBlobStore implements BlobStore {
         }
 
         @Override
-        public void close() {
+        public synchronized void close() {
             if (closed) {
                 return;
             }
@@ -284,7 +298,7 @@ public final class DirectoryBlobStore implements BlobStore {
             } catch (IOException ignored) {
                 // Nothing more can be done; the part stays for a resume or for expiry.
             } finally {
-                uploading.remove(id);
+                uploading.remove(id, this);
             }
         }
     }
