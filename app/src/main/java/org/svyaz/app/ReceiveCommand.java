@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.concurrent.Callable;
 import org.svyaz.app.methods.EnvelopeJson;
 import org.svyaz.client.SvyazClient;
+import org.svyaz.client.api.CallStep;
 import org.svyaz.client.api.ReceivedMessage;
 import org.svyaz.client.api.ReceivedSignal;
 import picocli.CommandLine.Command;
@@ -70,6 +71,13 @@ final class ReceiveCommand implements Callable<Integer> {
                     + edit.groupId().map(id -> " to the group " + id).orElse("") + ": " + edit.body());
             case ReceivedSignal.RemoteDelete delete -> out.println("Deleted for everyone: the message sent at "
                     + delete.targetSentTimestamp() + delete.groupId().map(id -> " to the group " + id).orElse(""));
+            case ReceivedSignal.Call call -> out.println("Call " + call.step().callId() + ": " + switch (call.step()) {
+                case CallStep.Offer offer -> offer.video() ? "video call offered" : "voice call offered";
+                case CallStep.Answer answer -> "answered";
+                case CallStep.Candidates candidates -> candidates.candidates().size() + " network candidate(s)";
+                case CallStep.Hangup hangup -> "hung up (" + hangup.type().name().toLowerCase() + ")";
+                case CallStep.Busy busy -> "busy";
+            });
         }
     }
 

@@ -46,9 +46,10 @@ final class IncomingSignals {
         this.self = self;
     }
 
-    /** A receipt, typing notice, edit, reaction or delete: handled by {@link #apply}, not stored as a message. */
+    /** A receipt, typing notice, edit, reaction, delete or call step: handled by {@link #apply}, not stored as a message. */
     static boolean isSignal(Content content) {
         return content.hasReceiptMessage() || content.hasTypingMessage() || content.hasEditMessage()
+                || content.hasCallMessage()
                 || content.getDataMessage().hasReaction() || content.getDataMessage().hasDelete();
     }
 
@@ -81,6 +82,16 @@ final class IncomingSignals {
             notApplied = untrusted ? Optional.of(UNTRUSTED) : receipt(source, content.getReceiptMessage(), serverTimestamp);
         } else if (content.hasTypingMessage()) {
             stored.setTyping(content.getTypingMessage());
+            notApplied = Optional.empty();
+        } else if (content.hasCallMessage()) {
+            try {
+                CallMessages.fromProto(content.getCallMessage());
+            } catch (IllegalArgumentException e) {
+                log.warn("dropped a call message: {}", e.getMessage());
+                return;
+            }
+            // Shown even from a changed safety number: the app asks before it answers such a call.
+            stored.setCall(content.getCallMessage());
             notApplied = Optional.empty();
         } else if (content.hasEditMessage()) {
             stored.setEdit(content.getEditMessage());

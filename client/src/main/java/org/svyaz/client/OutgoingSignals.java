@@ -31,6 +31,7 @@ import org.svyaz.protocol.content.Quote;
 import org.svyaz.protocol.content.Reaction;
 import org.svyaz.protocol.content.ReceiptMessage;
 import org.svyaz.protocol.content.TypingMessage;
+import org.svyaz.client.api.CallStep;
 
 /**
  * Builds and sends the signals about a conversation (receipts, typing, reactions, edits, deletes)
@@ -378,6 +379,13 @@ final class OutgoingSignals {
         return sender.send(recipient, destination, Content.newBuilder().setTypingMessage(TypingMessage.newBuilder()
                 .setTimestamp(timestamp)
                 .setAction(stop ? TypingMessage.Action.STOPPED : TypingMessage.Action.STARTED)), timestamp);
+    }
+
+    /** Sends one step of setting up a call to a contact (never stored: a call is now or not at all). */
+    SendResult call(String recipient, CallStep step) throws ClientException {
+        UUID destination = contact(recipient);
+        return sender.send(recipient, destination, Content.newBuilder().setCallMessage(CallMessages.toProto(step)),
+                clock.millis());
     }
 
     /**

@@ -13,6 +13,7 @@ import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import com.google.protobuf.ByteString;
+import org.svyaz.client.api.CallStep;
 import org.svyaz.client.api.ChatSummary;
 import org.svyaz.client.api.ClientException;
 import org.svyaz.client.api.ConnectionStatus;
@@ -537,6 +538,11 @@ public final class SvyazClient implements AutoCloseable {
     /** The one-to-one conversation with {@code contact} in brief; empty when no message was exchanged. */
     public Optional<ChatSummary> chatSummary(UUID contact) throws ClientException {
         return OutgoingSignals.guarded(() -> conversations.chatSummary(contact));
+    }
+
+    /** Sends {@code recipient} one step of setting up a call (see {@link CallStep}). */
+    public SendResult sendCallMessage(String recipient, CallStep step) throws ClientException {
+        return OutgoingSignals.guarded(() -> outgoing.call(recipient, step));
     }
 
     /** Tells {@code recipient} that this user started (or, with {@code stop}, stopped) typing. */

@@ -86,7 +86,7 @@ public final class EnvelopeJson {
         }
     }
 
-    /** signal-cli's shapes: receiptMessage, typingMessage, editMessage; reactions and deletes inside dataMessage. */
+    /** signal-cli's shapes: receiptMessage, typingMessage, editMessage, callMessage; reactions and deletes inside dataMessage. */
     private static void signalJson(SvyazClient client, ObjectNode envelope, ReceivedMessage message,
                                    ReceivedSignal signal) {
         switch (signal) {
@@ -142,6 +142,7 @@ public final class EnvelopeJson {
                 groupInfo(data, delete.groupId());
                 data.putObject("remoteDelete").put("timestamp", delete.targetSentTimestamp());
             }
+            case ReceivedSignal.Call call -> CallMessageJson.write(envelope.putObject("callMessage"), call.step());
         }
     }
 

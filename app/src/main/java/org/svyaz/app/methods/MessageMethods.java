@@ -33,7 +33,7 @@ public final class MessageMethods {
 
     /** One send to one recipient. */
     @FunctionalInterface
-    private interface OneSend {
+    interface OneSend {
         SendResult to(String recipient) throws ClientException;
     }
 
@@ -184,7 +184,7 @@ public final class MessageMethods {
         return results.response();
     }
 
-    private static JsonNode one(SvyazClient client, RpcCall call, OneSend send) throws Exception {
+    static JsonNode one(SvyazClient client, RpcCall call, OneSend send) throws Exception {
         SendResults results = new SendResults();
         sendOne(client, results, call.string("recipient"), send);
         return results.response();

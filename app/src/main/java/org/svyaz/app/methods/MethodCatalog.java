@@ -19,6 +19,7 @@ public final class MethodCatalog {
         all.addAll(SettingsMethods.all());
         all.add(Probing.method());
         all.addAll(HistoryMethods.all());
+        all.addAll(CallMethods.all());
         return List.copyOf(all);
     }
 

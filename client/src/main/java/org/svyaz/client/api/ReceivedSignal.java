@@ -7,7 +7,7 @@ import java.util.UUID;
 
 /**
  * Something a contact's client said about the conversation rather than a new message: a receipt,
- * a typing notice, a reaction, an edit or a delete for everyone. Shown once by {@code receive}
+ * a typing notice, a reaction, an edit, a delete for everyone or a step in setting up a call. Shown once by {@code receive}
  * (see {@link ReceivedMessage#signal()}); its effect, if any, is applied to the local store when it
  * arrives.
  */
@@ -45,4 +45,7 @@ public sealed interface ReceivedSignal {
      * they sent to that group.
      */
     record RemoteDelete(long targetSentTimestamp, Optional<String> groupId) implements ReceivedSignal {}
+
+    /** A step in setting up a call with the contact: an offer rings, the rest follow it. */
+    record Call(CallStep step) implements ReceivedSignal {}
 }

@@ -30,6 +30,7 @@ import org.svyaz.protocol.content.ReceiptMessage;
 import org.svyaz.protocol.content.StoredAttachments;
 import org.svyaz.protocol.content.StoredSignal;
 import org.svyaz.protocol.content.TypingMessage;
+import org.svyaz.client.CallMessages;
 
 /**
  * What was said about messages after they were sent (schema v6, see {@link AccountDatabase}):
@@ -577,6 +578,7 @@ public final class LocalSignals {
                     GroupId.fromBytes(signal.getGroupId().toByteArray()).map(GroupId::toString));
             case DELETE -> new ReceivedSignal.RemoteDelete(signal.getDelete().getTargetSentTimestamp(),
                     GroupId.fromBytes(signal.getGroupId().toByteArray()).map(GroupId::toString));
+            case CALL -> new ReceivedSignal.Call(CallMessages.fromProto(signal.getCall()));
             case KIND_NOT_SET -> throw new LocalStoreException("a stored signal has no kind", null);
         };
     }

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.app.methods;
+
+import static org.svyaz.app.rpc.RpcParam.Type.ARRAY;
+import static org.svyaz.app.rpc.RpcParam.Type.OBJECT;
+import static org.svyaz.app.rpc.RpcParam.Type.STRING;
+import static org.svyaz.app.rpc.RpcParam.optional;
+import static org.svyaz.app.rpc.RpcParam.required;
+
+import java.util.List;
+
+/** Calls: the signalling between two browsers, carried end-to-end encrypted like any message. */
+public final class CallMethods {
+    private CallMethods() {}
+
+    public static List<AccountMethod> all() {
+        return List.of(
+                AccountMethod.of("sendCallMessage", "Send a contact one step of setting up a call (Svyaz's own; "
+                                + "signal-cli only receives calls). Give exactly one of the parts, shaped as "
+                                + "received envelopes show them in callMessage.",
+                        List.of(required("recipient", STRING, "The contact."),
+                                optional("offerMessage", OBJECT, "{id, sdp, type: AUDIO_CALL or VIDEO_CALL}: ring."),
+                                optional("answerMessage", OBJECT, "{id, sdp}: take the call."),
+                                optional("iceUpdateMessages", ARRAY, "[{id, sdp, mid}]: where you can be reached "
+                                        + "(1 to 32 candidates)."),
+                                optional("hangupMessage", OBJECT, "{id, type: NORMAL, ACCEPTED, DECLINED or BUSY}: end it."),
+                                optional("busyMessage", OBJECT, "{id}: you are in another call.")),
+                        (client, call) -> {
+                            var step = CallMessageJson.read(call);
+                            return MessageMethods.one(client, call, recipient -> client.sendCallMessage(recipient, step));
+                        }));
+    }
+}
