@@ -6,6 +6,7 @@ import {attachmentUrl, call, upload} from './api.js';
 import {el, show, whenLeft} from './dom.js';
 import {formatDate, formatTime, t, tn} from './i18n.js';
 import {events} from './events.js';
+import {startCall} from './calls.js';
 import {showContact} from './contact.js';
 import {showGroup} from './group.js';
 import {recordButton, voiceNoteView} from './voice.js';
@@ -695,6 +696,10 @@ export async function showConversation(account, peer, onBack) {
     el('header', {}, el('button', {class: 'back', onclick: onBack}, t('conversation.back')),
       el('h1', {}, title),
       timer ? el('label', {class: 'timer'}, '⏱ ', timer) : null,
+      group ? null : el('button', {type: 'button', class: 'secondary voice-call', title: t('call.voice'),
+        'aria-label': t('call.voice'), onclick: () => startCall(contact, false)}, '📞'),
+      group ? null : el('button', {type: 'button', class: 'secondary video-call', title: t('call.video'),
+        'aria-label': t('call.video'), onclick: () => startCall(contact, true)}, '🎥'),
       el('button', {type: 'button', class: 'secondary contact-info', onclick: () => openContact()},
         t(group ? 'conversation.groupInfo' : 'conversation.contactInfo'))),
     keyChanged, scroller, typing, progress, error, composing, form);

@@ -7,6 +7,7 @@ import {showFirstRun} from './firstRun.js';
 import {showChats} from './chats.js';
 import {showConnection} from './connection.js';
 import {events} from './events.js';
+import {handleCallMessage, startCalls} from './calls.js';
 
 function setOffline(offline) {
   const status = document.getElementById('status');
@@ -49,7 +50,11 @@ async function boot() {
     }
   }
   let wasOffline = false;
-  listen(received => events.publish(received), online => {
+  listen(received => {
+    if (!handleCallMessage(received.envelope)) {
+      events.publish(received);
+    }
+  }, online => {
     setOffline(!online);
     if (online && wasOffline) {
       events.reconnected();
@@ -58,11 +63,16 @@ async function boot() {
   }, showTransfer);
   const accounts = await call('listAccounts');
   if (accounts.length === 0) {
-    showFirstRun(account => showChats(account), link);
+    showFirstRun(account => {
+      startCalls(account);
+      showChats(account);
+    }, link);
   } else if (link.startsWith('svyaz://relay/')) {
     const account = accounts[0].username;
+    startCalls(account);
     showConnection(account, () => showChats(account), link);
   } else {
+    startCalls(accounts[0].username);
     showChats(accounts[0].username);
   }
 }

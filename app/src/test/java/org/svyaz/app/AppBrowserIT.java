@@ -87,24 +87,10 @@ class AppBrowserIT {
     /** Starts {@code svyaz app} on a data directory and returns the link it prints. */
     /** {@code svyazLink}: a svyaz:// link to open the app with, as a click on one does; none when empty. */
     private String startApp(Path dataDir, String name, String... svyazLink) throws Exception {
-        List<String> arguments = new ArrayList<>(List.of("-d", dataDir.toString(), "app", "--no-open"));
-        arguments.addAll(List.of(svyazLink));
-        Process app = Cli.start(temp.resolve("logs"), name, arguments.toArray(String[]::new));
-        processes.add(app);
-        apps.put(name, app);
-        Path out = temp.resolve("logs").resolve(name + ".out");
-        String[] link = new String[1];
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
-            if (!app.isAlive()) {
-                throw new IllegalStateException("svyaz app exited with " + app.exitValue());
-            }
-            Matcher found = LINK.matcher(Files.exists(out) ? Files.readString(out) : "");
-            if (found.find()) {
-                link[0] = found.group();
-            }
-            return link[0] != null;
-        });
-        return link[0];
+        WebApp app = WebApp.start(temp.resolve("logs"), dataDir, name, svyazLink);
+        processes.add(app.process());
+        apps.put(name, app.process());
+        return app.link();
     }
 
     private Path startBotDaemon(String inviteLink, String username) throws Exception {
@@ -167,7 +153,7 @@ class AppBrowserIT {
     }
 
     /** Signs up through the first-run screen and returns the username the server gave. */
-    private static String signUp(WebDriver browser, WebDriverWait wait, String link, String invite, String nickname) {
+    static String signUp(WebDriver browser, WebDriverWait wait, String link, String invite, String nickname) {
         browser.get(link);
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("invite")));
         browser.findElement(By.id("invite")).sendKeys(invite);

@@ -37,7 +37,9 @@ final class Chromium {
                 // Only loopback: no sync, no component updates, no safe-browsing lookups.
                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--disable-default-apps", "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream");
+                "--use-fake-device-for-media-stream",
+                // Calls between two browsers on this machine may use loopback addresses.
+                "--allow-loopback-in-peer-connection");
         options.setExperimentalOption("prefs", Map.of("intl.accept_languages", language));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(DRIVER.toFile())

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+package org.svyaz.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * Calls in the web app: two Chromiums with fake camera and microphone, each on its own
+ * {@code svyaz app}, against a real server; the media is WebRTC between the browsers, the set-up
+ * travels as end-to-end encrypted call messages.
+ */
+class CallBrowserIT {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    /** Media must keep arriving for this many one-second samples. */
+    private static final int SAMPLES = 6;
+
+    @TempDir
+    Path temp;
+
+    private final List<Process> processes = new ArrayList<>();
+    private final List<WebDriver> browsers = new ArrayList<>();
+
+    @AfterEach
+    void stop(TestInfo test) throws Exception {
+        Path pages = Path.of("target", "browser-pages");
+        Files.createDirectories(pages);
+        for (int i = 0; i < browsers.size(); i++) {
+            String name = test.getTestMethod().map(m -> m.getName()).orElse("test") + "-" + i;
+            try {
+                Files.writeString(pages.resolve(name + ".html"), browsers.get(i).getPageSource());
+            } catch (RuntimeException e) {
+                Files.writeString(pages.resolve(name + ".html"), "no page: " + e);
+            }
+        }
+        browsers.forEach(WebDriver::quit);
+        for (Process process : processes) {
+            process.destroy();
+            process.waitFor();
+        }
+    }
+
+    /** A person: their app, their browser, signed up on the server under a nickname. */
+    private record Person(WebDriver browser, WebDriverWait waiting, String username) {}
+
+    private Person signUp(ServerProcess server, String nickname) throws Exception {
+        WebApp app = WebApp.start(temp.resolve("logs"), temp.resolve(nickname), "app-" + nickname);
+        processes.add(app.process());
+        WebDriver browser = Chromium.start(temp.resolve("chromium-" + nickname), "en");
+        browsers.add(browser);
+        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        wait.ignoring(StaleElementReferenceException.class);
+        return new Person(browser, wait, AppBrowserIT.signUp(browser, wait, app.link(), server.inviteLink(), nickname));
+    }
+
+    private static void openChat(Person person, String with) {
+        person.browser().findElement(By.id("new-chat")).sendKeys(with, Keys.ENTER);
+        person.waiting().until(ExpectedConditions.textToBe(By.tagName("h1"), with));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> stats(Person person) {
+        return (Map<String, Object>) ((JavascriptExecutor) person.browser())
+                .executeAsyncScript("window.svyazCallStats().then(arguments[arguments.length - 1])");
+    }
+
+    private static long bytes(Map<String, Object> stats, String kind) {
+        return ((Number) stats.get(kind)).longValue();
+    }
+
+    private static String callState(Person person) {
+        return person.browser().findElement(By.className("call-state")).getText();
+    }
+
+    @Test
+    void aVideoCallCarriesMediaBothWaysUntilOneSideHangsUp() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            Person alice = signUp(server, "alice");
+            Person bob = signUp(server, "bob");
+            openChat(alice, bob.username());
+            alice.browser().findElement(By.className("video-call")).click();
+            alice.waiting().until(ExpectedConditions.textToBe(By.className("call-state"), "Calling…"));
+
+            bob.waiting().until(ExpectedConditions.visibilityOfElementLocated(By.className("call-accept")));
+            assertThat(callState(bob)).isEqualTo("Incoming video call");
+            assertThat(bob.browser().findElement(By.cssSelector(".call-screen h2")).getText())
+                    .isEqualTo(alice.username());
+            bob.browser().findElement(By.className("call-accept")).click();
+
+            for (Person person : List.of(alice, bob)) {
+                person.waiting().until(ExpectedConditions.textMatches(By.className("call-state"),
+                        java.util.regex.Pattern.compile("In call · \\d+:\\d\\d")));
+            }
+            // Media keeps arriving on both sides: every sample has more audio and video bytes than the last.
+            Map<String, Object> lastAlice = stats(alice);
+            Map<String, Object> lastBob = stats(bob);
+            for (int i = 0; i < SAMPLES; i++) {
+                Thread.sleep(1000);
+                Map<String, Object> nowAlice = stats(alice);
+                Map<String, Object> nowBob = stats(bob);
+                for (String kind : List.of("inboundAudioBytes", "inboundVideoBytes")) {
+                    assertThat(bytes(nowAlice, kind)).as("alice's %s, sample %d", kind, i).isGreaterThan(bytes(lastAlice, kind));
+                    assertThat(bytes(nowBob, kind)).as("bob's %s, sample %d", kind, i).isGreaterThan(bytes(lastBob, kind));
+                }
+                lastAlice = nowAlice;
+                lastBob = nowBob;
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> route = (Map<String, Object>) lastAlice.get("route");
+            assertThat(route).as("the selected candidate pair").containsEntry("local", "host")
+                    .containsEntry("remote", "host");
+            assertThat(alice.browser().findElement(By.className("call-route")).getText()).startsWith("Direct connection");
+            Chromium.screenshot(alice.browser(), "call-video");
+
+            bob.browser().findElement(By.className("call-hangup")).click();
+            alice.waiting().until(ExpectedConditions.textToBe(By.className("call-state"), "The other side hung up"));
+            assertThat(callState(bob)).isEqualTo("Call ended");
+        }
+    }
+}
