@@ -161,7 +161,9 @@ async function connect(video) {
   const stream = await navigator.mediaDevices.getUserMedia({audio: true, video});
   current.stream = stream;
   current.ui.localVideo.srcObject = stream;
-  const pc = new RTCPeerConnection();
+  // The server's TURN servers, fresh credentials each call; with "always relay calls" the only route.
+  const turn = await call('getTurnServers', {account});
+  const pc = new RTCPeerConnection({iceServers: turn.iceServers, iceTransportPolicy: turn.alwaysRelay ? 'relay' : 'all'});
   current.pc = pc;
   for (const track of stream.getTracks()) {
     pc.addTrack(track, stream);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-// Settings: profile name, read receipts, typing indicators, language.
+// Settings: profile name, read receipts, typing indicators, relayed calls, language.
 import {call} from './api.js';
 import {el, show} from './dom.js';
 import {currentLanguage, LANGUAGES, loadLanguage, t} from './i18n.js';
@@ -18,6 +18,9 @@ export async function showSettings(account, onBack) {
   const name = el('input', {id: 'profile-name', name: 'name', autocomplete: 'name'});
   const readReceipts = el('input', {type: 'checkbox', id: 'read-receipts', checked: configuration.readReceipts});
   const typing = el('input', {type: 'checkbox', id: 'typing-indicators', checked: configuration.typingIndicators});
+  const relayCalls = el('input', {type: 'checkbox', id: 'always-relay-calls', checked: configuration.alwaysRelayCalls});
+  relayCalls.addEventListener('change', () =>
+    call('updateConfiguration', {account, alwaysRelayCalls: relayCalls.checked}).then(saved, failed));
   readReceipts.addEventListener('change', () =>
     call('updateConfiguration', {account, readReceipts: readReceipts.checked}).then(saved, failed));
   typing.addEventListener('change', () =>
@@ -42,6 +45,8 @@ export async function showSettings(account, onBack) {
     el('div', {class: 'toggle'}, readReceipts, el('label', {for: 'read-receipts'}, t('settings.readReceipts'))),
     el('p', {class: 'hint'}, t('settings.readReceiptsHint')),
     el('div', {class: 'toggle'}, typing, el('label', {for: 'typing-indicators'}, t('settings.typingIndicators'))),
+    el('div', {class: 'toggle'}, relayCalls, el('label', {for: 'always-relay-calls'}, t('settings.alwaysRelayCalls'))),
+    el('p', {class: 'hint'}, t('settings.alwaysRelayCallsHint')),
     el('div', {class: 'toggle'}, el('label', {for: 'language'}, t('language')), language),
     status, error);
 }

@@ -24,6 +24,7 @@ import org.svyaz.server.account.InviteCodes;
 import org.svyaz.server.account.RegistrationPolicy;
 import org.svyaz.server.cluster.RedisUnavailableException;
 import org.svyaz.server.identity.DescriptorPublisher;
+import org.svyaz.server.calls.TurnCredentialIssuer;
 import org.svyaz.server.identity.DescriptorSettings;
 import org.svyaz.server.identity.RelayGrants;
 import org.svyaz.server.message.MessageLimits;
@@ -41,7 +42,7 @@ import picocli.CommandLine.Spec;
                 "The first start creates the data directory, the server keys and a TLS certificate, and writes "
                         + "the invite link to DATA/invite.txt. SIGTERM (Ctrl-C) shuts down gracefully."},
         subcommands = {ServerCommand.InviteCommand.class, ServerCommand.DescriptorCommand.class,
-                TokenOwnerCommand.class})
+                TokenOwnerCommand.class, TurnCommand.class})
 final class ServerCommand implements Callable<Integer> {
     static final Path DEFAULT_DATA = Path.of("svyaz-data");
 
@@ -370,6 +371,14 @@ final class ServerCommand implements Callable<Integer> {
         @Option(names = "--remove-cover-name", paramLabel = "NAME", description = "Stop advertising a cover name.")
         List<String> removeCoverNames = new ArrayList<>();
 
+        @Option(names = "--add-turn", paramLabel = "URI",
+                description = "A TURN server for calls, such as turn:turn.example.com:3478?transport=udp, that checks "
+                        + "the secret in DATA/turn-secret (made if missing); 'svyaz server turn' sets up coturn so.")
+        List<String> addTurn = new ArrayList<>();
+
+        @Option(names = "--remove-turn", paramLabel = "URI", description = "Stop handing out a TURN server.")
+        List<String> removeTurn = new ArrayList<>();
+
         @Override
         public Integer call() throws Exception {
             boolean started = Files.isRegularFile(data.resolve(DescriptorPublisher.INVITE_FILE));
@@ -406,7 +415,16 @@ final class ServerCommand implements Callable<Integer> {
                     throw new CommandLineException("A cover name is a DNS name such as www.example.com, not '" + name + "'.");
                 }
             }
+            for (String uri : addTurn) {
+                if (!uri.matches("turns?:(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):\\d{1,5}(\\?transport=(udp|tcp))?")) {
+                    throw new CommandLineException("A TURN server is a URI such as turn:HOST:3478?transport=udp "
+                            + "or turns:HOST:443?transport=tcp, not '" + uri + "'.");
+                }
+            }
             Files.createDirectories(data);
+            if (!addTurn.isEmpty()) {
+                TurnCredentialIssuer.secret(data);
+            }
             DescriptorSettings settings = DescriptorSettings.load(data);
             settings.endpoints().addAll(addEndpoints);
             removeEndpoints.forEach(settings.endpoints()::remove);
@@ -416,12 +434,15 @@ final class ServerCommand implements Callable<Integer> {
             removeDoh.forEach(settings.dohResolvers()::remove);
             settings.coverNames().addAll(addCoverNames);
             removeCoverNames.forEach(settings.coverNames()::remove);
+            settings.turnUris().addAll(addTurn);
+            removeTurn.forEach(settings.turnUris()::remove);
             settings.save(data);
             PrintWriter out = spec.commandLine().getOut();
             settings.endpoints().forEach(e -> out.println("endpoint " + e));
             settings.relays().forEach(r -> out.println("relay " + r));
             settings.dohResolvers().forEach(d -> out.println("doh " + d));
             settings.coverNames().forEach(c -> out.println("cover " + c));
+            settings.turnUris().forEach(t -> out.println("turn " + t));
             return ExitCodes.OK;
         }
     }

@@ -133,4 +133,48 @@ class CallBrowserIT {
             assertThat(callState(bob)).isEqualTo("Call ended");
         }
     }
+
+    @Test
+    void withAlwaysRelayCallsTheMediaGoesThroughCoturn() throws Exception {
+        Path serverData = temp.resolve("server");
+        int turnPort = ServerProcess.freePort();
+        Cli.Result turn = Cli.run("server", "turn", "--data", serverData.toString(), "--listen", "127.0.0.1:" + turnPort,
+                "--allow-private-peers");
+        assertThat(turn.exitCode()).as(turn.err()).isZero();
+        assertThat(turn.out()).contains("turn:127.0.0.1:" + turnPort + "?transport=udp");
+        try (ServerProcess server = new ServerProcess(serverData, temp.resolve("logs")).start();
+             Coturn coturn = Coturn.start(serverData, turnPort, temp.resolve("logs").resolve("coturn"))) {
+            Person alice = signUp(server, "alice");
+            Person bob = signUp(server, "bob");
+            alice.browser().findElement(By.className("open-settings")).click();
+            alice.waiting().until(ExpectedConditions.elementToBeClickable(By.id("always-relay-calls"))).click();
+            alice.waiting().until(ExpectedConditions.textToBe(By.className("saved"), "Saved."));
+            alice.browser().findElement(By.className("back")).click();
+            openChat(alice, bob.username());
+            alice.browser().findElement(By.className("voice-call")).click();
+            bob.waiting().until(ExpectedConditions.visibilityOfElementLocated(By.className("call-accept")));
+            assertThat(callState(bob)).isEqualTo("Incoming voice call");
+            bob.browser().findElement(By.className("call-accept")).click();
+            for (Person person : List.of(alice, bob)) {
+                person.waiting().until(ExpectedConditions.textMatches(By.className("call-state"),
+                        java.util.regex.Pattern.compile("In call · \\d+:\\d\\d")));
+            }
+            Map<String, Object> last = stats(bob);
+            for (int i = 0; i < SAMPLES; i++) {
+                Thread.sleep(1000);
+                Map<String, Object> now = stats(bob);
+                assertThat(bytes(now, "inboundAudioBytes")).as("bob's audio, sample %d", i)
+                        .isGreaterThan(bytes(last, "inboundAudioBytes"));
+                last = now;
+            }
+            assertThat(bytes(stats(alice), "inboundAudioBytes")).isPositive();
+            @SuppressWarnings("unchecked")
+            Map<String, Object> route = (Map<String, Object>) stats(alice).get("route");
+            assertThat(route).as("alice's side of the selected pair is a TURN allocation").containsEntry("local", "relay");
+            assertThat(alice.browser().findElement(By.className("call-route")).getText())
+                    .startsWith("Through a relay server");
+            alice.browser().findElement(By.className("call-hangup")).click();
+            bob.waiting().until(ExpectedConditions.textToBe(By.className("call-state"), "The other side hung up"));
+        }
+    }
 }

@@ -547,6 +547,35 @@ class CliIT {
             Cli.Result badRelay = Cli.run("server", "descriptor", "--data", data.toString(), "--add-relay", "nonsense");
             assertThat(badRelay.exitCode()).isEqualTo(1);
             assertThat(badRelay.err()).contains("relay link");
+
+            Cli.Result turn = Cli.run("server", "descriptor", "--data", data.toString(),
+                    "--add-turn", "turns:turn.example:443?transport=tcp");
+            assertThat(turn.exitCode()).as(turn.err()).isZero();
+            assertThat(turn.out().lines().toList()).contains("turn turns:turn.example:443?transport=tcp");
+            assertThat(data.resolve("turn-secret")).as("made for coturn to share").isRegularFile();
+            for (String bad : List.of("http://turn.example", "turn:turn.example", "turn:a b:3478",
+                    "turn:turn.example:3478?transport=sctp")) {
+                Cli.Result badTurn = Cli.run("server", "descriptor", "--data", data.toString(), "--add-turn", bad);
+                assertThat(badTurn.exitCode()).as(bad).isEqualTo(1);
+                assertThat(badTurn.err()).as(bad).contains("turn:HOST:3478?transport=udp");
+            }
+            Cli.Result everywhere = Cli.run("server", "turn", "--data", data.toString(), "--listen", "0.0.0.0:3478");
+            assertThat(everywhere.exitCode()).isEqualTo(1);
+            assertThat(everywhere.err()).contains("--advertise");
+            Cli.Result badPorts = Cli.run("server", "turn", "--data", data.toString(), "--listen", "127.0.0.1:3478",
+                    "--ports", "80-90");
+            assertThat(badPorts.exitCode()).isEqualTo(1);
+            assertThat(badPorts.err()).contains("1024-65535");
+            Cli.Result set = Cli.run("server", "turn", "--data", data.toString(), "--listen", "0.0.0.0:3478",
+                    "--advertise", "turn.example");
+            assertThat(set.exitCode()).as(set.err()).isZero();
+            String coturnConfig = java.nio.file.Files.readString(data.resolve("turnserver.conf"));
+            assertThat(coturnConfig).contains("use-auth-secret", "static-auth-secret="
+                    + java.nio.file.Files.readString(data.resolve("turn-secret")).strip(), "log-file=/dev/null",
+                    "denied-peer-ip=10.0.0.0-10.255.255.255", "denied-peer-ip=127.0.0.0-127.255.255.255");
+            assertThat(coturnConfig).doesNotContain("allow-loopback-peers");
+            assertThat(java.nio.file.Files.readString(data.resolve("descriptor.conf")))
+                    .contains("turn turn:turn.example:3478?transport=udp", "turn turn:turn.example:3478?transport=tcp");
         }
     }
 

@@ -42,6 +42,7 @@ final class AccountSettings {
     private static final String RELAYS_ONLY = "relays_only";
     private static final String READ_RECEIPTS = "read_receipts";
     private static final String TYPING_INDICATORS = "typing_indicators";
+    private static final String ALWAYS_RELAY_CALLS = "always_relay_calls";
     static final String ACCOUNT_ID = "account_id";
     private static final String DEVICE_ID = "device_id";
     private static final String PASSWORD = "password";
@@ -269,6 +270,16 @@ final class AccountSettings {
 
     void setTypingIndicators(boolean on) throws ClientException {
         setFlag(TYPING_INDICATORS, on);
+    }
+
+    /** Whether calls take only relayed routes (TURN), hiding this device's address from every contact; off by default. */
+    boolean alwaysRelayCalls() {
+        byte[] value = db.setting(ALWAYS_RELAY_CALLS);
+        return value != null && value.length == 1 && value[0] != 0;
+    }
+
+    void setAlwaysRelayCalls(boolean on) throws ClientException {
+        setFlag(ALWAYS_RELAY_CALLS, on);
     }
 
     private boolean flag(String name) {

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -14,6 +15,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import com.google.protobuf.ByteString;
 import org.svyaz.client.api.CallStep;
+import org.svyaz.client.api.TurnServers;
 import org.svyaz.client.api.ChatSummary;
 import org.svyaz.client.api.ClientException;
 import org.svyaz.client.api.ConnectionStatus;
@@ -46,10 +48,14 @@ import org.svyaz.protocol.RelayLink;
 import org.svyaz.protocol.content.Content;
 import org.svyaz.protocol.content.AttachmentPointer;
 import org.svyaz.protocol.content.DataMessage;
+import org.svyaz.protocol.wire.ErrorCode;
 import org.svyaz.protocol.wire.KeyCountRequest;
 import org.svyaz.protocol.wire.KeyCountResponse;
 import org.svyaz.protocol.wire.SealedSenderAccess;
+import org.svyaz.protocol.wire.Response;
 import org.svyaz.protocol.wire.SetProfileRequest;
+import org.svyaz.protocol.wire.TurnCredentials;
+import org.svyaz.protocol.wire.TurnCredentialsRequest;
 
 /**
  * One registered account on this device: register, send, receive, identities. The facade the CLI
@@ -538,6 +544,29 @@ public final class SvyazClient implements AutoCloseable {
     /** The one-to-one conversation with {@code contact} in brief; empty when no message was exchanged. */
     public Optional<ChatSummary> chatSummary(UUID contact) throws ClientException {
         return OutgoingSignals.guarded(() -> conversations.chatSummary(contact));
+    }
+
+    /** Whether calls take only relayed routes, so no contact learns this device's address (off by default). */
+    public boolean alwaysRelayCalls() {
+        return settings.alwaysRelayCalls();
+    }
+
+    public void setAlwaysRelayCalls(boolean on) throws ClientException {
+        settings.setAlwaysRelayCalls(on);
+    }
+
+    /**
+     * The server's TURN servers with fresh credentials, for a call about to start; empty when the
+     * server has none (calls then connect only directly).
+     */
+    public Optional<TurnServers> turnServers() throws ClientException {
+        Response response = connections.call(ApiPaths.TURN_CREDENTIALS, TurnCredentialsRequest.getDefaultInstance());
+        if (response.getError() == ErrorCode.NOT_FOUND) {
+            return Optional.empty();
+        }
+        TurnCredentials credentials = Responses.parse(Responses.checkOk(response), TurnCredentials.parser());
+        return Optional.of(new TurnServers(credentials.getUrisList(), credentials.getUsername(),
+                credentials.getPassword(), Instant.ofEpochMilli(credentials.getExpiresAt())));
     }
 
     /** Sends {@code recipient} one step of setting up a call (see {@link CallStep}). */

@@ -57,7 +57,7 @@ class DescriptorRefreshIT {
             // The operator adds an address and a relay; the server re-signs its descriptor.
             RelayLink relayLink = relay.link("127.0.0.1", relay.address().getPort(),
                     server.inviteLink().descriptor().getIdentityKey().toByteArray());
-            new DescriptorSettings(Set.of("127.0.0.1:" + newAddress.port()), Set.of(relayLink.toString()), Set.of(), Set.of())
+            new DescriptorSettings(Set.of("127.0.0.1:" + newAddress.port()), Set.of(relayLink.toString()), Set.of(), Set.of(), Set.of())
                     .save(data);
             InviteLink published = server.republishDescriptor();
             assertThat(published.descriptor().getEndpointsList()).contains(endpoint(newAddress.port()));

@@ -97,7 +97,7 @@ class DohRouteIT {
 
     /** Adds the resolvers, as an operator would with 'svyaz server descriptor --add-doh'. */
     private static InviteLink republish(SvyazServer server, Path data, Set<String> resolvers) throws Exception {
-        new DescriptorSettings(Set.of(), Set.of(), resolvers, Set.of()).save(data);
+        new DescriptorSettings(Set.of(), Set.of(), resolvers, Set.of(), Set.of()).save(data);
         InviteLink published = server.republishDescriptor();
         assertThat(published.descriptor().getDohResolversList()).containsExactlyInAnyOrderElementsOf(resolvers);
         return published;

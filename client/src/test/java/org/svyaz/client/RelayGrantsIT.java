@@ -78,7 +78,7 @@ class RelayGrantsIT {
                     links.add(relay.link("127.0.0.1", relay.address().getPort(), serverKey));
                 }
                 new DescriptorSettings(Set.of(), links.stream().map(RelayLink::toString)
-                        .collect(Collectors.toCollection(LinkedHashSet::new)), Set.of(), Set.of()).save(data);
+                        .collect(Collectors.toCollection(LinkedHashSet::new)), Set.of(), Set.of(), Set.of()).save(data);
                 InviteLink published = server.republishDescriptor();
 
                 // What anyone may fetch names no relay, and no relay's secret is anywhere in it.
@@ -151,7 +151,7 @@ class RelayGrantsIT {
                      Optional.empty(), 100, Duration.ofMinutes(2)))) {
             RelayLink link = relay.link("127.0.0.1", relay.address().getPort(),
                     server.inviteLink().descriptor().getIdentityKey().toByteArray());
-            new DescriptorSettings(Set.of(), Set.of(link.toString()), Set.of(), Set.of()).save(data);
+            new DescriptorSettings(Set.of(), Set.of(link.toString()), Set.of(), Set.of(), Set.of()).save(data);
             server.republishDescriptor();
             try (ServerConnection anonymous = ServerConnection.connect(server.inviteLink(), Optional.empty(),
                     push -> Response.getDefaultInstance(), Duration.ofSeconds(10))) {

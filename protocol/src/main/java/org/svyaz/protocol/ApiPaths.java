@@ -28,6 +28,8 @@ public final class ApiPaths {
     public static final String PROFILE_GET = "/v1/profile/get";
     public static final String DESCRIPTOR = "/v1/descriptor";
     public static final String RELAYS = "/v1/relays";
+    /** Short-lived credentials for the TURN servers that carry call media when no direct route works. */
+    public static final String TURN_CREDENTIALS = "/v1/calls/turn";
     public static final String USERNAME_LOOKUP = "/v1/usernames/lookup";
     public static final String KEYS_UPLOAD = "/v1/keys/upload";
     public static final String KEYS_COUNT = "/v1/keys/count";

@@ -35,6 +35,7 @@ import org.svyaz.server.api.DescriptorRoute;
 import org.svyaz.server.api.Dispatcher;
 import org.svyaz.server.api.Routes;
 import org.svyaz.server.cluster.NodeLinks;
+import org.svyaz.server.calls.TurnCredentialIssuer;
 import org.svyaz.server.identity.DescriptorKeeper;
 import org.svyaz.server.identity.RelayGrants;
 import org.svyaz.server.identity.KeyCreationLock;
@@ -174,7 +175,7 @@ public final class SvyazServer implements AutoCloseable {
         DescriptorRoute descriptorRoute = new DescriptorRoute();
         Dispatcher dispatcher = Routes.dispatcher(metrics, accountService, keyService, messageService,
                 new SealedSenderService(storage.accounts(), certificates), new ProfileService(storage.accounts()),
-                descriptorRoute, relayGrants);
+                descriptorRoute, relayGrants, new TurnCredentialIssuer(config.dataDir(), config.clock()));
         metrics.gauge("svyaz.connections.devices", connected, ConnectedDevices::size);
         Counter delivered = metrics.counter("svyaz.messages.delivered");
 

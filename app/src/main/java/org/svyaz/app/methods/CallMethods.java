@@ -8,6 +8,9 @@ import static org.svyaz.app.rpc.RpcParam.optional;
 import static org.svyaz.app.rpc.RpcParam.required;
 
 import java.util.List;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** Calls: the signalling between two browsers, carried end-to-end encrypted like any message. */
 public final class CallMethods {
@@ -28,6 +31,22 @@ public final class CallMethods {
                         (client, call) -> {
                             var step = CallMessageJson.read(call);
                             return MessageMethods.one(client, call, recipient -> client.sendCallMessage(recipient, step));
+                        }),
+                AccountMethod.of("getTurnServers", "The server's TURN servers with fresh credentials, shaped as a "
+                                + "browser's RTCIceServer list, and whether calls must take only them (Svyaz's own).",
+                        List.of(),
+                        (client, call) -> {
+                            ObjectNode result = JsonNodeFactory.instance.objectNode();
+                            ArrayNode servers = result.putArray("iceServers");
+                            client.turnServers().ifPresent(turn -> {
+                                ObjectNode server = servers.addObject();
+                                turn.uris().forEach(server.putArray("urls")::add);
+                                server.put("username", turn.username());
+                                server.put("credential", turn.password());
+                                result.put("expiresAt", turn.expiresAt().toEpochMilli());
+                            });
+                            result.put("alwaysRelay", client.alwaysRelayCalls());
+                            return result;
                         }));
     }
 }

@@ -35,14 +35,18 @@ public final class SettingsMethods {
                             }
                             return JsonNodeFactory.instance.objectNode();
                         }),
-                AccountMethod.of("updateConfiguration", "Read receipts and typing indicators on or off.",
+                AccountMethod.of("updateConfiguration", "Read receipts, typing indicators and relayed calls on or off.",
                         List.of(optional("readReceipts", BOOLEAN, "Tell contacts what you read."),
-                                optional("typingIndicators", BOOLEAN, "Tell contacts when you type.")),
+                                optional("typingIndicators", BOOLEAN, "Tell contacts when you type."),
+                                optional("alwaysRelayCalls", BOOLEAN, "Calls only through the server's TURN "
+                                        + "servers, so no contact learns your address (Svyaz's own).")),
                         SettingsMethods::updateConfiguration),
-                AccountMethod.of("getConfiguration", "Whether read receipts and typing indicators are on.", List.of(),
+                AccountMethod.of("getConfiguration", "Whether read receipts, typing indicators and relayed calls are on.",
+                        List.of(),
                         (client, call) -> JsonNodeFactory.instance.objectNode()
                                 .put("readReceipts", client.readReceipts())
-                                .put("typingIndicators", client.typingIndicators())),
+                                .put("typingIndicators", client.typingIndicators())
+                                .put("alwaysRelayCalls", client.alwaysRelayCalls())),
                 AccountMethod.of("updateAccount", "Change account settings: sealed sender from anyone, relays only.",
                         List.of(optional("unrestrictedSealedSender", BOOLEAN, "Accept sealed messages from anyone."),
                                 optional("relaysOnly", BOOLEAN, "Reach the server only through relays.")),
@@ -79,8 +83,13 @@ public final class SettingsMethods {
     private static JsonNode updateConfiguration(SvyazClient client, RpcCall call) throws Exception {
         var readReceipts = call.raw("readReceipts");
         var typingIndicators = call.raw("typingIndicators");
-        if (readReceipts.isEmpty() && typingIndicators.isEmpty()) {
-            throw RpcException.invalidParams("nothing to change: give 'readReceipts' or 'typingIndicators'");
+        var alwaysRelayCalls = call.raw("alwaysRelayCalls");
+        if (readReceipts.isEmpty() && typingIndicators.isEmpty() && alwaysRelayCalls.isEmpty()) {
+            throw RpcException.invalidParams(
+                    "nothing to change: give 'readReceipts', 'typingIndicators' or 'alwaysRelayCalls'");
+        }
+        if (alwaysRelayCalls.isPresent()) {
+            client.setAlwaysRelayCalls(call.bool("alwaysRelayCalls", false));
         }
         if (readReceipts.isPresent()) {
             client.setReadReceipts(call.bool("readReceipts", true));

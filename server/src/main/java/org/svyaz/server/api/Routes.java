@@ -2,9 +2,11 @@
 package org.svyaz.server.api;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
 import org.svyaz.protocol.ApiPaths;
 import org.svyaz.protocol.RelayLink;
 import org.svyaz.protocol.relay.RelayList;
+import org.svyaz.protocol.wire.ErrorCode;
 import org.svyaz.protocol.wire.GetProfileRequest;
 import org.svyaz.protocol.wire.KeyCountRequest;
 import org.svyaz.protocol.wire.KeyUpload;
@@ -19,9 +21,11 @@ import org.svyaz.protocol.wire.SealedSenderAccess;
 import org.svyaz.protocol.wire.SendRequest;
 import org.svyaz.protocol.wire.SenderCertificateRequest;
 import org.svyaz.protocol.wire.SetProfileRequest;
+import org.svyaz.protocol.wire.TurnCredentialsRequest;
 import org.svyaz.protocol.wire.UsernameLookupRequest;
 import org.svyaz.server.account.AccountService;
 import org.svyaz.server.account.ProfileService;
+import org.svyaz.server.calls.TurnCredentialIssuer;
 import org.svyaz.server.identity.RelayGrants;
 import org.svyaz.server.keys.KeyService;
 import org.svyaz.server.message.MessageService;
@@ -39,7 +43,7 @@ public final class Routes {
     public static Dispatcher dispatcher(MeterRegistry metrics, AccountService accounts, KeyService keys,
                                         MessageService messages, SealedSenderService sealedSender,
                                         ProfileService profiles, DescriptorRoute descriptor,
-                                        RelayGrants relayGrants) {
+                                        RelayGrants relayGrants, TurnCredentialIssuer turn) {
         return new Dispatcher(metrics)
                 .anonymous(ApiPaths.REGISTER,
                         (caller, body) -> accounts.register(RequestHandler.parse(RegisterRequest.parser(), body)))
@@ -82,6 +86,15 @@ public final class Routes {
                     RequestHandler.parse(RelaysRequest.parser(), body);
                     return RelayList.newBuilder().addAllRelays(relayGrants.forAccount(caller.accountId()).stream()
                             .map(RelayLink::descriptor).toList()).build();
+                })
+                .authenticated(ApiPaths.TURN_CREDENTIALS, (caller, body) -> {
+                    RequestHandler.parse(TurnCredentialsRequest.parser(), body);
+                    try {
+                        return turn.issue().orElseThrow(() -> new ApiException(ErrorCode.NOT_FOUND,
+                                "This server has no TURN server for calls."));
+                    } catch (IOException e) {
+                        throw new ApiException(ErrorCode.UNAVAILABLE, "The TURN settings could not be read.");
+                    }
                 });
     }
 }

@@ -65,7 +65,8 @@ public final class DescriptorKeeper {
         }
         List<RelayLink> relays = settings.relayLinks();
         current = DescriptorPublisher.publish(identity, sealedSenderTrustRoot, new ArrayList<>(endpoints),
-                new ArrayList<>(settings.dohResolvers()), new ArrayList<>(settings.coverNames()), dataDir, clock);
+                new ArrayList<>(settings.dohResolvers()), new ArrayList<>(settings.coverNames()),
+                new ArrayList<>(settings.turnUris()), dataDir, clock);
         relayGrants.useRelays(relays);
         settingsSeen = modified();
         return current;

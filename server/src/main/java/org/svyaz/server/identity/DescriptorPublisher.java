@@ -25,12 +25,13 @@ public final class DescriptorPublisher {
 
     public static InviteLink publish(ServerIdentity identity, byte[] sealedSenderTrustRoot, List<Endpoint> endpoints,
                                      Path dataDir, Clock clock) throws IOException {
-        return publish(identity, sealedSenderTrustRoot, endpoints, List.of(), List.of(), dataDir, clock);
+        return publish(identity, sealedSenderTrustRoot, endpoints, List.of(), List.of(), List.of(), dataDir, clock);
     }
 
     public static InviteLink publish(ServerIdentity identity, byte[] sealedSenderTrustRoot, List<Endpoint> endpoints,
                                      List<String> dohResolvers,
-                                     List<String> coverNames, Path dataDir, Clock clock) throws IOException {
+                                     List<String> coverNames, List<String> turnUris, Path dataDir, Clock clock)
+            throws IOException {
         ServerDescriptor descriptor = ServerDescriptor.newBuilder()
                 .setVersion(1)
                 .setIdentityKey(ByteString.copyFrom(identity.identityKeyPair().getPublic().getEncoded()))
@@ -40,6 +41,7 @@ public final class DescriptorPublisher {
                 .setExpiresAt(clock.millis() + VALIDITY.toMillis())
                 .addAllDohResolvers(dohResolvers)
                 .addAllCoverNames(coverNames)
+                .addAllTurnUris(turnUris)
                 .setSealedSenderTrustRoot(ByteString.copyFrom(sealedSenderTrustRoot))
                 .build();
         InviteLink link = InviteLink.sign(descriptor, identity.identityKeyPair().getPrivate(), Optional.empty());

@@ -16,11 +16,11 @@ import org.svyaz.protocol.RelayLink;
 /**
  * What the operator adds to the server descriptor beyond the listening address:
  * {@code DATA/descriptor.conf}, one entry per line ({@code endpoint HOST:PORT},
- * {@code relay svyaz://relay/...}, {@code doh https://...}, {@code cover NAME}); {@code #} starts a comment.
+ * {@code relay svyaz://relay/...}, {@code doh https://...}, {@code cover NAME}, {@code turn turn:HOST:PORT?transport=udp}); {@code #} starts a comment.
  * Edited with {@code svyaz server descriptor}; a running server picks changes up within a minute.
  */
 public record DescriptorSettings(Set<String> endpoints, Set<String> relays, Set<String> dohResolvers,
-                                 Set<String> coverNames) {
+                                 Set<String> coverNames, Set<String> turnUris) {
     public static final String FILE = "descriptor.conf";
 
     public DescriptorSettings {
@@ -28,6 +28,7 @@ public record DescriptorSettings(Set<String> endpoints, Set<String> relays, Set<
         relays = new LinkedHashSet<>(relays);
         dohResolvers = new LinkedHashSet<>(dohResolvers);
         coverNames = new LinkedHashSet<>(coverNames);
+        turnUris = new LinkedHashSet<>(turnUris);
     }
 
     public static DescriptorSettings load(Path dataDir) throws IOException {
@@ -35,6 +36,7 @@ public record DescriptorSettings(Set<String> endpoints, Set<String> relays, Set<
         Set<String> relays = new LinkedHashSet<>();
         Set<String> doh = new LinkedHashSet<>();
         Set<String> cover = new LinkedHashSet<>();
+        Set<String> turn = new LinkedHashSet<>();
         Path file = dataDir.resolve(FILE);
         if (Files.exists(file)) {
             int number = 0;
@@ -46,18 +48,19 @@ public record DescriptorSettings(Set<String> endpoints, Set<String> relays, Set<
                 }
                 String[] parts = line.split("\\s+", 2);
                 if (parts.length != 2) {
-                    throw new IOException(FILE + " line " + number + ": expected 'endpoint', 'relay', 'doh' or 'cover' and a value");
+                    throw new IOException(FILE + " line " + number + ": expected 'endpoint', 'relay', 'doh', 'cover' or 'turn' and a value");
                 }
                 switch (parts[0]) {
                     case "endpoint" -> endpoints.add(parts[1]);
                     case "relay" -> relays.add(parts[1]);
                     case "doh" -> doh.add(parts[1]);
                     case "cover" -> cover.add(parts[1]);
+                    case "turn" -> turn.add(parts[1]);
                     default -> throw new IOException(FILE + " line " + number + ": unknown entry '" + parts[0] + "'");
                 }
             }
         }
-        return new DescriptorSettings(endpoints, relays, doh, cover);
+        return new DescriptorSettings(endpoints, relays, doh, cover, turn);
     }
 
     public void save(Path dataDir) throws IOException {
@@ -67,6 +70,7 @@ public record DescriptorSettings(Set<String> endpoints, Set<String> relays, Set<
         relays.forEach(r -> lines.add("relay " + r));
         dohResolvers.forEach(d -> lines.add("doh " + d));
         coverNames.forEach(c -> lines.add("cover " + c));
+        turnUris.forEach(t -> lines.add("turn " + t));
         Path temporary = dataDir.resolve(FILE + ".tmp");
         Files.write(temporary, lines, StandardCharsets.UTF_8);
         Files.move(temporary, dataDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

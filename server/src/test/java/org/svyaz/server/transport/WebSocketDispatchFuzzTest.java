@@ -51,6 +51,7 @@ import org.svyaz.server.api.DescriptorRoute;
 import org.svyaz.server.api.Dispatcher;
 import org.svyaz.server.api.Routes;
 import org.svyaz.server.cluster.NodeLinks;
+import org.svyaz.server.calls.TurnCredentialIssuer;
 import org.svyaz.server.identity.RelayGrants;
 import org.svyaz.server.identity.SenderCertificateIssuer;
 import org.svyaz.server.keys.KeyService;
@@ -107,7 +108,8 @@ class WebSocketDispatchFuzzTest {
                 config.messages(), clock, new MessageMetrics(new SimpleMeterRegistry()));
         dispatcher = Routes.dispatcher(new SimpleMeterRegistry(), accounts, keys, messages,
                 new SealedSenderService(storage.accounts(), SenderCertificateIssuer.loadOrCreate(dataDir, clock)),
-                new ProfileService(storage.accounts()), new DescriptorRoute(), RelayGrants.open(dataDir, clock));
+                new ProfileService(storage.accounts()), new DescriptorRoute(), RelayGrants.open(dataDir, clock),
+                new TurnCredentialIssuer(dataDir, clock));
         // One registered device, as an authenticated connection's caller.
         UUID account = UUID.randomUUID();
         byte[] usernameHash = new byte[32];
