@@ -95,6 +95,8 @@ function newCall(id, peer, video, outgoing) {
     remoteCandidates: [],
     /** Local candidates not sent yet; {@code hold}: those that would show this device's address. */
     localCandidates: [], holdDirect: outgoing, candidateTimer: null,
+    /** Whether the callee has the offer: candidates sent before it would find no call and be lost. */
+    offered: !outgoing,
     timers: [],
     ui: {state, route, warning, remoteVideo, localVideo, remoteAudio, controls},
   };
@@ -203,7 +205,7 @@ function flushCandidatesSoon(mine) {
   }
   mine.candidateTimer = setTimeout(() => {
     mine.candidateTimer = null;
-    if (mine.ended) {
+    if (mine.ended || !mine.offered) {
       return;
     }
     // Until the callee accepts, only relayed candidates go out: a ring must not tell anyone where
@@ -211,10 +213,21 @@ function flushCandidatesSoon(mine) {
     const ready = mine.localCandidates.filter(c => !mine.holdDirect || c.type === 'relay');
     mine.localCandidates = mine.localCandidates.filter(c => !ready.includes(c));
     for (let i = 0; i < ready.length; i += 32) {
-      const batch = ready.slice(i, i + 32).map(c => ({id: mine.id, sdp: c.candidate, mid: c.sdpMid ?? ''}));
+      const batch = ready.slice(i, i + 32).map(c => ({id: mine.id, sdp: withoutRelatedAddress(c), mid: c.sdpMid ?? ''}));
       send(mine.peer, {iceUpdateMessages: batch}).catch(() => {});
     }
   }, CANDIDATE_BATCH_MILLIS);
+}
+
+/**
+ * A candidate's SDP line, for a relayed one without its related address: that is where the TURN
+ * server saw this device, which is exactly what a relayed call must not tell. ICE does not need it.
+ */
+function withoutRelatedAddress(candidate) {
+  if (candidate.type !== 'relay') {
+    return candidate.candidate;
+  }
+  return candidate.candidate.replace(/ raddr \S+ rport \d+/, ' raddr 0.0.0.0 rport 0');
 }
 
 async function addRemoteCandidates() {
@@ -324,6 +337,8 @@ export async function startCall(peer, video) {
     if (mine !== current) {
       return;
     }
+    mine.offered = true;
+    flushCandidatesSoon(mine);
     mine.sound = tone('ringback');
     inCallControls();
     mine.timers.push(setTimeout(() => {

@@ -94,19 +94,9 @@ class AppBrowserIT {
     }
 
     private Path startBotDaemon(String inviteLink, String username) throws Exception {
-        Cli.Result registered = Cli.run("-d", temp.resolve(username).toString(), "register", "--server", inviteLink,
-                "--username", username);
-        assertThat(registered.exitCode()).as(registered.err()).isZero();
-        Path socket = temp.resolve("sockets").resolve(username + ".sock");
-        Process daemon = Cli.start(temp.resolve("logs"), "daemon-" + username, "-d", temp.resolve(username).toString(),
-                "-a", username, "daemon", "--socket", socket.toString());
-        processes.add(daemon);
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
-            try (RpcClient probe = RpcClient.unix(socket)) {
-                return probe.call("version", null).has("result");
-            }
-        });
-        return socket;
+        BotDaemon bot = BotDaemon.start(temp, inviteLink, username);
+        processes.add(bot.process());
+        return bot.socket();
     }
 
     /**

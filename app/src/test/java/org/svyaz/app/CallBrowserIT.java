@@ -9,6 +9,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -30,6 +33,7 @@ class CallBrowserIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
     /** Media must keep arriving for this many one-second samples. */
     private static final int SAMPLES = 6;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path temp;
@@ -70,7 +74,8 @@ class CallBrowserIT {
     }
 
     private static void openChat(Person person, String with) {
-        person.browser().findElement(By.id("new-chat")).sendKeys(with, Keys.ENTER);
+        // The chat list may still be loading (after Back from settings): wait for its field.
+        person.waiting().until(ExpectedConditions.visibilityOfElementLocated(By.id("new-chat"))).sendKeys(with, Keys.ENTER);
         person.waiting().until(ExpectedConditions.textToBe(By.tagName("h1"), with));
     }
 
@@ -129,8 +134,9 @@ class CallBrowserIT {
             Chromium.screenshot(alice.browser(), "call-video");
 
             bob.browser().findElement(By.className("call-hangup")).click();
-            alice.waiting().until(ExpectedConditions.textToBe(By.className("call-state"), "The other side hung up"));
+            // Read at once: the ended call's screen goes away after a moment.
             assertThat(callState(bob)).isEqualTo("Call ended");
+            alice.waiting().until(ExpectedConditions.textToBe(By.className("call-state"), "The other side hung up"));
         }
     }
 
@@ -175,6 +181,62 @@ class CallBrowserIT {
                     .startsWith("Through a relay server");
             alice.browser().findElement(By.className("call-hangup")).click();
             bob.waiting().until(ExpectedConditions.textToBe(By.className("call-state"), "The other side hung up"));
+        }
+    }
+
+    /** Sets up coturn for the server in {@code serverData} on a free loopback port and starts it. */
+    private Coturn startCoturn(Path serverData) throws Exception {
+        int turnPort = ServerProcess.freePort();
+        Cli.Result turn = Cli.run("server", "turn", "--data", serverData.toString(), "--listen", "127.0.0.1:" + turnPort,
+                "--allow-private-peers");
+        assertThat(turn.exitCode()).as(turn.err()).isZero();
+        return Coturn.start(serverData, turnPort, temp.resolve("logs").resolve("coturn"));
+    }
+
+    @Test
+    void ringingTellsTheCalleeNoAddressOfTheCallerUntilTheCallIsAccepted() throws Exception {
+        Path serverData = temp.resolve("server");
+        try (Coturn coturn = startCoturn(serverData);
+             ServerProcess server = new ServerProcess(serverData, temp.resolve("logs")).start()) {
+            BotDaemon bob = BotDaemon.start(temp, server.inviteLink(), "bob.61");
+            processes.add(bob.process());
+            Person alice = signUp(server, "alice");
+            try (RpcClient bot = RpcClient.unix(bob.socket())) {
+                openChat(alice, "bob.61");
+                alice.browser().findElement(By.className("video-call")).click();
+                // Everything the callee's device gets while it rings: the offer, then candidates.
+                List<JsonNode> callMessages = new ArrayList<>();
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                long quietUntil = Long.MAX_VALUE;
+                while (System.nanoTime() < Math.min(deadline, quietUntil)) {
+                    JsonNode notification = bot.nextNotification(Duration.ofMillis(200));
+                    JsonNode call = notification == null ? null
+                            : notification.get("params").get("envelope").get("callMessage");
+                    if (call != null) {
+                        callMessages.add(call);
+                        if (call.has("iceUpdateMessages") && quietUntil == Long.MAX_VALUE) {
+                            // Relayed candidates came; give any direct ones ample time to follow.
+                            quietUntil = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+                        }
+                    }
+                }
+                assertThat(callMessages).as("an offer, then relayed candidates").hasSizeGreaterThan(1);
+                JsonNode offer = callMessages.getFirst().get("offerMessage");
+                assertThat(offer.get("type").asText()).isEqualTo("VIDEO_CALL");
+                assertThat(offer.get("sdp").asText()).doesNotContain("a=candidate").contains("a=fingerprint:sha-256 ");
+                List<String> candidates = callMessages.stream().filter(m -> m.has("iceUpdateMessages"))
+                        .flatMap(m -> java.util.stream.StreamSupport.stream(m.get("iceUpdateMessages").spliterator(), false))
+                        .map(c -> c.get("sdp").asText()).toList();
+                assertThat(candidates).isNotEmpty().allSatisfy(candidate -> {
+                    assertThat(candidate).contains(" typ relay");
+                    assertThat(candidate).as("where the TURN server saw the caller").contains(" raddr 0.0.0.0 rport 0");
+                });
+
+                ObjectNode decline = JSON.createObjectNode().put("recipient", alice.username());
+                decline.putObject("hangupMessage").put("id", offer.get("id").asLong()).put("type", "DECLINED");
+                assertThat(bot.call("sendCallMessage", decline).has("result")).isTrue();
+                alice.waiting().until(ExpectedConditions.textToBe(By.className("call-state"), "Call declined"));
+            }
         }
     }
 }
