@@ -154,8 +154,12 @@ function hangUp(type = 'NORMAL') {
   if (!current) {
     return;
   }
-  const {id, peer} = current;
+  const {id, peer, untrusted, accepted} = current;
   end(t(type === 'DECLINED' ? 'call.declined' : 'call.ended'));
+  if (untrusted && !accepted) {
+    // Nothing goes to a safety number the user has not accepted; the caller's ring times out.
+    return;
+  }
   send(peer, {hangupMessage: {id, type}}).catch(() => {});
 }
 

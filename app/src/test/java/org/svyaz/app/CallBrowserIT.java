@@ -133,6 +133,18 @@ class CallBrowserIT {
             assertThat(alice.browser().findElement(By.className("call-route")).getText()).startsWith("Direct connection");
             Chromium.screenshot(alice.browser(), "call-video");
 
+            // Someone else rings bob meanwhile: busy, and the call goes on.
+            BotDaemon carol = BotDaemon.start(temp, server.inviteLink(), "carol.63");
+            processes.add(carol.process());
+            try (RpcClient carolsDevice = RpcClient.unix(carol.socket())) {
+                ObjectNode offer = JSON.createObjectNode().put("recipient", bob.username());
+                offer.putObject("offerMessage").put("id", 4242).put("sdp", "v=0").put("type", "AUDIO_CALL");
+                assertThat(carolsDevice.call("sendCallMessage", offer).has("result")).isTrue();
+                JsonNode busy = nextCallMessage(carolsDevice);
+                assertThat(busy.get("busyMessage").get("id").asLong()).isEqualTo(4242);
+            }
+            assertThat(callState(bob)).startsWith("In call");
+
             bob.browser().findElement(By.className("call-hangup")).click();
             // Read at once: the ended call's screen goes away after a moment.
             assertThat(callState(bob)).isEqualTo("Call ended");
@@ -236,6 +248,78 @@ class CallBrowserIT {
                 decline.putObject("hangupMessage").put("id", offer.get("id").asLong()).put("type", "DECLINED");
                 assertThat(bot.call("sendCallMessage", decline).has("result")).isTrue();
                 alice.waiting().until(ExpectedConditions.textToBe(By.className("call-state"), "Call declined"));
+            }
+        }
+    }
+
+    /** The next notification's callMessage, within {@link #WAIT}. */
+    private static JsonNode nextCallMessage(RpcClient device) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode notification = device.nextNotification(Duration.ofSeconds(1));
+            if (notification != null && notification.get("params").get("envelope").has("callMessage")) {
+                return notification.get("params").get("envelope").get("callMessage");
+            }
+        }
+        throw new AssertionError("no call message in " + WAIT);
+    }
+
+    @Test
+    void aFingerprintChangedOnTheWayMakesTheCallFail() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            Person alice = signUp(server, "alice");
+            Person bob = signUp(server, "bob");
+            openChat(alice, bob.username());
+            // What a server in the middle would do if it could read and rewrite the offer: put in the
+            // fingerprint of its own DTLS certificate. Here one byte of alice's is changed before it is sent.
+            ((JavascriptExecutor) alice.browser()).executeScript("""
+                    const original = window.fetch;
+                    window.fetch = (url, init) => {
+                      if (init && typeof init.body === 'string' && init.body.includes('"offerMessage"')) {
+                        const request = JSON.parse(init.body);
+                        request.params.offerMessage.sdp = request.params.offerMessage.sdp.replace(
+                          /(a=fingerprint:sha-256 )([0-9A-F]{2})/, (all, head, first) => head + (first === '00' ? '01' : '00'));
+                        init = {...init, body: JSON.stringify(request)};
+                      }
+                      return original(url, init);
+                    };""");
+            alice.browser().findElement(By.className("voice-call")).click();
+            bob.waiting().until(ExpectedConditions.elementToBeClickable(By.className("call-accept"))).click();
+            for (Person person : List.of(alice, bob)) {
+                person.waiting().until(ExpectedConditions.textToBe(By.className("call-state"),
+                        "The call could not connect"));
+            }
+        }
+    }
+
+    @Test
+    void aCallFromAChangedSafetyNumberAsksFirst() throws Exception {
+        try (ServerProcess server = new ServerProcess(temp.resolve("server"), temp.resolve("logs")).start()) {
+            BotDaemon bob = BotDaemon.start(temp, server.inviteLink(), "bob.64");
+            processes.add(bob.process());
+            Person alice = signUp(server, "alice");
+            try (RpcClient bobsDevice = RpcClient.unix(bob.socket())) {
+                bobsDevice.result("send", RpcClient.params().put("recipient", alice.username()).put("message", "hi"));
+                openChat(alice, "bob.64");
+                alice.waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.className("messages"), "hi"));
+                bobsDevice.result("resetIdentity", RpcClient.params().put("yes", true));
+                ObjectNode offer = RpcClient.params().put("recipient", alice.username());
+                offer.putObject("offerMessage").put("id", 77).put("sdp", "v=0").put("type", "VIDEO_CALL");
+                bobsDevice.result("sendCallMessage", offer);
+
+                alice.waiting().until(ExpectedConditions.visibilityOfElementLocated(By.className("call-warning")));
+                assertThat(alice.browser().findElement(By.className("call-warning")).getText())
+                        .contains("safety number with bob.64 changed");
+                assertThat(alice.browser().findElement(By.className("call-accept")).getText()).isEqualTo("Accept anyway");
+                alice.browser().findElement(By.className("call-decline")).click();
+                // Declined here; nothing is sent to a safety number alice has not accepted.
+                assertThat(callState(alice)).isEqualTo("Call declined");
+                long quietUntil = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+                while (System.nanoTime() < quietUntil) {
+                    JsonNode notification = bobsDevice.nextNotification(Duration.ofMillis(200));
+                    assertThat(notification == null ? null : notification.get("params").get("envelope").get("callMessage"))
+                            .as("a call message to bob").isNull();
+                }
             }
         }
     }
