@@ -7,6 +7,7 @@ import {formatTime, t, tn} from './i18n.js';
 import {events} from './events.js';
 import {showConversation} from './conversation.js';
 import {showSettings} from './settings.js';
+import {showCallLog} from './callLog.js';
 import {showConnection} from './connection.js';
 
 function preview(chat) {
@@ -184,6 +185,8 @@ export async function showChats(account) {
       el('nav', {class: 'menu'},
         el('button', {type: 'button', class: 'secondary open-connection',
           onclick: () => showConnection(account, () => showChats(account))}, t('connection.title')),
+        el('button', {type: 'button', class: 'secondary open-calls',
+          onclick: () => showCallLog(account, () => showChats(account))}, t('callLog.title')),
         el('button', {type: 'button', class: 'secondary open-settings',
           onclick: () => showSettings(account, () => showChats(account))}, t('settings.title')))),
     el('form', {class: 'new-chat', onsubmit: event => {

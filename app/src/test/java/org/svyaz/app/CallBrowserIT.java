@@ -149,6 +149,17 @@ class CallBrowserIT {
             // Read at once: the ended call's screen goes away after a moment.
             assertThat(callState(bob)).isEqualTo("Call ended");
             alice.waiting().until(ExpectedConditions.textToBe(By.className("call-state"), "The other side hung up"));
+
+            // Bob's call log: the call he took, and carol's, which rang while he was busy, as missed.
+            bob.waiting().until(ExpectedConditions.invisibilityOfElementLocated(By.id("call")));
+            bob.browser().findElement(By.className("open-calls")).click();
+            bob.waiting().until(ExpectedConditions.visibilityOfElementLocated(By.className("call-log")));
+            List<org.openqa.selenium.WebElement> entries = bob.browser().findElements(By.className("call-entry"));
+            assertThat(entries).hasSize(2);
+            assertThat(entries.get(0).getText()).contains("carol.63", "Incoming voice call", "Missed");
+            assertThat(entries.get(0).getAttribute("class")).contains("missed");
+            assertThat(entries.get(1).getText()).contains(alice.username(), "Incoming video call").containsPattern("\\d+:\\d\\d\\n");
+            Chromium.screenshot(bob.browser(), "call-log");
         }
     }
 

@@ -8,6 +8,8 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.svyaz.client.api.ReceiptType;
+import org.svyaz.client.api.CallStep;
+import org.svyaz.client.store.LocalCalls;
 import org.svyaz.client.store.LocalSignals;
 import org.svyaz.protocol.content.Content;
 import org.svyaz.protocol.content.DataMessage;
@@ -37,12 +39,14 @@ final class IncomingSignals {
     private static final int NAMED_TIMESTAMPS = 5;
 
     private final LocalSignals signals;
+    private final LocalCalls calls;
     private final UUID self;
     /** Set when text was erased or replaced; the caller then empties the WAL (see {@link #takeErased}). */
     private volatile boolean erased;
 
-    IncomingSignals(LocalSignals signals, UUID self) {
+    IncomingSignals(LocalSignals signals, LocalCalls calls, UUID self) {
         this.signals = signals;
+        this.calls = calls;
         this.self = self;
     }
 
@@ -84,12 +88,14 @@ final class IncomingSignals {
             stored.setTyping(content.getTypingMessage());
             notApplied = Optional.empty();
         } else if (content.hasCallMessage()) {
+            CallStep step;
             try {
-                CallMessages.fromProto(content.getCallMessage());
+                step = CallMessages.fromProto(content.getCallMessage());
             } catch (IllegalArgumentException e) {
                 log.warn("dropped a call message: {}", e.getMessage());
                 return;
             }
+            calls.record(source, false, step, timestamp);
             // Shown even from a changed safety number: the app asks before it answers such a call.
             stored.setCall(content.getCallMessage());
             notApplied = Optional.empty();

@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import com.google.protobuf.ByteString;
+import org.svyaz.client.api.CallRecord;
 import org.svyaz.client.api.CallStep;
 import org.svyaz.client.api.TurnServers;
 import org.svyaz.client.api.ChatSummary;
@@ -36,8 +37,9 @@ import org.svyaz.client.groups.GroupId;
 import org.svyaz.client.net.Route;
 import org.svyaz.client.store.AccountDatabase;
 import org.svyaz.client.store.GroupStore;
-import org.svyaz.client.store.LocalMessages;
+import org.svyaz.client.store.LocalCalls;
 import org.svyaz.client.store.LocalConversations;
+import org.svyaz.client.store.LocalMessages;
 import org.svyaz.client.store.LocalSignals;
 import org.svyaz.client.store.LocalStoreException;
 import org.svyaz.client.store.SqliteSignalStore;
@@ -89,6 +91,7 @@ public final class SvyazClient implements AutoCloseable {
     private final GroupMessaging groups;
     private final OutgoingSignals outgoing;
     private final PushReceiver receiver;
+    private final LocalCalls calls;
     private final ReceiveLoop receiveLoop;
     private final Identities identities;
 
@@ -104,8 +107,9 @@ public final class SvyazClient implements AutoCloseable {
         this.messages = new LocalMessages(db);
         this.signals = new LocalSignals(db);
         this.conversations = new LocalConversations(db);
-        this.receiver = new PushReceiver(settings, db, store, messages, groupInbox, new IncomingSignals(signals, self),
-                clock);
+        this.calls = new LocalCalls(db);
+        this.receiver = new PushReceiver(settings, db, store, messages, groupInbox,
+                new IncomingSignals(signals, calls, self), clock);
         this.connections = new Connections(settings, receiver, receiver::connectionStarting, clock);
         this.contacts = new ContactDirectory(connections, settings, messages, clock);
         this.sender = new MessageSender(connections, settings, db, store, messages, clock);
@@ -569,9 +573,22 @@ public final class SvyazClient implements AutoCloseable {
                 credentials.getPassword(), Instant.ofEpochMilli(credentials.getExpiresAt())));
     }
 
-    /** Sends {@code recipient} one step of setting up a call (see {@link CallStep}). */
+    /** Sends {@code recipient} one step of setting up a call (see {@link CallStep}); the call log notes it. */
     public SendResult sendCallMessage(String recipient, CallStep step) throws ClientException {
-        return OutgoingSignals.guarded(() -> outgoing.call(recipient, step));
+        SendResult sent = OutgoingSignals.guarded(() -> outgoing.call(recipient, step));
+        Optional<UUID> peer = contacts.known(recipient);
+        if (peer.isPresent()) {
+            OutgoingSignals.guarded(() -> {
+                calls.record(peer.get(), true, step, sent.timestamp());
+                return null;
+            });
+        }
+        return sent;
+    }
+
+    /** The newest {@code limit} calls with contacts, newest first: who, which way, when, and what became of each. */
+    public List<CallRecord> callLog(int limit) throws ClientException {
+        return OutgoingSignals.guarded(() -> calls.recent(limit, messageClock.millis()));
     }
 
     /** Tells {@code recipient} that this user started (or, with {@code stop}, stopped) typing. */

@@ -2,6 +2,7 @@
 package org.svyaz.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.svyaz.client.TestAccounts.receiveUntil;
 
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.svyaz.client.api.CallRecord;
 import org.svyaz.client.api.CallStep;
 import org.svyaz.client.api.ReceivedMessage;
 import org.svyaz.client.api.ReceivedSignal;
@@ -46,5 +48,60 @@ class CallMessagesIT {
             assertThat(bob.conversation("alice.41")).as("a call step is no message").isEmpty();
             assertThat(alice.conversation("bob.42")).isEmpty();
         }
+    }
+
+    @Test
+    void theCallLogOfBothSidesSaysWhatBecameOfEachCall() throws Exception {
+        try (SvyazServer server = TestServer.start(temp.resolve("server"));
+             SvyazClient alice = SvyazClient.register(temp.resolve("a"), server.inviteLink(), "alice.43", Clock.systemUTC());
+             SvyazClient bob = SvyazClient.register(temp.resolve("b"), server.inviteLink(), "bob.44", Clock.systemUTC())) {
+            String sdp = "v=0";
+            // 1: alice gives up before bob takes it; 2: bob declines; 3: taken, then ended; 4: bob is busy; 5: rings now.
+            alice.sendCallMessage("bob.44", new CallStep.Offer(1, sdp, false));
+            alice.sendCallMessage("bob.44", new CallStep.Hangup(1, CallStep.HangupType.NORMAL));
+            alice.sendCallMessage("bob.44", new CallStep.Offer(2, sdp, false));
+            receiveUntil(bob, isStep(CallStep.Offer.class, 2));
+            bob.sendCallMessage("alice.43", new CallStep.Hangup(2, CallStep.HangupType.DECLINED));
+            alice.sendCallMessage("bob.44", new CallStep.Offer(3, sdp, true));
+            receiveUntil(bob, isStep(CallStep.Offer.class, 3));
+            bob.sendCallMessage("alice.43", new CallStep.Answer(3, sdp));
+            receiveUntil(alice, isStep(CallStep.Answer.class, 3));
+            alice.sendCallMessage("bob.44", new CallStep.Hangup(3, CallStep.HangupType.NORMAL));
+            alice.sendCallMessage("bob.44", new CallStep.Offer(4, sdp, false));
+            receiveUntil(bob, isStep(CallStep.Offer.class, 4));
+            bob.sendCallMessage("alice.43", new CallStep.Busy(4));
+            receiveUntil(alice, isStep(CallStep.Busy.class, 4));
+            // Candidates or an answer for a call nobody offered change nothing.
+            bob.sendCallMessage("alice.43", new CallStep.Answer(99, sdp));
+            alice.sendCallMessage("bob.44", new CallStep.Offer(5, sdp, false));
+            receiveUntil(bob, isStep(CallStep.Offer.class, 5));
+            receiveUntil(alice, isStep(CallStep.Answer.class, 99));
+
+            assertThat(alice.callLog(10)).extracting(CallRecord::callId, CallRecord::outgoing, CallRecord::outcome)
+                    .containsExactly(
+                            tuple(5L, true, CallRecord.Outcome.RINGING),
+                            tuple(4L, true, CallRecord.Outcome.BUSY),
+                            tuple(3L, true, CallRecord.Outcome.ANSWERED),
+                            tuple(2L, true, CallRecord.Outcome.DECLINED),
+                            tuple(1L, true, CallRecord.Outcome.NOT_ANSWERED));
+            assertThat(bob.callLog(10)).extracting(CallRecord::callId, CallRecord::outgoing, CallRecord::outcome)
+                    .containsExactly(
+                            tuple(5L, false, CallRecord.Outcome.RINGING),
+                            tuple(4L, false, CallRecord.Outcome.MISSED),
+                            tuple(3L, false, CallRecord.Outcome.ANSWERED),
+                            tuple(2L, false, CallRecord.Outcome.DECLINED),
+                            tuple(1L, false, CallRecord.Outcome.MISSED));
+            CallRecord taken = bob.callLog(10).get(2);
+            assertThat(taken.video()).isTrue();
+            assertThat(taken.peerUsername()).contains("alice.43");
+            assertThat(taken.answeredAt()).isPresent();
+            assertThat(taken.endedAt()).isPresent();
+            assertThat(alice.callLog(2)).as("the newest two").hasSize(2);
+        }
+    }
+
+    private static java.util.function.Predicate<ReceivedMessage> isStep(Class<? extends CallStep> kind, long callId) {
+        return m -> m.signal().filter(s -> s instanceof ReceivedSignal.Call call && kind.isInstance(call.step())
+                && call.step().callId() == callId).isPresent();
     }
 }

@@ -2,6 +2,7 @@
 package org.svyaz.app.methods;
 
 import static org.svyaz.app.rpc.RpcParam.Type.ARRAY;
+import static org.svyaz.app.rpc.RpcParam.Type.INTEGER;
 import static org.svyaz.app.rpc.RpcParam.Type.OBJECT;
 import static org.svyaz.app.rpc.RpcParam.Type.STRING;
 import static org.svyaz.app.rpc.RpcParam.optional;
@@ -11,6 +12,8 @@ import java.util.List;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.svyaz.app.rpc.RpcException;
+import org.svyaz.client.api.CallRecord;
 
 /** Calls: the signalling between two browsers, carried end-to-end encrypted like any message. */
 public final class CallMethods {
@@ -31,6 +34,32 @@ public final class CallMethods {
                         (client, call) -> {
                             var step = CallMessageJson.read(call);
                             return MessageMethods.one(client, call, recipient -> client.sendCallMessage(recipient, step));
+                        }),
+                AccountMethod.of("listCalls", "The call log, newest first: who, which way, voice or video, when, "
+                                + "and what became of each call (Svyaz's own).",
+                        List.of(optional("limit", INTEGER, "At most this many calls (default 100, at most 1000).")),
+                        (client, call) -> {
+                            int limit = call.optionalInt("limit").orElse(100);
+                            if (limit < 1 || limit > 1000) {
+                                throw RpcException.invalidParams("parameter 'limit' must be from 1 to 1000");
+                            }
+                            ArrayNode calls = JsonNodeFactory.instance.arrayNode();
+                            for (CallRecord record : client.callLog(limit)) {
+                                ObjectNode entry = calls.addObject()
+                                        .put("callId", record.callId())
+                                        .put("recipient", record.peerUsername().orElse(record.peer().toString()))
+                                        .put("recipientUuid", record.peer().toString())
+                                        .put("outgoing", record.outgoing())
+                                        .put("video", record.video())
+                                        .put("startedAt", record.startedAt())
+                                        .put("outcome", record.outcome().name());
+                                record.answeredAt().ifPresent(at -> entry.put("answeredAt", at));
+                                record.endedAt().ifPresent(at -> entry.put("endedAt", at));
+                                if (record.answeredAt().isPresent() && record.endedAt().isPresent()) {
+                                    entry.put("durationSeconds", (record.endedAt().get() - record.answeredAt().get()) / 1000);
+                                }
+                            }
+                            return calls;
                         }),
                 AccountMethod.of("getTurnServers", "The server's TURN servers with fresh credentials, shaped as a "
                                 + "browser's RTCIceServer list, and whether calls must take only them (Svyaz's own).",

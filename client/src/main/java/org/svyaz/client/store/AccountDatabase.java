@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * When modifying a CREATE statement here, add a migration step instead.
  */
 public final class AccountDatabase implements AutoCloseable {
-    static final int VERSION = 10;
+    static final int VERSION = 11;
 
     /** Work inside a transaction. */
     @FunctionalInterface
@@ -193,6 +193,23 @@ public final class AccountDatabase implements AutoCloseable {
                 s.execute("ALTER TABLE sent ADD COLUMN quote_id INTEGER");
                 s.execute("ALTER TABLE sent ADD COLUMN quote_author TEXT");
                 s.execute("ALTER TABLE sent ADD COLUMN quote_text TEXT");
+            }
+            if (version < 11) {
+                // The call log: one row per call, from the call messages sent and received (LocalCalls).
+                s.execute("""
+                        CREATE TABLE calls (
+                          peer_account TEXT NOT NULL,
+                          call_id INTEGER NOT NULL,
+                          outgoing INTEGER NOT NULL,
+                          video INTEGER NOT NULL,
+                          started_at INTEGER NOT NULL,
+                          answered_at INTEGER,
+                          ended_at INTEGER,
+                          end_type TEXT,
+                          ended_by_me INTEGER,
+                          PRIMARY KEY (peer_account, call_id)
+                        ) STRICT""");
+                s.execute("CREATE INDEX calls_by_time ON calls (started_at)");
             }
             s.execute("PRAGMA user_version = " + VERSION);
             connection.commit();
