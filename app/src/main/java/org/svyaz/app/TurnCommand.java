@@ -53,6 +53,11 @@ final class TurnCommand implements Callable<Integer> {
             description = "UDP ports coturn relays media on (default ${DEFAULT-VALUE}).")
     String ports;
 
+    @Option(names = "--tls-port", paramLabel = "PORT",
+            description = "Also take TURN over TLS on this port of the same address (443 looks like any web "
+                    + "site), with the server's own TLS key (DATA/tls.key), which clients pin.")
+    Integer tlsPort;
+
     @Option(names = "--allow-private-peers",
             description = "Let coturn relay to private and loopback addresses (a test or a LAN; off: a TURN server "
                     + "open to accounts must not reach into the operator's own network).")
@@ -101,7 +106,6 @@ final class TurnCommand implements Callable<Integer> {
                 "realm=svyaz",
                 "fingerprint",
                 "no-cli",
-                "no-tls",
                 "no-dtls",
                 "no-multicast-peers",
                 "no-software-attribute",
@@ -109,6 +113,18 @@ final class TurnCommand implements Callable<Integer> {
                 "no-stdout-log",
                 "log-file=/dev/null",
                 "simple-log"));
+        if (tlsPort != null) {
+            if (tlsPort < 1 || tlsPort > 65535 || tlsPort == address.getPort()) {
+                throw new CommandLineException("--tls-port must be a port from 1 to 65535 other than --listen's.");
+            }
+            lines.addAll(List.of("tls-listening-port=" + tlsPort,
+                    "cert=" + data.toAbsolutePath().resolve("tls.crt"),
+                    "pkey=" + data.toAbsolutePath().resolve("tls.key"),
+                    "no-tlsv1",
+                    "no-tlsv1_1"));
+        } else {
+            lines.add("no-tls");
+        }
         if (allowPrivatePeers) {
             lines.add("allow-loopback-peers");
         } else {
@@ -120,10 +136,17 @@ final class TurnCommand implements Callable<Integer> {
         String hostPort = (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
         settings.turnUris().add("turn:" + hostPort + "?transport=udp");
         settings.turnUris().add("turn:" + hostPort + "?transport=tcp");
+        if (tlsPort != null) {
+            settings.turnUris().add("turns:" + (host.contains(":") ? "[" + host + "]" : host) + ":" + tlsPort
+                    + "?transport=tcp");
+        }
         settings.save(data);
         PrintWriter out = spec.commandLine().getOut();
         out.println("Wrote " + config + ".");
         settings.turnUris().forEach(uri -> out.println("turn " + uri));
+        if (tlsPort != null && !Files.exists(data.resolve("tls.key"))) {
+            out.println("Start the server once before coturn: it makes DATA/tls.key, which coturn's TLS uses.");
+        }
         out.println("Start coturn with: turnserver -c " + config);
         return ExitCodes.OK;
     }

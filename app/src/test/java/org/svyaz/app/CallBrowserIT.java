@@ -334,4 +334,62 @@ class CallBrowserIT {
             }
         }
     }
+
+    /** Turns on "Always relay calls" in the person's settings and comes back to the chat list. */
+    private static void alwaysRelayCalls(Person person) {
+        person.waiting().until(ExpectedConditions.elementToBeClickable(By.className("open-settings"))).click();
+        person.waiting().until(ExpectedConditions.elementToBeClickable(By.id("always-relay-calls"))).click();
+        person.waiting().until(ExpectedConditions.textToBe(By.className("saved"), "Saved."));
+        person.browser().findElement(By.className("back")).click();
+    }
+
+    @Test
+    void whereOnlyTlsReachesTheTurnServerTheCallGoesThroughAPinnedTlsBridge() throws Exception {
+        Path serverData = temp.resolve("server");
+        int turnPort = ServerProcess.freePort();
+        int tlsPort = ServerProcess.freePort();
+        Cli.Result turn = Cli.run("server", "turn", "--data", serverData.toString(), "--listen", "127.0.0.1:" + turnPort,
+                "--tls-port", Integer.toString(tlsPort), "--allow-private-peers");
+        assertThat(turn.exitCode()).as(turn.err()).isZero();
+        // Only the TLS port is handed out, as where a censor lets nothing but TLS through.
+        Cli.Result onlyTls = Cli.run("server", "descriptor", "--data", serverData.toString(),
+                "--remove-turn", "turn:127.0.0.1:" + turnPort + "?transport=udp",
+                "--remove-turn", "turn:127.0.0.1:" + turnPort + "?transport=tcp");
+        assertThat(onlyTls.out().lines().toList()).containsExactly("turn turns:127.0.0.1:" + tlsPort + "?transport=tcp");
+        try (ServerProcess server = new ServerProcess(serverData, temp.resolve("logs")).start();
+             Coturn coturn = Coturn.start(serverData, turnPort, temp.resolve("logs").resolve("coturn"))) {
+            Person alice = signUp(server, "alice");
+            Person bob = signUp(server, "bob");
+            alwaysRelayCalls(alice);
+            alwaysRelayCalls(bob);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> servers = (Map<String, Object>) ((JavascriptExecutor) alice.browser()).executeAsyncScript("""
+                    const done = arguments[arguments.length - 1];
+                    fetch('/api/v1/rpc', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                      body: JSON.stringify({jsonrpc: '2.0', id: 1, method: 'getTurnServers', params: {account: arguments[0]}})})
+                      .then(r => r.json()).then(reply => done(reply.result));""", alice.username());
+            assertThat(servers.toString()).as("the browser is given the loopback bridge, not the TLS port")
+                    .containsPattern("turn:127\\.0\\.0\\.1:\\d+\\?transport=tcp").doesNotContain("turns:");
+            openChat(alice, bob.username());
+            alice.browser().findElement(By.className("voice-call")).click();
+            bob.waiting().until(ExpectedConditions.elementToBeClickable(By.className("call-accept"))).click();
+            for (Person person : List.of(alice, bob)) {
+                person.waiting().until(ExpectedConditions.textMatches(By.className("call-state"),
+                        java.util.regex.Pattern.compile("In call · \\d+:\\d\\d")));
+            }
+            Map<String, Object> last = stats(alice);
+            for (int i = 0; i < SAMPLES; i++) {
+                Thread.sleep(1000);
+                Map<String, Object> now = stats(alice);
+                assertThat(bytes(now, "inboundAudioBytes")).as("alice's audio, sample %d", i)
+                        .isGreaterThan(bytes(last, "inboundAudioBytes"));
+                last = now;
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> route = (Map<String, Object>) last.get("route");
+            assertThat(route).containsEntry("local", "relay").containsEntry("relayProtocol", "tcp");
+            assertThat(java.nio.file.Files.readString(temp.resolve("logs").resolve("coturn").resolve("coturn.log")))
+                    .as("coturn's allocations came over TLS").containsPattern("session \\d+: new, .*method=TLS");
+        }
+    }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 package org.svyaz.client;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -92,6 +93,7 @@ public final class SvyazClient implements AutoCloseable {
     private final OutgoingSignals outgoing;
     private final PushReceiver receiver;
     private final LocalCalls calls;
+    private final CallRoutes callRoutes;
     private final ReceiveLoop receiveLoop;
     private final Identities identities;
 
@@ -108,6 +110,7 @@ public final class SvyazClient implements AutoCloseable {
         this.signals = new LocalSignals(db);
         this.conversations = new LocalConversations(db);
         this.calls = new LocalCalls(db);
+        this.callRoutes = new CallRoutes(settings::server);
         this.receiver = new PushReceiver(settings, db, store, messages, groupInbox,
                 new IncomingSignals(signals, calls, self), clock);
         this.connections = new Connections(settings, receiver, receiver::connectionStarting, clock);
@@ -561,7 +564,8 @@ public final class SvyazClient implements AutoCloseable {
 
     /**
      * The server's TURN servers with fresh credentials, for a call about to start; empty when the
-     * server has none (calls then connect only directly).
+     * server has none (calls then connect only directly). A TLS one ({@code turns:}) is given as a
+     * loopback bridge that pins the server's key (see {@link CallRoutes}).
      */
     public Optional<TurnServers> turnServers() throws ClientException {
         Response response = connections.call(ApiPaths.TURN_CREDENTIALS, TurnCredentialsRequest.getDefaultInstance());
@@ -569,7 +573,13 @@ public final class SvyazClient implements AutoCloseable {
             return Optional.empty();
         }
         TurnCredentials credentials = Responses.parse(Responses.checkOk(response), TurnCredentials.parser());
-        return Optional.of(new TurnServers(credentials.getUrisList(), credentials.getUsername(),
+        List<String> uris;
+        try {
+            uris = callRoutes.forBrowser(credentials.getUrisList());
+        } catch (IOException e) {
+            throw new LocalFailureException("Cannot open a local bridge to the TURN server: " + e.getMessage(), e);
+        }
+        return Optional.of(new TurnServers(uris, credentials.getUsername(),
                 credentials.getPassword(), Instant.ofEpochMilli(credentials.getExpiresAt())));
     }
 
@@ -747,6 +757,7 @@ public final class SvyazClient implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        callRoutes.close();
         connections.close();
         receiver.close();
         db.close();
