@@ -52,6 +52,11 @@ final class RelayCommand implements Callable<Integer> {
                     + "every relay shared would give them all away.")
     String sni;
 
+    @Option(names = "--turn-upstream", paramLabel = "HOST:PORT",
+            description = "Also carry calls: the server's TURN over TLS port (svyaz server turn --tls-port), for "
+                    + "clients whose network blocks the TURN server's address.")
+    String turnUpstream;
+
     @Option(names = "--site", paramLabel = "DIR", description = "A static web site to show everyone else.")
     Path site;
 
@@ -90,8 +95,12 @@ final class RelayCommand implements Callable<Integer> {
         InetSocketAddress upstreamServer = upstreamAddress == null
                 ? new InetSocketAddress(first.getHost(), first.getPort())
                 : ServerCommand.parseAddress(upstreamAddress, "--upstream-address");
-        RelayServer relay = RelayServer.start(new RelayConfig(data, listenAddress, upstreamServer, sni, Optional.ofNullable(site), maxConnections,
-                Duration.ofMinutes(5), Optional.ofNullable(certificate), Optional.ofNullable(key)));
+        RelayConfig config = new RelayConfig(data, listenAddress, upstreamServer, sni, Optional.ofNullable(site),
+                maxConnections, Duration.ofMinutes(5), Optional.ofNullable(certificate), Optional.ofNullable(key));
+        if (turnUpstream != null) {
+            config = config.withTurnUpstream(ServerCommand.parseAddress(turnUpstream, "--turn-upstream"));
+        }
+        RelayServer relay = RelayServer.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             relay.close();

@@ -392,4 +392,78 @@ class CallBrowserIT {
                     .as("coturn's allocations came over TLS").containsPattern("session \\d+: new, .*method=TLS");
         }
     }
+
+    /** Calls a JSON-RPC method of the person's own app from the page, as the app itself does. */
+    @SuppressWarnings("unchecked")
+    private static Object rpc(Person person, String method) {
+        return ((JavascriptExecutor) person.browser()).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                fetch('/api/v1/rpc', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                  body: JSON.stringify({jsonrpc: '2.0', id: 1, method: arguments[0], params: {account: arguments[1]}})})
+                  .then(r => r.json()).then(reply => done(reply.result ?? reply.error));""", method, person.username());
+    }
+
+    @Test
+    void whereTheTurnServersAddressIsBlockedTheCallGoesThroughARelay() throws Exception {
+        Path serverData = temp.resolve("server");
+        int turnPort = ServerProcess.freePort();
+        int tlsPort = ServerProcess.freePort();
+        int blockedPort = ServerProcess.freePort();
+        Cli.Result turn = Cli.run("server", "turn", "--data", serverData.toString(), "--listen", "127.0.0.1:" + turnPort,
+                "--tls-port", Integer.toString(tlsPort), "--allow-private-peers");
+        assertThat(turn.exitCode()).as(turn.err()).isZero();
+        // Users are told an address of the TURN server that nothing answers at, as if a censor blocked it.
+        Cli.Result blocked = Cli.run("server", "descriptor", "--data", serverData.toString(),
+                "--remove-turn", "turn:127.0.0.1:" + turnPort + "?transport=udp",
+                "--remove-turn", "turn:127.0.0.1:" + turnPort + "?transport=tcp",
+                "--remove-turn", "turns:127.0.0.1:" + tlsPort + "?transport=tcp",
+                "--add-turn", "turns:127.0.0.1:" + blockedPort + "?transport=tcp");
+        assertThat(blocked.exitCode()).as(blocked.err()).isZero();
+        int relayPort = ServerProcess.freePort();
+        try (ServerProcess server = new ServerProcess(serverData, temp.resolve("logs")).start();
+             Coturn coturn = Coturn.start(serverData, turnPort, temp.resolve("logs").resolve("coturn"))) {
+            Process relay = Cli.start(temp.resolve("logs"), "relay", "relay", "--listen", "127.0.0.1:" + relayPort,
+                    "--upstream", server.inviteLink(), "--data", temp.resolve("relay").toString(),
+                    "--sni", "news.example.org", "--no-qr", "--turn-upstream", "127.0.0.1:" + tlsPort);
+            processes.add(relay);
+            Path relayOut = temp.resolve("logs").resolve("relay.out");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> java.nio.file.Files.exists(relayOut)
+                    && java.nio.file.Files.readString(relayOut).startsWith("svyaz://relay/"));
+            Cli.Result added = Cli.run("server", "descriptor", "--data", serverData.toString(), "--add-relay",
+                    java.nio.file.Files.readString(relayOut).strip());
+            assertThat(added.exitCode()).as(added.err()).isZero();
+            // A restart hands the relay out at once (a running server picks it up within a minute).
+            server.terminate();
+            server.start();
+
+            Person alice = signUp(server, "alice");
+            Person bob = signUp(server, "bob");
+            alwaysRelayCalls(alice);
+            alice.waiting().until(browser -> {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> status = (Map<String, Object>) rpc(alice, "status");
+                return ((Number) status.getOrDefault("relays", 0)).intValue() > 0;
+            });
+            openChat(alice, bob.username());
+            alice.browser().findElement(By.className("voice-call")).click();
+            bob.waiting().until(ExpectedConditions.elementToBeClickable(By.className("call-accept"))).click();
+            for (Person person : List.of(alice, bob)) {
+                person.waiting().until(ExpectedConditions.textMatches(By.className("call-state"),
+                        java.util.regex.Pattern.compile("In call · \\d+:\\d\\d")));
+            }
+            Map<String, Object> last = stats(bob);
+            for (int i = 0; i < SAMPLES; i++) {
+                Thread.sleep(1000);
+                Map<String, Object> now = stats(bob);
+                assertThat(bytes(now, "inboundAudioBytes")).as("bob's audio, sample %d", i)
+                        .isGreaterThan(bytes(last, "inboundAudioBytes"));
+                last = now;
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> route = (Map<String, Object>) stats(alice).get("route");
+            assertThat(route).containsEntry("local", "relay").containsEntry("relayProtocol", "tcp");
+            assertThat(java.nio.file.Files.readString(temp.resolve("logs").resolve("coturn").resolve("coturn.log")))
+                    .as("coturn's allocations came over TLS, through the relay").containsPattern("session \\d+: new, .*method=TLS");
+        }
+    }
 }

@@ -110,7 +110,7 @@ public final class SvyazClient implements AutoCloseable {
         this.signals = new LocalSignals(db);
         this.conversations = new LocalConversations(db);
         this.calls = new LocalCalls(db);
-        this.callRoutes = new CallRoutes(settings::server);
+        this.callRoutes = new CallRoutes(settings);
         this.receiver = new PushReceiver(settings, db, store, messages, groupInbox,
                 new IncomingSignals(signals, calls, self), clock);
         this.connections = new Connections(settings, receiver, receiver::connectionStarting, clock);

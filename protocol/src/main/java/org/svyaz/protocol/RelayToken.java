@@ -30,6 +30,12 @@ import javax.crypto.spec.SecretKeySpec;
 public final class RelayToken {
     public static final int BYTES = 32;
     public static final int PREFIX_BYTES = 4;
+    /**
+     * Sent right after the token, this byte asks a relay for its TURN server instead of the Svyaz
+     * server (call media, see {@code svyaz relay --turn-upstream}). What a client sends to the Svyaz
+     * server starts with a TLS record (0x16), never with this.
+     */
+    public static final byte TURN_TUNNEL = 'T';
     public static final int TAG_BYTES = 8;
     private static final int MAC_BYTES = 16;
     private static final int SIGNED_BYTES = BYTES - MAC_BYTES;

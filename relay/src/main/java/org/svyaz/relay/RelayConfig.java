@@ -23,10 +23,12 @@ import java.util.Optional;
  * @param maxWithoutTokenPerAddress connections from one address that have not shown the token (yet)
  * @param decoyIdleTimeout a visitor of the decoy site silent this long is closed, as a web server
  *        closes an idle keep-alive connection
+ * @param turnUpstream a TURN server's TLS port the relay also tunnels to, for call media; empty: none
  */
 public record RelayConfig(Path dataDir, InetSocketAddress listen, InetSocketAddress upstream, String sni,
                           Optional<Path> site, int maxConnections, Duration idleTimeout, Optional<Path> certificate,
-                          Optional<Path> key, int maxWithoutTokenPerAddress, Duration decoyIdleTimeout) {
+                          Optional<Path> key, int maxWithoutTokenPerAddress, Duration decoyIdleTimeout,
+                          Optional<InetSocketAddress> turnUpstream) {
     public static final int DEFAULT_MAX_WITHOUT_TOKEN_PER_ADDRESS = 64;
     /** nginx closes an idle keep-alive connection after 75 s and a silent request after 60 s. */
     public static final Duration DEFAULT_DECOY_IDLE_TIMEOUT = Duration.ofSeconds(60);
@@ -41,6 +43,13 @@ public record RelayConfig(Path dataDir, InetSocketAddress listen, InetSocketAddr
                        Optional<Path> key) {
         this(dataDir, listen, upstream, sni, site, maxConnections, idleTimeout, certificate, key,
                 DEFAULT_MAX_WITHOUT_TOKEN_PER_ADDRESS, DEFAULT_DECOY_IDLE_TIMEOUT);
+    }
+
+    public RelayConfig(Path dataDir, InetSocketAddress listen, InetSocketAddress upstream, String sni,
+                       Optional<Path> site, int maxConnections, Duration idleTimeout, Optional<Path> certificate,
+                       Optional<Path> key, int maxWithoutTokenPerAddress, Duration decoyIdleTimeout) {
+        this(dataDir, listen, upstream, sni, site, maxConnections, idleTimeout, certificate, key,
+                maxWithoutTokenPerAddress, decoyIdleTimeout, Optional.empty());
     }
 
     public RelayConfig {
@@ -61,6 +70,16 @@ public record RelayConfig(Path dataDir, InetSocketAddress listen, InetSocketAddr
     /** The same relay with other limits for connections that have not shown the token. */
     public RelayConfig withoutTokenLimits(int perAddress, Duration decoyIdle) {
         return new RelayConfig(dataDir, listen, upstream, sni, site, maxConnections, idleTimeout, certificate, key,
-                perAddress, decoyIdle);
+                perAddress, decoyIdle, turnUpstream);
+    }
+
+    /**
+     * The same relay, also tunnelling to a TURN server's TLS port for clients that ask with
+     * {@link org.svyaz.protocol.RelayToken#TURN_TUNNEL} after their token: call media where the TURN
+     * server's own address is blocked.
+     */
+    public RelayConfig withTurnUpstream(InetSocketAddress turn) {
+        return new RelayConfig(dataDir, listen, upstream, sni, site, maxConnections, idleTimeout, certificate, key,
+                maxWithoutTokenPerAddress, decoyIdleTimeout, Optional.of(turn));
     }
 }

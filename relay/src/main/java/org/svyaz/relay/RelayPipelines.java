@@ -16,6 +16,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** Rewires a connection's pipeline once the gate has decided what it is. */
@@ -24,11 +25,14 @@ final class RelayPipelines {
 
     private final DecoySite site;
     private final InetSocketAddress upstream;
+    private final Optional<InetSocketAddress> turnUpstream;
     private final Duration decoyIdleTimeout;
 
-    RelayPipelines(DecoySite site, InetSocketAddress upstream, Duration decoyIdleTimeout) {
+    RelayPipelines(DecoySite site, InetSocketAddress upstream, Optional<InetSocketAddress> turnUpstream,
+                   Duration decoyIdleTimeout) {
         this.site = site;
         this.upstream = upstream;
+        this.turnUpstream = turnUpstream;
         this.decoyIdleTimeout = decoyIdleTimeout;
     }
 
@@ -76,7 +80,11 @@ final class RelayPipelines {
 
     /** A client with the secret: everything after the token is spliced to the server, unread. */
     void toTunnel(ChannelHandlerContext ctx, ChannelHandler gate) {
-        ctx.pipeline().addAfter(ctx.name(), "tunnel", new TunnelHandler(upstream));
+        if (turnUpstream.isPresent()) {
+            ctx.pipeline().addAfter(ctx.name(), "tunnel-target", new TunnelTarget(upstream, turnUpstream.get()));
+        } else {
+            ctx.pipeline().addAfter(ctx.name(), "tunnel", new TunnelHandler(upstream));
+        }
         ctx.pipeline().remove(gate);
     }
 }

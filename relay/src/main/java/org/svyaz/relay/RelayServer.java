@@ -70,7 +70,7 @@ public final class RelayServer implements AutoCloseable {
                 .build();
         RelayToken tokens = new RelayToken(keys.secret());
         Path site = config.site().isPresent() ? config.site().get() : GeneratedSite.ensure(config.dataDir().resolve("site"));
-        RelayPipelines pipelines = new RelayPipelines(new DecoySite(site), config.upstream(),
+        RelayPipelines pipelines = new RelayPipelines(new DecoySite(site), config.upstream(), config.turnUpstream(),
                 config.decoyIdleTimeout());
         ConnectionSlots slots = new ConnectionSlots(config.maxConnections(), config.maxWithoutTokenPerAddress());
         AtomicLong tunnels = new AtomicLong();

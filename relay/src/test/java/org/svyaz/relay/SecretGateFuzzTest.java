@@ -47,7 +47,8 @@ class SecretGateFuzzTest {
             site.toFile().deleteOnExit();
             site.resolve("index.html").toFile().deleteOnExit();
             // Port 9 (discard) on loopback; an embedded channel cannot connect anyway, so a tunnel closes at once.
-            PIPELINES = new RelayPipelines(new DecoySite(site), new InetSocketAddress("127.0.0.1", 9), Duration.ofSeconds(60));
+            PIPELINES = new RelayPipelines(new DecoySite(site), new InetSocketAddress("127.0.0.1", 9), java.util.Optional.empty(),
+                    Duration.ofSeconds(60));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -474,7 +474,9 @@ final class XmppConnection extends ChannelInboundHandlerAdapter implements XmppS
     public void stopReading() {
         Channel current = channel;
         if (current != null) {
-            current.config().setAutoRead(false);
+            // On the event loop and waited for, so nothing is read once this returns (see ServerConnection).
+            current.eventLoop().submit(() -> current.config().setAutoRead(false))
+                    .awaitUninterruptibly(5, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 

@@ -49,4 +49,33 @@ class TurnTlsBridgeIT {
             }
         }
     }
+
+    @Test
+    void throughARelayTheTokenAndOneByteReachTheRelaysTurnServer() throws Exception {
+        // Two servers with keys of their own: the relay's own upstream, and one standing in for the
+        // TURN server's TLS port. Only the second's key is pinned, so an answer means the relay chose it.
+        try (SvyazServer server = SvyazServer.start(ServerConfig.defaults(temp.resolve("server"),
+                     new java.net.InetSocketAddress("127.0.0.1", 0)).withAdmin(java.util.Optional.empty()));
+             SvyazServer turn = SvyazServer.start(ServerConfig.defaults(temp.resolve("turn"),
+                     new java.net.InetSocketAddress("127.0.0.1", 0)).withAdmin(java.util.Optional.empty()));
+             org.svyaz.relay.RelayServer relay = org.svyaz.relay.RelayServer.start(new org.svyaz.relay.RelayConfig(
+                     temp.resolve("relay"), new java.net.InetSocketAddress("127.0.0.1", 0), server.address(),
+                     "kotiki-daily.example", java.util.Optional.empty(), 100, java.time.Duration.ofMinutes(2))
+                     .withTurnUpstream(turn.address()))) {
+            org.svyaz.protocol.RelayLink link = relay.link("127.0.0.1", relay.address().getPort(),
+                    server.inviteLink().descriptor().getIdentityKey().toByteArray());
+            List<byte[]> turnPins = turn.inviteLink().descriptor().getTlsKeyPinsList().stream()
+                    .map(ByteString::toByteArray).toList();
+            try (TurnTlsBridge viaRelay = TurnTlsBridge.start("127.0.0.1", turn.address().getPort(), turnPins,
+                    java.util.Optional.of(link))) {
+                assertThat(exchange(viaRelay)).startsWith("HTTP/1.1 ");
+            }
+            List<byte[]> serverPins = server.inviteLink().descriptor().getTlsKeyPinsList().stream()
+                    .map(ByteString::toByteArray).toList();
+            try (TurnTlsBridge wrongTarget = TurnTlsBridge.start("127.0.0.1", turn.address().getPort(), serverPins,
+                    java.util.Optional.of(link))) {
+                assertThat(exchange(wrongTarget)).as("the relay did not take it to its own upstream").isEmpty();
+            }
+        }
+    }
 }
