@@ -253,17 +253,20 @@ function connected() {
   mine.timers.push(setInterval(tick, 1000));
 }
 
-/** Numbers about the call now: media received, and the network route that carries it. */
+/** Numbers about the call now: media received (bytes, and the sound's energy), and the network route that carries it. */
 export async function callStats() {
   if (!current?.pc) {
     return null;
   }
   const stats = await current.pc.getStats();
-  const result = {inboundAudioBytes: 0, inboundVideoBytes: 0, route: null};
+  const result = {inboundAudioBytes: 0, inboundVideoBytes: 0, inboundAudioEnergy: 0, route: null};
   let pair = null;
   stats.forEach(report => {
     if (report.type === 'inbound-rtp') {
       result[report.kind === 'video' ? 'inboundVideoBytes' : 'inboundAudioBytes'] += report.bytesReceived || 0;
+      if (report.kind === 'audio') {
+        result.inboundAudioEnergy += report.totalAudioEnergy || 0;
+      }
     } else if (report.type === 'transport' && report.selectedCandidatePairId) {
       pair = stats.get(report.selectedCandidatePairId);
     }

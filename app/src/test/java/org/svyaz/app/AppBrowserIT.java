@@ -45,29 +45,15 @@ class AppBrowserIT {
     @TempDir
     Path temp;
 
-    private final List<Process> processes = new ArrayList<>();
+    private final BrowserTestRun run = new BrowserTestRun();
+    private final List<Process> processes = run.processes;
     /** The svyaz app processes by the name startApp was given. */
     private final Map<String, Process> apps = new HashMap<>();
-    private final List<WebDriver> browsers = new ArrayList<>();
+    private final List<WebDriver> browsers = run.browsers;
 
     @AfterEach
     void stop(TestInfo test) throws Exception {
-        // What each browser showed at the end, for whoever reads a failure: target/browser-pages/.
-        Path pages = Path.of("target", "browser-pages");
-        Files.createDirectories(pages);
-        for (int i = 0; i < browsers.size(); i++) {
-            String name = test.getTestMethod().map(m -> m.getName()).orElse("test") + "-" + i;
-            try {
-                Files.writeString(pages.resolve(name + ".html"), browsers.get(i).getPageSource());
-            } catch (RuntimeException e) {
-                Files.writeString(pages.resolve(name + ".html"), "no page: " + e);
-            }
-        }
-        browsers.forEach(WebDriver::quit);
-        for (Process process : processes) {
-            process.destroy();
-            process.waitFor();
-        }
+        run.end(test);
     }
 
     /**

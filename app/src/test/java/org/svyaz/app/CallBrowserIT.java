@@ -38,26 +38,13 @@ class CallBrowserIT {
     @TempDir
     Path temp;
 
-    private final List<Process> processes = new ArrayList<>();
-    private final List<WebDriver> browsers = new ArrayList<>();
+    private final BrowserTestRun run = new BrowserTestRun();
+    private final List<Process> processes = run.processes;
+    private final List<WebDriver> browsers = run.browsers;
 
     @AfterEach
     void stop(TestInfo test) throws Exception {
-        Path pages = Path.of("target", "browser-pages");
-        Files.createDirectories(pages);
-        for (int i = 0; i < browsers.size(); i++) {
-            String name = test.getTestMethod().map(m -> m.getName()).orElse("test") + "-" + i;
-            try {
-                Files.writeString(pages.resolve(name + ".html"), browsers.get(i).getPageSource());
-            } catch (RuntimeException e) {
-                Files.writeString(pages.resolve(name + ".html"), "no page: " + e);
-            }
-        }
-        browsers.forEach(WebDriver::quit);
-        for (Process process : processes) {
-            process.destroy();
-            process.waitFor();
-        }
+        run.end(test);
     }
 
     /** A person: their app, their browser, signed up on the server under a nickname. */
@@ -89,6 +76,59 @@ class CallBrowserIT {
         return ((Number) stats.get(kind)).longValue();
     }
 
+    /** Waits until every one of {@code people} shows the call as going. */
+    private static void inCall(Person... people) {
+        for (Person person : people) {
+            person.waiting().until(ExpectedConditions.textMatches(By.className("call-state"),
+                    java.util.regex.Pattern.compile("In call · \\d+:\\d\\d")));
+        }
+    }
+
+    /**
+     * Samples each person's call once a second, {@value #SAMPLES} times: every sample must show more
+     * bytes received of each kind than the one before. Returns the first person's last sample.
+     */
+    private static Map<String, Object> mediaKeepsArriving(List<Person> people, String... kinds) throws Exception {
+        List<Map<String, Object>> last = new ArrayList<>(people.stream().map(CallBrowserIT::stats).toList());
+        for (int i = 0; i < SAMPLES; i++) {
+            Thread.sleep(1000);
+            for (int p = 0; p < people.size(); p++) {
+                Map<String, Object> now = stats(people.get(p));
+                for (String kind : kinds) {
+                    assertThat(bytes(now, kind)).as("%s's %s, sample %d", people.get(p).username(), kind, i)
+                            .isGreaterThan(bytes(last.get(p), kind));
+                }
+                last.set(p, now);
+            }
+        }
+        return last.getFirst();
+    }
+
+    /** The energy of the sound {@code person} received over the next {@code seconds} seconds. */
+    private static double soundOver(Person person, int seconds) throws InterruptedException {
+        // A moment first, so what was on its way before a change has arrived.
+        Thread.sleep(500);
+        double before = ((Number) stats(person).get("inboundAudioEnergy")).doubleValue();
+        Thread.sleep(seconds * 1000L);
+        return ((Number) stats(person).get("inboundAudioEnergy")).doubleValue() - before;
+    }
+
+    /** How bright the picture {@code person} receives is now: the mean of its pixels, 0 (black) to 255. */
+    private static double brightness(Person person) {
+        return ((Number) ((JavascriptExecutor) person.browser()).executeScript("""
+                const video = document.querySelector('.remote-video');
+                if (!video || !video.videoWidth) return -1;
+                const canvas = document.createElement('canvas');
+                canvas.width = 64;
+                canvas.height = 48;
+                const context = canvas.getContext('2d');
+                context.drawImage(video, 0, 0, 64, 48);
+                const pixels = context.getImageData(0, 0, 64, 48).data;
+                let sum = 0;
+                for (let i = 0; i < pixels.length; i += 4) sum += (pixels[i] + pixels[i + 1] + pixels[i + 2]) / 3;
+                return sum / (pixels.length / 4);""")).doubleValue();
+    }
+
     private static String callState(Person person) {
         return person.browser().findElement(By.className("call-state")).getText();
     }
@@ -108,30 +148,29 @@ class CallBrowserIT {
                     .isEqualTo(alice.username());
             bob.browser().findElement(By.className("call-accept")).click();
 
-            for (Person person : List.of(alice, bob)) {
-                person.waiting().until(ExpectedConditions.textMatches(By.className("call-state"),
-                        java.util.regex.Pattern.compile("In call · \\d+:\\d\\d")));
-            }
-            // Media keeps arriving on both sides: every sample has more audio and video bytes than the last.
-            Map<String, Object> lastAlice = stats(alice);
-            Map<String, Object> lastBob = stats(bob);
-            for (int i = 0; i < SAMPLES; i++) {
-                Thread.sleep(1000);
-                Map<String, Object> nowAlice = stats(alice);
-                Map<String, Object> nowBob = stats(bob);
-                for (String kind : List.of("inboundAudioBytes", "inboundVideoBytes")) {
-                    assertThat(bytes(nowAlice, kind)).as("alice's %s, sample %d", kind, i).isGreaterThan(bytes(lastAlice, kind));
-                    assertThat(bytes(nowBob, kind)).as("bob's %s, sample %d", kind, i).isGreaterThan(bytes(lastBob, kind));
-                }
-                lastAlice = nowAlice;
-                lastBob = nowBob;
-            }
+            inCall(alice, bob);
+            Map<String, Object> lastAlice = mediaKeepsArriving(List.of(alice, bob), "inboundAudioBytes", "inboundVideoBytes");
             @SuppressWarnings("unchecked")
             Map<String, Object> route = (Map<String, Object>) lastAlice.get("route");
             assertThat(route).as("the selected candidate pair").containsEntry("local", "host")
                     .containsEntry("remote", "host");
             assertThat(alice.browser().findElement(By.className("call-route")).getText()).startsWith("Direct connection");
             Chromium.screenshot(alice.browser(), "call-video");
+
+            // Bob's controls, as alice hears and sees them.
+            double heard = soundOver(alice, 3);
+            assertThat(heard).as("what alice hears of bob").isPositive();
+            bob.browser().findElement(By.className("call-mute")).click();
+            assertThat(soundOver(alice, 3)).as("alice hears nothing while bob is muted").isLessThan(heard / 100);
+            bob.browser().findElement(By.className("call-mute")).click();
+            assertThat(soundOver(alice, 3)).as("and bob again once he is not").isGreaterThan(heard / 10);
+            bob.browser().findElement(By.className("call-camera")).click();
+            alice.waiting().until(browser -> {
+                double shown = brightness(alice);
+                return shown >= 0 && shown < 5;
+            });
+            bob.browser().findElement(By.className("call-camera")).click();
+            alice.waiting().until(browser -> brightness(alice) > 30);
 
             // Someone else rings bob meanwhile: busy, and the call goes on.
             BotDaemon carol = BotDaemon.start(temp, server.inviteLink(), "carol.63");
@@ -144,6 +183,14 @@ class CallBrowserIT {
                 assertThat(busy.get("busyMessage").get("id").asLong()).isEqualTo(4242);
             }
             assertThat(callState(bob)).startsWith("In call");
+
+            // Voice only from now on: no more video reaches alice, the sound goes on.
+            bob.browser().findElement(By.className("call-voice")).click();
+            Thread.sleep(2000);
+            long videoBefore = bytes(stats(alice), "inboundVideoBytes");
+            assertThat(soundOver(alice, 3)).isPositive();
+            assertThat(bytes(stats(alice), "inboundVideoBytes")).as("video after switching to voice").isEqualTo(videoBefore);
+            assertThat(bob.browser().findElements(By.className("call-camera"))).isEmpty();
 
             bob.browser().findElement(By.className("call-hangup")).click();
             // Read at once: the ended call's screen goes away after a moment.
@@ -184,18 +231,8 @@ class CallBrowserIT {
             bob.waiting().until(ExpectedConditions.visibilityOfElementLocated(By.className("call-accept")));
             assertThat(callState(bob)).isEqualTo("Incoming voice call");
             bob.browser().findElement(By.className("call-accept")).click();
-            for (Person person : List.of(alice, bob)) {
-                person.waiting().until(ExpectedConditions.textMatches(By.className("call-state"),
-                        java.util.regex.Pattern.compile("In call · \\d+:\\d\\d")));
-            }
-            Map<String, Object> last = stats(bob);
-            for (int i = 0; i < SAMPLES; i++) {
-                Thread.sleep(1000);
-                Map<String, Object> now = stats(bob);
-                assertThat(bytes(now, "inboundAudioBytes")).as("bob's audio, sample %d", i)
-                        .isGreaterThan(bytes(last, "inboundAudioBytes"));
-                last = now;
-            }
+            inCall(alice, bob);
+            mediaKeepsArriving(List.of(bob), "inboundAudioBytes");
             assertThat(bytes(stats(alice), "inboundAudioBytes")).isPositive();
             @SuppressWarnings("unchecked")
             Map<String, Object> route = (Map<String, Object>) stats(alice).get("route");
@@ -373,18 +410,8 @@ class CallBrowserIT {
             openChat(alice, bob.username());
             alice.browser().findElement(By.className("voice-call")).click();
             bob.waiting().until(ExpectedConditions.elementToBeClickable(By.className("call-accept"))).click();
-            for (Person person : List.of(alice, bob)) {
-                person.waiting().until(ExpectedConditions.textMatches(By.className("call-state"),
-                        java.util.regex.Pattern.compile("In call · \\d+:\\d\\d")));
-            }
-            Map<String, Object> last = stats(alice);
-            for (int i = 0; i < SAMPLES; i++) {
-                Thread.sleep(1000);
-                Map<String, Object> now = stats(alice);
-                assertThat(bytes(now, "inboundAudioBytes")).as("alice's audio, sample %d", i)
-                        .isGreaterThan(bytes(last, "inboundAudioBytes"));
-                last = now;
-            }
+            inCall(alice, bob);
+            Map<String, Object> last = mediaKeepsArriving(List.of(alice), "inboundAudioBytes");
             @SuppressWarnings("unchecked")
             Map<String, Object> route = (Map<String, Object>) last.get("route");
             assertThat(route).containsEntry("local", "relay").containsEntry("relayProtocol", "tcp");
@@ -447,18 +474,8 @@ class CallBrowserIT {
             openChat(alice, bob.username());
             alice.browser().findElement(By.className("voice-call")).click();
             bob.waiting().until(ExpectedConditions.elementToBeClickable(By.className("call-accept"))).click();
-            for (Person person : List.of(alice, bob)) {
-                person.waiting().until(ExpectedConditions.textMatches(By.className("call-state"),
-                        java.util.regex.Pattern.compile("In call · \\d+:\\d\\d")));
-            }
-            Map<String, Object> last = stats(bob);
-            for (int i = 0; i < SAMPLES; i++) {
-                Thread.sleep(1000);
-                Map<String, Object> now = stats(bob);
-                assertThat(bytes(now, "inboundAudioBytes")).as("bob's audio, sample %d", i)
-                        .isGreaterThan(bytes(last, "inboundAudioBytes"));
-                last = now;
-            }
+            inCall(alice, bob);
+            mediaKeepsArriving(List.of(bob), "inboundAudioBytes");
             @SuppressWarnings("unchecked")
             Map<String, Object> route = (Map<String, Object>) stats(alice).get("route");
             assertThat(route).containsEntry("local", "relay").containsEntry("relayProtocol", "tcp");
