@@ -10,6 +10,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -36,7 +38,8 @@ class TurnCredentialsIT {
             assertThat(alice.turnServers()).as("no TURN server set up").isEmpty();
 
             String secret = TurnCredentialIssuer.secret(data);
-            new DescriptorSettings(Set.of(), Set.of(), Set.of(), Set.of(), Set.of(UDP, TCP)).save(data);
+            // In this order: Set.of would hand them out in an order that changes from run to run.
+            new DescriptorSettings(Set.of(), Set.of(), Set.of(), Set.of(), new LinkedHashSet<>(List.of(UDP, TCP))).save(data);
             assertThat(server.republishDescriptor().descriptor().getTurnUrisList()).containsExactly(UDP, TCP);
 
             Instant before = Instant.now();
